@@ -1,0 +1,137 @@
+//! Alembic: runs the project's own Alembic, from the runtime's environment, through a small entry
+//! point that loads alembic.ini and sets the cell's URL in memory (the user's files stay untouched).
+//! DATABASE_URL is exported too, for env.py files that read it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::process::Command;
+
+use super::{Action, AdapterError, Graph};
+use crate::process::{self, Output};
+use crate::runtime::{CacheDir, PreparedRuntime};
+
+const ENTRY: &str = include_str!("alembic_entry.py");
+
+/// The Alembic adapter for one project.
+#[derive(Debug, Clone)]
+pub struct Alembic {
+    /// The folder Alembic runs in (relative `script_location`s resolve from here).
+    dir: PathBuf,
+    ini: PathBuf,
+    env: BTreeMap<String, String>,
+    entry: PathBuf,
+}
+
+impl Alembic {
+    /// Writes the entry point into the cache (once per content) and returns the adapter.
+    pub fn new(
+        dir: &Path,
+        ini: &Path,
+        env: &BTreeMap<String, String>,
+        cache: &CacheDir,
+    ) -> Result<Self, AdapterError> {
+        let digest: String = Sha256::digest(ENTRY.as_bytes())
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let scripts = cache.scripts();
+        let entry = scripts.join(format!("alembic_entry_{digest}.py"));
+        if !entry.is_file() {
+            let io = |what: String| move |source| AdapterError::Io { what, source };
+            std::fs::create_dir_all(&scripts)
+                .map_err(io(format!("cannot create {}", scripts.display())))?;
+            let scratch = tempfile::NamedTempFile::new_in(&scripts)
+                .map_err(io(format!("cannot write in {}", scripts.display())))?;
+            std::fs::write(scratch.path(), ENTRY)
+                .map_err(io(format!("cannot write {}", scratch.path().display())))?;
+            scratch.persist(&entry).map_err(|err| AdapterError::Io {
+                what: format!("cannot write {}", entry.display()),
+                source: err.error,
+            })?;
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            ini: ini.to_path_buf(),
+            env: env.clone(),
+            entry,
+        })
+    }
+
+    /// Runs an action against the database at `url`; a failing tool is an `Ok` output with a
+    /// non-zero code, so the caller can report the tool's own words.
+    pub async fn run(
+        &self,
+        runtime: &PreparedRuntime,
+        url: &str,
+        action: &Action,
+    ) -> Result<Output, AdapterError> {
+        let args: Vec<String> = match action {
+            Action::Upgrade(rev) => vec!["upgrade".into(), rev.clone()],
+            Action::Downgrade(rev) => vec!["downgrade".into(), rev.clone()],
+            Action::Stamp(revs) => std::iter::once("stamp".to_string())
+                .chain(revs.iter().cloned())
+                .collect(),
+        };
+        self.invoke(runtime, Some(url), &args).await
+    }
+
+    /// The revision graph as Alembic loads it (no database needed).
+    pub async fn graph(&self, runtime: &PreparedRuntime) -> Result<Graph, AdapterError> {
+        let args = vec!["revisions".to_string()];
+        let out = self.invoke(runtime, None, &args).await?;
+        let command = format!("alembic (via {}) revisions", runtime.python.display());
+        if !out.success() {
+            return Err(AdapterError::Failed {
+                command,
+                status: out.status_text(),
+                tail: out.tail(20),
+            });
+        }
+        let json = out
+            .stdout
+            .lines()
+            .rev()
+            .find_map(|line| line.strip_prefix("HARNESS-JSON "))
+            .ok_or_else(|| AdapterError::Unreadable {
+                command: command.clone(),
+                detail: "no result line".into(),
+            })?;
+        serde_json::from_str(json).map_err(|err| AdapterError::Unreadable {
+            command,
+            detail: err.to_string(),
+        })
+    }
+
+    async fn invoke(
+        &self,
+        runtime: &PreparedRuntime,
+        url: Option<&str>,
+        args: &[String],
+    ) -> Result<Output, AdapterError> {
+        let mut command = Command::new(&runtime.python);
+        command
+            .arg(&self.entry)
+            .arg(&self.ini)
+            .args(args)
+            .current_dir(&self.dir);
+        command
+            .envs(&self.env)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("PYTHONUNBUFFERED", "1");
+        command.env_remove("HARNESS_DATABASE_URL");
+        if let Some(url) = url {
+            command
+                .env("HARNESS_DATABASE_URL", url)
+                .env("DATABASE_URL", url);
+        }
+        process::run(&mut command)
+            .await
+            .map_err(|source| AdapterError::Spawn {
+                command: process::display(&runtime.python, args),
+                source,
+            })
+    }
+}

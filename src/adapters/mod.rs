@@ -1,0 +1,138 @@
+//! One file per migration tool: how to upgrade, downgrade and stamp a cell's database with the
+//! project's real tool, and how to read its revision graph. Adapters run processes in a runtime;
+//! they never edit the user's files.
+
+mod alembic;
+
+pub use alembic::Alembic;
+
+use crate::process::Output;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    #[error("cannot start `{command}`: {source}")]
+    Spawn {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error("`{command}` failed with {status}:\n{tail}")]
+    Failed {
+        command: String,
+        status: String,
+        tail: String,
+    },
+    #[error("`{command}` printed no result the harness could read: {detail}")]
+    Unreadable { command: String, detail: String },
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+/// An action a migration tool performs on a database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Upgrade(String),
+    Downgrade(String),
+    Stamp(Vec<String>),
+}
+
+/// The revision graph as the tool itself sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Graph {
+    pub heads: Vec<String>,
+    pub revisions: Vec<Revision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Revision {
+    pub revision: String,
+    pub down_revision: Vec<String>,
+    #[serde(default)]
+    pub branch_labels: Vec<String>,
+    pub path: String,
+}
+
+impl Graph {
+    /// Resolves what a scenario wrote to a revision the tool knows, or says why it cannot.
+    /// Symbolic names (`head`, `heads`, `base`), relative (`+1`, `-1`) and branch (`x@head`) forms are
+    /// left to the tool.
+    pub fn check(&self, written: &str) -> Result<(), String> {
+        if self.has(written) || matches!(written, "head" | "heads" | "base") {
+            return Ok(());
+        }
+        if written.contains(['@', '+']) || written.starts_with('-') {
+            return Ok(());
+        }
+        let matching: Vec<&str> = self
+            .revisions
+            .iter()
+            .map(|r| r.revision.as_str())
+            .filter(|id| id.starts_with(written))
+            .collect();
+        match matching.len() {
+            1 => Ok(()),
+            0 => Err(format!("unknown revision `{written}`")),
+            _ => Err(format!(
+                "revision prefix `{written}` is ambiguous: {}",
+                matching.join(", ")
+            )),
+        }
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.revisions.iter().any(|r| r.revision == id)
+    }
+
+    /// A short list of known revisions for help texts.
+    pub fn known(&self) -> String {
+        let mut ids: Vec<&str> = self.revisions.iter().map(|r| r.revision.as_str()).collect();
+        ids.sort_unstable();
+        let shown: Vec<&str> = ids.iter().take(12).copied().collect();
+        let more = ids.len().saturating_sub(shown.len());
+        let mut text = format!("known revisions: {}", shown.join(", "));
+        if more > 0 {
+            text.push_str(&format!(" (and {more} more)"));
+        }
+        text.push_str("; also `head`, `heads`, `base`");
+        text
+    }
+}
+
+/// The outcome of one tool action: the process output, kept for reports.
+pub type ActionOutput = Output;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph() -> Graph {
+        let rev = |id: &str| Revision {
+            revision: id.into(),
+            down_revision: vec![],
+            branch_labels: vec![],
+            path: String::new(),
+        };
+        Graph {
+            heads: vec!["0005abc".into()],
+            revisions: vec![
+                rev("0001aaa"),
+                rev("0002bbb"),
+                rev("0005abc"),
+                rev("0005abd"),
+            ],
+        }
+    }
+
+    #[test]
+    fn revisions_are_checked_against_the_graph() {
+        let g = graph();
+        assert!(g.check("head").is_ok());
+        assert!(g.check("0001aaa").is_ok());
+        assert!(g.check("0002").is_ok());
+        assert!(g.check("+1").is_ok());
+        assert!(g.check("0009").unwrap_err().contains("unknown revision"));
+        assert!(g.check("0005").unwrap_err().contains("ambiguous"));
+    }
+}

@@ -1,0 +1,24 @@
+//! `harness list`: the expanded matrix, one cell id per line.
+
+use clap::Args;
+
+use super::{ExitStatus, Failure, GlobalArgs, context};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these scenarios
+    #[arg(value_name = "SCENARIO")]
+    pub scenarios: Vec<String>,
+    /// Only cells whose id matches (substring, or a pattern with `*`); repeatable
+    #[arg(long, short = 'f', value_name = "PATTERN")]
+    pub filter: Vec<String>,
+}
+
+pub(super) fn execute(global: &GlobalArgs, args: ListArgs) -> Result<ExitStatus, Failure> {
+    let config = context::load(global)?;
+    let cells = context::select(&config, &args.scenarios, &args.filter)?;
+    for cell in cells {
+        println!("{}", cell.id);
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,88 @@
+//! The command line: clap types, one file per subcommand, and the exit codes. The only place that
+//! prints or picks an exit code.
+
+mod accept;
+mod context;
+mod exit;
+mod list;
+mod review;
+mod run;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use exit::{ExitStatus, Failure};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every cell passed
+  1  a cell failed or a snapshot changed
+  2  bad usage or configuration (the message names file:line:col)
+  3  the environment could not be set up (no interpreter, no engine)
+  130 interrupted (Ctrl-C); everything the run started is removed";
+
+/// Replays database migration scenarios with the project's real migration tool, across database
+/// engines and runtimes, and snapshots the schema each one ends with.
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The configuration file [default: harness.toml in the working folder]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Work from this folder, as if started there
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios (all, or the ones named) over the matrix and check their snapshots
+    #[command(after_help = EXIT_CODES)]
+    Run(run::RunArgs),
+    /// Print the expanded matrix, one cell id per line
+    List(list::ListArgs),
+    /// Promote every pending .snap.new over its snapshot
+    Accept,
+    /// Show the diff of every pending .snap.new against its snapshot
+    Review,
+}
+
+/// Parses the arguments, runs the command, prints what it has to, and returns the exit status.
+pub fn main() -> ExitStatus {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitStatus::from_code(err.exit_code());
+        }
+    };
+    match execute(cli) {
+        Ok(status) => status,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.status()
+        }
+    }
+}
+
+fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
+    if let Some(dir) = &cli.global.directory {
+        std::env::set_current_dir(dir)
+            .map_err(|err| Failure::Usage(format!("cannot work from {}: {err}", dir.display())))?;
+    }
+    match cli.command {
+        Command::Run(args) => run::execute(&cli.global, args),
+        Command::List(args) => list::execute(&cli.global, args),
+        Command::Accept => accept::execute(&cli.global),
+        Command::Review => review::execute(&cli.global),
+    }
+}

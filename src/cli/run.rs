@@ -1,0 +1,125 @@
+//! `harness run`: runs the selected cells and reports their verdicts.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use clap::Args;
+
+use super::{ExitStatus, Failure, GlobalArgs, context};
+use crate::engine::{
+    self, CellResult, Progress, RunError, RunOptions, RuntimeSummary, SnapshotMode, Verdict,
+};
+use crate::report;
+use crate::runtime::CacheDir;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenarios to run, by name [default: all]
+    #[arg(value_name = "SCENARIO")]
+    pub scenarios: Vec<String>,
+    /// Only cells whose id matches (substring, or a pattern with `*`); repeatable
+    #[arg(long, short = 'f', value_name = "PATTERN")]
+    pub filter: Vec<String>,
+    /// Cells run at once [default: number of cores]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Write nothing; a missing or changed snapshot fails (the default when CI is set)
+    #[arg(long, conflicts_with = "accept")]
+    pub check: bool,
+    /// Write changed snapshots in place instead of .snap.new files
+    #[arg(long)]
+    pub accept: bool,
+    /// Print no progress lines on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, Failure> {
+    let config = Arc::new(context::load(global)?);
+    let cells = context::select(&config, &args.scenarios, &args.filter)?;
+    let jobs = match args.jobs {
+        Some(0) => return Err(Failure::Usage("--jobs must be at least 1".into())),
+        Some(jobs) => jobs,
+        None => std::thread::available_parallelism().map_or(2, usize::from),
+    };
+    let snapshots = if args.accept {
+        SnapshotMode::Accept
+    } else if args.check || in_ci() {
+        SnapshotMode::Check
+    } else {
+        SnapshotMode::Update
+    };
+    let options = RunOptions { jobs, snapshots };
+    let progress: Arc<dyn Progress> = Arc::new(Lines {
+        quiet: args.quiet,
+        lock: Mutex::new(()),
+    });
+    let cache = CacheDir::from_env();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::Environment(format!("cannot start the async runtime: {err}")))?;
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = engine::run(config.clone(), cells, &options, &cache, progress) => Some(outcome),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    // Dropping the runtime kills the tool processes still running and removes the cells' databases.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    let report = match outcome {
+        None => {
+            eprintln!("interrupted: stopped the running cells and removed their databases");
+            return Ok(ExitStatus::Interrupted);
+        }
+        Some(Err(RunError::Config(err))) => return Err(Failure::Config(err)),
+        Some(Err(RunError::Setup(why))) => return Err(Failure::Environment(why)),
+        Some(Ok(report)) => report,
+    };
+    print!("{}", report::render(&report));
+    let _ = std::io::stdout().flush();
+    Ok(if report.count(Verdict::Error) > 0 {
+        ExitStatus::Environment
+    } else if report.count(Verdict::Failed) + report.count(Verdict::SnapshotChanged) > 0 {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// CI is set to anything but empty, `0` or `false`.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| {
+        !matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "" | "0" | "false"
+        )
+    })
+}
+
+/// Progress as plain lines on stderr.
+struct Lines {
+    quiet: bool,
+    lock: Mutex<()>,
+}
+
+impl Progress for Lines {
+    fn runtime_ready(&self, summary: &RuntimeSummary) {
+        if !self.quiet {
+            let _guard = self.lock.lock();
+            eprintln!("{}", report::runtime_line(summary));
+        }
+    }
+
+    fn cell_finished(&self, result: &CellResult) {
+        if !self.quiet {
+            let _guard = self.lock.lock();
+            let state = if result.verdict == Verdict::Passed {
+                "ran"
+            } else {
+                result.verdict.label()
+            };
+            eprintln!("{state}: {}", result.id);
+        }
+    }
+}

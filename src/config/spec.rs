@@ -1,0 +1,186 @@
+//! The matrix's axis values as written in harness.toml (`sqlite`, `postgres:17`, `python:3.12`), parsed
+//! into typed specs with the stable id fragments used in cell ids and snapshot file names.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A database engine kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EngineKind {
+    Sqlite,
+    Postgres,
+    Mariadb,
+    Mysql,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Sqlite => "sqlite",
+            EngineKind::Postgres => "postgres",
+            EngineKind::Mariadb => "mariadb",
+            EngineKind::Mysql => "mysql",
+        }
+    }
+}
+
+/// One entry of `matrix.databases`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DatabaseSpec {
+    pub engine: EngineKind,
+    /// The engine version (`17` in `postgres:17`); SQLite has none: it is the library linked in.
+    pub version: Option<String>,
+}
+
+impl DatabaseSpec {
+    /// Parses `sqlite`, `postgres:17`, `mariadb:11`, `mysql:8`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (name, version) = match text.split_once(':') {
+            Some((name, version)) => (name, Some(version)),
+            None => (text, None),
+        };
+        let engine = match name {
+            "sqlite" => EngineKind::Sqlite,
+            "postgres" | "postgresql" => EngineKind::Postgres,
+            "mariadb" => EngineKind::Mariadb,
+            "mysql" => EngineKind::Mysql,
+            other => {
+                return Err(format!(
+                    "unknown database engine `{other}`; allowed: sqlite, postgres:<version>, mariadb:<version>, mysql:<version>"
+                ));
+            }
+        };
+        match (engine, version) {
+            (EngineKind::Sqlite, Some(_)) => Err(
+                "`sqlite` takes no version: it is the SQLite library the harness is built with"
+                    .into(),
+            ),
+            (EngineKind::Sqlite, None) => Ok(Self {
+                engine,
+                version: None,
+            }),
+            (_, None) | (_, Some("")) => Err(format!("`{name}` needs a version, e.g. `{name}:16`")),
+            (_, Some(version)) if !is_id_safe(version) => Err(format!(
+                "version `{version}` may hold only letters, digits, `.` and `-`"
+            )),
+            (_, Some(version)) => Ok(Self {
+                engine,
+                version: Some(version.to_string()),
+            }),
+        }
+    }
+
+    /// The id fragment used in cell ids and snapshot names: `sqlite`, `postgres-17`.
+    pub fn id(&self) -> String {
+        match &self.version {
+            Some(version) => format!("{}-{version}", self.engine.name()),
+            None => self.engine.name().to_string(),
+        }
+    }
+}
+
+impl fmt::Display for DatabaseSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.version {
+            Some(version) => write!(f, "{}:{version}", self.engine.name()),
+            None => f.write_str(self.engine.name()),
+        }
+    }
+}
+
+/// One entry of `matrix.runtimes`: a language and a version prefix (`python:3.12`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuntimeSpec {
+    /// The version as written: `3.12` matches any 3.12.x.
+    pub version: String,
+    /// An explicit interpreter from `[runtimes."python:3.12"]`.
+    pub interpreter: Option<PathBuf>,
+}
+
+impl RuntimeSpec {
+    /// Parses `python:3.12` (also `python3.12`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let version = text
+            .strip_prefix("python:")
+            .or_else(|| text.strip_prefix("python"))
+            .ok_or_else(|| {
+                format!("unknown runtime `{text}`; allowed: python:<version>, e.g. python:3.12")
+            })?;
+        let valid = !version.is_empty()
+            && version
+                .split('.')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
+        if !valid {
+            return Err(format!(
+                "runtime `{text}` needs a version made of numbers, e.g. python:3.12"
+            ));
+        }
+        Ok(Self {
+            version: version.to_string(),
+            interpreter: None,
+        })
+    }
+
+    /// The key used in harness.toml and messages: `python:3.12`.
+    pub fn key(&self) -> String {
+        format!("python:{}", self.version)
+    }
+
+    /// The id fragment used in cell ids: `python-3.12`.
+    pub fn id(&self) -> String {
+        format!("python-{}", self.version)
+    }
+}
+
+impl fmt::Display for RuntimeSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+fn is_id_safe(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("sqlite", "sqlite")]
+    #[case("postgres:17", "postgres-17")]
+    #[case("postgresql:13", "postgres-13")]
+    #[case("mariadb:11.4", "mariadb-11.4")]
+    fn database_ids(#[case] text: &str, #[case] id: &str) {
+        assert_eq!(DatabaseSpec::parse(text).unwrap().id(), id);
+    }
+
+    #[rstest]
+    #[case("oracle:19", "unknown database engine")]
+    #[case("postgres", "needs a version")]
+    #[case("sqlite:3", "takes no version")]
+    #[case("postgres:1/7", "only letters")]
+    fn bad_databases(#[case] text: &str, #[case] message: &str) {
+        let err = DatabaseSpec::parse(text).unwrap_err();
+        assert!(err.contains(message), "{err}");
+    }
+
+    #[rstest]
+    #[case("python:3.12", "python-3.12")]
+    #[case("python3.10", "python-3.10")]
+    #[case("python:3", "python-3")]
+    fn runtime_ids(#[case] text: &str, #[case] id: &str) {
+        assert_eq!(RuntimeSpec::parse(text).unwrap().id(), id);
+    }
+
+    #[rstest]
+    #[case("ruby:3.2")]
+    #[case("python:")]
+    #[case("python:3.x")]
+    #[case("python:3..1")]
+    fn bad_runtimes(#[case] text: &str) {
+        assert!(RuntimeSpec::parse(text).is_err());
+    }
+}

@@ -1,0 +1,68 @@
+//! SQLite: one file per cell, in a temporary folder removed when the cell's database is dropped.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection};
+
+use super::{BoxFuture, CellDatabase, DatabaseError, Engine, Location};
+use crate::config::DatabaseSpec;
+
+pub struct SqliteEngine {
+    spec: DatabaseSpec,
+}
+
+impl SqliteEngine {
+    pub fn new(spec: DatabaseSpec) -> Self {
+        Self { spec }
+    }
+}
+
+impl Engine for SqliteEngine {
+    fn spec(&self) -> &DatabaseSpec {
+        &self.spec
+    }
+
+    fn create(&self) -> BoxFuture<'_, Result<CellDatabase, DatabaseError>> {
+        Box::pin(async move {
+            let scratch = tempfile::Builder::new()
+                .prefix("harness-sqlite-")
+                .tempdir()
+                .map_err(|source| DatabaseError::TempDir {
+                    what: "a SQLite database".into(),
+                    source,
+                })?;
+            let path = scratch.path().join("cell.sqlite");
+            let url = format!("sqlite:///{}", path.display());
+            Ok(CellDatabase {
+                location: Location::SqliteFile(path),
+                url,
+                _scratch: Some(scratch),
+            })
+        })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        database: &'a CellDatabase,
+        sql: &'a str,
+    ) -> BoxFuture<'a, Result<(), DatabaseError>> {
+        Box::pin(async move {
+            let Location::SqliteFile(path) = &database.location;
+            let wrap = |source| DatabaseError::Sql {
+                database: "the SQLite database".into(),
+                source,
+            };
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true);
+            let mut conn = SqliteConnection::connect_with(&options)
+                .await
+                .map_err(wrap)?;
+            let result = sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .map_err(wrap);
+            conn.close().await.ok();
+            result.map(|_| ())
+        })
+    }
+}

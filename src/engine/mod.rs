@@ -1,0 +1,148 @@
+//! Runs cells: prepares runtimes and engines, replays each scenario's steps with the real tool,
+//! upgrades to the target, checks expectations, introspects, and settles snapshots. Prints nothing:
+//! it returns a [`RunReport`] and tells a [`Progress`] what happens.
+
+mod cell;
+mod prepare;
+mod run;
+mod snapshots;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use run::{RunError, run};
+
+use crate::config::Location;
+
+/// How snapshots are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// Write missing snapshots; write `.snap.new` beside a changed one (the local default).
+    Update,
+    /// Write nothing; a missing or changed snapshot fails (CI, `--check`).
+    Check,
+    /// Write changed snapshots in place (`--accept`).
+    Accept,
+}
+
+/// What a run needs besides the configuration.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub jobs: usize,
+    pub snapshots: SnapshotMode,
+}
+
+/// The verdict of one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    SnapshotChanged,
+    Error,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::SnapshotChanged => "snapshot changed",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// One step as it ran.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepRecord {
+    /// 1-based; the final upgrade to the target is the last.
+    pub number: usize,
+    pub label: String,
+    /// Where the step is written (`None` for the implicit upgrade to `head`).
+    #[serde(skip)]
+    pub at: Option<Location>,
+    pub ok: bool,
+    #[serde(skip)]
+    pub duration: Duration,
+    /// Exit status and the last lines of output, for a failed step.
+    pub status: Option<String>,
+    pub output_tail: Option<String>,
+}
+
+/// Which runtime ran a cell.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuntimeInfo {
+    pub key: String,
+    pub version: String,
+    pub interpreter: PathBuf,
+    pub source: String,
+}
+
+/// The result of one cell.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CellResult {
+    pub id: String,
+    pub scenario: String,
+    pub database: String,
+    pub runtime: String,
+    pub verdict: Verdict,
+    /// One line saying why (for anything but a plain pass), e.g. which step failed.
+    pub detail: Option<String>,
+    pub steps: Vec<StepRecord>,
+    /// The snapshot file this cell is checked against, relative to harness.toml's folder.
+    pub snapshot: Option<PathBuf>,
+    /// What happened to the snapshot: `matches`, `written`, `pending .snap.new`, ...
+    pub snapshot_note: Option<String>,
+    pub diff: Option<String>,
+    pub runtime_info: Option<RuntimeInfo>,
+    #[serde(skip)]
+    pub duration: Duration,
+    /// Time spent inside the migration tool's processes.
+    #[serde(skip)]
+    pub tool_time: Duration,
+}
+
+impl CellResult {
+    /// The first failed step, if any.
+    pub fn failed_step(&self) -> Option<&StepRecord> {
+        self.steps.iter().find(|step| !step.ok)
+    }
+}
+
+/// Everything a run produced, cells in matrix order.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub cells: Vec<CellResult>,
+    pub runtimes: Vec<RuntimeSummary>,
+    pub warnings: Vec<String>,
+    pub duration: Duration,
+}
+
+/// How a runtime was prepared.
+#[derive(Debug, Clone)]
+pub struct RuntimeSummary {
+    pub key: String,
+    pub outcome: Result<(RuntimeInfo, bool, Duration), String>,
+}
+
+impl RunReport {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.cells
+            .iter()
+            .filter(|cell| cell.verdict == verdict)
+            .count()
+    }
+}
+
+/// Told about progress as it happens (the CLI prints it; tests may ignore it).
+pub trait Progress: Send + Sync {
+    fn runtime_ready(&self, _summary: &RuntimeSummary) {}
+    fn cell_started(&self, _id: &str) {}
+    fn cell_finished(&self, _result: &CellResult) {}
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct Silent;
+
+impl Progress for Silent {}

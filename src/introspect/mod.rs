@@ -1,0 +1,25 @@
+//! Reads a live database into the engine-neutral, sorted [`Schema`] model; one file per engine.
+//! Never spawns processes and never writes to the database.
+
+pub mod model;
+mod sqlite;
+
+pub use model::Schema;
+
+use crate::database::CellDatabase;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntrospectError {
+    #[error("reading the schema failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// Reads the schema of a cell's database.
+pub async fn inspect(
+    database: &CellDatabase,
+    version_table: &str,
+) -> Result<Schema, IntrospectError> {
+    match &database.location {
+        crate::database::Location::SqliteFile(path) => sqlite::inspect(path, version_table).await,
+    }
+}

@@ -1,0 +1,108 @@
+//! The engine-neutral schema model every introspector fills in. Collections are kept sorted by name
+//! (columns by position) when rendered, so the order an engine returns rows in never matters.
+
+use serde::Serialize;
+
+/// What a database holds after a cell ran: its schema and its version table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    pub tables: Vec<Table>,
+    pub views: Vec<View>,
+    pub triggers: Vec<Trigger>,
+    /// The migration tool's version table, kept apart from `tables`.
+    pub version_table: Option<VersionTable>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    /// Primary key columns in key order; empty when the table has none.
+    pub primary_key: Vec<String>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Column {
+    /// 1-based position in the table.
+    pub position: u32,
+    pub name: String,
+    /// The type as the engine reports it (SQLite: as declared).
+    pub data_type: String,
+    pub nullable: bool,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub name: String,
+    /// Column names, or expressions, in index order.
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// The WHERE clause of a partial index.
+    pub predicate: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    /// The constraint name where the engine keeps one.
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub referenced_table: String,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: String,
+    pub on_update: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct View {
+    pub name: String,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    pub name: String,
+    pub table: String,
+    pub definition: String,
+}
+
+/// The version table: its columns (so `version_num VARCHAR(32)` is visible) and its rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VersionTable {
+    pub name: String,
+    pub columns: Vec<Column>,
+    /// Each row's values joined by `, `, sorted.
+    pub rows: Vec<String>,
+}
+
+impl Schema {
+    /// Sorts every collection into its canonical order.
+    pub fn normalize(&mut self) {
+        self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        for table in &mut self.tables {
+            table.columns.sort_by_key(|c| c.position);
+            table
+                .indexes
+                .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.columns.cmp(&b.columns)));
+            table.foreign_keys.sort_by(|a, b| {
+                (&a.columns, &a.referenced_table, &a.name).cmp(&(
+                    &b.columns,
+                    &b.referenced_table,
+                    &b.name,
+                ))
+            });
+        }
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        self.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(version) = &mut self.version_table {
+            version.columns.sort_by_key(|c| c.position);
+            version.rows.sort();
+        }
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}

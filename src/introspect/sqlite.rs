@@ -1,0 +1,215 @@
+//! SQLite introspection through sqlx: `sqlite_master` and the `pragma_*` table functions.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+use super::IntrospectError;
+use super::model::{Column, ForeignKey, Index, Schema, Table, Trigger, VersionTable, View};
+
+/// Reads the schema of the SQLite file at `path`. Opens it read-only: introspection never writes.
+pub async fn inspect(
+    path: &std::path::Path,
+    version_table: &str,
+) -> Result<Schema, IntrospectError> {
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut conn = SqliteConnection::connect_with(&options).await?;
+    let schema = read_schema(&mut conn, version_table).await;
+    conn.close().await.ok();
+    schema
+}
+
+async fn read_schema(
+    conn: &mut SqliteConnection,
+    version_table: &str,
+) -> Result<Schema, IntrospectError> {
+    let objects = sqlx::query(
+        "SELECT type, name, tbl_name, COALESCE(sql, '') AS sql FROM sqlite_master \
+         WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut schema = Schema::default();
+    for object in objects {
+        let kind: String = object.try_get("type")?;
+        let name: String = object.try_get("name")?;
+        let sql: String = object.try_get("sql")?;
+        match kind.as_str() {
+            "table" if name == version_table => {
+                schema.version_table = Some(read_version_table(conn, &name).await?);
+            }
+            "table" => schema.tables.push(read_table(conn, &name).await?),
+            "view" => schema.views.push(View {
+                name,
+                definition: sql.trim().to_string(),
+            }),
+            "trigger" => schema.triggers.push(Trigger {
+                name,
+                table: object.try_get("tbl_name")?,
+                definition: sql.trim().to_string(),
+            }),
+            _ => {}
+        }
+    }
+    schema.normalize();
+    Ok(schema)
+}
+
+async fn read_columns(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<(Vec<Column>, Vec<String>), IntrospectError> {
+    let rows = sqlx::query(
+        "SELECT cid, name, type, \"notnull\" AS nn, dflt_value, pk FROM pragma_table_xinfo(?) ORDER BY cid",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut columns = Vec::new();
+    let mut key: Vec<(i64, String)> = Vec::new();
+    for row in rows {
+        let cid: i64 = row.try_get("cid")?;
+        let name: String = row.try_get("name")?;
+        let pk: i64 = row.try_get("pk")?;
+        if pk > 0 {
+            key.push((pk, name.clone()));
+        }
+        columns.push(Column {
+            position: u32::try_from(cid + 1).unwrap_or(u32::MAX),
+            name,
+            data_type: row.try_get("type")?,
+            nullable: row.try_get::<i64, _>("nn")? == 0,
+            default: row.try_get("dflt_value")?,
+        });
+    }
+    key.sort();
+    Ok((columns, key.into_iter().map(|(_, name)| name).collect()))
+}
+
+async fn read_table(conn: &mut SqliteConnection, name: &str) -> Result<Table, IntrospectError> {
+    let (columns, primary_key) = read_columns(conn, name).await?;
+    let indexes = read_indexes(conn, name).await?;
+    let foreign_keys = read_foreign_keys(conn, name).await?;
+    Ok(Table {
+        name: name.to_string(),
+        columns,
+        primary_key,
+        indexes,
+        foreign_keys,
+    })
+}
+
+async fn read_indexes(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<Vec<Index>, IntrospectError> {
+    let list = sqlx::query(
+        "SELECT l.name AS name, l.\"unique\" AS uniq, l.origin AS origin, COALESCE(m.sql, '') AS sql \
+         FROM pragma_index_list(?) AS l LEFT JOIN sqlite_master AS m ON m.type = 'index' AND m.name = l.name",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut indexes = Vec::new();
+    for entry in list {
+        let origin: String = entry.try_get("origin")?;
+        if origin == "pk" {
+            continue; // shown as the table's primary key
+        }
+        let name: String = entry.try_get("name")?;
+        let sql: String = entry.try_get("sql")?;
+        let parts = sqlx::query(
+            "SELECT seqno, name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno",
+        )
+        .bind(&name)
+        .fetch_all(&mut *conn)
+        .await?;
+        let columns = parts
+            .iter()
+            .map(|part| {
+                part.try_get::<Option<String>, _>("name")
+                    .map(|n| n.unwrap_or_else(|| "<expression>".into()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        indexes.push(Index {
+            name,
+            columns,
+            unique: entry.try_get::<i64, _>("uniq")? != 0,
+            predicate: partial_predicate(&sql),
+        });
+    }
+    Ok(indexes)
+}
+
+/// The WHERE clause of a `CREATE INDEX ... WHERE ...` statement.
+fn partial_predicate(sql: &str) -> Option<String> {
+    let upper = sql.to_ascii_uppercase();
+    let at = upper.rfind(" WHERE ")?;
+    Some(sql[at + 7..].trim().to_string())
+}
+
+async fn read_foreign_keys(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<Vec<ForeignKey>, IntrospectError> {
+    let rows = sqlx::query(
+        "SELECT id, seq, \"table\" AS target, \"from\" AS src, \"to\" AS dst, on_update, on_delete \
+         FROM pragma_foreign_key_list(?) ORDER BY id, seq",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut keys: Vec<(i64, ForeignKey)> = Vec::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let src: String = row.try_get("src")?;
+        let dst: Option<String> = row.try_get("dst")?;
+        if keys.last().is_none_or(|(last, _)| *last != id) {
+            keys.push((
+                id,
+                ForeignKey {
+                    name: None,
+                    columns: vec![],
+                    referenced_table: row.try_get("target")?,
+                    referenced_columns: vec![],
+                    on_delete: row.try_get("on_delete")?,
+                    on_update: row.try_get("on_update")?,
+                },
+            ));
+        }
+        if let Some((_, key)) = keys.last_mut() {
+            key.columns.push(src);
+            key.referenced_columns
+                .push(dst.unwrap_or_else(|| "<primary key>".to_string()));
+        }
+    }
+    Ok(keys.into_iter().map(|(_, key)| key).collect())
+}
+
+async fn read_version_table(
+    conn: &mut SqliteConnection,
+    name: &str,
+) -> Result<VersionTable, IntrospectError> {
+    let (columns, _) = read_columns(conn, name).await?;
+    let select = columns
+        .iter()
+        .map(|c| format!("COALESCE(CAST({} AS TEXT), 'NULL')", quote(&c.name)))
+        .collect::<Vec<_>>()
+        .join(" || ', ' || ");
+    let sql = format!("SELECT {select} AS row_text FROM {}", quote(name));
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows = rows
+        .iter()
+        .map(|row| row.try_get::<String, _>("row_text"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(VersionTable {
+        name: name.to_string(),
+        columns,
+        rows,
+    })
+}
+
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}

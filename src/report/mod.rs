@@ -1,0 +1,6 @@
+//! Run results -> text for people (and, later, machine formats). Makes no decisions: verdicts come
+//! from the engine.
+
+mod terminal;
+
+pub use terminal::{cell_line, render, runtime_line};

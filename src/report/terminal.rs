@@ -1,0 +1,140 @@
+//! The plain-text report: one line per cell in matrix order, then the details of every cell that
+//! did not pass (which step, where, the tool's last lines, the schema diff), then a summary line.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use crate::engine::{CellResult, RunReport, RuntimeSummary, Verdict};
+
+/// The whole report.
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {}", indent_rest(warning));
+    }
+    let width = report.cells.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    for cell in &report.cells {
+        out.push_str(&cell_line(cell, width));
+        out.push('\n');
+    }
+    for cell in report
+        .cells
+        .iter()
+        .filter(|c| c.verdict != Verdict::Passed || c.diff.is_some())
+    {
+        out.push('\n');
+        out.push_str(&details(cell));
+    }
+    out.push('\n');
+    out.push_str(&summary(report));
+    out
+}
+
+/// `partial/sqlite/python-3.12  passed  snapshots/partial/sqlite.snap (matches)  1.20s`
+pub fn cell_line(cell: &CellResult, width: usize) -> String {
+    let mut line = format!("{:<width$}  {:<16}", cell.id, cell.verdict.label());
+    match (&cell.snapshot, &cell.snapshot_note) {
+        (Some(path), Some(note)) => {
+            let _ = write!(line, "  {} ({note})", path.display());
+        }
+        (Some(path), None) => {
+            let _ = write!(line, "  {}", path.display());
+        }
+        _ => {}
+    }
+    if cell.verdict == Verdict::Passed
+        && let Some(detail) = &cell.detail
+    {
+        let _ = write!(line, "  {detail}");
+    }
+    let _ = write!(line, "  {}", seconds(cell.duration));
+    line
+}
+
+fn details(cell: &CellResult) -> String {
+    let mut out = format!("--- {}: {}\n", cell.id, cell.verdict.label());
+    if let Some(detail) = &cell.detail {
+        let _ = writeln!(out, "  {}", indent_rest(detail));
+    }
+    if let Some(info) = &cell.runtime_info {
+        let _ = writeln!(
+            out,
+            "  runtime: {} {} ({}, found via {})",
+            info.key,
+            info.version,
+            info.interpreter.display(),
+            info.source
+        );
+    }
+    if let Some(step) = cell.failed_step() {
+        let place = step
+            .at
+            .as_ref()
+            .map(|at| format!(" at {at}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  failed step {}: {}{place}", step.number, step.label);
+        if let Some(tail) = &step.output_tail {
+            let _ = writeln!(out, "  output (last lines):");
+            for line in tail.lines() {
+                let _ = writeln!(out, "    | {line}");
+            }
+        }
+    }
+    if let Some(diff) = &cell.diff {
+        let _ = writeln!(out, "  diff:");
+        for line in diff.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out
+}
+
+fn summary(report: &RunReport) -> String {
+    let counts = [
+        Verdict::Passed,
+        Verdict::Failed,
+        Verdict::SnapshotChanged,
+        Verdict::Error,
+    ]
+    .iter()
+    .map(|v| format!("{} {}", report.count(*v), v.label()))
+    .collect::<Vec<_>>()
+    .join(", ");
+    format!(
+        "{} cells: {counts}  {}\n",
+        report.cells.len(),
+        seconds(report.duration)
+    )
+}
+
+/// `python:3.12  3.12.1  /root/.pyenv/versions/3.12.1/bin/python3.12 (pyenv)  environment cached`
+pub fn runtime_line(summary: &RuntimeSummary) -> String {
+    match &summary.outcome {
+        Ok((info, reused, took)) => format!(
+            "runtime {}: Python {} at {} (found via {}), environment {} {}",
+            summary.key,
+            info.version,
+            info.interpreter.display(),
+            info.source,
+            if *reused {
+                "reused from cache"
+            } else {
+                "created"
+            },
+            seconds(*took)
+        ),
+        Err(why) => format!(
+            "runtime {}: not available: {}",
+            summary.key,
+            indent_rest(why)
+        ),
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.2}s", duration.as_secs_f64())
+}
+
+fn indent_rest(text: &str) -> String {
+    text.replace('\n', "\n  ")
+}

@@ -1,0 +1,95 @@
+//! Schema model -> deterministic text; `.snap` files; comparing, writing `.snap.new`, accepting.
+//! Decides nothing about verdicts: the engine does.
+
+pub mod file;
+mod render;
+
+use std::path::{Path, PathBuf};
+
+pub use file::{Header, pending_path};
+pub use render::{RenderOptions, render};
+
+/// `snapshots/<scenario>/<database>.snap`.
+pub fn path_for(snapshots_dir: &Path, scenario: &str, database_id: &str) -> PathBuf {
+    snapshots_dir
+        .join(scenario)
+        .join(format!("{database_id}.snap"))
+}
+
+/// A unified diff from `old` to `new`, with three lines of context.
+pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
+    let old = format!("{}\n", old.trim_end_matches('\n'));
+    let new = format!("{}\n", new.trim_end_matches('\n'));
+    similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_label, new_label)
+        .to_string()
+}
+
+/// Every pending `.snap.new` below `dir`, sorted.
+pub fn pending(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    collect(dir, &mut found);
+    found.sort();
+    found
+}
+
+fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, found);
+        } else if path.to_string_lossy().ends_with(".snap.new") {
+            found.push(path);
+        }
+    }
+}
+
+/// `x.snap.new` -> `x.snap`.
+pub fn accepted_path(pending: &Path) -> PathBuf {
+    let text = pending.to_string_lossy();
+    PathBuf::from(text.strip_suffix(".new").unwrap_or(&text))
+}
+
+/// Promotes one pending file over its snapshot.
+pub fn accept(pending: &Path) -> std::io::Result<PathBuf> {
+    let target = accepted_path(pending);
+    std::fs::rename(pending, &target)?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_marks_changed_lines() {
+        let text = diff(
+            "table a\n  column x INT\n",
+            "table a\n  column x TEXT\n",
+            "old",
+            "new",
+        );
+        assert!(text.contains("-  column x INT"), "{text}");
+        assert!(text.contains("+  column x TEXT"), "{text}");
+        assert!(text.starts_with("--- old\n+++ new\n"), "{text}");
+    }
+
+    #[test]
+    fn accept_promotes_pending_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("partial");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("sqlite.snap.new"), "new").unwrap();
+        std::fs::write(sub.join("sqlite.snap"), "old").unwrap();
+        let found = pending(dir.path());
+        assert_eq!(found, vec![sub.join("sqlite.snap.new")]);
+        let target = accept(&found[0]).unwrap();
+        assert_eq!(std::fs::read_to_string(target).unwrap(), "new");
+        assert!(pending(dir.path()).is_empty());
+    }
+}

@@ -1,0 +1,123 @@
+//! Schema model -> deterministic, human-readable text. Sorted; no paths, times or random names.
+
+use std::fmt::Write;
+
+use crate::introspect::model::{Column, Schema, Table};
+
+/// What to put in the text.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub version_table: bool,
+}
+
+/// Renders `schema` (normalized first, so input order never matters).
+pub fn render(schema: &Schema, options: RenderOptions) -> String {
+    let mut schema = schema.clone();
+    schema.normalize();
+    let mut blocks: Vec<String> = Vec::new();
+    for table in &schema.tables {
+        blocks.push(table_block(table));
+    }
+    for view in &schema.views {
+        blocks.push(format!(
+            "view {}\n{}\n",
+            view.name,
+            indent(&view.definition)
+        ));
+    }
+    for trigger in &schema.triggers {
+        blocks.push(format!(
+            "trigger {} on {}\n{}\n",
+            trigger.name,
+            trigger.table,
+            indent(&trigger.definition)
+        ));
+    }
+    if schema.tables.is_empty() && schema.views.is_empty() {
+        blocks.push("(no tables)\n".to_string());
+    }
+    if options.version_table {
+        blocks.push(match &schema.version_table {
+            Some(version) => {
+                let mut text = format!("version table {}\n", version.name);
+                for column in &version.columns {
+                    column_line(&mut text, column);
+                }
+                if version.rows.is_empty() {
+                    text.push_str("  (no rows)\n");
+                }
+                for row in &version.rows {
+                    let _ = writeln!(text, "  row {row}");
+                }
+                text
+            }
+            None => "version table: absent\n".to_string(),
+        });
+    }
+    blocks.join("\n")
+}
+
+fn table_block(table: &Table) -> String {
+    let mut text = format!("table {}\n", table.name);
+    for column in &table.columns {
+        column_line(&mut text, column);
+    }
+    if !table.primary_key.is_empty() {
+        let _ = writeln!(text, "  primary key ({})", table.primary_key.join(", "));
+    }
+    for index in &table.indexes {
+        let _ = write!(
+            text,
+            "  {}index {} ({})",
+            if index.unique { "unique " } else { "" },
+            index.name,
+            index.columns.join(", ")
+        );
+        if let Some(predicate) = &index.predicate {
+            let _ = write!(text, " where {predicate}");
+        }
+        text.push('\n');
+    }
+    for key in &table.foreign_keys {
+        text.push_str("  foreign key ");
+        if let Some(name) = &key.name {
+            let _ = write!(text, "{name} ");
+        }
+        let _ = writeln!(
+            text,
+            "({}) references {} ({}) on delete {} on update {}",
+            key.columns.join(", "),
+            key.referenced_table,
+            key.referenced_columns.join(", "),
+            key.on_delete,
+            key.on_update
+        );
+    }
+    text
+}
+
+fn column_line(text: &mut String, column: &Column) {
+    let data_type = if column.data_type.is_empty() {
+        "(no type)"
+    } else {
+        column.data_type.as_str()
+    };
+    let _ = write!(
+        text,
+        "  column {} {data_type}{}",
+        column.name,
+        if column.nullable { "" } else { " not null" }
+    );
+    if let Some(default) = &column.default {
+        let _ = write!(text, " default {default}");
+    }
+    text.push('\n');
+}
+
+fn indent(definition: &str) -> String {
+    definition
+        .lines()
+        .map(|line| format!("  {}", line.trim_end()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
