@@ -3,6 +3,7 @@
 //! they never edit the user's files.
 
 mod alembic;
+pub mod traceback;
 
 pub use alembic::Alembic;
 

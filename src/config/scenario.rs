@@ -135,7 +135,10 @@ struct RawStep {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged, expecting = "a revision or a list of revisions")]
+#[serde(
+    untagged,
+    expecting = "`stamp` takes a revision (\"0003\") or a list of revisions ([\"0003a\", \"0003b\"])"
+)]
 enum OneOrMany {
     One(String),
     Many(Vec<String>),

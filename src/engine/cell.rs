@@ -14,7 +14,7 @@ use crate::runtime::PreparedRuntime;
 use crate::snapshot::{self, RenderOptions};
 
 /// How many lines of a failing tool's output a report keeps.
-pub const TAIL_LINES: usize = 20;
+pub const TAIL_LINES: usize = 15;
 
 /// A cell's result and, when it got that far, its rendered schema.
 pub(super) struct CellRun {
@@ -167,13 +167,12 @@ async fn replay(
             return None;
         }
         (Outcome::Failure, false) => {
-            let last = record
+            let error = record
                 .output_tail
                 .as_deref()
-                .and_then(|t| t.lines().last())
-                .unwrap_or("")
-                .to_string();
-            result.detail = Some(format!("failed as expected: {last}"));
+                .map(error_line)
+                .unwrap_or_default();
+            result.detail = Some(format!("failed as expected: {error}"));
             result.steps.push(record);
         }
         (Outcome::Success, true) => result.steps.push(record),
@@ -225,7 +224,7 @@ async fn tool_step(
             if !output.success() {
                 step.ok = false;
                 step.status = Some(output.status_text());
-                step.output_tail = Some(output.tail(TAIL_LINES));
+                step.output_tail = Some(output.excerpt(&ctx.config.project.dir, TAIL_LINES));
             }
         }
         Err(err) => {
@@ -293,6 +292,31 @@ fn check_version(ctx: &Context, schema: &Schema, expected: &[RevRef]) -> Result<
             want.join(", ")
         ))
     }
+}
+
+/// The line of a tool's output that names the error: the last `dotted.Name: message` line (how
+/// Python prints an exception), else the last non-empty line.
+fn error_line(output: &str) -> String {
+    let is_exception = |line: &&str| {
+        line.split_once(": ").is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        })
+    };
+    output
+        .lines()
+        .rev()
+        .find(is_exception)
+        .or_else(|| output.lines().rev().find(|line| !line.trim().is_empty()))
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 fn first_line(text: &str) -> &str {

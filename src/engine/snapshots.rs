@@ -176,7 +176,7 @@ fn settle_group(
                     Verdict::SnapshotChanged,
                     "schema differs from the snapshot".into(),
                 );
-                result.snapshot_note = Some("changed (nothing written)".into());
+                result.snapshot_note = Some("changed, nothing written".into());
             }
             SnapshotMode::Update => {
                 if !wrote_pending {

@@ -91,13 +91,13 @@ fn details(cell: &CellResult) -> String {
 
 fn summary(report: &RunReport) -> String {
     let counts = [
-        Verdict::Passed,
-        Verdict::Failed,
-        Verdict::SnapshotChanged,
-        Verdict::Error,
+        (Verdict::Passed, "passed"),
+        (Verdict::Failed, "failed"),
+        (Verdict::SnapshotChanged, "snapshot changed"),
+        (Verdict::Error, "errors"),
     ]
     .iter()
-    .map(|v| format!("{} {}", report.count(*v), v.label()))
+    .map(|(verdict, words)| format!("{} {words}", report.count(*verdict)))
     .collect::<Vec<_>>()
     .join(", ");
     format!(

@@ -54,7 +54,8 @@ pub fn render(schema: &Schema, options: RenderOptions) -> String {
             None => "version table: absent\n".to_string(),
         });
     }
-    blocks.join("\n")
+    let text = blocks.join("\n");
+    text.trim_end_matches('\n').to_string()
 }
 
 fn table_block(table: &Table) -> String {

@@ -1,0 +1,367 @@
+//! End to end on the embedded default: real Alembic in real Python 3.10 and 3.12 interpreters,
+//! against SQLite files, through the `harness` binary. Covers the life of a snapshot (written,
+//! matched, changed, reviewed, accepted), CI mode, failing and expected-failing upgrades, unknown
+//! revisions, runtime divergence and a missing interpreter.
+
+mod common;
+
+use common::{Project, migration, repo, run, transcript};
+
+const BOTH: &[&str] = &["python:3.10", "python:3.12"];
+
+#[test]
+fn the_repository_matrix_matches_its_committed_snapshots() {
+    let out = run(common::harness(&repo()).args(["run", "--check", "--quiet"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("4 cells: 4 passed, 0 failed, 0 snapshot changed, 0 errors"),
+        "{}",
+        out.1
+    );
+}
+
+#[test]
+fn snapshots_are_written_then_matched_then_changes_are_caught_and_accepted() {
+    let project = Project::league(BOTH);
+
+    // First run: snapshots are written, every cell passes.
+    let first = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(first.0, 0, "{}", transcript(&first));
+    assert!(
+        first.1.contains("snapshots/fresh/sqlite.snap (written)"),
+        "{}",
+        first.1
+    );
+    let fresh = project.read("snapshots/fresh/sqlite.snap");
+    assert!(fresh.starts_with("---\nsource: harness\n"), "{fresh}");
+    assert!(fresh.contains("table players\n"), "{fresh}");
+    assert!(
+        fresh.contains(
+            "version table alembic_version\n  column version_num VARCHAR(32) not null\n  row 0006"
+        ),
+        "{fresh}"
+    );
+
+    // Second run: everything matches, nothing is rewritten.
+    let second = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(second.0, 0, "{}", transcript(&second));
+    assert_eq!(second.1.matches("(matches)").count(), 4, "{}", second.1);
+    assert_eq!(project.read("snapshots/fresh/sqlite.snap"), fresh);
+
+    // A new migration changes the schema: the run fails with a readable diff and a pending file.
+    project.write(
+        "league/migrations/versions/0007_nickname.py",
+        &migration(
+            "0007",
+            "0006",
+            "    op.add_column(\"players\", sa.Column(\"nickname\", sa.String(40)))",
+        ),
+    );
+    let changed = run(project.harness().args(["run", "--quiet", "fresh"]));
+    assert_eq!(changed.0, 1, "{}", transcript(&changed));
+    assert!(changed.1.contains("snapshot changed"), "{}", changed.1);
+    assert!(
+        changed.1.contains("+  column nickname VARCHAR(40)"),
+        "{}",
+        changed.1
+    );
+    assert!(
+        changed.1.contains("-  row 0006\n") && changed.1.contains("+  row 0007"),
+        "{}",
+        changed.1
+    );
+    assert!(project.exists("snapshots/fresh/sqlite.snap.new"));
+    assert_eq!(
+        project.read("snapshots/fresh/sqlite.snap"),
+        fresh,
+        "the snapshot itself is untouched"
+    );
+
+    // review shows the pending diff; accept takes it; the next run passes.
+    let review = run(project.harness().arg("review"));
+    assert_eq!(review.0, 0);
+    assert!(
+        review.1.contains("+  column nickname VARCHAR(40)"),
+        "{}",
+        review.1
+    );
+    let accept = run(project.harness().arg("accept"));
+    assert_eq!(accept.0, 0);
+    assert!(
+        accept.1.contains("accepted snapshots/fresh/sqlite.snap"),
+        "{}",
+        accept.1
+    );
+    assert!(!project.exists("snapshots/fresh/sqlite.snap.new"));
+    let after = run(project.harness().args(["run", "--quiet", "fresh"]));
+    assert_eq!(after.0, 0, "{}", transcript(&after));
+}
+
+#[test]
+fn ci_mode_writes_nothing_and_fails_on_a_missing_snapshot() {
+    let project = Project::league(&["python:3.12"]);
+    let out = run(project.harness().args(["run", "--quiet"]).env("CI", "true"));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(out.1.contains("snapshot missing"), "{}", out.1);
+    assert!(
+        !project.exists("snapshots"),
+        "CI mode must not write snapshots"
+    );
+
+    // With the snapshots in place, a changed schema fails in CI without writing a pending file.
+    assert_eq!(run(project.harness().args(["run", "--quiet"])).0, 0);
+    project.write(
+        "league/migrations/versions/0007_founded.py",
+        &migration(
+            "0007",
+            "0006",
+            "    op.add_column(\"teams\", sa.Column(\"founded\", sa.Integer))",
+        ),
+    );
+    let out = run(project
+        .harness()
+        .args(["run", "--quiet", "fresh"])
+        .env("CI", "1"));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(out.1.contains("+  column founded INTEGER"), "{}", out.1);
+    assert!(!project.exists("snapshots/fresh/sqlite.snap.new"));
+}
+
+#[test]
+fn run_accept_rewrites_changed_snapshots_in_place() {
+    let project = Project::league(&["python:3.12"]);
+    assert_eq!(
+        run(project.harness().args(["run", "--quiet", "fresh"])).0,
+        0
+    );
+    project.write(
+        "league/migrations/versions/0007_scores.py",
+        &migration(
+            "0007",
+            "0006",
+            "    op.create_table(\"scores\", sa.Column(\"id\", sa.Integer, primary_key=True))",
+        ),
+    );
+    let out = run(project
+        .harness()
+        .args(["run", "--quiet", "--accept", "fresh"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(out.1.contains("(updated)"), "{}", out.1);
+    assert!(
+        project
+            .read("snapshots/fresh/sqlite.snap")
+            .contains("table scores\n")
+    );
+}
+
+#[test]
+fn a_failing_migration_reports_the_step_the_file_and_the_tool_output() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "league/migrations/versions/0007_broken.py",
+        &migration(
+            "0007",
+            "0006",
+            "    op.execute(\"INSERT INTO no_such_table VALUES (1)\")",
+        ),
+    );
+    let out = run(project.harness().args(["run", "--quiet", "partial"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    let stdout = &out.1;
+    assert!(
+        stdout.contains("partial/sqlite/python-3.12  failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("step 3 `upgrade head (target)` failed (exit code 1)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0007_broken.py"),
+        "the migration file is named:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("no such table: no_such_table"),
+        "the tool's own error is shown:\n{stdout}"
+    );
+    assert!(stdout.contains("runtime: python:3.12 3.12"), "{stdout}");
+}
+
+#[test]
+fn a_failing_sql_step_names_its_location() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "scenarios/partial.toml",
+        "[[steps]]\nupgrade = \"0002\"\n\n[[steps]]\nsql = \"INSERT INTO players (nickname) VALUES ('x')\"\n",
+    );
+    let out = run(project.harness().args(["run", "--quiet", "partial"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("failed step 2: sql (inline) at scenarios/partial.toml:4:1"),
+        "{}",
+        out.1
+    );
+    assert!(out.1.contains("nickname"), "{}", out.1);
+}
+
+#[test]
+fn an_expected_failure_is_a_pass_and_an_unexpected_success_is_not() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "league/migrations/versions/0007_duplicate.py",
+        &migration(
+            "0007",
+            "0006",
+            "    op.create_table(\"teams\", sa.Column(\"id\", sa.Integer, primary_key=True))",
+        ),
+    );
+    project.write(
+        "scenarios/partial.toml",
+        "description = \"creating teams twice fails\"\n\n[expect]\noutcome = \"failure\"\n",
+    );
+    let out = run(project.harness().args(["run", "--quiet", "partial"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(out.1.contains("failed as expected"), "{}", out.1);
+    assert!(out.1.contains("failed as expected: sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) table teams already exists"), "{}", out.1);
+
+    std::fs::remove_file(
+        project
+            .path()
+            .join("league/migrations/versions/0007_duplicate.py"),
+    )
+    .unwrap();
+    let out = run(project.harness().args(["run", "--quiet", "partial"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("expects the upgrade to fail, but it succeeded"),
+        "{}",
+        out.1
+    );
+}
+
+#[test]
+fn an_unknown_revision_is_a_configuration_error_at_its_line() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "scenarios/partial.toml",
+        "description = \"x\"\n\n[[steps]]\nupgrade = \"0042\"\n",
+    );
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(
+        out.2
+            .starts_with("error: scenarios/partial.toml:4:11: unknown revision `0042`"),
+        "{}",
+        out.2
+    );
+    assert!(
+        out.2
+            .contains("known revisions: 0001, 0002, 0003, 0004, 0005, 0006"),
+        "{}",
+        out.2
+    );
+}
+
+#[test]
+fn runtimes_that_leave_different_schemas_fail_naming_both() {
+    let project = Project::league(BOTH);
+    project.write(
+        "league/migrations/versions/0007_version_dependent.py",
+        &migration(
+            "0007",
+            "0006",
+            "    import sys\n    if sys.version_info >= (3, 11):\n        op.create_table(\"audit\", sa.Column(\"id\", sa.Integer, primary_key=True))",
+        ),
+    );
+    let out = run(project
+        .harness()
+        .args(["run", "--quiet", "--jobs", "1", "fresh"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("runtimes disagree: python-3.12 leaves a different schema than python-3.10"),
+        "{}",
+        out.1
+    );
+    assert!(out.1.contains("+table audit"), "{}", out.1);
+}
+
+#[test]
+fn a_missing_interpreter_is_an_environment_error_listing_where_it_looked() {
+    let project = Project::league(&["python:3.99"]);
+    let out = run(project.harness().args(["run", "--quiet", "fresh"]));
+    assert_eq!(out.0, 3, "{}", transcript(&out));
+    assert!(
+        out.1.contains("fresh/sqlite/python-3.99  error"),
+        "{}",
+        out.1
+    );
+    assert!(
+        out.1
+            .contains("runtime python:3.99 is not available: no interpreter found for python:3.99"),
+        "{}",
+        out.1
+    );
+    let out = run(project.harness().args(["run", "fresh"]));
+    assert!(out.2.contains("pyenv: no 3.99* folder in"), "{}", out.2);
+    assert!(out.2.contains("PATH: no `python3.99`"), "{}", out.2);
+}
+
+#[test]
+fn an_explicit_interpreter_path_is_used() {
+    let project = Project::league(&["python:3.12"]);
+    let python = harness_python("3.12");
+    project.write(
+        "harness.toml",
+        &format!(
+            "[project]\ntool = \"alembic\"\npath = \"league\"\n\n[matrix]\nruntimes = [\"python:3.12\"]\n\n[runtimes.\"python:3.12\"]\ninterpreter = \"{}\"\n",
+            python.display()
+        ),
+    );
+    let out = run(project.harness().args(["run", "fresh"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(out.2.contains("found via harness.toml"), "{}", out.2);
+}
+
+/// A Python of that version on this machine, as the harness itself finds it.
+fn harness_python(version: &str) -> std::path::PathBuf {
+    let spec = harness::config::RuntimeSpec::parse(&format!("python:{version}")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(harness::runtime::find_interpreter(&spec))
+        .expect("the test machine has this Python")
+        .path
+}
+
+#[test]
+fn the_report_of_a_run_with_a_pass_and_a_failure() {
+    let project = Project::league(&["python:3.12"]);
+    assert_eq!(
+        run(project.harness().args(["run", "--quiet", "fresh"])).0,
+        0
+    );
+    project.write(
+        "league/migrations/versions/0007_broken.py",
+        &migration(
+            "0007",
+            "0006",
+            "    raise RuntimeError(\"this migration is broken\")",
+        ),
+    );
+    project.write("scenarios/stamped.toml", "description = \"stamped at head, nothing to do\"\n\n[[steps]]\nstamp = \"0007\"\n\n[snapshot]\nenabled = false\n");
+    let out = run(project
+        .harness()
+        .args(["run", "--jobs", "1", "fresh", "stamped"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    common::snapshot(
+        "run_report_pass_and_failure",
+        project.path(),
+        transcript(&out),
+    );
+}
