@@ -108,7 +108,7 @@ fn shuffle(mut schema: Schema, seed: usize) -> Schema {
         if items.is_empty() {
             return;
         }
-        if seed % 2 == 0 {
+        if seed.is_multiple_of(2) {
             items.reverse();
         }
         let len = items.len();
