@@ -119,7 +119,12 @@ impl Progress for Lines {
             } else {
                 result.verdict.label()
             };
-            eprintln!("{state}: {}", result.id);
+            eprintln!(
+                "{state}: {} ({:.2}s, {:.2}s in the migration tool)",
+                result.id,
+                result.duration.as_secs_f64(),
+                result.tool_time.as_secs_f64()
+            );
         }
     }
 }
