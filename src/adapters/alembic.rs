@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
 use super::{Action, AdapterError, Graph};
+use crate::database::CellDatabase;
 use crate::process::{self, Output};
 use crate::runtime::{CacheDir, PreparedRuntime};
 
@@ -65,7 +66,7 @@ impl Alembic {
     pub async fn run(
         &self,
         runtime: &PreparedRuntime,
-        url: &str,
+        database: &CellDatabase,
         action: &Action,
     ) -> Result<Output, AdapterError> {
         let args: Vec<String> = match action {
@@ -75,7 +76,7 @@ impl Alembic {
                 .chain(revs.iter().cloned())
                 .collect(),
         };
-        self.invoke(runtime, Some(url), &args).await
+        self.invoke(runtime, Some(database), &args).await
     }
 
     /// The revision graph as Alembic loads it (no database needed).
@@ -108,7 +109,7 @@ impl Alembic {
     async fn invoke(
         &self,
         runtime: &PreparedRuntime,
-        url: Option<&str>,
+        database: Option<&CellDatabase>,
         args: &[String],
     ) -> Result<Output, AdapterError> {
         let mut command = Command::new(&runtime.python);
@@ -122,10 +123,10 @@ impl Alembic {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("PYTHONUNBUFFERED", "1");
         command.env_remove("HARNESS_DATABASE_URL");
-        if let Some(url) = url {
-            command
-                .env("HARNESS_DATABASE_URL", url)
-                .env("DATABASE_URL", url);
+        if let Some(database) = database {
+            for (name, value) in database.env() {
+                command.env(name, value);
+            }
         }
         process::run(&mut command)
             .await

@@ -3,11 +3,69 @@
 //! they never edit the user's files.
 
 mod alembic;
+mod command;
 pub mod traceback;
 
 pub use alembic::Alembic;
+pub use command::{CommandTool, run_program};
 
+use crate::config::{Project, ToolConfig};
+use crate::database::CellDatabase;
 use crate::process::Output;
+use crate::runtime::{CacheDir, PreparedRuntime};
+
+/// The project's migration tool.
+#[derive(Debug, Clone)]
+pub enum Tool {
+    Alembic(Alembic),
+    Command(CommandTool),
+}
+
+impl Tool {
+    pub fn new(project: &Project, cache: &CacheDir) -> Result<Self, AdapterError> {
+        Ok(match &project.tool_config {
+            ToolConfig::Alembic { ini } => {
+                Tool::Alembic(Alembic::new(&project.dir, ini, &project.env, cache)?)
+            }
+            ToolConfig::Command { upgrade, url_env } => Tool::Command(CommandTool {
+                upgrade: upgrade.clone(),
+                url_env: url_env.clone(),
+            }),
+        })
+    }
+
+    /// Runs an action against a cell's database. A failing tool is an `Ok` output with a non-zero
+    /// code, so the caller can report the tool's own words.
+    pub async fn run(
+        &self,
+        project: &Project,
+        runtime: &PreparedRuntime,
+        database: &CellDatabase,
+        action: &Action,
+        upgrade_override: Option<&[String]>,
+    ) -> Result<Output, AdapterError> {
+        match self {
+            Tool::Alembic(alembic) => alembic.run(runtime, database, action).await,
+            Tool::Command(command) => match action {
+                Action::Upgrade(target) if target == "head" => {
+                    let mut env = project.env.clone();
+                    env.insert(command.url_env.clone(), database.url.clone());
+                    let argv = upgrade_override.unwrap_or(&command.upgrade);
+                    run_program(argv, &project.dir, runtime, database, &env).await
+                }
+                other => Err(AdapterError::Unsupported(format!("{other:?}"))),
+            },
+        }
+    }
+
+    /// The revision graph, for tools that have one.
+    pub async fn graph(&self, runtime: &PreparedRuntime) -> Result<Option<Graph>, AdapterError> {
+        match self {
+            Tool::Alembic(alembic) => alembic.graph(runtime).await.map(Some),
+            Tool::Command(_) => Ok(None),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdapterError {
@@ -29,6 +87,8 @@ pub enum AdapterError {
         what: String,
         source: std::io::Error,
     },
+    #[error("the command tool cannot do {0}: it only upgrades to its latest state")]
+    Unsupported(String),
 }
 
 /// An action a migration tool performs on a database.
@@ -80,6 +140,17 @@ impl Graph {
                 matching.join(", ")
             )),
         }
+    }
+
+    /// Every revision, each after the revisions it depends on (base first).
+    pub fn upgrade_order(&self) -> Vec<String> {
+        // Alembic walks from the heads down, each revision before its ancestors: reversed, parents
+        // come first.
+        self.revisions
+            .iter()
+            .rev()
+            .map(|r| r.revision.clone())
+            .collect()
     }
 
     fn has(&self, id: &str) -> bool {

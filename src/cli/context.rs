@@ -47,7 +47,37 @@ pub(super) fn select(
         .filter(|cell| filter.matches(&cell.id))
         .collect();
     if cells.is_empty() {
-        return Err(Failure::Usage("no cell matches the scenarios and filters given\n  help: `harness list` prints every cell id".into()));
+        return Err(Failure::Usage(
+            "no cell matches the scenarios and filters given\n  help: `harness list` prints every cell id".into(),
+        ));
     }
     Ok(cells)
+}
+
+/// Adds the cells a selected cell's convergence check compares with (`fresh` on the same database
+/// and runtime), so `harness run partial` still checks convergence.
+pub(super) fn with_references(config: &Config, mut cells: Vec<Cell>) -> Vec<Cell> {
+    let mut added = Vec::new();
+    for cell in &cells {
+        let expect = &config.scenarios[cell.scenario].expect;
+        let mut names: Vec<&str> = expect.refs.iter().map(|(name, _)| name.as_str()).collect();
+        names.extend(expect.base.converges_with.as_deref());
+        names.extend(expect.base.diverges_from.as_deref());
+        for name in names {
+            let Some(index) = config.scenarios.iter().position(|s| s.name == name) else {
+                continue;
+            };
+            let reference = Cell::new(config, index, cell.database.clone(), cell.runtime.clone());
+            if !cells
+                .iter()
+                .chain(&added)
+                .any(|c: &Cell| c.id == reference.id)
+            {
+                added.push(reference);
+            }
+        }
+    }
+    cells.extend(added);
+    cells.sort_by_key(|cell| cell.scenario);
+    cells
 }

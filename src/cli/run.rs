@@ -36,7 +36,10 @@ pub struct RunArgs {
 
 pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, Failure> {
     let config = Arc::new(context::load(global)?);
-    let cells = context::select(&config, &args.scenarios, &args.filter)?;
+    let cells = context::with_references(
+        &config,
+        context::select(&config, &args.scenarios, &args.filter)?,
+    );
     let jobs = match args.jobs {
         Some(0) => return Err(Failure::Usage("--jobs must be at least 1".into())),
         Some(jobs) => jobs,

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CellPattern, Config, ConfigError, DatabaseSpec, Matrix, Project, Requirements, RuntimeSpec,
-    SourceFile, ToolKind, parse_toml, scenario,
+    CellPattern, Config, ConfigError, DatabaseSpec, Kind, Matrix, Project, Requirements,
+    RuntimeSpec, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
 };
 
 #[derive(Deserialize)]
@@ -22,6 +22,8 @@ struct RawHarness {
     paths: RawPaths,
     #[serde(default)]
     runtimes: BTreeMap<String, Spanned<RawRuntime>>,
+    #[serde(default)]
+    builtins: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +38,8 @@ struct RawProject {
     #[serde(default)]
     env: BTreeMap<String, String>,
     version_table: Option<String>,
+    upgrade: Option<Spanned<Vec<String>>>,
+    url_env: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -127,19 +131,53 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         )
         .with_help("`project.path` is relative to harness.toml's folder"));
     }
-    let tool_config = match &raw.project.config {
-        Some(config) => (project_dir.join(config.get_ref()), Some(config.span())),
-        None => (project_dir.join("alembic.ini"), None),
+    let tool_config = match raw.project.tool {
+        ToolKind::Alembic => {
+            if let Some(upgrade) = &raw.project.upgrade {
+                return Err(ConfigError::at(
+                    at(upgrade.span()),
+                    "`upgrade` belongs to tool = \"command\"",
+                )
+                .with_help("Alembic projects are upgraded by Alembic itself; remove `upgrade`"));
+            }
+            let (path, span) = match &raw.project.config {
+                Some(config) => (project_dir.join(config.get_ref()), config.span()),
+                None => (project_dir.join("alembic.ini"), raw.project.path.span()),
+            };
+            if !path.is_file() {
+                return Err(ConfigError::at(at(span), format!("no Alembic configuration at `{}`", path.display()))
+                    .with_help("set `project.config` to the alembic.ini of the migration project (relative to `project.path`)"));
+            }
+            ToolConfig::Alembic { ini: path }
+        }
+        ToolKind::Command => match &raw.project.upgrade {
+            Some(upgrade)
+                if upgrade
+                    .get_ref()
+                    .first()
+                    .is_some_and(|p| !p.trim().is_empty()) =>
+            {
+                ToolConfig::Command {
+                    upgrade: upgrade.get_ref().clone(),
+                    url_env: raw
+                        .project
+                        .url_env
+                        .clone()
+                        .unwrap_or_else(|| "DATABASE_URL".to_string()),
+                }
+            }
+            Some(upgrade) => {
+                return Err(ConfigError::at(
+                    at(upgrade.span()),
+                    "`upgrade` needs a program",
+                ));
+            }
+            None => {
+                return Err(ConfigError::file(file.path(), "tool = \"command\" needs `upgrade`, the command that upgrades a database")
+                    .with_help("e.g. upgrade = [\"python\", \"scripts/upgrade.py\"]; the database URL is passed in DATABASE_URL (see `url_env`)"));
+            }
+        },
     };
-    if !tool_config.0.is_file() {
-        let message = format!("no Alembic configuration at `{}`", tool_config.0.display());
-        let help = "set `project.config` to the alembic.ini of the migration project (relative to `project.path`)";
-        let error = match tool_config.1 {
-            Some(span) => ConfigError::at(at(span), message),
-            None => ConfigError::at(at(raw.project.path.span()), message),
-        };
-        return Err(error.with_help(help));
-    }
     let requirements = match (&raw.project.requirements, &raw.project.packages) {
         (Some(req), _) => {
             let path = root.join(req.get_ref());
@@ -195,7 +233,9 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
 
     // Scenario files are read through the path as the user gave it, so messages show short paths.
     let shown_root = file.path().parent().unwrap_or(Path::new(""));
-    let scenarios = load_scenarios(&shown_root.join(&raw.paths.scenarios))?;
+    let mut scenarios = load_scenarios(&shown_root.join(&raw.paths.scenarios))?;
+    add_builtins(file, &raw.builtins, &mut scenarios)?;
+    check_scenarios(&scenarios, raw.project.tool)?;
     let scenarios_dir = root.join(&raw.paths.scenarios);
     let names: BTreeSet<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let pattern = |raw: &Spanned<RawPattern>| -> Result<CellPattern, ConfigError> {
@@ -252,13 +292,17 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         project: Project {
             tool: raw.project.tool,
             dir: project_dir,
-            tool_config: tool_config.0,
+            tool_config,
             requirements,
             env: raw.project.env,
-            version_table: raw
-                .project
-                .version_table
-                .unwrap_or_else(|| "alembic_version".to_string()),
+            version_table: match raw.project.version_table {
+                Some(name) if name.is_empty() => None,
+                Some(name) => Some(name),
+                None if raw.project.tool == ToolKind::Alembic => {
+                    Some("alembic_version".to_string())
+                }
+                None => None,
+            },
         },
         matrix: Matrix {
             databases,
@@ -328,12 +372,109 @@ fn load_scenarios(dir: &Path) -> Result<Vec<scenario::Scenario>, ConfigError> {
         }
         scenarios.push(scenario);
     }
+    Ok(scenarios)
+}
+
+/// Adds the built-in scenarios switched on in harness.toml, and `fresh` when a scenario converges
+/// with it and no file defines it.
+fn add_builtins(
+    file: &SourceFile,
+    builtins: &[Spanned<String>],
+    scenarios: &mut Vec<scenario::Scenario>,
+) -> Result<(), ConfigError> {
+    for builtin in builtins {
+        let at = file.location(builtin.span().start);
+        let name = builtin.get_ref().as_str();
+        if scenarios.iter().any(|s| s.name == name) {
+            continue; // a file of that name defines it
+        }
+        let mut scenario = scenario::Scenario::builtin_fresh(at.clone());
+        match name {
+            "fresh" => {}
+            "roundtrip" => {
+                scenario.name = name.to_string();
+                scenario.kind = Kind::Roundtrip;
+                scenario.description =
+                    "Upgrade to head, downgrade to base, upgrade to head again (built in).".into();
+                scenario.expect.base.converges_with = Some("fresh".into());
+            }
+            "stepwise" => {
+                scenario.name = name.to_string();
+                scenario.kind = Kind::Stepwise;
+                scenario.description = "Upgrade one revision at a time (built in).".into();
+                scenario.snapshot.enabled = false;
+            }
+            other => {
+                return Err(
+                    ConfigError::at(at, format!("unknown built-in scenario `{other}`"))
+                        .with_help("allowed: fresh, roundtrip, stepwise"),
+                );
+            }
+        }
+        scenarios.push(scenario);
+    }
+    let needs_fresh = scenarios.iter().any(|s| {
+        s.expect.base.converges_with.as_deref() == Some("fresh")
+            || s.expect.base.diverges_from.as_deref() == Some("fresh")
+            || s.expect.refs.iter().any(|(name, _)| name == "fresh")
+    });
+    if needs_fresh && !scenarios.iter().any(|s| s.name == "fresh") {
+        scenarios.push(scenario::Scenario::builtin_fresh(file.start()));
+    }
     if scenarios.is_empty() {
-        return Err(ConfigError::file(dir, "no scenario files (*.toml) in the scenarios folder")
-            .with_help("add one, e.g. scenarios/fresh.toml with `description = \"empty database to head\"`"));
+        return Err(ConfigError::file(file.path(), "no scenarios: the scenarios folder holds no *.toml file and no built-in is switched on")
+            .with_help("add scenarios/<name>.toml, or `builtins = [\"fresh\", \"roundtrip\"]` in harness.toml"));
     }
     scenarios.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(scenarios)
+    Ok(())
+}
+
+/// Cross-scenario checks: referenced scenarios exist; the tool supports the steps used.
+fn check_scenarios(scenarios: &[scenario::Scenario], tool: ToolKind) -> Result<(), ConfigError> {
+    for scenario in scenarios {
+        for (name, at) in &scenario.expect.refs {
+            if !scenarios.iter().any(|s| &s.name == name) {
+                let known = scenarios
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(
+                    ConfigError::at(at.clone(), format!("unknown scenario `{name}`"))
+                        .with_help(format!("scenarios: {known}")),
+                );
+            }
+        }
+        if tool == ToolKind::Alembic && scenario.upgrade_command.is_some() {
+            return Err(ConfigError::file(&scenario.file, "`upgrade_command` belongs to projects with tool = \"command\"")
+                .with_help("an Alembic project is always upgraded by Alembic; use `target` to choose the revision"));
+        }
+        if tool == ToolKind::Command {
+            for step in &scenario.steps {
+                if matches!(
+                    step.kind,
+                    StepKind::Upgrade(_) | StepKind::Downgrade(_) | StepKind::Stamp(_)
+                ) {
+                    return Err(ConfigError::at(step.at.clone(), format!("`{}` needs a tool that knows revisions", step.kind.label()))
+                        .with_help("with tool = \"command\", build the starting state with `sql`, `sql_file` or `command` steps"));
+                }
+            }
+            if scenario.target.value != "head" {
+                return Err(ConfigError::at(
+                    scenario.target.at.clone(),
+                    "with tool = \"command\" the target can only be `head`",
+                )
+                .with_help("the upgrade command always goes to its own latest state"));
+            }
+            if scenario.kind != Kind::Custom {
+                return Err(ConfigError::file(
+                    &scenario.file,
+                    "built-in `roundtrip` and `stepwise` need a tool that knows revisions (alembic)",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -3,6 +3,7 @@
 //! Reads files only; starts nothing.
 
 mod error;
+mod expect;
 mod harness_file;
 mod scenario;
 mod source;
@@ -12,7 +13,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Place};
-pub use scenario::{Expect, Outcome, RevRef, Scenario, SnapshotOptions, SqlOrigin, Step, StepKind};
+pub use expect::{Expect, Expectations, Outcome, Pattern, QueryCheck, Selector};
+pub use scenario::{Kind, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText, Step, StepKind};
 pub use source::{Location, SourceFile};
 pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec};
 
@@ -39,19 +41,32 @@ pub struct Project {
     pub tool: ToolKind,
     /// The folder the migration tool runs in (where alembic.ini lives).
     pub dir: PathBuf,
-    /// The tool's own configuration file (alembic.ini), absolute.
-    pub tool_config: PathBuf,
+    /// How the tool is started.
+    pub tool_config: ToolConfig,
     pub requirements: Requirements,
     /// Extra environment for every process of the tool.
     pub env: BTreeMap<String, String>,
-    /// The table the tool records applied revisions in.
-    pub version_table: String,
+    /// The table the tool records applied revisions in; `None` when it keeps none.
+    pub version_table: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ToolKind {
     Alembic,
+    Command,
+}
+
+/// The tool-specific part of `[project]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolConfig {
+    /// alembic.ini, absolute.
+    Alembic { ini: PathBuf },
+    /// A program that upgrades a database to its latest state; the URL goes in `url_env`.
+    Command {
+        upgrade: Vec<String>,
+        url_env: String,
+    },
 }
 
 /// What is installed into each runtime's environment.

@@ -1,12 +1,14 @@
 //! Scenario files (`scenarios/<name>.toml`): the steps that put a database into its starting state,
 //! the upgrade target, what to expect and what to snapshot.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{ConfigError, Location, SourceFile, parse_toml, read};
+use super::expect::{self, Expectations, RawExpect};
+use super::{ConfigError, EngineKind, Location, SourceFile, parse_toml, read};
 
 /// A validated scenario.
 #[derive(Debug, Clone)]
@@ -18,8 +20,47 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// What the final upgrade goes to (`head` unless given).
     pub target: RevRef,
-    pub expect: Expect,
+    pub kind: Kind,
+    /// With tool = "command": this scenario's upgrade command instead of the project's.
+    pub upgrade_command: Option<Vec<String>>,
+    pub expect: Expectations,
     pub snapshot: SnapshotOptions,
+}
+
+/// Built-in scenario kinds a user switches on without writing steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// The steps as written (the default). `fresh` is an empty database upgraded to the target.
+    Custom,
+    /// Upgrade to head, downgrade to base, upgrade to head: every downgrade must work and the schema
+    /// must equal a fresh install's.
+    Roundtrip,
+    /// Upgrade one revision at a time; report the first revision that fails; no snapshot.
+    Stepwise,
+}
+
+impl Scenario {
+    /// The built-in `fresh` scenario: an empty database upgraded to head.
+    pub fn builtin_fresh(at: Location) -> Self {
+        Self {
+            name: "fresh".to_string(),
+            description: "An empty database upgraded to head (built in).".to_string(),
+            file: at.path.clone(),
+            steps: Vec::new(),
+            target: RevRef {
+                value: "head".to_string(),
+                at,
+            },
+            kind: Kind::Custom,
+            upgrade_command: None,
+            expect: Expectations::default(),
+            snapshot: SnapshotOptions {
+                enabled: true,
+                version_table: true,
+            },
+        }
+    }
 }
 
 /// One step that builds the starting state, in file order.
@@ -37,8 +78,30 @@ pub enum StepKind {
     Downgrade(RevRef),
     /// Record revisions in the version table without running them.
     Stamp(Vec<RevRef>),
-    /// Run SQL against the cell's database.
-    Sql { sql: String, origin: SqlOrigin },
+    /// Run SQL against the cell's database: one text for every engine, or one per engine.
+    Sql { sql: SqlText, origin: SqlOrigin },
+    /// Run a program in the cell's runtime, with the database URL in its environment.
+    Command(Vec<String>),
+}
+
+/// SQL for every engine, or per engine (`sql.postgres = ...`, with `default` for the rest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlText {
+    All(String),
+    PerEngine(BTreeMap<String, String>),
+}
+
+impl SqlText {
+    /// The SQL for an engine, if the step has any for it.
+    pub fn for_engine(&self, engine: EngineKind) -> Option<&str> {
+        match self {
+            SqlText::All(sql) => Some(sql),
+            SqlText::PerEngine(map) => map
+                .get(engine.name())
+                .or_else(|| map.get("default"))
+                .map(String::as_str),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +125,7 @@ impl StepKind {
                         .join(" ")
                 )
             }
+            StepKind::Command(argv) => format!("command {}", argv.join(" ")),
             StepKind::Sql {
                 origin: SqlOrigin::Inline,
                 ..
@@ -86,23 +150,6 @@ pub struct RevRef {
     pub at: Location,
 }
 
-/// What must hold after the upgrade.
-#[derive(Debug, Clone)]
-pub struct Expect {
-    pub outcome: Outcome,
-    /// Rows of the version table after the upgrade; `head` stands for the graph's heads.
-    pub version: Option<Vec<RevRef>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// The upgrade must succeed (the default).
-    Success,
-    /// The upgrade must fail: reproducing a known incident is a passing test.
-    Failure,
-}
-
 /// What goes into the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotOptions {
@@ -115,6 +162,8 @@ pub struct SnapshotOptions {
 struct RawScenario {
     name: Option<Spanned<String>>,
     description: Option<String>,
+    kind: Option<Kind>,
+    upgrade_command: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     steps: Vec<Spanned<RawStep>>,
     target: Option<Spanned<String>>,
@@ -130,8 +179,19 @@ struct RawStep {
     upgrade: Option<Spanned<String>>,
     downgrade: Option<Spanned<String>>,
     stamp: Option<Spanned<OneOrMany>>,
-    sql: Option<Spanned<String>>,
-    sql_file: Option<Spanned<String>>,
+    sql: Option<Spanned<StringOrMap>>,
+    sql_file: Option<Spanned<StringOrMap>>,
+    command: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a string, or a table of strings per engine (sqlite, postgres, mariadb, mysql, default)"
+)]
+enum StringOrMap {
+    One(String),
+    PerEngine(BTreeMap<String, String>),
 }
 
 #[derive(Deserialize)]
@@ -142,13 +202,6 @@ struct RawStep {
 enum OneOrMany {
     One(String),
     Many(Vec<String>),
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawExpect {
-    outcome: Option<Outcome>,
-    version: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -173,7 +226,8 @@ fn yes() -> bool {
     true
 }
 
-const STEP_KINDS: &str = "`upgrade`, `downgrade`, `stamp`, `sql`, `sql_file`";
+const STEP_KINDS: &str = "`upgrade`, `downgrade`, `stamp`, `sql`, `sql_file`, `command`";
+const ENGINE_KEYS: [&str; 5] = ["sqlite", "postgres", "mariadb", "mysql", "default"];
 
 /// Reads and validates one scenario file.
 pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
@@ -199,7 +253,7 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         }
     };
     let dir = path.parent().unwrap_or(Path::new("."));
-    let steps = raw
+    let steps: Vec<Step> = raw
         .steps
         .into_iter()
         .map(|step| convert_step(&file, dir, step))
@@ -211,29 +265,39 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
             at: file.start(),
         },
     };
-    let version = raw
-        .expect
-        .version
-        .map(|revs| {
-            revs.into_iter()
-                .map(|r| rev(&file, r))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?;
+    let kind = raw.kind.unwrap_or(Kind::Custom);
+    let upgrade_command = match raw.upgrade_command {
+        Some(argv) if argv.get_ref().first().is_none_or(|p| p.trim().is_empty()) => {
+            return Err(ConfigError::at(file.location(argv.span().start), "`upgrade_command` needs a program"));
+        }
+        Some(argv) => Some((file.location(argv.span().start), argv.into_inner())),
+        None => None,
+    };
+    let upgrade_command = upgrade_command.map(|(_, argv)| argv);
+    if kind != Kind::Custom && !steps.is_empty() {
+        return Err(ConfigError::at(
+            file.start(),
+            format!("a `{}` scenario takes no steps", kind_name(kind)),
+        )
+        .with_help("remove `kind` to write the steps yourself, or remove the steps"));
+    }
+    // Success converges with a fresh install by default; fresh itself and stepwise do not.
+    let default_converges = (name != "fresh" && kind != Kind::Stepwise).then_some("fresh");
+    let expect = expect::convert(&file, raw.expect, default_converges)?;
+    let snapshot = SnapshotOptions {
+        enabled: raw.snapshot.enabled && kind != Kind::Stepwise,
+        version_table: raw.snapshot.version_table,
+    };
     Ok(Scenario {
         name,
         description: raw.description.unwrap_or_default(),
         file: path.to_path_buf(),
         steps,
         target,
-        expect: Expect {
-            outcome: raw.expect.outcome.unwrap_or(Outcome::Success),
-            version,
-        },
-        snapshot: SnapshotOptions {
-            enabled: raw.snapshot.enabled,
-            version_table: raw.snapshot.version_table,
-        },
+        kind,
+        upgrade_command,
+        expect,
+        snapshot,
     })
 }
 
@@ -250,6 +314,7 @@ fn convert_step(
         raw.stamp.is_some(),
         raw.sql.is_some(),
         raw.sql_file.is_some(),
+        raw.command.is_some(),
     ]
     .iter()
     .filter(|given| **given)
@@ -287,34 +352,98 @@ fn convert_step(
         StepKind::Stamp(revs)
     } else if let Some(sql) = raw.sql {
         let location = file.location(sql.span().start);
-        if sql.get_ref().trim().is_empty() {
-            return Err(ConfigError::at(location, "`sql` is empty"));
-        }
+        let text = match sql.into_inner() {
+            StringOrMap::One(text) => SqlText::All(text),
+            StringOrMap::PerEngine(map) => SqlText::PerEngine(map),
+        };
+        check_sql(&text, &location)?;
         StepKind::Sql {
-            sql: sql.into_inner(),
+            sql: text,
             origin: SqlOrigin::Inline,
         }
     } else if let Some(sql_file) = raw.sql_file {
         let location = file.location(sql_file.span().start);
-        let path = dir.join(sql_file.get_ref());
-        let sql = std::fs::read_to_string(&path).map_err(|err| {
-            ConfigError::at(
-                location,
-                format!("cannot read SQL file `{}`: {err}", path.display()),
-            )
-            .with_help("`sql_file` is relative to the scenario file's folder")
-        })?;
+        let read_sql = |relative: &str| {
+            let path = dir.join(relative);
+            std::fs::read_to_string(&path)
+                .map(|sql| (path.clone(), sql))
+                .map_err(|err| {
+                    ConfigError::at(
+                        location.clone(),
+                        format!("cannot read SQL file `{}`: {err}", path.display()),
+                    )
+                    .with_help("`sql_file` is relative to the scenario file's folder")
+                })
+        };
+        let (text, first) = match sql_file.into_inner() {
+            StringOrMap::One(relative) => {
+                let (path, sql) = read_sql(&relative)?;
+                (SqlText::All(sql), path)
+            }
+            StringOrMap::PerEngine(map) => {
+                let mut texts = BTreeMap::new();
+                let mut first = None;
+                for (engine, relative) in map {
+                    let (path, sql) = read_sql(&relative)?;
+                    first.get_or_insert(path);
+                    texts.insert(engine, sql);
+                }
+                (SqlText::PerEngine(texts), first.unwrap_or_default())
+            }
+        };
+        check_sql(&text, &location)?;
         StepKind::Sql {
-            sql,
-            origin: SqlOrigin::File(path),
+            sql: text,
+            origin: SqlOrigin::File(first),
         }
+    } else if let Some(command) = raw.command {
+        let location = file.location(command.span().start);
+        let argv = command.into_inner();
+        if argv.first().is_none_or(|program| program.trim().is_empty()) {
+            return Err(ConfigError::at(location, "`command` needs a program")
+                .with_help("write the program and its arguments as a list, e.g. command = [\"python\", \"scripts/init_db.py\"]"));
+        }
+        StepKind::Command(argv)
     } else {
         unreachable!("exactly one action was counted above")
     };
     Ok(Step { kind, at })
 }
 
-fn rev(file: &SourceFile, value: Spanned<String>) -> Result<RevRef, ConfigError> {
+fn check_sql(text: &SqlText, at: &Location) -> Result<(), ConfigError> {
+    match text {
+        SqlText::All(sql) if sql.trim().is_empty() => {
+            Err(ConfigError::at(at.clone(), "the SQL is empty"))
+        }
+        SqlText::All(_) => Ok(()),
+        SqlText::PerEngine(map) => {
+            if let Some(key) = map.keys().find(|key| !ENGINE_KEYS.contains(&key.as_str())) {
+                return Err(ConfigError::at(
+                    at.clone(),
+                    format!("unknown engine `{key}` in per-engine SQL"),
+                )
+                .with_help(format!("allowed: {}", ENGINE_KEYS.join(", "))));
+            }
+            if map.is_empty() {
+                return Err(ConfigError::at(
+                    at.clone(),
+                    "the per-engine SQL table is empty",
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Custom => "custom",
+        Kind::Roundtrip => "roundtrip",
+        Kind::Stepwise => "stepwise",
+    }
+}
+
+pub(super) fn rev(file: &SourceFile, value: Spanned<String>) -> Result<RevRef, ConfigError> {
     let at = file.location(value.span().start);
     checked_rev(value.into_inner(), &at)
 }

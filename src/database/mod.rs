@@ -45,6 +45,27 @@ pub struct CellDatabase {
     _scratch: Option<tempfile::TempDir>,
 }
 
+impl CellDatabase {
+    /// The variables every process of the cell gets: `HARNESS_DATABASE_URL` and `DATABASE_URL` (the
+    /// SQLAlchemy URL), and for SQLite `HARNESS_SQLITE_PATH` (the file).
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("HARNESS_DATABASE_URL".to_string(), self.url.clone()),
+            ("DATABASE_URL".to_string(), self.url.clone()),
+        ];
+        match &self.location {
+            Location::SqliteFile(path) => env.push((
+                "HARNESS_SQLITE_PATH".to_string(),
+                path.display().to_string(),
+            )),
+        }
+        env
+    }
+}
+
+/// Rows of a query, each value as text (`NULL` for null).
+pub type TextRows = Vec<Vec<String>>;
+
 /// A started database engine, shared by the cells of one matrix entry.
 pub trait Engine: Send + Sync {
     fn spec(&self) -> &DatabaseSpec;
@@ -58,6 +79,13 @@ pub trait Engine: Send + Sync {
         database: &'a CellDatabase,
         sql: &'a str,
     ) -> BoxFuture<'a, Result<(), DatabaseError>>;
+
+    /// Runs one query against a cell's database and returns its rows as text.
+    fn query<'a>(
+        &'a self,
+        database: &'a CellDatabase,
+        sql: &'a str,
+    ) -> BoxFuture<'a, Result<TextRows, DatabaseError>>;
 }
 
 /// Starts the engine for one `matrix.databases` entry.

@@ -1,9 +1,9 @@
 //! SQLite: one file per cell, in a temporary folder removed when the cell's database is dropped.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{BoxFuture, CellDatabase, DatabaseError, Engine, Location};
+use super::{BoxFuture, CellDatabase, DatabaseError, Engine, Location, TextRows};
 use crate::config::DatabaseSpec;
 
 pub struct SqliteEngine {
@@ -64,5 +64,47 @@ impl Engine for SqliteEngine {
             conn.close().await.ok();
             result.map(|_| ())
         })
+    }
+
+    fn query<'a>(
+        &'a self,
+        database: &'a CellDatabase,
+        sql: &'a str,
+    ) -> BoxFuture<'a, Result<TextRows, DatabaseError>> {
+        Box::pin(async move {
+            let Location::SqliteFile(path) = &database.location;
+            let wrap = |source| DatabaseError::Sql {
+                database: "the SQLite database".into(),
+                source,
+            };
+            let options = SqliteConnectOptions::new().filename(path).read_only(true);
+            let mut conn = SqliteConnection::connect_with(&options)
+                .await
+                .map_err(wrap)?;
+            let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
+            conn.close().await.ok();
+            let rows = rows.map_err(wrap)?;
+            Ok(rows
+                .iter()
+                .map(|row| (0..row.len()).map(|i| text_value(row, i)).collect())
+                .collect())
+        })
+    }
+}
+
+/// A value as SQLite prints it: integers and reals as numbers, NULL as `NULL`.
+fn text_value(row: &sqlx::sqlite::SqliteRow, index: usize) -> String {
+    if let Ok(value) = row.try_get::<Option<i64>, _>(index) {
+        return value.map_or_else(|| "NULL".to_string(), |v| v.to_string());
+    }
+    if let Ok(value) = row.try_get::<Option<f64>, _>(index) {
+        return value.map_or_else(|| "NULL".to_string(), |v| v.to_string());
+    }
+    if let Ok(value) = row.try_get::<Option<String>, _>(index) {
+        return value.unwrap_or_else(|| "NULL".to_string());
+    }
+    match row.try_get_unchecked::<Option<Vec<u8>>, _>(index) {
+        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => "NULL".to_string(),
     }
 }

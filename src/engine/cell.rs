@@ -1,15 +1,17 @@
 //! Runs one cell: a fresh database, the scenario's steps, the upgrade to the target, the
-//! expectations, and the schema rendered for the snapshot phase.
+//! expectations that can be checked on the cell alone, and the schema rendered for the snapshot and
+//! convergence phase.
 
 use std::time::{Duration, Instant};
 
+use super::plan::{Planned, PlannedAction, plan};
 use super::prepare::{Context, info};
 use super::{CellResult, StepRecord, Verdict};
-use crate::adapters::Action;
-use crate::config::{Outcome, RevRef, Scenario, StepKind};
+use crate::config::{Expect, Outcome, RevRef};
 use crate::database::{CellDatabase, Engine};
 use crate::introspect::{self, Schema};
 use crate::matrix::Cell;
+use crate::process::Output;
 use crate::runtime::PreparedRuntime;
 use crate::snapshot::{self, RenderOptions};
 
@@ -19,49 +21,54 @@ pub const TAIL_LINES: usize = 15;
 /// A cell's result and, when it got that far, its rendered schema.
 pub(super) struct CellRun {
     pub result: CellResult,
+    /// The snapshot text (schema and, if asked, the version table).
     pub rendered: Option<String>,
+    /// The schema alone, for convergence checks.
+    pub schema_text: Option<String>,
+    /// The expectations that held for this cell.
+    pub expect: Expect,
 }
 
 pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
     let started = Instant::now();
     let scenario = &ctx.config.scenarios[cell.scenario];
-    let mut result = CellResult {
-        id: cell.id.clone(),
-        scenario: scenario.name.clone(),
-        database: cell.database.id(),
-        runtime: cell.runtime.id(),
-        verdict: Verdict::Passed,
-        detail: None,
-        steps: Vec::new(),
-        snapshot: None,
-        snapshot_note: None,
-        diff: None,
-        runtime_info: None,
-        duration: Duration::ZERO,
-        tool_time: Duration::ZERO,
+    let expect = scenario.expect.for_cell(&cell.database, &cell.runtime);
+    let mut run = CellRun {
+        result: CellResult {
+            id: cell.id.clone(),
+            scenario: scenario.name.clone(),
+            database: cell.database.id(),
+            runtime: cell.runtime.id(),
+            verdict: Verdict::Passed,
+            detail: None,
+            steps: Vec::new(),
+            snapshot: None,
+            snapshot_note: None,
+            diff: None,
+            runtime_info: None,
+            duration: Duration::ZERO,
+            tool_time: Duration::ZERO,
+        },
+        rendered: None,
+        schema_text: None,
+        expect,
     };
-    let rendered = match setup(ctx, cell) {
-        Err(why) => {
-            result.verdict = Verdict::Error;
-            result.detail = Some(why);
-            None
-        }
+    match setup(ctx, cell) {
+        Err(why) => fail(&mut run.result, Verdict::Error, why),
         Ok((runtime, engine)) => {
-            result.runtime_info = Some(info(runtime));
+            run.result.runtime_info = Some(info(runtime));
             match engine.create().await {
-                Err(err) => {
-                    result.verdict = Verdict::Error;
-                    result.detail = Some(format!("cannot create the cell's database: {err}"));
-                    None
-                }
-                Ok(database) => {
-                    replay(ctx, scenario, runtime, engine, &database, &mut result).await
-                }
+                Err(err) => fail(
+                    &mut run.result,
+                    Verdict::Error,
+                    format!("cannot create the cell's database: {err}"),
+                ),
+                Ok(database) => replay(ctx, cell, runtime, engine, &database, &mut run).await,
             }
         }
-    };
-    result.duration = started.elapsed();
-    CellRun { result, rendered }
+    }
+    run.result.duration = started.elapsed();
+    run
 }
 
 fn setup<'a>(
@@ -92,175 +99,302 @@ fn setup<'a>(
     Ok((runtime, engine))
 }
 
-/// Runs the steps and the target upgrade; returns the rendered schema when the cell passed so far.
+/// Runs the planned steps and the target upgrade, then checks and renders.
 async fn replay(
     ctx: &Context,
-    scenario: &Scenario,
+    cell: &Cell,
     runtime: &PreparedRuntime,
     engine: &dyn Engine,
     database: &CellDatabase,
-    result: &mut CellResult,
-) -> Option<String> {
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let action = match &step.kind {
-            StepKind::Upgrade(rev) => Action::Upgrade(rev.value.clone()),
-            StepKind::Downgrade(rev) => Action::Downgrade(rev.value.clone()),
-            StepKind::Stamp(revs) => Action::Stamp(revs.iter().map(|r| r.value.clone()).collect()),
-            StepKind::Sql { sql, .. } => {
-                let started = Instant::now();
-                let outcome = engine.execute(database, sql).await;
-                let mut record = record(
-                    index + 1,
-                    step.kind.label(),
-                    Some(step.at.clone()),
-                    started.elapsed(),
-                );
-                if let Err(err) = outcome {
-                    record.ok = false;
-                    record.status = Some("SQL error".into());
-                    record.output_tail = Some(err.to_string());
-                    fail_at(result, record, Verdict::Failed);
-                    return None;
-                }
-                result.steps.push(record);
-                continue;
-            }
-        };
-        let record = tool_step(
+    run: &mut CellRun,
+) {
+    let scenario = &ctx.config.scenarios[cell.scenario];
+    let planned = match plan(scenario, ctx.graph.as_ref()) {
+        Ok(planned) => planned,
+        Err(why) => return fail(&mut run.result, Verdict::Error, why),
+    };
+    let Planned { steps, target } = planned;
+    for step in steps {
+        let record = execute(
             ctx,
+            cell,
             runtime,
+            engine,
             database,
-            &action,
-            index + 1,
-            step.kind.label(),
-            Some(step.at.clone()),
-            result,
+            &step.action,
+            step.record,
+            &mut run.result,
         )
         .await;
         if !record.ok {
-            fail_at(result, record, Verdict::Failed);
-            return None;
-        }
-        result.steps.push(record);
-    }
-
-    let target = Action::Upgrade(scenario.target.value.clone());
-    let label = format!("upgrade {} (target)", scenario.target.value);
-    let number = scenario.steps.len() + 1;
-    let target_at = (scenario.target.value != "head" || scenario.target.at.line != 1)
-        .then(|| scenario.target.at.clone());
-    let record = tool_step(
-        ctx, runtime, database, &target, number, label, target_at, result,
-    )
-    .await;
-    let upgraded = record.ok;
-    match (scenario.expect.outcome, upgraded) {
-        (Outcome::Success, false) => {
-            fail_at(result, record, Verdict::Failed);
-            return None;
-        }
-        (Outcome::Failure, true) => {
-            result.steps.push(record);
-            result.verdict = Verdict::Failed;
-            result.detail =
-                Some("the scenario expects the upgrade to fail, but it succeeded".into());
-            return None;
-        }
-        (Outcome::Failure, false) => {
-            let error = record
+            let mut detail = failed_step_detail(&record);
+            if let Some(revision) = step.revision {
+                detail = format!("first failing revision: {revision}; {detail}");
+            } else if let Some(revision) = record
                 .output_tail
                 .as_deref()
-                .map(error_line)
-                .unwrap_or_default();
-            result.detail = Some(format!("failed as expected: {error}"));
-            result.steps.push(record);
+                .and_then(last_running_revision)
+            {
+                detail.push_str(&format!("; it stopped in {revision}"));
+            }
+            run.result.steps.push(record);
+            return fail(&mut run.result, Verdict::Failed, detail);
         }
-        (Outcome::Success, true) => result.steps.push(record),
+        run.result.steps.push(record);
     }
 
-    let schema = match introspect::inspect(database, &ctx.config.project.version_table).await {
-        Ok(schema) => schema,
-        Err(err) => {
-            result.verdict = Verdict::Error;
-            result.detail = Some(err.to_string());
-            return None;
-        }
-    };
-    if upgraded
-        && let Some(expected) = &scenario.expect.version
-        && let Err(why) = check_version(ctx, &schema, expected)
-    {
-        result.verdict = Verdict::Failed;
-        result.detail = Some(why);
-        return None;
-    }
-    scenario.snapshot.enabled.then(|| {
-        snapshot::render(
-            &schema,
-            RenderOptions {
-                version_table: scenario.snapshot.version_table,
-            },
+    let mut upgraded = true;
+    if let Some(target) = target {
+        let (record, output) = execute_with_output(
+            ctx,
+            cell,
+            runtime,
+            engine,
+            database,
+            &target.action,
+            target.record,
+            &mut run.result,
         )
-    })
+        .await;
+        upgraded = record.ok;
+        let detail = failed_step_detail(&record);
+        run.result.steps.push(record);
+        match (run.expect.outcome, upgraded) {
+            (Outcome::Success, false) => return fail(&mut run.result, Verdict::Failed, detail),
+            (Outcome::Failure, true) => {
+                return fail(
+                    &mut run.result,
+                    Verdict::Failed,
+                    "the scenario expects the upgrade to fail, but it succeeded".into(),
+                );
+            }
+            (Outcome::Failure, false) => {
+                let everything = output
+                    .as_ref()
+                    .map(|o| format!("{}\n{}", o.stdout, o.stderr))
+                    .unwrap_or_default();
+                let shown = run
+                    .result
+                    .steps
+                    .last()
+                    .and_then(|s| s.output_tail.clone())
+                    .unwrap_or_default();
+                if let Some(pattern) = &run.expect.fails_with
+                    && !pattern.regex.is_match(&everything)
+                {
+                    return fail(
+                        &mut run.result,
+                        Verdict::Failed,
+                        format!(
+                            "the upgrade failed as expected, but its output does not match `fails_with` /{}/",
+                            pattern.text
+                        ),
+                    );
+                }
+                // The failure is the expected result: the step is not reported as a failed one.
+                if let Some(step) = run.result.steps.last_mut() {
+                    step.ok = true;
+                    step.status = Some(format!(
+                        "failed as expected ({})",
+                        step.status.clone().unwrap_or_default()
+                    ));
+                }
+                run.result.detail = Some(format!("failed as expected: {}", error_line(&shown)));
+            }
+            (Outcome::Success, true) => {}
+        }
+    }
+
+    let version_table = ctx.config.project.version_table.as_deref();
+    let schema = match introspect::inspect(database, version_table).await {
+        Ok(schema) => schema,
+        Err(err) => return fail(&mut run.result, Verdict::Error, err.to_string()),
+    };
+    if let Err(why) = check(ctx, engine, database, &schema, &run.expect, upgraded).await {
+        return fail(&mut run.result, Verdict::Failed, why);
+    }
+    if run.expect.drift == Some(true)
+        && let Ok((db, heads)) = drift(ctx, &schema)
+    {
+        let line = format!("drift: db={} expected={}", db.join(","), heads.join(","));
+        run.result.detail = Some(match run.result.detail.take() {
+            Some(previous) => format!("{line}; {previous}"),
+            None => line,
+        });
+    }
+    run.schema_text = Some(snapshot::render(
+        &schema,
+        RenderOptions {
+            version_table: false,
+        },
+    ));
+    if scenario.snapshot.enabled {
+        let version_table = scenario.snapshot.version_table && version_table.is_some();
+        run.rendered = Some(snapshot::render(&schema, RenderOptions { version_table }));
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn tool_step(
+async fn execute(
     ctx: &Context,
+    cell: &Cell,
     runtime: &PreparedRuntime,
+    engine: &dyn Engine,
     database: &CellDatabase,
-    action: &Action,
-    number: usize,
-    label: String,
-    at: Option<crate::config::Location>,
+    action: &PlannedAction,
+    record: StepRecord,
     result: &mut CellResult,
 ) -> StepRecord {
+    execute_with_output(ctx, cell, runtime, engine, database, action, record, result)
+        .await
+        .0
+}
+
+/// Runs one step; returns its record and, for processes, their whole output.
+#[allow(clippy::too_many_arguments)]
+async fn execute_with_output(
+    ctx: &Context,
+    cell: &Cell,
+    runtime: &PreparedRuntime,
+    engine: &dyn Engine,
+    database: &CellDatabase,
+    action: &PlannedAction,
+    mut record: StepRecord,
+    result: &mut CellResult,
+) -> (StepRecord, Option<Output>) {
     let started = Instant::now();
-    let outcome = ctx.adapter.run(runtime, &database.url, action).await;
-    let mut step = record(number, label, at, started.elapsed());
+    let project = &ctx.config.project;
+    let outcome = match action {
+        PlannedAction::Sql(sql) => {
+            let outcome = match sql.for_engine(cell.database.engine) {
+                Some(text) => engine
+                    .execute(database, text)
+                    .await
+                    .map_err(|err| err.to_string()),
+                None => Err(format!(
+                    "the step has no SQL for {} (and no `default`)",
+                    cell.database.engine.name()
+                )),
+            };
+            record.duration = started.elapsed();
+            if let Err(why) = outcome {
+                record.ok = false;
+                record.status = Some("SQL error".into());
+                record.output_tail = Some(why);
+            }
+            return (record, None);
+        }
+        PlannedAction::Tool(action) => {
+            let scenario = &ctx.config.scenarios[cell.scenario];
+            let upgrade = scenario.upgrade_command.as_deref();
+            ctx.tool.run(project, runtime, database, action, upgrade).await
+        }
+        PlannedAction::Command(argv) => {
+            crate::adapters::run_program(argv, &project.dir, runtime, database, &project.env).await
+        }
+    };
+    record.duration = started.elapsed();
     match outcome {
         Ok(output) => {
             result.tool_time += output.duration;
             if !output.success() {
-                step.ok = false;
-                step.status = Some(output.status_text());
-                step.output_tail = Some(output.excerpt(&ctx.config.project.dir, TAIL_LINES));
+                record.ok = false;
+                record.status = Some(output.status_text());
+                record.output_tail = Some(output.excerpt(&project.dir, TAIL_LINES));
             }
+            (record, Some(output))
         }
         Err(err) => {
-            step.ok = false;
-            step.status = Some("could not run".into());
-            step.output_tail = Some(err.to_string());
+            record.ok = false;
+            record.status = Some("could not run".into());
+            record.output_tail = Some(err.to_string());
+            (record, None)
         }
     }
-    step
 }
 
-fn record(
-    number: usize,
-    label: String,
-    at: Option<crate::config::Location>,
-    duration: Duration,
-) -> StepRecord {
-    StepRecord {
-        number,
-        label,
-        at,
-        ok: true,
-        duration,
-        status: None,
-        output_tail: None,
+/// The expectations that need only this cell's database.
+async fn check(
+    ctx: &Context,
+    engine: &dyn Engine,
+    database: &CellDatabase,
+    schema: &Schema,
+    expect: &Expect,
+    upgraded: bool,
+) -> Result<(), String> {
+    if upgraded && let Some(expected) = &expect.version {
+        check_version(ctx, schema, expected)?;
     }
-}
-
-fn fail_at(result: &mut CellResult, step: StepRecord, verdict: Verdict) {
-    let mut detail = format!("step {} `{}` failed", step.number, step.label);
-    if let Some(status) = &step.status {
-        detail.push_str(&format!(" ({status})"));
+    if let Some(want_drift) = expect.drift {
+        let (db, heads) = drift(ctx, schema)?;
+        let line = format!("drift: db={} expected={}", db.join(","), heads.join(","));
+        match (want_drift, db == heads) {
+            (true, true) => return Err(format!("expected the database to lag behind the code, but it is current ({line})")),
+            (false, false) => return Err(line),
+            _ => {}
+        }
     }
-    result.detail = Some(detail);
-    result.verdict = verdict;
-    result.steps.push(step);
+    let has =
+        |name: &str| schema.table(name).is_some() || schema.views.iter().any(|v| v.name == name);
+    let missing: Vec<&str> = expect
+        .tables_include
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !has(t))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "expected tables are missing: {}",
+            missing.join(", ")
+        ));
+    }
+    let present: Vec<&str> = expect
+        .tables_exclude
+        .iter()
+        .map(String::as_str)
+        .filter(|t| has(t))
+        .collect();
+    if !present.is_empty() {
+        return Err(format!(
+            "tables that must not exist are present: {}",
+            present.join(", ")
+        ));
+    }
+    for (table, want) in &expect.rows {
+        if !has(table) {
+            return Err(format!(
+                "expected {want} rows in `{table}`, but the table does not exist"
+            ));
+        }
+        let sql = format!("SELECT COUNT(*) FROM {}", quote(table));
+        let rows = engine
+            .query(database, &sql)
+            .await
+            .map_err(|err| err.to_string())?;
+        let have = rows
+            .first()
+            .and_then(|row| row.first())
+            .cloned()
+            .unwrap_or_default();
+        if have != want.to_string() {
+            return Err(format!(
+                "expected {want} rows in `{table}`, found {have}: the upgrade lost or added data"
+            ));
+        }
+    }
+    for query in &expect.queries {
+        let rows = engine
+            .query(database, &query.sql)
+            .await
+            .map_err(|err| format!("the query at {} failed: {err}", query.at))?;
+        if rows != query.returns {
+            return Err(format!(
+                "the query at {} returned {:?}, expected {:?}",
+                query.at, rows, query.returns
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_version(ctx: &Context, schema: &Schema, expected: &[RevRef]) -> Result<(), String> {
@@ -268,7 +402,7 @@ fn check_version(ctx: &Context, schema: &Schema, expected: &[RevRef]) -> Result<
     for rev in expected {
         if rev.value == "head" || rev.value == "heads" {
             let graph = ctx.graph.as_ref().ok_or(
-                "`head` in expect.version needs the revision graph, which Alembic could not load",
+                "`head` in expect.version needs the revision graph, which the tool could not load",
             )?;
             want.extend(graph.heads.iter().cloned());
         } else {
@@ -292,6 +426,39 @@ fn check_version(ctx: &Context, schema: &Schema, expected: &[RevRef]) -> Result<
             want.join(", ")
         ))
     }
+}
+
+/// The version table's revisions and the graph's heads, both sorted.
+fn drift(ctx: &Context, schema: &Schema) -> Result<(Vec<String>, Vec<String>), String> {
+    let graph = ctx.graph.as_ref().ok_or("`drift` needs the revision graph, which the tool could not load")?;
+    let mut db: Vec<String> = schema.version_table.as_ref().map(|v| v.rows.clone()).unwrap_or_default();
+    db.sort();
+    let mut heads = graph.heads.clone();
+    heads.sort();
+    Ok((db, heads))
+}
+
+fn fail(result: &mut CellResult, verdict: Verdict, detail: String) {
+    result.verdict = verdict;
+    result.detail = Some(detail);
+}
+
+fn failed_step_detail(step: &StepRecord) -> String {
+    let mut detail = format!("step {} `{}` failed", step.number, step.label);
+    if let Some(status) = &step.status {
+        detail.push_str(&format!(" ({status})"));
+    }
+    detail
+}
+
+/// The revision Alembic was running when it stopped: its last `Running upgrade/downgrade A -> B`.
+fn last_running_revision(output: &str) -> Option<String> {
+    output.lines().rev().find_map(|line| {
+        let at = line.find("Running ")?;
+        let rest = &line[at + "Running ".len()..];
+        (rest.starts_with("upgrade") || rest.starts_with("downgrade"))
+            .then(|| rest.trim().to_string())
+    })
 }
 
 /// The line of a tool's output that names the error: the last `dotted.Name: message` line (how
@@ -321,4 +488,33 @@ fn error_line(output: &str) -> String {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
+}
+
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_line_is_the_exception() {
+        let out = "Traceback (most recent call last):\n  File \"x.py\", line 1\nsqlalchemy.exc.OperationalError: (sqlite3.OperationalError) table teams already exists\n[SQL: \nCREATE TABLE teams (\n)\n\n]\n(Background on this error at: https://example.invalid)";
+        assert_eq!(
+            error_line(out),
+            "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) table teams already exists"
+        );
+        assert_eq!(error_line("just text\n"), "just text");
+    }
+
+    #[test]
+    fn the_running_revision_is_found() {
+        let out = "INFO  [alembic.runtime.migration] Running downgrade 0004 -> 0003, create matches\nTraceback";
+        assert_eq!(
+            last_running_revision(out).as_deref(),
+            Some("downgrade 0004 -> 0003, create matches")
+        );
+        assert_eq!(last_running_revision("nothing"), None);
+    }
 }

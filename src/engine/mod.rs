@@ -3,6 +3,8 @@
 //! it returns a [`RunReport`] and tells a [`Progress`] what happens.
 
 mod cell;
+mod converge;
+mod plan;
 mod prepare;
 mod run;
 mod snapshots;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Progress, RuntimeInfo, RuntimeSummary};
-use crate::adapters::{Alembic, Graph};
+use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, RevRef, StepKind};
 use crate::database::{self, Engine};
 use crate::matrix::Cell;
@@ -14,7 +14,7 @@ use crate::runtime::{self, CacheDir, PreparedRuntime};
 /// What the cells share.
 pub(super) struct Context {
     pub config: Arc<Config>,
-    pub adapter: Alembic,
+    pub tool: Tool,
     /// By runtime key (`python:3.12`).
     pub runtimes: BTreeMap<String, Result<PreparedRuntime, String>>,
     /// By database id (`sqlite`).
@@ -110,16 +110,16 @@ pub(super) fn engines(cells: &[Cell]) -> BTreeMap<String, Result<Arc<dyn Engine>
 
 /// Loads the graph with the first runtime that can; returns warnings for the ones that could not.
 pub(super) async fn graph(
-    adapter: &Alembic,
+    tool: &Tool,
     runtimes: &BTreeMap<String, Result<PreparedRuntime, String>>,
 ) -> (Option<Graph>, Vec<String>) {
     let mut warnings = Vec::new();
     for (key, runtime) in runtimes {
         let Ok(runtime) = runtime else { continue };
-        match adapter.graph(runtime).await {
-            Ok(graph) => return (Some(graph), warnings),
+        match tool.graph(runtime).await {
+            Ok(graph) => return (graph, warnings),
             Err(err) => warnings.push(format!(
-                "{key}: Alembic could not load the revision graph: {err}"
+                "{key}: the migration tool could not load the revision graph: {err}"
             )),
         }
     }
@@ -144,11 +144,12 @@ pub(super) fn check_revisions(
             match &step.kind {
                 StepKind::Upgrade(rev) | StepKind::Downgrade(rev) => refs.push(rev),
                 StepKind::Stamp(revs) => refs.extend(revs),
-                StepKind::Sql { .. } => {}
+                StepKind::Sql { .. } | StepKind::Command(_) => {}
             }
         }
         refs.push(&scenario.target);
-        refs.extend(scenario.expect.version.iter().flatten());
+        let versions = scenario.expect.version_refs();
+        refs.extend(versions.iter());
         for rev in refs {
             graph
                 .check(&rev.value)

@@ -9,7 +9,7 @@ use super::cell::{CellRun, run_cell};
 use super::prepare::{self, Context};
 use super::snapshots::settle;
 use super::{Progress, RunOptions, RunReport};
-use crate::adapters::{AdapterError, Alembic};
+use crate::adapters::{AdapterError, Tool};
 use crate::config::{Config, ConfigError};
 use crate::matrix::Cell;
 use crate::runtime::CacheDir;
@@ -41,17 +41,17 @@ pub async fn run(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let project = &config.project;
-    let adapter = Alembic::new(&project.dir, &project.tool_config, &project.env, cache)?;
+    let tool = Tool::new(project, cache)?;
     let engines = prepare::engines(&cells);
     let (runtimes, runtime_summaries) =
         prepare::runtimes(&config, &cells, cache, progress.as_ref()).await;
-    let (graph, warnings) = prepare::graph(&adapter, &runtimes).await;
+    let (graph, warnings) = prepare::graph(&tool, &runtimes).await;
     if let Some(graph) = &graph {
         prepare::check_revisions(&config, &cells, graph)?;
     }
     let context = Arc::new(Context {
         config: config.clone(),
-        adapter,
+        tool,
         runtimes,
         engines,
         graph,
@@ -83,7 +83,8 @@ pub async fn run(
         }
     }
     runs.sort_by_key(|(index, _)| *index);
-    let runs: Vec<CellRun> = runs.into_iter().map(|(_, run)| run).collect();
+    let mut runs: Vec<CellRun> = runs.into_iter().map(|(_, run)| run).collect();
+    super::converge::converge(&mut runs);
     let cells = settle(&config, runs, options.snapshots);
     Ok(RunReport {
         cells,

@@ -17,7 +17,7 @@ pub enum IntrospectError {
 /// Reads the schema of a cell's database.
 pub async fn inspect(
     database: &CellDatabase,
-    version_table: &str,
+    version_table: Option<&str>,
 ) -> Result<Schema, IntrospectError> {
     match &database.location {
         crate::database::Location::SqliteFile(path) => sqlite::inspect(path, version_table).await,

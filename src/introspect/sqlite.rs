@@ -9,7 +9,7 @@ use super::model::{Column, ForeignKey, Index, Schema, Table, Trigger, VersionTab
 /// Reads the schema of the SQLite file at `path`. Opens it read-only: introspection never writes.
 pub async fn inspect(
     path: &std::path::Path,
-    version_table: &str,
+    version_table: Option<&str>,
 ) -> Result<Schema, IntrospectError> {
     let options = SqliteConnectOptions::new().filename(path).read_only(true);
     let mut conn = SqliteConnection::connect_with(&options).await?;
@@ -20,7 +20,7 @@ pub async fn inspect(
 
 async fn read_schema(
     conn: &mut SqliteConnection,
-    version_table: &str,
+    version_table: Option<&str>,
 ) -> Result<Schema, IntrospectError> {
     let objects = sqlx::query(
         "SELECT type, name, tbl_name, COALESCE(sql, '') AS sql FROM sqlite_master \
@@ -34,7 +34,7 @@ async fn read_schema(
         let name: String = object.try_get("name")?;
         let sql: String = object.try_get("sql")?;
         match kind.as_str() {
-            "table" if name == version_table => {
+            "table" if Some(name.as_str()) == version_table => {
                 schema.version_table = Some(read_version_table(conn, &name).await?);
             }
             "table" => schema.tables.push(read_table(conn, &name).await?),

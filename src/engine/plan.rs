@@ -1,0 +1,108 @@
+//! Turns a scenario (its kind, steps and target) into the actions a cell runs, in order.
+
+use super::StepRecord;
+use crate::adapters::{Action, Graph};
+use crate::config::{Kind, Location, Scenario, SqlText, StepKind};
+
+pub(super) enum PlannedAction {
+    Tool(Action),
+    Sql(SqlText),
+    Command(Vec<String>),
+}
+
+pub(super) struct PlannedStep {
+    pub action: PlannedAction,
+    pub record: StepRecord,
+    /// For stepwise scenarios: the revision this step upgrades to.
+    pub revision: Option<String>,
+}
+
+pub(super) struct Planned {
+    pub steps: Vec<PlannedStep>,
+    /// The final upgrade, whose failure may be expected; none for stepwise scenarios.
+    pub target: Option<PlannedStep>,
+}
+
+pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned, String> {
+    let mut steps = Vec::new();
+    let mut push =
+        |action: PlannedAction, label: String, at: Option<Location>, revision: Option<String>| {
+            let number = steps.len() + 1;
+            steps.push(PlannedStep {
+                action,
+                record: record(number, label, at),
+                revision,
+            });
+        };
+    match scenario.kind {
+        Kind::Custom => {
+            for step in &scenario.steps {
+                let action = match &step.kind {
+                    StepKind::Upgrade(rev) => {
+                        PlannedAction::Tool(Action::Upgrade(rev.value.clone()))
+                    }
+                    StepKind::Downgrade(rev) => {
+                        PlannedAction::Tool(Action::Downgrade(rev.value.clone()))
+                    }
+                    StepKind::Stamp(revs) => PlannedAction::Tool(Action::Stamp(
+                        revs.iter().map(|r| r.value.clone()).collect(),
+                    )),
+                    StepKind::Sql { sql, .. } => PlannedAction::Sql(sql.clone()),
+                    StepKind::Command(argv) => PlannedAction::Command(argv.clone()),
+                };
+                push(action, step.kind.label(), Some(step.at.clone()), None);
+            }
+        }
+        Kind::Roundtrip => {
+            push(
+                PlannedAction::Tool(Action::Upgrade("head".into())),
+                "upgrade head".into(),
+                None,
+                None,
+            );
+            push(
+                PlannedAction::Tool(Action::Downgrade("base".into())),
+                "downgrade base".into(),
+                None,
+                None,
+            );
+        }
+        Kind::Stepwise => {
+            let graph = graph.ok_or(
+                "a stepwise scenario needs the revision graph, which the tool could not load",
+            )?;
+            for revision in graph.upgrade_order() {
+                let action = PlannedAction::Tool(Action::Upgrade(revision.clone()));
+                push(action, format!("upgrade {revision}"), None, Some(revision));
+            }
+            return Ok(Planned {
+                steps,
+                target: None,
+            });
+        }
+    }
+    let number = steps.len() + 1;
+    let target = &scenario.target;
+    let at = (target.value != "head" || target.at.line != 1).then(|| target.at.clone());
+    let target = PlannedStep {
+        action: PlannedAction::Tool(Action::Upgrade(target.value.clone())),
+        record: record(number, format!("upgrade {} (target)", target.value), at),
+        revision: None,
+    };
+    Ok(Planned {
+        steps,
+        target: Some(target),
+    })
+}
+
+fn record(number: usize, label: String, at: Option<Location>) -> StepRecord {
+    StepRecord {
+        number,
+        label,
+        at,
+        ok: true,
+        duration: std::time::Duration::ZERO,
+        status: None,
+        output_tail: None,
+    }
+}
