@@ -354,7 +354,7 @@ fn the_report_of_a_run_with_a_pass_and_a_failure() {
             "    raise RuntimeError(\"this migration is broken\")",
         ),
     );
-    project.write("scenarios/stamped.toml", "description = \"stamped at head, nothing to do\"\n\n[[steps]]\nstamp = \"0007\"\n\n[snapshot]\nenabled = false\n");
+    project.write("scenarios/stamped.toml", "description = \"stamped at head, nothing to do\"\n\n[[steps]]\nstamp = \"0007\"\n\n[expect]\nconverges_with = false\n\n[snapshot]\nenabled = false\n");
     let out = run(project
         .harness()
         .args(["run", "--jobs", "1", "fresh", "stamped"]));

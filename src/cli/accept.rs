@@ -4,23 +4,18 @@ use super::{ExitStatus, Failure, GlobalArgs, context};
 use crate::snapshot;
 
 pub(super) fn execute(global: &GlobalArgs) -> Result<ExitStatus, Failure> {
-    let config = context::load(global)?;
-    let pending = snapshot::pending(&config.snapshots_dir);
-    if pending.is_empty() {
-        println!("no pending snapshots");
-        return Ok(ExitStatus::Success);
+    let mut accepted = 0;
+    for config in context::load(global)? {
+        for file in snapshot::pending(&config.snapshots_dir) {
+            let target = snapshot::accept(&file).map_err(|err| {
+                Failure::Environment(format!("cannot accept {}: {err}", file.display()))
+            })?;
+            println!("accepted {}", config.display_path(&target).display());
+            accepted += 1;
+        }
     }
-    for file in pending {
-        let target = snapshot::accept(&file).map_err(|err| {
-            Failure::Environment(format!("cannot accept {}: {err}", file.display()))
-        })?;
-        println!(
-            "accepted {}",
-            target
-                .strip_prefix(&config.root)
-                .unwrap_or(&target)
-                .display()
-        );
+    if accepted == 0 {
+        println!("no pending snapshots");
     }
     Ok(ExitStatus::Success)
 }

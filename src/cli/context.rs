@@ -1,12 +1,15 @@
-//! What several subcommands share: finding and loading harness.toml, selecting cells.
+//! What several subcommands share: finding and loading harness.toml (and its members), selecting
+//! cells.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::{Failure, GlobalArgs};
 use crate::config::{self, Config, ConfigError};
 use crate::matrix::{self, Cell, Filter};
 
-pub(super) fn load(global: &GlobalArgs) -> Result<Config, Failure> {
+/// The configuration and its members, root first.
+pub(super) fn load(global: &GlobalArgs) -> Result<Vec<Config>, Failure> {
     let path = global
         .config
         .clone()
@@ -16,42 +19,74 @@ pub(super) fn load(global: &GlobalArgs) -> Result<Config, Failure> {
             .with_help("run from the project's root, pass --config FILE or -C DIR")
             .into());
     }
-    Ok(Config::load(&path)?)
+    Ok(Config::load_workspace(&path)?)
 }
 
-/// The cells of the named scenarios (all when none is named) that match the filters.
-pub(super) fn select(
-    config: &Config,
-    scenarios: &[String],
-    filters: &[String],
-) -> Result<Vec<Cell>, Failure> {
-    for name in scenarios {
-        if config.scenario(name).is_none() {
-            let known = config
-                .scenarios
+/// Which cells a command works on.
+#[derive(Debug, Default)]
+pub(super) struct Query<'a> {
+    /// Scenario names; all when empty.
+    pub scenarios: &'a [String],
+    /// `--filter` patterns on cell ids.
+    pub filters: &'a [String],
+    /// `--database` entries (`sqlite`, `postgres:17`, or an engine name); all when empty.
+    pub databases: &'a [String],
+}
+
+/// One configuration and its selected cells.
+pub(super) struct Selection {
+    pub config: Arc<Config>,
+    pub cells: Vec<Cell>,
+}
+
+/// The selected cells of every configuration that has any.
+pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Selection>, Failure> {
+    for name in query.scenarios {
+        if !configs.iter().any(|config| config.scenario(name).is_some()) {
+            let mut known: Vec<&str> = configs
                 .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+                .flat_map(|c| c.scenarios.iter().map(|s| s.name.as_str()))
+                .collect();
+            known.sort_unstable();
+            known.dedup();
             return Err(Failure::Usage(format!(
-                "unknown scenario `{name}`\n  help: scenarios in this project: {known}"
+                "unknown scenario `{name}`\n  help: scenarios in this project: {}",
+                known.join(", ")
             )));
         }
     }
-    let filter = Filter::new(filters.to_vec());
-    let cells: Vec<Cell> = matrix::expand(config)
-        .into_iter()
-        .filter(|cell| {
-            scenarios.is_empty() || scenarios.contains(&config.scenarios[cell.scenario].name)
-        })
-        .filter(|cell| filter.matches(&cell.id))
-        .collect();
-    if cells.is_empty() {
+    let filter = Filter::new(query.filters.to_vec());
+    let mut selections = Vec::new();
+    for config in configs {
+        let cells: Vec<Cell> = matrix::expand(&config)
+            .into_iter()
+            .filter(|cell| {
+                query.scenarios.is_empty()
+                    || query
+                        .scenarios
+                        .contains(&config.scenarios[cell.scenario].name)
+            })
+            .filter(|cell| {
+                query.databases.is_empty()
+                    || query.databases.iter().any(|d| {
+                        *d == cell.database.to_string() || d == cell.database.engine.name()
+                    })
+            })
+            .filter(|cell| filter.matches(&cell.id))
+            .collect();
+        if !cells.is_empty() {
+            selections.push(Selection {
+                config: Arc::new(config),
+                cells,
+            });
+        }
+    }
+    if selections.is_empty() {
         return Err(Failure::Usage(
             "no cell matches the scenarios and filters given\n  help: `harness list` prints every cell id".into(),
         ));
     }
-    Ok(cells)
+    Ok(selections)
 }
 
 /// Adds the cells a selected cell's convergence check compares with (`fresh` on the same database

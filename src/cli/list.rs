@@ -2,7 +2,8 @@
 
 use clap::Args;
 
-use super::{ExitStatus, Failure, GlobalArgs, context};
+use super::context::{self, Query};
+use super::{ExitStatus, Failure, GlobalArgs};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -12,13 +13,22 @@ pub struct ListArgs {
     /// Only cells whose id matches (substring, or a pattern with `*`); repeatable
     #[arg(long, short = 'f', value_name = "PATTERN")]
     pub filter: Vec<String>,
+    /// Only cells on this database (`sqlite`, `postgres:17`, or an engine name such as `postgres`); repeatable
+    #[arg(long, short = 'd', value_name = "DATABASE")]
+    pub database: Vec<String>,
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: ListArgs) -> Result<ExitStatus, Failure> {
-    let config = context::load(global)?;
-    let cells = context::select(&config, &args.scenarios, &args.filter)?;
-    for cell in cells {
-        println!("{}", cell.id);
+    let configs = context::load(global)?;
+    let query = Query {
+        scenarios: &args.scenarios,
+        filters: &args.filter,
+        databases: &args.database,
+    };
+    for selection in context::select(configs, &query)? {
+        for cell in selection.cells {
+            println!("{}", cell.id);
+        }
     }
     Ok(ExitStatus::Success)
 }

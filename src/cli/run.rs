@@ -5,10 +5,13 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
-use super::{ExitStatus, Failure, GlobalArgs, context};
+use super::context::{self, Query};
+use super::{ExitStatus, Failure, GlobalArgs};
+use crate::config::Config;
 use crate::engine::{
     self, CellResult, Progress, RunError, RunOptions, RuntimeSummary, SnapshotMode, Verdict,
 };
+use crate::matrix::Cell;
 use crate::report;
 use crate::runtime::CacheDir;
 
@@ -20,6 +23,9 @@ pub struct RunArgs {
     /// Only cells whose id matches (substring, or a pattern with `*`); repeatable
     #[arg(long, short = 'f', value_name = "PATTERN")]
     pub filter: Vec<String>,
+    /// Only cells on this database (`sqlite`, `postgres:17`, or an engine name such as `postgres`); repeatable
+    #[arg(long, short = 'd', value_name = "DATABASE")]
+    pub database: Vec<String>,
     /// Cells run at once [default: number of cores]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -35,11 +41,19 @@ pub struct RunArgs {
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, Failure> {
-    let config = Arc::new(context::load(global)?);
-    let cells = context::with_references(
-        &config,
-        context::select(&config, &args.scenarios, &args.filter)?,
-    );
+    let configs = context::load(global)?;
+    let query = Query {
+        scenarios: &args.scenarios,
+        filters: &args.filter,
+        databases: &args.database,
+    };
+    let plans: Vec<(Arc<Config>, Vec<Cell>)> = context::select(configs, &query)?
+        .into_iter()
+        .map(|selection| {
+            let cells = context::with_references(&selection.config, selection.cells);
+            (selection.config, cells)
+        })
+        .collect();
     let jobs = match args.jobs {
         Some(0) => return Err(Failure::Usage("--jobs must be at least 1".into())),
         Some(jobs) => jobs,
@@ -64,7 +78,7 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         .map_err(|err| Failure::Environment(format!("cannot start the async runtime: {err}")))?;
     let outcome = runtime.block_on(async {
         tokio::select! {
-            outcome = engine::run(config.clone(), cells, &options, &cache, progress) => Some(outcome),
+            outcome = engine::run_all(plans, &options, &cache, progress) => Some(outcome),
             _ = tokio::signal::ctrl_c() => None,
         }
     });

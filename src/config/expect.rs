@@ -176,7 +176,12 @@ pub(super) fn convert(
         converges_with: default_converges.map(str::to_string),
         ..Expect::default()
     };
+    let explicit_convergence = raw.converges_with.is_some();
     apply(file, &mut base, raw)?;
+    if base.outcome == Outcome::Failure && !explicit_convergence {
+        // An upgrade that must fail has no final schema to converge.
+        base.converges_with = None;
+    }
     let mut when = Vec::new();
     for entry in entries {
         let at = file.location(entry.span().start);

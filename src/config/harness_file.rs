@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CellPattern, Config, ConfigError, DatabaseSpec, Kind, Matrix, Project, Requirements,
+    CellPattern, Config, ConfigError, DatabaseSpec, Kind, Matrix, Member, Project, Requirements,
     RuntimeSpec, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
 };
 
@@ -24,6 +24,18 @@ struct RawHarness {
     runtimes: BTreeMap<String, Spanned<RawRuntime>>,
     #[serde(default)]
     builtins: Vec<Spanned<String>>,
+    #[serde(default)]
+    members: Vec<Spanned<RawMember>>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a folder holding harness.toml, or { name = \"...\", config = \"path/to/file.toml\" }"
+)]
+enum RawMember {
+    Folder(String),
+    Named { name: String, config: String },
 }
 
 #[derive(Deserialize)]
@@ -193,7 +205,13 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         (None, Some(packages)) => Requirements::Packages(packages.clone()),
         (None, None) => match project_dir.join("requirements.txt") {
             path if path.is_file() => Requirements::File(path),
-            _ => Requirements::Packages(vec!["alembic".to_string()]),
+            _ => {
+                if raw.project.tool == ToolKind::Alembic {
+                    Requirements::Packages(vec!["alembic".to_string()])
+                } else {
+                    Requirements::Packages(Vec::new())
+                }
+            }
         },
     };
 
@@ -286,7 +304,36 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         }
     }
 
+    let mut members: Vec<Member> = Vec::new();
+    for member in &raw.members {
+        let at = file.location(member.span().start);
+        let (name, path) = match member.get_ref() {
+            RawMember::Folder(folder) => {
+                let name = Path::new(folder)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                (name, shown_root.join(folder).join(super::DEFAULT_FILE))
+            }
+            RawMember::Named { name, config } => (name.clone(), shown_root.join(config)),
+        };
+        if !path.is_file() {
+            return Err(ConfigError::at(at, format!("no configuration at `{}`", path.display()))
+                .with_help("a member is a folder holding harness.toml, or { name, config } naming the file"));
+        }
+        if name.is_empty() || name.contains(['/', ':']) || members.iter().any(|m| m.name == name) {
+            return Err(ConfigError::at(
+                at,
+                format!("member name `{name}` is empty, holds `/` or `:`, or is used twice"),
+            )
+            .with_help("name it with { name = \"...\", config = \"...\" }"));
+        }
+        members.push(Member { name, file: path });
+    }
+
     Ok(Config {
+        members,
+        label: None,
         file: file.path().to_path_buf(),
         root: root.clone(),
         project: Project {

@@ -33,6 +33,18 @@ pub struct Config {
     pub scenarios: Vec<Scenario>,
     pub scenarios_dir: PathBuf,
     pub snapshots_dir: PathBuf,
+    /// Other harness configurations run together with this one (`members = [...]`).
+    pub members: Vec<Member>,
+    /// For a member: its name, which prefixes its cell ids (`tenant-upgrade:fresh/sqlite/python-3.12`).
+    pub label: Option<String>,
+}
+
+/// A member configuration of a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub name: String,
+    /// Its harness.toml (or another file name).
+    pub file: PathBuf,
 }
 
 /// The migration project under test.
@@ -101,6 +113,37 @@ impl Config {
         let text = read(path)?;
         let file = SourceFile::new(path, text);
         harness_file::parse(&file)
+    }
+
+    /// This configuration followed by its members (each loaded and labelled), in the order written.
+    pub fn load_workspace(path: &Path) -> Result<Vec<Self>, ConfigError> {
+        let root = Self::load(path)?;
+        let mut all = Vec::with_capacity(root.members.len() + 1);
+        for member in &root.members {
+            let mut config = Self::load(&member.file)?;
+            if !config.members.is_empty() {
+                return Err(ConfigError::file(
+                    &member.file,
+                    "a member cannot have members of its own",
+                )
+                .with_help("list every member in the root harness.toml"));
+            }
+            config.label = Some(member.name.clone());
+            all.push(config);
+        }
+        all.insert(0, root);
+        Ok(all)
+    }
+
+    /// A path as messages show it: relative to the working folder when below it.
+    pub fn display_path(&self, path: &Path) -> PathBuf {
+        let cwd = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| std::path::absolute(cwd).ok());
+        match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+            Some(relative) => relative.to_path_buf(),
+            None => path.strip_prefix(&self.root).unwrap_or(path).to_path_buf(),
+        }
     }
 
     /// The scenario with this name, if any.

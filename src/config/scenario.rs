@@ -268,7 +268,10 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
     let kind = raw.kind.unwrap_or(Kind::Custom);
     let upgrade_command = match raw.upgrade_command {
         Some(argv) if argv.get_ref().first().is_none_or(|p| p.trim().is_empty()) => {
-            return Err(ConfigError::at(file.location(argv.span().start), "`upgrade_command` needs a program"));
+            return Err(ConfigError::at(
+                file.location(argv.span().start),
+                "`upgrade_command` needs a program",
+            ));
         }
         Some(argv) => Some((file.location(argv.span().start), argv.into_inner())),
         None => None,

@@ -287,7 +287,9 @@ async fn execute_with_output(
         PlannedAction::Tool(action) => {
             let scenario = &ctx.config.scenarios[cell.scenario];
             let upgrade = scenario.upgrade_command.as_deref();
-            ctx.tool.run(project, runtime, database, action, upgrade).await
+            ctx.tool
+                .run(project, runtime, database, action, upgrade)
+                .await
         }
         PlannedAction::Command(argv) => {
             crate::adapters::run_program(argv, &project.dir, runtime, database, &project.env).await
@@ -329,7 +331,11 @@ async fn check(
         let (db, heads) = drift(ctx, schema)?;
         let line = format!("drift: db={} expected={}", db.join(","), heads.join(","));
         match (want_drift, db == heads) {
-            (true, true) => return Err(format!("expected the database to lag behind the code, but it is current ({line})")),
+            (true, true) => {
+                return Err(format!(
+                    "expected the database to lag behind the code, but it is current ({line})"
+                ));
+            }
             (false, false) => return Err(line),
             _ => {}
         }
@@ -430,8 +436,15 @@ fn check_version(ctx: &Context, schema: &Schema, expected: &[RevRef]) -> Result<
 
 /// The version table's revisions and the graph's heads, both sorted.
 fn drift(ctx: &Context, schema: &Schema) -> Result<(Vec<String>, Vec<String>), String> {
-    let graph = ctx.graph.as_ref().ok_or("`drift` needs the revision graph, which the tool could not load")?;
-    let mut db: Vec<String> = schema.version_table.as_ref().map(|v| v.rows.clone()).unwrap_or_default();
+    let graph = ctx
+        .graph
+        .as_ref()
+        .ok_or("`drift` needs the revision graph, which the tool could not load")?;
+    let mut db: Vec<String> = schema
+        .version_table
+        .as_ref()
+        .map(|v| v.rows.clone())
+        .unwrap_or_default();
     db.sort();
     let mut heads = graph.heads.clone();
     heads.sort();

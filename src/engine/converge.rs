@@ -4,6 +4,7 @@
 
 use super::Verdict;
 use super::cell::CellRun;
+use crate::config::Outcome;
 use crate::snapshot;
 
 pub(super) fn converge(runs: &mut [CellRun]) {
@@ -12,6 +13,7 @@ pub(super) fn converge(runs: &mut [CellRun]) {
         let (reference, must_differ) = match (&run.expect.converges_with, &run.expect.diverges_from)
         {
             (_, Some(name)) => (name.clone(), true),
+            (Some(_), None) if run.expect.outcome == Outcome::Failure => continue,
             (Some(name), None) => (name.clone(), false),
             (None, None) => continue,
         };

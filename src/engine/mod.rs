@@ -12,7 +12,7 @@ mod snapshots;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use run::{RunError, run};
+pub use run::{RunError, run, run_all};
 
 use crate::config::Location;
 

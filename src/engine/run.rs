@@ -31,6 +31,31 @@ impl From<AdapterError> for RunError {
     }
 }
 
+/// Runs several configurations' cells (a workspace's members), one after the other, into one report.
+pub async fn run_all(
+    plans: Vec<(Arc<Config>, Vec<Cell>)>,
+    options: &RunOptions,
+    cache: &CacheDir,
+    progress: Arc<dyn Progress>,
+) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let mut all = RunReport::default();
+    for (config, cells) in plans {
+        let report = run(config.clone(), cells, options, cache, progress.clone()).await?;
+        all.cells.extend(report.cells);
+        all.runtimes.extend(report.runtimes);
+        let label = config
+            .label
+            .as_ref()
+            .map(|l| format!("{l}: "))
+            .unwrap_or_default();
+        all.warnings
+            .extend(report.warnings.into_iter().map(|w| format!("{label}{w}")));
+    }
+    all.duration = started.elapsed();
+    Ok(all)
+}
+
 /// Runs `cells` of `config`.
 pub async fn run(
     config: Arc<Config>,
@@ -60,11 +85,12 @@ pub async fn run(
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, cell) in cells.iter().cloned().enumerate() {
+        // Taking the permit before spawning starts cells in matrix order.
+        let permit = limit.clone().acquire_owned().await.ok();
         let context = context.clone();
-        let limit = limit.clone();
         let progress = progress.clone();
         tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.ok();
+            let _permit = permit;
             progress.cell_started(&cell.id);
             let run = run_cell(&context, &cell).await;
             progress.cell_finished(&run.result);

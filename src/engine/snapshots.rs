@@ -21,10 +21,7 @@ pub(super) fn settle(config: &Config, runs: Vec<CellRun>, mode: SnapshotMode) ->
     let mut runs = runs;
     for ((scenario, database), members) in groups {
         let path = snapshot::path_for(&config.snapshots_dir, &scenario, &database);
-        let shown = path
-            .strip_prefix(&config.root)
-            .unwrap_or(&path)
-            .to_path_buf();
+        let shown = config.display_path(&path);
         for &member in &members {
             if runs[member].rendered.is_some() {
                 runs[member].result.snapshot = Some(shown.clone());

@@ -25,8 +25,13 @@ impl Cell {
         database: DatabaseSpec,
         runtime: RuntimeSpec,
     ) -> Self {
+        let prefix = config
+            .label
+            .as_ref()
+            .map(|label| format!("{label}:"))
+            .unwrap_or_default();
         let id = format!(
-            "{}/{}/{}",
+            "{prefix}{}/{}/{}",
             config.scenarios[scenario].name,
             database.id(),
             runtime.id()

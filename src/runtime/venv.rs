@@ -105,6 +105,9 @@ async fn build(
             dir.display().to_string(),
         ];
         step(spec, &uv, &create).await?;
+        if install_args.is_empty() {
+            return Ok(());
+        }
         let mut install = vec![
             "pip".to_string(),
             "install".into(),
@@ -117,6 +120,9 @@ async fn build(
     } else {
         let create = vec!["-m".to_string(), "venv".into(), dir.display().to_string()];
         step(spec, &interpreter.path, &create).await?;
+        if install_args.is_empty() {
+            return Ok(());
+        }
         let mut install = vec![
             "-m".to_string(),
             "pip".into(),
