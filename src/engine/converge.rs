@@ -37,6 +37,7 @@ pub(super) fn converge(runs: &mut [CellRun]) {
             Some(other) => match (&runs[other].schema_text, &runs[index].schema_text) {
                 (Some(expected), Some(actual)) => {
                     let same = expected == actual;
+                    let tables = table_summary(expected, actual, &reference);
                     let diff = (!same).then(|| {
                         snapshot::diff(
                             expected,
@@ -50,7 +51,7 @@ pub(super) fn converge(runs: &mut [CellRun]) {
                         (false, false) => Err((
                             Verdict::Failed,
                             format!(
-                                "the schema differs from `{reference}` on the same database and runtime"
+                                "the schema differs from `{reference}` on the same database and runtime{tables}"
                             ),
                             diff,
                         )),
@@ -62,7 +63,7 @@ pub(super) fn converge(runs: &mut [CellRun]) {
                             None,
                         )),
                         (true, false) => Ok(
-                            diff.map(|d| (format!("differs from `{reference}` as expected"), d))
+                            diff.map(|d| (format!("differs from `{reference}` as expected{tables}"), d))
                         ),
                     }
                 }
@@ -93,4 +94,22 @@ pub(super) fn converge(runs: &mut [CellRun]) {
             }
         }
     }
+}
+
+/// `: tables only in `fresh`: a, b; tables only here: c`, or nothing when both have the same tables.
+fn table_summary(expected: &str, actual: &str, reference: &str) -> String {
+    let tables = |text: &str| -> Vec<String> {
+        text.lines().filter_map(|line| line.strip_prefix("table ")).map(str::to_string).collect()
+    };
+    let (theirs, ours) = (tables(expected), tables(actual));
+    let only_theirs: Vec<&str> = theirs.iter().filter(|t| !ours.contains(t)).map(String::as_str).collect();
+    let only_ours: Vec<&str> = ours.iter().filter(|t| !theirs.contains(t)).map(String::as_str).collect();
+    let mut parts = Vec::new();
+    if !only_theirs.is_empty() {
+        parts.push(format!("tables only in `{reference}`: {}", only_theirs.join(", ")));
+    }
+    if !only_ours.is_empty() {
+        parts.push(format!("tables only here: {}", only_ours.join(", ")));
+    }
+    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join("; ")) }
 }

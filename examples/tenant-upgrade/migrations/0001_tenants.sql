@@ -1,0 +1,4 @@
+CREATE TABLE tenants (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE
+);

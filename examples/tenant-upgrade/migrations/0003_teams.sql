@@ -1,0 +1,4 @@
+CREATE TABLE teams (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL
+);

@@ -1,0 +1,4 @@
+CREATE TABLE players (
+    id INTEGER PRIMARY KEY,
+    team_id INTEGER NOT NULL REFERENCES teams(id)
+);

@@ -1,0 +1,4 @@
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE
+);
