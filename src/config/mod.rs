@@ -2,6 +2,7 @@
 //! rest of the harness works from. Every problem is a [`ConfigError`] pointing at file:line:col.
 //! Reads files only; starts nothing.
 
+mod database;
 mod error;
 mod harness_file;
 mod scenario;
@@ -11,8 +12,11 @@ mod spec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use database::{BackendChoice, DatabaseSettings, ImageFlavour, SecretUrl, redact};
 pub use error::{ConfigError, Place};
-pub use scenario::{Expect, Outcome, RevRef, Scenario, SnapshotOptions, SqlOrigin, Step, StepKind};
+pub use scenario::{
+    Expect, ExpectWhen, Outcome, RevRef, Scenario, SnapshotOptions, SqlOrigin, Step, StepKind,
+};
 pub use source::{Location, SourceFile};
 pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec};
 

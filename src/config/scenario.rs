@@ -90,8 +90,30 @@ pub struct RevRef {
 #[derive(Debug, Clone)]
 pub struct Expect {
     pub outcome: Outcome,
+    /// Per-engine narrowing of `outcome`, first match wins (`[[expect.when]]`).
+    pub when: Vec<ExpectWhen>,
     /// Rows of the version table after the upgrade; `head` stands for the graph's heads.
     pub version: Option<Vec<RevRef>>,
+}
+
+/// `[[expect.when]] database = "postgres", outcome = "failure"`: the outcome on some engines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectWhen {
+    /// An engine (`postgres`) or one entry (`postgres:17`).
+    pub database: String,
+    pub outcome: Outcome,
+}
+
+impl Expect {
+    /// The outcome expected on `database`.
+    pub fn outcome_for(&self, database: &super::DatabaseSpec) -> Outcome {
+        self.when
+            .iter()
+            .find(|when| {
+                when.database == database.engine.name() || when.database == database.to_string()
+            })
+            .map_or(self.outcome, |when| when.outcome)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -146,6 +168,15 @@ enum OneOrMany {
 struct RawExpect {
     outcome: Option<Outcome>,
     version: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    when: Vec<Spanned<RawWhen>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWhen {
+    database: Spanned<String>,
+    outcome: Outcome,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +248,27 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
+    let mut when = Vec::new();
+    for entry in raw.expect.when {
+        let entry = entry.into_inner();
+        let text = entry.database.get_ref().clone();
+        let engine_only = matches!(text.as_str(), "sqlite" | "postgres" | "mariadb" | "mysql");
+        let database = if engine_only {
+            text
+        } else {
+            super::DatabaseSpec::parse(&text)
+                .map_err(|msg| {
+                    ConfigError::at(file.location(entry.database.span().start), msg).with_help(
+                        "name an engine (sqlite, postgres, mariadb, mysql) or an entry such as postgres:17",
+                    )
+                })?
+                .to_string()
+        };
+        when.push(ExpectWhen {
+            database,
+            outcome: entry.outcome,
+        });
+    }
     Ok(Scenario {
         name,
         description: raw.description.unwrap_or_default(),
@@ -225,6 +277,7 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         target,
         expect: Expect {
             outcome: raw.expect.outcome.unwrap_or(Outcome::Success),
+            when,
             version,
         },
         snapshot: SnapshotOptions {

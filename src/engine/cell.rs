@@ -55,7 +55,17 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
                     None
                 }
                 Ok(database) => {
-                    replay(ctx, scenario, runtime, engine, &database, &mut result).await
+                    let expected = scenario.expect.outcome_for(&cell.database);
+                    replay(
+                        ctx,
+                        scenario,
+                        expected,
+                        runtime,
+                        engine,
+                        &database,
+                        &mut result,
+                    )
+                    .await
                 }
             }
         }
@@ -93,9 +103,11 @@ fn setup<'a>(
 }
 
 /// Runs the steps and the target upgrade; returns the rendered schema when the cell passed so far.
+#[allow(clippy::too_many_arguments)]
 async fn replay(
     ctx: &Context,
     scenario: &Scenario,
+    expected: Outcome,
     runtime: &PreparedRuntime,
     engine: &dyn Engine,
     database: &CellDatabase,
@@ -154,7 +166,7 @@ async fn replay(
     )
     .await;
     let upgraded = record.ok;
-    match (scenario.expect.outcome, upgraded) {
+    match (expected, upgraded) {
         (Outcome::Success, false) => {
             fail_at(result, record, Verdict::Failed);
             return None;
@@ -170,9 +182,8 @@ async fn replay(
             let last = record
                 .output_tail
                 .as_deref()
-                .and_then(|t| t.lines().last())
-                .unwrap_or("")
-                .to_string();
+                .map(error_line)
+                .unwrap_or_default();
             result.detail = Some(format!("failed as expected: {last}"));
             result.steps.push(record);
         }
@@ -295,6 +306,37 @@ fn check_version(ctx: &Context, schema: &Schema, expected: &[RevRef]) -> Result<
     }
 }
 
+/// The line of a tool's output that names the error: the last `SomeError: ...` line (the
+/// engine's own message), else the last line.
+fn error_line(tail: &str) -> String {
+    let named = tail.lines().rev().find(|line| {
+        let head = line.split(':').next().unwrap_or("");
+        line.contains(':')
+            && !head.contains(' ')
+            && (head.ends_with("Error") || head.ends_with("Exception"))
+    });
+    named
+        .or_else(|| tail.lines().last())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_line;
+
+    #[test]
+    fn the_engine_error_line_is_picked_over_the_trailer() {
+        let tail = "Traceback (most recent call last):\n  File \"x.py\", line 1\n\
+            sqlalchemy.exc.DataError: (psycopg2.errors.StringDataRightTruncation) value too long for type character varying(32)\n\n\
+            [SQL: UPDATE alembic_version SET version_num='x']\n\
+            (Background on this error at: https://example.invalid/e/20/9h9h)";
+        assert!(error_line(tail).starts_with("sqlalchemy.exc.DataError: (psycopg2"));
+        assert_eq!(error_line("just one line"), "just one line");
+    }
 }
