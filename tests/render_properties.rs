@@ -37,6 +37,7 @@ fn table() -> impl Strategy<Value = Table> {
                     data_type,
                     nullable,
                     default,
+                    ..Default::default()
                 })
                 .collect(),
             indexes: indexes
@@ -46,6 +47,7 @@ fn table() -> impl Strategy<Value = Table> {
                     name,
                     unique,
                     predicate,
+                    ..Default::default()
                 })
                 .collect(),
             foreign_keys: keys
@@ -60,6 +62,7 @@ fn table() -> impl Strategy<Value = Table> {
                 })
                 .collect(),
             name,
+            ..Default::default()
         })
 }
 
@@ -78,7 +81,11 @@ fn schema() -> impl Strategy<Value = Schema> {
                 .collect(),
             views: views
                 .into_iter()
-                .map(|(name, definition)| View { name, definition })
+                .map(|(name, definition)| View {
+                    name,
+                    definition,
+                    ..Default::default()
+                })
                 .collect(),
             triggers: triggers
                 .into_iter()
@@ -96,9 +103,11 @@ fn schema() -> impl Strategy<Value = Schema> {
                     data_type: "VARCHAR(32)".into(),
                     nullable: false,
                     default: None,
+                    ..Default::default()
                 }],
                 rows: rows.into_iter().collect(),
             }),
+            ..Default::default()
         })
 }
 

@@ -8,8 +8,10 @@ use clap::Args;
 use super::context::{self, Query};
 use super::{ExitStatus, Failure, GlobalArgs};
 use crate::config::Config;
+use crate::database::Teardown;
 use crate::engine::{
-    self, CellResult, Progress, RunError, RunOptions, RuntimeSummary, SnapshotMode, Verdict,
+    self, CellResult, EngineSummary, Progress, RunError, RunOptions, RuntimeSummary, SnapshotMode,
+    Verdict,
 };
 use crate::matrix::Cell;
 use crate::report;
@@ -66,7 +68,12 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
     } else {
         SnapshotMode::Update
     };
-    let options = RunOptions { jobs, snapshots };
+    let teardown = Teardown::new();
+    let options = RunOptions {
+        jobs,
+        snapshots,
+        teardown: teardown.clone(),
+    };
     let progress: Arc<dyn Progress> = Arc::new(Lines {
         quiet: args.quiet,
         lock: Mutex::new(()),
@@ -77,16 +84,25 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         .build()
         .map_err(|err| Failure::Environment(format!("cannot start the async runtime: {err}")))?;
     let outcome = runtime.block_on(async {
-        tokio::select! {
+        let outcome = tokio::select! {
             outcome = engine::run_all(plans, &options, &cache, progress) => Some(outcome),
-            _ = tokio::signal::ctrl_c() => None,
-        }
+            _ = interrupted() => None,
+        };
+        // The run's future is gone: its tool processes are killed. Remove the engines it started
+        // (containers, local clusters, scratch databases) before the runtime goes.
+        let warnings = teardown.shutdown_all().await;
+        (outcome, warnings)
     });
-    // Dropping the runtime kills the tool processes still running and removes the cells' databases.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    let (outcome, teardown_warnings) = outcome;
+    for warning in &teardown_warnings {
+        eprintln!("warning: {warning}");
+    }
     let report = match outcome {
         None => {
-            eprintln!("interrupted: stopped the running cells and removed their databases");
+            eprintln!(
+                "interrupted: stopped the running cells and removed their databases and engines"
+            );
             return Ok(ExitStatus::Interrupted);
         }
         Some(Err(RunError::Config(err))) => return Err(Failure::Config(err)),
@@ -102,6 +118,23 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
     } else {
         ExitStatus::Success
     })
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM.
+async fn interrupted() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminate = async {
+        match term.as_mut() {
+            Some(term) => {
+                term.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }
 
 /// CI is set to anything but empty, `0` or `false`.
@@ -125,6 +158,13 @@ impl Progress for Lines {
         if !self.quiet {
             let _guard = self.lock.lock();
             eprintln!("{}", report::runtime_line(summary));
+        }
+    }
+
+    fn engine_ready(&self, summary: &EngineSummary) {
+        if !self.quiet {
+            let _guard = self.lock.lock();
+            eprintln!("{}", report::engine_line(summary));
         }
     }
 

@@ -196,27 +196,35 @@ pub(super) fn convert(
         let spec_error = |text: &Spanned<String>, msg: String| {
             ConfigError::at(file.location(text.span().start), msg)
         };
+        const ENGINES: [&str; 4] = ["sqlite", "postgres", "mariadb", "mysql"];
+        let mut engine = match &raw_when.engine {
+            Some(engine) if !ENGINES.contains(&engine.get_ref().as_str()) => {
+                return Err(spec_error(
+                    engine,
+                    format!(
+                        "unknown engine `{}`; allowed: {}",
+                        engine.get_ref(),
+                        ENGINES.join(", ")
+                    ),
+                ));
+            }
+            Some(engine) => Some(engine.get_ref().clone()),
+            None => None,
+        };
+        // `database = "postgres"` (no version) selects every version of the engine.
+        let database = match &raw_when.database {
+            Some(text) if ENGINES.contains(&text.get_ref().as_str()) && text.get_ref() != "sqlite" => {
+                engine = Some(text.get_ref().clone());
+                None
+            }
+            Some(text) => Some(DatabaseSpec::parse(text.get_ref()).map_err(|msg| {
+                spec_error(text, msg).with_help("name an engine (sqlite, postgres, mariadb, mysql) or an entry such as postgres:17")
+            })?),
+            None => None,
+        };
         let selector = Selector {
-            database: raw_when
-                .database
-                .as_ref()
-                .map(|d| DatabaseSpec::parse(d.get_ref()).map_err(|msg| spec_error(d, msg)))
-                .transpose()?,
-            engine: match &raw_when.engine {
-                Some(engine) => {
-                    let name = engine.get_ref();
-                    if !["sqlite", "postgres", "mariadb", "mysql"].contains(&name.as_str()) {
-                        return Err(spec_error(
-                            engine,
-                            format!(
-                                "unknown engine `{name}`; allowed: sqlite, postgres, mariadb, mysql"
-                            ),
-                        ));
-                    }
-                    Some(name.clone())
-                }
-                None => None,
-            },
+            database,
+            engine,
             runtime: raw_when
                 .runtime
                 .as_ref()

@@ -8,8 +8,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CellPattern, Config, ConfigError, DatabaseSpec, Kind, Matrix, Member, Project, Requirements,
-    RuntimeSpec, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
+    BackendChoice, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec, ImageFlavour,
+    Kind, Matrix, Member, Project, Requirements, RuntimeSpec, SecretUrl, SourceFile, StepKind,
+    ToolConfig, ToolKind, parse_toml, scenario,
 };
 
 #[derive(Deserialize)]
@@ -23,9 +24,23 @@ struct RawHarness {
     #[serde(default)]
     runtimes: BTreeMap<String, Spanned<RawRuntime>>,
     #[serde(default)]
+    databases: BTreeMap<String, Spanned<RawDatabase>>,
+    #[serde(default)]
     builtins: Vec<Spanned<String>>,
     #[serde(default)]
     members: Vec<Spanned<RawMember>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    backend: Option<Spanned<BackendChoice>>,
+    image: Option<Spanned<String>>,
+    flavour: Option<ImageFlavour>,
+    bin_dir: Option<String>,
+    url: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_external: bool,
 }
 
 #[derive(Deserialize)]
@@ -229,13 +244,36 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         spec.interpreter = runtime_paths.get(&spec.key()).cloned();
         Ok(spec)
     };
-    let database = |text: &Spanned<String>| -> Result<DatabaseSpec, ConfigError> {
-        let spec = DatabaseSpec::parse(text.get_ref())
-            .map_err(|msg| ConfigError::at(at(text.span()), msg))?;
-        supported(&spec).map_err(|msg| {
-            ConfigError::at(at(text.span()), msg)
-                .with_help("use `sqlite`, or remove the entry for now")
+    let mut database_settings: Vec<(DatabaseSpec, DatabaseSettings)> = Vec::new();
+    for (key, raw_db) in &raw.databases {
+        let spec = DatabaseSpec::parse(key).map_err(|msg| {
+            ConfigError::at(at(raw_db.span()), format!("[databases.\"{key}\"]: {msg}"))
         })?;
+        let settings = database_settings_of(&spec, raw_db, &root, &at)?;
+        let listed = raw.matrix.databases.iter().chain(
+            raw.matrix
+                .include
+                .iter()
+                .filter_map(|p| p.get_ref().database.as_ref()),
+        );
+        let mut listed = listed.filter_map(|text| DatabaseSpec::parse(text.get_ref()).ok());
+        if !listed.any(|other| other == spec) {
+            return Err(ConfigError::at(
+                at(raw_db.span()),
+                format!("[databases.\"{key}\"] configures an entry the matrix does not list"),
+            )
+            .with_help(format!(
+                "add \"{key}\" to `matrix.databases`, or fix the key (it must match an entry)"
+            )));
+        }
+        database_settings.push((spec, settings));
+    }
+    let database = |text: &Spanned<String>| -> Result<DatabaseSpec, ConfigError> {
+        let mut spec = DatabaseSpec::parse(text.get_ref())
+            .map_err(|msg| ConfigError::at(at(text.span()), msg))?;
+        if let Some((_, settings)) = database_settings.iter().find(|(s, _)| *s == spec) {
+            spec.settings = settings.clone();
+        }
         Ok(spec)
     };
 
@@ -363,14 +401,100 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     })
 }
 
-/// Engines this build can start. PostgreSQL and MariaDB land with their engine backends.
-fn supported(spec: &DatabaseSpec) -> Result<(), String> {
-    match spec.engine {
-        super::EngineKind::Sqlite => Ok(()),
-        _ => Err(format!(
-            "database `{spec}` is not supported by this version of harness: only `sqlite` is"
-        )),
+/// Validates one `[databases."..."]` table.
+fn database_settings_of(
+    spec: &DatabaseSpec,
+    raw: &Spanned<RawDatabase>,
+    root: &Path,
+    at: &dyn Fn(std::ops::Range<usize>) -> super::Location,
+) -> Result<DatabaseSettings, ConfigError> {
+    let table = raw.get_ref();
+    let here = at(raw.span());
+    if spec.engine == super::EngineKind::Sqlite {
+        return Err(
+            ConfigError::at(here, "`sqlite` has no settings: it is a file per cell")
+                .with_help("remove the [databases.\"sqlite\"] table"),
+        );
     }
+    let backend = match (&table.backend, &table.url) {
+        (Some(backend), _) => *backend.get_ref(),
+        (None, Some(_)) => BackendChoice::External,
+        (None, None) => BackendChoice::Auto,
+    };
+    let backend_at = table
+        .backend
+        .as_ref()
+        .map_or_else(|| here.clone(), |b| at(b.span()));
+    if backend == BackendChoice::External {
+        let Some(url) = &table.url else {
+            return Err(
+                ConfigError::at(backend_at, "the external backend needs `url`")
+                    .with_help("set `url = \"postgresql://user:password@host:5432/postgres\"`"),
+            );
+        };
+        if !table.allow_external {
+            return Err(ConfigError::at(
+                at(url.span()),
+                format!(
+                    "refusing to use the external server at {}: `allow_external` is not set",
+                    super::redact(url.get_ref())
+                ),
+            )
+            .with_help(
+                "set `allow_external = true` to let the harness create (and drop) one scratch \
+                 database per cell on that server; it never writes to a database it did not create",
+            ));
+        }
+    } else if let Some(url) = &table.url {
+        return Err(ConfigError::at(
+            at(url.span()),
+            format!(
+                "`url` is only used by the external backend, not `{}`",
+                backend.name()
+            ),
+        )
+        .with_help("remove `url`, or set `backend = \"external\"`"));
+    }
+    if backend == BackendChoice::Local && spec.engine != super::EngineKind::Postgres {
+        return Err(ConfigError::at(
+            backend_at,
+            format!("no local backend for `{spec}`: only PostgreSQL can run as a local server"),
+        )
+        .with_help("use `backend = \"container\"` or an external server"));
+    }
+    if let Some(image) = &table.image
+        && !matches!(backend, BackendChoice::Auto | BackendChoice::Container)
+    {
+        return Err(ConfigError::at(
+            at(image.span()),
+            format!(
+                "`image` is only used by containers, not the `{}` backend",
+                backend.name()
+            ),
+        ));
+    }
+    if let Some(image) = &table.image
+        && (image.get_ref().trim().is_empty() || image.get_ref().contains(char::is_whitespace))
+    {
+        return Err(ConfigError::at(
+            at(image.span()),
+            format!("`{}` is not an image name", image.get_ref()),
+        )
+        .with_help(
+            "write an image reference such as `postgres:17` or `registry.example.com/pg:17`",
+        ));
+    }
+    Ok(DatabaseSettings {
+        backend,
+        image: table.image.as_ref().map(|i| i.get_ref().clone()),
+        flavour: table.flavour,
+        bin_dir: table.bin_dir.as_ref().map(|dir| root.join(dir)),
+        url: table
+            .url
+            .as_ref()
+            .map(|u| SecretUrl::new(u.get_ref().clone())),
+        allow_external: table.allow_external,
+    })
 }
 
 fn unique<T: PartialEq>(

@@ -2,6 +2,7 @@
 //! rest of the harness works from. Every problem is a [`ConfigError`] pointing at file:line:col.
 //! Reads files only; starts nothing.
 
+mod database;
 mod error;
 mod expect;
 mod harness_file;
@@ -12,6 +13,7 @@ mod spec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use database::{BackendChoice, DatabaseSettings, ImageFlavour, SecretUrl, redact};
 pub use error::{ConfigError, Place};
 pub use expect::{Expect, Expectations, Outcome, Pattern, QueryCheck, Selector};
 pub use scenario::{Kind, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText, Step, StepKind};

@@ -285,7 +285,10 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         .with_help("remove `kind` to write the steps yourself, or remove the steps"));
     }
     // Success converges with a fresh install by default; fresh itself and stepwise do not.
-    let default_converges = (name != "fresh" && kind != Kind::Stepwise).then_some("fresh");
+    // A scenario without steps is itself a fresh install: nothing to converge with.
+    let is_fresh_install = kind == Kind::Custom && steps.is_empty();
+    let default_converges =
+        (name != "fresh" && kind != Kind::Stepwise && !is_fresh_install).then_some("fresh");
     let expect = expect::convert(&file, raw.expect, default_converges)?;
     let snapshot = SnapshotOptions {
         enabled: raw.snapshot.enabled && kind != Kind::Stepwise,

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::DatabaseSettings;
+
 /// A database engine kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EngineKind {
@@ -24,12 +26,30 @@ impl EngineKind {
     }
 }
 
-/// One entry of `matrix.databases`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One entry of `matrix.databases`. Two specs are the same entry when engine and version match;
+/// the settings say how the engine is provided, not which one it is.
+#[derive(Debug, Clone)]
 pub struct DatabaseSpec {
     pub engine: EngineKind,
     /// The engine version (`17` in `postgres:17`); SQLite has none: it is the library linked in.
     pub version: Option<String>,
+    /// From `[databases."postgres:17"]`.
+    pub settings: DatabaseSettings,
+}
+
+impl PartialEq for DatabaseSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.engine == other.engine && self.version == other.version
+    }
+}
+
+impl Eq for DatabaseSpec {}
+
+impl std::hash::Hash for DatabaseSpec {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.engine.hash(state);
+        self.version.hash(state);
+    }
 }
 
 impl DatabaseSpec {
@@ -58,6 +78,7 @@ impl DatabaseSpec {
             (EngineKind::Sqlite, None) => Ok(Self {
                 engine,
                 version: None,
+                settings: DatabaseSettings::default(),
             }),
             (_, None) | (_, Some("")) => Err(format!("`{name}` needs a version, e.g. `{name}:16`")),
             (_, Some(version)) if !is_id_safe(version) => Err(format!(
@@ -66,8 +87,30 @@ impl DatabaseSpec {
             (_, Some(version)) => Ok(Self {
                 engine,
                 version: Some(version.to_string()),
+                settings: DatabaseSettings::default(),
             }),
         }
+    }
+
+    /// The major version: `17` for `postgres:17.2`, `11` for `mariadb:11.4`.
+    pub fn major(&self) -> Option<&str> {
+        self.version
+            .as_deref()
+            .map(|v| v.split(['.', '-']).next().unwrap_or(v))
+    }
+
+    /// The suffix of this entry's environment variables: `POSTGRES_17`, `MARIADB_11_4`.
+    pub fn env_suffix(&self) -> String {
+        self.id()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     }
 
     /// The id fragment used in cell ids and snapshot names: `sqlite`, `postgres-17`.
@@ -155,6 +198,20 @@ mod tests {
     #[case("mariadb:11.4", "mariadb-11.4")]
     fn database_ids(#[case] text: &str, #[case] id: &str) {
         assert_eq!(DatabaseSpec::parse(text).unwrap().id(), id);
+    }
+
+    #[rstest]
+    #[case("postgres:17", Some("17"), "POSTGRES_17")]
+    #[case("mariadb:11.4", Some("11"), "MARIADB_11_4")]
+    #[case("sqlite", None, "SQLITE")]
+    fn majors_and_env_suffixes(
+        #[case] text: &str,
+        #[case] major: Option<&str>,
+        #[case] suffix: &str,
+    ) {
+        let spec = DatabaseSpec::parse(text).unwrap();
+        assert_eq!(spec.major(), major);
+        assert_eq!(spec.env_suffix(), suffix);
     }
 
     #[rstest]

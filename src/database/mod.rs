@@ -1,15 +1,35 @@
 //! Where a cell's database comes from. An [`Engine`] is started once per matrix entry and run, and
-//! hands every cell a fresh, empty database of its own; everything it creates it removes.
+//! hands every cell a fresh, empty database of its own; everything it creates it removes, through
+//! [`Engine::shutdown`] (normal end, failure, Ctrl-C) or, after a hard kill, the next run's sweep.
+//!
+//! Backends: SQLite files; server engines (PostgreSQL, MariaDB, MySQL) in containers, as local
+//! PostgreSQL clusters, or on an external server. See docs/engines.md.
 
+mod container;
+mod external;
+mod image;
+mod local_postgres;
+mod server;
+mod server_url;
+mod sql;
 mod sqlite;
+mod start;
+mod sweep;
+mod teardown;
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::time::Duration;
 
-use crate::config::{DatabaseSpec, EngineKind};
+use crate::config::{DatabaseSpec, SecretUrl};
 
+pub use image::{ImageChoice, LABEL_FLAVOUR};
+pub use server_url::{Family, ServerUrl};
 pub use sqlite::SqliteEngine;
+pub use start::{docker_answers, start};
+pub use sweep::{LABEL_MANAGED, LABEL_PID, Leftovers, leftovers, sweep_stale};
+pub use teardown::Teardown;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -27,12 +47,42 @@ pub enum DatabaseError {
     },
     #[error("database `{0}` has no engine in this version of harness")]
     Unsupported(String),
+    #[error("`{url}` is not a usable server URL: {why}")]
+    BadUrl { url: String, why: String },
+    #[error("{spec}: {message}\n  help: {help}")]
+    Start {
+        spec: String,
+        message: String,
+        help: String,
+    },
+}
+
+impl DatabaseError {
+    pub(crate) fn start(
+        spec: &DatabaseSpec,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        DatabaseError::Start {
+            spec: spec.to_string(),
+            message: message.into(),
+            help: help.into(),
+        }
+    }
 }
 
 /// How to reach a cell's database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     SqliteFile(PathBuf),
+    /// A database on a server engine.
+    Server {
+        family: Family,
+        /// The sqlx URL of the cell's database (holds the password).
+        connect: SecretUrl,
+        /// The database's name on the server.
+        name: String,
+    },
 }
 
 /// A database that belongs to one cell. Dropping it releases what the engine made for it.
@@ -53,11 +103,11 @@ impl CellDatabase {
             ("HARNESS_DATABASE_URL".to_string(), self.url.clone()),
             ("DATABASE_URL".to_string(), self.url.clone()),
         ];
-        match &self.location {
-            Location::SqliteFile(path) => env.push((
+        if let Location::SqliteFile(path) = &self.location {
+            env.push((
                 "HARNESS_SQLITE_PATH".to_string(),
                 path.display().to_string(),
-            )),
+            ));
         }
         env
     }
@@ -66,9 +116,24 @@ impl CellDatabase {
 /// Rows of a query, each value as text (`NULL` for null).
 pub type TextRows = Vec<Vec<String>>;
 
+/// What a started engine is and how long it took to answer, for progress lines and reports.
+#[derive(Debug, Clone)]
+pub struct EngineInfo {
+    /// `sqlite`, `container`, `local`, `external`.
+    pub backend: &'static str,
+    /// The image, binaries or server it runs from (no secrets).
+    pub source: String,
+    /// The server's own version string, when it has one.
+    pub version: Option<String>,
+    /// From the start request until a query succeeded.
+    pub ready_after: Duration,
+}
+
 /// A started database engine, shared by the cells of one matrix entry.
 pub trait Engine: Send + Sync {
     fn spec(&self) -> &DatabaseSpec;
+
+    fn info(&self) -> EngineInfo;
 
     /// A fresh, empty database for one cell.
     fn create(&self) -> BoxFuture<'_, Result<CellDatabase, DatabaseError>>;
@@ -86,12 +151,8 @@ pub trait Engine: Send + Sync {
         database: &'a CellDatabase,
         sql: &'a str,
     ) -> BoxFuture<'a, Result<TextRows, DatabaseError>>;
-}
 
-/// Starts the engine for one `matrix.databases` entry.
-pub fn start(spec: &DatabaseSpec) -> Result<Box<dyn Engine>, DatabaseError> {
-    match spec.engine {
-        EngineKind::Sqlite => Ok(Box::new(SqliteEngine::new(spec.clone()))),
-        _ => Err(DatabaseError::Unsupported(spec.to_string())),
-    }
+    /// Removes everything the engine started or created (container, cluster, scratch databases).
+    /// Idempotent; never fails: problems are returned as warnings.
+    fn shutdown(&self) -> BoxFuture<'_, Vec<String>>;
 }

@@ -3,7 +3,7 @@
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{BoxFuture, CellDatabase, DatabaseError, Engine, Location, TextRows};
+use super::{BoxFuture, CellDatabase, DatabaseError, Engine, EngineInfo, Location, TextRows};
 use crate::config::DatabaseSpec;
 
 pub struct SqliteEngine {
@@ -19,6 +19,20 @@ impl SqliteEngine {
 impl Engine for SqliteEngine {
     fn spec(&self) -> &DatabaseSpec {
         &self.spec
+    }
+
+    fn info(&self) -> EngineInfo {
+        EngineInfo {
+            backend: "sqlite",
+            source: "the SQLite library linked in".to_string(),
+            version: None,
+            ready_after: std::time::Duration::ZERO,
+        }
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, Vec<String>> {
+        // Each cell's file lives in a temporary folder dropped with the cell's database.
+        Box::pin(async { Vec::new() })
     }
 
     fn create(&self) -> BoxFuture<'_, Result<CellDatabase, DatabaseError>> {
@@ -46,7 +60,12 @@ impl Engine for SqliteEngine {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<(), DatabaseError>> {
         Box::pin(async move {
-            let Location::SqliteFile(path) = &database.location;
+            let Location::SqliteFile(path) = &database.location else {
+                return Err(DatabaseError::Unsupported(format!(
+                    "{} is not a SQLite database",
+                    database.url
+                )));
+            };
             let wrap = |source| DatabaseError::Sql {
                 database: "the SQLite database".into(),
                 source,
@@ -72,7 +91,12 @@ impl Engine for SqliteEngine {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<TextRows, DatabaseError>> {
         Box::pin(async move {
-            let Location::SqliteFile(path) = &database.location;
+            let Location::SqliteFile(path) = &database.location else {
+                return Err(DatabaseError::Unsupported(format!(
+                    "{} is not a SQLite database",
+                    database.url
+                )));
+            };
             let wrap = |source| DatabaseError::Sql {
                 database: "the SQLite database".into(),
                 source,

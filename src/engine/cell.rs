@@ -343,7 +343,10 @@ async fn check(
     let has = |name: &str| {
         schema.table(name).is_some()
             || schema.views.iter().any(|v| v.name == name)
-            || schema.version_table.as_ref().is_some_and(|v| v.name == name)
+            || schema
+                .version_table
+                .as_ref()
+                .is_some_and(|v| v.name == name)
     };
     let missing: Vec<&str> = expect
         .tables_include

@@ -62,9 +62,9 @@ pub(super) fn converge(runs: &mut [CellRun]) {
                             ),
                             None,
                         )),
-                        (true, false) => Ok(
-                            diff.map(|d| (format!("differs from `{reference}` as expected{tables}"), d))
-                        ),
+                        (true, false) => Ok(diff.map(|d| {
+                            (format!("differs from `{reference}` as expected{tables}"), d)
+                        })),
                     }
                 }
                 _ => Err((
@@ -99,17 +99,35 @@ pub(super) fn converge(runs: &mut [CellRun]) {
 /// `: tables only in `fresh`: a, b; tables only here: c`, or nothing when both have the same tables.
 fn table_summary(expected: &str, actual: &str, reference: &str) -> String {
     let tables = |text: &str| -> Vec<String> {
-        text.lines().filter_map(|line| line.strip_prefix("table ")).map(str::to_string).collect()
+        text.lines()
+            .filter_map(|line| line.strip_prefix("table "))
+            .map(str::to_string)
+            .collect()
     };
     let (theirs, ours) = (tables(expected), tables(actual));
-    let only_theirs: Vec<&str> = theirs.iter().filter(|t| !ours.contains(t)).map(String::as_str).collect();
-    let only_ours: Vec<&str> = ours.iter().filter(|t| !theirs.contains(t)).map(String::as_str).collect();
+    let only_theirs: Vec<&str> = theirs
+        .iter()
+        .filter(|t| !ours.contains(t))
+        .map(String::as_str)
+        .collect();
+    let only_ours: Vec<&str> = ours
+        .iter()
+        .filter(|t| !theirs.contains(t))
+        .map(String::as_str)
+        .collect();
     let mut parts = Vec::new();
     if !only_theirs.is_empty() {
-        parts.push(format!("tables only in `{reference}`: {}", only_theirs.join(", ")));
+        parts.push(format!(
+            "tables only in `{reference}`: {}",
+            only_theirs.join(", ")
+        ));
     }
     if !only_ours.is_empty() {
         parts.push(format!("tables only here: {}", only_ours.join(", ")));
     }
-    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join("; ")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
 }

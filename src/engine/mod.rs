@@ -32,6 +32,9 @@ pub enum SnapshotMode {
 pub struct RunOptions {
     pub jobs: usize,
     pub snapshots: SnapshotMode,
+    /// Where started engines are registered; the run shuts them down at its end, and whoever
+    /// drops the run early (Ctrl-C) shuts down what is left through it.
+    pub teardown: std::sync::Arc<crate::database::Teardown>,
 }
 
 /// The verdict of one cell.
@@ -117,6 +120,7 @@ impl CellResult {
 pub struct RunReport {
     pub cells: Vec<CellResult>,
     pub runtimes: Vec<RuntimeSummary>,
+    pub engines: Vec<EngineSummary>,
     pub warnings: Vec<String>,
     pub duration: Duration,
 }
@@ -126,6 +130,14 @@ pub struct RunReport {
 pub struct RuntimeSummary {
     pub key: String,
     pub outcome: Result<(RuntimeInfo, bool, Duration), String>,
+}
+
+/// How a database engine was started.
+#[derive(Debug, Clone)]
+pub struct EngineSummary {
+    /// The matrix entry: `postgres:17`.
+    pub database: String,
+    pub outcome: Result<crate::database::EngineInfo, String>,
 }
 
 impl RunReport {
@@ -140,6 +152,7 @@ impl RunReport {
 /// Told about progress as it happens (the CLI prints it; tests may ignore it).
 pub trait Progress: Send + Sync {
     fn runtime_ready(&self, _summary: &RuntimeSummary) {}
+    fn engine_ready(&self, _summary: &EngineSummary) {}
     fn cell_started(&self, _id: &str) {}
     fn cell_finished(&self, _result: &CellResult) {}
 }

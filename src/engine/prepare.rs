@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Progress, RuntimeInfo, RuntimeSummary};
+use super::{EngineSummary, Progress, RuntimeInfo, RuntimeSummary};
 use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, RevRef, StepKind};
-use crate::database::{self, Engine};
+use crate::database::{self, Engine, Teardown};
 use crate::matrix::Cell;
 use crate::runtime::{self, CacheDir, PreparedRuntime};
 
@@ -96,16 +96,51 @@ pub(super) fn info(runtime: &PreparedRuntime) -> RuntimeInfo {
     }
 }
 
-pub(super) fn engines(cells: &[Cell]) -> BTreeMap<String, Result<Arc<dyn Engine>, String>> {
-    let mut engines = BTreeMap::new();
+/// Starts one engine per database of the cells, concurrently; each is registered with `teardown`
+/// as soon as it runs, so an interrupted run still removes it.
+pub(super) async fn engines(
+    cells: &[Cell],
+    teardown: &Arc<Teardown>,
+    progress: &dyn Progress,
+) -> (
+    BTreeMap<String, Result<Arc<dyn Engine>, String>>,
+    Vec<EngineSummary>,
+) {
+    let mut specs: Vec<crate::config::DatabaseSpec> = Vec::new();
     for cell in cells {
-        engines.entry(cell.database.id()).or_insert_with(|| {
-            database::start(&cell.database)
-                .map(Arc::from)
-                .map_err(|err| err.to_string())
+        if !specs.contains(&cell.database) {
+            specs.push(cell.database.clone());
+        }
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, spec) in specs.into_iter().enumerate() {
+        let teardown = teardown.clone();
+        tasks.spawn(async move {
+            let result = database::start(&spec).await;
+            if let Ok(engine) = &result {
+                teardown.register(engine.clone());
+            }
+            (index, spec, result.map_err(|err| err.to_string()))
         });
     }
-    engines
+    let mut done = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, spec, result)) = joined {
+            let summary = EngineSummary {
+                database: spec.to_string(),
+                outcome: result.as_ref().map(|e| e.info()).map_err(Clone::clone),
+            };
+            progress.engine_ready(&summary);
+            done.push((index, spec, result, summary));
+        }
+    }
+    done.sort_by_key(|(index, ..)| *index);
+    let summaries = done.iter().map(|(.., summary)| summary.clone()).collect();
+    let engines = done
+        .into_iter()
+        .map(|(_, spec, result, _)| (spec.id(), result))
+        .collect();
+    (engines, summaries)
 }
 
 /// Loads the graph with the first runtime that can; returns warnings for the ones that could not.

@@ -11,6 +11,7 @@ use super::snapshots::settle;
 use super::{Progress, RunOptions, RunReport};
 use crate::adapters::{AdapterError, Tool};
 use crate::config::{Config, ConfigError};
+use crate::database;
 use crate::matrix::Cell;
 use crate::runtime::CacheDir;
 
@@ -67,10 +68,47 @@ pub async fn run(
     let started = Instant::now();
     let project = &config.project;
     let tool = Tool::new(project, cache)?;
-    let engines = prepare::engines(&cells);
-    let (runtimes, runtime_summaries) =
-        prepare::runtimes(&config, &cells, cache, progress.as_ref()).await;
-    let (graph, warnings) = prepare::graph(&tool, &runtimes).await;
+    let mut warnings = database::sweep_stale().await;
+    // Engines start while the runtimes are prepared.
+    let ((engines, engine_summaries), (runtimes, runtime_summaries)) = tokio::join!(
+        prepare::engines(&cells, &options.teardown, progress.as_ref()),
+        prepare::runtimes(&config, &cells, cache, progress.as_ref()),
+    );
+    let outcome = run_cells(
+        config,
+        cells,
+        options,
+        progress,
+        tool,
+        engines,
+        runtimes,
+        &mut warnings,
+    )
+    .await;
+    warnings.extend(options.teardown.shutdown_all().await);
+    let cells = outcome?;
+    Ok(RunReport {
+        cells,
+        runtimes: runtime_summaries,
+        engines: engine_summaries,
+        warnings,
+        duration: started.elapsed(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_cells(
+    config: Arc<Config>,
+    cells: Vec<Cell>,
+    options: &RunOptions,
+    progress: Arc<dyn Progress>,
+    tool: Tool,
+    engines: std::collections::BTreeMap<String, Result<Arc<dyn crate::database::Engine>, String>>,
+    runtimes: std::collections::BTreeMap<String, Result<crate::runtime::PreparedRuntime, String>>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<crate::engine::CellResult>, RunError> {
+    let (graph, graph_warnings) = prepare::graph(&tool, &runtimes).await;
+    warnings.extend(graph_warnings);
     if let Some(graph) = &graph {
         prepare::check_revisions(&config, &cells, graph)?;
     }
@@ -111,11 +149,5 @@ pub async fn run(
     runs.sort_by_key(|(index, _)| *index);
     let mut runs: Vec<CellRun> = runs.into_iter().map(|(_, run)| run).collect();
     super::converge::converge(&mut runs);
-    let cells = settle(&config, runs, options.snapshots);
-    Ok(RunReport {
-        cells,
-        runtimes: runtime_summaries,
-        warnings,
-        duration: started.elapsed(),
-    })
+    Ok(settle(&config, runs, options.snapshots))
 }

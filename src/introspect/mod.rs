@@ -2,11 +2,13 @@
 //! Never spawns processes and never writes to the database.
 
 pub mod model;
+mod mysql;
+mod postgres;
 mod sqlite;
 
 pub use model::Schema;
 
-use crate::database::CellDatabase;
+use crate::database::{CellDatabase, Family, Location};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -20,6 +22,16 @@ pub async fn inspect(
     version_table: Option<&str>,
 ) -> Result<Schema, IntrospectError> {
     match &database.location {
-        crate::database::Location::SqliteFile(path) => sqlite::inspect(path, version_table).await,
+        Location::SqliteFile(path) => sqlite::inspect(path, version_table).await,
+        Location::Server {
+            family: Family::Postgres,
+            connect,
+            ..
+        } => postgres::inspect(connect.expose(), version_table.unwrap_or("")).await,
+        Location::Server {
+            family: Family::Mysql,
+            connect,
+            name,
+        } => mysql::inspect(connect.expose(), name, version_table.unwrap_or("")).await,
     }
 }

@@ -6,6 +6,13 @@ use serde::Serialize;
 /// What a database holds after a cell ran: its schema and its version table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Schema {
+    /// Schemas (namespaces) other than the engine's default one (`public`), where an engine has them.
+    pub namespaces: Vec<String>,
+    /// Installed extensions other than the ones every database has (`plpgsql`).
+    pub extensions: Vec<Extension>,
+    pub enums: Vec<EnumType>,
+    /// Sequences not owned by an identity column.
+    pub sequences: Vec<Sequence>,
     pub tables: Vec<Table>,
     pub views: Vec<View>,
     pub triggers: Vec<Trigger>,
@@ -21,6 +28,42 @@ pub struct Table {
     pub primary_key: Vec<String>,
     pub indexes: Vec<Index>,
     pub foreign_keys: Vec<ForeignKey>,
+    /// Unique constraints (engines that tell them apart from unique indexes).
+    pub uniques: Vec<UniqueConstraint>,
+    pub checks: Vec<CheckConstraint>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UniqueConstraint {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CheckConstraint {
+    pub name: String,
+    /// As the engine prints it: `CHECK ((rating >= 0))`.
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Extension {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EnumType {
+    pub name: String,
+    /// Labels in their declared order (which is meaningful: it is the sort order).
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sequence {
+    pub name: String,
+    /// Type, bounds, step and owner, as one line.
+    pub definition: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -32,6 +75,9 @@ pub struct Column {
     pub data_type: String,
     pub nullable: bool,
     pub default: Option<String>,
+    /// How the engine fills the column itself: `generated always as identity`, `auto_increment`,
+    /// `generated always as (a + b) stored`.
+    pub generated: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -42,6 +88,8 @@ pub struct Index {
     pub unique: bool,
     /// The WHERE clause of a partial index.
     pub predicate: Option<String>,
+    /// The access method when it is not the engine's default (`gin`, `gist`, `hash`, `FULLTEXT`).
+    pub method: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -59,6 +107,7 @@ pub struct ForeignKey {
 pub struct View {
     pub name: String,
     pub definition: String,
+    pub materialized: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -80,12 +129,24 @@ pub struct VersionTable {
 impl Schema {
     /// Sorts every collection into its canonical order.
     pub fn normalize(&mut self) {
+        self.namespaces.sort();
+        self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
         for table in &mut self.tables {
             table.columns.sort_by_key(|c| c.position);
             table
                 .indexes
                 .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.columns.cmp(&b.columns)));
+            table
+                .uniques
+                .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.columns.cmp(&b.columns)));
+            table.checks.sort_by(|a, b| {
+                a.name
+                    .cmp(&b.name)
+                    .then_with(|| a.expression.cmp(&b.expression))
+            });
             table.foreign_keys.sort_by(|a, b| {
                 (&a.columns, &a.referenced_table, &a.name).cmp(&(
                     &b.columns,

@@ -41,6 +41,7 @@ async fn read_schema(
             "view" => schema.views.push(View {
                 name,
                 definition: sql.trim().to_string(),
+                materialized: false,
             }),
             "trigger" => schema.triggers.push(Trigger {
                 name,
@@ -79,6 +80,7 @@ async fn read_columns(
             data_type: row.try_get("type")?,
             nullable: row.try_get::<i64, _>("nn")? == 0,
             default: row.try_get("dflt_value")?,
+            generated: None,
         });
     }
     key.sort();
@@ -95,6 +97,7 @@ async fn read_table(conn: &mut SqliteConnection, name: &str) -> Result<Table, In
         primary_key,
         indexes,
         foreign_keys,
+        ..Table::default()
     })
 }
 
@@ -135,6 +138,7 @@ async fn read_indexes(
             columns,
             unique: entry.try_get::<i64, _>("uniq")? != 0,
             predicate: partial_predicate(&sql),
+            method: None,
         });
     }
     Ok(indexes)

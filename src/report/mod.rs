@@ -3,4 +3,4 @@
 
 mod terminal;
 
-pub use terminal::{cell_line, render, runtime_line};
+pub use terminal::{cell_line, engine_line, render, runtime_line};

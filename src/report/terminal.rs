@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::engine::{CellResult, RunReport, RuntimeSummary, Verdict};
+use crate::engine::{CellResult, EngineSummary, RunReport, RuntimeSummary, Verdict};
 
 /// The whole report.
 pub fn render(report: &RunReport) -> String {
@@ -126,6 +126,28 @@ pub fn runtime_line(summary: &RuntimeSummary) -> String {
         Err(why) => format!(
             "runtime {}: not available: {}",
             summary.key,
+            indent_rest(why)
+        ),
+    }
+}
+
+/// `engine postgres:17: container, image postgres:17 (official flavour, from default), PostgreSQL 17.2, ready in 2.10s`
+pub fn engine_line(summary: &EngineSummary) -> String {
+    match &summary.outcome {
+        Ok(info) => {
+            let mut line = format!("engine {}: {}", summary.database, info.backend);
+            if info.backend != "sqlite" {
+                let _ = write!(line, ", {}", info.source);
+            }
+            if let Some(version) = &info.version {
+                let _ = write!(line, ", server {version}");
+            }
+            let _ = write!(line, ", ready in {}", seconds(info.ready_after));
+            line
+        }
+        Err(why) => format!(
+            "engine {}: not available: {}",
+            summary.database,
             indent_rest(why)
         ),
     }

@@ -15,12 +15,46 @@ pub fn render(schema: &Schema, options: RenderOptions) -> String {
     let mut schema = schema.clone();
     schema.normalize();
     let mut blocks: Vec<String> = Vec::new();
+    let mut preamble = String::new();
+    for namespace in &schema.namespaces {
+        let _ = writeln!(preamble, "schema {namespace}");
+    }
+    for extension in &schema.extensions {
+        let _ = writeln!(
+            preamble,
+            "extension {} {}",
+            extension.name, extension.version
+        );
+    }
+    for kind in &schema.enums {
+        let values: Vec<String> = kind
+            .values
+            .iter()
+            .map(|v| format!("'{}'", v.replace('\'', "''")))
+            .collect();
+        let _ = writeln!(preamble, "enum {} ({})", kind.name, values.join(", "));
+    }
+    for sequence in &schema.sequences {
+        let _ = write!(preamble, "sequence {}", sequence.name);
+        if !sequence.definition.is_empty() {
+            let _ = write!(preamble, " {}", sequence.definition);
+        }
+        preamble.push('\n');
+    }
+    if !preamble.is_empty() {
+        blocks.push(preamble);
+    }
     for table in &schema.tables {
         blocks.push(table_block(table));
     }
     for view in &schema.views {
         blocks.push(format!(
-            "view {}\n{}\n",
+            "{}view {}\n{}\n",
+            if view.materialized {
+                "materialized "
+            } else {
+                ""
+            },
             view.name,
             indent(&view.definition)
         ));
@@ -54,8 +88,8 @@ pub fn render(schema: &Schema, options: RenderOptions) -> String {
             None => "version table: absent\n".to_string(),
         });
     }
-    let text = blocks.join("\n");
-    text.trim_end_matches('\n').to_string()
+    // The snapshot body: compared with the stored one, which keeps no trailing newline.
+    blocks.join("\n").trim_end_matches('\n').to_string()
 }
 
 fn table_block(table: &Table) -> String {
@@ -69,15 +103,29 @@ fn table_block(table: &Table) -> String {
     for index in &table.indexes {
         let _ = write!(
             text,
-            "  {}index {} ({})",
+            "  {}index {}",
             if index.unique { "unique " } else { "" },
             index.name,
-            index.columns.join(", ")
         );
+        if let Some(method) = &index.method {
+            let _ = write!(text, " using {method}");
+        }
+        let _ = write!(text, " ({})", index.columns.join(", "));
         if let Some(predicate) = &index.predicate {
             let _ = write!(text, " where {predicate}");
         }
         text.push('\n');
+    }
+    for unique in &table.uniques {
+        let _ = writeln!(
+            text,
+            "  unique constraint {} ({})",
+            unique.name,
+            unique.columns.join(", ")
+        );
+    }
+    for check in &table.checks {
+        let _ = writeln!(text, "  check {} {}", check.name, check.expression);
     }
     for key in &table.foreign_keys {
         text.push_str("  foreign key ");
@@ -111,6 +159,9 @@ fn column_line(text: &mut String, column: &Column) {
     );
     if let Some(default) = &column.default {
         let _ = write!(text, " default {default}");
+    }
+    if let Some(generated) = &column.generated {
+        let _ = write!(text, " {generated}");
     }
     text.push('\n');
 }

@@ -1,0 +1,202 @@
+//! A server engine (PostgreSQL, MariaDB, MySQL), whatever hosts it: one scratch database per cell,
+//! created on the server's maintenance database, and the host's teardown on shutdown.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use super::container::ContainerHost;
+use super::local_postgres::LocalCluster;
+use super::server_url::{Family, ServerUrl};
+use super::{BoxFuture, CellDatabase, DatabaseError, Engine, EngineInfo, Location, TextRows, sql};
+use crate::config::{DatabaseSpec, SecretUrl};
+
+/// What runs the server, and so what shutdown has to remove.
+pub(super) enum Hosting {
+    Container(Box<ContainerHost>),
+    Local(Box<LocalCluster>),
+    /// The user's server: only the scratch databases are removed.
+    External,
+}
+
+pub(super) struct ServerEngine {
+    spec: DatabaseSpec,
+    url: ServerUrl,
+    hosting: Hosting,
+    source: String,
+    version: String,
+    ready_after: Duration,
+    /// Prefix of every scratch database name: unique per run, so runs can share a server.
+    prefix: String,
+    next: AtomicUsize,
+    created: Mutex<Vec<String>>,
+    stopped: AtomicBool,
+}
+
+impl ServerEngine {
+    pub fn new(
+        spec: DatabaseSpec,
+        url: ServerUrl,
+        hosting: Hosting,
+        source: String,
+        version: String,
+        ready_after: Duration,
+    ) -> Self {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_micros());
+        Self {
+            spec,
+            url,
+            hosting,
+            source,
+            version,
+            ready_after,
+            prefix: format!("harness_{}_{nonce}", std::process::id()),
+            next: AtomicUsize::new(1),
+            created: Mutex::new(Vec::new()),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    fn backend(&self) -> &'static str {
+        match self.hosting {
+            Hosting::Container(_) => "container",
+            Hosting::Local(_) => "local",
+            Hosting::External => "external",
+        }
+    }
+
+    async fn drop_scratch_databases(&self) -> Vec<String> {
+        let names: Vec<String> = self
+            .created
+            .lock()
+            .map(|mut names| std::mem::take(&mut *names))
+            .unwrap_or_default();
+        let family = self.url.family();
+        let mut warnings = Vec::new();
+        for name in names {
+            let mut statements = String::new();
+            if family == Family::Postgres {
+                statements.push_str(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' \
+                     AND pid <> pg_backend_pid();\n",
+                    name.replace('\'', "''")
+                ));
+            }
+            statements.push_str(&sql::drop_database(family, &name));
+            if let Err(err) = sql::execute(&self.url, &self.url.database, &statements).await {
+                warnings.push(format!(
+                    "{}: could not drop the scratch database `{name}` on {}: {err}",
+                    self.spec,
+                    self.url.redacted()
+                ));
+            }
+        }
+        warnings
+    }
+}
+
+impl Engine for ServerEngine {
+    fn spec(&self) -> &DatabaseSpec {
+        &self.spec
+    }
+
+    fn info(&self) -> EngineInfo {
+        EngineInfo {
+            backend: self.backend(),
+            source: self.source.clone(),
+            version: Some(self.version.clone()),
+            ready_after: self.ready_after,
+        }
+    }
+
+    fn create(&self) -> BoxFuture<'_, Result<CellDatabase, DatabaseError>> {
+        Box::pin(async move {
+            let name = format!(
+                "{}_{}",
+                self.prefix,
+                self.next.fetch_add(1, Ordering::SeqCst)
+            );
+            let family = self.url.family();
+            sql::execute(
+                &self.url,
+                &self.url.database,
+                &sql::create_database(family, &name),
+            )
+            .await
+            .map_err(|source| DatabaseError::Sql {
+                database: format!("{} ({}, creating `{name}`)", self.spec, self.url.redacted()),
+                source,
+            })?;
+            if let Ok(mut created) = self.created.lock() {
+                created.push(name.clone());
+            }
+            Ok(CellDatabase {
+                location: Location::Server {
+                    family,
+                    connect: SecretUrl::new(self.url.sqlx(&name)),
+                    name: name.clone(),
+                },
+                url: self.url.sqlalchemy(&name),
+                _scratch: None,
+            })
+        })
+    }
+
+    fn execute<'a>(
+        &'a self,
+        database: &'a CellDatabase,
+        statements: &'a str,
+    ) -> BoxFuture<'a, Result<(), DatabaseError>> {
+        Box::pin(async move {
+            let Location::Server { name, .. } = &database.location else {
+                return Err(DatabaseError::Unsupported(format!(
+                    "{} is not a database of {}",
+                    database.url, self.spec
+                )));
+            };
+            sql::execute(&self.url, name, statements)
+                .await
+                .map_err(|source| DatabaseError::Sql {
+                    database: format!("{} database `{name}`", self.spec),
+                    source,
+                })
+        })
+    }
+
+    fn query<'a>(
+        &'a self,
+        database: &'a CellDatabase,
+        statement: &'a str,
+    ) -> BoxFuture<'a, Result<TextRows, DatabaseError>> {
+        Box::pin(async move {
+            let Location::Server { name, .. } = &database.location else {
+                return Err(DatabaseError::Unsupported(format!(
+                    "{} is not a database of {}",
+                    database.url, self.spec
+                )));
+            };
+            sql::query(&self.url, name, statement)
+                .await
+                .map_err(|source| DatabaseError::Sql {
+                    database: format!("{} database `{name}`", self.spec),
+                    source,
+                })
+        })
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            if self.stopped.swap(true, Ordering::SeqCst) {
+                return Vec::new();
+            }
+            match &self.hosting {
+                // The whole server goes away with its databases.
+                Hosting::Container(host) => host.remove().await,
+                Hosting::Local(cluster) => cluster.stop().await,
+                Hosting::External => self.drop_scratch_databases().await,
+            }
+        })
+    }
+}

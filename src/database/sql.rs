@@ -1,0 +1,222 @@
+//! The SQL the harness itself sends to a server engine, per family: create and drop a cell's
+//! database, run a scenario's SQL, and the readiness query. Connections are made per call.
+
+use std::time::{Duration, Instant};
+
+use sqlx::mysql::MySqlConnection;
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Connection};
+
+use super::server_url::{Family, ServerUrl};
+
+/// How long one connection attempt may take before it counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Quotes an identifier for the family.
+pub fn quote(family: Family, name: &str) -> String {
+    match family {
+        Family::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+        Family::Mysql => format!("`{}`", name.replace('`', "``")),
+    }
+}
+
+pub fn create_database(family: Family, name: &str) -> String {
+    match family {
+        Family::Postgres => format!("CREATE DATABASE {} ENCODING 'UTF8'", quote(family, name)),
+        Family::Mysql => format!(
+            "CREATE DATABASE {} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+            quote(family, name)
+        ),
+    }
+}
+
+pub fn drop_database(family: Family, name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {}", quote(family, name))
+}
+
+/// Runs `sql` (one or several statements) on `database` of the server.
+pub async fn execute(url: &ServerUrl, database: &str, sql: &str) -> Result<(), sqlx::Error> {
+    let target = url.sqlx(database);
+    let attempt = async {
+        match url.family() {
+            Family::Postgres => {
+                let mut conn = PgConnection::connect(&target).await?;
+                let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
+                conn.close().await.ok();
+                result.map(|_| ())
+            }
+            Family::Mysql => {
+                let mut conn = MySqlConnection::connect(&target).await?;
+                let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
+                conn.close().await.ok();
+                result.map(|_| ())
+            }
+        }
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_secs(50), attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
+}
+
+/// Runs one query on `database` and returns its rows as text. The simple (text) protocol is used, so
+/// every value arrives as the server prints it; NULL becomes `NULL`.
+pub async fn query(
+    url: &ServerUrl,
+    database: &str,
+    sql: &str,
+) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    use sqlx::Row;
+    fn text<R: Row>(row: &R) -> Vec<String>
+    where
+        usize: sqlx::ColumnIndex<R>,
+        for<'r> Option<String>: sqlx::Decode<'r, R::Database>,
+        for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database>,
+    {
+        (0..row.len())
+            .map(|i| match row.try_get_unchecked::<Option<String>, _>(i) {
+                Ok(value) => value.unwrap_or_else(|| "NULL".to_string()),
+                Err(_) => match row.try_get_unchecked::<Option<Vec<u8>>, _>(i) {
+                    Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+                    _ => "NULL".to_string(),
+                },
+            })
+            .collect()
+    }
+    let target = url.sqlx(database);
+    let attempt = async {
+        match url.family() {
+            Family::Postgres => {
+                let mut conn = PgConnection::connect(&target).await?;
+                let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
+                conn.close().await.ok();
+                Ok(rows?.iter().map(text).collect())
+            }
+            Family::Mysql => {
+                let mut conn = MySqlConnection::connect(&target).await?;
+                let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
+                conn.close().await.ok();
+                Ok(rows?.iter().map(text).collect())
+            }
+        }
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_secs(50), attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
+}
+
+/// The server's version string (`17.2 (Debian 17.2-1)`, `11.8.6-MariaDB-0+deb13u1`).
+pub async fn server_version(url: &ServerUrl) -> Result<String, sqlx::Error> {
+    let target = url.sqlx(&url.database);
+    let attempt = async {
+        match url.family() {
+            Family::Postgres => {
+                let mut conn = PgConnection::connect(&target).await?;
+                let version: (String,) = sqlx::query_as("SHOW server_version")
+                    .fetch_one(&mut conn)
+                    .await?;
+                conn.close().await.ok();
+                Ok(version.0)
+            }
+            Family::Mysql => {
+                let mut conn = MySqlConnection::connect(&target).await?;
+                let version: (String,) = sqlx::query_as("SELECT CAST(VERSION() AS CHAR)")
+                    .fetch_one(&mut conn)
+                    .await?;
+                conn.close().await.ok();
+                Ok(version.0)
+            }
+        }
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
+}
+
+/// Waits until a real query succeeds on the server, or `deadline` passes, or `gone` says the
+/// server's process has ended. Returns the server's version and how long it took.
+pub async fn wait_ready<F, Fut>(
+    url: &ServerUrl,
+    timeout: Duration,
+    mut gone: F,
+) -> Result<(String, Duration), ReadinessError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<String>>,
+{
+    let started = Instant::now();
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let last = match server_version(url).await {
+            Ok(version) => return Ok((version, started.elapsed())),
+            Err(err) => err.to_string(),
+        };
+        if attempts.is_multiple_of(5)
+            && let Some(why) = gone().await
+        {
+            return Err(ReadinessError::Exited(why));
+        }
+        if started.elapsed() >= timeout {
+            if let Some(why) = gone().await {
+                return Err(ReadinessError::Exited(why));
+            }
+            return Err(ReadinessError::TimedOut {
+                waited: started.elapsed(),
+                last,
+            });
+        }
+        // Pace the probes; readiness itself is decided by the query above.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[derive(Debug)]
+pub enum ReadinessError {
+    /// The server process ended; the text says how (its last log lines).
+    Exited(String),
+    TimedOut {
+        waited: Duration,
+        last: String,
+    },
+}
+
+impl std::fmt::Display for ReadinessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadinessError::Exited(why) => {
+                write!(f, "the server stopped before it answered: {why}")
+            }
+            ReadinessError::TimedOut { waited, last } => write!(
+                f,
+                "no query succeeded within {:.0} s (last error: {last})",
+                waited.as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// The readiness timeout: `HARNESS_ENGINE_TIMEOUT` seconds, 180 by default.
+pub fn ready_timeout() -> Duration {
+    std::env::var("HARNESS_ENGINE_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(180), Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_per_family() {
+        assert_eq!(quote(Family::Postgres, "a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote(Family::Mysql, "a`b"), "`a``b`");
+        assert_eq!(
+            drop_database(Family::Mysql, "harness_1"),
+            "DROP DATABASE IF EXISTS `harness_1`"
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! Finding and removing what a harness process started and could not remove itself (it was killed):
+//! containers carry labels naming the process and host that started them; local clusters live in
+//! temporary folders named after that process. A run sweeps the leftovers of dead processes first.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::query_parameters::{
+    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+};
+
+/// Set to `true` on every container the harness starts.
+pub const LABEL_MANAGED: &str = "dev.harness.managed";
+/// The process id of the harness that started the container.
+pub const LABEL_PID: &str = "dev.harness.pid";
+/// The host name of the machine that process runs on.
+pub const LABEL_HOST: &str = "dev.harness.host";
+/// The matrix entry the container serves (`postgres-17`).
+pub const LABEL_ENGINE: &str = "dev.harness.engine";
+
+/// The prefix of a local cluster's temporary folder: `harness-pg-<pid>-<random>`.
+pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
+
+/// This machine's name, as recorded in [`LABEL_HOST`].
+pub(super) fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|name| name.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+pub(super) fn process_alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+pub(super) async fn remove_container(
+    docker: &Docker,
+    id: &str,
+) -> Result<(), testcontainers::bollard::errors::Error> {
+    let options = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
+    docker.remove_container(id, Some(options)).await
+}
+
+/// What the harness started and has not removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Leftovers {
+    /// Container ids, with the pid that started them.
+    pub containers: Vec<(String, Option<u32>)>,
+    /// Local cluster folders, with the pid that started them.
+    pub clusters: Vec<(PathBuf, Option<u32>)>,
+}
+
+impl Leftovers {
+    pub fn is_empty(&self) -> bool {
+        self.containers.is_empty() && self.clusters.is_empty()
+    }
+}
+
+/// Everything any harness process on this machine has started and not yet removed (running
+/// ones included). Without a Docker engine, only clusters are listed.
+pub async fn leftovers() -> Leftovers {
+    let mut found = Leftovers::default();
+    if let Some(docker) = super::start::docker().await {
+        let host = host_name();
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                format!("{LABEL_MANAGED}=true"),
+                format!("{LABEL_HOST}={host}"),
+            ],
+        )]);
+        let options = ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build();
+        if let Ok(containers) = docker.list_containers(Some(options)).await {
+            for container in containers {
+                let pid = container
+                    .labels
+                    .as_ref()
+                    .and_then(|labels| labels.get(LABEL_PID))
+                    .and_then(|pid| pid.parse().ok());
+                if let Some(id) = container.id {
+                    found.containers.push((id, pid));
+                }
+            }
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if let Some(rest) = name.strip_prefix(CLUSTER_DIR_PREFIX) {
+                let pid = rest.split('-').next().and_then(|pid| pid.parse().ok());
+                found.clusters.push((entry.path(), pid));
+            }
+        }
+    }
+    found.containers.sort();
+    found.clusters.sort();
+    found
+}
+
+/// Removes the leftovers of harness processes that are no longer running; returns what it did.
+pub async fn sweep_stale() -> Vec<String> {
+    let found = leftovers().await;
+    let mut notes = Vec::new();
+    let dead = |pid: &Option<u32>| pid.is_some_and(|pid| !process_alive(pid));
+    if found.containers.iter().any(|(_, pid)| dead(pid))
+        && let Some(docker) = super::start::docker().await
+    {
+        for (id, pid) in found.containers.iter().filter(|(_, pid)| dead(pid)) {
+            let short = &id[..id.len().min(12)];
+            match remove_container(&docker, id).await {
+                Ok(()) => notes.push(format!(
+                    "removed container {short} left by harness process {}",
+                    pid.unwrap_or_default()
+                )),
+                Err(err) => notes.push(format!("could not remove stale container {short}: {err}")),
+            }
+        }
+    }
+    for (dir, pid) in found.clusters.iter().filter(|(_, pid)| dead(pid)) {
+        super::local_postgres::kill_cluster_in(dir);
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => notes.push(format!(
+                "removed local cluster {} left by harness process {}",
+                dir.display(),
+                pid.unwrap_or_default()
+            )),
+            Err(err) => notes.push(format!(
+                "could not remove stale cluster folder {}: {err}",
+                dir.display()
+            )),
+        }
+    }
+    notes
+}

@@ -1,0 +1,366 @@
+//! MariaDB and MySQL introspection from information_schema through sqlx (a MySQL connection;
+//! text columns are cast to CHAR so both servers decode alike). The cell's database is the scope;
+//! its name is removed from view definitions so snapshots do not depend on it.
+
+use std::collections::BTreeMap;
+
+use sqlx::mysql::MySqlConnection;
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+use super::IntrospectError;
+use super::model::{
+    CheckConstraint, Column, ForeignKey, Index, Schema, Sequence, Table, Trigger, VersionTable,
+    View,
+};
+
+/// Reads the schema of `database` on the server at `url`; only reads.
+pub async fn inspect(
+    url: &str,
+    database: &str,
+    version_table: &str,
+) -> Result<Schema, IntrospectError> {
+    let mut conn = MySqlConnection::connect(url).await?;
+    let schema = read_schema(&mut conn, database, version_table).await;
+    conn.close().await.ok();
+    schema
+}
+
+async fn read_schema(
+    conn: &mut MySqlConnection,
+    db: &str,
+    version_table: &str,
+) -> Result<Schema, IntrospectError> {
+    let version: String = sqlx::query_scalar("SELECT CAST(VERSION() AS CHAR)")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mariadb = version.contains("MariaDB");
+    let mut schema = Schema::default();
+    let relations = sqlx::query(
+        "SELECT CAST(TABLE_NAME AS CHAR) AS name, CAST(TABLE_TYPE AS CHAR) AS kind \
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+    )
+    .bind(db)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    for relation in relations {
+        let name: String = relation.try_get("name")?;
+        let kind: String = relation.try_get("kind")?;
+        match kind.as_str() {
+            "VIEW" | "SYSTEM VIEW" => {}
+            "SEQUENCE" => schema.sequences.push(Sequence {
+                name,
+                definition: String::new(),
+            }),
+            _ if name == version_table => {
+                let columns = read_columns(conn, db, &name).await?;
+                let rows = read_rows(conn, &name, &columns).await?;
+                schema.version_table = Some(VersionTable {
+                    name,
+                    columns,
+                    rows,
+                });
+            }
+            _ => {
+                let columns = read_columns(conn, db, &name).await?;
+                tables.insert(
+                    name.clone(),
+                    Table {
+                        name,
+                        columns,
+                        ..Table::default()
+                    },
+                );
+            }
+        }
+    }
+    read_keys(conn, db, &mut tables).await?;
+    read_checks(conn, db, mariadb, &mut tables).await?;
+    read_indexes(conn, db, &mut tables).await?;
+    schema.tables = tables.into_values().collect();
+    schema.views = read_views(conn, db).await?;
+    schema.triggers = read_triggers(conn, db).await?;
+    schema.normalize();
+    Ok(schema)
+}
+
+async fn read_columns(
+    conn: &mut MySqlConnection,
+    db: &str,
+    table: &str,
+) -> Result<Vec<Column>, IntrospectError> {
+    let rows = sqlx::query(
+        "SELECT CAST(COLUMN_NAME AS CHAR) AS name, CAST(ORDINAL_POSITION AS SIGNED) AS position, \
+         CAST(COLUMN_TYPE AS CHAR) AS type, CAST(IS_NULLABLE AS CHAR) AS nullable, \
+         CAST(COLUMN_DEFAULT AS CHAR) AS dflt, CAST(EXTRA AS CHAR) AS extra, \
+         CAST(GENERATION_EXPRESSION AS CHAR) AS expr \
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+    )
+    .bind(db)
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut columns = Vec::new();
+    for row in rows {
+        let nullable: String = row.try_get("nullable")?;
+        // MariaDB spells "no default" on a nullable column as the text NULL.
+        let default: Option<String> = row
+            .try_get::<Option<String>, _>("dflt")?
+            .filter(|d| d != "NULL");
+        let extra: String = row
+            .try_get::<Option<String>, _>("extra")?
+            .unwrap_or_default();
+        let expression: String = row
+            .try_get::<Option<String>, _>("expr")?
+            .unwrap_or_default();
+        let extra = extra
+            .replace("DEFAULT_GENERATED", "")
+            .trim()
+            .to_ascii_lowercase();
+        let generated = if !expression.is_empty() {
+            let kind = if extra.contains("stored") || extra.contains("persistent") {
+                "stored"
+            } else {
+                "virtual"
+            };
+            Some(format!("generated always as ({expression}) {kind}"))
+        } else if extra.is_empty() {
+            None
+        } else {
+            Some(extra)
+        };
+        columns.push(Column {
+            position: u32::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
+            name: row.try_get("name")?,
+            data_type: row.try_get("type")?,
+            nullable: nullable == "YES",
+            default: if expression.is_empty() { default } else { None },
+            generated,
+        });
+    }
+    columns.sort_by_key(|c| c.position);
+    Ok(columns)
+}
+
+/// Primary keys and foreign keys (unique keys are unique indexes on these engines).
+async fn read_keys(
+    conn: &mut MySqlConnection,
+    db: &str,
+    tables: &mut BTreeMap<String, Table>,
+) -> Result<(), IntrospectError> {
+    let rows = sqlx::query(
+        "SELECT CAST(k.TABLE_NAME AS CHAR) AS table_name, \
+         CAST(k.CONSTRAINT_NAME AS CHAR) AS name, CAST(k.COLUMN_NAME AS CHAR) AS col, \
+         CAST(k.ORDINAL_POSITION AS SIGNED) AS pos, \
+         CAST(k.REFERENCED_TABLE_NAME AS CHAR) AS ref_table, \
+         CAST(k.REFERENCED_COLUMN_NAME AS CHAR) AS ref_col, \
+         CAST(r.UPDATE_RULE AS CHAR) AS on_update, CAST(r.DELETE_RULE AS CHAR) AS on_delete \
+         FROM information_schema.KEY_COLUMN_USAGE k \
+         LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+           ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+          AND r.TABLE_NAME = k.TABLE_NAME \
+         WHERE k.TABLE_SCHEMA = ? \
+         ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+    )
+    .bind(db)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let table_name: String = row.try_get("table_name")?;
+        let Some(table) = tables.get_mut(&table_name) else {
+            continue;
+        };
+        let name: String = row.try_get("name")?;
+        let column: String = row.try_get("col")?;
+        let ref_table: Option<String> = row.try_get("ref_table")?;
+        if name == "PRIMARY" {
+            table.primary_key.push(column);
+            continue;
+        }
+        let Some(ref_table) = ref_table else {
+            continue; // a unique key: read with the indexes
+        };
+        let ref_col: String = row
+            .try_get::<Option<String>, _>("ref_col")?
+            .unwrap_or_default();
+        match table
+            .foreign_keys
+            .iter_mut()
+            .find(|fk| fk.name.as_deref() == Some(name.as_str()))
+        {
+            Some(key) => {
+                key.columns.push(column);
+                key.referenced_columns.push(ref_col);
+            }
+            None => table.foreign_keys.push(ForeignKey {
+                name: Some(name),
+                columns: vec![column],
+                referenced_table: ref_table,
+                referenced_columns: vec![ref_col],
+                on_delete: row
+                    .try_get::<Option<String>, _>("on_delete")?
+                    .unwrap_or_default(),
+                on_update: row
+                    .try_get::<Option<String>, _>("on_update")?
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+    Ok(())
+}
+
+async fn read_checks(
+    conn: &mut MySqlConnection,
+    db: &str,
+    mariadb: bool,
+    tables: &mut BTreeMap<String, Table>,
+) -> Result<(), IntrospectError> {
+    // MariaDB names column checks after their column, so names repeat across tables: match on
+    // the table too (a column MySQL does not have).
+    let same_table = if mariadb {
+        " AND cc.TABLE_NAME = tc.TABLE_NAME"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT CAST(tc.TABLE_NAME AS CHAR) AS table_name, \
+         CAST(tc.CONSTRAINT_NAME AS CHAR) AS name, CAST(cc.CHECK_CLAUSE AS CHAR) AS clause \
+         FROM information_schema.TABLE_CONSTRAINTS tc \
+         JOIN information_schema.CHECK_CONSTRAINTS cc \
+           ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA \
+          AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME{same_table} \
+         WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_SCHEMA = ?"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(db)
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
+        let table_name: String = row.try_get("table_name")?;
+        if let Some(table) = tables.get_mut(&table_name) {
+            table.checks.push(CheckConstraint {
+                name: row.try_get("name")?,
+                expression: format!("CHECK ({})", row.try_get::<String, _>("clause")?),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn read_indexes(
+    conn: &mut MySqlConnection,
+    db: &str,
+    tables: &mut BTreeMap<String, Table>,
+) -> Result<(), IntrospectError> {
+    let rows = sqlx::query(
+        "SELECT CAST(TABLE_NAME AS CHAR) AS table_name, CAST(INDEX_NAME AS CHAR) AS name, \
+         CAST(NON_UNIQUE AS SIGNED) AS non_unique, CAST(COLUMN_NAME AS CHAR) AS col, \
+         CAST(SUB_PART AS SIGNED) AS sub_part, CAST(INDEX_TYPE AS CHAR) AS method \
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND INDEX_NAME <> 'PRIMARY' \
+         ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+    )
+    .bind(db)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let table_name: String = row.try_get("table_name")?;
+        let Some(table) = tables.get_mut(&table_name) else {
+            continue;
+        };
+        let name: String = row.try_get("name")?;
+        let mut column = row
+            .try_get::<Option<String>, _>("col")?
+            .unwrap_or_else(|| "<expression>".to_string());
+        if let Some(part) = row.try_get::<Option<i64>, _>("sub_part")? {
+            column = format!("{column}({part})");
+        }
+        let method: String = row.try_get("method")?;
+        match table.indexes.iter_mut().find(|index| index.name == name) {
+            Some(index) => index.columns.push(column),
+            None => table.indexes.push(Index {
+                name,
+                columns: vec![column],
+                unique: row.try_get::<i64, _>("non_unique")? == 0,
+                predicate: None,
+                method: (method != "BTREE").then_some(method),
+            }),
+        }
+    }
+    Ok(())
+}
+
+async fn read_views(conn: &mut MySqlConnection, db: &str) -> Result<Vec<View>, IntrospectError> {
+    let rows = sqlx::query(
+        "SELECT CAST(TABLE_NAME AS CHAR) AS name, CAST(VIEW_DEFINITION AS CHAR) AS def \
+         FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?",
+    )
+    .bind(db)
+    .fetch_all(&mut *conn)
+    .await?;
+    let qualifier = format!("`{}`.", db.replace('`', "``"));
+    rows.iter()
+        .map(|row| {
+            let definition: String = row.try_get("def")?;
+            Ok(View {
+                name: row.try_get("name")?,
+                definition: definition.replace(&qualifier, "").trim().to_string(),
+                materialized: false,
+            })
+        })
+        .collect()
+}
+
+async fn read_triggers(
+    conn: &mut MySqlConnection,
+    db: &str,
+) -> Result<Vec<Trigger>, IntrospectError> {
+    let rows = sqlx::query(
+        "SELECT CAST(TRIGGER_NAME AS CHAR) AS name, CAST(EVENT_OBJECT_TABLE AS CHAR) AS tbl, \
+         CAST(ACTION_TIMING AS CHAR) AS timing, CAST(EVENT_MANIPULATION AS CHAR) AS event, \
+         CAST(ACTION_STATEMENT AS CHAR) AS body \
+         FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
+    )
+    .bind(db)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Trigger {
+                name: row.try_get("name")?,
+                table: row.try_get("tbl")?,
+                definition: format!(
+                    "{} {} FOR EACH ROW {}",
+                    row.try_get::<String, _>("timing")?,
+                    row.try_get::<String, _>("event")?,
+                    row.try_get::<String, _>("body")?.trim()
+                ),
+            })
+        })
+        .collect()
+}
+
+async fn read_rows(
+    conn: &mut MySqlConnection,
+    table: &str,
+    columns: &[Column],
+) -> Result<Vec<String>, IntrospectError> {
+    if columns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parts = columns
+        .iter()
+        .map(|c| format!("COALESCE(CAST({} AS CHAR), 'NULL')", quote(&c.name)))
+        .collect::<Vec<_>>()
+        .join(", ', ', ");
+    let sql = format!("SELECT CONCAT({parts}) AS row_text FROM {}", quote(table));
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get::<String, _>("row_text").map_err(Into::into))
+        .collect()
+}
+
+fn quote(identifier: &str) -> String {
+    format!("`{}`", identifier.replace('`', "``"))
+}

@@ -1,0 +1,117 @@
+//! What the harness starts is removed whichever way a run ends: interrupted (SIGINT while cells
+//! run) or killed (the next run sweeps the leftovers of dead processes by label and folder name).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use harness::database::{LABEL_MANAGED, LABEL_PID, leftovers, sweep_stale};
+
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().expect("true runs");
+    let pid = child.id();
+    child.wait().expect("true ends");
+    pid
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_run_removes_its_containers_and_clusters() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/long_revision_id/broken");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["run", "--check", "-f", "postgres-17", "-f", "postgres-15"])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the harness binary starts");
+    let pid = child.id();
+    let stderr = child.stderr.take().expect("piped stderr");
+    // Keep draining stderr so the harness never writes into a closed pipe.
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut ready = 0;
+    let mut seen = Vec::new();
+    while ready < 2 {
+        let Ok(line) = received.recv_timeout(Duration::from_secs(120)) else {
+            break;
+        };
+        if line.starts_with("engine postgres:17: container")
+            || line.starts_with("engine postgres:15: local")
+        {
+            ready += 1;
+        }
+        seen.push(line);
+    }
+    assert_eq!(ready, 2, "both engines start:\n{}", seen.join("\n"));
+    let started = leftovers().await;
+    assert!(
+        started.containers.iter().any(|(_, p)| *p == Some(pid)),
+        "the container is labelled with the harness pid {pid}: {started:?}"
+    );
+    assert!(started.clusters.iter().any(|(_, p)| *p == Some(pid)));
+
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the harness did not stop after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = reader.join();
+    seen.extend(received.try_iter());
+    assert_eq!(status.code(), Some(130), "stderr:\n{}", seen.join("\n"));
+    assert!(
+        seen.iter().any(|l| l.starts_with("interrupted:")),
+        "{}",
+        seen.join("\n")
+    );
+    let left = leftovers().await;
+    assert!(
+        !left.containers.iter().any(|(_, p)| *p == Some(pid))
+            && !left.clusters.iter().any(|(_, p)| *p == Some(pid)),
+        "left behind: {left:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_removes_what_a_killed_harness_left() {
+    let pid = dead_pid();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    let created = Command::new("docker")
+        .args(["create", "--label", &format!("{LABEL_MANAGED}=true")])
+        .args(["--label", &format!("{LABEL_PID}={pid}")])
+        .args(["--label", &format!("dev.harness.host={}", host.trim())])
+        .args(["harness-local/debian:trixie", "true"])
+        .output()
+        .expect("docker create runs");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let cluster = std::env::temp_dir().join(format!("harness-pg-{pid}-sweeptest"));
+    std::fs::create_dir_all(cluster.join("data")).expect("a fake cluster folder");
+
+    let notes = sweep_stale().await;
+    assert!(notes.iter().any(|n| n.contains(&id[..12])), "{notes:?}");
+    assert!(!cluster.exists(), "{notes:?}");
+    let inspect = Command::new("docker")
+        .args(["container", "inspect", &id])
+        .output()
+        .expect("docker inspect runs");
+    assert!(!inspect.status.success(), "the container is gone");
+}
