@@ -19,11 +19,13 @@ pub(super) fn load(global: &GlobalArgs) -> Result<Config, Failure> {
     Ok(Config::load(&path)?)
 }
 
-/// The cells of the named scenarios (all when none is named) that match the filters.
+/// The cells of the named scenarios (all when none is named) that match the filters and, when any
+/// is given, have one of the exact ids in `ids`.
 pub(super) fn select(
     config: &Config,
     scenarios: &[String],
     filters: &[String],
+    ids: &[String],
 ) -> Result<Vec<Cell>, Failure> {
     for name in scenarios {
         if config.scenario(name).is_none() {
@@ -38,9 +40,16 @@ pub(super) fn select(
             )));
         }
     }
+    let all = matrix::expand(config);
+    if let Some(unknown) = ids.iter().find(|id| !all.iter().any(|c| &c.id == *id)) {
+        return Err(Failure::Usage(format!(
+            "no cell has the id `{unknown}`\n  help: `harness list` prints every cell id"
+        )));
+    }
     let filter = Filter::new(filters.to_vec());
-    let cells: Vec<Cell> = matrix::expand(config)
+    let cells: Vec<Cell> = all
         .into_iter()
+        .filter(|cell| ids.is_empty() || ids.contains(&cell.id))
         .filter(|cell| {
             scenarios.is_empty() || scenarios.contains(&config.scenarios[cell.scenario].name)
         })

@@ -2,6 +2,8 @@
 
 use clap::Args;
 
+use crate::matrix::Partition;
+
 use super::{ExitStatus, Failure, GlobalArgs, context};
 
 #[derive(Debug, Args)]
@@ -12,11 +14,18 @@ pub struct ListArgs {
     /// Only cells whose id matches (substring, or a pattern with `*`); repeatable
     #[arg(long, short = 'f', value_name = "PATTERN")]
     pub filter: Vec<String>,
+    /// Only shard K of N, as `harness run --partition K/N` would run it
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: ListArgs) -> Result<ExitStatus, Failure> {
     let config = context::load(global)?;
-    let cells = context::select(&config, &args.scenarios, &args.filter)?;
+    let cells = context::select(&config, &args.scenarios, &args.filter, &[])?;
+    let cells = match args.partition {
+        Some(partition) => partition.cells(cells),
+        None => cells,
+    };
     for cell in cells {
         println!("{}", cell.id);
     }

@@ -27,10 +27,12 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
     let scenario = &ctx.config.scenarios[cell.scenario];
     let mut result = CellResult {
         id: cell.id.clone(),
+        position: cell.position,
         scenario: scenario.name.clone(),
         database: cell.database.id(),
         runtime: cell.runtime.id(),
         verdict: Verdict::Passed,
+        expected_failure: false,
         detail: None,
         steps: Vec::new(),
         snapshot: None,
@@ -173,6 +175,7 @@ async fn replay(
                 .map(error_line)
                 .unwrap_or_default();
             result.detail = Some(format!("failed as expected: {error}"));
+            result.expected_failure = true;
             result.steps.push(record);
         }
         (Outcome::Success, true) => result.steps.push(record),

@@ -87,6 +87,7 @@ pub async fn run(
     let cells = settle(&config, runs, options.snapshots);
     Ok(RunReport {
         cells,
+        partition: None,
         runtimes: runtime_summaries,
         warnings,
         duration: started.elapsed(),
