@@ -110,8 +110,23 @@ mod tests {
         let target: ReportTarget = "junit=out/h.xml".parse().unwrap();
         assert_eq!(target.kind, ReportKind::Junit);
         assert_eq!(target.path, PathBuf::from("out/h.xml"));
-        assert!("xml=out".parse::<ReportTarget>().unwrap_err().contains("allowed: junit"));
-        assert!("json".parse::<ReportTarget>().unwrap_err().contains("KIND=PATH"));
-        assert!("json=".parse::<ReportTarget>().unwrap_err().contains("empty"));
+        assert!(
+            "xml=out"
+                .parse::<ReportTarget>()
+                .unwrap_err()
+                .contains("allowed: junit")
+        );
+        assert!(
+            "json"
+                .parse::<ReportTarget>()
+                .unwrap_err()
+                .contains("KIND=PATH")
+        );
+        assert!(
+            "json="
+                .parse::<ReportTarget>()
+                .unwrap_err()
+                .contains("empty")
+        );
     }
 }

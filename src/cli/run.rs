@@ -90,7 +90,9 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
     };
     if report.cells.is_empty() {
         if let Some(partition) = args.partition {
-            println!("shard {partition} holds no cells: there are fewer snapshot groups than shards");
+            println!(
+                "shard {partition} holds no cells: there are fewer snapshot groups than shards"
+            );
         }
     } else {
         print!("{}", report::render(&report));

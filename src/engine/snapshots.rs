@@ -93,7 +93,8 @@ fn settle_group(
                             Verdict::SnapshotChanged,
                             "snapshot missing (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
                         );
-                        result.snapshot_note = Some(format!("missing, pending {}.new", shown.display()));
+                        result.snapshot_note =
+                            Some(format!("missing, pending {}.new", shown.display()));
                     }
                     Err(err) => set(
                         result,

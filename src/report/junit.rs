@@ -42,7 +42,11 @@ fn test_case(cell: &CellResult) -> TestCase {
             let mut status = TestCaseStatus::non_success(kind);
             status
                 .set_type(cell.verdict.label())
-                .set_message(cell.detail.clone().unwrap_or_else(|| cell.verdict.label().into()))
+                .set_message(
+                    cell.detail
+                        .clone()
+                        .unwrap_or_else(|| cell.verdict.label().into()),
+                )
                 .set_description(description(cell));
             status
         }

@@ -140,11 +140,7 @@ fn mark(cell: &CellResult) -> String {
 
 /// A code block whose fence is longer than any run of backticks inside.
 fn fenced(out: &mut String, language: &str, text: &str) {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let _ = writeln!(out, "{fence}{language}\n{}\n{fence}", text.trim_end());
 }

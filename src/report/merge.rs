@@ -2,7 +2,6 @@
 //! report one run over all of them would have given: cells back in matrix order, runtimes and
 //! warnings without repeats. Combines; never changes a verdict.
 
-
 use crate::engine::RunReport;
 
 /// Why reports cannot be combined.
@@ -16,14 +15,18 @@ pub enum MergeError {
         first: String,
         second: String,
     },
-    #[error("{first} is shard {first_partition} but {second} is shard {second_partition}: merge shards of one split")]
+    #[error(
+        "{first} is shard {first_partition} but {second} is shard {second_partition}: merge shards of one split"
+    )]
     MixedPartitions {
         first: String,
         first_partition: String,
         second: String,
         second_partition: String,
     },
-    #[error("shard {missing} of {count} is missing: pass every shard's report, or the merged report lacks its cells")]
+    #[error(
+        "shard {missing} of {count} is missing: pass every shard's report, or the merged report lacks its cells"
+    )]
     MissingShards { missing: String, count: usize },
 }
 

@@ -11,7 +11,13 @@ use crate::adapters::Graph;
 pub use templates::files;
 
 /// Folders never searched for an alembic.ini.
-const SKIPPED: &[&str] = &["target", "node_modules", "venv", "__pycache__", "site-packages"];
+const SKIPPED: &[&str] = &[
+    "target",
+    "node_modules",
+    "venv",
+    "__pycache__",
+    "site-packages",
+];
 
 /// Why the files cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +60,11 @@ pub struct Revisions {
 
 impl Revisions {
     pub fn of(graph: &Graph) -> Self {
-        let target = if graph.heads.len() > 1 { "heads" } else { "head" };
+        let target = if graph.heads.len() > 1 {
+            "heads"
+        } else {
+            "head"
+        };
         let before_head = match graph.heads.as_slice() {
             [head] => graph
                 .revisions
@@ -253,7 +263,10 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
         std::fs::write(dir.path().join("migrations/env.py"), "").unwrap();
         let err = detect(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("migrations folder migrations but no alembic.ini"), "{err}");
+        assert!(
+            err.contains("migrations folder migrations but no alembic.ini"),
+            "{err}"
+        );
     }
 
     #[test]

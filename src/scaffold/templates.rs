@@ -26,13 +26,14 @@ fn file(path: &str, text: String) -> PlannedFile {
 
 fn harness_toml(detected: &Detected, runtimes: &[String]) -> String {
     let requirements = match &detected.requirements {
-        Some(path) => format!(
-            "requirements = {}   # installed into one cached environment per interpreter",
-            quoted(path)
+        Some(path) => commented(
+            &format!("requirements = {}", quoted(path)),
+            "installed into one cached environment per interpreter",
         ),
-        None => "# requirements = \"requirements.txt\"   # installed into each interpreter's environment;\n\
-                 #                                        without it, the latest alembic is installed"
-            .to_string(),
+        None => commented(
+            "# requirements = \"requirements.txt\"",
+            "pip requirements; without them, the latest alembic is installed",
+        ),
     };
     let runtimes = runtimes
         .iter()
@@ -45,7 +46,7 @@ fn harness_toml(detected: &Detected, runtimes: &[String]) -> String {
 
 [project]
 tool = "alembic"                   # the migration tool adapter
-path = {path}   # the folder Alembic runs in; alembic.ini is read from there
+{path}
 {requirements}
 # packages = ["alembic", "SQLAlchemy"]   # instead of a requirements file
 version_table = "alembic_version"  # the table Alembic records applied revisions in
@@ -55,14 +56,21 @@ version_table = "alembic_version"  # the table Alembic records applied revisions
 
 [matrix]
 databases = ["sqlite"]             # one fresh SQLite file per cell
-runtimes = [{runtimes}]   # more interpreters: ["python:3.10", "python:3.12"]
+{runtimes}
 # exclude = [{{ scenario = "partial", runtime = "python:3.10" }}]
 
 [paths]
 scenarios = "scenarios"            # one scenario per *.toml file
 snapshots = "snapshots"            # snapshots/<scenario>/<database>.snap; the first run writes them
 "#,
-        path = quoted(&detected.project),
+        path = commented(
+            &format!("path = {}", quoted(&detected.project)),
+            "the folder Alembic runs in; alembic.ini is read from there"
+        ),
+        runtimes = commented(
+            &format!("runtimes = [{runtimes}]"),
+            "more interpreters: [\"python:3.10\", \"python:3.12\"]"
+        ),
     )
 }
 
@@ -72,7 +80,7 @@ fn fresh(revisions: &Revisions) -> String {
 description = "An empty database upgraded to {target}: the schema a new install gets."
 {target_line}
 [expect]
-version = ["{target}"]             # the version table afterwards holds the graph's head(s)
+version = ["{target}"]               # the version table afterwards holds the graph's head(s)
 "#,
         target = revisions.target,
         target_line = target_line(revisions),
@@ -127,6 +135,11 @@ fn target_line(revisions: &Revisions) -> String {
             revisions.target
         )
     }
+}
+
+/// `line` with `# comment` aligned with the other comments of the file.
+fn commented(line: &str, comment: &str) -> String {
+    format!("{line:<34} # {comment}")
 }
 
 /// A TOML basic string.

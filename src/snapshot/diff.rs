@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn a_changed_table_is_one_hunk_headed_by_its_name() {
         let new = OLD
-            .replace("  column name TEXT", "  column name TEXT\n  column nickname TEXT")
+            .replace(
+                "  column name TEXT",
+                "  column name TEXT\n  column nickname TEXT",
+            )
             .replace("row 0006", "row 0007");
         let text = diff(OLD, &new, "old.snap", "python-3.12");
         assert_eq!(
