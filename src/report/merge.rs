@@ -25,7 +25,7 @@ pub enum MergeError {
         second_partition: String,
     },
     #[error(
-        "shard {missing} of {count} is missing: pass every shard's report, or the merged report lacks its cells"
+        "shard {missing} is missing: pass every shard's report, or the merged report lacks its cells"
     )]
     MissingShards { missing: String, count: usize },
 }
