@@ -12,4 +12,5 @@ pub mod matrix;
 pub mod process;
 pub mod report;
 pub mod runtime;
+pub mod scaffold;
 pub mod snapshot;

@@ -200,3 +200,139 @@ fn bad_configuration_names_file_line_and_column(
     );
     snapshot(&name, project.path(), transcript(&out));
 }
+
+#[test]
+fn matrix_prints_one_job_per_cell_or_per_shard() {
+    let out = run(harness(&repo()).arg("matrix"));
+    assert_eq!(out.0, 0, "{}", out.2);
+    let matrix: serde_json::Value = serde_json::from_str(&out.1).unwrap();
+    let cells: Vec<&str> = matrix["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "fresh/sqlite/python-3.10",
+            "fresh/sqlite/python-3.12",
+            "partial/sqlite/python-3.10",
+            "partial/sqlite/python-3.12"
+        ]
+    );
+    assert_eq!(matrix["include"][1]["python"], "3.12");
+    assert_eq!(matrix["include"][1]["name"], "fresh-sqlite-python-3.12");
+
+    // More shards than snapshot groups: capped, no empty shard.
+    let out = run(harness(&repo()).args(["matrix", "--format", "text", "--shards", "5"]));
+    assert_eq!(out.0, 0, "{}", out.2);
+    snapshot("matrix_shards_text", &repo(), transcript(&out));
+}
+
+#[test]
+fn list_and_partition_agree() {
+    let whole = run(harness(&repo()).arg("list"));
+    let mut joined: Vec<String> = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let out = run(harness(&repo()).args(["list", "--partition", shard]));
+        assert_eq!(out.0, 0, "{}", out.2);
+        joined.extend(out.1.lines().map(String::from));
+    }
+    joined.sort();
+    let mut all: Vec<String> = whole.1.lines().map(String::from).collect();
+    all.sort();
+    assert_eq!(joined, all);
+}
+
+#[rstest]
+#[case::bad_partition(&["run", "--partition", "3/2"], "the shard must be between 1 and 2")]
+#[case::partition_syntax(&["list", "--partition", "half"], "write K/N")]
+#[case::unknown_cell(&["run", "--cell", "fresh/sqlite/python-2.7"], "no cell has the id `fresh/sqlite/python-2.7`")]
+#[case::bad_report_kind(&["run", "--report", "html=out.html"], "unknown report kind `html`")]
+#[case::zero_shards(&["matrix", "--shards", "0"], "--shards must be at least 1")]
+fn bad_ci_options_are_usage_errors(#[case] args: &[&str], #[case] message: &str) {
+    let out = run(harness(&repo()).args(args));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(out.2.contains(message), "{}", out.2);
+}
+
+#[test]
+fn report_merge_refuses_what_is_not_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("other.json"), "{\"cells\": []}").unwrap();
+    let out = run(harness(dir.path()).args(["report", "merge", "other.json", "missing.json"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    snapshot("report_merge_not_a_report", dir.path(), transcript(&out));
+    let out = run(harness(dir.path()).args(["report", "merge", "missing.json"]));
+    assert_eq!(out.0, 2);
+    assert!(
+        out.2.contains("cannot read the report missing.json"),
+        "{}",
+        out.2
+    );
+}
+
+#[test]
+fn report_merge_refuses_a_cell_reported_twice() {
+    use harness::engine::{CellResult, RunReport, Verdict};
+    let cell = CellResult {
+        id: "fresh/sqlite/python-3.12".into(),
+        position: 0,
+        scenario: "fresh".into(),
+        database: "sqlite".into(),
+        runtime: "python-3.12".into(),
+        verdict: Verdict::Passed,
+        expected_failure: false,
+        detail: None,
+        steps: vec![],
+        snapshot: None,
+        snapshot_note: None,
+        diff: None,
+        runtime_info: None,
+        duration: std::time::Duration::ZERO,
+        tool_time: std::time::Duration::ZERO,
+    };
+    let report = RunReport {
+        cells: vec![cell],
+        ..RunReport::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text = harness::report::json::render(&report);
+    std::fs::write(dir.path().join("a.json"), &text).unwrap();
+    std::fs::write(dir.path().join("b.json"), &text).unwrap();
+    let one = run(harness(dir.path()).args(["report", "merge", "a.json"]));
+    assert_eq!(one.0, 0, "{}", transcript(&one));
+    let out = run(harness(dir.path()).args(["report", "merge", "a.json", "b.json"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(
+        out.2.contains(
+            "cell `fresh/sqlite/python-3.12` is in both a.json and b.json: each cell must come from one job"
+        ),
+        "{}",
+        out.2
+    );
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(harness(&repo()).args(["completions", shell]));
+        assert_eq!(out.0, 0, "{}", out.2);
+        assert!(out.1.contains("matrix"), "{shell}: {}", out.1);
+        assert!(out.1.contains("--partition"), "{shell}");
+    }
+    let out = run(harness(&repo()).args(["completions", "tcsh"]));
+    assert_eq!(out.0, 2);
+}
+
+#[test]
+fn init_explains_a_folder_without_alembic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("db/migrations")).unwrap();
+    std::fs::write(dir.path().join("db/migrations/env.py"), "").unwrap();
+    let out = run(harness(dir.path()).arg("init"));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    snapshot("init_without_alembic_ini", dir.path(), transcript(&out));
+    assert!(!dir.path().join("harness.toml").exists());
+}

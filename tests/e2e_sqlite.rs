@@ -1,6 +1,6 @@
 //! End to end on the embedded default: real Alembic in real Python 3.10 and 3.12 interpreters,
 //! against SQLite files, through the `harness` binary. Covers the life of a snapshot (written,
-//! matched, changed, reviewed, accepted), CI mode, failing and expected-failing upgrades, unknown
+//! matched, changed, reviewed, accepted), CI mode (pending files only), failing and expected-failing upgrades, unknown
 //! revisions, runtime divergence and a missing interpreter.
 
 mod common;
@@ -99,18 +99,29 @@ fn snapshots_are_written_then_matched_then_changes_are_caught_and_accepted() {
 }
 
 #[test]
-fn ci_mode_writes_nothing_and_fails_on_a_missing_snapshot() {
+fn ci_mode_never_writes_a_snapshot_and_leaves_the_new_text_pending() {
     let project = Project::league(&["python:3.12"]);
     let out = run(project.harness().args(["run", "--quiet"]).env("CI", "true"));
     assert_eq!(out.0, 1, "{}", transcript(&out));
     assert!(out.1.contains("snapshot missing"), "{}", out.1);
     assert!(
-        !project.exists("snapshots"),
+        !project.exists("snapshots/fresh/sqlite.snap"),
         "CI mode must not write snapshots"
     );
+    assert!(
+        project
+            .read("snapshots/fresh/sqlite.snap.new")
+            .contains("table players\n"),
+        "the new snapshot is pending for review"
+    );
 
-    // With the snapshots in place, a changed schema fails in CI without writing a pending file.
-    assert_eq!(run(project.harness().args(["run", "--quiet"])).0, 0);
+    // Taken locally, the snapshots pass in CI.
+    assert_eq!(run(project.harness().arg("accept")).0, 0);
+    let fresh = project.read("snapshots/fresh/sqlite.snap");
+    let out = run(project.harness().args(["run", "--quiet"]).env("CI", "1"));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+
+    // A changed schema fails in CI with the diff; the snapshot is untouched, the new text pending.
     project.write(
         "league/migrations/versions/0007_founded.py",
         &migration(
@@ -124,8 +135,23 @@ fn ci_mode_writes_nothing_and_fails_on_a_missing_snapshot() {
         .args(["run", "--quiet", "fresh"])
         .env("CI", "1"));
     assert_eq!(out.0, 1, "{}", transcript(&out));
-    assert!(out.1.contains("+  column founded INTEGER"), "{}", out.1);
-    assert!(!project.exists("snapshots/fresh/sqlite.snap.new"));
+    assert!(
+        out.1.contains("@@ table teams @@\n") && out.1.contains("+  column founded INTEGER"),
+        "{}",
+        out.1
+    );
+    assert!(
+        out.1
+            .contains("(changed, pending snapshots/fresh/sqlite.snap.new)"),
+        "{}",
+        out.1
+    );
+    assert_eq!(project.read("snapshots/fresh/sqlite.snap"), fresh);
+    assert!(
+        project
+            .read("snapshots/fresh/sqlite.snap.new")
+            .contains("column founded INTEGER")
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Failure, GlobalArgs};
 use crate::config::{self, Config, ConfigError};
-use crate::matrix::{self, Cell, Filter};
+use crate::matrix::{self, Cell, Filter, Partition};
 
 /// The configuration and its members, root first.
 pub(super) fn load(global: &GlobalArgs) -> Result<Vec<Config>, Failure> {
@@ -31,9 +31,12 @@ pub(super) struct Query<'a> {
     pub filters: &'a [String],
     /// `--database` entries (`sqlite`, `postgres:17`, or an engine name); all when empty.
     pub databases: &'a [String],
+    /// `--cell` ids: exactly these cells, when any is given.
+    pub ids: &'a [String],
 }
 
 /// One configuration and its selected cells.
+#[derive(Clone)]
 pub(super) struct Selection {
     pub config: Arc<Config>,
     pub cells: Vec<Cell>,
@@ -55,11 +58,28 @@ pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Sele
             )));
         }
     }
+    let configs: Vec<(Config, Vec<Cell>)> = configs
+        .into_iter()
+        .map(|config| {
+            let cells = matrix::expand(&config);
+            (config, cells)
+        })
+        .collect();
+    if let Some(unknown) = query.ids.iter().find(|id| {
+        !configs
+            .iter()
+            .any(|(_, cells)| cells.iter().any(|c| &c.id == *id))
+    }) {
+        return Err(Failure::Usage(format!(
+            "no cell has the id `{unknown}`\n  help: `harness list` prints every cell id"
+        )));
+    }
     let filter = Filter::new(query.filters.to_vec());
     let mut selections = Vec::new();
-    for config in configs {
-        let cells: Vec<Cell> = matrix::expand(&config)
+    for (config, all) in configs {
+        let cells: Vec<Cell> = all
             .into_iter()
+            .filter(|cell| query.ids.is_empty() || query.ids.contains(&cell.id))
             .filter(|cell| {
                 query.scenarios.is_empty()
                     || query
@@ -87,6 +107,35 @@ pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Sele
         ));
     }
     Ok(selections)
+}
+
+/// Shard K of N: whole snapshot groups (configuration x scenario x database, every runtime) dealt
+/// round-robin in matrix order, so runtimes are compared inside one shard. The cells a convergence
+/// check needs are added to each shard afterwards and reported only where they were selected.
+pub(super) fn partition(selections: Vec<Selection>, partition: Partition) -> Vec<Selection> {
+    let mut flat: Vec<(usize, Cell)> = Vec::new();
+    let mut configs = Vec::new();
+    for (index, selection) in selections.into_iter().enumerate() {
+        flat.extend(selection.cells.into_iter().map(|cell| (index, cell)));
+        configs.push(selection.config);
+    }
+    let kept = partition.select(flat, |(index, cell)| {
+        (*index, cell.scenario, cell.database.id())
+    });
+    let mut out: Vec<Selection> = Vec::new();
+    for (index, cell) in kept {
+        match out
+            .iter_mut()
+            .find(|s| Arc::ptr_eq(&s.config, &configs[index]))
+        {
+            Some(selection) => selection.cells.push(cell),
+            None => out.push(Selection {
+                config: configs[index].clone(),
+                cells: vec![cell],
+            }),
+        }
+    }
+    out
 }
 
 /// Adds the cells a selected cell's convergence check compares with (`fresh` on the same database

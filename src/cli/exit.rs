@@ -1,6 +1,7 @@
 //! Exit codes, one per kind of outcome, and the CLI's error type.
 
 use crate::config::ConfigError;
+use crate::engine::{RunReport, Verdict};
 
 /// The process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,17 @@ impl ExitStatus {
             ExitStatus::Usage => 2,
             ExitStatus::Environment => 3,
             ExitStatus::Interrupted => 130,
+        }
+    }
+
+    /// The status a report's verdicts call for: an error is 3, a failure or changed snapshot 1.
+    pub fn of_report(report: &RunReport) -> Self {
+        if report.count(Verdict::Error) > 0 {
+            ExitStatus::Environment
+        } else if report.count(Verdict::Failed) + report.count(Verdict::SnapshotChanged) > 0 {
+            ExitStatus::Failed
+        } else {
+            ExitStatus::Success
         }
     }
 

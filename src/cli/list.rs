@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::context::{self, Query};
 use super::{ExitStatus, Failure, GlobalArgs};
+use crate::matrix::Partition;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -16,6 +17,9 @@ pub struct ListArgs {
     /// Only cells on this database (`sqlite`, `postgres:17`, or an engine name such as `postgres`); repeatable
     #[arg(long, short = 'd', value_name = "DATABASE")]
     pub database: Vec<String>,
+    /// Only shard K of N, as `harness run --partition K/N` would run it
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: ListArgs) -> Result<ExitStatus, Failure> {
@@ -24,8 +28,13 @@ pub(super) fn execute(global: &GlobalArgs, args: ListArgs) -> Result<ExitStatus,
         scenarios: &args.scenarios,
         filters: &args.filter,
         databases: &args.database,
+        ids: &[],
     };
-    for selection in context::select(configs, &query)? {
+    let mut selections = context::select(configs, &query)?;
+    if let Some(partition) = args.partition {
+        selections = context::partition(selections, partition);
+    }
+    for selection in selections {
         for cell in selection.cells {
             println!("{}", cell.id);
         }

@@ -2,9 +2,15 @@
 //! prints or picks an exit code.
 
 mod accept;
+mod completions;
 mod context;
 mod exit;
+mod init;
 mod list;
+mod matrix;
+mod outputs;
+mod progress;
+mod report;
 mod review;
 mod run;
 
@@ -50,10 +56,18 @@ pub enum Command {
     Run(run::RunArgs),
     /// Print the expanded matrix, one cell id per line
     List(list::ListArgs),
+    /// Print the cells (or shards) as a CI job matrix, e.g. for GitHub Actions' strategy.matrix
+    Matrix(matrix::MatrixArgs),
+    /// Work with the JSON reports of several jobs
+    Report(report::ReportArgs),
     /// Promote every pending .snap.new over its snapshot
     Accept,
     /// Show the diff of every pending .snap.new against its snapshot
     Review,
+    /// Write harness.toml and starter scenarios for the Alembic project in this folder
+    Init(init::InitArgs),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
 }
 
 /// Parses the arguments, runs the command, prints what it has to, and returns the exit status.
@@ -82,7 +96,11 @@ fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
     match cli.command {
         Command::Run(args) => run::execute(&cli.global, args),
         Command::List(args) => list::execute(&cli.global, args),
+        Command::Matrix(args) => matrix::execute(&cli.global, args),
+        Command::Report(args) => report::execute(args),
         Command::Accept => accept::execute(&cli.global),
         Command::Review => review::execute(&cli.global),
+        Command::Init(args) => init::execute(args),
+        Command::Completions(args) => completions::execute(args),
     }
 }

@@ -1,19 +1,19 @@
-//! `harness run`: runs the selected cells and reports their verdicts.
+//! `harness run`: runs the selected cells (of the configuration and its members) and reports their
+//! verdicts.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use clap::Args;
 
 use super::context::{self, Query};
+use super::outputs::{self, ReportTarget};
+use super::progress::Display;
 use super::{ExitStatus, Failure, GlobalArgs};
 use crate::config::Config;
 use crate::database::Teardown;
-use crate::engine::{
-    self, CellResult, EngineSummary, Progress, RunError, RunOptions, RuntimeSummary, SnapshotMode,
-    Verdict,
-};
-use crate::matrix::Cell;
+use crate::engine::{self, Progress, RunError, RunOptions, RunReport, SnapshotMode};
+use crate::matrix::{Cell, Partition};
 use crate::report;
 use crate::runtime::CacheDir;
 
@@ -28,16 +28,26 @@ pub struct RunArgs {
     /// Only cells on this database (`sqlite`, `postgres:17`, or an engine name such as `postgres`); repeatable
     #[arg(long, short = 'd', value_name = "DATABASE")]
     pub database: Vec<String>,
+    /// Only the cell with exactly this id (see `harness list`); repeatable
+    #[arg(long, value_name = "ID")]
+    pub cell: Vec<String>,
+    /// Only shard K of N: whole snapshot groups (scenario x database) dealt round-robin
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
     /// Cells run at once [default: number of cores]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Write nothing; a missing or changed snapshot fails (the default when CI is set)
+    /// Never write a snapshot: a missing or changed one fails and its new text goes to .snap.new
+    /// (the default when CI is set)
     #[arg(long, conflicts_with = "accept")]
     pub check: bool,
     /// Write changed snapshots in place instead of .snap.new files
     #[arg(long)]
     pub accept: bool,
-    /// Print no progress lines on stderr
+    /// Also write a report: junit=PATH, json=PATH or markdown=PATH; repeatable
+    #[arg(long, value_name = "KIND=PATH")]
+    pub report: Vec<ReportTarget>,
+    /// Print no progress on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -48,8 +58,19 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         scenarios: &args.scenarios,
         filters: &args.filter,
         databases: &args.database,
+        ids: &args.cell,
     };
-    let plans: Vec<(Arc<Config>, Vec<Cell>)> = context::select(configs, &query)?
+    let mut selections = context::select(configs, &query)?;
+    if let Some(partition) = args.partition {
+        selections = context::partition(selections, partition);
+    }
+    // Cells added for convergence checks run but are reported only where they were selected, so
+    // shards and per-cell jobs never report a cell twice.
+    let selected: Vec<String> = selections
+        .iter()
+        .flat_map(|s| s.cells.iter().map(|c| c.id.clone()))
+        .collect();
+    let plans: Vec<(Arc<Config>, Vec<Cell>)> = selections
         .into_iter()
         .map(|selection| {
             let cells = context::with_references(&selection.config, selection.cells);
@@ -61,31 +82,78 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         Some(jobs) => jobs,
         None => std::thread::available_parallelism().map_or(2, usize::from),
     };
+    let ci = in_ci();
     let snapshots = if args.accept {
         SnapshotMode::Accept
-    } else if args.check || in_ci() {
+    } else if args.check || ci {
         SnapshotMode::Check
     } else {
         SnapshotMode::Update
     };
-    let teardown = Teardown::new();
-    let options = RunOptions {
-        jobs,
-        snapshots,
-        teardown: teardown.clone(),
+    let total: usize = plans.iter().map(|(_, cells)| cells.len()).sum();
+    let report = if total == 0 {
+        // A shard can be empty when there are more shards than snapshot groups.
+        RunReport::default()
+    } else {
+        let teardown = Teardown::new();
+        let options = RunOptions {
+            jobs,
+            snapshots,
+            teardown: teardown.clone(),
+        };
+        let display = Arc::new(Display::for_stderr(args.quiet, ci, total));
+        let progress: Arc<dyn Progress> = display.clone();
+        let outcome = run_plans(plans, &options, teardown, progress)?;
+        display.finish();
+        match outcome {
+            None => {
+                eprintln!(
+                    "interrupted: stopped the running cells and removed their databases and engines"
+                );
+                return Ok(ExitStatus::Interrupted);
+            }
+            Some(Err(RunError::Config(err))) => return Err(Failure::Config(err)),
+            Some(Err(RunError::Setup(why))) => return Err(Failure::Environment(why)),
+            Some(Ok(report)) => report,
+        }
     };
-    let progress: Arc<dyn Progress> = Arc::new(Lines {
-        quiet: args.quiet,
-        lock: Mutex::new(()),
-    });
+    let mut report = RunReport {
+        partition: args.partition,
+        ..report
+    };
+    report.cells.retain(|cell| selected.contains(&cell.id));
+    if report.cells.is_empty() {
+        if let Some(partition) = args.partition {
+            println!(
+                "shard {partition} holds no cells: there are fewer snapshot groups than shards"
+            );
+        }
+    } else {
+        print!("{}", report::render(&report));
+    }
+    let _ = std::io::stdout().flush();
+    outputs::write_reports(&report, &args.report)?;
+    outputs::step_summary(&report)?;
+    Ok(ExitStatus::of_report(&report))
+}
+
+type Outcome = Option<Result<RunReport, RunError>>;
+
+/// Runs the plans on a fresh async runtime; `None` when interrupted (Ctrl-C or SIGTERM).
+fn run_plans(
+    plans: Vec<(Arc<Config>, Vec<Cell>)>,
+    options: &RunOptions,
+    teardown: Arc<Teardown>,
+    progress: Arc<dyn Progress>,
+) -> Result<Outcome, Failure> {
     let cache = CacheDir::from_env();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|err| Failure::Environment(format!("cannot start the async runtime: {err}")))?;
-    let outcome = runtime.block_on(async {
+    let (outcome, warnings) = runtime.block_on(async {
         let outcome = tokio::select! {
-            outcome = engine::run_all(plans, &options, &cache, progress) => Some(outcome),
+            outcome = engine::run_all(plans, options, &cache, progress) => Some(outcome),
             _ = interrupted() => None,
         };
         // The run's future is gone: its tool processes are killed. Remove the engines it started
@@ -94,33 +162,23 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         (outcome, warnings)
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-    let (outcome, teardown_warnings) = outcome;
-    for warning in &teardown_warnings {
+    for warning in &warnings {
         eprintln!("warning: {warning}");
     }
-    let report = match outcome {
-        None => {
-            eprintln!(
-                "interrupted: stopped the running cells and removed their databases and engines"
-            );
-            return Ok(ExitStatus::Interrupted);
-        }
-        Some(Err(RunError::Config(err))) => return Err(Failure::Config(err)),
-        Some(Err(RunError::Setup(why))) => return Err(Failure::Environment(why)),
-        Some(Ok(report)) => report,
-    };
-    print!("{}", report::render(&report));
-    let _ = std::io::stdout().flush();
-    Ok(if report.count(Verdict::Error) > 0 {
-        ExitStatus::Environment
-    } else if report.count(Verdict::Failed) + report.count(Verdict::SnapshotChanged) > 0 {
-        ExitStatus::Failed
-    } else {
-        ExitStatus::Success
+    Ok(outcome)
+}
+
+/// CI is set to anything but empty, `0` or `false`.
+pub(super) fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| {
+        !matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "" | "0" | "false"
+        )
     })
 }
 
-/// Ctrl-C (SIGINT) or SIGTERM.
+/// Ctrl-C or SIGTERM.
 async fn interrupted() {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     let terminate = async {
@@ -134,54 +192,5 @@ async fn interrupted() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate => {}
-    }
-}
-
-/// CI is set to anything but empty, `0` or `false`.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|value| {
-        !matches!(
-            value.trim().to_ascii_lowercase().as_str(),
-            "" | "0" | "false"
-        )
-    })
-}
-
-/// Progress as plain lines on stderr.
-struct Lines {
-    quiet: bool,
-    lock: Mutex<()>,
-}
-
-impl Progress for Lines {
-    fn runtime_ready(&self, summary: &RuntimeSummary) {
-        if !self.quiet {
-            let _guard = self.lock.lock();
-            eprintln!("{}", report::runtime_line(summary));
-        }
-    }
-
-    fn engine_ready(&self, summary: &EngineSummary) {
-        if !self.quiet {
-            let _guard = self.lock.lock();
-            eprintln!("{}", report::engine_line(summary));
-        }
-    }
-
-    fn cell_finished(&self, result: &CellResult) {
-        if !self.quiet {
-            let _guard = self.lock.lock();
-            let state = if result.verdict == Verdict::Passed {
-                "ran"
-            } else {
-                result.verdict.label()
-            };
-            eprintln!(
-                "{state}: {} ({:.2}s, {:.2}s in the migration tool)",
-                result.id,
-                result.duration.as_secs_f64(),
-                result.tool_time.as_secs_f64()
-            );
-        }
     }
 }

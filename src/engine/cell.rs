@@ -36,10 +36,12 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
     let mut run = CellRun {
         result: CellResult {
             id: cell.id.clone(),
+            position: cell.position,
             scenario: scenario.name.clone(),
             database: cell.database.id(),
             runtime: cell.runtime.id(),
             verdict: Verdict::Passed,
+            expected_failure: false,
             detail: None,
             steps: Vec::new(),
             snapshot: None,
@@ -200,6 +202,7 @@ async fn replay(
                     ));
                 }
                 run.result.detail = Some(format!("failed as expected: {}", error_line(&shown)));
+                run.result.expected_failure = true;
             }
             (Outcome::Success, true) => {}
         }

@@ -15,6 +15,7 @@ use std::time::Duration;
 pub use run::{RunError, run, run_all};
 
 use crate::config::Location;
+use crate::matrix::Partition;
 
 /// How snapshots are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,9 @@ pub struct RunOptions {
 }
 
 /// The verdict of one cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Passed,
@@ -88,10 +91,15 @@ pub struct RuntimeInfo {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CellResult {
     pub id: String,
+    /// The cell's place in the whole matrix (before any filter or partition): shard reports are
+    /// merged back into this order.
+    pub position: usize,
     pub scenario: String,
     pub database: String,
     pub runtime: String,
     pub verdict: Verdict,
+    /// The scenario expects the upgrade to fail, and it did: the verdict is `Passed`.
+    pub expected_failure: bool,
     /// One line saying why (for anything but a plain pass), e.g. which step failed.
     pub detail: Option<String>,
     pub steps: Vec<StepRecord>,
@@ -119,6 +127,8 @@ impl CellResult {
 #[derive(Debug, Clone, Default)]
 pub struct RunReport {
     pub cells: Vec<CellResult>,
+    /// The share of the matrix this run covered, when it ran one (`--partition 2/3`).
+    pub partition: Option<Partition>,
     pub runtimes: Vec<RuntimeSummary>,
     pub engines: Vec<EngineSummary>,
     pub warnings: Vec<String>,

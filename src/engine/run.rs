@@ -88,6 +88,7 @@ pub async fn run(
     warnings.extend(options.teardown.shutdown_all().await);
     let cells = outcome?;
     Ok(RunReport {
+        partition: None,
         cells,
         runtimes: runtime_summaries,
         engines: engine_summaries,

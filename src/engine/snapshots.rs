@@ -78,14 +78,27 @@ fn settle_group(
     let reference = match existing {
         Some(body) => body,
         None if mode == SnapshotMode::Check => {
+            // Never a .snap in CI: the new text goes to .snap.new, for review and `harness accept`.
+            let first = text(runs, rendered[0]);
+            let written = snapshot::file::write(&pending, header, &first);
             for &m in &rendered {
                 let result = &mut runs[m].result;
-                set(
-                    result,
-                    Verdict::SnapshotChanged,
-                    "snapshot missing (nothing is written in CI or with --check)".into(),
-                );
-                result.snapshot_note = Some("missing".into());
+                match &written {
+                    Ok(()) => {
+                        set(
+                            result,
+                            Verdict::SnapshotChanged,
+                            "snapshot missing (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
+                        );
+                        result.snapshot_note =
+                            Some(format!("missing, pending {}.new", shown.display()));
+                    }
+                    Err(err) => set(
+                        result,
+                        Verdict::Error,
+                        format!("cannot write {}: {err}", pending.display()),
+                    ),
+                }
             }
             return;
         }
@@ -168,12 +181,23 @@ fn settle_group(
         result.diff = Some(diff);
         match mode {
             SnapshotMode::Check => {
+                if !wrote_pending {
+                    wrote_pending = true;
+                    if let Err(err) = snapshot::file::write(&pending, header, &mine) {
+                        set(
+                            result,
+                            Verdict::Error,
+                            format!("cannot write {}: {err}", pending.display()),
+                        );
+                        continue;
+                    }
+                }
                 set(
                     result,
                     Verdict::SnapshotChanged,
-                    "schema differs from the snapshot".into(),
+                    "schema differs from the snapshot (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
                 );
-                result.snapshot_note = Some("changed, nothing written".into());
+                result.snapshot_note = Some(format!("changed, pending {}.new", shown.display()));
             }
             SnapshotMode::Update => {
                 if !wrote_pending {
@@ -207,7 +231,7 @@ fn settle_group(
             }
         }
     }
-    if !any_changed && mode != SnapshotMode::Check {
+    if !any_changed {
         // Everything matches: a pending file left from an earlier run is stale.
         std::fs::remove_file(&pending).ok();
     }

@@ -1,9 +1,12 @@
 //! Expands a [`Config`] into cells (scenario x database x runtime) in a deterministic order, with
-//! stable ids such as `partial/sqlite/python-3.12`, and filters them. Pure: no I/O.
+//! stable ids such as `partial/sqlite/python-3.12`, filters them and splits them into shards. Pure: no
+//! I/O.
 
 mod filter;
+mod partition;
 
 pub use filter::Filter;
+pub use partition::{Partition, PartitionError};
 
 use crate::config::{CellPattern, Config, DatabaseSpec, RuntimeSpec};
 
@@ -12,6 +15,8 @@ use crate::config::{CellPattern, Config, DatabaseSpec, RuntimeSpec};
 pub struct Cell {
     /// `scenario/database/runtime`, stable across runs and machines.
     pub id: String,
+    /// The cell's index in [`expand`]'s order, kept through filters and partitions.
+    pub position: usize,
     /// Index into `Config::scenarios`.
     pub scenario: usize,
     pub database: DatabaseSpec,
@@ -38,6 +43,7 @@ impl Cell {
         );
         Self {
             id,
+            position: 0,
             scenario,
             database,
             runtime,
@@ -89,6 +95,9 @@ pub fn expand(config: &Config) -> Vec<Cell> {
     }
     // Stable: within a scenario, the product's order first, then included cells in the order written.
     cells.sort_by_key(|cell| cell.scenario);
+    for (position, cell) in cells.iter_mut().enumerate() {
+        cell.position = position;
+    }
     cells
 }
 

@@ -1,6 +1,11 @@
-//! Run results -> text for people (and, later, machine formats). Makes no decisions: verdicts come
-//! from the engine.
+//! Run results -> text for people (terminal, Markdown) and for machines (JSON, JUnit), and the merge
+//! of several jobs' JSON reports. Makes no decisions: verdicts come from the engine.
 
+pub mod json;
+pub mod junit;
+pub mod markdown;
+mod merge;
 mod terminal;
 
+pub use merge::{MergeError, merge};
 pub use terminal::{cell_line, engine_line, render, runtime_line};

@@ -1,11 +1,13 @@
 //! Schema model -> deterministic text; `.snap` files; comparing, writing `.snap.new`, accepting.
 //! Decides nothing about verdicts: the engine does.
 
+mod diff;
 pub mod file;
 mod render;
 
 use std::path::{Path, PathBuf};
 
+pub use diff::diff;
 pub use file::{Header, pending_path};
 pub use render::{RenderOptions, render};
 
@@ -14,17 +16,6 @@ pub fn path_for(snapshots_dir: &Path, scenario: &str, database_id: &str) -> Path
     snapshots_dir
         .join(scenario)
         .join(format!("{database_id}.snap"))
-}
-
-/// A unified diff from `old` to `new`, with three lines of context.
-pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
-    let old = format!("{}\n", old.trim_end_matches('\n'));
-    let new = format!("{}\n", new.trim_end_matches('\n'));
-    similar::TextDiff::from_lines(&old, &new)
-        .unified_diff()
-        .context_radius(3)
-        .header(old_label, new_label)
-        .to_string()
 }
 
 /// Every pending `.snap.new` below `dir`, sorted.
@@ -65,19 +56,6 @@ pub fn accept(pending: &Path) -> std::io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn diff_marks_changed_lines() {
-        let text = diff(
-            "table a\n  column x INT\n",
-            "table a\n  column x TEXT\n",
-            "old",
-            "new",
-        );
-        assert!(text.contains("-  column x INT"), "{text}");
-        assert!(text.contains("+  column x TEXT"), "{text}");
-        assert!(text.starts_with("--- old\n+++ new\n"), "{text}");
-    }
 
     #[test]
     fn accept_promotes_pending_files() {

@@ -9,12 +9,14 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The harness binary, started in `dir`, with CI unset (tests set it where they mean it).
+/// The harness binary, started in `dir`, with CI and the GitHub Actions summary file unset (tests
+/// set them where they mean it).
 pub fn harness(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
     command
         .current_dir(dir)
         .env_remove("CI")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env("NO_COLOR", "1");
     command
 }

@@ -1,0 +1,315 @@
+//! The JSON report (`--report json=PATH`): a versioned, documented schema (docs/report-schema.md)
+//! that CI jobs upload and `harness report merge` reads back. Writing and reading are exact inverses
+//! for everything the schema holds (durations are kept in whole milliseconds).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Location;
+use crate::engine::{CellResult, RunReport, RuntimeInfo, RuntimeSummary, StepRecord, Verdict};
+use crate::matrix::Partition;
+
+/// The value of the `schema` field.
+pub const SCHEMA: &str = "harness-report";
+/// The version this harness writes and reads. Bumped on any change a reader could trip over.
+pub const VERSION: u32 = 1;
+
+/// Why a JSON report could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    #[error("not valid JSON: {0}")]
+    Syntax(serde_json::Error),
+    #[error("not a harness report (its `schema` field is not \"{SCHEMA}\")")]
+    NotAReport,
+    #[error(
+        "report schema version {found} is not supported (this harness reads version {VERSION}); merge reports written by the same harness version"
+    )]
+    Version { found: u64 },
+    #[error("does not follow report schema version {VERSION}: {0}")]
+    Shape(serde_json::Error),
+    #[error("partition `{text}` in the report: {detail}")]
+    Partition { text: String, detail: String },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Report {
+    schema: String,
+    version: u32,
+    harness_version: String,
+    partition: Option<String>,
+    duration_ms: u64,
+    summary: Summary,
+    warnings: Vec<String>,
+    runtimes: Vec<Runtime>,
+    cells: Vec<Cell>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Summary {
+    cells: usize,
+    passed: usize,
+    failed: usize,
+    snapshot_changed: usize,
+    error: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Runtime {
+    key: String,
+    /// Set when the runtime was prepared.
+    ready: Option<Ready>,
+    /// Set when it could not be.
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Ready {
+    version: String,
+    interpreter: PathBuf,
+    source: String,
+    reused: bool,
+    setup_ms: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Cell {
+    id: String,
+    position: usize,
+    scenario: String,
+    database: String,
+    runtime: String,
+    verdict: Verdict,
+    expected_failure: bool,
+    detail: Option<String>,
+    duration_ms: u64,
+    tool_ms: u64,
+    interpreter: Option<Interpreter>,
+    snapshot: Option<Snapshot>,
+    steps: Vec<Step>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Interpreter {
+    key: String,
+    version: String,
+    path: PathBuf,
+    source: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Snapshot {
+    path: Option<PathBuf>,
+    status: Option<String>,
+    diff: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Step {
+    number: usize,
+    label: String,
+    location: Option<StepLocation>,
+    ok: bool,
+    duration_ms: u64,
+    status: Option<String>,
+    output_tail: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StepLocation {
+    file: PathBuf,
+    line: usize,
+    column: usize,
+}
+
+/// The report as pretty-printed JSON, ending with a newline.
+pub fn render(report: &RunReport) -> String {
+    let json = Report {
+        schema: SCHEMA.into(),
+        version: VERSION,
+        harness_version: env!("CARGO_PKG_VERSION").into(),
+        partition: report.partition.map(|p| p.to_string()),
+        duration_ms: millis(report.duration),
+        summary: Summary {
+            cells: report.cells.len(),
+            passed: report.count(Verdict::Passed),
+            failed: report.count(Verdict::Failed),
+            snapshot_changed: report.count(Verdict::SnapshotChanged),
+            error: report.count(Verdict::Error),
+        },
+        warnings: report.warnings.clone(),
+        runtimes: report.runtimes.iter().map(runtime_out).collect(),
+        cells: report.cells.iter().map(cell_out).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Reads a report written by [`render`].
+pub fn parse(text: &str) -> Result<RunReport, JsonError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(JsonError::Syntax)?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+        return Err(JsonError::NotAReport);
+    }
+    let found = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    if found != u64::from(VERSION) {
+        return Err(JsonError::Version { found });
+    }
+    let report: Report = serde_json::from_value(value).map_err(JsonError::Shape)?;
+    let partition = match &report.partition {
+        Some(text) => Some(
+            text.parse::<Partition>()
+                .map_err(|err| JsonError::Partition {
+                    text: text.clone(),
+                    detail: err.to_string(),
+                })?,
+        ),
+        None => None,
+    };
+    Ok(RunReport {
+        cells: report.cells.into_iter().map(cell_in).collect(),
+        partition,
+        runtimes: report.runtimes.into_iter().map(runtime_in).collect(),
+        // Engines are described in the terminal report only; the JSON schema has no field for them.
+        engines: Vec::new(),
+        warnings: report.warnings,
+        duration: Duration::from_millis(report.duration_ms),
+    })
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn runtime_out(summary: &RuntimeSummary) -> Runtime {
+    match &summary.outcome {
+        Ok((info, reused, took)) => Runtime {
+            key: summary.key.clone(),
+            ready: Some(Ready {
+                version: info.version.clone(),
+                interpreter: info.interpreter.clone(),
+                source: info.source.clone(),
+                reused: *reused,
+                setup_ms: millis(*took),
+            }),
+            error: None,
+        },
+        Err(why) => Runtime {
+            key: summary.key.clone(),
+            ready: None,
+            error: Some(why.clone()),
+        },
+    }
+}
+
+fn runtime_in(runtime: Runtime) -> RuntimeSummary {
+    let outcome = match (runtime.ready, runtime.error) {
+        (Some(ready), _) => Ok((
+            RuntimeInfo {
+                key: runtime.key.clone(),
+                version: ready.version,
+                interpreter: ready.interpreter,
+                source: ready.source,
+            },
+            ready.reused,
+            Duration::from_millis(ready.setup_ms),
+        )),
+        (None, error) => Err(error.unwrap_or_else(|| "not prepared".into())),
+    };
+    RuntimeSummary {
+        key: runtime.key,
+        outcome,
+    }
+}
+
+fn cell_out(cell: &CellResult) -> Cell {
+    let snapshot = (cell.snapshot.is_some() || cell.snapshot_note.is_some() || cell.diff.is_some())
+        .then(|| Snapshot {
+            path: cell.snapshot.clone(),
+            status: cell.snapshot_note.clone(),
+            diff: cell.diff.clone(),
+        });
+    Cell {
+        id: cell.id.clone(),
+        position: cell.position,
+        scenario: cell.scenario.clone(),
+        database: cell.database.clone(),
+        runtime: cell.runtime.clone(),
+        verdict: cell.verdict,
+        expected_failure: cell.expected_failure,
+        detail: cell.detail.clone(),
+        duration_ms: millis(cell.duration),
+        tool_ms: millis(cell.tool_time),
+        interpreter: cell.runtime_info.as_ref().map(|info| Interpreter {
+            key: info.key.clone(),
+            version: info.version.clone(),
+            path: info.interpreter.clone(),
+            source: info.source.clone(),
+        }),
+        snapshot,
+        steps: cell.steps.iter().map(step_out).collect(),
+    }
+}
+
+fn cell_in(cell: Cell) -> CellResult {
+    let (snapshot, snapshot_note, diff) = match cell.snapshot {
+        Some(s) => (s.path, s.status, s.diff),
+        None => (None, None, None),
+    };
+    CellResult {
+        id: cell.id,
+        position: cell.position,
+        scenario: cell.scenario,
+        database: cell.database,
+        runtime: cell.runtime,
+        verdict: cell.verdict,
+        expected_failure: cell.expected_failure,
+        detail: cell.detail,
+        steps: cell.steps.into_iter().map(step_in).collect(),
+        snapshot,
+        snapshot_note,
+        diff,
+        runtime_info: cell.interpreter.map(|i| RuntimeInfo {
+            key: i.key,
+            version: i.version,
+            interpreter: i.path,
+            source: i.source,
+        }),
+        duration: Duration::from_millis(cell.duration_ms),
+        tool_time: Duration::from_millis(cell.tool_ms),
+    }
+}
+
+fn step_out(step: &StepRecord) -> Step {
+    Step {
+        number: step.number,
+        label: step.label.clone(),
+        location: step.at.as_ref().map(|at| StepLocation {
+            file: at.path.clone(),
+            line: at.line,
+            column: at.column,
+        }),
+        ok: step.ok,
+        duration_ms: millis(step.duration),
+        status: step.status.clone(),
+        output_tail: step.output_tail.clone(),
+    }
+}
+
+fn step_in(step: Step) -> StepRecord {
+    StepRecord {
+        number: step.number,
+        label: step.label,
+        at: step.location.map(|at| Location {
+            path: at.file,
+            line: at.line,
+            column: at.column,
+        }),
+        ok: step.ok,
+        duration: Duration::from_millis(step.duration_ms),
+        status: step.status,
+        output_tail: step.output_tail,
+    }
+}

@@ -1,0 +1,154 @@
+//! The Markdown summary (`$GITHUB_STEP_SUMMARY`, `--report markdown=PATH`): a headline, a grid of
+//! scenarios x (database, runtime) with each cell's verdict, then the schema diffs, then the failures
+//! with the failed step and the tool's last lines.
+
+use std::fmt::Write;
+
+use crate::engine::{CellResult, RunReport, Verdict};
+
+/// The summary as GitHub-flavoured Markdown.
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    headline(&mut out, report);
+    grid(&mut out, report);
+
+    let diffs: Vec<&CellResult> = report.cells.iter().filter(|c| c.diff.is_some()).collect();
+    if !diffs.is_empty() {
+        out.push_str("\n### Schema diffs\n");
+        for cell in diffs {
+            let _ = writeln!(out, "\n#### `{}`: {}\n", cell.id, mark(cell));
+            if let Some(detail) = &cell.detail {
+                let _ = writeln!(out, "{}\n", one_line(detail));
+            }
+            if let (Some(path), Some(note)) = (&cell.snapshot, &cell.snapshot_note) {
+                let _ = writeln!(out, "Snapshot `{}`: {note}.\n", path.display());
+            }
+            fenced(&mut out, "diff", cell.diff.as_deref().unwrap_or_default());
+        }
+        if report.count(Verdict::SnapshotChanged) > 0 {
+            out.push_str(
+                "\nA changed snapshot's new text is written beside it as `.snap.new`: copy those files \
+                 into the repository and run `harness accept` to take them.\n",
+            );
+        }
+    }
+
+    let failures: Vec<&CellResult> = report
+        .cells
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Failed | Verdict::Error))
+        .collect();
+    if !failures.is_empty() {
+        out.push_str("\n### Failures\n");
+        for cell in failures {
+            let _ = writeln!(out, "\n#### `{}`: {}\n", cell.id, mark(cell));
+            if let Some(detail) = &cell.detail {
+                let _ = writeln!(out, "{}\n", one_line(detail));
+            }
+            if let Some(info) = &cell.runtime_info {
+                let _ = writeln!(out, "Runtime: {} {}.\n", info.key, info.version);
+            }
+            if let Some(step) = cell.failed_step() {
+                let place = step
+                    .at
+                    .as_ref()
+                    .map(|at| format!(" (`{at}`)"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "Failed step {}: `{}`{place}.\n",
+                    step.number, step.label
+                );
+                if let Some(tail) = &step.output_tail {
+                    fenced(&mut out, "text", tail);
+                }
+            }
+        }
+    }
+    if !report.warnings.is_empty() {
+        out.push_str("\n### Warnings\n\n");
+        for warning in &report.warnings {
+            let _ = writeln!(out, "- {}", one_line(warning));
+        }
+    }
+    out
+}
+
+fn headline(out: &mut String, report: &RunReport) {
+    let verdict = if report.count(Verdict::Error) > 0 {
+        "could not run every cell"
+    } else if report.count(Verdict::Failed) + report.count(Verdict::SnapshotChanged) > 0 {
+        "failed"
+    } else {
+        "passed"
+    };
+    let _ = writeln!(out, "## harness: {verdict}\n");
+    let _ = writeln!(
+        out,
+        "{} cells: {} passed, {} failed, {} snapshot changed, {} errors.\n",
+        report.cells.len(),
+        report.count(Verdict::Passed),
+        report.count(Verdict::Failed),
+        report.count(Verdict::SnapshotChanged),
+        report.count(Verdict::Error),
+    );
+}
+
+/// Rows are scenarios, columns are (database, runtime) pairs, both in the order the cells come.
+fn grid(out: &mut String, report: &RunReport) {
+    let mut scenarios: Vec<&str> = Vec::new();
+    let mut columns: Vec<(&str, &str)> = Vec::new();
+    for cell in &report.cells {
+        if !scenarios.contains(&cell.scenario.as_str()) {
+            scenarios.push(&cell.scenario);
+        }
+        let column = (cell.database.as_str(), cell.runtime.as_str());
+        if !columns.contains(&column) {
+            columns.push(column);
+        }
+    }
+    out.push_str("| scenario |");
+    for (database, runtime) in &columns {
+        let _ = write!(out, " {database} · {runtime} |");
+    }
+    out.push_str("\n|---|");
+    for _ in &columns {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for scenario in scenarios {
+        let _ = write!(out, "| {scenario} |");
+        for (database, runtime) in &columns {
+            let found = report.cells.iter().find(|c| {
+                c.scenario == scenario && c.database == *database && c.runtime == *runtime
+            });
+            let _ = write!(out, " {} |", found.map_or_else(|| "·".to_string(), mark));
+        }
+        out.push('\n');
+    }
+}
+
+fn mark(cell: &CellResult) -> String {
+    match cell.verdict {
+        Verdict::Passed if cell.expected_failure => "✅ failed as expected".into(),
+        Verdict::Passed => "✅ passed".into(),
+        Verdict::Failed => "❌ failed".into(),
+        Verdict::SnapshotChanged => "📸 snapshot changed".into(),
+        Verdict::Error => "⚠️ error".into(),
+    }
+}
+
+/// A code block whose fence is longer than any run of backticks inside.
+fn fenced(out: &mut String, language: &str, text: &str) {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let _ = writeln!(out, "{fence}{language}\n{}\n{fence}", text.trim_end());
+}
+
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

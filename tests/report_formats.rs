@@ -1,0 +1,180 @@
+//! Every report format on one run built in-process: a pass, a failure, an expected failure and a
+//! changed snapshot. Snapshotted with insta, so a change in what a reader sees is reviewed; the
+//! JSON report also reads back into the same report.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use harness::config::Location;
+use harness::engine::{CellResult, RunReport, RuntimeInfo, RuntimeSummary, StepRecord, Verdict};
+use harness::report;
+
+fn info() -> RuntimeInfo {
+    RuntimeInfo {
+        key: "python:3.12".into(),
+        version: "3.12.1".into(),
+        interpreter: PathBuf::from("/opt/python/3.12.1/bin/python3.12"),
+        source: "pyenv".into(),
+    }
+}
+
+fn step(number: usize, label: &str, line: Option<usize>) -> StepRecord {
+    StepRecord {
+        number,
+        label: label.into(),
+        at: line.map(|line| Location {
+            path: PathBuf::from("scenarios/partial.toml"),
+            line,
+            column: 1,
+        }),
+        ok: true,
+        duration: Duration::from_millis(400 + number as u64),
+        status: None,
+        output_tail: None,
+    }
+}
+
+fn cell(position: usize, scenario: &str, verdict: Verdict) -> CellResult {
+    CellResult {
+        id: format!("{scenario}/sqlite/python-3.12"),
+        position,
+        scenario: scenario.into(),
+        database: "sqlite".into(),
+        runtime: "python-3.12".into(),
+        verdict,
+        expected_failure: false,
+        detail: None,
+        steps: vec![step(1, "upgrade head (target)", None)],
+        snapshot: Some(PathBuf::from(format!("snapshots/{scenario}/sqlite.snap"))),
+        snapshot_note: Some("matches".into()),
+        diff: None,
+        runtime_info: Some(info()),
+        duration: Duration::from_millis(1200 + position as u64 * 100),
+        tool_time: Duration::from_millis(900),
+    }
+}
+
+/// The run every format is shown on.
+pub fn sample() -> RunReport {
+    let fresh = cell(0, "fresh", Verdict::Passed);
+
+    let mut broken = cell(1, "partial", Verdict::Failed);
+    broken.detail = Some("step 2 `upgrade head (target)` failed (exit code 1)".into());
+    broken.steps = vec![step(1, "upgrade 0003", Some(2)), {
+        let mut target = step(2, "upgrade head (target)", None);
+        target.ok = false;
+        target.status = Some("exit code 1".into());
+        target.output_tail = Some(
+            "  File \"[PROJECT]/migrations/versions/0007_broken.py\", line 11, in upgrade\n    raise RuntimeError(\"this migration is broken\")\nRuntimeError: this migration is broken".into(),
+        );
+        target
+    }];
+    broken.snapshot = None;
+    broken.snapshot_note = None;
+
+    let mut expected = cell(2, "duplicate", Verdict::Passed);
+    expected.expected_failure = true;
+    expected.detail = Some(
+        "failed as expected: sqlalchemy.exc.OperationalError: table teams already exists".into(),
+    );
+    expected.steps[0].ok = false;
+    expected.steps[0].status = Some("exit code 1".into());
+
+    let mut changed = cell(3, "nickname", Verdict::SnapshotChanged);
+    changed.detail = Some(
+        "schema differs from the snapshot (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
+    );
+    changed.snapshot_note = Some("changed, pending snapshots/nickname/sqlite.snap.new".into());
+    changed.diff = Some(harness::snapshot::diff(
+        "table players\n  column id INTEGER not null\n  column name VARCHAR(100) not null\n\nversion table alembic_version\n  row 0006",
+        "table players\n  column id INTEGER not null\n  column name VARCHAR(100) not null\n  column nickname VARCHAR(40)\n\nversion table alembic_version\n  row 0007",
+        "snapshots/nickname/sqlite.snap",
+        "python-3.12",
+    ));
+
+    RunReport {
+        engines: Vec::new(),
+        cells: vec![fresh, broken, expected, changed],
+        partition: None,
+        runtimes: vec![RuntimeSummary {
+            key: "python:3.12".into(),
+            outcome: Ok((info(), true, Duration::from_millis(350))),
+        }],
+        warnings: vec![],
+        duration: Duration::from_millis(5432),
+    }
+}
+
+fn check(name: &str, text: String) {
+    insta::with_settings!({
+        snapshot_path => "report_snapshots",
+        prepend_module_to_snapshot => false,
+        filters => vec![(r#""harness_version": "[^"]+""#, r#""harness_version": "[VERSION]""#)],
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn terminal_report() {
+    check("terminal", report::render(&sample()));
+}
+
+#[test]
+fn json_report() {
+    check("json", report::json::render(&sample()));
+}
+
+#[test]
+fn junit_report() {
+    check("junit", report::junit::render(&sample()).unwrap());
+}
+
+#[test]
+fn markdown_summary() {
+    check("markdown", report::markdown::render(&sample()));
+}
+
+#[test]
+fn the_json_report_reads_back_into_the_same_report() {
+    let text = report::json::render(&sample());
+    let back = report::json::parse(&text).unwrap();
+    assert_eq!(report::json::render(&back), text);
+    assert_eq!(report::render(&back), report::render(&sample()));
+    assert_eq!(
+        report::junit::render(&back).unwrap(),
+        report::junit::render(&sample()).unwrap()
+    );
+}
+
+#[test]
+fn junit_counts_failures_and_errors_apart() {
+    let mut run = sample();
+    run.cells[0].verdict = Verdict::Error;
+    run.cells[0].detail = Some("runtime python:3.12 is not available".into());
+    let xml = report::junit::render(&run).unwrap();
+    assert!(
+        xml.contains(r#"<testsuites name="harness" tests="4" failures="2" errors="1""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<error message="runtime python:3.12 is not available" type="error">"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn reports_of_another_schema_version_are_refused() {
+    let text = report::json::render(&sample()).replace("\"version\": 1,", "\"version\": 99,");
+    let err = report::json::parse(&text).unwrap_err().to_string();
+    assert!(
+        err.contains("report schema version 99 is not supported"),
+        "{err}"
+    );
+    let err = report::json::parse("{\"cells\": []}")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a harness report"), "{err}");
+    let err = report::json::parse("{").unwrap_err().to_string();
+    assert!(err.contains("not valid JSON"), "{err}");
+}
