@@ -262,7 +262,7 @@ fn an_expected_failure_is_a_pass_and_an_unexpected_success_is_not() {
     assert_eq!(out.0, 1, "{}", transcript(&out));
     assert!(
         out.1
-            .contains("expects the upgrade to fail, but it succeeded"),
+            .contains("expects a failure, but every step and the upgrade succeeded"),
         "{}",
         out.1
     );

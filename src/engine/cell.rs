@@ -116,8 +116,15 @@ async fn replay(
         Err(why) => return fail(&mut run.result, Verdict::Error, why),
     };
     let Planned { steps, target } = planned;
-    for step in steps {
-        let record = execute(
+    let has_target = target.is_some();
+    let count = steps.len() + usize::from(has_target);
+    // With an expected failure, the first step that fails (usually the upgrade to the target, or a
+    // command step such as the app's own query) is the failure the scenario reproduces.
+    let mut failed_as_expected = false;
+    let mut upgraded = false;
+    for (index, step) in steps.into_iter().chain(target).enumerate() {
+        let is_target = has_target && index + 1 == count;
+        let (record, output) = execute_with_output(
             ctx,
             cell,
             runtime,
@@ -128,84 +135,64 @@ async fn replay(
             &mut run.result,
         )
         .await;
-        if !record.ok {
-            let mut detail = failed_step_detail(&record);
-            if let Some(revision) = step.revision {
-                detail = format!("first failing revision: {revision}; {detail}");
-            } else if let Some(revision) = record
-                .output_tail
-                .as_deref()
-                .and_then(last_running_revision)
-            {
-                detail.push_str(&format!("; it stopped in {revision}"));
-            }
+        if record.ok {
             run.result.steps.push(record);
-            return fail(&mut run.result, Verdict::Failed, detail);
+            upgraded |= is_target;
+            continue;
         }
-        run.result.steps.push(record);
-    }
-
-    let mut upgraded = true;
-    if let Some(target) = target {
-        let (record, output) = execute_with_output(
-            ctx,
-            cell,
-            runtime,
-            engine,
-            database,
-            &target.action,
-            target.record,
-            &mut run.result,
-        )
-        .await;
-        upgraded = record.ok;
-        let detail = failed_step_detail(&record);
-        run.result.steps.push(record);
-        match (run.expect.outcome, upgraded) {
-            (Outcome::Success, false) => return fail(&mut run.result, Verdict::Failed, detail),
-            (Outcome::Failure, true) => {
-                return fail(
-                    &mut run.result,
-                    Verdict::Failed,
-                    "the scenario expects the upgrade to fail, but it succeeded".into(),
+        if run.expect.outcome == Outcome::Failure {
+            let everything = output
+                .as_ref()
+                .map(|o| format!("{}\n{}", o.stdout, o.stderr))
+                .or_else(|| record.output_tail.clone())
+                .unwrap_or_default();
+            let shown = record.output_tail.clone().unwrap_or_default();
+            if let Some(pattern) = &run.expect.fails_with
+                && !pattern.regex.is_match(&everything)
+            {
+                let detail = format!(
+                    "{}, as expected, but its output does not match `fails_with` /{}/",
+                    failed_step_detail(&record),
+                    pattern.text
                 );
+                run.result.steps.push(record);
+                return fail(&mut run.result, Verdict::Failed, detail);
             }
-            (Outcome::Failure, false) => {
-                let everything = output
-                    .as_ref()
-                    .map(|o| format!("{}\n{}", o.stdout, o.stderr))
-                    .unwrap_or_default();
-                let shown = run
-                    .result
-                    .steps
-                    .last()
-                    .and_then(|s| s.output_tail.clone())
-                    .unwrap_or_default();
-                if let Some(pattern) = &run.expect.fails_with
-                    && !pattern.regex.is_match(&everything)
-                {
-                    return fail(
-                        &mut run.result,
-                        Verdict::Failed,
-                        format!(
-                            "the upgrade failed as expected, but its output does not match `fails_with` /{}/",
-                            pattern.text
-                        ),
-                    );
-                }
-                // The failure is the expected result: the step is not reported as a failed one.
-                if let Some(step) = run.result.steps.last_mut() {
-                    step.ok = true;
-                    step.status = Some(format!(
-                        "failed as expected ({})",
-                        step.status.clone().unwrap_or_default()
-                    ));
-                }
-                run.result.detail = Some(format!("failed as expected: {}", error_line(&shown)));
-                run.result.expected_failure = true;
-            }
-            (Outcome::Success, true) => {}
+            // The failure is the expected result: the step is not reported as a failed one.
+            let mut record = record;
+            record.ok = true;
+            record.status = Some(format!(
+                "failed as expected ({})",
+                record.status.clone().unwrap_or_default()
+            ));
+            run.result.steps.push(record);
+            run.result.detail = Some(format!("failed as expected: {}", error_line(&shown)));
+            run.result.expected_failure = true;
+            failed_as_expected = true;
+            break;
         }
+        let mut detail = failed_step_detail(&record);
+        if let Some(revision) = step.revision {
+            detail = format!("first failing revision: {revision}; {detail}");
+        } else if let Some(revision) = record
+            .output_tail
+            .as_deref()
+            .and_then(last_running_revision)
+        {
+            detail.push_str(&format!("; it stopped in {revision}"));
+        }
+        run.result.steps.push(record);
+        return fail(&mut run.result, Verdict::Failed, detail);
+    }
+    if run.expect.outcome == Outcome::Failure && !failed_as_expected {
+        return fail(
+            &mut run.result,
+            Verdict::Failed,
+            "the scenario expects a failure, but every step and the upgrade succeeded".into(),
+        );
+    }
+    if !has_target {
+        upgraded = !failed_as_expected;
     }
 
     let version_table = ctx.config.project.version_table.as_deref();
@@ -235,22 +222,6 @@ async fn replay(
         let version_table = scenario.snapshot.version_table && version_table.is_some();
         run.rendered = Some(snapshot::render(&schema, RenderOptions { version_table }));
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn execute(
-    ctx: &Context,
-    cell: &Cell,
-    runtime: &PreparedRuntime,
-    engine: &dyn Engine,
-    database: &CellDatabase,
-    action: &PlannedAction,
-    record: StepRecord,
-    result: &mut CellResult,
-) -> StepRecord {
-    execute_with_output(ctx, cell, runtime, engine, database, action, record, result)
-        .await
-        .0
 }
 
 /// Runs one step; returns its record and, for processes, their whole output.

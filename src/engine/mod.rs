@@ -98,7 +98,7 @@ pub struct CellResult {
     pub database: String,
     pub runtime: String,
     pub verdict: Verdict,
-    /// The scenario expects the upgrade to fail, and it did: the verdict is `Passed`.
+    /// The scenario expects a failure (`outcome = "failure"` or `fails_with`) and it happened: the verdict is `Passed`.
     pub expected_failure: bool,
     /// One line saying why (for anything but a plain pass), e.g. which step failed.
     pub detail: Option<String>,
