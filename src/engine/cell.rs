@@ -457,22 +457,21 @@ fn last_running_revision(output: &str) -> Option<String> {
 /// The line of a tool's output that names the error: the last `dotted.Name: message` line (how
 /// Python prints an exception), else the last non-empty line.
 fn error_line(output: &str) -> String {
-    let is_exception = |line: &&str| {
-        line.split_once(": ").is_some_and(|(name, _)| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        })
+    let name_of = |line: &str| -> Option<String> {
+        let (name, _) = line.split_once(": ")?;
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        valid.then(|| name.to_string())
     };
-    output
-        .lines()
-        .rev()
-        .find(is_exception)
+    // Prefer an exception's line (`...Error: ...`) over notes such as `HINT: ...`.
+    let exception = output.lines().rev().find(|line| {
+        name_of(line).is_some_and(|name| {
+            let last = name.rsplit('.').next().unwrap_or(&name).to_string();
+            last.ends_with("Error") || last.ends_with("Exception") || last.ends_with("Exit")
+        })
+    });
+    exception
+        .or_else(|| output.lines().rev().find(|line| name_of(line).is_some()))
         .or_else(|| output.lines().rev().find(|line| !line.trim().is_empty()))
         .unwrap_or("")
         .trim()
@@ -499,6 +498,8 @@ mod tests {
             "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) table teams already exists"
         );
         assert_eq!(error_line("just text\n"), "just text");
+        let pg = "sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedFunction) operator does not exist: json ? unknown\nLINE 1: UPDATE\nHINT:  No operator matches";
+        assert!(error_line(pg).starts_with("sqlalchemy.exc.ProgrammingError: "), "{}", error_line(pg));
     }
 
     #[test]
