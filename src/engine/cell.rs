@@ -174,10 +174,9 @@ async fn replay(
         let mut detail = failed_step_detail(&record);
         if let Some(revision) = step.revision {
             detail = format!("first failing revision: {revision}; {detail}");
-        } else if let Some(revision) = record
-            .output_tail
-            .as_deref()
-            .and_then(last_running_revision)
+        } else if let Some(revision) = output
+            .as_ref()
+            .and_then(|o| last_running_revision(&format!("{}\n{}", o.stdout, o.stderr)))
         {
             detail.push_str(&format!("; it stopped in {revision}"));
         }
@@ -459,8 +458,13 @@ fn last_running_revision(output: &str) -> Option<String> {
 fn error_line(output: &str) -> String {
     let name_of = |line: &str| -> Option<String> {
         let (name, _) = line.split_once(": ")?;
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
         valid.then(|| name.to_string())
     };
     // Prefer an exception's line (`...Error: ...`) over notes such as `HINT: ...`.
@@ -499,7 +503,11 @@ mod tests {
         );
         assert_eq!(error_line("just text\n"), "just text");
         let pg = "sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedFunction) operator does not exist: json ? unknown\nLINE 1: UPDATE\nHINT:  No operator matches";
-        assert!(error_line(pg).starts_with("sqlalchemy.exc.ProgrammingError: "), "{}", error_line(pg));
+        assert!(
+            error_line(pg).starts_with("sqlalchemy.exc.ProgrammingError: "),
+            "{}",
+            error_line(pg)
+        );
     }
 
     #[test]
