@@ -3,7 +3,10 @@
 
 mod accept;
 mod context;
+mod drift;
 mod exit;
+mod graph;
+mod lint;
 mod list;
 mod review;
 mod run;
@@ -54,6 +57,14 @@ pub enum Command {
     Accept,
     /// Show the diff of every pending .snap.new against its snapshot
     Review,
+    /// Check the revision graph of the migration files, statically (no database, no Python)
+    #[command(after_help = lint::LINT_EXIT_CODES)]
+    Lint(lint::LintArgs),
+    /// Draw the revision graph: an indented tree, Graphviz DOT or Mermaid
+    Graph(graph::GraphArgs),
+    /// Compare a live database's version table with the heads of the migration files
+    #[command(after_help = drift::DRIFT_EXIT_CODES)]
+    Drift(drift::DriftArgs),
 }
 
 /// Parses the arguments, runs the command, prints what it has to, and returns the exit status.
@@ -84,5 +95,8 @@ fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
         Command::List(args) => list::execute(&cli.global, args),
         Command::Accept => accept::execute(&cli.global),
         Command::Review => review::execute(&cli.global),
+        Command::Lint(args) => lint::execute(&cli.global, args),
+        Command::Graph(args) => graph::execute(&cli.global, args),
+        Command::Drift(args) => drift::execute(&cli.global, args),
     }
 }
