@@ -218,7 +218,11 @@ pub fn describe_branch(graph: &RevisionGraph, head: usize) -> String {
     let start = match fork {
         Some(fork) => format!("from the fork at `{}`", graph.id(fork)),
         None => match graph.parents(path[0]) {
-            [] => "from the base".to_string(),
+            [] if graph.revisions[path[0]].down.is_empty() => "from the base".to_string(),
+            [] => format!(
+                "after the unknown down_revision {}",
+                list(&graph.revisions[path[0]].down)
+            ),
             [parent] => format!("after `{}`", graph.id(*parent)),
             _ => format!("from the merge `{}`", graph.id(path[0])),
         },
