@@ -1,14 +1,13 @@
-//! One revision file: its Python source parsed with the tree-sitter Python grammar, and the
-//! module-level `revision`, `down_revision`, `branch_labels` and `depends_on` assignments read from
-//! it, each with its line. Executes nothing and never fails: every problem stays on the file for the
-//! checks to report.
+//! One revision file: its Python source parsed with Ruff's Python parser (error-recovering, so a
+//! syntax error still leaves the rest of the module readable), and the module-level `revision`,
+//! `down_revision`, `branch_labels` and `depends_on` assignments read from it, each with its line.
+//! Executes nothing and never fails: every problem stays on the file for the checks to report.
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-use tree_sitter::{Node, Parser};
-
-use super::literal::decode_string;
+use ruff_python_ast::{Expr, PySourceType, Stmt};
+use ruff_python_parser::parse_unchecked_source;
+use ruff_text_size::{Ranged, TextSize};
 
 /// Nested tuples deeper than this are not followed (no revision file needs more than one level).
 const MAX_DEPTH: usize = 16;
@@ -22,6 +21,20 @@ pub struct Position {
 
 impl Position {
     pub const START: Position = Position { line: 1, column: 1 };
+
+    /// The position of byte `offset` of `source`.
+    pub fn of(source: &str, offset: TextSize) -> Self {
+        let mut offset = offset.to_usize().min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &source[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Position {
+            line: before.bytes().filter(|&b| b == b'\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
 }
 
 /// A value assigned at module level, and where the assignment is.
@@ -68,10 +81,6 @@ enum Value {
     Other(String),
 }
 
-thread_local! {
-    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
-}
-
 impl RevisionFile {
     fn empty(path: &Path) -> Self {
         Self {
@@ -115,48 +124,31 @@ impl RevisionFile {
     pub fn parse(path: &Path, source: &str) -> Self {
         let mut file = Self::empty(path);
         let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-        let tree = PARSER.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            if slot.is_none() {
-                let mut parser = Parser::new();
-                parser
-                    .set_language(&tree_sitter_python::LANGUAGE.into())
-                    .ok()?;
-                *slot = Some(parser);
-            }
-            slot.as_mut()?.parse(source, None)
-        });
-        let Some(tree) = tree else {
-            file.problems.push(FileProblem::Unreadable {
-                detail: "the Python parser gave up on this file".into(),
+        let parsed = parse_unchecked_source(source, PySourceType::Python);
+        if let Some(error) = parsed.errors().first() {
+            file.problems.push(FileProblem::Syntax {
+                at: Position::of(source, error.location.start()),
+                detail: error.error.to_string(),
             });
-            return file;
-        };
-        let root = tree.root_node();
-        if root.has_error()
-            && let Some((at, detail)) = first_error(root, source)
-        {
-            file.problems.push(FileProblem::Syntax { at, detail });
         }
         let mut reader = Reader {
             source,
             file: &mut file,
         };
-        let mut cursor = root.walk();
-        for (index, statement) in root
-            .named_children(&mut cursor)
-            .filter(|n| n.kind() != "comment")
-            .enumerate()
-        {
-            if statement.kind() != "expression_statement" {
-                continue;
-            }
-            let Some(inner) = statement.named_child(0) else {
-                continue;
-            };
-            match inner.kind() {
-                "assignment" => reader.assignment(inner),
-                "string" | "concatenated_string" if index == 0 => reader.docstring(inner),
+        for (index, statement) in parsed.syntax().body.iter().enumerate() {
+            match statement {
+                Stmt::Assign(assign) => {
+                    for target in &assign.targets {
+                        reader.bind(target, Some(&assign.value));
+                    }
+                }
+                Stmt::AnnAssign(assign) => {
+                    // An annotation without a value (`revision: str`) binds nothing.
+                    if let Some(value) = &assign.value {
+                        reader.bind(&assign.target, Some(value));
+                    }
+                }
+                Stmt::Expr(expression) if index == 0 => reader.docstring(&expression.value),
                 _ => {}
             }
         }
@@ -197,8 +189,8 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn docstring(&mut self, node: Node<'_>) {
-        if let Value::Str(text) = self.value(node, 0) {
+    fn docstring(&mut self, expression: &Expr) {
+        if let Value::Str(text) = self.value(expression, 0) {
             self.file.message = text
                 .lines()
                 .map(str::trim)
@@ -207,48 +199,27 @@ impl Reader<'_> {
         }
     }
 
-    fn assignment(&mut self, node: Node<'_>) {
-        let mut targets = Vec::new();
-        let mut current = node;
-        loop {
-            if let Some(left) = current.child_by_field_name("left") {
-                targets.push(left);
-            }
-            match current.child_by_field_name("right") {
-                Some(right) if right.kind() == "assignment" => current = right,
-                Some(right) => {
-                    for target in targets {
-                        self.bind(target, right);
-                    }
-                    return;
-                }
-                // An annotation without a value (`revision: str`) binds nothing.
-                None => return,
-            }
-        }
-    }
-
-    fn bind(&mut self, target: Node<'_>, value: Node<'_>) {
-        match target.kind() {
-            "identifier" => {
-                let name = self.text(target);
-                self.record(&name, target, Some(value));
-            }
-            "pattern_list" | "tuple_pattern" | "list_pattern" => {
-                let targets = named(target);
-                let value = unparen(value);
-                let values = match value.kind() {
-                    "expression_list" | "tuple" | "list" => named(value),
-                    _ => Vec::new(),
+    /// Binds `value` to `target`; `None` for a value that cannot be matched to the target.
+    fn bind(&mut self, target: &Expr, value: Option<&Expr>) {
+        match target {
+            Expr::Name(name) => self.record(name.id.as_str(), target, value),
+            Expr::Tuple(ruff_python_ast::ExprTuple { elts: targets, .. })
+            | Expr::List(ruff_python_ast::ExprList { elts: targets, .. }) => {
+                let values = match value {
+                    Some(Expr::Tuple(tuple)) => Some(&tuple.elts),
+                    Some(Expr::List(list)) => Some(&list.elts),
+                    _ => None,
                 };
-                if values.len() == targets.len() {
-                    for (target, value) in targets.into_iter().zip(values) {
-                        self.bind(target, value);
+                match values {
+                    Some(values) if values.len() == targets.len() => {
+                        for (target, value) in targets.iter().zip(values) {
+                            self.bind(target, Some(value));
+                        }
                     }
-                } else {
-                    for target in targets.into_iter().filter(|t| t.kind() == "identifier") {
-                        let name = self.text(target);
-                        self.record(&name, target, None);
+                    _ => {
+                        for target in targets {
+                            self.bind(target, None);
+                        }
                     }
                 }
             }
@@ -256,9 +227,9 @@ impl Reader<'_> {
         }
     }
 
-    /// Stores one assignment to a revision variable; `None` for a value lint cannot see.
-    fn record(&mut self, name: &str, target: Node<'_>, value: Option<Node<'_>>) {
-        let at = position(self.source, target);
+    /// Stores one assignment to a revision variable.
+    fn record(&mut self, name: &str, target: &Expr, value: Option<&Expr>) {
+        let at = Position::of(self.source, target.start());
         let name: &'static str = match name {
             "revision" => "revision",
             "down_revision" => "down_revision",
@@ -267,7 +238,7 @@ impl Reader<'_> {
             _ => return,
         };
         let value = match value {
-            Some(node) => self.value(node, 0),
+            Some(expression) => self.value(expression, 0),
             None => Value::Other("an unpacked value".into()),
         };
         let problem = |why: String| FileProblem::NotLiteral { name, at, why };
@@ -300,56 +271,33 @@ impl Reader<'_> {
         }
     }
 
-    fn value(&self, node: Node<'_>, depth: usize) -> Value {
+    fn value(&self, expression: &Expr, depth: usize) -> Value {
         if depth > MAX_DEPTH {
             return Value::Other("a deeply nested value".into());
         }
-        let node = unparen(node);
-        match node.kind() {
-            "string" => self.string(node),
-            "concatenated_string" => {
-                let mut text = String::new();
-                for part in named(node) {
-                    match self.string(part) {
-                        Value::Str(piece) => text.push_str(&piece),
-                        other => return other,
-                    }
-                }
-                Value::Str(text)
-            }
-            "none" => Value::None,
-            "tuple" | "list" | "expression_list" | "set" => Value::Seq(
-                named(node)
-                    .into_iter()
+        let items = |elts: &[Expr]| {
+            Value::Seq(
+                elts.iter()
                     .map(|item| self.value(item, depth + 1))
                     .collect(),
-            ),
-            kind => Value::Other(format!("`{}` (a {})", clip(&self.text(node)), kind)),
+            )
+        };
+        match expression {
+            Expr::StringLiteral(literal) => Value::Str(literal.value.to_str().to_string()),
+            Expr::NoneLiteral(_) => Value::None,
+            Expr::Tuple(tuple) => items(&tuple.elts),
+            Expr::List(list) => items(&list.elts),
+            Expr::Set(set) => items(&set.elts),
+            Expr::BytesLiteral(_) => Value::Other("a bytes literal".into()),
+            Expr::FString(_) => Value::Other("an f-string".into()),
+            other => {
+                let text = self
+                    .source
+                    .get(other.range().start().to_usize()..other.range().end().to_usize())
+                    .unwrap_or_default();
+                Value::Other(format!("`{}`", clip(text)))
+            }
         }
-    }
-
-    fn string(&self, node: Node<'_>) -> Value {
-        if node.kind() != "string" || node.has_error() {
-            return Value::Other("an incomplete string".into());
-        }
-        let mut cursor = node.walk();
-        if node
-            .named_children(&mut cursor)
-            .any(|part| part.kind() == "interpolation")
-        {
-            return Value::Other("an f-string with fields".into());
-        }
-        match decode_string(&self.text(node)) {
-            Ok(text) => Value::Str(text),
-            Err(why) => Value::Other(why.to_string()),
-        }
-    }
-
-    fn text(&self, node: Node<'_>) -> String {
-        self.source
-            .get(node.start_byte()..node.end_byte())
-            .unwrap_or_default()
-            .to_string()
     }
 }
 
@@ -384,76 +332,6 @@ fn clip(text: &str) -> String {
         format!("{clipped}…")
     } else {
         clipped
-    }
-}
-
-fn unparen(mut node: Node<'_>) -> Node<'_> {
-    let mut depth = 0;
-    while node.kind() == "parenthesized_expression" && depth < MAX_DEPTH {
-        match named(node).into_iter().next() {
-            Some(inner) => node = inner,
-            None => break,
-        }
-        depth += 1;
-    }
-    node
-}
-
-/// The named children of a node, comments left out.
-fn named(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
-        .collect()
-}
-
-fn position(source: &str, node: Node<'_>) -> Position {
-    let point = node.start_position();
-    let start = node.start_byte();
-    let line_start = start.saturating_sub(point.column);
-    let column = source
-        .get(line_start..start)
-        .map_or(point.column, |prefix| prefix.chars().count());
-    Position {
-        line: point.row + 1,
-        column: column + 1,
-    }
-}
-
-/// The first syntax error in document order: an ERROR node or a token the parser had to invent.
-fn first_error(root: Node<'_>, source: &str) -> Option<(Position, String)> {
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if node.is_missing() {
-            return Some((
-                position(source, node),
-                format!("`{}` expected", node.kind()),
-            ));
-        }
-        if node.is_error() {
-            let text = source
-                .get(node.start_byte()..node.end_byte())
-                .unwrap_or_default();
-            let near = clip(text.trim());
-            let detail = if near.is_empty() {
-                "invalid syntax".to_string()
-            } else {
-                format!("invalid syntax near `{near}`")
-            };
-            return Some((position(source, node), detail));
-        }
-        if node.has_error() && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return None;
-            }
-        }
     }
 }
 
@@ -513,6 +391,11 @@ mod tests {
     #[test]
     fn non_literal_values_are_problems() {
         let file = parse("revision = make_id()\ndown_revision = f'{base}'\n");
+        assert!(
+            file.problems
+                .iter()
+                .all(|p| matches!(p, FileProblem::NotLiteral { .. }))
+        );
         assert_eq!(file.revision, None);
         assert_eq!(file.down_revision, None);
         assert_eq!(file.problems.len(), 2, "{:?}", file.problems);
