@@ -101,4 +101,35 @@ proptest! {
         let has_multiple_heads = report.findings.iter().any(|f| f.code == lint::Code::MultipleHeads);
         prop_assert_eq!(has_multiple_heads, heads.len() > 1);
     }
+
+    #[test]
+    fn any_graph_with_cycles_and_unknown_parents_is_reported(
+        edges in proptest::collection::vec(proptest::collection::vec(0usize..30, 0..3), 1..25),
+    ) {
+        // Parents may be later revisions (cycles) or beyond the last one (unknown revisions).
+        let dir = tempfile::tempdir().unwrap();
+        for (index, down) in edges.iter().enumerate() {
+            let down: Vec<String> = down.iter().map(|&d| format!("{:?}", revision_id(d))).collect();
+            std::fs::write(
+                dir.path().join(format!("r{index}.py")),
+                format!("revision = {:?}\ndown_revision = ({},)\n", revision_id(index), down.join(", ")),
+            ).unwrap();
+        }
+        let report = lint::analyze(&VersionDirs::folder(dir.path()), 32).unwrap();
+        let graph = &report.graph;
+        let drawn = graph.topological().len();
+        let after_cycles = (0..graph.len()).filter(|&n| graph.is_after_cycle(n)).count();
+        prop_assert_eq!(drawn + after_cycles, graph.len());
+        if after_cycles > 0 {
+            prop_assert!(report.findings.iter().any(|f| f.code == lint::Code::Cycle));
+        }
+        for format in [
+            lint::render::tree(graph),
+            lint::render::dot(graph),
+            lint::render::mermaid(graph),
+            lint::render::human(&report, dir.path(), false),
+        ] {
+            prop_assert!(!format.is_empty());
+        }
+    }
 }

@@ -145,8 +145,11 @@ fn duplicates(files: &[RevisionFile], graph: &RevisionGraph, findings: &mut Vec<
 }
 
 fn unknown_references(files: &[RevisionFile], graph: &RevisionGraph, findings: &mut Vec<Finding>) {
-    let suggester = Suggester::new(files, graph);
-    let hint = |name: &str| match suggester.suggest(name) {
+    let suggester = std::cell::OnceCell::new();
+    let hint = |name: &str| match suggester
+        .get_or_init(|| Suggester::new(files, graph))
+        .suggest(name)
+    {
         Some((id, file)) => format!("did you mean `{id}` (in {file})?"),
         None => "check the id for a typo, or whether a revision file is missing".to_string(),
     };
@@ -263,7 +266,7 @@ fn heads(files: &[RevisionFile], graph: &RevisionGraph, findings: &mut Vec<Findi
 }
 
 fn forks(files: &[RevisionFile], graph: &RevisionGraph, findings: &mut Vec<Finding>) {
-    for fork in graph.forks() {
+    for (fork, rejoin) in graph.rejoins() {
         if graph.is_after_cycle(fork) {
             continue;
         }
@@ -271,7 +274,7 @@ fn forks(files: &[RevisionFile], graph: &RevisionGraph, findings: &mut Vec<Findi
         let children = graph.children(fork);
         let names = list(children.iter().map(|&c| graph.id(c)));
         let id = graph.id(fork);
-        let finding = match graph.rejoin(fork) {
+        let finding = match rejoin {
             Some(join) => Finding::new(
                 Code::ForkRejoined,
                 &file.path,

@@ -237,47 +237,88 @@ impl RevisionGraph {
     /// The first revision (in topological order) that descends from every child of `fork`: where
     /// its branches meet again. None when they never all meet.
     pub fn rejoin(&self, fork: usize) -> Option<usize> {
+        self.rejoin_in(fork, &mut Vec::new(), &mut Vec::new())
+    }
+
+    /// [`rejoin`](Self::rejoin) of every fork, by id, sharing one scratch buffer.
+    pub fn rejoins(&self) -> Vec<(usize, Option<usize>)> {
+        let mut masks = Vec::new();
+        let mut touched = Vec::new();
+        self.forks()
+            .into_iter()
+            .map(|fork| (fork, self.rejoin_in(fork, &mut masks, &mut touched)))
+            .collect()
+    }
+
+    /// Walks the fork's descendants in topological order, each carrying the set of the fork's
+    /// children it descends from (a bit mask, `words` u64 per revision); the first one carrying
+    /// all of them is the rejoin. `masks` is left all zero.
+    fn rejoin_in(
+        &self,
+        fork: usize,
+        masks: &mut Vec<u64>,
+        touched: &mut Vec<usize>,
+    ) -> Option<usize> {
         let children = &self.children[fork];
         if children.len() < 2 || self.is_after_cycle(fork) {
             return None;
         }
         let words = children.len().div_ceil(64);
+        if masks.len() < self.len() * words {
+            masks.resize(self.len() * words, 0);
+        }
         let full: Vec<u64> = (0..words)
-            .map(|w| {
-                let bits = (children.len() - w * 64).min(64);
-                if bits == 64 {
-                    u64::MAX
-                } else {
-                    (1 << bits) - 1
-                }
+            .map(|w| match children.len() - w * 64 {
+                bits if bits >= 64 => u64::MAX,
+                bits => (1 << bits) - 1,
             })
             .collect();
-        let mut masks: HashMap<usize, Vec<u64>> = HashMap::new();
         let mut queue: BinaryHeap<Reverse<usize>> = BinaryHeap::new();
+        let mut carried = vec![0u64; words];
         for (bit, &child) in children.iter().enumerate() {
-            let mask = masks.entry(child).or_insert_with(|| {
-                queue.push(Reverse(self.rank[child]));
-                vec![0; words]
-            });
-            mask[bit / 64] |= 1 << (bit % 64);
+            carried.iter_mut().for_each(|w| *w = 0);
+            carried[bit / 64] = 1 << (bit % 64);
+            self.carry(child, &carried, masks, touched, &mut queue);
         }
+        let mut found = None;
         while let Some(Reverse(rank)) = queue.pop() {
             let node = self.topo[rank];
-            let mask = masks.get(&node).cloned().unwrap_or_default();
-            if mask == full {
-                return Some(node);
+            carried.copy_from_slice(&masks[node * words..(node + 1) * words]);
+            if carried == full {
+                found = Some(node);
+                break;
             }
             for &child in &self.children[node] {
-                let entry = masks.entry(child).or_insert_with(|| {
-                    queue.push(Reverse(self.rank[child]));
-                    vec![0; words]
-                });
-                for (word, bits) in entry.iter_mut().zip(&mask) {
-                    *word |= bits;
-                }
+                self.carry(child, &carried, masks, touched, &mut queue);
             }
         }
-        None
+        for node in touched.drain(..) {
+            masks[node * words..(node + 1) * words].fill(0);
+        }
+        found
+    }
+
+    /// ORs `bits` into `node`'s mask, queueing the node the first time it is reached.
+    fn carry(
+        &self,
+        node: usize,
+        bits: &[u64],
+        masks: &mut [u64],
+        touched: &mut Vec<usize>,
+        queue: &mut BinaryHeap<Reverse<usize>>,
+    ) {
+        if self.is_after_cycle(node) {
+            return;
+        }
+        let words = bits.len();
+        let mask = &mut masks[node * words..(node + 1) * words];
+        if mask.iter().all(|&w| w == 0) {
+            queue.push(Reverse(self.rank[node]));
+            touched.push(node);
+        }
+        for (word, bit) in mask.iter_mut().zip(bits) {
+            *word |= bit;
+        }
     }
 
     /// The revisions leading to `head` since the last fork, merge or base: the path back (head
@@ -411,6 +452,41 @@ mod tests {
         let (path, fork) = g.branch_to(g.find("d").unwrap());
         assert_eq!(ids(&g, &path), ["d", "c"]);
         assert_eq!(fork, g.find("a"));
+    }
+
+    #[test]
+    fn a_fork_whose_child_is_past_a_cycle_has_no_rejoin() {
+        let g = graph(&[
+            ("a", &[]),
+            ("b", &["a"]),
+            ("x", &["a", "c"]),
+            ("c", &["d"]),
+            ("d", &["c"]),
+        ]);
+        assert_eq!(g.rejoin(g.find("a").unwrap()), None);
+        assert_eq!(g.rejoins().len(), 2, "a and c both have two children");
+    }
+
+    #[test]
+    fn wide_forks_use_several_mask_words() {
+        let mut edges: Vec<(String, Vec<String>)> = vec![("root".into(), vec![])];
+        let kids: Vec<String> = (0..70).map(|i| format!("k{i:02}")).collect();
+        for kid in &kids {
+            edges.push((kid.clone(), vec!["root".into()]));
+        }
+        edges.push(("merge".into(), kids.clone()));
+        let files: Vec<RevisionFile> = edges
+            .iter()
+            .map(|(id, down)| {
+                let down: Vec<String> = down.iter().map(|d| format!("{d:?}")).collect();
+                RevisionFile::parse(
+                    Path::new(&format!("{id}.py")),
+                    &format!("revision = {id:?}\ndown_revision = [{}]\n", down.join(", ")),
+                )
+            })
+            .collect();
+        let g = RevisionGraph::build(&files);
+        assert_eq!(g.rejoin(g.find("root").unwrap()), g.find("merge"));
     }
 
     #[test]

@@ -110,7 +110,7 @@ impl VersionDirs {
                 }
             }
         }
-        files.sort();
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
         Ok(files)
     }
