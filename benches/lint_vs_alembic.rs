@@ -18,7 +18,18 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-fn time(runs: usize, mut command: impl FnMut() -> Command) -> Duration {
+/// CPU time (user + system) of the children this process has waited for, from /proc/self/stat
+/// (`cutime` + `cstime`, in ticks of 1/100 s, Linux's USER_HZ). None elsewhere.
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 2..].split_whitespace().collect();
+    let ticks = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The median wall time of `runs` runs, and their mean CPU time.
+fn time(runs: usize, mut command: impl FnMut() -> Command) -> (Duration, Option<Duration>) {
+    let cpu_before = children_cpu();
     let samples = (0..runs)
         .map(|_| {
             let started = Instant::now();
@@ -32,7 +43,15 @@ fn time(runs: usize, mut command: impl FnMut() -> Command) -> Duration {
             elapsed
         })
         .collect();
-    median(samples)
+    let cpu = match (cpu_before, children_cpu()) {
+        (Some(before), Some(after)) => Some((after - before) / runs as u32),
+        _ => None,
+    };
+    (median(samples), cpu)
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
 }
 
 fn alembic_python() -> PathBuf {
@@ -55,12 +74,15 @@ fn alembic_python() -> PathBuf {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this without it: then only a
+    // quick check of the generated project, so the test suite stays fast.
+    let measuring = args.iter().any(|a| a == "--bench");
     let revisions = args
         .iter()
         .position(|a| a == "--revisions")
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(if measuring { 10_000 } else { 300 });
     let scratch = tempfile::tempdir().expect("a temporary folder");
     let dir = match args
         .iter()
@@ -85,6 +107,24 @@ fn main() {
     println!("project: {revisions} revisions, {forks} forks, {merges} merges");
 
     let harness = env!("CARGO_BIN_EXE_harness");
+    if !measuring {
+        let output = Command::new(harness)
+            .args(["lint", "--format", "json"])
+            .arg(dir)
+            .output()
+            .expect("harness lint runs");
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("lint prints JSON");
+        assert_eq!(report["revisions"], revisions, "{report}");
+        assert_eq!(
+            report["heads"].as_array().map(Vec::len),
+            Some(1),
+            "{report}"
+        );
+        assert_eq!(report["errors"], 0, "{report}");
+        println!("generated project checked; `cargo bench --bench lint_vs_alembic` measures");
+        return;
+    }
     let python = alembic_python();
     let lint = time(7, || {
         let mut command = Command::new(harness);
@@ -99,16 +139,22 @@ fn main() {
             .env("PYTHONDONTWRITEBYTECODE", "1");
         command
     });
+    let ((lint, lint_cpu), (heads, heads_cpu)) = (lint, heads);
+    println!("harness lint:  {:>9.1} ms wall (median of 7)", millis(lint));
     println!(
-        "harness lint:  {:>9.1} ms (median of 7)",
-        lint.as_secs_f64() * 1e3
+        "alembic heads: {:>9.1} ms wall (median of 3)",
+        millis(heads)
     );
     println!(
-        "alembic heads: {:>9.1} ms (median of 3)",
-        heads.as_secs_f64() * 1e3
-    );
-    println!(
-        "ratio: harness lint is {:.0}x faster",
+        "ratio (wall): harness lint is {:.0}x faster",
         heads.as_secs_f64() / lint.as_secs_f64()
     );
+    if let (Some(lint_cpu), Some(heads_cpu)) = (lint_cpu, heads_cpu) {
+        println!(
+            "cpu time (user + system, mean): harness lint {:.0} ms, alembic heads {:.0} ms, ratio {:.0}x",
+            millis(lint_cpu),
+            millis(heads_cpu),
+            heads_cpu.as_secs_f64() / lint_cpu.as_secs_f64().max(1e-3)
+        );
+    }
 }

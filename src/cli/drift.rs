@@ -46,12 +46,12 @@ enum Outcome {
 pub(super) fn execute(global: &GlobalArgs, args: DriftArgs) -> Result<ExitStatus, Failure> {
     let url =
         DatabaseUrl::parse(&args.database_url).map_err(|err| Failure::Usage(err.to_string()))?;
-    let (report, config) = analyze(global, &args.project, lint::DEFAULT_VERSION_LENGTH)?;
+    let (report, configured_table) = analyze(global, &args.project, lint::DEFAULT_VERSION_LENGTH)?;
     warn_if_errors(&report);
     let table = args
         .version_table
         .clone()
-        .or_else(|| config.map(|c| c.project.version_table))
+        .or(configured_table)
         .unwrap_or_else(|| "alembic_version".to_string());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

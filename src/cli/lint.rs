@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{ExitStatus, Failure, GlobalArgs, context};
+use super::{ExitStatus, Failure, GlobalArgs};
 use crate::config;
 use crate::lint::{self, LintError, LintReport, VersionDirs, render};
 
@@ -69,31 +69,35 @@ pub(super) fn execute(global: &GlobalArgs, args: LintArgs) -> Result<ExitStatus,
     })
 }
 
-/// Lints the selected project; also returns the harness.toml it came from, if any.
+/// Lints the selected project; also returns the version table harness.toml names, if one was used.
 pub(super) fn analyze(
     global: &GlobalArgs,
     project: &ProjectArgs,
     version_length: usize,
-) -> Result<(LintReport, Option<config::Config>), Failure> {
-    let (dirs, config) = version_dirs(global, project)?;
+) -> Result<(LintReport, Option<String>), Failure> {
+    let (dirs, version_table) = version_dirs(global, project)?;
     let report = lint::analyze(&dirs, version_length).map_err(usage)?;
-    Ok((report, config))
+    Ok((report, version_table))
 }
 
-/// The versions folders of the selected project, and the loaded harness.toml if one was used.
+/// The versions folders of the selected project, and the version table of harness.toml's project
+/// when harness.toml was used.
 pub(super) fn version_dirs(
     global: &GlobalArgs,
     project: &ProjectArgs,
-) -> Result<(VersionDirs, Option<config::Config>), Failure> {
+) -> Result<(VersionDirs, Option<String>), Failure> {
     if let Some(path) = &project.path {
         return Ok((lint::locate(path).map_err(usage)?, None));
     }
-    let harness_file = Path::new(config::DEFAULT_FILE);
+    let harness_file = global
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
     if global.config.is_some() || harness_file.is_file() {
-        let config = context::load(global)?;
-        let dirs = VersionDirs::from_ini(&config.project.tool_config, &config.project.dir)
-            .map_err(usage)?;
-        return Ok((dirs, Some(config)));
+        let config = config::Config::load(&harness_file)?;
+        let (ini, run_dir, version_table) = alembic_project(&config);
+        let dirs = VersionDirs::from_ini(&ini, &run_dir).map_err(usage)?;
+        return Ok((dirs, Some(version_table)));
     }
     if Path::new("alembic.ini").is_file() {
         return Ok((lint::locate(Path::new(".")).map_err(usage)?, None));
@@ -101,6 +105,16 @@ pub(super) fn version_dirs(
     Err(Failure::Usage(
         "no harness.toml and no alembic.ini in this folder\n  help: pass the project: `harness lint path/to/alembic.ini` (or its folder, or a versions folder)".into(),
     ))
+}
+
+/// What lint needs of harness.toml's project: alembic.ini, the folder Alembic runs in, and the
+/// version table. The one place that knows the configuration's shape.
+fn alembic_project(config: &config::Config) -> (PathBuf, PathBuf, String) {
+    (
+        config.project.tool_config.clone(),
+        config.project.dir.clone(),
+        config.project.version_table.clone(),
+    )
 }
 
 pub(super) fn usage(err: LintError) -> Failure {
