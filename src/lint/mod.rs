@@ -144,15 +144,20 @@ pub fn read_files(paths: &[PathBuf]) -> Vec<RevisionFile> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = paths.len().div_ceil(threads).max(64);
     if paths.len() <= chunk {
-        return paths.iter().map(|p| RevisionFile::read(p)).collect();
+        let mut buffer = Vec::new();
+        return paths
+            .iter()
+            .map(|p| RevisionFile::read_into(p, &mut buffer))
+            .collect();
     }
     std::thread::scope(|scope| {
         let workers: Vec<_> = paths
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
+                    let mut buffer = Vec::new();
                     part.iter()
-                        .map(|p| RevisionFile::read(p))
+                        .map(|p| RevisionFile::read_into(p, &mut buffer))
                         .collect::<Vec<_>>()
                 })
             })

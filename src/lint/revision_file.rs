@@ -96,28 +96,28 @@ impl RevisionFile {
 
     /// Reads and parses the file at `path`; a file that cannot be read is kept with the problem.
     pub fn read(path: &Path) -> Self {
-        match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Self::parse(path, &text),
-                Err(err) => {
-                    let mut file = Self::empty(path);
-                    file.problems.push(FileProblem::Unreadable {
-                        detail: format!(
-                            "not UTF-8 text (invalid byte at offset {})",
-                            err.utf8_error().valid_up_to()
-                        ),
-                    });
-                    file
-                }
+        Self::read_into(path, &mut Vec::new())
+    }
+
+    /// [`read`](Self::read) through a buffer the caller reuses from file to file.
+    pub fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Self {
+        use std::io::Read;
+        buffer.clear();
+        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(buffer));
+        let problem = match read {
+            Ok(_) => match std::str::from_utf8(buffer) {
+                Ok(text) => return Self::parse(path, text),
+                Err(err) => format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    err.valid_up_to()
+                ),
             },
-            Err(err) => {
-                let mut file = Self::empty(path);
-                file.problems.push(FileProblem::Unreadable {
-                    detail: err.to_string(),
-                });
-                file
-            }
-        }
+            Err(err) => err.to_string(),
+        };
+        let mut file = Self::empty(path);
+        file.problems
+            .push(FileProblem::Unreadable { detail: problem });
+        file
     }
 
     /// Parses `source` as the content of `path`.
