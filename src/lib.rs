@@ -8,6 +8,7 @@ pub mod config;
 pub mod database;
 pub mod engine;
 pub mod introspect;
+pub mod lint;
 pub mod matrix;
 pub mod process;
 pub mod report;

@@ -34,7 +34,8 @@ fn list_prints_the_repository_matrix() {
 #[case::scenario(&["fresh"], &["fresh/sqlite/python-3.10", "fresh/sqlite/python-3.12"])]
 #[case::both(&["fresh", "--filter", "3.10"], &["fresh/sqlite/python-3.10"])]
 fn list_selects_cells(#[case] args: &[&str], #[case] expected: &[&str]) {
-    let out = run(harness(&repo()).arg("list").args(args));
+    let project = Project::league(&["python:3.10", "python:3.12"]);
+    let out = run(project.harness().arg("list").args(args));
     assert_eq!(out.0, 0, "{}", out.2);
     assert_eq!(out.1.lines().collect::<Vec<_>>(), expected);
 }
@@ -72,7 +73,7 @@ fn an_unknown_scenario_name_lists_the_known_ones() {
 
 #[test]
 fn a_filter_that_matches_nothing_is_a_usage_error() {
-    let out = run(harness(&repo()).args(["list", "--filter", "postgres"]));
+    let out = run(harness(&repo()).args(["list", "--filter", "oracle"]));
     assert_eq!(out.0, 2);
     assert!(out.2.contains("no cell matches"), "{}", out.2);
 }
@@ -203,7 +204,8 @@ fn bad_configuration_names_file_line_and_column(
 
 #[test]
 fn matrix_prints_one_job_per_cell_or_per_shard() {
-    let out = run(harness(&repo()).arg("matrix"));
+    let project = Project::league(&["python:3.10", "python:3.12"]);
+    let out = run(project.harness().arg("matrix"));
     assert_eq!(out.0, 0, "{}", out.2);
     let matrix: serde_json::Value = serde_json::from_str(&out.1).unwrap();
     let cells: Vec<&str> = matrix["include"]
@@ -225,9 +227,9 @@ fn matrix_prints_one_job_per_cell_or_per_shard() {
     assert_eq!(matrix["include"][1]["name"], "fresh-sqlite-python-3.12");
 
     // More shards than snapshot groups: capped, no empty shard.
-    let out = run(harness(&repo()).args(["matrix", "--format", "text", "--shards", "5"]));
+    let out = run(project.harness().args(["matrix", "--format", "text", "--shards", "5"]));
     assert_eq!(out.0, 0, "{}", out.2);
-    snapshot("matrix_shards_text", &repo(), transcript(&out));
+    snapshot("matrix_shards_text", project.path(), transcript(&out));
 }
 
 #[test]

@@ -16,6 +16,8 @@ pub enum ExitStatus {
     Environment,
     /// 130: interrupted.
     Interrupted,
+    /// 4: `harness drift` found no version table in the database.
+    NoVersionTable,
 }
 
 impl ExitStatus {
@@ -26,6 +28,7 @@ impl ExitStatus {
             ExitStatus::Usage => 2,
             ExitStatus::Environment => 3,
             ExitStatus::Interrupted => 130,
+            ExitStatus::NoVersionTable => 4,
         }
     }
 

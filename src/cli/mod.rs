@@ -4,8 +4,11 @@
 mod accept;
 mod completions;
 mod context;
+mod drift;
 mod exit;
+mod graph;
 mod init;
+mod lint;
 mod list;
 mod matrix;
 mod outputs;
@@ -68,6 +71,14 @@ pub enum Command {
     Init(init::InitArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+    /// Check the revision graph of the migration files, statically (no database, no Python)
+    #[command(after_help = lint::LINT_EXIT_CODES)]
+    Lint(lint::LintArgs),
+    /// Draw the revision graph: an indented tree, Graphviz DOT or Mermaid
+    Graph(graph::GraphArgs),
+    /// Compare a live database's version table with the heads of the migration files
+    #[command(after_help = drift::DRIFT_EXIT_CODES)]
+    Drift(drift::DriftArgs),
 }
 
 /// Parses the arguments, runs the command, prints what it has to, and returns the exit status.
@@ -102,5 +113,8 @@ fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
         Command::Review => review::execute(&cli.global),
         Command::Init(args) => init::execute(args),
         Command::Completions(args) => completions::execute(args),
+        Command::Lint(args) => lint::execute(&cli.global, args),
+        Command::Graph(args) => graph::execute(&cli.global, args),
+        Command::Drift(args) => drift::execute(&cli.global, args),
     }
 }

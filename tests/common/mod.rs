@@ -2,6 +2,8 @@
 //! projects from the examples, and filtering what varies between machines out of snapshots.
 #![allow(dead_code)]
 
+pub mod project;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

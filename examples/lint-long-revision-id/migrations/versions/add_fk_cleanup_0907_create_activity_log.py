@@ -1,0 +1,24 @@
+"""create activity log
+
+Revision ID: add_fk_cleanup_0907
+Revises: 
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "add_fk_cleanup_0907"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "activity_log",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(100), nullable=False),
+    )
+
+
+def downgrade():
+    op.drop_table("activity_log")

@@ -1,0 +1,129 @@
+//! `harness drift`: compares the revisions a live database records with the heads of the migration
+//! files (the deploy-time guard). Read-only. `--wait` polls until they match.
+
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::lint::{ProjectArgs, analyze, warn_if_errors};
+use super::{ExitStatus, Failure, GlobalArgs};
+use crate::lint;
+use crate::lint::drift::{DatabaseUrl, Drift, DriftError, VersionTable, read_versions};
+
+pub(super) const DRIFT_EXIT_CODES: &str = "\
+Exit codes:
+  0  current: the database records exactly the heads of the migration files
+  1  drift: it records other revisions (or none)
+  2  bad usage: a malformed URL, an engine this build cannot read, no project
+  3  the database could not be read (no such file, connection refused)
+  4  the database has no version table (never migrated or stamped)";
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The database to check, as a SQLAlchemy URL (sqlite:///file.db); passwords are never printed
+    #[arg(long, value_name = "URL")]
+    pub database_url: String,
+    /// The version table [default: project.version_table of harness.toml, else alembic_version]
+    #[arg(long, value_name = "NAME")]
+    pub version_table: Option<String>,
+    /// Poll until the database is current, for at most this long
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+    /// Seconds between two polls with --wait
+    #[arg(long, value_name = "SECONDS", default_value_t = 2, requires = "wait")]
+    pub interval: u64,
+}
+
+/// One look at the database.
+enum Outcome {
+    Compared(Drift),
+    NoTable,
+    Failed(DriftError),
+}
+
+pub(super) fn execute(global: &GlobalArgs, args: DriftArgs) -> Result<ExitStatus, Failure> {
+    let url =
+        DatabaseUrl::parse(&args.database_url).map_err(|err| Failure::Usage(err.to_string()))?;
+    let (report, configured_table) = analyze(global, &args.project, lint::DEFAULT_VERSION_LENGTH)?;
+    warn_if_errors(&report);
+    let table = args
+        .version_table
+        .clone()
+        .or(configured_table)
+        .unwrap_or_else(|| "alembic_version".to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::Environment(format!("cannot start the async runtime: {err}")))?;
+    let deadline = args
+        .wait
+        .map(|secs| Instant::now() + Duration::from_secs(secs));
+    let interval = Duration::from_secs(args.interval.max(1));
+    let outcome = runtime.block_on(async {
+        loop {
+            let outcome = match read_versions(&url, &table).await {
+                Ok(VersionTable::Missing) => Outcome::NoTable,
+                Ok(VersionTable::Revisions(revisions)) => {
+                    Outcome::Compared(Drift::compare(&revisions, &report.graph))
+                }
+                Err(err) => Outcome::Failed(err),
+            };
+            let retry = match &outcome {
+                Outcome::Compared(drift) => !drift.is_current(),
+                Outcome::NoTable => true,
+                Outcome::Failed(err) => err.is_transient(),
+            };
+            let Some(deadline) = deadline.filter(|_| retry) else {
+                return outcome;
+            };
+            let now = Instant::now();
+            if now >= deadline {
+                return outcome;
+            }
+            eprintln!(
+                "waiting: {} ({}s left)",
+                describe(&outcome, &table),
+                (deadline - now).as_secs()
+            );
+            tokio::time::sleep(interval.min(deadline - now)).await;
+        }
+    });
+    match outcome {
+        Outcome::Compared(drift) => {
+            println!("{}", drift.line());
+            if drift.is_current() {
+                return Ok(ExitStatus::Success);
+            }
+            if !drift.unknown.is_empty() {
+                eprintln!(
+                    "  note: no migration file defines {}: the code is older than the database, or a revision file is missing",
+                    drift.unknown.join(", ")
+                );
+            }
+            if drift.pending > 0 {
+                eprintln!(
+                    "  note: {} revision{} to apply: `alembic upgrade heads`",
+                    drift.pending,
+                    if drift.pending == 1 { "" } else { "s" }
+                );
+            }
+            Ok(ExitStatus::Failed)
+        }
+        Outcome::NoTable => {
+            println!("no version table: {table} does not exist in {url}");
+            Ok(ExitStatus::NoVersionTable)
+        }
+        Outcome::Failed(err) if err.is_transient() => Err(Failure::Environment(err.to_string())),
+        Outcome::Failed(err) => Err(Failure::Usage(err.to_string())),
+    }
+}
+
+fn describe(outcome: &Outcome, table: &str) -> String {
+    match outcome {
+        Outcome::Compared(drift) => drift.line(),
+        Outcome::NoTable => format!("no version table {table} yet"),
+        Outcome::Failed(err) => err.to_string(),
+    }
+}

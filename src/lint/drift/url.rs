@@ -1,0 +1,162 @@
+//! Database URLs as users pass them (SQLAlchemy's forms first: `sqlite:///relative.db`,
+//! `sqlite:////absolute.db`, `postgresql+psycopg://user:secret@host/db`), parsed into the engine to
+//! read from, and redacted for every message: a password never reaches the output.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::DriftError;
+
+/// Query parameters whose values are secrets.
+const SECRET_PARAMETERS: [&str; 6] = ["password", "pass", "pwd", "secret", "token", "sslpassword"];
+
+/// Where the version table is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite database file.
+    Sqlite { path: PathBuf, shown: String },
+    /// A server engine this build cannot read yet (`postgresql`, `mysql`, `mariadb`).
+    Server { engine: String, shown: String },
+}
+
+impl DatabaseUrl {
+    pub fn parse(text: &str) -> Result<Self, DriftError> {
+        let shown = redact(text);
+        let bad = |why: &str| DriftError::BadUrl {
+            url: shown.clone(),
+            why: why.to_string(),
+        };
+        let (scheme, rest) = text
+            .split_once(':')
+            .ok_or_else(|| bad("expected a URL such as sqlite:///path/to/file.db"))?;
+        let engine = scheme.split('+').next().unwrap_or_default().to_lowercase();
+        match engine.as_str() {
+            "sqlite" => {
+                let rest = rest.split('?').next().unwrap_or_default();
+                let path = if let Some(path) = rest.strip_prefix("///") {
+                    path
+                } else if let Some(path) = rest.strip_prefix("//") {
+                    path
+                } else {
+                    rest
+                };
+                if path.is_empty() || path == ":memory:" {
+                    return Err(bad(
+                        "an in-memory SQLite database has no version table to compare",
+                    ));
+                }
+                Ok(DatabaseUrl::Sqlite {
+                    path: PathBuf::from(path),
+                    shown,
+                })
+            }
+            "postgres" | "postgresql" | "mysql" | "mariadb" => {
+                Ok(DatabaseUrl::Server { engine, shown })
+            }
+            other => Err(bad(&format!(
+                "unknown engine `{other}`; expected sqlite, postgresql, mysql or mariadb"
+            ))),
+        }
+    }
+
+    /// The URL with its secrets replaced by `***`.
+    pub fn shown(&self) -> &str {
+        match self {
+            DatabaseUrl::Sqlite { shown, .. } | DatabaseUrl::Server { shown, .. } => shown,
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.shown())
+    }
+}
+
+/// `url` with the password of its user info and every secret query parameter replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let (main, query) = match url.split_once('?') {
+        Some((main, query)) => (main, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match main.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            let authority = match authority.rsplit_once('@') {
+                Some((user_info, host)) => match user_info.split_once(':') {
+                    Some((user, _password)) => format!("{user}:***@{host}"),
+                    None => format!("{user_info}@{host}"),
+                },
+                None => authority.to_string(),
+            };
+            format!("{scheme}://{authority}{path}")
+        }
+        None => main.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if SECRET_PARAMETERS.contains(&key.to_lowercase().as_str()) => {
+                    format!("{key}=***")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(
+        "postgresql://app:s3cr%40t@db:5432/app",
+        "postgresql://app:***@db:5432/app"
+    )]
+    #[case(
+        "mysql+pymysql://root:p@ss@host/db",
+        "mysql+pymysql://root:***@host/db"
+    )]
+    #[case("postgresql://app@db/app", "postgresql://app@db/app")]
+    #[case(
+        "postgresql://db/app?user=u&password=hunter2&sslmode=require",
+        "postgresql://db/app?user=u&password=***&sslmode=require"
+    )]
+    #[case("sqlite:////tmp/app.db", "sqlite:////tmp/app.db")]
+    fn secrets_are_redacted(#[case] url: &str, #[case] shown: &str) {
+        assert_eq!(redact(url), shown);
+        let parsed = DatabaseUrl::parse(url).unwrap();
+        assert_eq!(parsed.shown(), shown);
+        assert!(!parsed.shown().contains("hunter2") && !parsed.shown().contains("s3cr"));
+    }
+
+    #[rstest]
+    #[case("sqlite:///app.db", "app.db")]
+    #[case("sqlite:////abs/app.db", "/abs/app.db")]
+    #[case("sqlite+pysqlite:///data/app.db?mode=ro", "data/app.db")]
+    #[case("sqlite://app.db", "app.db")]
+    #[case("sqlite:app.db", "app.db")]
+    fn sqlite_paths(#[case] url: &str, #[case] path: &str) {
+        match DatabaseUrl::parse(url).unwrap() {
+            DatabaseUrl::Sqlite { path: found, .. } => assert_eq!(found, PathBuf::from(path)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[rstest]
+    #[case("sqlite://")]
+    #[case("sqlite:///:memory:")]
+    #[case("oracle://u:secret@h/db")]
+    #[case("no-scheme")]
+    fn bad_urls_never_echo_secrets(#[case] url: &str) {
+        let err = DatabaseUrl::parse(url).unwrap_err().to_string();
+        assert!(!err.contains("secret"), "{err}");
+    }
+}

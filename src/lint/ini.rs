@@ -1,0 +1,154 @@
+//! alembic.ini read the way Python's ConfigParser reads it, as far as lint needs: sections,
+//! `key = value` and `key: value`, indented continuation lines, whole-line comments, and `%(name)s`
+//! interpolation with Alembic's `here` (the file's folder).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::LintError;
+
+/// The parsed file.
+#[derive(Debug, Clone)]
+pub struct IniFile {
+    pub path: PathBuf,
+    here: String,
+    sections: HashMap<String, HashMap<String, String>>,
+}
+
+impl IniFile {
+    pub fn read(path: &Path) -> Result<Self, LintError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LintError::Io {
+            what: format!("cannot read {}", path.display()),
+            source,
+        })?;
+        let here = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Self::parse(path, &here, &text))
+    }
+
+    pub fn parse(path: &Path, here: &Path, text: &str) -> Self {
+        let mut sections: HashMap<String, HashMap<String, String>> = HashMap::new();
+        let mut section: Option<String> = None;
+        let mut last_key: Option<String> = None;
+        for line in text.lines() {
+            let trimmed = line.trim();
+            let indented = line.starts_with([' ', '\t']);
+            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+                if trimmed.is_empty() {
+                    last_key = None;
+                }
+                continue;
+            }
+            if indented
+                && let (Some(section), Some(key)) = (&section, &last_key)
+                && let Some(value) = sections.get_mut(section).and_then(|s| s.get_mut(key))
+            {
+                value.push('\n');
+                value.push_str(trimmed);
+                continue;
+            }
+            if let Some(name) = trimmed
+                .strip_prefix('[')
+                .and_then(|rest| rest.strip_suffix(']'))
+            {
+                section = Some(name.trim().to_string());
+                sections.entry(name.trim().to_string()).or_default();
+                last_key = None;
+                continue;
+            }
+            let Some(split) = trimmed.find(['=', ':']) else {
+                continue;
+            };
+            let key = trimmed[..split].trim().to_lowercase();
+            let value = trimmed[split + 1..].trim().to_string();
+            if let Some(section) = &section {
+                sections
+                    .entry(section.clone())
+                    .or_default()
+                    .insert(key.clone(), value);
+                last_key = Some(key);
+            }
+        }
+        Self {
+            path: path.to_path_buf(),
+            here: here.display().to_string(),
+            sections,
+        }
+    }
+
+    /// The value of `key` in `section` (or DEFAULT), interpolated.
+    pub fn get(&self, section: &str, key: &str) -> Option<String> {
+        let raw = self.raw(section, &key.to_lowercase())?;
+        Some(self.interpolate(section, raw, 0))
+    }
+
+    fn raw(&self, section: &str, key: &str) -> Option<&str> {
+        self.sections
+            .get(section)
+            .and_then(|s| s.get(key))
+            .or_else(|| self.sections.get("DEFAULT").and_then(|s| s.get(key)))
+            .map(String::as_str)
+    }
+
+    fn interpolate(&self, section: &str, raw: &str, depth: usize) -> String {
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(at) = rest.find('%') {
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            if let Some(after) = rest.strip_prefix("%%") {
+                out.push('%');
+                rest = after;
+            } else if let Some((name, after)) = rest
+                .strip_prefix("%(")
+                .and_then(|r| r.split_once(")s"))
+                .filter(|(name, _)| !name.contains('%'))
+            {
+                let name = name.to_lowercase();
+                match self.raw(section, &name) {
+                    Some(value) if depth < 10 => {
+                        out.push_str(&self.interpolate(section, value, depth + 1));
+                    }
+                    _ if name == "here" => out.push_str(&self.here),
+                    _ => out.push_str(&rest[..rest.len() - after.len()]),
+                }
+                rest = after;
+            } else {
+                out.push('%');
+                rest = &rest[1..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_values_continuations_and_interpolation() {
+        let ini = IniFile::parse(
+            Path::new("alembic.ini"),
+            Path::new("/p"),
+            "# comment\n[DEFAULT]\nbase = db\n[alembic]\nScript_Location = %(here)s/%(base)s\n\
+             version_locations = %(here)s/a\n    %(here)s/b\n; x\nformat = 100%% %(missing)s\n",
+        );
+        assert_eq!(
+            ini.get("alembic", "script_location").as_deref(),
+            Some("/p/db")
+        );
+        assert_eq!(
+            ini.get("alembic", "version_locations").as_deref(),
+            Some("/p/a\n/p/b")
+        );
+        assert_eq!(
+            ini.get("alembic", "format").as_deref(),
+            Some("100% %(missing)s")
+        );
+        assert_eq!(ini.get("alembic", "nothing"), None);
+    }
+}

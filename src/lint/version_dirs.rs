@@ -1,0 +1,186 @@
+//! Where the revision files are: the versions folders named by alembic.ini (`script_location`,
+//! `version_locations`, `recursive_version_locations`), or a folder given directly, and the
+//! revision files in them, chosen the way Alembic chooses them.
+
+use std::path::{Path, PathBuf};
+
+use super::LintError;
+use super::ini::IniFile;
+
+/// The folders lint reads, in the order Alembic would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionDirs {
+    pub dirs: Vec<PathBuf>,
+    pub recursive: bool,
+}
+
+impl VersionDirs {
+    /// A folder of revision files, given directly.
+    pub fn folder(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dirs: vec![dir.into()],
+            recursive: false,
+        }
+    }
+
+    /// The folders an alembic.ini names. Relative paths resolve from `run_dir`, the folder Alembic
+    /// runs in.
+    pub fn from_ini(ini_path: &Path, run_dir: &Path) -> Result<Self, LintError> {
+        let ini = IniFile::read(ini_path)?;
+        Self::from_parsed(&ini, run_dir)
+    }
+
+    pub fn from_parsed(ini: &IniFile, run_dir: &Path) -> Result<Self, LintError> {
+        let script_location = ini
+            .get("alembic", "script_location")
+            .filter(|value| !value.trim().is_empty())
+            .ok_or_else(|| LintError::NoScriptLocation {
+                ini: ini.path.clone(),
+            })?;
+        let resolve = |value: &str| -> PathBuf {
+            let path = Path::new(value.trim());
+            if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                run_dir.join(path)
+            }
+        };
+        let script_dir = resolve(&script_location);
+        if !script_dir.is_dir() && script_location.contains(':') {
+            return Err(LintError::PackageLocation {
+                ini: ini.path.clone(),
+                value: script_location,
+            });
+        }
+        let dirs = match ini.get("alembic", "version_locations") {
+            Some(list) if !list.trim().is_empty() => {
+                let separator = ini
+                    .get("alembic", "path_separator")
+                    .or_else(|| ini.get("alembic", "version_path_separator"));
+                split_locations(&list, separator.as_deref())
+                    .iter()
+                    .map(|entry| resolve(entry))
+                    .collect()
+            }
+            _ => vec![script_dir.join("versions")],
+        };
+        let recursive = ini
+            .get("alembic", "recursive_version_locations")
+            .is_some_and(|v| {
+                matches!(
+                    v.trim().to_lowercase().as_str(),
+                    "true" | "1" | "yes" | "on"
+                )
+            });
+        for dir in &dirs {
+            if !dir.is_dir() {
+                return Err(LintError::MissingFolder {
+                    dir: dir.clone(),
+                    ini: Some(ini.path.clone()),
+                });
+            }
+        }
+        Ok(Self { dirs, recursive })
+    }
+
+    /// The revision files: `*.py` but `__init__.py` and editor lock files (`.#*`), sorted by path.
+    pub fn files(&self) -> Result<Vec<PathBuf>, LintError> {
+        let mut files = Vec::new();
+        for dir in &self.dirs {
+            let mut todo = vec![dir.clone()];
+            while let Some(dir) = todo.pop() {
+                let entries = std::fs::read_dir(&dir).map_err(|source| LintError::Io {
+                    what: format!("cannot list {}", dir.display()),
+                    source,
+                })?;
+                for entry in entries.filter_map(Result::ok) {
+                    let path = entry.path();
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                    if is_dir {
+                        if self.recursive && name != "__pycache__" {
+                            todo.push(path);
+                        }
+                    } else if name.ends_with(".py")
+                        && !name.starts_with("__init__")
+                        && !name.starts_with(".#")
+                    {
+                        files.push(path);
+                    }
+                }
+            }
+        }
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        files.dedup();
+        Ok(files)
+    }
+}
+
+/// Splits `version_locations` the way Alembic does for each `path_separator` setting; without one,
+/// on spaces and commas (Alembic's legacy behaviour).
+fn split_locations(list: &str, separator: Option<&str>) -> Vec<String> {
+    let parts: Vec<&str> = match separator.map(str::trim) {
+        Some("os") | Some(":") => list.split(':').collect(),
+        Some(";") => list.split(';').collect(),
+        Some("newline") => list.split('\n').collect(),
+        Some("space") => list.split([' ', '\n']).collect(),
+        _ => list.split([' ', ',', '\n']).collect(),
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_follow_the_setting() {
+        assert_eq!(split_locations("a b,c", None), ["a", "b", "c"]);
+        assert_eq!(split_locations("a b:c", Some("os")), ["a b", "c"]);
+        assert_eq!(split_locations("a\nb c", Some("newline")), ["a", "b c"]);
+        assert_eq!(split_locations("a;b", Some(";")), ["a", "b"]);
+    }
+
+    #[test]
+    fn script_location_with_here_and_version_locations() {
+        let root = tempfile::tempdir().unwrap();
+        let base = root.path();
+        std::fs::create_dir_all(base.join("mig/versions")).unwrap();
+        std::fs::create_dir_all(base.join("extra/sub")).unwrap();
+        let ini = |text: &str| IniFile::parse(&base.join("alembic.ini"), base, text);
+
+        let dirs = VersionDirs::from_parsed(
+            &ini("[alembic]\nscript_location = %(here)s/mig\n"),
+            Path::new("/elsewhere"),
+        )
+        .unwrap();
+        assert_eq!(dirs.dirs, [base.join("mig/versions")]);
+
+        let dirs = VersionDirs::from_parsed(
+            &ini("[alembic]\nscript_location = mig\nversion_locations = mig/versions extra\nrecursive_version_locations = true\n"),
+            base,
+        )
+        .unwrap();
+        assert_eq!(dirs.dirs, [base.join("mig/versions"), base.join("extra")]);
+        assert!(dirs.recursive);
+
+        std::fs::write(base.join("extra/sub/a1_x.py"), "revision = 'a1'\n").unwrap();
+        std::fs::write(base.join("extra/__init__.py"), "").unwrap();
+        std::fs::write(base.join("extra/notes.txt"), "").unwrap();
+        assert_eq!(dirs.files().unwrap(), [base.join("extra/sub/a1_x.py")]);
+
+        let missing =
+            VersionDirs::from_parsed(&ini("[alembic]\nscript_location = nowhere\n"), base);
+        assert!(matches!(missing, Err(LintError::MissingFolder { .. })));
+        let none = VersionDirs::from_parsed(&ini("[alembic]\nsqlalchemy.url = x\n"), base);
+        assert!(matches!(none, Err(LintError::NoScriptLocation { .. })));
+        let package =
+            VersionDirs::from_parsed(&ini("[alembic]\nscript_location = app:migrations\n"), base);
+        assert!(matches!(package, Err(LintError::PackageLocation { .. })));
+    }
+}

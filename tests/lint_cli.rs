@@ -1,0 +1,136 @@
+//! `harness lint` and `harness graph` on the lint examples: exit code, stdout and stderr
+//! snapshotted, one snapshot per incident the examples reproduce.
+
+use std::path::Path;
+use std::process::Command;
+
+fn harness(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output
+            .status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        insta::with_settings!({
+            filters => vec![(r#""semanticVersion": "[^"]+""#, r#""semanticVersion": "[version]""#)],
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!($name, $text);
+        })
+    };
+}
+
+#[test]
+fn fork_and_merge_is_a_warning_that_names_the_merge() {
+    let out = harness(&["lint", "examples/lint-fork-merge"]);
+    assert!(out.starts_with("exit: 0\n"), "{out}");
+    snapshot!("lint_fork_merge", out);
+}
+
+#[test]
+fn two_heads_name_the_branch_leading_to_each() {
+    let out = harness(&["lint", "examples/lint-two-heads"]);
+    assert!(out.starts_with("exit: 1\n"), "{out}");
+    snapshot!("lint_two_heads", out);
+}
+
+#[test]
+fn a_file_name_as_down_revision_gets_did_you_mean() {
+    let out = harness(&["lint", "examples/lint-filename-down-revision/alembic.ini"]);
+    assert!(
+        out.contains("did you mean `db_timeouts_relax_hotfix_0911`"),
+        "{out}"
+    );
+    snapshot!("lint_filename_down_revision", out);
+}
+
+#[test]
+fn a_forty_character_revision_id_is_too_long_for_the_default_column() {
+    let out = harness(&["lint", "examples/lint-long-revision-id"]);
+    assert!(out.starts_with("exit: 1\n"), "{out}");
+    snapshot!("lint_long_revision_id", out);
+    let widened = harness(&[
+        "lint",
+        "examples/lint-long-revision-id",
+        "--version-length",
+        "64",
+    ]);
+    assert!(widened.starts_with("exit: 0\n"), "{widened}");
+}
+
+#[test]
+fn json_and_sarif_carry_every_finding() {
+    let json = harness(&["lint", "examples/lint-two-heads", "--format", "json"]);
+    snapshot!("lint_two_heads_json", json);
+    let sarif = harness(&[
+        "lint",
+        "examples/lint-filename-down-revision",
+        "--format",
+        "sarif",
+    ]);
+    snapshot!("lint_filename_down_revision_sarif", sarif);
+}
+
+#[test]
+fn the_repository_harness_toml_points_lint_at_the_league_example() {
+    let out = harness(&["lint"]);
+    snapshot!("lint_league_via_harness_toml", out);
+}
+
+#[test]
+fn graphs_in_three_formats() {
+    snapshot!(
+        "graph_fork_merge_text",
+        harness(&["graph", "examples/lint-fork-merge"])
+    );
+    snapshot!(
+        "graph_two_heads_mermaid",
+        harness(&["graph", "examples/lint-two-heads", "--format", "mermaid"])
+    );
+    snapshot!(
+        "graph_filename_down_revision_dot",
+        harness(&[
+            "graph",
+            "examples/lint-filename-down-revision",
+            "--format",
+            "dot"
+        ])
+    );
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let out = harness(&["lint", "examples/does-not-exist"]);
+    assert!(out.starts_with("exit: 2\n"), "{out}");
+    let out = harness(&["lint", "--format", "xml", "examples/lint-two-heads"]);
+    assert!(out.starts_with("exit: 2\n"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("alembic.ini"),
+        "[alembic]\nsqlalchemy.url = x\n",
+    )
+    .unwrap();
+    let out = harness(&["lint", &dir.path().display().to_string()]);
+    assert!(
+        out.starts_with("exit: 2\n") && out.contains("script_location"),
+        "{out}"
+    );
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/lint-two-heads")
+            .is_dir()
+    );
+}
