@@ -227,7 +227,9 @@ fn matrix_prints_one_job_per_cell_or_per_shard() {
     assert_eq!(matrix["include"][1]["name"], "fresh-sqlite-python-3.12");
 
     // More shards than snapshot groups: capped, no empty shard.
-    let out = run(project.harness().args(["matrix", "--format", "text", "--shards", "5"]));
+    let out = run(project
+        .harness()
+        .args(["matrix", "--format", "text", "--shards", "5"]));
     assert_eq!(out.0, 0, "{}", out.2);
     snapshot("matrix_shards_text", project.path(), transcript(&out));
 }
