@@ -82,6 +82,8 @@ pub enum StepKind {
     Sql { sql: SqlText, origin: SqlOrigin },
     /// Run a program in the cell's runtime, with the database URL in its environment.
     Command(Vec<String>),
+    /// Load a dump file with the engine's own client (`psql`, `mariadb`).
+    Dump(PathBuf),
 }
 
 /// SQL for every engine, or per engine (`sql.postgres = ...`, with `default` for the rest).
@@ -126,6 +128,10 @@ impl StepKind {
                 )
             }
             StepKind::Command(argv) => format!("command {}", argv.join(" ")),
+            StepKind::Dump(path) => format!(
+                "dump {}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ),
             StepKind::Sql {
                 origin: SqlOrigin::Inline,
                 ..
@@ -182,6 +188,7 @@ struct RawStep {
     sql: Option<Spanned<StringOrMap>>,
     sql_file: Option<Spanned<StringOrMap>>,
     command: Option<Spanned<Vec<String>>>,
+    dump: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -226,7 +233,7 @@ fn yes() -> bool {
     true
 }
 
-const STEP_KINDS: &str = "`upgrade`, `downgrade`, `stamp`, `sql`, `sql_file`, `command`";
+const STEP_KINDS: &str = "`upgrade`, `downgrade`, `stamp`, `sql`, `sql_file`, `command`, `dump`";
 const ENGINE_KEYS: [&str; 5] = ["sqlite", "postgres", "mariadb", "mysql", "default"];
 
 /// Reads and validates one scenario file.
@@ -321,6 +328,7 @@ fn convert_step(
         raw.sql.is_some(),
         raw.sql_file.is_some(),
         raw.command.is_some(),
+        raw.dump.is_some(),
     ]
     .iter()
     .filter(|given| **given)
@@ -410,6 +418,16 @@ fn convert_step(
                 .with_help("write the program and its arguments as a list, e.g. command = [\"python\", \"scripts/init_db.py\"]"));
         }
         StepKind::Command(argv)
+    } else if let Some(dump) = raw.dump {
+        let location = file.location(dump.span().start);
+        let path = dir.join(dump.get_ref());
+        if !path.is_file() {
+            return Err(
+                ConfigError::at(location, format!("no dump file at `{}`", path.display()))
+                    .with_help("`dump` is relative to the scenario file's folder"),
+            );
+        }
+        StepKind::Dump(path)
     } else {
         unreachable!("exactly one action was counted above")
     };

@@ -28,6 +28,11 @@ pub(super) struct ContainerHost {
 }
 
 impl ContainerHost {
+    /// The container's id, for `docker exec`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     pub async fn remove(&self) -> Vec<String> {
         let Some(container) = self.container.lock().await.take() else {
             return Vec::new();

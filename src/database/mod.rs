@@ -6,6 +6,7 @@
 //! PostgreSQL clusters, or on an external server. See docs/engines.md.
 
 mod container;
+mod dump;
 mod external;
 mod image;
 mod local_postgres;
@@ -151,6 +152,26 @@ pub trait Engine: Send + Sync {
         database: &'a CellDatabase,
         sql: &'a str,
     ) -> BoxFuture<'a, Result<TextRows, DatabaseError>>;
+
+    /// Loads a dump file into a cell's database with the engine's own client (`psql`, `mariadb`): inside
+    /// the database container for containers, from the machine otherwise. SQLite runs it in process.
+    fn load_dump<'a>(
+        &'a self,
+        database: &'a CellDatabase,
+        file: &'a std::path::Path,
+    ) -> BoxFuture<'a, Result<crate::process::Output, DatabaseError>> {
+        Box::pin(async move {
+            let sql = std::fs::read_to_string(file).map_err(|source| DatabaseError::TempDir {
+                what: format!("reading {}", file.display()),
+                source,
+            })?;
+            self.execute(database, &sql).await?;
+            Ok(crate::process::Output {
+                code: Some(0),
+                ..Default::default()
+            })
+        })
+    }
 
     /// Removes everything the engine started or created (container, cluster, scratch databases).
     /// Idempotent; never fails: problems are returned as warnings.

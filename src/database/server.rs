@@ -186,6 +186,26 @@ impl Engine for ServerEngine {
         })
     }
 
+    fn load_dump<'a>(
+        &'a self,
+        database: &'a CellDatabase,
+        file: &'a std::path::Path,
+    ) -> BoxFuture<'a, Result<crate::process::Output, DatabaseError>> {
+        Box::pin(async move {
+            let Location::Server { name, .. } = &database.location else {
+                return Err(DatabaseError::Unsupported(format!(
+                    "{} is not a database of {}",
+                    database.url, self.spec
+                )));
+            };
+            let container = match &self.hosting {
+                Hosting::Container(host) => Some(host.id()),
+                Hosting::Local(_) | Hosting::External => None,
+            };
+            super::dump::load(&self.spec, &self.url, container, name, file).await
+        })
+    }
+
     fn shutdown(&self) -> BoxFuture<'_, Vec<String>> {
         Box::pin(async move {
             if self.stopped.swap(true, Ordering::SeqCst) {

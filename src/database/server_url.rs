@@ -133,6 +133,30 @@ impl ServerUrl {
         self.family
     }
 
+    /// The user and password of the URL (empty when absent), for a command-line client.
+    pub fn credentials(&self) -> (String, String) {
+        let info = self.userinfo.trim_end_matches('@');
+        match info.split_once(':') {
+            Some((user, password)) => (user.to_string(), password.to_string()),
+            None => (info.to_string(), String::new()),
+        }
+    }
+
+    /// The host name and port (the family's default port when absent).
+    pub fn host_port(&self) -> (String, u16) {
+        let default = match self.family {
+            Family::Postgres => 5432,
+            Family::Mysql => 3306,
+        };
+        match self.host.rsplit_once(':') {
+            Some((host, port)) if !host.ends_with(']') || port.parse::<u16>().is_ok() => (
+                host.trim_matches(['[', ']']).to_string(),
+                port.parse().unwrap_or(default),
+            ),
+            _ => (self.host.trim_matches(['[', ']']).to_string(), default),
+        }
+    }
+
     /// `host:port`, for messages.
     pub fn host(&self) -> &str {
         &self.host

@@ -264,6 +264,12 @@ async fn execute_with_output(
                 .run(project, runtime, database, action, upgrade)
                 .await
         }
+        PlannedAction::Dump(path) => engine.load_dump(database, path).await.map_err(|err| {
+            crate::adapters::AdapterError::Unreadable {
+                command: format!("loading {}", path.display()),
+                detail: err.to_string(),
+            }
+        }),
         PlannedAction::Command(argv) => {
             crate::adapters::run_program(argv, &project.dir, runtime, database, &project.env).await
         }

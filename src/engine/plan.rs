@@ -8,6 +8,7 @@ pub(super) enum PlannedAction {
     Tool(Action),
     Sql(SqlText),
     Command(Vec<String>),
+    Dump(std::path::PathBuf),
 }
 
 pub(super) struct PlannedStep {
@@ -49,6 +50,7 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
                     )),
                     StepKind::Sql { sql, .. } => PlannedAction::Sql(sql.clone()),
                     StepKind::Command(argv) => PlannedAction::Command(argv.clone()),
+                    StepKind::Dump(path) => PlannedAction::Dump(path.clone()),
                 };
                 push(action, step.kind.label(), Some(step.at.clone()), None);
             }

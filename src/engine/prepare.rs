@@ -179,7 +179,7 @@ pub(super) fn check_revisions(
             match &step.kind {
                 StepKind::Upgrade(rev) | StepKind::Downgrade(rev) => refs.push(rev),
                 StepKind::Stamp(revs) => refs.extend(revs),
-                StepKind::Sql { .. } | StepKind::Command(_) => {}
+                StepKind::Sql { .. } | StepKind::Command(_) | StepKind::Dump(_) => {}
             }
         }
         refs.push(&scenario.target);

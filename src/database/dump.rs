@@ -1,0 +1,100 @@
+//! Loading a dump file with the engine's own client, as a team restores a copy of production:
+//! `psql` or `mariadb`/`mysql` inside the database container (`docker exec`), or on the machine for
+//! local clusters and external servers. The password travels in the client's environment
+//! (PGPASSWORD / MYSQL_PWD), never on a command line.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::process::Command;
+
+use super::DatabaseError;
+use super::server_url::{Family, ServerUrl};
+use crate::config::DatabaseSpec;
+use crate::process::Output;
+
+/// Runs the client with `file` on its standard input against `database`; a failing client is an
+/// `Ok` output with a non-zero code.
+pub(super) async fn load(
+    spec: &DatabaseSpec,
+    url: &ServerUrl,
+    container: Option<&str>,
+    database: &str,
+    file: &Path,
+) -> Result<Output, DatabaseError> {
+    let (user, password) = url.credentials();
+    let (host, port) = match container {
+        // Inside the container the server listens on its own default port.
+        Some(_) => ("127.0.0.1".to_string(), default_port(url.family())),
+        None => url.host_port(),
+    };
+    let (secret_var, client): (&str, Vec<String>) = match url.family() {
+        Family::Postgres => (
+            "PGPASSWORD",
+            [
+                "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", &host, "-p", &port.to_string(), "-U", &user, "-d",
+                database,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ),
+        Family::Mysql => (
+            "MYSQL_PWD",
+            vec![
+                "sh".into(),
+                "-c".into(),
+                "client=$(command -v mariadb || command -v mysql) || { echo 'no mariadb or mysql client' >&2; exit 127; }; exec \"$client\" -h \"$0\" -P \"$1\" -u \"$2\" \"$3\"".into(),
+                host.clone(),
+                port.to_string(),
+                user.clone(),
+                database.to_string(),
+            ],
+        ),
+    };
+    let mut command = match container {
+        Some(id) => {
+            let mut command = Command::new("docker");
+            command
+                .args(["exec", "-i", "-e", secret_var, id])
+                .args(&client);
+            command
+        }
+        None => {
+            let mut command = Command::new(&client[0]);
+            command.args(&client[1..]);
+            command
+        }
+    };
+    command.env(secret_var, password);
+    let input = std::fs::File::open(file).map_err(|source| DatabaseError::TempDir {
+        what: format!("reading the dump {}", file.display()),
+        source,
+    })?;
+    command
+        .stdin(Stdio::from(input))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let started = std::time::Instant::now();
+    let output = command.output().await.map_err(|err| {
+        DatabaseError::start(
+            spec,
+            format!("cannot run the database client `{}`: {err}", client[0]),
+            "install the engine's client (postgresql-client, mariadb-client) or use `sql_file`",
+        )
+    })?;
+    Ok(Output {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        duration: started.elapsed(),
+    })
+}
+
+fn default_port(family: Family) -> u16 {
+    match family {
+        Family::Postgres => 5432,
+        Family::Mysql => 3306,
+    }
+}
