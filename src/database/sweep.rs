@@ -23,7 +23,7 @@ pub const LABEL_ENGINE: &str = "dev.harness.engine";
 pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
 
 /// This machine's name, as recorded in [`LABEL_HOST`].
-pub(super) fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|name| name.trim().to_string())

@@ -82,9 +82,31 @@ pub struct StepRecord {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuntimeInfo {
     pub key: String,
+    /// `local` or `container`.
+    pub backend: String,
     pub version: String,
+    /// The interpreter's path: on this machine, or inside the image.
     pub interpreter: PathBuf,
+    /// Where it was found: `harness.toml`, `uv`, `pyenv`, `PATH`, or `image`.
     pub source: String,
+    /// The image a container runtime started from (`None` for a local interpreter).
+    pub image: Option<String>,
+}
+
+impl RuntimeInfo {
+    /// `Python 3.12.1 at /usr/bin/python3.12 (local, found via PATH)` or
+    /// `Python 3.12.1 at /usr/local/bin/python3.12 (container, image python:3.12-slim)`.
+    pub fn describe(&self) -> String {
+        let place = match &self.image {
+            Some(image) => format!("{}, image {image}", self.backend),
+            None => format!("{}, found via {}", self.backend, self.source),
+        };
+        format!(
+            "Python {} at {} ({place})",
+            self.version,
+            self.interpreter.display()
+        )
+    }
 }
 
 /// The result of one cell.
