@@ -94,3 +94,18 @@ for version in $versions; do
     build_python "$version"
     export_var "HARNESS_RUNTIME_IMAGE_PYTHON_${version//./_}" "$repo:$version"
 done
+
+# 3. Behind a TLS-intercepting proxy, runtime containers need this machine's CA bundle to install
+#    packages: hand it over when pip here is configured with one (PIP_CERT or `cert` in pip.conf).
+bundle="${PIP_CERT:-}"
+if [ -z "$bundle" ]; then
+    for conf in /etc/pip.conf "$HOME/.config/pip/pip.conf" "$HOME/.pip/pip.conf"; do
+        [ -f "$conf" ] || continue
+        found="$(sed -n 's/^[[:space:]]*cert[[:space:]]*=[[:space:]]*//p' "$conf" | tail -n 1)"
+        [ -n "$found" ] && bundle="$found"
+    done
+fi
+if [ -n "$bundle" ] && [ -f "$bundle" ]; then
+    say "runtime containers: CA bundle $bundle"
+    export_var HARNESS_RUNTIME_CA_BUNDLE "$bundle"
+fi

@@ -94,18 +94,23 @@ pub struct RuntimeInfo {
 }
 
 impl RuntimeInfo {
-    /// `Python 3.12.1 at /usr/bin/python3.12 (local, found via PATH)` or
-    /// `Python 3.12.1 at /usr/local/bin/python3.12 (container, image python:3.12-slim)`.
+    /// `3.12.1 (/usr/bin/python3.12, found via PATH)` for a local interpreter,
+    /// `3.12.1 (/usr/local/bin/python3, container image python:3.12-slim)` for a container.
     pub fn describe(&self) -> String {
-        let place = match &self.image {
-            Some(image) => format!("{}, image {image}", self.backend),
-            None => format!("{}, found via {}", self.backend, self.source),
-        };
-        format!(
-            "Python {} at {} ({place})",
-            self.version,
-            self.interpreter.display()
-        )
+        match &self.image {
+            Some(image) => format!(
+                "{} ({}, {} image {image})",
+                self.version,
+                self.interpreter.display(),
+                self.backend
+            ),
+            None => format!(
+                "{} ({}, found via {})",
+                self.version,
+                self.interpreter.display(),
+                self.source
+            ),
+        }
     }
 }
 

@@ -70,7 +70,7 @@ pub async fn run(
     let project = &config.project;
     let tool = Tool::new(project, cache)?;
     let mut warnings = database::sweep_stale().await;
-    let (plan, network) = runtime_plan(&config, &cells, &tool, cache, options).await?;
+    let (plan, network) = runtime_plan(&config, &cells, &tool, options).await?;
     // Engines start while the runtimes are prepared.
     let ((engines, engine_summaries), (runtimes, runtime_summaries)) = tokio::join!(
         prepare::engines(&cells, &options.teardown, network, progress.as_ref()),
@@ -106,7 +106,6 @@ async fn runtime_plan(
     config: &Config,
     cells: &[Cell],
     tool: &Tool,
-    cache: &CacheDir,
     options: &RunOptions,
 ) -> Result<(RuntimePlan, Option<String>), RunError> {
     let choice = runtime::backend_choice(config.runtime.backend).map_err(|err| {
@@ -154,17 +153,34 @@ async fn runtime_plan(
     {
         read_only.push(dir.to_path_buf());
     }
-    let _ = cache;
     Ok((
         RuntimePlan::Container(ContainerOptions {
             docker,
             read_only,
             network: network.clone(),
-            ca_bundle: config.runtime.ca_bundle.clone(),
+            ca_bundle: ca_bundle(config)?,
             teardown: options.teardown.clone(),
         }),
         network,
     ))
+}
+
+/// `HARNESS_RUNTIME_CA_BUNDLE` over `[runtime] ca_bundle`.
+fn ca_bundle(config: &Config) -> Result<Option<std::path::PathBuf>, RunError> {
+    match std::env::var_os("HARNESS_RUNTIME_CA_BUNDLE").filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            if path.is_file() {
+                Ok(Some(path))
+            } else {
+                Err(RunError::Setup(format!(
+                    "HARNESS_RUNTIME_CA_BUNDLE names {}, which is not a file\n  help: point it at a PEM bundle such as /etc/ssl/certs/ca-certificates.crt, or unset it",
+                    path.display()
+                )))
+            }
+        }
+        None => Ok(config.runtime.ca_bundle.clone()),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
