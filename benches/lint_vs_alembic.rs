@@ -62,14 +62,17 @@ fn alembic_python() -> PathBuf {
         .enable_all()
         .build()
         .expect("a runtime");
-    runtime
+    let prepared = runtime
         .block_on(runtime::prepare(
             &spec,
             &requirements,
             &CacheDir::from_env(),
         ))
-        .unwrap_or_else(|err| panic!("cannot prepare a Python with Alembic: {err}"))
-        .python
+        .unwrap_or_else(|err| panic!("cannot prepare a Python with Alembic: {err}"));
+    match prepared.backend {
+        runtime::Backend::Local(env) => env.python,
+        runtime::Backend::Container(_) => panic!("runtime::prepare prepares a local environment"),
+    }
 }
 
 fn main() {

@@ -116,7 +116,7 @@ async fn build(engine: &Arc<dyn Engine>, groups: &[&[&str]], reversed: bool) -> 
 async fn start(entry: &str) -> Arc<dyn Engine> {
     let spec = DatabaseSpec::parse(entry).expect("a database entry");
     let started = Instant::now();
-    let engine = database::start(&spec)
+    let engine = database::start(&spec, None)
         .await
         .unwrap_or_else(|err| panic!("{entry}: {err}"));
     eprintln!(
@@ -155,7 +155,7 @@ async fn postgres_15_as_a_local_cluster() {
         spec.settings.backend = harness::config::BackendChoice::Local;
         spec
     };
-    let engine = database::start(&spec).await.expect("a local cluster");
+    let engine = database::start(&spec, None).await.expect("a local cluster");
     assert_eq!(engine.info().backend, "local");
     let forward = build(&engine, POSTGRES, false).await;
     let backward = build(&engine, POSTGRES, true).await;

@@ -30,7 +30,10 @@ fn alembic_python() -> PathBuf {
             &CacheDir::from_env(),
         ))
         .unwrap_or_else(|err| panic!("cannot prepare a Python with Alembic: {err}"));
-    prepared.python
+    match prepared.backend {
+        runtime::Backend::Local(env) => env.python,
+        runtime::Backend::Container(_) => panic!("runtime::prepare prepares a local environment"),
+    }
 }
 
 /// The heads `alembic heads` prints for the project in `dir`.

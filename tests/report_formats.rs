@@ -12,9 +12,11 @@ use harness::report;
 fn info() -> RuntimeInfo {
     RuntimeInfo {
         key: "python:3.12".into(),
+        backend: "local".into(),
         version: "3.12.1".into(),
         interpreter: PathBuf::from("/opt/python/3.12.1/bin/python3.12"),
         source: "pyenv".into(),
+        image: None,
     }
 }
 

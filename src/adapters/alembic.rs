@@ -5,13 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-use tokio::process::Command;
-
 use super::{Action, AdapterError, Graph};
-use crate::database::CellDatabase;
-use crate::process::{self, Output};
-use crate::runtime::{CacheDir, PreparedRuntime};
+use crate::process::Output;
+use crate::runtime::{CacheDir, Invocation, Program, Session};
+use sha2::{Digest, Sha256};
 
 const ENTRY: &str = include_str!("alembic_entry.py");
 
@@ -61,12 +58,11 @@ impl Alembic {
         })
     }
 
-    /// Runs an action against the database at `url`; a failing tool is an `Ok` output with a
+    /// Runs an action against the session's database; a failing tool is an `Ok` output with a
     /// non-zero code, so the caller can report the tool's own words.
     pub async fn run(
         &self,
-        runtime: &PreparedRuntime,
-        database: &CellDatabase,
+        session: &Session<'_>,
         action: &Action,
     ) -> Result<Output, AdapterError> {
         let args: Vec<String> = match action {
@@ -76,14 +72,17 @@ impl Alembic {
                 .chain(revs.iter().cloned())
                 .collect(),
         };
-        self.invoke(runtime, Some(database), &args).await
+        self.invoke(session, &args).await
     }
 
-    /// The revision graph as Alembic loads it (no database needed).
-    pub async fn graph(&self, runtime: &PreparedRuntime) -> Result<Graph, AdapterError> {
+    /// The revision graph as Alembic loads it (the session needs no database).
+    pub async fn graph(&self, session: &Session<'_>) -> Result<Graph, AdapterError> {
         let args = vec!["revisions".to_string()];
-        let out = self.invoke(runtime, None, &args).await?;
-        let command = format!("alembic (via {}) revisions", runtime.python.display());
+        let out = self.invoke(session, &args).await?;
+        let command = format!(
+            "alembic (via {}) revisions",
+            session.runtime().python_display()
+        );
         if !out.success() {
             return Err(AdapterError::Failed {
                 command,
@@ -106,33 +105,22 @@ impl Alembic {
         })
     }
 
-    async fn invoke(
-        &self,
-        runtime: &PreparedRuntime,
-        database: Option<&CellDatabase>,
-        args: &[String],
-    ) -> Result<Output, AdapterError> {
-        let mut command = Command::new(&runtime.python);
-        command
-            .arg(&self.entry)
-            .arg(&self.ini)
-            .args(args)
-            .current_dir(&self.dir);
-        command
-            .envs(&self.env)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .env("PYTHONUNBUFFERED", "1");
-        command.env_remove("HARNESS_DATABASE_URL");
-        if let Some(database) = database {
-            for (name, value) in database.env() {
-                command.env(name, value);
-            }
-        }
-        process::run(&mut command)
+    /// The folder holding the entry point (mounted into runtime containers).
+    pub fn entry_dir(&self) -> Option<&Path> {
+        self.entry.parent()
+    }
+
+    async fn invoke(&self, session: &Session<'_>, args: &[String]) -> Result<Output, AdapterError> {
+        let mut argv = vec![
+            self.entry.display().to_string(),
+            self.ini.display().to_string(),
+        ];
+        argv.extend(args.iter().cloned());
+        let mut invocation = Invocation::new(Program::Python, argv, &self.dir);
+        invocation.env = self.env.clone();
+        session
+            .run(&invocation)
             .await
-            .map_err(|source| AdapterError::Spawn {
-                command: process::display(&runtime.python, args),
-                source,
-            })
+            .map_err(|err| AdapterError::Runtime(err.to_string()))
     }
 }

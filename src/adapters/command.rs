@@ -3,14 +3,11 @@
 //! Also runs a scenario's `command` steps, for any tool.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use tokio::process::Command;
+use std::path::Path;
 
 use super::AdapterError;
-use crate::database::CellDatabase;
-use crate::process::{self, Output};
-use crate::runtime::PreparedRuntime;
+use crate::process::Output;
+use crate::runtime::{Invocation, Program, Session};
 
 /// The command tool of one project.
 #[derive(Debug, Clone)]
@@ -19,14 +16,15 @@ pub struct CommandTool {
     pub url_env: String,
 }
 
-/// Runs `argv` in `dir` inside the runtime: its environment's `bin` first on PATH (so `python` is
-/// the runtime's), the database's variables set, plus `extra`.
+/// Runs `argv` in `dir` through the session's runtime: its environment's `bin` first on PATH (so
+/// `python` is the runtime's), the database's variables set, plus `extra`, plus `url_vars` set to
+/// the database URL as the runtime reaches it.
 pub async fn run_program(
     argv: &[String],
     dir: &Path,
-    runtime: &PreparedRuntime,
-    database: &CellDatabase,
+    session: &Session<'_>,
     extra: &BTreeMap<String, String>,
+    url_vars: &[String],
 ) -> Result<Output, AdapterError> {
     let Some((program, args)) = argv.split_first() else {
         return Err(AdapterError::Unreadable {
@@ -34,39 +32,11 @@ pub async fn run_program(
             detail: "an empty command".into(),
         });
     };
-    let bin = runtime.venv.join("bin");
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let joined =
-        std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))
-            .unwrap_or(path);
-    // A bare program name is looked up on the runtime's PATH first.
-    let program_path = if program.contains('/') {
-        PathBuf::from(program)
-    } else {
-        let local = bin.join(program);
-        if process::is_executable(&local) {
-            local
-        } else {
-            PathBuf::from(program)
-        }
-    };
-    let mut command = Command::new(&program_path);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", joined)
-        .env("VIRTUAL_ENV", &runtime.venv);
-    command
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("PYTHONUNBUFFERED", "1");
-    command.envs(extra);
-    for (name, value) in database.env() {
-        command.env(name, value);
-    }
-    process::run(&mut command)
+    let mut invocation = Invocation::new(Program::Named(program.clone()), args.to_vec(), dir);
+    invocation.env = extra.clone();
+    invocation.url_vars = url_vars.to_vec();
+    session
+        .run(&invocation)
         .await
-        .map_err(|source| AdapterError::Spawn {
-            command: process::display(Path::new(program), args),
-            source,
-        })
+        .map_err(|err| AdapterError::Runtime(err.to_string()))
 }

@@ -9,10 +9,11 @@ pub mod traceback;
 pub use alembic::Alembic;
 pub use command::{CommandTool, run_program};
 
+use std::path::Path;
+
 use crate::config::{Project, ToolConfig};
-use crate::database::CellDatabase;
 use crate::process::Output;
-use crate::runtime::{CacheDir, PreparedRuntime};
+use crate::runtime::{CacheDir, Session};
 
 /// The project's migration tool.
 #[derive(Debug, Clone)]
@@ -39,29 +40,39 @@ impl Tool {
     pub async fn run(
         &self,
         project: &Project,
-        runtime: &PreparedRuntime,
-        database: &CellDatabase,
+        session: &Session<'_>,
         action: &Action,
         upgrade_override: Option<&[String]>,
     ) -> Result<Output, AdapterError> {
         match self {
-            Tool::Alembic(alembic) => alembic.run(runtime, database, action).await,
+            Tool::Alembic(alembic) => alembic.run(session, action).await,
             Tool::Command(command) => match action {
                 Action::Upgrade(target) if target == "head" => {
-                    let mut env = project.env.clone();
-                    env.insert(command.url_env.clone(), database.url.clone());
                     let argv = upgrade_override.unwrap_or(&command.upgrade);
-                    run_program(argv, &project.dir, runtime, database, &env).await
+                    let url_vars = [command.url_env.clone()];
+                    run_program(argv, &project.dir, session, &project.env, &url_vars).await
                 }
                 other => Err(AdapterError::Unsupported(format!("{other:?}"))),
             },
         }
     }
 
-    /// The revision graph, for tools that have one.
-    pub async fn graph(&self, runtime: &PreparedRuntime) -> Result<Option<Graph>, AdapterError> {
+    /// Folders of the harness's own files a tool process reads (mounted into runtime containers).
+    pub fn helper_dirs(&self) -> Vec<std::path::PathBuf> {
         match self {
-            Tool::Alembic(alembic) => alembic.graph(runtime).await.map(Some),
+            Tool::Alembic(alembic) => alembic
+                .entry_dir()
+                .map(Path::to_path_buf)
+                .into_iter()
+                .collect(),
+            Tool::Command(_) => Vec::new(),
+        }
+    }
+
+    /// The revision graph, for tools that have one.
+    pub async fn graph(&self, session: &Session<'_>) -> Result<Option<Graph>, AdapterError> {
+        match self {
+            Tool::Alembic(alembic) => alembic.graph(session).await.map(Some),
             Tool::Command(_) => Ok(None),
         }
     }
@@ -87,6 +98,8 @@ pub enum AdapterError {
         what: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Runtime(String),
     #[error("the command tool cannot do {0}: it only upgrades to its latest state")]
     Unsupported(String),
 }

@@ -107,7 +107,10 @@ fn read_graph(
             &cache,
         )
         .map_err(|err| Failure::Environment(err.to_string()))?;
-        let graph = adapter.graph(&prepared).await.map_err(|err| {
+        let session = crate::runtime::Session::new(&prepared, None, "init");
+        let graph = adapter.graph(&session).await;
+        session.close().await;
+        let graph = graph.map_err(|err| {
             Failure::Environment(format!(
                 "Alembic could not load the revision graph: {err}\n  help: check that `alembic heads` works in {}",
                 project_dir.display()

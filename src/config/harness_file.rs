@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::{
     BackendChoice, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec, ImageFlavour,
-    Kind, Matrix, Member, Project, Requirements, RuntimeSpec, SecretUrl, SourceFile, StepKind,
-    ToolConfig, ToolKind, parse_toml, scenario,
+    Kind, Matrix, Member, Project, Requirements, RuntimeBackend, RuntimeSettings, RuntimeSpec,
+    SecretUrl, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
 };
 
 #[derive(Deserialize)]
@@ -21,6 +21,8 @@ struct RawHarness {
     matrix: RawMatrix,
     #[serde(default)]
     paths: RawPaths,
+    #[serde(default)]
+    runtime: RawRuntimeSection,
     #[serde(default)]
     runtimes: BTreeMap<String, Spanned<RawRuntime>>,
     #[serde(default)]
@@ -123,6 +125,15 @@ impl Default for RawPaths {
 #[serde(deny_unknown_fields)]
 struct RawRuntime {
     interpreter: Option<String>,
+    image: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRuntimeSection {
+    #[serde(default)]
+    backend: RuntimeBackend,
+    ca_bundle: Option<Spanned<String>>,
 }
 
 fn dot() -> Spanned<String> {
@@ -231,18 +242,44 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     };
 
     let mut runtime_paths = BTreeMap::new();
+    let mut runtime_images = BTreeMap::new();
     for (key, runtime) in &raw.runtimes {
         let spec =
             RuntimeSpec::parse(key).map_err(|msg| ConfigError::at(at(runtime.span()), msg))?;
         if let Some(interpreter) = &runtime.get_ref().interpreter {
             runtime_paths.insert(spec.key(), root.join(interpreter));
         }
+        if let Some(image) = &runtime.get_ref().image {
+            if !is_image_reference(image.get_ref()) {
+                return Err(ConfigError::at(
+                    at(image.span()),
+                    format!("`{}` is not an image name", image.get_ref()),
+                )
+                .with_help("write an image reference such as `python:3.12-slim` or `registry.example.com/team/python:3.12`"));
+            }
+            runtime_images.insert(spec.key(), image.get_ref().trim().to_string());
+        }
     }
     let runtime = |text: &Spanned<String>| -> Result<RuntimeSpec, ConfigError> {
         let mut spec = RuntimeSpec::parse(text.get_ref())
             .map_err(|msg| ConfigError::at(at(text.span()), msg))?;
         spec.interpreter = runtime_paths.get(&spec.key()).cloned();
+        spec.image = runtime_images.get(&spec.key()).cloned();
         Ok(spec)
+    };
+    let ca_bundle = match &raw.runtime.ca_bundle {
+        Some(path) => {
+            let full = root.join(path.get_ref());
+            if !full.is_file() {
+                return Err(ConfigError::at(
+                    at(path.span()),
+                    format!("the CA bundle `{}` does not exist", full.display()),
+                )
+                .with_help("`runtime.ca_bundle` names a PEM file on this machine, e.g. /etc/ssl/certs/ca-certificates.crt; remove it to mount none"));
+            }
+            Some(full)
+        }
+        None => None,
     };
     let mut database_settings: Vec<(DatabaseSpec, DatabaseSettings)> = Vec::new();
     for (key, raw_db) in &raw.databases {
@@ -395,10 +432,18 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             include,
             exclude,
         },
+        runtime: RuntimeSettings {
+            backend: raw.runtime.backend,
+            ca_bundle,
+        },
         scenarios,
         scenarios_dir,
         snapshots_dir: root.join(&raw.paths.snapshots),
     })
+}
+
+fn is_image_reference(text: &str) -> bool {
+    !text.trim().is_empty() && !text.trim().contains(char::is_whitespace)
 }
 
 /// Validates one `[databases."..."]` table.

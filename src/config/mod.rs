@@ -6,6 +6,7 @@ mod database;
 mod error;
 mod expect;
 mod harness_file;
+mod runtime;
 mod scenario;
 mod source;
 mod spec;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub use database::{BackendChoice, DatabaseSettings, ImageFlavour, SecretUrl, redact};
 pub use error::{ConfigError, Place};
 pub use expect::{Expect, Expectations, Outcome, Pattern, QueryCheck, Selector};
+pub use runtime::{RuntimeBackend, RuntimeSettings};
 pub use scenario::{Kind, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText, Step, StepKind};
 pub use source::{Location, SourceFile};
 pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec};
@@ -32,6 +34,8 @@ pub struct Config {
     pub root: PathBuf,
     pub project: Project,
     pub matrix: Matrix,
+    /// `[runtime]`: where the migration tool runs.
+    pub runtime: RuntimeSettings,
     pub scenarios: Vec<Scenario>,
     pub scenarios_dir: PathBuf,
     pub snapshots_dir: PathBuf,

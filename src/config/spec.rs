@@ -138,6 +138,8 @@ pub struct RuntimeSpec {
     pub version: String,
     /// An explicit interpreter from `[runtimes."python:3.12"]`.
     pub interpreter: Option<PathBuf>,
+    /// The runtime container image from `[runtimes."python:3.12"] image`.
+    pub image: Option<String>,
 }
 
 impl RuntimeSpec {
@@ -161,6 +163,7 @@ impl RuntimeSpec {
         Ok(Self {
             version: version.to_string(),
             interpreter: None,
+            image: None,
         })
     }
 
@@ -172,6 +175,11 @@ impl RuntimeSpec {
     /// The id fragment used in cell ids: `python-3.12`.
     pub fn id(&self) -> String {
         format!("python-{}", self.version)
+    }
+
+    /// The suffix of this runtime's environment variables: `PYTHON_3_12`.
+    pub fn env_suffix(&self) -> String {
+        format!("PYTHON_{}", self.version.replace('.', "_"))
     }
 }
 

@@ -55,6 +55,7 @@ pub(super) async fn start(
     spec: &DatabaseSpec,
     choice: ImageChoice,
     docker: &Docker,
+    network: Option<&str>,
 ) -> Result<ServerEngine, DatabaseError> {
     let started = Instant::now();
     let flavour = match choice.flavour {
@@ -84,6 +85,13 @@ pub(super) async fn start(
             )]));
         })
         .with_startup_timeout(sql::ready_timeout());
+    // On the run's network the container is reached by its name: `<network>-postgres-17`.
+    let alias = network.map(|network| format!("{network}-{}", spec.id()));
+    if let (Some(network), Some(alias)) = (network, &alias) {
+        request = request
+            .with_network(network.to_string())
+            .with_container_name(alias.clone());
+    }
     for (key, value) in &launch.env {
         request = request.with_env_var(key, value);
     }
@@ -166,7 +174,17 @@ pub(super) async fn start(
             ));
         }
     };
-    Ok(ServerEngine::new(
+    let network_url = alias.map(|alias| {
+        ServerUrl::on_host(
+            family,
+            &alias,
+            port,
+            launch.user,
+            PASSWORD,
+            launch.maintenance,
+        )
+    });
+    let engine = ServerEngine::new(
         spec.clone(),
         url,
         Hosting::Container(Box::new(ContainerHost {
@@ -177,7 +195,11 @@ pub(super) async fn start(
         source,
         version,
         started.elapsed(),
-    ))
+    );
+    Ok(match network_url {
+        Some(network_url) => engine.with_network_url(network_url),
+        None => engine,
+    })
 }
 
 /// The flavour an image declares through its label, if it is present locally and has one.

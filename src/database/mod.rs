@@ -28,8 +28,10 @@ use crate::config::{DatabaseSpec, SecretUrl};
 pub use image::{ImageChoice, LABEL_FLAVOUR};
 pub use server_url::{Family, ServerUrl};
 pub use sqlite::SqliteEngine;
+pub(crate) use start::docker;
 pub use start::{docker_answers, start};
-pub use sweep::{LABEL_MANAGED, LABEL_PID, Leftovers, leftovers, sweep_stale};
+pub(crate) use sweep::host_name;
+pub use sweep::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, Leftovers, leftovers, sweep_stale};
 pub use teardown::Teardown;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -90,8 +92,12 @@ pub enum Location {
 #[derive(Debug)]
 pub struct CellDatabase {
     pub location: Location,
-    /// The SQLAlchemy URL handed to the migration tool (also exported as DATABASE_URL).
+    /// The SQLAlchemy URL handed to the migration tool (also exported as DATABASE_URL), as this
+    /// machine reaches the database.
     pub url: String,
+    /// The same URL as a runtime container on the run's network reaches it (the database
+    /// container's name instead of the host's mapped port); `None` when not on that network.
+    pub network_url: Option<String>,
     /// Keeps the cell's temporary folder alive until the cell is done.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -111,6 +117,27 @@ impl CellDatabase {
             ));
         }
         env
+    }
+
+    /// The URL a runtime container on the run's network uses: [`CellDatabase::network_url`] when
+    /// the database is on that network, else the host's URL.
+    pub fn url_in_network(&self) -> &str {
+        self.network_url.as_deref().unwrap_or(&self.url)
+    }
+
+    /// [`CellDatabase::env`] with [`CellDatabase::url_in_network`].
+    pub fn env_in_network(&self) -> Vec<(String, String)> {
+        let url = self.url_in_network().to_string();
+        self.env()
+            .into_iter()
+            .map(|(name, value)| {
+                if value == self.url {
+                    (name, url.clone())
+                } else {
+                    (name, value)
+                }
+            })
+            .collect()
     }
 }
 

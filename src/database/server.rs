@@ -22,6 +22,8 @@ pub(super) enum Hosting {
 pub(super) struct ServerEngine {
     spec: DatabaseSpec,
     url: ServerUrl,
+    /// The server as containers on the run's network reach it, when it is on one.
+    network_url: Option<ServerUrl>,
     hosting: Hosting,
     source: String,
     version: String,
@@ -48,6 +50,7 @@ impl ServerEngine {
         Self {
             spec,
             url,
+            network_url: None,
             hosting,
             source,
             version,
@@ -57,6 +60,12 @@ impl ServerEngine {
             created: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
         }
+    }
+
+    /// Sets the server's address on the run's network.
+    pub fn with_network_url(mut self, url: ServerUrl) -> Self {
+        self.network_url = Some(url);
+        self
     }
 
     fn backend(&self) -> &'static str {
@@ -139,6 +148,7 @@ impl Engine for ServerEngine {
                     name: name.clone(),
                 },
                 url: self.url.sqlalchemy(&name),
+                network_url: self.network_url.as_ref().map(|url| url.sqlalchemy(&name)),
                 _scratch: None,
             })
         })

@@ -64,6 +64,21 @@ impl ServerUrl {
         }
     }
 
+    /// A server reached by `host` (a container's name on a network) at `port`.
+    pub fn on_host(
+        family: Family,
+        host: &str,
+        port: u16,
+        user: &str,
+        password: &str,
+        database: &str,
+    ) -> Self {
+        Self {
+            host: format!("{host}:{port}"),
+            ..Self::loopback(family, port, user, password, database)
+        }
+    }
+
     /// Parses a user's URL (`postgresql://`, `postgres://`, `postgresql+psycopg://`, `mysql://`,
     /// `mariadb+pymysql://`, ...).
     pub fn parse(family: Family, url: &str) -> Result<Self, DatabaseError> {
@@ -212,6 +227,22 @@ mod tests {
             "mysql+pymysql://root:pw@127.0.0.1:3307/c"
         );
         assert_eq!(url.redacted(), "mysql://root:***@127.0.0.1:3307/mysql");
+    }
+
+    #[test]
+    fn network_urls_name_the_container_and_its_own_port() {
+        let url = ServerUrl::on_host(
+            Family::Postgres,
+            "harness-1-2-postgres-17",
+            5432,
+            "postgres",
+            "pw",
+            "postgres",
+        );
+        assert_eq!(
+            url.sqlalchemy("cell_1"),
+            "postgresql://postgres:pw@harness-1-2-postgres-17:5432/cell_1"
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ impl Engine for SqliteEngine {
             Ok(CellDatabase {
                 location: Location::SqliteFile(path),
                 url,
+                network_url: None,
                 _scratch: Some(scratch),
             })
         })

@@ -41,8 +41,12 @@ fn backend_of(spec: &DatabaseSpec) -> Result<BackendChoice, DatabaseError> {
     }
 }
 
-/// Starts the engine for one `matrix.databases` entry.
-pub async fn start(spec: &DatabaseSpec) -> Result<Arc<dyn Engine>, DatabaseError> {
+/// Starts the engine for one `matrix.databases` entry. A container joins `network` (the run's
+/// network for runtime containers) under a name of its own, and its cells get URLs for it.
+pub async fn start(
+    spec: &DatabaseSpec,
+    network: Option<&str>,
+) -> Result<Arc<dyn Engine>, DatabaseError> {
     if spec.engine == EngineKind::Sqlite {
         return Ok(Arc::new(SqliteEngine::new(spec.clone())));
     }
@@ -57,11 +61,11 @@ pub async fn start(spec: &DatabaseSpec) -> Result<Arc<dyn Engine>, DatabaseError
                     "start one (dockerd, Docker Desktop) or point DOCKER_HOST at it",
                 ));
             };
-            container::start(spec, ImageChoice::configured(spec, env), &docker).await?
+            container::start(spec, ImageChoice::configured(spec, env), &docker, network).await?
         }
         BackendChoice::Auto => {
             if let Some(docker) = docker().await {
-                container::start(spec, ImageChoice::configured(spec, env), &docker).await?
+                container::start(spec, ImageChoice::configured(spec, env), &docker, network).await?
             } else if spec.engine == EngineKind::Postgres {
                 let major = spec.major().unwrap_or("");
                 match local_postgres::find_binaries(major, spec.settings.bin_dir.as_deref()) {

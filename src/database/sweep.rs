@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::{
-    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, RemoveContainerOptionsBuilder,
 };
 
 /// Set to `true` on every container the harness starts.
@@ -23,7 +23,7 @@ pub const LABEL_ENGINE: &str = "dev.harness.engine";
 pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
 
 /// This machine's name, as recorded in [`LABEL_HOST`].
-pub(super) fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|name| name.trim().to_string())
@@ -52,11 +52,13 @@ pub struct Leftovers {
     pub containers: Vec<(String, Option<u32>)>,
     /// Local cluster folders, with the pid that started them.
     pub clusters: Vec<(PathBuf, Option<u32>)>,
+    /// Networks created for runtime containers (names), with the pid that created them.
+    pub networks: Vec<(String, Option<u32>)>,
 }
 
 impl Leftovers {
     pub fn is_empty(&self) -> bool {
-        self.containers.is_empty() && self.clusters.is_empty()
+        self.containers.is_empty() && self.clusters.is_empty() && self.networks.is_empty()
     }
 }
 
@@ -89,6 +91,19 @@ pub async fn leftovers() -> Leftovers {
                 }
             }
         }
+        let options = ListNetworksOptionsBuilder::new().filters(&filters).build();
+        if let Ok(networks) = docker.list_networks(Some(options)).await {
+            for network in networks {
+                let pid = network
+                    .labels
+                    .as_ref()
+                    .and_then(|labels| labels.get(LABEL_PID))
+                    .and_then(|pid| pid.parse().ok());
+                if let Some(name) = network.name {
+                    found.networks.push((name, pid));
+                }
+            }
+        }
     }
     if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
         for entry in entries.flatten() {
@@ -101,6 +116,7 @@ pub async fn leftovers() -> Leftovers {
     }
     found.containers.sort();
     found.clusters.sort();
+    found.networks.sort();
     found
 }
 
@@ -120,6 +136,20 @@ pub async fn sweep_stale() -> Vec<String> {
                     pid.unwrap_or_default()
                 )),
                 Err(err) => notes.push(format!("could not remove stale container {short}: {err}")),
+            }
+        }
+    }
+    // Networks last: a network is removable once its containers are gone.
+    if found.networks.iter().any(|(_, pid)| dead(pid))
+        && let Some(docker) = super::start::docker().await
+    {
+        for (name, pid) in found.networks.iter().filter(|(_, pid)| dead(pid)) {
+            match docker.remove_network(name).await {
+                Ok(()) => notes.push(format!(
+                    "removed network {name} left by harness process {}",
+                    pid.unwrap_or_default()
+                )),
+                Err(err) => notes.push(format!("could not remove stale network {name}: {err}")),
             }
         }
     }

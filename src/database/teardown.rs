@@ -1,6 +1,8 @@
-//! The engines a run has started, so they can be shut down whichever way the run ends: at its end,
-//! on failure, or when the CLI is interrupted and the run's future is dropped mid-way.
+//! The engines, runtime containers and networks a run has started, so they can be removed whichever
+//! way the run ends: at its end, on failure, or when the CLI is interrupted and the run's future is
+//! dropped mid-way.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use super::Engine;
@@ -9,6 +11,10 @@ use super::Engine;
 #[derive(Default)]
 pub struct Teardown {
     engines: Mutex<Vec<Arc<dyn Engine>>>,
+    /// Runtime containers still running (ids); removed before the engines.
+    containers: Mutex<BTreeSet<String>>,
+    /// Networks created for the run; removed last, once nothing is attached.
+    networks: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Teardown {
@@ -29,8 +35,71 @@ impl Teardown {
         }
     }
 
-    /// Shuts every registered engine down, concurrently; returns the warnings.
+    /// A runtime container to remove if the run ends before its cell does.
+    pub fn register_container(&self, id: &str) {
+        if let Ok(mut containers) = self.containers.lock() {
+            containers.insert(id.to_string());
+        }
+    }
+
+    /// A runtime container its cell has removed.
+    pub fn forget_container(&self, id: &str) {
+        if let Ok(mut containers) = self.containers.lock() {
+            containers.remove(id);
+        }
+    }
+
+    pub fn register_network(&self, name: &str) {
+        if let Ok(mut networks) = self.networks.lock() {
+            networks.push(name.to_string());
+        }
+    }
+
+    /// Removes the registered runtime containers, shuts every engine down (concurrently), then
+    /// removes the networks; returns the warnings.
     pub async fn shutdown_all(&self) -> Vec<String> {
+        let containers: Vec<String> = self
+            .containers
+            .lock()
+            .map(|mut containers| std::mem::take(&mut *containers).into_iter().collect())
+            .unwrap_or_default();
+        let networks: Vec<String> = self
+            .networks
+            .lock()
+            .map(|mut networks| std::mem::take(&mut *networks))
+            .unwrap_or_default();
+        let mut warnings = Vec::new();
+        let docker = if containers.is_empty() && networks.is_empty() {
+            None
+        } else {
+            super::start::docker().await
+        };
+        if let Some(docker) = &docker {
+            for id in &containers {
+                if let Err(err) = super::sweep::remove_container(docker, id).await
+                    && !is_not_found(&err)
+                {
+                    warnings.push(format!(
+                        "could not remove runtime container {}: {err}",
+                        &id[..id.len().min(12)]
+                    ));
+                }
+            }
+        }
+        warnings.extend(self.shutdown_engines().await);
+        if let Some(docker) = &docker {
+            for name in &networks {
+                if let Err(err) = docker.remove_network(name).await
+                    && !is_not_found(&err)
+                {
+                    warnings.push(format!("could not remove network {name}: {err}"));
+                }
+            }
+        }
+        warnings
+    }
+
+    async fn shutdown_engines(&self) -> Vec<String> {
         let engines: Vec<Arc<dyn Engine>> = self
             .engines
             .lock()
@@ -49,4 +118,15 @@ impl Teardown {
         }
         warnings
     }
+}
+
+/// Already gone (a cell removed its container as the run was interrupted).
+fn is_not_found(err: &testcontainers::bollard::errors::Error) -> bool {
+    matches!(
+        err,
+        testcontainers::bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
 }

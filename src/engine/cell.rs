@@ -12,7 +12,7 @@ use crate::database::{CellDatabase, Engine};
 use crate::introspect::{self, Schema};
 use crate::matrix::Cell;
 use crate::process::Output;
-use crate::runtime::PreparedRuntime;
+use crate::runtime::{PreparedRuntime, Session};
 use crate::snapshot::{self, RenderOptions};
 
 /// How many lines of a failing tool's output a report keeps.
@@ -65,7 +65,11 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
                     Verdict::Error,
                     format!("cannot create the cell's database: {err}"),
                 ),
-                Ok(database) => replay(ctx, cell, runtime, engine, &database, &mut run).await,
+                Ok(database) => {
+                    let session = Session::new(runtime, Some(&database), cell.id.clone());
+                    replay(ctx, cell, &session, engine, &database, &mut run).await;
+                    session.close().await;
+                }
             }
         }
     }
@@ -105,7 +109,7 @@ fn setup<'a>(
 async fn replay(
     ctx: &Context,
     cell: &Cell,
-    runtime: &PreparedRuntime,
+    session: &Session<'_>,
     engine: &dyn Engine,
     database: &CellDatabase,
     run: &mut CellRun,
@@ -127,7 +131,7 @@ async fn replay(
         let (record, output) = execute_with_output(
             ctx,
             cell,
-            runtime,
+            session,
             engine,
             database,
             &step.action,
@@ -228,7 +232,7 @@ async fn replay(
 async fn execute_with_output(
     ctx: &Context,
     cell: &Cell,
-    runtime: &PreparedRuntime,
+    session: &Session<'_>,
     engine: &dyn Engine,
     database: &CellDatabase,
     action: &PlannedAction,
@@ -260,9 +264,7 @@ async fn execute_with_output(
         PlannedAction::Tool(action) => {
             let scenario = &ctx.config.scenarios[cell.scenario];
             let upgrade = scenario.upgrade_command.as_deref();
-            ctx.tool
-                .run(project, runtime, database, action, upgrade)
-                .await
+            ctx.tool.run(project, session, action, upgrade).await
         }
         PlannedAction::Dump(path) => engine.load_dump(database, path).await.map_err(|err| {
             crate::adapters::AdapterError::Unreadable {
@@ -271,7 +273,7 @@ async fn execute_with_output(
             }
         }),
         PlannedAction::Command(argv) => {
-            crate::adapters::run_program(argv, &project.dir, runtime, database, &project.env).await
+            crate::adapters::run_program(argv, &project.dir, session, &project.env, &[]).await
         }
     };
     record.duration = started.elapsed();

@@ -82,9 +82,36 @@ pub struct StepRecord {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuntimeInfo {
     pub key: String,
+    /// `local` or `container`.
+    pub backend: String,
     pub version: String,
+    /// The interpreter's path: on this machine, or inside the image.
     pub interpreter: PathBuf,
+    /// Where it was found: `harness.toml`, `uv`, `pyenv`, `PATH`, or `image`.
     pub source: String,
+    /// The image a container runtime started from (`None` for a local interpreter).
+    pub image: Option<String>,
+}
+
+impl RuntimeInfo {
+    /// `3.12.1 (/usr/bin/python3.12, found via PATH)` for a local interpreter,
+    /// `3.12.1 (/usr/local/bin/python3, container image python:3.12-slim)` for a container.
+    pub fn describe(&self) -> String {
+        match &self.image {
+            Some(image) => format!(
+                "{} ({}, {} image {image})",
+                self.version,
+                self.interpreter.display(),
+                self.backend
+            ),
+            None => format!(
+                "{} ({}, found via {})",
+                self.version,
+                self.interpreter.display(),
+                self.source
+            ),
+        }
+    }
 }
 
 /// The result of one cell.

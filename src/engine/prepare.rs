@@ -9,7 +9,8 @@ use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, RevRef, StepKind};
 use crate::database::{self, Engine, Teardown};
 use crate::matrix::Cell;
-use crate::runtime::{self, CacheDir, PreparedRuntime};
+use crate::runtime::container::ContainerOptions;
+use crate::runtime::{self, CacheDir, PreparedRuntime, Session};
 
 /// What the cells share.
 pub(super) struct Context {
@@ -23,10 +24,20 @@ pub(super) struct Context {
     pub graph: Option<Graph>,
 }
 
+/// How this run's runtimes are prepared.
+#[derive(Debug, Clone)]
+pub(super) enum RuntimePlan {
+    Local,
+    Container(ContainerOptions),
+    /// The container backend was asked for and cannot be used.
+    Unavailable(String),
+}
+
 pub(super) async fn runtimes(
     config: &Config,
     cells: &[Cell],
     cache: &CacheDir,
+    plan: &RuntimePlan,
     progress: &dyn Progress,
 ) -> (
     BTreeMap<String, Result<PreparedRuntime, String>>,
@@ -46,13 +57,26 @@ pub(super) async fn runtimes(
         let spec = spec.clone();
         let requirements = config.project.requirements.clone();
         let cache = cache.clone();
+        let plan = plan.clone();
         tasks.spawn(async move {
-            let result = runtime::prepare(&spec, &requirements, &cache)
-                .await
-                .map_err(|err| match err.help() {
-                    Some(help) => format!("{err}\n  help: {help}"),
-                    None => err.to_string(),
-                });
+            let result = match plan {
+                RuntimePlan::Local => runtime::prepare(&spec, &requirements, &cache).await,
+                RuntimePlan::Container(options) => {
+                    runtime::prepare_container(&spec, &requirements, options).await
+                }
+                RuntimePlan::Unavailable(why) => Err(runtime::RuntimeError::Container {
+                    runtime: spec.key(),
+                    what: why,
+                    help: "start a Docker engine (dockerd, Docker Desktop) or point DOCKER_HOST \
+                           at it, or set `[runtime] backend = \"local\"` (or \
+                           HARNESS_RUNTIME_BACKEND=local) to use interpreters on this machine"
+                        .into(),
+                }),
+            };
+            let result = result.map_err(|err| match err.help() {
+                Some(help) => format!("{err}\n  help: {help}"),
+                None => err.to_string(),
+            });
             (index, spec.key(), result)
         });
     }
@@ -90,9 +114,11 @@ fn summary(key: &str, result: &Result<PreparedRuntime, String>) -> RuntimeSummar
 pub(super) fn info(runtime: &PreparedRuntime) -> RuntimeInfo {
     RuntimeInfo {
         key: runtime.spec.key(),
+        backend: runtime.backend.name().to_string(),
         version: runtime.interpreter.version.clone(),
         interpreter: runtime.interpreter.path.clone(),
         source: runtime.interpreter.source.to_string(),
+        image: runtime.image().map(|image| image.reference.clone()),
     }
 }
 
@@ -101,6 +127,7 @@ pub(super) fn info(runtime: &PreparedRuntime) -> RuntimeInfo {
 pub(super) async fn engines(
     cells: &[Cell],
     teardown: &Arc<Teardown>,
+    network: Option<String>,
     progress: &dyn Progress,
 ) -> (
     BTreeMap<String, Result<Arc<dyn Engine>, String>>,
@@ -115,8 +142,9 @@ pub(super) async fn engines(
     let mut tasks = tokio::task::JoinSet::new();
     for (index, spec) in specs.into_iter().enumerate() {
         let teardown = teardown.clone();
+        let network = network.clone();
         tasks.spawn(async move {
-            let result = database::start(&spec).await;
+            let result = database::start(&spec, network.as_deref()).await;
             if let Ok(engine) = &result {
                 teardown.register(engine.clone());
             }
@@ -151,7 +179,12 @@ pub(super) async fn graph(
     let mut warnings = Vec::new();
     for (key, runtime) in runtimes {
         let Ok(runtime) = runtime else { continue };
-        match tool.graph(runtime).await {
+        let session = Session::new(runtime, None, "revision-graph");
+        let graph = tool.graph(&session).await;
+        if let Some(warning) = session.close().await {
+            warnings.push(warning);
+        }
+        match graph {
             Ok(graph) => return (graph, warnings),
             Err(err) => warnings.push(format!(
                 "{key}: the migration tool could not load the revision graph: {err}"

@@ -6,14 +6,15 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 
 use super::cell::{CellRun, run_cell};
-use super::prepare::{self, Context};
+use super::prepare::{self, Context, RuntimePlan};
 use super::snapshots::settle;
 use super::{Progress, RunOptions, RunReport};
 use crate::adapters::{AdapterError, Tool};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, RuntimeBackend};
 use crate::database;
 use crate::matrix::Cell;
-use crate::runtime::CacheDir;
+use crate::runtime::container::{ContainerOptions, RunNetwork};
+use crate::runtime::{self, CacheDir};
 
 /// What stops a run before its cells can give verdicts.
 #[derive(Debug, thiserror::Error)]
@@ -69,10 +70,11 @@ pub async fn run(
     let project = &config.project;
     let tool = Tool::new(project, cache)?;
     let mut warnings = database::sweep_stale().await;
+    let (plan, network) = runtime_plan(&config, &cells, &tool, options).await?;
     // Engines start while the runtimes are prepared.
     let ((engines, engine_summaries), (runtimes, runtime_summaries)) = tokio::join!(
-        prepare::engines(&cells, &options.teardown, progress.as_ref()),
-        prepare::runtimes(&config, &cells, cache, progress.as_ref()),
+        prepare::engines(&cells, &options.teardown, network, progress.as_ref()),
+        prepare::runtimes(&config, &cells, cache, &plan, progress.as_ref()),
     );
     let outcome = run_cells(
         config,
@@ -95,6 +97,90 @@ pub async fn run(
         warnings,
         duration: started.elapsed(),
     })
+}
+
+/// Picks the runtime backend (`HARNESS_RUNTIME_BACKEND`, else `[runtime] backend`, else a
+/// container where a Docker engine answers) and, for containers next to server engines, creates
+/// the run's network.
+async fn runtime_plan(
+    config: &Config,
+    cells: &[Cell],
+    tool: &Tool,
+    options: &RunOptions,
+) -> Result<(RuntimePlan, Option<String>), RunError> {
+    let choice = runtime::backend_choice(config.runtime.backend).map_err(|err| {
+        RunError::Setup(match err.help() {
+            Some(help) => format!("{err}\n  help: {help}"),
+            None => err.to_string(),
+        })
+    })?;
+    let docker = match choice {
+        RuntimeBackend::Local => return Ok((RuntimePlan::Local, None)),
+        RuntimeBackend::Auto | RuntimeBackend::Container => database::docker().await,
+    };
+    let Some(docker) = docker else {
+        return Ok(match choice {
+            RuntimeBackend::Container => (
+                RuntimePlan::Unavailable(
+                    "the container runtime backend needs a Docker engine, and none answers".into(),
+                ),
+                None,
+            ),
+            _ => (RuntimePlan::Local, None),
+        });
+    };
+    let servers = cells
+        .iter()
+        .any(|cell| cell.database.engine != crate::config::EngineKind::Sqlite);
+    let network = if servers {
+        let name = runtime::container::run_name();
+        RunNetwork::create(&docker, &name, &options.teardown)
+            .await
+            .map_err(|err| {
+                RunError::Setup(format!(
+                    "cannot create the run's network {name} for runtime containers: {err}"
+                ))
+            })?;
+        Some(name)
+    } else {
+        None
+    };
+    let mut read_only = vec![config.project.dir.clone()];
+    read_only.extend(tool.helper_dirs());
+    if let crate::config::Requirements::File(path) = &config.project.requirements
+        && let Some(dir) = path.parent()
+        && !read_only.iter().any(|mounted| dir.starts_with(mounted))
+    {
+        read_only.push(dir.to_path_buf());
+    }
+    Ok((
+        RuntimePlan::Container(ContainerOptions {
+            docker,
+            read_only,
+            network: network.clone(),
+            ca_bundle: ca_bundle(config)?,
+            teardown: options.teardown.clone(),
+        }),
+        network,
+    ))
+}
+
+/// `HARNESS_RUNTIME_CA_BUNDLE` over `[runtime] ca_bundle`.
+fn ca_bundle(config: &Config) -> Result<Option<std::path::PathBuf>, RunError> {
+    match std::env::var_os("HARNESS_RUNTIME_CA_BUNDLE").filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            if path.is_file() {
+                Ok(Some(path))
+            } else {
+                Err(RunError::Setup(format!(
+                    "HARNESS_RUNTIME_CA_BUNDLE names {}, which is not a file\n  help: point it at a PEM bundle such as /etc/ssl/certs/ca-certificates.crt, or unset it",
+                    path.display()
+                )))
+            }
+        }
+        None => Ok(config.runtime.ca_bundle.clone()),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

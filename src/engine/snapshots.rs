@@ -52,11 +52,23 @@ fn settle_group(
     members: &[usize],
     mode: SnapshotMode,
 ) {
-    let rendered: Vec<usize> = members
+    let mut rendered: Vec<usize> = members
         .iter()
         .copied()
         .filter(|&m| runs[m].rendered.is_some())
         .collect();
+    // Runtimes the scenario expects to fail (a `when` narrowed to them) leave the schema of a
+    // failed upgrade: when other runtimes of the group upgraded, the snapshot is theirs.
+    if rendered.iter().any(|&m| !runs[m].result.expected_failure) {
+        rendered.retain(|&m| {
+            let keep = !runs[m].result.expected_failure;
+            if !keep {
+                runs[m].result.snapshot_note =
+                    Some("not compared: failed as expected on this runtime".into());
+            }
+            keep
+        });
+    }
     if rendered.is_empty() {
         return;
     }

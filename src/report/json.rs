@@ -66,9 +66,15 @@ struct Runtime {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Ready {
+    /// `local` or `container` (reports written before runtime containers have none: local).
+    #[serde(default = "local")]
+    backend: String,
     version: String,
     interpreter: PathBuf,
     source: String,
+    /// The base image of a container runtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
     reused: bool,
     setup_ms: u64,
 }
@@ -93,9 +99,17 @@ struct Cell {
 #[derive(Debug, Serialize, Deserialize)]
 struct Interpreter {
     key: String,
+    #[serde(default = "local")]
+    backend: String,
     version: String,
     path: PathBuf,
     source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+}
+
+fn local() -> String {
+    "local".to_string()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -188,9 +202,11 @@ fn runtime_out(summary: &RuntimeSummary) -> Runtime {
         Ok((info, reused, took)) => Runtime {
             key: summary.key.clone(),
             ready: Some(Ready {
+                backend: info.backend.clone(),
                 version: info.version.clone(),
                 interpreter: info.interpreter.clone(),
                 source: info.source.clone(),
+                image: info.image.clone(),
                 reused: *reused,
                 setup_ms: millis(*took),
             }),
@@ -209,9 +225,11 @@ fn runtime_in(runtime: Runtime) -> RuntimeSummary {
         (Some(ready), _) => Ok((
             RuntimeInfo {
                 key: runtime.key.clone(),
+                backend: ready.backend,
                 version: ready.version,
                 interpreter: ready.interpreter,
                 source: ready.source,
+                image: ready.image,
             },
             ready.reused,
             Duration::from_millis(ready.setup_ms),
@@ -244,9 +262,11 @@ fn cell_out(cell: &CellResult) -> Cell {
         tool_ms: millis(cell.tool_time),
         interpreter: cell.runtime_info.as_ref().map(|info| Interpreter {
             key: info.key.clone(),
+            backend: info.backend.clone(),
             version: info.version.clone(),
             path: info.interpreter.clone(),
             source: info.source.clone(),
+            image: info.image.clone(),
         }),
         snapshot,
         steps: cell.steps.iter().map(step_out).collect(),
@@ -273,9 +293,11 @@ fn cell_in(cell: Cell) -> CellResult {
         diff,
         runtime_info: cell.interpreter.map(|i| RuntimeInfo {
             key: i.key,
+            backend: i.backend,
             version: i.version,
             interpreter: i.path,
             source: i.source,
+            image: i.image,
         }),
         duration: Duration::from_millis(cell.duration_ms),
         tool_time: Duration::from_millis(cell.tool_ms),

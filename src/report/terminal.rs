@@ -25,8 +25,66 @@ pub fn render(report: &RunReport) -> String {
         out.push('\n');
         out.push_str(&details(cell));
     }
+    let divergent = divergence(report);
+    if !divergent.is_empty() {
+        out.push('\n');
+        out.push_str(&divergent);
+    }
     out.push('\n');
     out.push_str(&summary(report));
+    out
+}
+
+/// How a cell's upgrade ended, for comparing runtimes: `passed`, `failed as expected`, `failed`...
+fn outcome(cell: &CellResult) -> &'static str {
+    if cell.expected_failure {
+        "failed (expected)"
+    } else {
+        cell.verdict.label()
+    }
+}
+
+/// The (scenario, database) groups whose runtimes did not end the same way, each with the runtimes
+/// side by side and the last lines of every runtime that failed.
+pub fn divergence(report: &RunReport) -> String {
+    let mut groups: Vec<(&str, &str, Vec<&CellResult>)> = Vec::new();
+    for cell in &report.cells {
+        match groups
+            .iter_mut()
+            .find(|(s, d, _)| *s == cell.scenario && *d == cell.database)
+        {
+            Some((_, _, cells)) => cells.push(cell),
+            None => groups.push((&cell.scenario, &cell.database, vec![cell])),
+        }
+    }
+    let mut out = String::new();
+    for (scenario, database, cells) in groups {
+        if cells.iter().all(|c| outcome(c) == outcome(cells[0])) {
+            continue;
+        }
+        if out.is_empty() {
+            out.push_str("runtimes disagree (same scenario, same database):\n");
+        }
+        let side_by_side = cells
+            .iter()
+            .map(|c| format!("{} {}", c.runtime, outcome(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(out, "  {scenario} on {database}: {side_by_side}");
+        for cell in cells.iter().filter(|c| outcome(c) != "passed") {
+            let step = cell
+                .steps
+                .iter()
+                .rev()
+                .find(|step| step.output_tail.is_some());
+            if let Some(tail) = step.and_then(|step| step.output_tail.as_deref()) {
+                let _ = writeln!(out, "    {}:", cell.runtime);
+                for line in crate::process::tail(tail, 4).lines() {
+                    let _ = writeln!(out, "      | {line}");
+                }
+            }
+        }
+    }
     out
 }
 
@@ -57,14 +115,7 @@ fn details(cell: &CellResult) -> String {
         let _ = writeln!(out, "  {}", indent_rest(detail));
     }
     if let Some(info) = &cell.runtime_info {
-        let _ = writeln!(
-            out,
-            "  runtime: {} {} ({}, found via {})",
-            info.key,
-            info.version,
-            info.interpreter.display(),
-            info.source
-        );
+        let _ = writeln!(out, "  runtime: {} {}", info.key, info.describe());
     }
     if let Some(step) = cell.failed_step() {
         let place = step
@@ -110,19 +161,33 @@ fn summary(report: &RunReport) -> String {
 /// `python:3.12  3.12.1  /root/.pyenv/versions/3.12.1/bin/python3.12 (pyenv)  environment cached`
 pub fn runtime_line(summary: &RuntimeSummary) -> String {
     match &summary.outcome {
-        Ok((info, reused, took)) => format!(
-            "runtime {}: Python {} at {} (found via {}), environment {} {}",
-            summary.key,
-            info.version,
-            info.interpreter.display(),
-            info.source,
-            if *reused {
-                "reused from cache"
-            } else {
-                "created"
-            },
-            seconds(*took)
-        ),
+        Ok((info, reused, took)) => match &info.image {
+            None => format!(
+                "runtime {}: Python {} at {} (found via {}), environment {} {}",
+                summary.key,
+                info.version,
+                info.interpreter.display(),
+                info.source,
+                if *reused {
+                    "reused from cache"
+                } else {
+                    "created"
+                },
+                seconds(*took)
+            ),
+            Some(image) => format!(
+                "runtime {}: container, image {image}, Python {} at {}, prepared image {} {}",
+                summary.key,
+                info.version,
+                info.interpreter.display(),
+                if *reused {
+                    "reused from cache"
+                } else {
+                    "built"
+                },
+                seconds(*took)
+            ),
+        },
         Err(why) => format!(
             "runtime {}: not available: {}",
             summary.key,

@@ -21,7 +21,8 @@ pub struct Interpreter {
     pub source: &'static str,
 }
 
-const PROBE: &str = "import platform, sys; print(platform.python_version()); print(sys.executable)";
+pub(crate) const PROBE: &str =
+    "import platform, sys; print(platform.python_version()); print(sys.executable)";
 
 /// Resolves `spec` to a verified interpreter.
 pub async fn find_interpreter(spec: &RuntimeSpec) -> Result<Interpreter, RuntimeError> {

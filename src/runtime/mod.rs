@@ -1,18 +1,29 @@
-//! Where the migration tool runs: a local interpreter found on the machine, and one cached virtual
-//! environment per (interpreter, requirements) holding the project's dependencies.
+//! Where the migration tool runs: a local interpreter found on the machine with one cached virtual
+//! environment per (interpreter, requirements), or a runtime container per cell started from an
+//! image prepared once per (image, requirements). Adapters run every process through a
+//! [`Session`], the same way for both backends.
 
 mod cache;
+pub mod container;
 mod discover;
+mod invocation;
+mod local;
+mod session;
 mod venv;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use cache::CacheDir;
 pub use discover::{Interpreter, find_interpreter};
+pub use invocation::{Invocation, Program};
+pub use local::LocalEnv;
+pub use session::Session;
 pub use venv::prepare_venv;
 
-use crate::config::{Requirements, RuntimeSpec};
+use crate::config::{Requirements, RuntimeBackend, RuntimeSpec};
+use container::{ContainerOptions, ContainerRuntime, RuntimeImage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -30,6 +41,12 @@ pub enum RuntimeError {
         status: String,
         tail: String,
     },
+    #[error("{runtime}: {what}")]
+    Container {
+        runtime: String,
+        what: String,
+        help: String,
+    },
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -44,27 +61,79 @@ impl RuntimeError {
                 "install that Python (pyenv, uv or your package manager), set `[runtimes.\"{runtime}\"] interpreter = \"/path/to/python\"` in harness.toml, or remove it from matrix.runtimes"
             )),
             RuntimeError::Setup { .. } => {
-                Some("check the requirements file and the network (pip's index must be reachable on a cold cache)".into())
+                Some("check the requirements file and the network (pip's index must be reachable on a cold cache; behind a TLS-intercepting proxy set `[runtime] ca_bundle`, see docs/runtimes.md)".into())
             }
+            RuntimeError::Container { help, .. } => Some(help.clone()),
             RuntimeError::Io { .. } => None,
         }
     }
 }
 
-/// A runtime ready to run the migration tool: its interpreter and the environment built from it.
+/// How a prepared runtime runs processes.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Local(LocalEnv),
+    Container(Arc<ContainerRuntime>),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Local(_) => "local",
+            Backend::Container(_) => "container",
+        }
+    }
+}
+
+/// A runtime ready to run the migration tool: its interpreter and where its processes run.
 #[derive(Debug, Clone)]
 pub struct PreparedRuntime {
     pub spec: RuntimeSpec,
+    /// The interpreter: on this machine, or inside the image (`source` is `image`).
     pub interpreter: Interpreter,
-    /// The environment's python, used for every tool process.
-    pub python: PathBuf,
-    pub venv: PathBuf,
-    /// Whether the environment came from the cache.
+    pub backend: Backend,
+    /// Whether the environment (or the prepared image) came from the cache.
     pub reused: bool,
     pub setup_time: Duration,
 }
 
-/// Finds the interpreter for `spec` and builds (or reuses) its environment.
+impl PreparedRuntime {
+    /// The base image a container runtime starts from (`None` for a local interpreter).
+    pub fn image(&self) -> Option<&RuntimeImage> {
+        match &self.backend {
+            Backend::Local(_) => None,
+            Backend::Container(container) => Some(&container.base),
+        }
+    }
+
+    /// The python that runs the tool, for messages.
+    pub fn python_display(&self) -> String {
+        match &self.backend {
+            Backend::Local(local) => local.python.display().to_string(),
+            Backend::Container(container) => format!(
+                "{}/bin/python in {}",
+                container::VENV,
+                container.base.reference
+            ),
+        }
+    }
+}
+
+/// The backend for this run: `HARNESS_RUNTIME_BACKEND` over harness.toml.
+pub fn backend_choice(configured: RuntimeBackend) -> Result<RuntimeBackend, RuntimeError> {
+    match std::env::var("HARNESS_RUNTIME_BACKEND") {
+        Ok(value) if !value.trim().is_empty() => {
+            RuntimeBackend::parse(&value).ok_or_else(|| RuntimeError::Container {
+                runtime: "runtime".into(),
+                what: format!("HARNESS_RUNTIME_BACKEND=`{value}` is not a runtime backend"),
+                help: "use auto, container or local".into(),
+            })
+        }
+        _ => Ok(configured),
+    }
+}
+
+/// Finds the interpreter for `spec` and builds (or reuses) its local environment.
 pub async fn prepare(
     spec: &RuntimeSpec,
     requirements: &Requirements,
@@ -76,9 +145,38 @@ pub async fn prepare(
     Ok(PreparedRuntime {
         spec: spec.clone(),
         interpreter,
-        python: venv.join("bin").join("python"),
-        venv,
+        backend: Backend::Local(LocalEnv {
+            python: venv.join("bin").join("python"),
+            venv,
+        }),
         reused,
         setup_time: started.elapsed(),
     })
+}
+
+/// Resolves the image for `spec` and builds (or reuses) its prepared image.
+pub async fn prepare_container(
+    spec: &RuntimeSpec,
+    requirements: &Requirements,
+    options: ContainerOptions,
+) -> Result<PreparedRuntime, RuntimeError> {
+    let started = std::time::Instant::now();
+    let base = RuntimeImage::configured(spec, |name| std::env::var(name).ok());
+    let (deps, reused) = container::prepare_image(spec, &base, requirements, &options).await?;
+    Ok(PreparedRuntime {
+        spec: spec.clone(),
+        interpreter: deps.interpreter.clone(),
+        backend: Backend::Container(Arc::new(ContainerRuntime {
+            base,
+            deps,
+            options,
+        })),
+        reused,
+        setup_time: started.elapsed(),
+    })
+}
+
+/// The folder of the harness's own helper scripts, mounted into runtime containers.
+pub fn scripts_dir(cache: &CacheDir) -> PathBuf {
+    cache.scripts()
 }

@@ -12,11 +12,12 @@ pub fn repo() -> PathBuf {
 }
 
 /// The harness binary, started in `dir`, with CI and the GitHub Actions summary file unset (tests
-/// set them where they mean it).
+/// set them where they mean it), on local interpreters (the runtime tests ask for containers).
 pub fn harness(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
     command
         .current_dir(dir)
+        .env("HARNESS_RUNTIME_BACKEND", "local")
         .env_remove("CI")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env("NO_COLOR", "1");

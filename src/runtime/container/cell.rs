@@ -1,0 +1,169 @@
+//! The runtime container of one cell: started from the prepared image with the project (and the
+//! tool's entry points) mounted read-only at their own paths, a SQLite cell's folder mounted
+//! read-write at its own path, and the run's network (or the host's, for a database on this
+//! machine). Commands run in it one after the other; it is removed when the cell ends.
+
+use std::path::Path;
+
+use testcontainers::core::Mount;
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+
+use super::deps::{idle_command, read_only};
+use super::exec::{ExecRequest, exec};
+use super::{CA_TARGET, ContainerRuntime, LABEL_CELL, LABEL_RUNTIME, VENV};
+use crate::database::{CellDatabase, LABEL_HOST, LABEL_MANAGED, LABEL_PID, Location, host_name};
+use crate::process::Output;
+use crate::runtime::{Invocation, Program, RuntimeError};
+
+/// A running runtime container.
+pub struct CellContainer {
+    container: Option<ContainerAsync<GenericImage>>,
+    id: String,
+    runtime: ContainerRuntime,
+    /// Whether the database URL must be the in-network one.
+    in_network: bool,
+}
+
+impl CellContainer {
+    /// Starts the container for `cell` (an id for labels and messages).
+    pub async fn start(
+        runtime: &ContainerRuntime,
+        database: Option<&CellDatabase>,
+        cell: &str,
+    ) -> Result<Self, RuntimeError> {
+        let options = &runtime.options;
+        let (name, tag) = super::image::split_reference(&runtime.deps.tag);
+        let mut request = GenericImage::new(name, tag)
+            .with_cmd(idle_command())
+            .with_label(LABEL_MANAGED, "true")
+            .with_label(LABEL_PID, std::process::id().to_string())
+            .with_label(LABEL_HOST, host_name())
+            .with_label(LABEL_RUNTIME, runtime.base.reference.clone())
+            .with_label(LABEL_CELL, cell);
+        for dir in &options.read_only {
+            request = request.with_mount(read_only(dir, dir));
+        }
+        if let Some(bundle) = &options.ca_bundle {
+            request = request.with_mount(read_only(bundle, Path::new(CA_TARGET)));
+        }
+        let mut in_network = false;
+        match database.map(|db| (&db.location, db.network_url.is_some())) {
+            Some((Location::SqliteFile(file), _)) => {
+                if let Some(dir) = file.parent() {
+                    let dir = dir.display().to_string();
+                    request = request.with_mount(Mount::bind_mount(dir.clone(), dir));
+                }
+                if let Some(network) = &options.network {
+                    request = request.with_network(network.clone());
+                }
+            }
+            Some((Location::Server { .. }, true)) => {
+                if let Some(network) = &options.network {
+                    request = request.with_network(network.clone());
+                    in_network = true;
+                }
+            }
+            // A server on this machine (a local cluster, an external server) is reached as the
+            // host reaches it.
+            Some((Location::Server { .. }, false)) => request = request.with_network("host"),
+            None => {}
+        }
+        let container = request.start().await.map_err(|err| RuntimeError::Container {
+            runtime: runtime.deps.tag.clone(),
+            what: format!(
+                "cannot start the runtime container of cell {cell} from {} (prepared from {}): {err}",
+                runtime.deps.tag, runtime.base.reference
+            ),
+            help: "check the Docker engine (`docker info`); remove the prepared image \
+                   (`docker image rm` it) to have it rebuilt"
+                .into(),
+        })?;
+        let id = container.id().to_string();
+        options.teardown.register_container(&id);
+        Ok(Self {
+            container: Some(container),
+            id,
+            runtime: runtime.clone(),
+            in_network: in_network || database.is_none(),
+        })
+    }
+
+    /// Runs `invocation` in the container.
+    pub async fn run(
+        &self,
+        invocation: &Invocation,
+        database: Option<&CellDatabase>,
+    ) -> Result<Output, RuntimeError> {
+        let mut env: Vec<(String, String)> = vec![
+            ("PATH".into(), self.runtime.deps.path.clone()),
+            ("VIRTUAL_ENV".into(), VENV.into()),
+            ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+            ("PYTHONUNBUFFERED".into(), "1".into()),
+        ];
+        env.extend(self.runtime.options.ca_env());
+        env.extend(invocation.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some(database) = database {
+            let (vars, url) = if self.in_network {
+                (database.env_in_network(), database.url_in_network())
+            } else {
+                (database.env(), database.url.as_str())
+            };
+            env.extend(vars);
+            for name in &invocation.url_vars {
+                env.push((name.clone(), url.to_string()));
+            }
+        }
+        let program = match &invocation.program {
+            Program::Python => format!("{VENV}/bin/python"),
+            Program::Named(name) => name.clone(),
+        };
+        let argv: Vec<String> = std::iter::once(program)
+            .chain(invocation.args.iter().cloned())
+            .collect();
+        let dir = invocation.dir.display().to_string();
+        exec(
+            &self.runtime.options.docker,
+            &self.id,
+            ExecRequest {
+                argv,
+                env,
+                dir: Some(&dir),
+                user: Some(host_user()),
+            },
+        )
+        .await
+        .map_err(|err| RuntimeError::Container {
+            runtime: self.runtime.base.reference.clone(),
+            what: format!(
+                "cannot run `{}` in runtime container {}: {err}",
+                invocation.display("python"),
+                &self.id[..self.id.len().min(12)]
+            ),
+            help: "check that the Docker engine still runs".into(),
+        })
+    }
+
+    /// Removes the container; returns a warning if it could not.
+    pub async fn remove(mut self) -> Option<String> {
+        let container = self.container.take()?;
+        let result = container.rm().await;
+        if result.is_ok() {
+            self.runtime.options.teardown.forget_container(&self.id);
+        }
+        // Otherwise the run's teardown tries again.
+        result.err().map(|err| {
+            format!(
+                "could not remove runtime container {}: {err}",
+                &self.id[..self.id.len().min(12)]
+            )
+        })
+    }
+}
+
+/// `uid:gid` of the harness, so files the tool writes (a SQLite database) belong to the user.
+fn host_user() -> String {
+    // SAFETY: getuid and getgid cannot fail.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    format!("{uid}:{gid}")
+}

@@ -1,0 +1,385 @@
+//! The dependency image: the runtime's image with the project's requirements installed into a
+//! virtual environment at [`VENV`], committed once per (image id, requirements) and tagged by that
+//! key, so every cell and every later run starts from it without installing anything.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::models::ContainerConfig;
+use testcontainers::bollard::query_parameters::CommitContainerOptionsBuilder;
+use testcontainers::core::{AccessMode, Mount};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{GenericImage, ImageExt};
+
+use super::exec::{ExecRequest, exec};
+use super::{CA_TARGET, ContainerOptions, LABEL_RUNTIME, RuntimeImage, VENV, passed_through};
+use crate::config::{Requirements, RuntimeSpec};
+use crate::database::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, host_name};
+use crate::runtime::{Interpreter, RuntimeError, discover};
+
+/// Bump when what goes into a dependency image changes, so old ones are not reused.
+const LAYOUT: &str = "harness-deps-1";
+/// The repository prepared images are tagged in: `harness-deps/python-3.12:<key>`.
+const REPOSITORY: &str = "harness-deps";
+/// Set on every prepared image (`docker images --filter label=dev.harness.deps=true`).
+pub const LABEL_DEPS: &str = "dev.harness.deps";
+const LABEL_BASE: &str = "dev.harness.base";
+const LABEL_VERSION: &str = "dev.harness.python-version";
+const LABEL_EXECUTABLE: &str = "dev.harness.python-executable";
+const LABEL_REQUIREMENTS: &str = "dev.harness.requirements";
+
+/// A prepared image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepsImage {
+    /// `harness-deps/python-3.12:<key>`.
+    pub tag: String,
+    /// The interpreter in the image (path inside the container).
+    pub interpreter: Interpreter,
+    /// The image's PATH, with the environment's `bin` first.
+    pub path: String,
+}
+
+/// Keeps a container that sleeps until it is removed; stops at once on SIGTERM.
+pub(super) fn idle_command() -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done".into(),
+    ]
+}
+
+/// Returns the prepared image for `spec` from `base` with `requirements`, and whether it existed.
+pub async fn prepare_image(
+    spec: &RuntimeSpec,
+    base: &RuntimeImage,
+    requirements: &Requirements,
+    options: &ContainerOptions,
+) -> Result<(DepsImage, bool), RuntimeError> {
+    let docker = &options.docker;
+    let requirements_text = match requirements {
+        Requirements::File(path) => {
+            std::fs::read_to_string(path).map_err(|source| RuntimeError::Io {
+                what: format!("cannot read requirements file {}", path.display()),
+                source,
+            })?
+        }
+        Requirements::Packages(packages) => packages.join("\n"),
+    };
+    // A missing base image is pulled when the installing container starts.
+    let base_id = docker
+        .inspect_image(&base.reference)
+        .await
+        .ok()
+        .and_then(|image| image.id);
+    if let Some(id) = &base_id {
+        let tag = tag_for(spec, &key(id, &requirements_text));
+        if let Some(found) = existing(docker, &tag).await {
+            return Ok((found, true));
+        }
+    }
+    let built = build(spec, base, requirements, &requirements_text, options).await?;
+    Ok((built, false))
+}
+
+fn key(base_id: &str, requirements: &str) -> String {
+    let mut hash = Sha256::new();
+    for part in [LAYOUT, base_id, requirements] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hex(&hash.finalize()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn tag_for(spec: &RuntimeSpec, key: &str) -> String {
+    format!("{REPOSITORY}/{}:{key}", spec.id())
+}
+
+/// The prepared image `tag`, if it exists and carries the labels of a finished preparation.
+async fn existing(docker: &Docker, tag: &str) -> Option<DepsImage> {
+    let config = docker.inspect_image(tag).await.ok()?.config?;
+    let labels = config.labels.unwrap_or_default();
+    let version = labels.get(LABEL_VERSION)?.clone();
+    let executable = labels.get(LABEL_EXECUTABLE)?.clone();
+    let path = config
+        .env
+        .unwrap_or_default()
+        .iter()
+        .find_map(|entry| entry.strip_prefix("PATH=").map(str::to_string))
+        .unwrap_or_else(|| default_path().to_string());
+    Some(DepsImage {
+        tag: tag.to_string(),
+        interpreter: Interpreter {
+            path: executable.into(),
+            version,
+            source: "image",
+        },
+        path,
+    })
+}
+
+fn default_path() -> &'static str {
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+
+async fn build(
+    spec: &RuntimeSpec,
+    base: &RuntimeImage,
+    requirements: &Requirements,
+    requirements_text: &str,
+    options: &ContainerOptions,
+) -> Result<DepsImage, RuntimeError> {
+    let started = Instant::now();
+    let (name, tag) = base.name_and_tag();
+    let mut request = GenericImage::new(name, tag)
+        .with_cmd(idle_command())
+        .with_label(LABEL_MANAGED, "true")
+        .with_label(LABEL_PID, std::process::id().to_string())
+        .with_label(LABEL_HOST, host_name())
+        .with_label(LABEL_RUNTIME, spec.key());
+    if let Requirements::File(path) = requirements
+        && let Some(dir) = path.parent()
+    {
+        // The file's folder, so `-r other.txt` and `-c constraints.txt` inside it resolve.
+        request = request.with_mount(read_only(dir, dir));
+    }
+    if let Some(bundle) = &options.ca_bundle {
+        request = request.with_mount(read_only(bundle, Path::new(CA_TARGET)));
+    }
+    let container = request
+        .start()
+        .await
+        .map_err(|err| RuntimeError::Container {
+            runtime: spec.key(),
+            what: format!(
+                "cannot start a container from image {} (from {}): {err}",
+                base.reference, base.origin
+            ),
+            help: format!(
+                "check that the image exists (`docker image inspect {}`) or can be pulled; set \
+             HARNESS_RUNTIME_IMAGE_{} or `image` in [runtimes.\"{}\"] to another image (locally \
+             built images: scripts/setup/30-runtimes.sh, see docs/runtimes.md)",
+                base.reference,
+                spec.env_suffix(),
+                spec.key()
+            ),
+        })?;
+    let id = container.id().to_string();
+    options.teardown.register_container(&id);
+    let result = install(
+        spec,
+        base,
+        requirements,
+        requirements_text,
+        options,
+        &id,
+        started,
+    )
+    .await;
+    let _ = container.rm().await;
+    options.teardown.forget_container(&id);
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn install(
+    spec: &RuntimeSpec,
+    base: &RuntimeImage,
+    requirements: &Requirements,
+    requirements_text: &str,
+    options: &ContainerOptions,
+    id: &str,
+    started: Instant,
+) -> Result<DepsImage, RuntimeError> {
+    let docker = &options.docker;
+    let run = |argv: Vec<String>, env: Vec<(String, String)>| async move {
+        let shown = argv.join(" ");
+        exec(
+            docker,
+            id,
+            ExecRequest {
+                argv,
+                env,
+                dir: None,
+                user: None,
+            },
+        )
+        .await
+        .map_err(|err| RuntimeError::Container {
+            runtime: spec.key(),
+            what: format!(
+                "cannot run `{shown}` in a container of image {}: {err}",
+                base.reference
+            ),
+            help: "check that the Docker engine still runs".into(),
+        })
+        .map(|out| (shown, out))
+    };
+    let probe = vec![
+        "sh".to_string(),
+        "-c".into(),
+        format!(
+            "exec \"$(command -v python3 || command -v python)\" -c '{}'",
+            discover::PROBE
+        ),
+    ];
+    let (_, out) = run(probe, Vec::new()).await?;
+    let mut lines = out.stdout.lines();
+    let version = lines.next().unwrap_or_default().trim().to_string();
+    let executable = lines.next().unwrap_or_default().trim().to_string();
+    if !out.success() || !discover::version_matches(&version, &spec.version) {
+        return Err(RuntimeError::Container {
+            runtime: spec.key(),
+            what: if out.success() {
+                format!(
+                    "image {} holds Python {version}, not {}",
+                    base.reference, spec.version
+                )
+            } else {
+                format!(
+                    "image {} has no working python3 ({}): {}",
+                    base.reference,
+                    out.status_text(),
+                    out.tail(3)
+                )
+            },
+            help: format!(
+                "point HARNESS_RUNTIME_IMAGE_{} or `image` in [runtimes.\"{}\"] at an image with Python {} on PATH",
+                spec.env_suffix(),
+                spec.key(),
+                spec.version
+            ),
+        });
+    }
+    let mut env = passed_through(|name| std::env::var(name).ok());
+    env.extend(options.ca_env());
+    env.push(("PIP_DISABLE_PIP_VERSION_CHECK".into(), "1".into()));
+    env.push(("PIP_NO_CACHE_DIR".into(), "1".into()));
+    env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    let mut steps = vec![vec![
+        executable.clone(),
+        "-m".into(),
+        "venv".into(),
+        VENV.into(),
+    ]];
+    let install_args: Vec<String> = match requirements {
+        Requirements::File(path) => vec!["-r".into(), path.display().to_string()],
+        Requirements::Packages(packages) => packages.clone(),
+    };
+    if !install_args.is_empty() {
+        let mut install = vec![
+            format!("{VENV}/bin/python"),
+            "-m".into(),
+            "pip".into(),
+            "install".into(),
+            "--quiet".into(),
+        ];
+        install.extend(install_args);
+        steps.push(install);
+    }
+    for step in steps {
+        let (shown, out) = run(step, env.clone()).await?;
+        if !out.success() {
+            return Err(RuntimeError::Setup {
+                runtime: spec.key(),
+                command: format!("{shown} (in a container of image {})", base.reference),
+                status: out.status_text(),
+                tail: out.tail(15),
+            });
+        }
+    }
+    let image =
+        docker
+            .inspect_image(&base.reference)
+            .await
+            .map_err(|err| RuntimeError::Container {
+                runtime: spec.key(),
+                what: format!("cannot inspect image {}: {err}", base.reference),
+                help: "check that the Docker engine still runs".into(),
+            })?;
+    let base_id = image.id.unwrap_or_else(|| base.reference.clone());
+    let base_path = image
+        .config
+        .and_then(|config| config.env)
+        .unwrap_or_default()
+        .iter()
+        .find_map(|entry| entry.strip_prefix("PATH=").map(str::to_string))
+        .unwrap_or_else(|| default_path().to_string());
+    let key = key(&base_id, requirements_text);
+    let tag = tag_for(spec, &key);
+    let (repo, tag_name) = super::image::split_reference(&tag);
+    let path = format!("{VENV}/bin:{base_path}");
+    let labels = HashMap::from([
+        (LABEL_DEPS.to_string(), "true".to_string()),
+        (LABEL_RUNTIME.to_string(), spec.key()),
+        (LABEL_BASE.to_string(), base.reference.clone()),
+        (LABEL_VERSION.to_string(), version.clone()),
+        (LABEL_EXECUTABLE.to_string(), executable.clone()),
+        (
+            LABEL_REQUIREMENTS.to_string(),
+            hex(&Sha256::digest(requirements_text.as_bytes())[..8]),
+        ),
+    ]);
+    let options_commit = CommitContainerOptionsBuilder::new()
+        .container(id)
+        .repo(&repo)
+        .tag(&tag_name)
+        .comment(&format!(
+            "harness: {} with the project's requirements, prepared in {:.1}s",
+            base.reference,
+            started.elapsed().as_secs_f64()
+        ))
+        .build();
+    docker
+        .commit_container(
+            options_commit,
+            ContainerConfig {
+                labels: Some(labels),
+                env: Some(vec![format!("PATH={path}"), format!("VIRTUAL_ENV={VENV}")]),
+                cmd: Some(idle_command()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|err| RuntimeError::Container {
+            runtime: spec.key(),
+            what: format!("cannot commit the prepared image {tag}: {err}"),
+            help: "check the Docker engine's free disk space".into(),
+        })?;
+    Ok(DepsImage {
+        tag,
+        interpreter: Interpreter {
+            path: executable.into(),
+            version,
+            source: "image",
+        },
+        path,
+    })
+}
+
+pub(super) fn read_only(host: &Path, target: &Path) -> Mount {
+    Mount::bind_mount(host.display().to_string(), target.display().to_string())
+        .with_access_mode(AccessMode::ReadOnly)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_follows_the_image_and_the_requirements() {
+        let a = key("sha256:aaa", "alembic==1.13.3");
+        assert_eq!(a, key("sha256:aaa", "alembic==1.13.3"));
+        assert_ne!(a, key("sha256:bbb", "alembic==1.13.3"));
+        assert_ne!(a, key("sha256:aaa", "alembic==1.14.0"));
+        assert_eq!(a.len(), 16);
+        let spec = RuntimeSpec::parse("python:3.12").unwrap();
+        assert_eq!(tag_for(&spec, &a), format!("harness-deps/python-3.12:{a}"));
+    }
+}

@@ -1,0 +1,60 @@
+//! A cell's use of a runtime: every process of the cell runs through it. With a local interpreter
+//! each process starts on this machine; with a runtime container the cell's container is started
+//! on the first process and removed by [`Session::close`] (or, if the run is interrupted first, by
+//! the run's teardown).
+
+use tokio::sync::OnceCell;
+
+use super::container::CellContainer;
+use super::{Backend, Invocation, PreparedRuntime, RuntimeError};
+use crate::database::CellDatabase;
+use crate::process::Output;
+
+pub struct Session<'a> {
+    runtime: &'a PreparedRuntime,
+    database: Option<&'a CellDatabase>,
+    /// The cell's id (container label, messages).
+    label: String,
+    container: OnceCell<CellContainer>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(
+        runtime: &'a PreparedRuntime,
+        database: Option<&'a CellDatabase>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            runtime,
+            database,
+            label: label.into(),
+            container: OnceCell::new(),
+        }
+    }
+
+    pub fn runtime(&self) -> &PreparedRuntime {
+        self.runtime
+    }
+
+    /// Runs `invocation` to completion; a failing program is an `Ok` output with its exit code.
+    pub async fn run(&self, invocation: &Invocation) -> Result<Output, RuntimeError> {
+        match &self.runtime.backend {
+            Backend::Local(local) => local.run(invocation, self.database).await,
+            Backend::Container(runtime) => {
+                let container = self
+                    .container
+                    .get_or_try_init(|| CellContainer::start(runtime, self.database, &self.label))
+                    .await?;
+                container.run(invocation, self.database).await
+            }
+        }
+    }
+
+    /// Removes what the session started; returns a warning if something could not be removed.
+    pub async fn close(self) -> Option<String> {
+        match self.container.into_inner() {
+            Some(container) => container.remove().await,
+            None => None,
+        }
+    }
+}

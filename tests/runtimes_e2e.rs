@@ -1,0 +1,183 @@
+//! End to end: the datetime.UTC example (seed 000) in runtime containers and on local interpreters,
+//! Python 3.10 and 3.12, on SQLite and PostgreSQL 17 (a container on the run's network); the same
+//! verdicts and the same committed snapshots on both backends; nothing left behind, and the sweep
+//! removes a killed harness's runtime containers and networks.
+//!
+//! Needs a Docker engine and the images named by HARNESS_RUNTIME_IMAGE_* and HARNESS_IMAGE_*
+//! (scripts/setup/20-engines.sh and 30-runtimes.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use harness::database::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, leftovers, sweep_stale};
+
+fn example(variant: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/runtime-utc")
+        .join(variant)
+}
+
+/// Runs `harness run --check` in `dir` on `backend`; returns (exit code, stdout, stderr, pid).
+fn run(dir: &Path, backend: &str, extra: &[&str]) -> (i32, String, String, u32) {
+    let child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["run", "--check"])
+        .args(extra)
+        .current_dir(dir)
+        .env("HARNESS_RUNTIME_BACKEND", backend)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the harness binary starts");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("the harness finishes");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        pid,
+    )
+}
+
+fn line<'a>(stdout: &'a str, cell: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|line| line.starts_with(cell))
+        .unwrap_or_else(|| panic!("no line for {cell} in:\n{stdout}"))
+}
+
+/// Each cell's line without its duration, for comparing backends.
+fn verdicts(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|line| line.starts_with("fresh/"))
+        .map(|line| {
+            let cut = line.rfind("  ").unwrap_or(line.len());
+            // Interpreter paths differ between backends; the verdict and snapshot note do not.
+            let text = &line[..cut];
+            text.split(" (/").next().unwrap_or(text).to_string()
+        })
+        .collect()
+}
+
+async fn assert_nothing_left_by(pid: u32) {
+    let left = leftovers().await;
+    let containers: Vec<_> = left
+        .containers
+        .iter()
+        .filter(|(_, p)| *p == Some(pid))
+        .collect();
+    let networks: Vec<_> = left
+        .networks
+        .iter()
+        .filter(|(_, p)| *p == Some(pid))
+        .collect();
+    assert!(
+        containers.is_empty() && networks.is_empty(),
+        "harness process {pid} left containers {containers:?} and networks {networks:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_3_10_fails_on_datetime_utc_in_containers_and_3_12_passes() {
+    let (code, stdout, stderr, pid) = run(&example("broken"), "container", &[]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    for database in ["sqlite", "postgres-17"] {
+        let old = line(&stdout, &format!("fresh/{database}/python-3.10"));
+        assert!(
+            old.contains(
+                "failed as expected: ImportError: cannot import name 'UTC' from 'datetime'"
+            ),
+            "{old}"
+        );
+        let new = line(&stdout, &format!("fresh/{database}/python-3.12"));
+        assert!(new.contains("passed") && new.contains("(matches)"), "{new}");
+        assert!(!new.contains("failed as expected"), "{new}");
+        assert!(
+            stdout.contains(&format!(
+                "fresh on {database}: python-3.10 failed (expected), python-3.12 passed"
+            )),
+            "{stdout}"
+        );
+    }
+    // The traceback names the migration file, at the path it has on this machine.
+    let migration = example("broken").join("migrations/versions/0002_session_tokens.py");
+    assert!(
+        stdout.contains(&format!("File \"{}\", line 8", migration.display())),
+        "{stdout}"
+    );
+    // Each runtime is a container from its configured image.
+    for version in ["3.10", "3.12"] {
+        assert!(
+            stderr.contains(&format!("runtime python:{version}: container, image ")),
+            "{stderr}"
+        );
+    }
+    assert_nothing_left_by(pid).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_backends_give_the_same_verdicts_and_snapshots() {
+    for variant in ["broken", "fixed"] {
+        let (code, container, stderr, pid) = run(&example(variant), "container", &[]);
+        assert_eq!(code, 0, "{variant} in containers:\n{container}\n{stderr}");
+        assert_nothing_left_by(pid).await;
+        let (code, local, stderr, _) = run(&example(variant), "local", &[]);
+        assert_eq!(code, 0, "{variant} locally:\n{local}\n{stderr}");
+        assert!(stderr.contains("(found via"), "{stderr}");
+        // --check: both matched the same committed snapshot files.
+        assert_eq!(verdicts(&container), verdicts(&local), "{variant}");
+        assert_eq!(verdicts(&local).len(), 4, "{local}");
+    }
+    let fixed = run(&example("fixed"), "container", &[]).1;
+    assert!(fixed.contains("4 cells: 4 passed, 0 failed"), "{fixed}");
+    assert!(!fixed.contains("runtimes disagree"), "{fixed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_removes_runtime_containers_and_networks_a_killed_harness_left() {
+    let mut child = Command::new("true").spawn().expect("true runs");
+    let pid = child.id();
+    child.wait().expect("true ends");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    let labels = [
+        format!("{LABEL_MANAGED}=true"),
+        format!("{LABEL_PID}={pid}"),
+        format!("{LABEL_HOST}={}", host.trim()),
+    ];
+    let network = format!("harness-{pid}-sweeptest");
+    let mut create = Command::new("docker");
+    create.args(["network", "create"]);
+    for label in &labels {
+        create.args(["--label", label]);
+    }
+    let created = create.arg(&network).output().expect("docker runs");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let image = std::env::var("HARNESS_RUNTIME_IMAGE_PYTHON_3_12")
+        .unwrap_or_else(|_| "python:3.12-slim".into());
+    let mut create = Command::new("docker");
+    create.args(["create", "--network", &network]);
+    for label in &labels {
+        create.args(["--label", label]);
+    }
+    let created = create.args([&image, "true"]).output().expect("docker runs");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let id = String::from_utf8_lossy(&created.stdout).trim().to_string();
+
+    let notes = sweep_stale().await;
+    assert!(notes.iter().any(|n| n.contains(&id[..12])), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains(&network)), "{notes:?}");
+    let inspect = Command::new("docker")
+        .args(["network", "inspect", &network])
+        .output()
+        .expect("docker runs");
+    assert!(!inspect.status.success(), "the network is gone");
+}
