@@ -4,21 +4,15 @@
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::context::{self, Query};
+use super::cell_args::CellArgs;
+use super::context;
 use super::{ExitStatus, Failure, GlobalArgs};
 use crate::matrix::{Cell, Partition};
 
 #[derive(Debug, Args)]
 pub struct MatrixArgs {
-    /// Only these scenarios
-    #[arg(value_name = "SCENARIO")]
-    pub scenarios: Vec<String>,
-    /// Only cells whose id matches (substring, or a pattern with `*`); repeatable
-    #[arg(long, short = 'f', value_name = "PATTERN")]
-    pub filter: Vec<String>,
-    /// Only cells on this database (`sqlite`, `postgres:17`, or an engine name); repeatable
-    #[arg(long, short = 'd', value_name = "DATABASE")]
-    pub database: Vec<String>,
+    #[command(flatten)]
+    pub cells: CellArgs,
     /// How to print the matrix
     #[arg(long, value_enum, default_value_t = MatrixFormat::Github)]
     pub format: MatrixFormat,
@@ -62,12 +56,7 @@ struct GithubMatrix {
 
 pub(super) fn execute(global: &GlobalArgs, args: MatrixArgs) -> Result<ExitStatus, Failure> {
     let configs = context::load(global)?;
-    let query = Query {
-        scenarios: &args.scenarios,
-        filters: &args.filter,
-        databases: &args.database,
-        ids: &[],
-    };
+    let query = args.cells.query(&[]);
     let selections = context::select(configs, &query)?;
     let cells: Vec<Cell> = selections
         .iter()

@@ -2,6 +2,7 @@
 //! prints or picks an exit code.
 
 mod accept;
+mod cell_args;
 mod completions;
 mod context;
 mod drift;

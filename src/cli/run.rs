@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::context::{self, Query};
+use super::cell_args::CellArgs;
+use super::context;
 use super::outputs::{self, ReportTarget};
 use super::progress::Display;
 use super::{ExitStatus, Failure, GlobalArgs};
@@ -19,15 +20,8 @@ use crate::runtime::CacheDir;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenarios to run, by name [default: all]
-    #[arg(value_name = "SCENARIO")]
-    pub scenarios: Vec<String>,
-    /// Only cells whose id matches (substring, or a pattern with `*`); repeatable
-    #[arg(long, short = 'f', value_name = "PATTERN")]
-    pub filter: Vec<String>,
-    /// Only cells on this database (`sqlite`, `postgres:17`, or an engine name such as `postgres`); repeatable
-    #[arg(long, short = 'd', value_name = "DATABASE")]
-    pub database: Vec<String>,
+    #[command(flatten)]
+    pub cells: CellArgs,
     /// Only the cell with exactly this id (see `harness list`); repeatable
     #[arg(long, value_name = "ID")]
     pub cell: Vec<String>,
@@ -54,12 +48,7 @@ pub struct RunArgs {
 
 pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, Failure> {
     let configs = context::load(global)?;
-    let query = Query {
-        scenarios: &args.scenarios,
-        filters: &args.filter,
-        databases: &args.database,
-        ids: &args.cell,
-    };
+    let query = args.cells.query(&args.cell);
     let mut selections = context::select(configs, &query)?;
     if let Some(partition) = args.partition {
         selections = context::partition(selections, partition);
