@@ -47,14 +47,21 @@ fn outcome(cell: &CellResult) -> &'static str {
 /// The (scenario, database) groups whose runtimes did not end the same way, each with the runtimes
 /// side by side and the last lines of every runtime that failed.
 pub fn divergence(report: &RunReport) -> String {
-    let mut groups: Vec<(&str, &str, Vec<&CellResult>)> = Vec::new();
+    // A workspace member's cells carry its name (`member:`) before the scenario: groups never mix
+    // members whose scenarios share a name.
+    let member = |cell: &CellResult| cell.id.split_once(':').map(|(m, _)| m.to_string());
+    let mut groups: Vec<(String, &str, Vec<&CellResult>)> = Vec::new();
     for cell in &report.cells {
+        let scenario = match member(cell) {
+            Some(member) => format!("{member}:{}", cell.scenario),
+            None => cell.scenario.clone(),
+        };
         match groups
             .iter_mut()
-            .find(|(s, d, _)| *s == cell.scenario && *d == cell.database)
+            .find(|(s, d, _)| *s == scenario && *d == cell.database)
         {
             Some((_, _, cells)) => cells.push(cell),
-            None => groups.push((&cell.scenario, &cell.database, vec![cell])),
+            None => groups.push((scenario, &cell.database, vec![cell])),
         }
     }
     let mut out = String::new();
