@@ -30,7 +30,8 @@ Exit codes:
   1  a cell failed or a snapshot changed
   2  bad usage or configuration (the message names file:line:col)
   3  the environment could not be set up (no interpreter, no engine)
-  130 interrupted (Ctrl-C); everything the run started is removed";
+  4  `harness drift` only: the database has no version table
+  130 interrupted (Ctrl-C or SIGTERM); everything the run started is removed";
 
 /// Replays database migration scenarios with the project's real migration tool, across database
 /// engines and runtimes, and snapshots the schema each one ends with.
