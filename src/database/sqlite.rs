@@ -61,28 +61,10 @@ impl Engine for SqliteEngine {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<(), DatabaseError>> {
         Box::pin(async move {
-            let Location::SqliteFile(path) = &database.location else {
-                return Err(DatabaseError::Unsupported(format!(
-                    "{} is not a SQLite database",
-                    database.url
-                )));
-            };
-            let wrap = |source| DatabaseError::Sql {
-                database: "the SQLite database".into(),
-                source,
-            };
-            let options = SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(true);
-            let mut conn = SqliteConnection::connect_with(&options)
-                .await
-                .map_err(wrap)?;
-            let result = sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .map_err(wrap);
+            let mut conn = connect(database, false).await?;
+            let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
             conn.close().await.ok();
-            result.map(|_| ())
+            result.map(|_| ()).map_err(sql_error)
         })
     }
 
@@ -92,28 +74,44 @@ impl Engine for SqliteEngine {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<TextRows, DatabaseError>> {
         Box::pin(async move {
-            let Location::SqliteFile(path) = &database.location else {
-                return Err(DatabaseError::Unsupported(format!(
-                    "{} is not a SQLite database",
-                    database.url
-                )));
-            };
-            let wrap = |source| DatabaseError::Sql {
-                database: "the SQLite database".into(),
-                source,
-            };
-            let options = SqliteConnectOptions::new().filename(path).read_only(true);
-            let mut conn = SqliteConnection::connect_with(&options)
-                .await
-                .map_err(wrap)?;
+            let mut conn = connect(database, true).await?;
             let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
             conn.close().await.ok();
-            let rows = rows.map_err(wrap)?;
+            let rows = rows.map_err(sql_error)?;
             Ok(rows
                 .iter()
                 .map(|row| (0..row.len()).map(|i| text_value(row, i)).collect())
                 .collect())
         })
+    }
+}
+
+/// A connection to a cell's SQLite file: read-only for queries, else created when missing.
+async fn connect(
+    database: &CellDatabase,
+    read_only: bool,
+) -> Result<SqliteConnection, DatabaseError> {
+    let Location::SqliteFile(path) = &database.location else {
+        return Err(DatabaseError::Unsupported(format!(
+            "{} is not a SQLite database",
+            database.url
+        )));
+    };
+    let options = SqliteConnectOptions::new().filename(path);
+    let options = if read_only {
+        options.read_only(true)
+    } else {
+        options.create_if_missing(true)
+    };
+    SqliteConnection::connect_with(&options)
+        .await
+        .map_err(sql_error)
+}
+
+fn sql_error(source: sqlx::Error) -> DatabaseError {
+    DatabaseError::Sql {
+        database: "the SQLite database".into(),
+        source,
     }
 }
 
