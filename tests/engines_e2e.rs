@@ -108,3 +108,34 @@ async fn widening_the_version_column_first_passes_everywhere() {
     assert!(snapshot.contains("row merge_notifications_into_activitylog_0915"));
     assert_nothing_left_by(pid).await;
 }
+
+/// `rows = { t = n }` counted with `SELECT COUNT(*) FROM "t"` on every engine, which MariaDB reads
+/// as a string: the table name must be quoted the engine's way.
+#[tokio::test(flavor = "multi_thread")]
+async fn row_counts_quote_table_names_the_engines_way() {
+    let copy = tempfile::Builder::new()
+        .prefix("harness-rows-")
+        .tempdir()
+        .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/long_revision_id");
+    for entry in ["requirements.txt", "fixed"] {
+        let status = Command::new("cp")
+            .args(["-r"])
+            .arg(root.join(entry))
+            .arg(copy.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let dir = copy.path().join("fixed");
+    let scenario = dir.join("scenarios/upgrade.toml");
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    std::fs::write(&scenario, format!("{text}rows = {{ activity_log = 0 }}\n")).unwrap();
+    let (code, stdout, stderr, pid) = run(&dir, &["--database", "mariadb", "--database", "sqlite"]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        line(&stdout, "upgrade/mariadb-11/python-3.12").contains("passed"),
+        "{stdout}"
+    );
+    assert_nothing_left_by(pid).await;
+}

@@ -173,6 +173,11 @@ pub trait Engine: Send + Sync {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<(), DatabaseError>>;
 
+    /// An identifier quoted for this engine's SQL: `"name"` by default (SQLite, PostgreSQL).
+    fn quote_identifier(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
     /// Runs one query against a cell's database and returns its rows as text.
     fn query<'a>(
         &'a self,

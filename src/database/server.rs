@@ -175,6 +175,10 @@ impl Engine for ServerEngine {
         })
     }
 
+    fn quote_identifier(&self, name: &str) -> String {
+        sql::quote(self.url.family(), name)
+    }
+
     fn query<'a>(
         &'a self,
         database: &'a CellDatabase,

@@ -359,7 +359,7 @@ async fn check(
                 "expected {want} rows in `{table}`, but the table does not exist"
             ));
         }
-        let sql = format!("SELECT COUNT(*) FROM {}", quote(table));
+        let sql = format!("SELECT COUNT(*) FROM {}", engine.quote_identifier(table));
         let rows = engine
             .query(database, &sql)
             .await
@@ -492,10 +492,6 @@ fn error_line(output: &str) -> String {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
-}
-
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 #[cfg(test)]
