@@ -27,8 +27,15 @@ fn children_cpu() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
-/// The median wall time of `runs` runs, and their mean CPU time.
+/// The median wall time of `runs` runs, and their mean CPU time, after one run that is not
+/// counted (both tools then read the files from the page cache).
 fn time(runs: usize, mut command: impl FnMut() -> Command) -> (Duration, Option<Duration>) {
+    let warm_up = command()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("the command starts");
+    assert!(warm_up.code().is_some_and(|c| c <= 1), "{warm_up}");
     let cpu_before = children_cpu();
     let samples = (0..runs)
         .map(|_| {
@@ -108,6 +115,9 @@ fn main() {
     }
     let forks = children.iter().filter(|&&c| c > 1).count();
     println!("project: {revisions} revisions, {forks} forks, {merges} merges");
+    // The files just written are still being flushed to disk in the background; that would take
+    // CPU time from whichever tool runs first.
+    let _ = Command::new("sync").status();
 
     let harness = env!("CARGO_BIN_EXE_harness");
     if !measuring {

@@ -3,9 +3,20 @@
 //! from. Every walk is iterative, so a 10,000-revision chain cannot overflow the stack.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use super::revision_file::RevisionFile;
+
+/// How many fork children one pass of [`RevisionGraph::rejoins`] follows at once: its memory is
+/// this many bits per revision (512 bytes; 5 MB for 10,000 revisions).
+const REJOIN_GROUP_BITS: usize = 64 * 64;
+
+/// Whether bits `start..start + len` of `row` are all set.
+fn all_set(row: &[u64], start: usize, len: usize) -> bool {
+    (start..start + len).all(|bit| row[bit / 64] & (1 << (bit % 64)) != 0)
+}
 
 /// One revision of the graph (the first file that defines an id; duplicates are findings).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +35,8 @@ pub struct Revision {
 #[derive(Debug, Clone, Default)]
 pub struct RevisionGraph {
     pub revisions: Vec<Revision>,
-    index: HashMap<String, usize>,
-    labels: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
+    labels: FxHashMap<String, usize>,
     parents: Vec<Vec<usize>>,
     children: Vec<Vec<usize>>,
     topo: Vec<usize>,
@@ -37,19 +48,20 @@ impl RevisionGraph {
     /// Builds the graph from parsed files; files without a revision and repeated ids are skipped.
     pub fn build(files: &[RevisionFile]) -> Self {
         let mut graph = Self::default();
+        graph.index.reserve(files.len());
+        graph.revisions.reserve(files.len());
         for (file_index, file) in files.iter().enumerate() {
             let Some(revision) = &file.revision else {
                 continue;
             };
-            if graph.index.contains_key(&revision.value) {
-                continue;
-            }
+            let next = graph.revisions.len();
+            match graph.index.entry(revision.value.clone()) {
+                std::collections::hash_map::Entry::Occupied(_) => continue,
+                std::collections::hash_map::Entry::Vacant(slot) => slot.insert(next),
+            };
             let list = |field: &Option<super::revision_file::Assigned<Vec<String>>>| {
                 field.as_ref().map(|f| f.value.clone()).unwrap_or_default()
             };
-            graph
-                .index
-                .insert(revision.value.clone(), graph.revisions.len());
             graph.revisions.push(Revision {
                 id: revision.value.clone(),
                 file: file_index,
@@ -237,87 +249,104 @@ impl RevisionGraph {
     /// The first revision (in topological order) that descends from every child of `fork`: where
     /// its branches meet again. None when they never all meet.
     pub fn rejoin(&self, fork: usize) -> Option<usize> {
-        self.rejoin_in(fork, &mut Vec::new(), &mut Vec::new())
+        self.rejoins_of(&[fork])[0]
     }
 
-    /// [`rejoin`](Self::rejoin) of every fork, by id, sharing one scratch buffer.
+    /// [`rejoin`](Self::rejoin) of every fork, by id.
     pub fn rejoins(&self) -> Vec<(usize, Option<usize>)> {
-        let mut masks = Vec::new();
-        let mut touched = Vec::new();
-        self.forks()
-            .into_iter()
-            .map(|fork| (fork, self.rejoin_in(fork, &mut masks, &mut touched)))
-            .collect()
+        let forks = self.forks();
+        let found = self.rejoins_of(&forks);
+        forks.into_iter().zip(found).collect()
     }
 
-    /// Walks the fork's descendants in topological order, each carrying the set of the fork's
-    /// children it descends from (a bit mask, `words` u64 per revision); the first one carrying
-    /// all of them is the rejoin. `masks` is left all zero.
-    fn rejoin_in(
-        &self,
-        fork: usize,
-        masks: &mut Vec<u64>,
-        touched: &mut Vec<usize>,
-    ) -> Option<usize> {
-        let children = &self.children[fork];
-        if children.len() < 2 || self.is_after_cycle(fork) {
-            return None;
-        }
-        let words = children.len().div_ceil(64);
-        if masks.len() < self.len() * words {
-            masks.resize(self.len() * words, 0);
-        }
-        let full: Vec<u64> = (0..words)
-            .map(|w| match children.len() - w * 64 {
-                bits if bits >= 64 => u64::MAX,
-                bits => (1 << bits) - 1,
-            })
-            .collect();
-        let mut queue: BinaryHeap<Reverse<usize>> = BinaryHeap::new();
-        let mut carried = vec![0u64; words];
-        for (bit, &child) in children.iter().enumerate() {
-            carried.iter_mut().for_each(|w| *w = 0);
-            carried[bit / 64] = 1 << (bit % 64);
-            self.carry(child, &carried, masks, touched, &mut queue);
-        }
-        let mut found = None;
-        while let Some(Reverse(rank)) = queue.pop() {
-            let node = self.topo[rank];
-            carried.copy_from_slice(&masks[node * words..(node + 1) * words]);
-            if carried == full {
-                found = Some(node);
-                break;
+    /// The rejoin of each of `forks`, in groups whose children fit [`REJOIN_GROUP_BITS`] bits.
+    fn rejoins_of(&self, forks: &[usize]) -> Vec<Option<usize>> {
+        let mut found = vec![None; forks.len()];
+        let width = |fork: usize| match self.children[fork].len() {
+            n if n >= 2 && !self.is_after_cycle(fork) => n,
+            _ => 0,
+        };
+        let mut start = 0;
+        while start < forks.len() {
+            let mut end = start;
+            let mut bits = 0;
+            while end < forks.len()
+                && (end == start || bits + width(forks[end]) <= REJOIN_GROUP_BITS)
+            {
+                bits += width(forks[end]);
+                end += 1;
             }
-            for &child in &self.children[node] {
-                self.carry(child, &carried, masks, touched, &mut queue);
-            }
-        }
-        for node in touched.drain(..) {
-            masks[node * words..(node + 1) * words].fill(0);
+            self.rejoin_group(&forks[start..end], &mut found[start..end], width);
+            start = end;
         }
         found
     }
 
-    /// ORs `bits` into `node`'s mask, queueing the node the first time it is reached.
-    fn carry(
+    /// One pass along the topological order for a group of forks. Each child of each fork owns one
+    /// bit; every revision carries the bits of the children it descends from (its own, ORed with
+    /// its parents'). A fork's rejoin is the first revision carrying all of its children's bits,
+    /// and can only be a merge: a revision with one parent descends from no more children than
+    /// that parent (or is a child of the fork, which descends from no other child). So bits are
+    /// compared at merges only, and the pass stops once every fork of the group has its rejoin.
+    fn rejoin_group(
         &self,
-        node: usize,
-        bits: &[u64],
-        masks: &mut [u64],
-        touched: &mut Vec<usize>,
-        queue: &mut BinaryHeap<Reverse<usize>>,
+        forks: &[usize],
+        found: &mut [Option<usize>],
+        width: impl Fn(usize) -> usize,
     ) {
-        if self.is_after_cycle(node) {
+        let mut offsets = Vec::with_capacity(forks.len());
+        let mut bits = 0;
+        for &fork in forks {
+            offsets.push(bits);
+            bits += width(fork);
+        }
+        let Some(first) = forks
+            .iter()
+            .filter(|&&fork| width(fork) > 0)
+            .map(|&fork| self.rank[fork] + 1)
+            .min()
+        else {
             return;
+        };
+        let words = bits.div_ceil(64);
+        let mut masks = vec![0u64; (self.topo.len() - first) * words];
+        let mut open: Vec<usize> = Vec::new();
+        for (index, &fork) in forks.iter().enumerate() {
+            if width(fork) == 0 {
+                continue;
+            }
+            open.push(index);
+            for (bit, &child) in self.children[fork].iter().enumerate() {
+                if !self.is_after_cycle(child) {
+                    let bit = offsets[index] + bit;
+                    masks[(self.rank[child] - first) * words + bit / 64] |= 1 << (bit % 64);
+                }
+            }
         }
-        let words = bits.len();
-        let mask = &mut masks[node * words..(node + 1) * words];
-        if mask.iter().all(|&w| w == 0) {
-            queue.push(Reverse(self.rank[node]));
-            touched.push(node);
-        }
-        for (word, bit) in mask.iter_mut().zip(bits) {
-            *word |= bit;
+        for rank in first..self.topo.len() {
+            let node = self.topo[rank];
+            let (before, rest) = masks.split_at_mut((rank - first) * words);
+            let row = &mut rest[..words];
+            for &parent in &self.parents[node] {
+                if let Some(parent) = self.rank[parent].checked_sub(first) {
+                    for (word, bit) in row.iter_mut().zip(&before[parent * words..][..words]) {
+                        *word |= bit;
+                    }
+                }
+            }
+            if self.parents[node].len() < 2 {
+                continue;
+            }
+            open.retain(|&index| {
+                let joined = all_set(row, offsets[index], width(forks[index]));
+                if joined {
+                    found[index] = Some(node);
+                }
+                !joined
+            });
+            if open.is_empty() {
+                break;
+            }
         }
     }
 

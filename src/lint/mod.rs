@@ -19,7 +19,7 @@ pub use checks::describe_branch;
 pub use finding::{Code, Finding, Severity};
 pub use graph::{Revision, RevisionGraph};
 pub use ini::IniFile;
-pub use revision_file::{Assigned, FileProblem, Position, RevisionFile};
+pub use revision_file::{Assigned, FileProblem, Position, ReadBuffer, RevisionFile};
 pub use suggest::Suggester;
 pub use version_dirs::VersionDirs;
 
@@ -139,38 +139,66 @@ pub fn locate(path: &Path) -> Result<VersionDirs, LintError> {
     }
 }
 
-/// Reads and parses the files, on every core.
+/// How many files a thread reads and parses at a time: small enough that the threads finish
+/// together when the machine slows one of them down, large enough that handing out work costs
+/// nothing.
+const BATCH: usize = 32;
+
+/// Reads and parses the files, on every core (the calling thread included); the result is in the
+/// order of `paths`. Threads take the next batch when done with one, so a thread that the machine
+/// slows down does not hold up the others.
 pub fn read_files(paths: &[PathBuf]) -> Vec<RevisionFile> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = paths.len().div_ceil(threads).max(64);
-    if paths.len() <= chunk {
-        let mut buffer = Vec::new();
-        return paths
-            .iter()
-            .map(|p| RevisionFile::read_into(p, &mut buffer))
-            .collect();
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(paths.len().div_ceil(BATCH));
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut buffer = ReadBuffer::default();
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(BATCH, Ordering::Relaxed);
+            if start >= paths.len() {
+                return done;
+            }
+            let batch = &paths[start..(start + BATCH).min(paths.len())];
+            done.push((start, read_batch(batch, &mut buffer)));
+        }
+    };
+    let mut batches = if threads <= 1 {
+        work()
+    } else {
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut batches = work();
+            for helper in helpers {
+                batches.extend(
+                    helper
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+            }
+            batches
+        })
+    };
+    batches.sort_unstable_by_key(|(start, _)| *start);
+    let mut files = Vec::with_capacity(paths.len());
+    for (_, batch) in batches {
+        files.extend(batch);
     }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut buffer = Vec::new();
-                    part.iter()
-                        .map(|p| RevisionFile::read_into(p, &mut buffer))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    files
+}
+
+/// A batch is read whole before any of it is parsed: the parser then runs with its code and data
+/// still in the caches, which the system calls of reading would otherwise evict.
+fn read_batch(paths: &[PathBuf], buffer: &mut ReadBuffer) -> Vec<RevisionFile> {
+    buffer.clear();
+    let read: Vec<_> = paths.iter().map(|path| buffer.read(path)).collect();
+    paths
+        .iter()
+        .zip(read)
+        .map(|(path, read)| RevisionFile::from_read(path, read.map(|range| buffer.get(range))))
+        .collect()
 }
 
 /// Lints the revision files of `dirs`; ids longer than `version_length` are findings.
@@ -185,4 +213,32 @@ pub fn analyze(dirs: &VersionDirs, version_length: usize) -> Result<LintReport, 
         graph,
         findings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_come_back_in_the_order_given_whatever_thread_read_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..BATCH * 5 + 7)
+            .map(|n| {
+                let path = dir.path().join(format!("{n:04}_x.py"));
+                std::fs::write(&path, format!("revision = 'r{n}'\n")).unwrap();
+                path
+            })
+            .collect();
+        let mut shuffled = paths.clone();
+        shuffled.reverse();
+        shuffled.push(dir.path().join("missing.py"));
+        let files = read_files(&shuffled);
+        assert_eq!(files.len(), shuffled.len());
+        for (file, path) in files.iter().zip(&shuffled) {
+            assert_eq!(&file.path, path);
+        }
+        let n = paths.len() - 1;
+        assert_eq!(files[0].revision.as_ref().unwrap().value, format!("r{n}"));
+        assert!(files.last().unwrap().revision.is_none());
+    }
 }

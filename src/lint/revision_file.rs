@@ -24,15 +24,43 @@ impl Position {
 
     /// The position of byte `offset` of `source`.
     pub fn of(source: &str, offset: TextSize) -> Self {
+        LineCursor::default().position(source, offset)
+    }
+}
+
+/// Positions in one source, computed from the last one asked for when offsets come in order (as a
+/// module's statements do), so a file is scanned once however many positions are taken from it.
+#[derive(Debug, Default)]
+struct LineCursor {
+    /// A char boundary at or before the last offset asked for.
+    offset: usize,
+    /// Its 1-based line, and the byte where that line starts.
+    line: usize,
+    line_start: usize,
+}
+
+impl LineCursor {
+    fn position(&mut self, source: &str, offset: TextSize) -> Position {
         let mut offset = offset.to_usize().min(source.len());
         while !source.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = &source[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        if offset < self.offset || self.line == 0 {
+            *self = LineCursor {
+                offset: 0,
+                line: 1,
+                line_start: 0,
+            };
+        }
+        let skipped = &source.as_bytes()[self.offset..offset];
+        if let Some(last) = skipped.iter().rposition(|&b| b == b'\n') {
+            self.line += skipped.iter().filter(|&&b| b == b'\n').count();
+            self.line_start = self.offset + last + 1;
+        }
+        self.offset = offset;
         Position {
-            line: before.bytes().filter(|&b| b == b'\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
+            line: self.line,
+            column: source[self.line_start..offset].chars().count() + 1,
         }
     }
 }
@@ -96,16 +124,15 @@ impl RevisionFile {
 
     /// Reads and parses the file at `path`; a file that cannot be read is kept with the problem.
     pub fn read(path: &Path) -> Self {
-        Self::read_into(path, &mut Vec::new())
+        let mut buffer = ReadBuffer::default();
+        let read = buffer.read(path);
+        Self::from_read(path, read.map(|range| buffer.get(range)))
     }
 
-    /// [`read`](Self::read) through a buffer the caller reuses from file to file.
-    pub fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Self {
-        use std::io::Read;
-        buffer.clear();
-        let read = std::fs::File::open(path).and_then(|mut file| file.read_to_end(buffer));
+    /// Parses what reading `path` gave: its bytes, or why they could not be read.
+    pub fn from_read(path: &Path, read: std::io::Result<&[u8]>) -> Self {
         let problem = match read {
-            Ok(_) => match std::str::from_utf8(buffer) {
+            Ok(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => return Self::parse(path, text),
                 Err(err) => format!(
                     "not UTF-8 text (invalid byte at offset {})",
@@ -134,6 +161,7 @@ impl RevisionFile {
         let mut reader = Reader {
             source,
             file: &mut file,
+            lines: LineCursor::default(),
         };
         for (index, statement) in parsed.syntax().body.iter().enumerate() {
             match statement {
@@ -183,9 +211,54 @@ impl RevisionFile {
     }
 }
 
+/// Files read one after the other into one buffer, which keeps its memory from use to use. It is
+/// zero-filled only when it grows, and reading a file asks for no size first (`read_to_end` asks
+/// the file system for the size and the position: two more system calls per file).
+#[derive(Debug, Default)]
+pub struct ReadBuffer {
+    bytes: Vec<u8>,
+    filled: usize,
+}
+
+impl ReadBuffer {
+    /// Forgets what was read; keeps the memory.
+    pub fn clear(&mut self) {
+        self.filled = 0;
+    }
+
+    /// Appends the file at `path`; returns where its bytes are.
+    pub fn read(&mut self, path: &Path) -> std::io::Result<std::ops::Range<usize>> {
+        use std::io::Read;
+        const GROWTH: usize = 16 * 1024;
+        let mut file = std::fs::File::open(path)?;
+        let start = self.filled;
+        loop {
+            if self.bytes.len() - self.filled < GROWTH / 2 {
+                self.bytes
+                    .resize(self.bytes.len() + GROWTH.max(self.bytes.len()), 0);
+            }
+            match file.read(&mut self.bytes[self.filled..]) {
+                Ok(0) => return Ok(start..self.filled),
+                Ok(read) => self.filled += read,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => {
+                    self.filled = start;
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// The bytes of a file [`read`](Self::read) gave this range for.
+    pub fn get(&self, range: std::ops::Range<usize>) -> &[u8] {
+        &self.bytes[range]
+    }
+}
+
 struct Reader<'a> {
     source: &'a str,
     file: &'a mut RevisionFile,
+    lines: LineCursor,
 }
 
 impl Reader<'_> {
@@ -229,7 +302,6 @@ impl Reader<'_> {
 
     /// Stores one assignment to a revision variable.
     fn record(&mut self, name: &str, target: &Expr, value: Option<&Expr>) {
-        let at = Position::of(self.source, target.start());
         let name: &'static str = match name {
             "revision" => "revision",
             "down_revision" => "down_revision",
@@ -237,6 +309,7 @@ impl Reader<'_> {
             "depends_on" => "depends_on",
             _ => return,
         };
+        let at = self.lines.position(self.source, target.start());
         let value = match value {
             Some(expression) => self.value(expression, 0),
             None => Value::Other("an unpacked value".into()),
@@ -413,6 +486,57 @@ mod tests {
             [FileProblem::Syntax { at, .. }] => assert_eq!(at.line, 4),
             other => panic!("expected one syntax error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn positions_taken_out_of_order_are_still_right() {
+        let source = "a = 1\nbé = 2\n\nc = 3\n";
+        let mut cursor = LineCursor::default();
+        let at = |cursor: &mut LineCursor, offset: usize| {
+            cursor.position(source, TextSize::try_from(offset).unwrap())
+        };
+        assert_eq!(at(&mut cursor, 15), Position { line: 4, column: 1 });
+        assert_eq!(at(&mut cursor, 10), Position { line: 2, column: 4 });
+        // Inside the two bytes of `é`: the start of the character.
+        assert_eq!(at(&mut cursor, 8), Position { line: 2, column: 2 });
+        assert_eq!(at(&mut cursor, 19), Position { line: 4, column: 5 });
+        assert_eq!(at(&mut cursor, 0), Position::START);
+        for offset in 0..=source.len() {
+            let mut fresh = LineCursor::default();
+            assert_eq!(
+                at(&mut cursor, offset),
+                at(&mut fresh, offset),
+                "offset {offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_buffer_holds_several_files_large_and_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let large = "# padding\n".repeat(5_000) + "revision = 'big'\n";
+        std::fs::write(dir.path().join("a.py"), "revision = 'a'\n").unwrap();
+        std::fs::write(dir.path().join("b.py"), &large).unwrap();
+        std::fs::write(dir.path().join("c.py"), "").unwrap();
+        let mut buffer = ReadBuffer::default();
+        let a = buffer.read(&dir.path().join("a.py")).unwrap();
+        let b = buffer.read(&dir.path().join("b.py")).unwrap();
+        let missing = buffer.read(&dir.path().join("missing.py"));
+        let c = buffer.read(&dir.path().join("c.py")).unwrap();
+        assert!(missing.is_err());
+        assert_eq!(buffer.get(a), b"revision = 'a'\n");
+        assert_eq!(buffer.get(b), large.as_bytes());
+        assert_eq!(buffer.get(c), b"");
+        buffer.clear();
+        let again = buffer.read(&dir.path().join("a.py")).unwrap();
+        assert_eq!(again, 0..15);
+        let file = RevisionFile::read(&dir.path().join("b.py"));
+        assert_eq!(file.revision.unwrap().at.line, 5_001);
+        let missing = RevisionFile::read(&dir.path().join("missing.py"));
+        assert!(matches!(
+            &missing.problems[..],
+            [FileProblem::Unreadable { .. }]
+        ));
     }
 
     #[test]

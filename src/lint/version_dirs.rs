@@ -94,18 +94,18 @@ impl VersionDirs {
                     source,
                 })?;
                 for entry in entries.filter_map(Result::ok) {
-                    let path = entry.path();
-                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let name = entry.file_name();
+                    let name = name.as_encoded_bytes();
                     let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                     if is_dir {
-                        if self.recursive && name != "__pycache__" {
-                            todo.push(path);
+                        if self.recursive && name != b"__pycache__" {
+                            todo.push(entry.path());
                         }
-                    } else if name.ends_with(".py")
-                        && !name.starts_with("__init__")
-                        && !name.starts_with(".#")
+                    } else if name.ends_with(b".py")
+                        && !name.starts_with(b"__init__")
+                        && !name.starts_with(b".#")
                     {
-                        files.push(path);
+                        files.push(entry.path());
                     }
                 }
             }
