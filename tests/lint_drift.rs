@@ -1,5 +1,6 @@
 //! `harness drift` against real SQLite files: current, behind, no version table, unreachable,
-//! unsupported engines (with the password kept out of every message), `--wait`, and read-only.
+//! unreachable servers (with the password kept out of every message), `--wait`, and read-only.
+//! Real servers are in lint_drift_servers.rs.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -131,12 +132,13 @@ fn a_missing_database_file_is_an_environment_failure() {
 
 #[test]
 fn passwords_never_reach_the_output() {
+    // Nothing listens on port 1: the servers are unreachable (exit 3), and the messages name them.
     for url in [
-        "postgresql+psycopg://app:hunter2@db.internal:5432/app",
-        "mysql://root:hunter2@localhost/app?password=hunter2",
+        "postgresql+psycopg://app:hunter2@127.0.0.1:1/app",
+        "mysql://root:hunter2@127.0.0.1:1/app?password=hunter2",
     ] {
         let (code, stdout, stderr) = text(&drift(url, &[]));
-        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(code, 3, "{stderr}");
         assert!(
             !stdout.contains("hunter2") && !stderr.contains("hunter2"),
             "{stdout}{stderr}"

@@ -1,25 +1,48 @@
 //! Drift: the revisions a live database's version table records against the heads of the migration
-//! files. Reading is read-only and split by engine (one file per engine, like introspection); the
-//! comparison is pure. URLs are shown redacted everywhere.
+//! files. Reading is read-only and split by engine (one file per engine, like introspection): a
+//! SQLite file is opened read-only, a server session is read-only and reads in a read-only
+//! transaction that is rolled back. The comparison is pure. URLs are shown redacted everywhere.
 
+mod mysql;
+mod postgres;
 mod sqlite;
 mod url;
 
+use std::time::Duration;
+
 use std::collections::HashSet;
+use std::fmt;
 
 pub use url::{DatabaseUrl, redact};
 
+/// How long connecting to a server may take before the database counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 use super::RevisionGraph;
+use crate::database::Family;
 
 /// Why the version table could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DriftError {
     #[error("database URL `{url}`: {why}")]
     BadUrl { url: String, why: String },
-    #[error("reading {engine} databases is not supported by this build of harness yet ({url})")]
-    Unsupported { engine: String, url: String },
     #[error("cannot read the database {url}: {detail}")]
     Unreachable { url: String, detail: String },
+}
+
+impl DriftError {
+    fn unreachable(url: &DatabaseUrl, detail: impl fmt::Display) -> Self {
+        let mut detail = detail.to_string();
+        if detail.contains("without TLS support") {
+            detail.push_str(
+                "\n  help: this build connects without TLS; drop sslmode=require from the URL, or reach the database through a local TLS tunnel",
+            );
+        }
+        DriftError::Unreachable {
+            url: url.shown().to_string(),
+            detail,
+        }
+    }
 }
 
 impl DriftError {
@@ -42,10 +65,10 @@ pub enum VersionTable {
 pub async fn read_versions(url: &DatabaseUrl, table: &str) -> Result<VersionTable, DriftError> {
     match url {
         DatabaseUrl::Sqlite { path, shown } => sqlite::read_versions(path, table, shown).await,
-        DatabaseUrl::Server { engine, shown } => Err(DriftError::Unsupported {
-            engine: engine.clone(),
-            url: shown.clone(),
-        }),
+        DatabaseUrl::Server { server, .. } => match server.family() {
+            Family::Postgres => postgres::read_versions(url, server, table).await,
+            Family::Mysql => mysql::read_versions(url, server, table).await,
+        },
     }
 }
 

@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::DriftError;
+use crate::database::{DatabaseError, Family, ServerUrl};
 
 /// Query parameters whose values are secrets.
 const SECRET_PARAMETERS: [&str; 6] = ["password", "pass", "pwd", "secret", "token", "sslpassword"];
@@ -15,8 +16,8 @@ const SECRET_PARAMETERS: [&str; 6] = ["password", "pass", "pwd", "secret", "toke
 pub enum DatabaseUrl {
     /// A SQLite database file.
     Sqlite { path: PathBuf, shown: String },
-    /// A server engine this build cannot read yet (`postgresql`, `mysql`, `mariadb`).
-    Server { engine: String, shown: String },
+    /// A PostgreSQL, MySQL or MariaDB server (its `Debug` hides the password).
+    Server { server: ServerUrl, shown: String },
 }
 
 impl DatabaseUrl {
@@ -51,7 +52,16 @@ impl DatabaseUrl {
                 })
             }
             "postgres" | "postgresql" | "mysql" | "mariadb" => {
-                Ok(DatabaseUrl::Server { engine, shown })
+                let family = if engine.starts_with("postgres") {
+                    Family::Postgres
+                } else {
+                    Family::Mysql
+                };
+                let server = ServerUrl::parse(family, text).map_err(|err| match err {
+                    DatabaseError::BadUrl { why, .. } => bad(&why),
+                    other => bad(&other.to_string()),
+                })?;
+                Ok(DatabaseUrl::Server { server, shown })
             }
             other => Err(bad(&format!(
                 "unknown engine `{other}`; expected sqlite, postgresql, mysql or mariadb"
@@ -151,7 +161,23 @@ mod tests {
     }
 
     #[rstest]
+    #[case("postgresql+psycopg://app:s3cret@db:5432/app?sslmode=disable", "postgres://app:s3cret@db:5432/app?sslmode=disable")]
+    #[case("postgres://db/app", "postgres://db/app")]
+    #[case("mysql+pymysql://root:s3cret@db/app?charset=utf8mb4", "mysql://root:s3cret@db/app?charset=utf8mb4")]
+    #[case("mariadb+mariadbconnector://root@db:3306/app", "mysql://root@db:3306/app")]
+    fn server_urls_connect_with_the_plain_scheme(#[case] url: &str, #[case] connect: &str) {
+        let parsed = DatabaseUrl::parse(url).unwrap();
+        let DatabaseUrl::Server { server, .. } = &parsed else {
+            panic!("{parsed:?}");
+        };
+        assert_eq!(server.sqlx(&server.database), connect);
+        assert!(!format!("{parsed:?}").contains("s3cret"), "{parsed:?}");
+    }
+
+    #[rstest]
     #[case("sqlite://")]
+    #[case("postgresql:app")]
+    #[case("mysql://u:secret@/app")]
     #[case("sqlite:///:memory:")]
     #[case("oracle://u:secret@h/db")]
     #[case("no-scheme")]

@@ -1,0 +1,74 @@
+//! Reading the version table of a MySQL or MariaDB database, inside a `READ ONLY` transaction that
+//! is rolled back, so nothing can be written even by mistake.
+
+use std::str::FromStr;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::{AssertSqlSafe, Connection};
+
+use super::{CONNECT_TIMEOUT, DatabaseUrl, DriftError, VersionTable};
+use crate::database::ServerUrl;
+
+/// The revisions recorded in `table` of the URL's database, or that there is no such table.
+pub async fn read_versions(
+    url: &DatabaseUrl,
+    server: &ServerUrl,
+    table: &str,
+) -> Result<VersionTable, DriftError> {
+    let failed = |detail: String| DriftError::unreachable(url, detail);
+    let options = MySqlConnectOptions::from_str(&server.sqlx(&server.database)).map_err(|err| {
+        DriftError::BadUrl {
+            url: url.shown().to_string(),
+            why: err.to_string(),
+        }
+    })?;
+    let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, MySqlConnection::connect_with(&options))
+        .await
+        .map_err(|_| failed(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
+        .map_err(|err| failed(err.to_string()))?;
+    let result = read(&mut conn, table).await;
+    conn.close().await.ok();
+    match result {
+        Ok(Some(table)) => Ok(table),
+        Ok(None) => Err(DriftError::BadUrl {
+            url: url.shown().to_string(),
+            why: "the URL names no database: add it after the host (mysql://user@host/database)"
+                .into(),
+        }),
+        Err(err) => Err(failed(err.to_string())),
+    }
+}
+
+/// None when the connection has no current database.
+async fn read(conn: &mut MySqlConnection, table: &str) -> Result<Option<VersionTable>, sqlx::Error> {
+    let mut transaction = conn.begin_with("START TRANSACTION READ ONLY").await?;
+    let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
+        .fetch_one(&mut *transaction)
+        .await?;
+    let Some(database) = database else {
+        transaction.rollback().await?;
+        return Ok(None);
+    };
+    let found: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+    )
+    .bind(&database)
+    .bind(table)
+    .fetch_one(&mut *transaction)
+    .await?;
+    if found == 0 {
+        transaction.rollback().await?;
+        return Ok(Some(VersionTable::Missing));
+    }
+    let sql = format!(
+        "SELECT CAST(version_num AS CHAR) FROM `{}`",
+        table.replace('`', "``")
+    );
+    let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .fetch_all(&mut *transaction)
+        .await?;
+    transaction.rollback().await?;
+    revisions.sort();
+    revisions.dedup();
+    Ok(Some(VersionTable::Revisions(revisions)))
+}
