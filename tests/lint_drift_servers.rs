@@ -58,7 +58,10 @@ async fn check(spec: DatabaseSpec, tables_sql: &str, schema: Option<&str>) {
 
     let (code, stdout, stderr) = drift(&url, &[]);
     assert_eq!(code, 4, "{spec}: {stdout}{stderr}");
-    assert!(stdout.starts_with("no version table: alembic_version"), "{stdout}");
+    assert!(
+        stdout.starts_with("no version table: alembic_version"),
+        "{stdout}"
+    );
 
     execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)").await;
     execute("INSERT INTO alembic_version VALUES ('018')").await;
@@ -70,15 +73,27 @@ async fn check(spec: DatabaseSpec, tables_sql: &str, schema: Option<&str>) {
         "{spec}: {stderr}"
     );
     assert!(stderr.contains("5 revisions to apply"), "{stderr}");
-    assert_eq!(contents(&engine, &db, tables_sql).await, before, "{spec}: drift wrote");
+    assert_eq!(
+        contents(&engine, &db, tables_sql).await,
+        before,
+        "{spec}: drift wrote"
+    );
 
     execute("UPDATE alembic_version SET version_num = '023'").await;
     let (code, stdout, stderr) = drift(&url, &[]);
-    assert_eq!((code, stdout.as_str()), (0, "current\n"), "{spec}: {stderr}");
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "current\n"),
+        "{spec}: {stderr}"
+    );
     if let Some(schema) = schema {
         let qualified = format!("{schema}.alembic_version");
         let (code, stdout, stderr) = drift(&url, &["--version-table", &qualified]);
-        assert_eq!((code, stdout.as_str()), (0, "current\n"), "{spec}: {stderr}");
+        assert_eq!(
+            (code, stdout.as_str()),
+            (0, "current\n"),
+            "{spec}: {stderr}"
+        );
         let (code, stdout, _) = drift(&url, &["--version-table", "elsewhere.alembic_version"]);
         assert_eq!(code, 4, "{stdout}");
     }

@@ -14,15 +14,16 @@ pub(super) const DRIFT_EXIT_CODES: &str = "\
 Exit codes:
   0  current: the database records exactly the heads of the migration files
   1  drift: it records other revisions (or none)
-  2  bad usage: a malformed URL, an engine this build cannot read, no project
-  3  the database could not be read (no such file, connection refused)
+  2  bad usage: a malformed URL, an unknown engine, no project
+  3  the database could not be read (no such file, connection refused, login failed)
   4  the database has no version table (never migrated or stamped)";
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// The database to check, as a SQLAlchemy URL (sqlite:///file.db); passwords are never printed
+    /// The database to check, as a SQLAlchemy URL (sqlite:///file.db, postgresql://..., mysql://...);
+    /// passwords are never printed
     #[arg(long, value_name = "URL")]
     pub database_url: String,
     /// The version table [default: project.version_table of harness.toml, else alembic_version]

@@ -32,15 +32,9 @@ pub enum DriftError {
 
 impl DriftError {
     fn unreachable(url: &DatabaseUrl, detail: impl fmt::Display) -> Self {
-        let mut detail = detail.to_string();
-        if detail.contains("without TLS support") {
-            detail.push_str(
-                "\n  help: this build connects without TLS; drop sslmode=require from the URL, or reach the database through a local TLS tunnel",
-            );
-        }
         DriftError::Unreachable {
             url: url.shown().to_string(),
-            detail,
+            detail: detail.to_string(),
         }
     }
 }

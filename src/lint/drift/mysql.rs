@@ -40,7 +40,10 @@ pub async fn read_versions(
 }
 
 /// None when the connection has no current database.
-async fn read(conn: &mut MySqlConnection, table: &str) -> Result<Option<VersionTable>, sqlx::Error> {
+async fn read(
+    conn: &mut MySqlConnection,
+    table: &str,
+) -> Result<Option<VersionTable>, sqlx::Error> {
     let mut transaction = conn.begin_with("START TRANSACTION READ ONLY").await?;
     let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
         .fetch_one(&mut *transaction)

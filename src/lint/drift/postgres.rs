@@ -29,7 +29,9 @@ pub async fn read_versions(
         .await
         .map_err(|_| failed(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
         .map_err(|err| failed(err.to_string()))?;
-    let result = read(&mut conn, table).await.map_err(|err| failed(err.to_string()));
+    let result = read(&mut conn, table)
+        .await
+        .map_err(|err| failed(err.to_string()));
     conn.close().await.ok();
     result
 }

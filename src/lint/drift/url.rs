@@ -161,10 +161,19 @@ mod tests {
     }
 
     #[rstest]
-    #[case("postgresql+psycopg://app:s3cret@db:5432/app?sslmode=disable", "postgres://app:s3cret@db:5432/app?sslmode=disable")]
+    #[case(
+        "postgresql+psycopg://app:s3cret@db:5432/app?sslmode=disable",
+        "postgres://app:s3cret@db:5432/app?sslmode=disable"
+    )]
     #[case("postgres://db/app", "postgres://db/app")]
-    #[case("mysql+pymysql://root:s3cret@db/app?charset=utf8mb4", "mysql://root:s3cret@db/app?charset=utf8mb4")]
-    #[case("mariadb+mariadbconnector://root@db:3306/app", "mysql://root@db:3306/app")]
+    #[case(
+        "mysql+pymysql://root:s3cret@db/app?charset=utf8mb4",
+        "mysql://root:s3cret@db/app?charset=utf8mb4"
+    )]
+    #[case(
+        "mariadb+mariadbconnector://root@db:3306/app",
+        "mysql://root@db:3306/app"
+    )]
     fn server_urls_connect_with_the_plain_scheme(#[case] url: &str, #[case] connect: &str) {
         let parsed = DatabaseUrl::parse(url).unwrap();
         let DatabaseUrl::Server { server, .. } = &parsed else {
