@@ -116,7 +116,17 @@ pub(super) fn execute(global: &GlobalArgs, args: DriftArgs) -> Result<ExitStatus
             println!("no version table: {table} does not exist in {url}");
             Ok(ExitStatus::NoVersionTable)
         }
-        Outcome::Failed(err) if err.is_transient() => Err(Failure::Environment(err.to_string())),
+        Outcome::Failed(err) if err.is_transient() => {
+            let help = match url {
+                DatabaseUrl::Sqlite { .. } => {
+                    "check the path: sqlite:///name.db is relative to the working folder, sqlite:////abs/name.db is absolute"
+                }
+                DatabaseUrl::Server { .. } => {
+                    "check the host, port, user, password and database of the URL; for a server still starting, wait for it with --wait SECONDS"
+                }
+            };
+            Err(Failure::Environment(format!("{err}\n  help: {help}")))
+        }
         Outcome::Failed(err) => Err(Failure::Usage(err.to_string())),
     }
 }
