@@ -1,7 +1,8 @@
 //! `harness drift` against real servers: a local PostgreSQL 15 cluster, PostgreSQL 17 and MariaDB 11
 //! in containers (the images named by HARNESS_IMAGE_*, from scripts/setup/20-engines.sh). Each is
 //! read through the URL the migration tool gets (SQLAlchemy's form, with the driver where there is
-//! one): no version table, behind, current, a schema-qualified table; and nothing is written.
+//! one): no version table, behind, current, a schema-qualified table, a table that is not a version
+//! table; and nothing is written.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -86,7 +87,16 @@ async fn check(spec: DatabaseSpec, tables_sql: &str, schema: Option<&str>) {
         (0, "current\n"),
         "{spec}: {stderr}"
     );
-    if let Some(schema) = schema {
+    // A table that is not a version table: read once, not retried by --wait, exit 3.
+    let (code, _, stderr) = drift(&url, &["--version-table", "teams", "--wait", "600"]);
+    assert_eq!(code, 3, "{spec}: {stderr}");
+    assert!(stderr.contains("cannot read the version table"), "{stderr}");
+    assert!(!stderr.contains("waiting:"), "{stderr}");
+    let schema = schema.map(str::to_string).unwrap_or_else(|| {
+        // MariaDB's schema is the database the URL names.
+        url.rsplit('/').next().unwrap().to_string()
+    });
+    {
         let qualified = format!("{schema}.alembic_version");
         let (code, stdout, stderr) = drift(&url, &["--version-table", &qualified]);
         assert_eq!(

@@ -116,6 +116,9 @@ pub(super) fn execute(global: &GlobalArgs, args: DriftArgs) -> Result<ExitStatus
             println!("no version table: {table} does not exist in {url}");
             Ok(ExitStatus::NoVersionTable)
         }
+        Outcome::Failed(err @ DriftError::Unreadable { .. }) => Err(Failure::Environment(format!(
+            "{err}\n  help: check that the URL's user may read {table}, and that it is Alembic's version table (a version_num column)"
+        ))),
         Outcome::Failed(err) if err.is_transient() => {
             let help = match url {
                 DatabaseUrl::Sqlite { .. } => {

@@ -89,9 +89,10 @@ impl ServerUrl {
         let (scheme, rest) = url
             .split_once("://")
             .ok_or_else(|| bad("it has no `scheme://`"))?;
+        let scheme = scheme.to_lowercase();
         let (dialect, driver) = match scheme.split_once('+') {
             Some((dialect, driver)) => (dialect, Some(driver)),
-            None => (scheme, None),
+            None => (scheme.as_str(), None),
         };
         let fits = match family {
             Family::Postgres => matches!(dialect, "postgres" | "postgresql"),

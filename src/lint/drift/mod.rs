@@ -28,11 +28,21 @@ pub enum DriftError {
     BadUrl { url: String, why: String },
     #[error("cannot read the database {url}: {detail}")]
     Unreachable { url: String, detail: String },
+    /// Connected, but the version table could not be read (no permission, no `version_num`).
+    #[error("cannot read the version table of {url}: {detail}")]
+    Unreadable { url: String, detail: String },
 }
 
 impl DriftError {
     fn unreachable(url: &DatabaseUrl, detail: impl fmt::Display) -> Self {
         DriftError::Unreachable {
+            url: url.shown().to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
+    fn unreadable(url: &DatabaseUrl, detail: impl fmt::Display) -> Self {
+        DriftError::Unreadable {
             url: url.shown().to_string(),
             detail: detail.to_string(),
         }

@@ -1,4 +1,5 @@
-//! Reading the version table of a MySQL or MariaDB database, inside a `READ ONLY` transaction that
+//! Reading the version table of a MySQL or MariaDB database (`name` in the URL's database, or
+//! `database.name`), inside a `READ ONLY` transaction that
 //! is rolled back, so nothing can be written even by mistake.
 
 use std::str::FromStr;
@@ -35,19 +36,26 @@ pub async fn read_versions(
             why: "the URL names no database: add it after the host (mysql://user@host/database)"
                 .into(),
         }),
-        Err(err) => Err(failed(err.to_string())),
+        Err(err) => Err(DriftError::unreadable(url, err)),
     }
 }
 
-/// None when the connection has no current database.
+/// `table` is `name`, in the URL's database, or `database.name`. None when it names no database
+/// and the connection has no current one.
 async fn read(
     conn: &mut MySqlConnection,
     table: &str,
 ) -> Result<Option<VersionTable>, sqlx::Error> {
     let mut transaction = conn.begin_with("START TRANSACTION READ ONLY").await?;
-    let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
-        .fetch_one(&mut *transaction)
-        .await?;
+    let (database, table) = match table.split_once('.') {
+        Some((database, table)) => (Some(database.to_string()), table),
+        None => {
+            let current: Option<String> = sqlx::query_scalar("SELECT DATABASE()")
+                .fetch_one(&mut *transaction)
+                .await?;
+            (current, table)
+        }
+    };
     let Some(database) = database else {
         transaction.rollback().await?;
         return Ok(None);
@@ -63,9 +71,11 @@ async fn read(
         transaction.rollback().await?;
         return Ok(Some(VersionTable::Missing));
     }
+    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
     let sql = format!(
-        "SELECT CAST(version_num AS CHAR) FROM `{}`",
-        table.replace('`', "``")
+        "SELECT CAST(version_num AS CHAR) FROM {}.{}",
+        quote(&database),
+        quote(table)
     );
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *transaction)

@@ -31,7 +31,7 @@ pub async fn read_versions(
         .map_err(|err| failed(err.to_string()))?;
     let result = read(&mut conn, table)
         .await
-        .map_err(|err| failed(err.to_string()));
+        .map_err(|err| DriftError::unreadable(url, err));
     conn.close().await.ok();
     result
 }

@@ -6,10 +6,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::DriftError;
+pub use crate::config::redact;
 use crate::database::{DatabaseError, Family, ServerUrl};
-
-/// Query parameters whose values are secrets.
-const SECRET_PARAMETERS: [&str; 6] = ["password", "pass", "pwd", "secret", "token", "sslpassword"];
 
 /// Where the version table is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,43 +81,6 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
-/// `url` with the password of its user info and every secret query parameter replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let (main, query) = match url.split_once('?') {
-        Some((main, query)) => (main, Some(query)),
-        None => (url, None),
-    };
-    let mut out = match main.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority_end = rest.find('/').unwrap_or(rest.len());
-            let (authority, path) = rest.split_at(authority_end);
-            let authority = match authority.rsplit_once('@') {
-                Some((user_info, host)) => match user_info.split_once(':') {
-                    Some((user, _password)) => format!("{user}:***@{host}"),
-                    None => format!("{user_info}@{host}"),
-                },
-                None => authority.to_string(),
-            };
-            format!("{scheme}://{authority}{path}")
-        }
-        None => main.to_string(),
-    };
-    if let Some(query) = query {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if SECRET_PARAMETERS.contains(&key.to_lowercase().as_str()) => {
-                    format!("{key}=***")
-                }
-                _ => pair.to_string(),
-            })
-            .collect();
-        out.push('?');
-        out.push_str(&pairs.join("&"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,11 +101,24 @@ mod tests {
         "postgresql://db/app?user=u&password=***&sslmode=require"
     )]
     #[case("sqlite:////tmp/app.db", "sqlite:////tmp/app.db")]
+    #[case("postgresql://app:pa/ss@db/app", "postgresql://app:***@db/app")]
+    #[case(
+        "postgresql://app:p?w=1@db/app?token=t0k",
+        "postgresql://app:***@db/app?token=***"
+    )]
+    #[case(
+        "postgresql://db:5432/app?password=hunter2",
+        "postgresql://db:5432/app?password=***"
+    )]
+    #[case("postgresql://db:5432/app?x=a@b", "postgresql://db:***@b")]
     fn secrets_are_redacted(#[case] url: &str, #[case] shown: &str) {
         assert_eq!(redact(url), shown);
         let parsed = DatabaseUrl::parse(url).unwrap();
         assert_eq!(parsed.shown(), shown);
-        assert!(!parsed.shown().contains("hunter2") && !parsed.shown().contains("s3cr"));
+        for secret in ["hunter2", "s3cr", "pa/ss", "p?w", "t0k"] {
+            assert!(!parsed.shown().contains(secret), "{secret}");
+            assert!(!format!("{parsed:?}").contains(secret), "{secret}");
+        }
     }
 
     #[rstest]
@@ -166,6 +140,7 @@ mod tests {
         "postgres://app:s3cret@db:5432/app?sslmode=disable"
     )]
     #[case("postgres://db/app", "postgres://db/app")]
+    #[case("PostgreSQL://db/app", "postgres://db/app")]
     #[case(
         "mysql+pymysql://root:s3cret@db/app?charset=utf8mb4",
         "mysql://root:s3cret@db/app?charset=utf8mb4"
