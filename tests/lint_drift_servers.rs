@@ -2,7 +2,7 @@
 //! in containers (the images named by HARNESS_IMAGE_*, from scripts/setup/20-engines.sh). Each is
 //! read through the URL the migration tool gets (SQLAlchemy's form, with the driver where there is
 //! one): no version table, behind, current, a schema-qualified table, a table that is not a version
-//! table; and nothing is written.
+//! table, a wrong password (kept out of the output); and nothing is written.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -38,7 +38,20 @@ async fn contents(engine: &Arc<dyn Engine>, db: &CellDatabase, tables_sql: &str)
     format!("{tables:?} {versions}")
 }
 
-async fn check(spec: DatabaseSpec, tables_sql: &str, schema: Option<&str>) {
+/// The URL with another password (`user:password@` is the URL's user info).
+fn with_wrong_password(url: &str) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (info, host) = rest.split_once('@').unwrap();
+    let (user, password) = info.split_once(':').unwrap();
+    (
+        format!("{scheme}://{user}:not-{password}@{host}"),
+        format!("not-{password}"),
+    )
+}
+
+/// `checks_password`: the server asks for a password (a local cluster does; the test images may
+/// trust loopback connections).
+async fn check(spec: DatabaseSpec, tables_sql: &str, schema: Option<&str>, checks_password: bool) {
     let engine = database::start(&spec, None)
         .await
         .unwrap_or_else(|err| panic!("{spec}: {err}"));
@@ -108,6 +121,20 @@ async fn check(spec: DatabaseSpec, tables_sql: &str, schema: Option<&str>) {
         assert_eq!(code, 4, "{stdout}");
     }
 
+    if checks_password {
+        let (wrong, password) = with_wrong_password(&url);
+        let (code, stdout, stderr) = drift(&wrong, &[]);
+        assert_eq!(code, 3, "{spec}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("password authentication failed"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(&password) && !stdout.contains(&password),
+            "{stdout}{stderr}"
+        );
+    }
+
     drop(db);
     let warnings = engine.shutdown().await;
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -122,17 +149,17 @@ const MARIADB_TABLES: &str = "SELECT table_name FROM information_schema.tables \
 async fn postgres_15_as_a_local_cluster() {
     let mut spec = DatabaseSpec::parse("postgres:15").expect("entry");
     spec.settings.backend = BackendChoice::Local;
-    check(spec, POSTGRES_TABLES, Some("public")).await;
+    check(spec, POSTGRES_TABLES, Some("public"), true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_17_in_a_container() {
     let spec = DatabaseSpec::parse("postgres:17").expect("entry");
-    check(spec, POSTGRES_TABLES, Some("public")).await;
+    check(spec, POSTGRES_TABLES, Some("public"), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mariadb_11_in_a_container() {
     let spec = DatabaseSpec::parse("mariadb:11").expect("entry");
-    check(spec, MARIADB_TABLES, None).await;
+    check(spec, MARIADB_TABLES, None, false).await;
 }
