@@ -1,6 +1,6 @@
 //! Drift: the revisions a live database's version table records against the heads of the migration
 //! files. Reading is read-only and split by engine (one file per engine, like introspection): a
-//! SQLite file is opened read-only, a server session is read-only and reads in a read-only
+//! SQLite file is opened read-only, a server connection is read-only and reads in a read-only
 //! transaction that is rolled back. The comparison is pure. URLs are shown redacted everywhere.
 
 mod mysql;

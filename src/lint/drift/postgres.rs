@@ -1,4 +1,4 @@
-//! Reading the version table of a PostgreSQL database: the session is opened with
+//! Reading the version table of a PostgreSQL database: the connection is opened with
 //! `default_transaction_read_only = on` and reads inside a `READ ONLY` transaction that is rolled
 //! back, so nothing can be written even by mistake.
 
