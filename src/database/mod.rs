@@ -12,7 +12,7 @@ mod image;
 mod local_postgres;
 mod server;
 mod server_url;
-mod sql;
+pub(crate) mod sql;
 mod sqlite;
 mod start;
 mod sweep;

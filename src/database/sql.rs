@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Connection};
 use super::server_url::{Family, ServerUrl};
 
 /// How long one connection attempt may take before it counts as failed.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Quotes an identifier for the family.
 pub fn quote(family: Family, name: &str) -> String {

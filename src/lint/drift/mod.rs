@@ -8,18 +8,14 @@ mod postgres;
 mod sqlite;
 mod url;
 
-use std::time::Duration;
-
 use std::collections::HashSet;
 use std::fmt;
 
 pub use url::{DatabaseUrl, redact};
 
-/// How long connecting to a server may take before the database counts as unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 use super::RevisionGraph;
-use crate::database::Family;
+use crate::database::sql::CONNECT_TIMEOUT;
+use crate::database::{Family, ServerUrl};
 
 /// Why the version table could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +50,33 @@ impl DriftError {
     pub fn is_transient(&self) -> bool {
         matches!(self, DriftError::Unreachable { .. })
     }
+}
+
+/// Connects client `C` to the server's database, with the options `configure` adds; a server
+/// that does not answer within the harness's connect timeout is unreachable.
+async fn connect<C: sqlx::Connection>(
+    url: &DatabaseUrl,
+    server: &ServerUrl,
+    configure: impl FnOnce(C::Options) -> C::Options,
+) -> Result<C, DriftError> {
+    let options: C::Options =
+        server
+            .sqlx(&server.database)
+            .parse()
+            .map_err(|err: sqlx::Error| DriftError::BadUrl {
+                url: url.shown().to_string(),
+                why: err.to_string(),
+            })?;
+    let options = configure(options);
+    tokio::time::timeout(CONNECT_TIMEOUT, C::connect_with(&options))
+        .await
+        .map_err(|_| {
+            DriftError::unreachable(
+                url,
+                format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            )
+        })?
+        .map_err(|err| DriftError::unreachable(url, err))
 }
 
 /// What the database's version table holds.

@@ -1,14 +1,13 @@
 //! Reading the version table of a MySQL or MariaDB database (`name` in the URL's database, or
-//! `database.name`), inside a `READ ONLY` transaction that
-//! is rolled back, so nothing can be written even by mistake.
+//! `database.name`), inside a `READ ONLY` transaction that is rolled back, so nothing can be
+//! written even by mistake.
 
-use std::str::FromStr;
-
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, Connection};
 
-use super::{CONNECT_TIMEOUT, DatabaseUrl, DriftError, VersionTable};
-use crate::database::ServerUrl;
+use super::{DatabaseUrl, DriftError, VersionTable};
+use crate::database::sql::quote;
+use crate::database::{Family, ServerUrl};
 
 /// The revisions recorded in `table` of the URL's database, or that there is no such table.
 pub async fn read_versions(
@@ -16,17 +15,7 @@ pub async fn read_versions(
     server: &ServerUrl,
     table: &str,
 ) -> Result<VersionTable, DriftError> {
-    let failed = |detail: String| DriftError::unreachable(url, detail);
-    let options = MySqlConnectOptions::from_str(&server.sqlx(&server.database)).map_err(|err| {
-        DriftError::BadUrl {
-            url: url.shown().to_string(),
-            why: err.to_string(),
-        }
-    })?;
-    let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, MySqlConnection::connect_with(&options))
-        .await
-        .map_err(|_| failed(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
-        .map_err(|err| failed(err.to_string()))?;
+    let mut conn: MySqlConnection = super::connect(url, server, |options| options).await?;
     let result = read(&mut conn, table).await;
     conn.close().await.ok();
     match result {
@@ -71,11 +60,10 @@ async fn read(
         transaction.rollback().await?;
         return Ok(Some(VersionTable::Missing));
     }
-    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
     let sql = format!(
         "SELECT CAST(version_num AS CHAR) FROM {}.{}",
-        quote(&database),
-        quote(table)
+        quote(Family::Mysql, &database),
+        quote(Family::Mysql, table)
     );
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *transaction)

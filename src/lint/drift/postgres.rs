@@ -2,12 +2,10 @@
 //! `default_transaction_read_only = on` and reads inside a `READ ONLY` transaction that is rolled
 //! back, so nothing can be written even by mistake.
 
-use std::str::FromStr;
-
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection};
 
-use super::{CONNECT_TIMEOUT, DatabaseUrl, DriftError, VersionTable};
+use super::{DatabaseUrl, DriftError, VersionTable};
 use crate::database::ServerUrl;
 
 /// The revisions recorded in `table` (`name` or `schema.name`, found through the search path), or
@@ -17,18 +15,12 @@ pub async fn read_versions(
     server: &ServerUrl,
     table: &str,
 ) -> Result<VersionTable, DriftError> {
-    let failed = |detail: String| DriftError::unreachable(url, detail);
-    let options = PgConnectOptions::from_str(&server.sqlx(&server.database))
-        .map_err(|err| DriftError::BadUrl {
-            url: url.shown().to_string(),
-            why: err.to_string(),
-        })?
-        .options([("default_transaction_read_only", "on")])
-        .application_name("harness drift");
-    let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
-        .await
-        .map_err(|_| failed(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
-        .map_err(|err| failed(err.to_string()))?;
+    let mut conn: PgConnection = super::connect(url, server, |options: PgConnectOptions| {
+        options
+            .options([("default_transaction_read_only", "on")])
+            .application_name("harness drift")
+    })
+    .await?;
     let result = read(&mut conn, table)
         .await
         .map_err(|err| DriftError::unreadable(url, err));
