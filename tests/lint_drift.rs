@@ -173,3 +173,14 @@ fn wait_polls_until_the_database_is_upgraded() {
     let (code, stdout, _) = text(&drift(&url(&db), &["--wait", "1", "--interval", "1"]));
     assert_eq!((code, stdout.as_str()), (1, "drift: db=019 expected=023\n"));
 }
+
+#[test]
+fn a_password_with_a_slash_is_hidden_and_the_fix_is_named() {
+    let (code, stdout, stderr) = text(&drift("postgresql://app:pa/ss@127.0.0.1:1/app", &[]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        !stdout.contains("pa/ss") && !stderr.contains("pa/ss"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("percent-encoded"), "{stderr}");
+}

@@ -65,7 +65,9 @@ async fn connect<C: sqlx::Connection>(
             .parse()
             .map_err(|err: sqlx::Error| DriftError::BadUrl {
                 url: url.shown().to_string(),
-                why: err.to_string(),
+                why: format!(
+                    "{err} (in a URL, a password holding / ? @ # or : is written percent-encoded: %2F %3F %40 %23 %3A)"
+                ),
             })?;
     let options = configure(options);
     tokio::time::timeout(CONNECT_TIMEOUT, C::connect_with(&options))
