@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use harness::database::{LABEL_MANAGED, LABEL_PID, leftovers, sweep_stale};
 
+/// Every harness run sweeps what dead runs left when it starts: the interrupted run would sweep the
+/// other test's planted leftovers before that test's own sweep could. The tests take turns.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn dead_pid() -> u32 {
     let mut child = Command::new("true").spawn().expect("true runs");
     let pid = child.id();
@@ -17,6 +21,7 @@ fn dead_pid() -> u32 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_run_removes_its_containers_and_clusters() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/long_revision_id/broken");
     let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(["run", "--check", "-f", "postgres-17", "-f", "postgres-15"])
@@ -88,6 +93,7 @@ async fn an_interrupted_run_removes_its_containers_and_clusters() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sweep_removes_what_a_killed_harness_left() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let pid = dead_pid();
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
     let created = Command::new("docker")
