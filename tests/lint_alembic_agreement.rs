@@ -18,7 +18,7 @@ use harness::runtime::{self, CacheDir};
 fn alembic_python() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let spec = RuntimeSpec::parse("python:3.12").unwrap();
-    let requirements = Requirements::File(root.join("examples/league/requirements.txt"));
+    let requirements = Requirements::file(root.join("examples/league/requirements.txt"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -83,8 +83,8 @@ fn read_graph(
 ) -> Result<(PreparedRuntime, Graph), Failure> {
     let project_dir = root.join(&detected.project);
     let requirements = match &detected.requirements {
-        Some(path) => Requirements::File(root.join(path)),
-        None => Requirements::Packages(vec!["alembic".to_string()]),
+        Some(path) => Requirements::file(root.join(path)),
+        None => Requirements::packages(vec!["alembic".to_string()], root),
     };
     let cache = CacheDir::from_env();
     let tokio = tokio::runtime::Builder::new_current_thread()

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    BackendChoice, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec, ImageFlavour,
-    Kind, Matrix, Member, Project, Requirements, RuntimeBackend, RuntimeSettings, RuntimeSpec,
-    SecretUrl, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
+    BackendChoice, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec, ForeignUrls,
+    ImageFlavour, Kind, Matrix, Member, Project, Requirements, RuntimeBackend, RuntimeSettings,
+    RuntimeSpec, SecretUrl, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
 };
 
 #[derive(Deserialize)]
@@ -31,6 +31,8 @@ struct RawHarness {
     builtins: Vec<Spanned<String>>,
     #[serde(default)]
     members: Vec<Spanned<RawMember>>,
+    #[serde(default)]
+    lint: RawLint,
 }
 
 #[derive(Deserialize)]
@@ -62,13 +64,40 @@ struct RawProject {
     #[serde(default = "dot")]
     path: Spanned<String>,
     config: Option<Spanned<String>>,
-    requirements: Option<Spanned<String>>,
+    requirements: Option<Spanned<OneOrMany>>,
     packages: Option<Vec<String>>,
+    #[serde(default)]
+    pythonpath: Vec<Spanned<String>>,
+    script_location: Option<Spanned<String>>,
+    #[serde(default)]
+    foreign_urls: ForeignUrls,
     #[serde(default)]
     env: BTreeMap<String, String>,
     version_table: Option<String>,
     upgrade: Option<Spanned<Vec<String>>>,
     url_env: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "a file name, or a list of file names")]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(one) => vec![one.as_str()],
+            OneOrMany::Many(many) => many.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLint {
+    version_length: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -216,29 +245,74 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             }
         },
     };
-    let requirements = match (&raw.project.requirements, &raw.project.packages) {
-        (Some(req), _) => {
-            let path = root.join(req.get_ref());
+    let mut requirements = Requirements::packages(Vec::new(), root.clone());
+    if let Some(files) = &raw.project.requirements {
+        for name in files.get_ref().items() {
+            let path = root.join(name);
             if !path.is_file() {
                 return Err(ConfigError::at(
-                    at(req.span()),
+                    at(files.span()),
                     format!("the requirements file `{}` does not exist", path.display()),
                 )
                 .with_help("`project.requirements` is relative to harness.toml's folder"));
             }
-            Requirements::File(path)
+            requirements.files.push(path);
         }
-        (None, Some(packages)) => Requirements::Packages(packages.clone()),
-        (None, None) => match project_dir.join("requirements.txt") {
-            path if path.is_file() => Requirements::File(path),
-            _ => {
-                if raw.project.tool == ToolKind::Alembic {
-                    Requirements::Packages(vec!["alembic".to_string()])
-                } else {
-                    Requirements::Packages(Vec::new())
-                }
+    }
+    if let Some(packages) = &raw.project.packages {
+        requirements.packages = packages.clone();
+    }
+    if raw.project.requirements.is_none() && raw.project.packages.is_none() {
+        match project_dir.join("requirements.txt") {
+            path if path.is_file() => requirements.files.push(path),
+            _ if raw.project.tool == ToolKind::Alembic => {
+                requirements.packages.push("alembic".to_string())
             }
-        },
+            _ => {}
+        }
+    }
+    let mut pythonpath = Vec::new();
+    for entry in &raw.project.pythonpath {
+        let path = root.join(entry.get_ref());
+        if !path.is_dir() {
+            return Err(ConfigError::at(
+                at(entry.span()),
+                format!("the folder `{}` does not exist", path.display()),
+            )
+            .with_help("`project.pythonpath` lists folders relative to harness.toml's folder, put first on PYTHONPATH"));
+        }
+        pythonpath.push(path);
+    }
+    let script_location = match &raw.project.script_location {
+        Some(location) if raw.project.tool == ToolKind::Alembic => {
+            let path = project_dir.join(location.get_ref());
+            if !path.join("env.py").is_file() {
+                return Err(ConfigError::at(
+                    at(location.span()),
+                    format!("no env.py in `{}`", path.display()),
+                )
+                .with_help("`project.script_location` is the folder holding env.py, relative to `project.path`"));
+            }
+            Some(path)
+        }
+        Some(location) => {
+            return Err(ConfigError::at(
+                at(location.span()),
+                "`script_location` belongs to tool = \"alembic\"",
+            ));
+        }
+        None => None,
+    };
+    check_env_references(file, &raw.project.env)?;
+    let version_length = match &raw.lint.version_length {
+        Some(length) if *length.get_ref() == 0 => {
+            return Err(ConfigError::at(
+                at(length.span()),
+                "`lint.version_length` must be at least 1",
+            ));
+        }
+        Some(length) => Some(*length.get_ref()),
+        None => None,
     };
 
     let mut runtime_paths = BTreeMap::new();
@@ -417,6 +491,9 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             tool_config,
             requirements,
             env: raw.project.env,
+            pythonpath,
+            script_location,
+            foreign_urls: raw.project.foreign_urls,
             version_table: match raw.project.version_table {
                 Some(name) if name.is_empty() => None,
                 Some(name) => Some(name),
@@ -439,7 +516,39 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         scenarios,
         scenarios_dir,
         snapshots_dir: root.join(&raw.paths.snapshots),
+        lint: super::LintSettings { version_length },
     })
+}
+
+/// Every `${NAME}` in `[project.env]` names a cell variable or one this process has.
+fn check_env_references(
+    file: &SourceFile,
+    env: &BTreeMap<String, String>,
+) -> Result<(), ConfigError> {
+    const CELL: &[&str] = &[
+        "DATABASE_URL",
+        "HARNESS_DATABASE_URL",
+        "HARNESS_SQLITE_PATH",
+    ];
+    for (name, value) in env {
+        for var in crate::runtime::env_references(value) {
+            if !CELL.contains(&var) && std::env::var_os(var).is_none() {
+                let at = file
+                    .text
+                    .find(value.as_str())
+                    .map_or_else(|| file.start(), |offset| file.location(offset));
+                return Err(ConfigError::at(
+                    at,
+                    format!("[project.env] {name} uses ${{{var}}}, which is not set"),
+                )
+                .with_help(format!(
+                    "the cell's variables are {}; other names come from the environment (write $$ for a literal $)",
+                    CELL.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn is_image_reference(text: &str) -> bool {

@@ -6,6 +6,7 @@ mod database;
 mod error;
 mod expect;
 mod harness_file;
+mod requirements;
 mod runtime;
 mod scenario;
 mod source;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub use database::{BackendChoice, DatabaseSettings, ImageFlavour, SecretUrl, redact};
 pub use error::{ConfigError, Place};
 pub use expect::{Expect, Expectations, Outcome, Pattern, QueryCheck, Selector};
+pub use requirements::Requirements;
 pub use runtime::{RuntimeBackend, RuntimeSettings};
 pub use scenario::{Kind, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText, Step, StepKind};
 pub use source::{Location, SourceFile};
@@ -43,6 +45,8 @@ pub struct Config {
     pub members: Vec<Member>,
     /// For a member: its name, which prefixes its cell ids (`tenant-upgrade:fresh/sqlite/python-3.12`).
     pub label: Option<String>,
+    /// `[lint]`.
+    pub lint: LintSettings,
 }
 
 /// A member configuration of a workspace.
@@ -66,6 +70,40 @@ pub struct Project {
     pub env: BTreeMap<String, String>,
     /// The table the tool records applied revisions in; `None` when it keeps none.
     pub version_table: Option<String>,
+    /// Folders put first on PYTHONPATH for every process of the tool, absolute.
+    pub pythonpath: Vec<PathBuf>,
+    /// The folder holding env.py when alembic.ini does not name a usable one, absolute.
+    pub script_location: Option<PathBuf>,
+    /// What a tool process does when the project opens an engine on another database.
+    pub foreign_urls: ForeignUrls,
+}
+
+/// `[project] foreign_urls`: what happens when the project's code creates a SQLAlchemy engine for a
+/// database other than the cell's (an env.py or settings module with its own URL).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForeignUrls {
+    /// The engine is refused before it connects, and the cell fails saying which URL it was.
+    #[default]
+    Refuse,
+    /// The engine is pointed at the cell's database instead.
+    Redirect,
+}
+
+impl ForeignUrls {
+    pub fn name(self) -> &'static str {
+        match self {
+            ForeignUrls::Refuse => "refuse",
+            ForeignUrls::Redirect => "redirect",
+        }
+    }
+}
+
+/// `[lint]`: settings for `harness lint` and the checks that use it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LintSettings {
+    /// The width of the version column, when the project widened it.
+    pub version_length: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -85,15 +123,6 @@ pub enum ToolConfig {
         upgrade: Vec<String>,
         url_env: String,
     },
-}
-
-/// What is installed into each runtime's environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Requirements {
-    /// A requirements file (pip format), absolute.
-    File(PathBuf),
-    /// Package specifiers, used when no file is given.
-    Packages(Vec<String>),
 }
 
 /// The axes of the matrix and the cells added to or removed from their product.

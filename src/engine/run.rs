@@ -147,11 +147,15 @@ async fn runtime_plan(
     };
     let mut read_only = vec![config.project.dir.clone()];
     read_only.extend(tool.helper_dirs());
-    if let crate::config::Requirements::File(path) = &config.project.requirements
-        && let Some(dir) = path.parent()
-        && !read_only.iter().any(|mounted| dir.starts_with(mounted))
-    {
-        read_only.push(dir.to_path_buf());
+    for dir in config.project.requirements.read_dirs() {
+        if !read_only.iter().any(|mounted| dir.starts_with(mounted)) {
+            read_only.push(dir);
+        }
+    }
+    for dir in &config.project.pythonpath {
+        if !read_only.iter().any(|mounted| dir.starts_with(mounted)) {
+            read_only.push(dir.clone());
+        }
     }
     Ok((
         RuntimePlan::Container(ContainerOptions {

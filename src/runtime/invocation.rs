@@ -39,6 +39,24 @@ impl Invocation {
         }
     }
 
+    /// The project's environment with `${NAME}` expanded: a cell variable (`DATABASE_URL`,
+    /// `HARNESS_DATABASE_URL`, `HARNESS_SQLITE_PATH`) from `cell`, else this process's
+    /// environment, else empty. `$$` is a literal `$`.
+    pub fn expanded_env(&self, cell: &[(String, String)]) -> Vec<(String, String)> {
+        self.env
+            .iter()
+            .map(|(name, value)| {
+                let lookup = |var: &str| {
+                    cell.iter()
+                        .find(|(n, _)| n == var)
+                        .map(|(_, v)| v.clone())
+                        .or_else(|| std::env::var(var).ok())
+                };
+                (name.clone(), expand(value, lookup))
+            })
+            .collect()
+    }
+
     /// The command line for messages.
     pub fn display(&self, python: &str) -> String {
         let program = match &self.program {
@@ -49,5 +67,86 @@ impl Invocation {
             .chain(self.args.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+}
+
+/// `text` with every `${NAME}` replaced by `lookup(NAME)` (empty when unknown); `$$` is `$`.
+pub fn expand(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("$$") {
+            out.push('$');
+            rest = after;
+        } else if let Some((name, after)) = rest
+            .strip_prefix("${")
+            .and_then(|r| r.split_once('}'))
+            .filter(|(name, _)| is_variable_name(name))
+        {
+            out.push_str(&lookup(name).unwrap_or_default());
+            rest = after;
+        } else {
+            out.push('$');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `${NAME}` references in `text`.
+pub fn references(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("$$") {
+            rest = after;
+        } else if let Some((name, after)) = rest
+            .strip_prefix("${")
+            .and_then(|r| r.split_once('}'))
+            .filter(|(name, _)| is_variable_name(name))
+        {
+            names.push(name);
+            rest = after;
+        } else {
+            rest = &rest[1..];
+        }
+    }
+    names
+}
+
+fn is_variable_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_expand_and_dollars_escape() {
+        let lookup = |name: &str| (name == "DATABASE_URL").then(|| "sqlite:///x.db".to_string());
+        assert_eq!(expand("${DATABASE_URL}", lookup), "sqlite:///x.db");
+        assert_eq!(expand("a$${DATABASE_URL}", lookup), "a${DATABASE_URL}");
+        assert_eq!(expand("${NOPE}-$HOME-${1x}", lookup), "-$HOME-${1x}");
+        assert_eq!(references("x${A}y${B_2}$${C}"), ["A", "B_2"]);
+    }
+
+    #[test]
+    fn cell_variables_win_over_the_environment() {
+        let mut invocation = Invocation::new(Program::Python, vec![], "/");
+        invocation
+            .env
+            .insert("APP_DB".into(), "${DATABASE_URL}".into());
+        let env = invocation.expanded_env(&[("DATABASE_URL".into(), "postgresql://h/c".into())]);
+        assert_eq!(
+            env,
+            [("APP_DB".to_string(), "postgresql://h/c".to_string())]
+        );
     }
 }

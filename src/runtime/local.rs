@@ -47,9 +47,10 @@ impl LocalEnv {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("PYTHONUNBUFFERED", "1")
             .env_remove("HARNESS_DATABASE_URL");
-        command.envs(&invocation.env);
+        let cell = database.map(CellDatabase::env).unwrap_or_default();
+        command.envs(invocation.expanded_env(&cell));
         if let Some(database) = database {
-            for (name, value) in database.env() {
+            for (name, value) in cell {
                 command.env(name, value);
             }
             for name in &invocation.url_vars {

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub use cache::CacheDir;
 pub use discover::{Interpreter, find_interpreter};
-pub use invocation::{Invocation, Program};
+pub use invocation::{Invocation, Program, expand as expand_env, references as env_references};
 pub use local::LocalEnv;
 pub use session::Session;
 pub use venv::prepare_venv;

@@ -23,13 +23,9 @@ pub async fn prepare_venv(
     cache: &CacheDir,
 ) -> Result<(PathBuf, bool), RuntimeError> {
     let io = |what: String| move |source| RuntimeError::Io { what, source };
-    let requirements_text = match requirements {
-        Requirements::File(path) => std::fs::read_to_string(path).map_err(io(format!(
-            "cannot read requirements file {}",
-            path.display()
-        )))?,
-        Requirements::Packages(packages) => packages.join("\n"),
-    };
+    let requirements_text = requirements
+        .key_text()
+        .map_err(io("cannot read the requirements files".to_string()))?;
     let key = venv_key(interpreter, &requirements_text);
     let venvs = cache.venvs();
     let target = venvs.join(format!("python-{}-{key}", interpreter.version));
@@ -91,10 +87,7 @@ async fn build(
     dir: &Path,
 ) -> Result<(), RuntimeError> {
     let python = dir.join("bin").join("python");
-    let install_args: Vec<String> = match requirements {
-        Requirements::File(path) => vec!["-r".into(), path.display().to_string()],
-        Requirements::Packages(packages) => packages.clone(),
-    };
+    let install_args = requirements.install_args();
     if let Some(uv) = process::which("uv") {
         let create = vec![
             "venv".to_string(),
@@ -104,7 +97,7 @@ async fn build(
             interpreter.path.display().to_string(),
             dir.display().to_string(),
         ];
-        step(spec, &uv, &create).await?;
+        step(spec, &uv, &create, &requirements.dir).await?;
         if install_args.is_empty() {
             return Ok(());
         }
@@ -116,10 +109,10 @@ async fn build(
         ];
         install.push(python.display().to_string());
         install.extend(install_args);
-        step(spec, &uv, &install).await
+        step(spec, &uv, &install, &requirements.dir).await
     } else {
         let create = vec!["-m".to_string(), "venv".into(), dir.display().to_string()];
-        step(spec, &interpreter.path, &create).await?;
+        step(spec, &interpreter.path, &create, &requirements.dir).await?;
         if install_args.is_empty() {
             return Ok(());
         }
@@ -131,22 +124,27 @@ async fn build(
             "--disable-pip-version-check".into(),
         ];
         install.extend(install_args);
-        step(spec, &python, &install).await
+        step(spec, &python, &install, &requirements.dir).await
     }
 }
 
-async fn step(spec: &RuntimeSpec, program: &Path, args: &[String]) -> Result<(), RuntimeError> {
+async fn step(
+    spec: &RuntimeSpec,
+    program: &Path,
+    args: &[String],
+    dir: &Path,
+) -> Result<(), RuntimeError> {
     let command = process::display(program, args);
-    let out = process::run(
-        Command::new(program)
-            .args(args)
-            .env("UV_PYTHON_DOWNLOADS", "never"),
-    )
-    .await
-    .map_err(|source| RuntimeError::Io {
-        what: format!("cannot run `{command}`"),
-        source,
-    })?;
+    let mut command_line = Command::new(program);
+    if dir.is_dir() {
+        command_line.current_dir(dir);
+    }
+    let out = process::run(command_line.args(args).env("UV_PYTHON_DOWNLOADS", "never"))
+        .await
+        .map_err(|source| RuntimeError::Io {
+            what: format!("cannot run `{command}`"),
+            source,
+        })?;
     if out.success() {
         Ok(())
     } else {

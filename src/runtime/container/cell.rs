@@ -102,14 +102,19 @@ impl CellContainer {
             ("PYTHONUNBUFFERED".into(), "1".into()),
         ];
         env.extend(self.runtime.options.ca_env());
-        env.extend(invocation.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let cell: Vec<(String, String)> = match database {
+            Some(database) if self.in_network => database.env_in_network(),
+            Some(database) => database.env(),
+            None => Vec::new(),
+        };
+        env.extend(invocation.expanded_env(&cell));
         if let Some(database) = database {
-            let (vars, url) = if self.in_network {
-                (database.env_in_network(), database.url_in_network())
+            let url = if self.in_network {
+                database.url_in_network()
             } else {
-                (database.env(), database.url.as_str())
+                database.url.as_str()
             };
-            env.extend(vars);
+            env.extend(cell);
             for name in &invocation.url_vars {
                 env.push((name.clone(), url.to_string()));
             }

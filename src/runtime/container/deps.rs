@@ -59,15 +59,10 @@ pub async fn prepare_image(
     options: &ContainerOptions,
 ) -> Result<(DepsImage, bool), RuntimeError> {
     let docker = &options.docker;
-    let requirements_text = match requirements {
-        Requirements::File(path) => {
-            std::fs::read_to_string(path).map_err(|source| RuntimeError::Io {
-                what: format!("cannot read requirements file {}", path.display()),
-                source,
-            })?
-        }
-        Requirements::Packages(packages) => packages.join("\n"),
-    };
+    let requirements_text = requirements.key_text().map_err(|source| RuntimeError::Io {
+        what: "cannot read the requirements files".into(),
+        source,
+    })?;
     // A missing base image is pulled when the installing container starts.
     let base_id = docker
         .inspect_image(&base.reference)
@@ -143,11 +138,10 @@ async fn build(
         .with_label(LABEL_PID, std::process::id().to_string())
         .with_label(LABEL_HOST, host_name())
         .with_label(LABEL_RUNTIME, spec.key());
-    if let Requirements::File(path) = requirements
-        && let Some(dir) = path.parent()
-    {
-        // The file's folder, so `-r other.txt` and `-c constraints.txt` inside it resolve.
-        request = request.with_mount(read_only(dir, dir));
+    // Each file's folder, so `-r other.txt` and `-c constraints.txt` inside it resolve, and the
+    // install folder when a package is a local path.
+    for dir in requirements.read_dirs() {
+        request = request.with_mount(read_only(&dir, &dir));
     }
     if let Some(bundle) = &options.ca_bundle {
         request = request.with_mount(read_only(bundle, Path::new(CA_TARGET)));
@@ -198,6 +192,11 @@ async fn install(
     started: Instant,
 ) -> Result<DepsImage, RuntimeError> {
     let docker = &options.docker;
+    // A local path among the packages (`-e .`) resolves from the install folder, mounted as is.
+    let install_dir = requirements
+        .has_local_paths()
+        .then(|| requirements.dir.display().to_string());
+    let install_dir = install_dir.as_deref();
     let run = |argv: Vec<String>, env: Vec<(String, String)>| async move {
         let shown = argv.join(" ");
         exec(
@@ -206,7 +205,7 @@ async fn install(
             ExecRequest {
                 argv,
                 env,
-                dir: None,
+                dir: install_dir,
                 user: None,
             },
         )
@@ -268,10 +267,7 @@ async fn install(
         "venv".into(),
         VENV.into(),
     ]];
-    let install_args: Vec<String> = match requirements {
-        Requirements::File(path) => vec!["-r".into(), path.display().to_string()],
-        Requirements::Packages(packages) => packages.clone(),
-    };
+    let install_args = requirements.install_args();
     if !install_args.is_empty() {
         let mut install = vec![
             format!("{VENV}/bin/python"),

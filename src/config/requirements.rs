@@ -1,0 +1,189 @@
+//! What is installed into each runtime's environment: requirements files, package specifiers and
+//! local paths (the project itself), and the folder the installer runs in.
+
+use std::path::{Path, PathBuf};
+
+/// What is installed into each runtime's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirements {
+    /// Requirements files (pip format), absolute, installed with `-r`.
+    pub files: Vec<PathBuf>,
+    /// Package specifiers and installer arguments (`alembic`, `-e .`, `psycopg2-binary`).
+    pub packages: Vec<String>,
+    /// The folder the installer runs in: a relative path in `packages` resolves from here
+    /// (harness.toml's folder).
+    pub dir: PathBuf,
+}
+
+impl Requirements {
+    /// One requirements file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self {
+            files: vec![path],
+            packages: Vec::new(),
+            dir,
+        }
+    }
+
+    /// Package specifiers, installed from `dir`.
+    pub fn packages(packages: Vec<String>, dir: impl Into<PathBuf>) -> Self {
+        Self {
+            files: Vec::new(),
+            packages,
+            dir: dir.into(),
+        }
+    }
+
+    /// The installer's arguments, one `-r FILE` per file, then the packages (an entry holding a
+    /// space, such as `-e .`, is split into its words).
+    pub fn install_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        for file in &self.files {
+            args.push("-r".to_string());
+            args.push(file.display().to_string());
+        }
+        for package in &self.packages {
+            if package.starts_with('-') {
+                args.extend(package.split_whitespace().map(str::to_string));
+            } else {
+                args.push(package.trim().to_string());
+            }
+        }
+        args
+    }
+
+    /// True when an entry of `packages` is a local path (`.`, `./lib`, `-e .`): the environment
+    /// then depends on the folder it was installed from.
+    pub fn has_local_paths(&self) -> bool {
+        self.packages.iter().any(|package| {
+            let last = package.split_whitespace().last().unwrap_or("");
+            last.starts_with('.') || last.starts_with('/')
+        })
+    }
+
+    /// The text an environment's cache key is computed from: every file's content (and the files
+    /// it includes with `-r`/`-c`), the packages, and the install folder when a package is a local
+    /// path.
+    pub fn key_text(&self) -> std::io::Result<String> {
+        let mut text = String::new();
+        let mut seen = Vec::new();
+        for file in &self.files {
+            append_file(file, &mut text, &mut seen, 0)?;
+        }
+        for package in &self.packages {
+            text.push_str(package);
+            text.push('\n');
+        }
+        if self.has_local_paths() {
+            text.push_str(&format!("# installed from {}\n", self.dir.display()));
+        }
+        Ok(text)
+    }
+
+    /// Folders the installer reads: each file's folder, and the install folder when a package is
+    /// a local path (mounted into the container that installs them).
+    pub fn read_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .collect();
+        if self.has_local_paths() {
+            dirs.push(self.dir.clone());
+        }
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
+    /// True when nothing is to be installed.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.packages.is_empty()
+    }
+}
+
+/// Appends `path`'s text, then the text of every file it includes (`-r`, `-c`,
+/// `--requirement`, `--constraint`), relative to its folder.
+fn append_file(
+    path: &Path,
+    text: &mut String,
+    seen: &mut Vec<PathBuf>,
+    depth: usize,
+) -> std::io::Result<()> {
+    if depth > 8 || seen.iter().any(|p| p == path) {
+        return Ok(());
+    }
+    seen.push(path.to_path_buf());
+    let content = std::fs::read_to_string(path)?;
+    text.push_str(&content);
+    text.push('\n');
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for line in content.lines() {
+        let line = line.trim();
+        let included = ["-r", "-c", "--requirement", "--constraint"]
+            .iter()
+            .find_map(|flag| {
+                let rest = line.strip_prefix(flag)?;
+                let rest = rest
+                    .strip_prefix('=')
+                    .or_else(|| rest.starts_with([' ', '\t']).then_some(rest))?;
+                Some(rest.trim())
+            })
+            .filter(|name| !name.is_empty());
+        if let Some(name) = included {
+            let name = name.split_whitespace().next().unwrap_or(name);
+            let included = dir.join(name);
+            if included.is_file() {
+                append_file(&included, text, seen, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_args_split_flags_and_keep_files_first() {
+        let mut req = Requirements::file("/p/requirements.txt");
+        req.packages = vec!["alembic".into(), "-e .".into()];
+        assert_eq!(
+            req.install_args(),
+            ["-r", "/p/requirements.txt", "alembic", "-e", "."]
+        );
+        assert!(req.has_local_paths());
+        assert!(!Requirements::packages(vec!["alembic".into()], "/p").has_local_paths());
+    }
+
+    #[test]
+    fn the_key_follows_included_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("base.txt"), "sqlalchemy==2.0\n").unwrap();
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            "-r base.txt\n-c constraints.txt\nalembic\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("constraints.txt"), "alembic<2\n").unwrap();
+        let req = Requirements::file(dir.path().join("requirements.txt"));
+        let before = req.key_text().unwrap();
+        assert!(before.contains("sqlalchemy==2.0") && before.contains("alembic<2"));
+        std::fs::write(dir.path().join("base.txt"), "sqlalchemy==2.1\n").unwrap();
+        assert_ne!(
+            before,
+            req.key_text().unwrap(),
+            "an edited include changes the key"
+        );
+    }
+
+    #[test]
+    fn a_local_path_ties_the_key_to_its_folder() {
+        let a = Requirements::packages(vec!["-e .".into()], "/a");
+        let b = Requirements::packages(vec!["-e .".into()], "/b");
+        assert_ne!(a.key_text().unwrap(), b.key_text().unwrap());
+    }
+}
