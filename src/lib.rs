@@ -6,6 +6,7 @@ pub mod adapters;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod discover;
 pub mod engine;
 pub mod introspect;
 pub mod lint;

@@ -78,6 +78,24 @@ impl IniFile {
         }
     }
 
+    /// Whether the file has a section called `name` (`[alembic]`).
+    pub fn has_section(&self, name: &str) -> bool {
+        self.sections.contains_key(name)
+    }
+
+    /// Whether an (interpolated) value is a placeholder a template leaves for the application to
+    /// fill in rather than a usable value: `{alembic_dir}`, `${NAME}`, `{{ cookiecutter.x }}`, or a
+    /// `%(name)s` no key of the file gives a value to.
+    pub fn is_placeholder(value: &str) -> bool {
+        let braces = value
+            .find('{')
+            .is_some_and(|open| value[open + 1..].contains('}'));
+        let unresolved = value
+            .find("%(")
+            .is_some_and(|open| value[open + 2..].contains(")s"));
+        braces || unresolved
+    }
+
     /// The value of `key` in `section` (or DEFAULT), interpolated.
     pub fn get(&self, section: &str, key: &str) -> Option<String> {
         let raw = self.raw(section, &key.to_lowercase())?;
@@ -150,5 +168,28 @@ mod tests {
             Some("100% %(missing)s")
         );
         assert_eq!(ini.get("alembic", "nothing"), None);
+        assert!(ini.has_section("alembic") && !ini.has_section("loggers"));
+    }
+
+    #[test]
+    fn placeholders_are_told_from_values() {
+        for value in [
+            "{alembic_dir}",
+            "%(here)s/{name}/migrations",
+            "${MIGRATIONS_DIR}",
+            "{{ cookiecutter.project_slug }}/migrations",
+            "%(migrations_dir)s",
+        ] {
+            assert!(IniFile::is_placeholder(value), "{value}");
+        }
+        for value in [
+            "migrations",
+            "/srv/app/alembic",
+            "myapp:migrations",
+            "db/{",
+            "100%",
+        ] {
+            assert!(!IniFile::is_placeholder(value), "{value}");
+        }
     }
 }

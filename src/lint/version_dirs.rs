@@ -37,50 +37,66 @@ impl VersionDirs {
             .ok_or_else(|| LintError::NoScriptLocation {
                 ini: ini.path.clone(),
             })?;
-        let resolve = |value: &str| -> PathBuf {
-            let path = Path::new(value.trim());
-            if path.is_absolute() {
-                path.to_path_buf()
-            } else {
-                run_dir.join(path)
-            }
-        };
-        let script_dir = resolve(&script_location);
+        let script_dir = resolve(run_dir, &script_location);
         if !script_dir.is_dir() && script_location.contains(':') {
             return Err(LintError::PackageLocation {
                 ini: ini.path.clone(),
                 value: script_location,
             });
         }
-        let dirs = match ini.get("alembic", "version_locations") {
-            Some(list) if !list.trim().is_empty() => {
-                let separator = ini
-                    .get("alembic", "path_separator")
-                    .or_else(|| ini.get("alembic", "version_path_separator"));
-                split_locations(&list, separator.as_deref())
-                    .iter()
-                    .map(|entry| resolve(entry))
-                    .collect()
-            }
-            _ => vec![script_dir.join("versions")],
+        let dirs = Self::of_script_dir(Some(ini), &script_dir, run_dir);
+        dirs.ensure_exist(Some(&ini.path))?;
+        Ok(dirs)
+    }
+
+    /// The folders of a project whose script folder (the one holding env.py) is known: the
+    /// `version_locations` of its alembic.ini, relative ones resolved from `run_dir`, else
+    /// `script_dir/versions`. A `version_locations` holding a placeholder is not used. The folders
+    /// may not exist; [`VersionDirs::ensure_exist`] says so.
+    pub fn of_script_dir(ini: Option<&IniFile>, script_dir: &Path, run_dir: &Path) -> Self {
+        let locations = ini.map(Self::locations).unwrap_or_default();
+        let dirs = if locations.is_empty() || locations.iter().any(|l| IniFile::is_placeholder(l)) {
+            vec![script_dir.join("versions")]
+        } else {
+            locations
+                .iter()
+                .map(|entry| resolve(run_dir, entry))
+                .collect()
         };
         let recursive = ini
-            .get("alembic", "recursive_version_locations")
+            .and_then(|ini| ini.get("alembic", "recursive_version_locations"))
             .is_some_and(|v| {
                 matches!(
                     v.trim().to_lowercase().as_str(),
                     "true" | "1" | "yes" | "on"
                 )
             });
-        for dir in &dirs {
-            if !dir.is_dir() {
-                return Err(LintError::MissingFolder {
-                    dir: dir.clone(),
-                    ini: Some(ini.path.clone()),
-                });
+        Self { dirs, recursive }
+    }
+
+    /// The entries of `version_locations`, interpolated and split the way Alembic splits them for
+    /// the file's `path_separator`; empty when the file names none.
+    pub fn locations(ini: &IniFile) -> Vec<String> {
+        match ini.get("alembic", "version_locations") {
+            Some(list) if !list.trim().is_empty() => {
+                let separator = ini
+                    .get("alembic", "path_separator")
+                    .or_else(|| ini.get("alembic", "version_path_separator"));
+                split_locations(&list, separator.as_deref())
             }
+            _ => Vec::new(),
         }
-        Ok(Self { dirs, recursive })
+    }
+
+    /// An error naming the first folder that does not exist (and the alembic.ini that named it).
+    pub fn ensure_exist(&self, ini: Option<&Path>) -> Result<(), LintError> {
+        match self.dirs.iter().find(|dir| !dir.is_dir()) {
+            Some(dir) => Err(LintError::MissingFolder {
+                dir: dir.clone(),
+                ini: ini.map(Path::to_path_buf),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The revision files: `*.py` but `__init__.py` and editor lock files (`.#*`), sorted by path.
@@ -113,6 +129,16 @@ impl VersionDirs {
         files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         files.dedup();
         Ok(files)
+    }
+}
+
+/// `value` as a path: absolute as it is, relative from `run_dir`.
+fn resolve(run_dir: &Path, value: &str) -> PathBuf {
+    let path = Path::new(value.trim());
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        run_dir.join(path)
     }
 }
 
@@ -182,5 +208,32 @@ mod tests {
         let package =
             VersionDirs::from_parsed(&ini("[alembic]\nscript_location = app:migrations\n"), base);
         assert!(matches!(package, Err(LintError::PackageLocation { .. })));
+    }
+
+    #[test]
+    fn a_known_script_folder_takes_version_locations_unless_they_are_placeholders() {
+        let base = Path::new("/repo");
+        let ini = |text: &str| IniFile::parse(&base.join("db/alembic.ini"), &base.join("db"), text);
+        let script_dir = base.join("db/migrations");
+
+        let plain = VersionDirs::of_script_dir(None, &script_dir, base);
+        assert_eq!(plain.dirs, [base.join("db/migrations/versions")]);
+        assert!(!plain.recursive);
+
+        let listed = ini(
+            "[alembic]\nversion_locations = %(here)s/a;shared/b\npath_separator = ;\nrecursive_version_locations = on\n",
+        );
+        let dirs = VersionDirs::of_script_dir(Some(&listed), &script_dir, base);
+        assert_eq!(dirs.dirs, [base.join("db/a"), base.join("shared/b")]);
+        assert!(dirs.recursive);
+        assert_eq!(VersionDirs::locations(&listed), ["/repo/db/a", "shared/b"]);
+
+        let template = ini("[alembic]\nversion_locations = {alembic_dir}/versions\n");
+        let dirs = VersionDirs::of_script_dir(Some(&template), &script_dir, base);
+        assert_eq!(dirs.dirs, [base.join("db/migrations/versions")]);
+        assert!(matches!(
+            dirs.ensure_exist(Some(Path::new("db/alembic.ini"))),
+            Err(LintError::MissingFolder { .. })
+        ));
     }
 }
