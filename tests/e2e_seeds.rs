@@ -131,11 +131,21 @@ fn a_chain_with_two_heads_fails_from_the_fork_point_and_the_merge_fixes_it() {
         "fails_with = \"Multiple head revisions are present\"",
         "",
     );
+    // Without the expected failure, the run stops before any cell: the graph has two heads.
     let out = sqlite_run(dir.path(), Some("harness.two-heads.toml"));
-    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
     assert!(
-        out.1.contains("Multiple head revisions are present"),
+        out.2.contains("scenarios-two-heads/stamped-at-fork.toml:")
+            && out
+                .2
+                .contains("upgrades to `head`, but the revision graph has 2 heads")
+            && out.2.contains("alembic merge heads"),
         "{}",
+        transcript(&out)
+    );
+    assert!(
+        !out.1.contains("stamped-at-fork/sqlite"),
+        "no cell ran: {}",
         out.1
     );
 }

@@ -25,9 +25,12 @@ pub enum Tool {
 impl Tool {
     pub fn new(project: &Project, cache: &CacheDir) -> Result<Self, AdapterError> {
         Ok(match &project.tool_config {
-            ToolConfig::Alembic { ini } => {
-                Tool::Alembic(Alembic::new(&project.dir, ini, &project.env, cache)?)
-            }
+            ToolConfig::Alembic { ini } => Tool::Alembic(Alembic::new(
+                &project.dir,
+                ini,
+                &project.process_env(),
+                cache,
+            )?),
             ToolConfig::Command { upgrade, url_env } => Tool::Command(CommandTool {
                 upgrade: upgrade.clone(),
                 url_env: url_env.clone(),
@@ -50,7 +53,14 @@ impl Tool {
                 Action::Upgrade(target) if target == "head" => {
                     let argv = upgrade_override.unwrap_or(&command.upgrade);
                     let url_vars = [command.url_env.clone()];
-                    run_program(argv, &project.dir, session, &project.env, &url_vars).await
+                    run_program(
+                        argv,
+                        &project.dir,
+                        session,
+                        &project.process_env(),
+                        &url_vars,
+                    )
+                    .await
                 }
                 other => Err(AdapterError::Unsupported(format!("{other:?}"))),
             },

@@ -138,6 +138,13 @@ pub struct RawExpectFields {
     when: Option<Vec<Spanned<RawExpectFields>>>,
 }
 
+impl RawExpectFields {
+    /// True when these fields expect the upgrade to fail.
+    pub fn expects_failure(&self) -> bool {
+        self.outcome == Some(Outcome::Failure) || self.fails_with.is_some()
+    }
+}
+
 pub(super) type RawExpect = RawExpectFields;
 
 #[derive(Deserialize, Clone, Debug)]

@@ -78,6 +78,44 @@ pub struct Project {
     pub foreign_urls: ForeignUrls,
 }
 
+impl Project {
+    /// The environment of every tool process: `[project.env]` (its `${...}` expanded per cell by
+    /// the runtime), `PYTHONPATH` with `pythonpath` first, and the settings the Alembic entry point
+    /// reads (`HARNESS_SCRIPT_LOCATION`, `HARNESS_FOREIGN_URLS`).
+    pub fn process_env(&self) -> BTreeMap<String, String> {
+        let mut env = self.env.clone();
+        if !self.pythonpath.is_empty() && !env.contains_key("PYTHONPATH") {
+            let mut parts: Vec<String> = self
+                .pythonpath
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            if let Ok(inherited) = std::env::var("PYTHONPATH") {
+                parts.extend(
+                    inherited
+                        .split(':')
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string),
+                );
+            }
+            env.insert("PYTHONPATH".into(), parts.join(":").replace('$', "$$"));
+        }
+        if self.tool == ToolKind::Alembic {
+            if let Some(location) = &self.script_location {
+                env.insert(
+                    "HARNESS_SCRIPT_LOCATION".into(),
+                    location.display().to_string().replace('$', "$$"),
+                );
+            }
+            env.insert(
+                "HARNESS_FOREIGN_URLS".into(),
+                self.foreign_urls.name().into(),
+            );
+        }
+        env
+    }
+}
+
 /// `[project] foreign_urls`: what happens when the project's code creates a SQLAlchemy engine for a
 /// database other than the cell's (an env.py or settings module with its own URL).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]

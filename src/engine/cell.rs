@@ -273,7 +273,8 @@ async fn execute_with_output(
             }
         }),
         PlannedAction::Command(argv) => {
-            crate::adapters::run_program(argv, &project.dir, session, &project.env, &[]).await
+            crate::adapters::run_program(argv, &project.dir, session, &project.process_env(), &[])
+                .await
         }
     };
     record.duration = started.elapsed();
@@ -284,6 +285,12 @@ async fn execute_with_output(
                 record.ok = false;
                 record.status = Some(output.status_text());
                 record.output_tail = Some(output.excerpt(&project.dir, TAIL_LINES));
+            } else if let PlannedAction::Tool(action) = action
+                && let Some(why) = migrated_elsewhere(ctx, cell, engine, database, action).await
+            {
+                record.ok = false;
+                record.status = Some("migrated another database".into());
+                record.output_tail = Some(why);
             }
             (record, Some(output))
         }
@@ -293,6 +300,54 @@ async fn execute_with_output(
             record.output_tail = Some(err.to_string());
             (record, None)
         }
+    }
+}
+
+/// After a tool step that succeeded and should have left a version table (an upgrade or stamp to
+/// a revision), says why the cell's database has none: the project migrated another database.
+async fn migrated_elsewhere(
+    ctx: &Context,
+    cell: &Cell,
+    engine: &dyn Engine,
+    database: &CellDatabase,
+    action: &crate::adapters::Action,
+) -> Option<String> {
+    use crate::adapters::Action;
+    use crate::config::EngineKind;
+    let table = ctx.config.project.version_table.as_deref()?;
+    if !matches!(ctx.tool, crate::adapters::Tool::Alembic(_)) {
+        return None;
+    }
+    let leaves_table = match action {
+        Action::Upgrade(rev) => rev != "base",
+        Action::Stamp(revs) => revs.iter().any(|r| r != "base"),
+        Action::Downgrade(_) => false,
+    };
+    if !leaves_table {
+        return None;
+    }
+    let literal = table.replace('\'', "''");
+    let probe = match cell.database.engine {
+        EngineKind::Sqlite => {
+            format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{literal}'")
+        }
+        EngineKind::Postgres => format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_name = '{literal}'"
+        ),
+        EngineKind::Mariadb | EngineKind::Mysql => format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_name = '{literal}' \
+             AND table_schema = DATABASE()"
+        ),
+    };
+    match engine.query(database, &probe).await {
+        Ok(rows) if rows.is_empty() => Some(format!(
+            "the migration tool reported success, but the cell's database has no `{table}` table: \
+             the project migrated some other database. Its env.py (or the settings it imports) \
+             takes the URL from somewhere other than the harness: point it at DATABASE_URL, or copy \
+             the cell's URL into the variable it reads with [project.env] (e.g. APP_DATABASE_URL = \
+             \"${{DATABASE_URL}}\")"
+        )),
+        _ => None,
     }
 }
 

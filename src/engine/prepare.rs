@@ -216,6 +216,32 @@ pub(super) fn check_revisions(
             }
         }
         refs.push(&scenario.target);
+        let expects_failure = scenario.expect.base.outcome == crate::config::Outcome::Failure
+            || scenario.expect.base.fails_with.is_some()
+            || scenario
+                .expect
+                .when
+                .iter()
+                .any(|(_, fields, _)| fields.expects_failure());
+        if graph.heads.len() > 1 && !expects_failure {
+            if let Some(rev) = refs.iter().find(|rev| rev.value == "head") {
+                return Err(ConfigError::at(
+                    rev.at.clone(),
+                    format!(
+                        "scenario `{}` upgrades to `head`, but the revision graph has {} heads: {}",
+                        scenario.name,
+                        graph.heads.len(),
+                        graph.heads.join(", ")
+                    ),
+                )
+                .with_help(
+                    "Alembic refuses `upgrade head` on a forked graph (\"Multiple head revisions are present\"). \
+                     Merge the branches (`alembic merge heads`), or set `target = \"heads\"` in the scenario \
+                     to upgrade every branch on purpose, or expect the failure with `fails_with`; \
+                     `harness lint` shows the fork",
+                ));
+            }
+        }
         let versions = scenario.expect.version_refs();
         refs.extend(versions.iter());
         for rev in refs {
