@@ -6,18 +6,31 @@ use std::sync::Arc;
 
 use super::{Failure, GlobalArgs};
 use crate::config::{self, Config, ConfigError};
+use crate::discover;
 use crate::matrix::{self, Cell, Filter, Partition};
 
-/// The configuration and its members, root first.
+/// The configuration and its members, root first. Without `--config`, harness.toml is the one in
+/// the working folder or the nearest folder above it (up to the repository's root); the command
+/// then works from that file's folder, so relative paths read as they would there.
 pub(super) fn load(global: &GlobalArgs) -> Result<Vec<Config>, Failure> {
     let path = global
         .config
         .clone()
         .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
     if global.config.is_none() && !path.is_file() {
-        return Err(ConfigError::file(&path, "no harness.toml in this folder")
-            .with_help("run from the project's root, pass --config FILE or -C DIR")
-            .into());
+        let above = std::env::current_dir()
+            .ok()
+            .and_then(|here| discover::find_upward(&here, config::DEFAULT_FILE));
+        let Some(found) = above else {
+            return Err(ConfigError::file(&path, "no harness.toml in this folder")
+                .with_help("run from the project's root, pass --config FILE or -C DIR")
+                .into());
+        };
+        if let Some(dir) = found.parent() {
+            std::env::set_current_dir(dir).map_err(|err| {
+                Failure::Usage(format!("cannot work from {}: {err}", dir.display()))
+            })?;
+        }
     }
     Ok(Config::load_workspace(&path)?)
 }

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{ExitStatus, Failure, GlobalArgs};
 use crate::config;
+use crate::discover::{self, AlembicProject, DiscoverError};
 use crate::lint::{self, LintError, LintReport, VersionDirs, render};
 
 pub(super) const LINT_EXIT_CODES: &str = "\
@@ -19,8 +20,9 @@ Exit codes:
 /// Which migration project to read.
 #[derive(Debug, Args)]
 pub struct ProjectArgs {
-    /// An alembic.ini, the folder holding it, or a folder of revision files [default: the project
-    /// of harness.toml, else ./alembic.ini]
+    /// An alembic.ini, the folder holding it, a repository to search for one, or a folder of
+    /// revision files [default: the project of harness.toml (here or in a folder above), else
+    /// ./alembic.ini, else the one project found below this folder]
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
 }
@@ -84,30 +86,125 @@ pub(super) fn analyze(
 }
 
 /// The versions folders of the selected project, and the version table of harness.toml's project
-/// when harness.toml was used.
+/// when harness.toml was used. What was inferred about the project is printed to stderr as notes.
 pub(super) fn version_dirs(
     global: &GlobalArgs,
     project: &ProjectArgs,
 ) -> Result<(VersionDirs, Option<String>), Failure> {
     if let Some(path) = &project.path {
-        return Ok((lint::locate(path).map_err(usage)?, None));
+        return Ok((dirs_of_path(path)?, None));
     }
-    let harness_file = global
-        .config
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
-    if global.config.is_some() || harness_file.is_file() {
+    if let Some(harness_file) = harness_file(global) {
         let config = config::Config::load(&harness_file)?;
         let (ini, run_dir, version_table) = alembic_project(&config)?;
-        let dirs = VersionDirs::from_ini(&ini, &run_dir).map_err(usage)?;
-        return Ok((dirs, Some(version_table)));
+        let project =
+            AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
+                .map_err(discover_usage)?;
+        return Ok((checked(&project)?, Some(version_table)));
     }
-    if Path::new("alembic.ini").is_file() {
-        return Ok((lint::locate(Path::new(".")).map_err(usage)?, None));
+    let here = working_dir();
+    let ini = here.join("alembic.ini");
+    let project = if ini.is_file() {
+        AlembicProject::from_ini(&ini, &here).map_err(discover_usage)?
+    } else {
+        only_project(&here)?
+    };
+    Ok((checked(&project)?, None))
+}
+
+/// `--config`, else harness.toml in the working folder or the nearest folder above it.
+fn harness_file(global: &GlobalArgs) -> Option<PathBuf> {
+    if let Some(file) = &global.config {
+        return Some(file.clone());
     }
-    Err(Failure::Usage(
-        "no harness.toml and no alembic.ini in this folder\n  help: pass the project: `harness lint path/to/alembic.ini` (or its folder, or a versions folder)".into(),
-    ))
+    let here = Path::new(config::DEFAULT_FILE);
+    if here.is_file() {
+        return Some(here.to_path_buf());
+    }
+    discover::find_upward(&working_dir(), config::DEFAULT_FILE)
+}
+
+/// The versions folders of a PATH argument: an alembic.ini (or a folder holding one), an Alembic
+/// script folder, a repository holding one project, or a folder of revision files.
+fn dirs_of_path(path: &Path) -> Result<VersionDirs, Failure> {
+    let ini = if path.is_file() {
+        Some(path.to_path_buf())
+    } else {
+        Some(path.join("alembic.ini")).filter(|ini| ini.is_file())
+    };
+    if let Some(ini) = ini {
+        let ini = std::path::absolute(&ini).unwrap_or(ini);
+        let here = working_dir();
+        let root = match ini.parent() {
+            Some(dir) if !ini.starts_with(&here) => dir.to_path_buf(),
+            _ => here,
+        };
+        let project = AlembicProject::from_ini(&ini, &root).map_err(discover_usage)?;
+        return checked(&project);
+    }
+    let script_folder = path.join("env.py").is_file() && path.join("versions").is_dir();
+    if path.is_dir() && !script_folder {
+        match discover::find_projects(path) {
+            Ok(projects) => return checked(&only(projects, path)?),
+            // A folder of revision files holds no project: lint::locate reads it as one.
+            Err(DiscoverError::NoProject { .. }) => {}
+            Err(err) => return Err(discover_usage(err)),
+        }
+    }
+    lint::locate(path).map_err(usage)
+}
+
+/// The one project found in `dir` and below it.
+fn only_project(dir: &Path) -> Result<AlembicProject, Failure> {
+    only(discover::find_projects(dir).map_err(discover_usage)?, dir)
+}
+
+/// The one project of those found in `dir` (named on stderr); several are a usage error that lists
+/// them.
+fn only(mut projects: Vec<AlembicProject>, dir: &Path) -> Result<AlembicProject, Failure> {
+    let here = working_dir();
+    if projects.len() == 1 {
+        let project = projects.remove(0);
+        eprintln!(
+            "note: found {}",
+            discover::relative(&here, project.origin())
+        );
+        return Ok(project);
+    }
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let commands: Vec<String> = projects
+        .iter()
+        .map(|p| format!("    harness lint {}", discover::relative(&here, p.origin())))
+        .collect();
+    Err(Failure::Usage(format!(
+        "{} Alembic projects in {}; lint reads one at a time\n  help: pass one of them:\n{}",
+        projects.len(),
+        dir.display(),
+        commands.join("\n")
+    )))
+}
+
+/// The project's versions folders once they are known to exist; its notes go to stderr.
+fn checked(project: &AlembicProject) -> Result<VersionDirs, Failure> {
+    for note in &project.notes {
+        eprintln!("note: {note}");
+    }
+    project
+        .version_dirs
+        .ensure_exist(project.ini.as_deref())
+        .map_err(usage)?;
+    Ok(project.version_dirs.clone())
+}
+
+fn discover_usage(err: DiscoverError) -> Failure {
+    let help = match &err {
+        DiscoverError::NoProject { .. } => format!(
+            "{}; or pass the project: `harness lint path/to/alembic.ini` (or the folder holding env.py)",
+            err.help()
+        ),
+        _ => err.help(),
+    };
+    Failure::Usage(format!("{err}\n  help: {help}"))
 }
 
 /// What lint needs of harness.toml's project: alembic.ini, the folder Alembic runs in, and the

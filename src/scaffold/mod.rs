@@ -1,29 +1,22 @@
-//! `harness init`'s files: finds the Alembic project in a folder, and writes a commented
-//! harness.toml and the starter scenarios (`fresh`, `roundtrip`, `partial`) from the revision graph
-//! the tool itself reported. Never overwrites a file; runs no process.
+//! `harness init`'s files: the Alembic projects of a folder (found by `discover`) as init needs
+//! them, a commented harness.toml, and the starter scenarios (`fresh`, `roundtrip`, `partial`)
+//! from the revision graph the tool itself reported. Never overwrites a file; runs no process.
 
 mod templates;
 
 use std::path::{Path, PathBuf};
 
 use crate::adapters::Graph;
+use crate::discover::{self, AlembicProject, DiscoverError};
 
 pub use templates::files;
-
-/// Folders never searched for an alembic.ini.
-const SKIPPED: &[&str] = &[
-    "target",
-    "node_modules",
-    "venv",
-    "__pycache__",
-    "site-packages",
-];
 
 /// Why the files cannot be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
-    #[error("no alembic.ini in {root} or the folders below it (two levels deep){found}")]
-    NoProject { root: String, found: String },
+    /// No Alembic project the harness can run: what was looked for, where, and what to do.
+    #[error("{message}")]
+    NoProject { message: String },
     #[error("{} already exist{}: `harness init` never overwrites a file", .0.join(", "), if .0.len() == 1 { "s" } else { "" })]
     Exists(Vec<String>),
     #[error("cannot write {path}: {source}")]
@@ -33,13 +26,56 @@ pub enum ScaffoldError {
     },
 }
 
-/// The Alembic project found in a folder.
+impl From<DiscoverError> for ScaffoldError {
+    fn from(err: DiscoverError) -> Self {
+        ScaffoldError::NoProject {
+            message: err.with_help(),
+        }
+    }
+}
+
+/// The Alembic projects found in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detected {
-    /// The folder holding alembic.ini, relative to the root (`.` for the root itself), with `/`.
+    /// The folder Alembic runs in for the first of `projects`, relative to the root (`.` for the
+    /// root itself), with `/`.
     pub project: String,
     /// A requirements file for the runtimes, relative to the root, when one exists.
     pub requirements: Option<String>,
+    /// Every project found: those with an alembic.ini first, closest to the root first, then by
+    /// path; then those without one.
+    pub projects: Vec<DetectedProject>,
+}
+
+/// One project, as `harness init` writes it into harness.toml; paths relative to the root, with `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectedProject {
+    /// Its alembic.ini, when it has one.
+    pub ini: Option<String>,
+    /// The folder Alembic runs in (`.` for the root).
+    pub run_dir: String,
+    /// The folder holding env.py relative to `run_dir`, when alembic.ini does not name a usable
+    /// one and harness.toml must (`project.script_location`).
+    pub script_location: Option<String>,
+    /// Whether env.py takes its engine from a Flask application.
+    pub flask: bool,
+    /// What was inferred, one sentence each.
+    pub notes: Vec<String>,
+}
+
+impl DetectedProject {
+    fn new(root: &Path, project: &AlembicProject) -> Self {
+        Self {
+            ini: project
+                .ini
+                .as_deref()
+                .map(|ini| discover::relative(root, ini)),
+            run_dir: discover::relative(root, &project.run_dir),
+            script_location: project.script_location_override.clone(),
+            flask: project.flask,
+            notes: project.notes.clone(),
+        }
+    }
 }
 
 /// One file to write, relative to the root.
@@ -84,58 +120,55 @@ impl Revisions {
     }
 }
 
-/// Finds alembic.ini in `root`, else in the folders below it (two levels, in name order).
+/// Finds the Alembic projects of `root` and the folders below it (see [`discover::find_projects`]).
+/// The harness runs Alembic through an alembic.ini, so finding only script folders without one is
+/// an error that says so.
 pub fn detect(root: &Path) -> Result<Detected, ScaffoldError> {
-    let project = if root.join("alembic.ini").is_file() {
-        Some(".".to_string())
-    } else {
-        let mut found = None;
-        'search: for first in subfolders(root) {
-            if first.join("alembic.ini").is_file() {
-                found = Some(first);
-                break;
-            }
-            for second in subfolders(&first) {
-                if second.join("alembic.ini").is_file() {
-                    found = Some(second);
-                    break 'search;
-                }
-            }
-        }
-        found.map(|dir| relative(root, &dir))
-    };
-    let Some(project) = project else {
-        let migrations = find_env_py(root)
-            .map(|dir| {
-                format!(
-                    "; found Alembic's migrations folder {} but no alembic.ini beside it: the harness runs Alembic through its alembic.ini (`alembic init` writes one)",
-                    relative(root, &dir)
-                )
-            })
-            .unwrap_or_else(|| {
-                "; run `harness init` in an Alembic project's root folder".to_string()
-            });
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut found = discover::find_projects(&root)?;
+    found.sort_by_key(|p| {
+        (
+            p.ini.is_none(),
+            p.ini.as_ref().map(|ini| ini.components().count()),
+            p.origin().to_path_buf(),
+        )
+    });
+    let Some(first) = found.first().filter(|p| p.ini.is_some()) else {
+        let folders: Vec<String> = found
+            .iter()
+            .map(|p| format!("{}/", discover::relative(&root, &p.script_dir)))
+            .collect();
         return Err(ScaffoldError::NoProject {
-            root: root.display().to_string(),
-            found: migrations,
+            message: format!(
+                "found Alembic's migrations folder {} (env.py and versions/) in {} but no alembic.ini: the harness runs Alembic through an alembic.ini\n  help: `alembic init` writes one; or write an alembic.ini with an [alembic] section naming `script_location = {}`",
+                folders.join(", "),
+                root.display(),
+                discover::relative(&root, &found[0].script_dir),
+            ),
         });
     };
-    let project_dir = root.join(&project);
-    let requirements = if project_dir.join("requirements.txt").is_file() {
-        Some(if project == "." {
-            "requirements.txt".to_string()
-        } else {
-            format!("{project}/requirements.txt")
-        })
-    } else if root.join("requirements.txt").is_file() {
-        Some("requirements.txt".to_string())
-    } else {
-        None
-    };
+    let requirements = requirements(&root, first);
+    let projects: Vec<DetectedProject> = found
+        .iter()
+        .map(|p| DetectedProject::new(&root, p))
+        .collect();
     Ok(Detected {
-        project,
+        project: projects[0].run_dir.clone(),
         requirements,
+        projects,
     })
+}
+
+/// The first requirements.txt of the folder Alembic runs in, the folder of alembic.ini, or the
+/// root.
+fn requirements(root: &Path, project: &AlembicProject) -> Option<String> {
+    let ini_dir = project.ini.as_deref().and_then(Path::parent);
+    [Some(project.run_dir.as_path()), ini_dir, Some(root)]
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join("requirements.txt"))
+        .find(|file| file.is_file())
+        .map(|file| discover::relative(root, &file))
 }
 
 /// Writes every file, or none when any of them exists.
@@ -166,43 +199,6 @@ pub fn write(root: &Path, files: &[PlannedFile]) -> Result<(), ScaffoldError> {
         std::io::Write::write_all(&mut handle, file.text.as_bytes()).map_err(io)?;
     }
     Ok(())
-}
-
-fn subfolders(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            !name.starts_with('.') && !SKIPPED.contains(&name.as_str())
-        })
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-/// A folder (two levels deep at most) holding Alembic's env.py.
-fn find_env_py(root: &Path) -> Option<PathBuf> {
-    subfolders(root).into_iter().find_map(|first| {
-        if first.join("env.py").is_file() {
-            return Some(first);
-        }
-        subfolders(&first)
-            .into_iter()
-            .find(|second| second.join("env.py").is_file())
-    })
-}
-
-fn relative(root: &Path, dir: &Path) -> String {
-    let rel = dir.strip_prefix(root).unwrap_or(dir);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]
@@ -242,31 +238,88 @@ mod tests {
         assert_eq!(Revisions::of(&forked).before_head, None);
     }
 
+    const ENV_PY: &str = "from alembic import context\ncontext.configure()\n";
+
+    fn touch(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     #[test]
     fn alembic_ini_is_found_below_the_root() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("app/db")).unwrap();
-        std::fs::write(dir.path().join("app/db/alembic.ini"), "").unwrap();
-        std::fs::write(dir.path().join("requirements.txt"), "alembic\n").unwrap();
+        let root = dir.path();
+        touch(
+            root,
+            "app/db/alembic.ini",
+            "[alembic]\nscript_location = migrations\n",
+        );
+        touch(root, "app/db/migrations/env.py", ENV_PY);
+        std::fs::create_dir_all(root.join("app/db/migrations/versions")).unwrap();
+        touch(root, "requirements.txt", "alembic\n");
         assert_eq!(
-            detect(dir.path()).unwrap(),
+            detect(root).unwrap(),
             Detected {
                 project: "app/db".into(),
-                requirements: Some("requirements.txt".into())
+                requirements: Some("requirements.txt".into()),
+                projects: vec![DetectedProject {
+                    ini: Some("app/db/alembic.ini".into()),
+                    run_dir: "app/db".into(),
+                    script_location: None,
+                    flask: false,
+                    notes: vec![],
+                }],
             }
         );
     }
 
     #[test]
+    fn several_projects_come_closest_to_the_root_first_with_what_init_must_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(
+            root,
+            "services/a/b/c/alembic.ini",
+            "[alembic]\nscript_location = migrations\n",
+        );
+        touch(root, "services/a/b/c/migrations/env.py", ENV_PY);
+        std::fs::create_dir_all(root.join("services/a/b/c/migrations/versions")).unwrap();
+        touch(root, "web/migrations/alembic.ini", "[alembic]\n");
+        touch(
+            root,
+            "web/migrations/env.py",
+            "from flask import current_app\n",
+        );
+        touch(root, "web/requirements.txt", "flask-migrate\n");
+        let detected = detect(root).unwrap();
+        assert_eq!(detected.project, "web");
+        assert_eq!(
+            detected.requirements.as_deref(),
+            Some("web/requirements.txt")
+        );
+        let web = &detected.projects[0];
+        assert_eq!(web.ini.as_deref(), Some("web/migrations/alembic.ini"));
+        assert_eq!(web.script_location.as_deref(), Some("migrations"));
+        assert!(web.flask);
+        assert_eq!(web.notes.len(), 1, "{:?}", web.notes);
+        assert_eq!(detected.projects[1].run_dir, "services/a/b/c");
+    }
+
+    #[test]
     fn a_migrations_folder_without_alembic_ini_is_explained() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
-        std::fs::write(dir.path().join("migrations/env.py"), "").unwrap();
+        touch(dir.path(), "migrations/env.py", ENV_PY);
+        std::fs::create_dir_all(dir.path().join("migrations/versions")).unwrap();
         let err = detect(dir.path()).unwrap_err().to_string();
         assert!(
-            err.contains("migrations folder migrations but no alembic.ini"),
+            err.contains("migrations folder migrations/ (env.py and versions/)")
+                && err.contains("but no alembic.ini"),
             "{err}"
         );
+        let empty = tempfile::tempdir().unwrap();
+        let err = detect(empty.path()).unwrap_err().to_string();
+        assert!(err.starts_with("no Alembic project in"), "{err}");
     }
 
     #[test]
