@@ -120,6 +120,38 @@ fn lint_and_list_from_a_subfolder_use_the_harness_toml_above() {
         list,
         "exit: 0\n--- stdout\nfresh/sqlite/python-3.12\n--- stderr\n"
     );
+
+    // In harness.toml's own project folder, harness.toml is still the configuration.
+    let own = repo.harness("db", &["lint"]);
+    assert_eq!(own, out);
+}
+
+#[test]
+fn an_example_inside_a_configured_repository_is_linted_on_its_own() {
+    let repo = Repo::new();
+    repo.file(
+        "harness.toml",
+        "[project]\ntool = \"alembic\"\npath = \"db\"\n\n[matrix]\ndatabases = [\"sqlite\"]\nruntimes = [\"python:3.12\"]\n",
+    )
+    .file("scenarios/fresh.toml", "description = \"fresh\"\n")
+    .file("db/alembic.ini", "[alembic]\nscript_location = migrations\n")
+    .scripts("db/migrations", ENV_PY)
+    .file("examples/demo/alembic.ini", "[alembic]\nscript_location = migrations\n")
+    .scripts("examples/demo/migrations", ENV_PY)
+    .file(
+        "examples/demo/migrations/versions/c3_add_index.py",
+        "revision = \"c3\"\ndown_revision = \"b2\"\n",
+    );
+    let out = repo.harness("examples/demo", &["lint"]);
+    assert_eq!(
+        out,
+        "exit: 0\n--- stdout\nno findings: 3 files, 3 revisions, 1 head (c3)\n--- stderr\n"
+    );
+    let nested = repo.harness("examples", &["lint"]);
+    assert_eq!(
+        nested,
+        "exit: 0\n--- stdout\nno findings: 3 files, 3 revisions, 1 head (c3)\n--- stderr\nnote: found demo/alembic.ini\n"
+    );
 }
 
 #[test]

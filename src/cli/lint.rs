@@ -87,6 +87,9 @@ pub(super) fn analyze(
 
 /// The versions folders of the selected project, and the version table of harness.toml's project
 /// when harness.toml was used. What was inferred about the project is printed to stderr as notes.
+///
+/// Without PATH: `--config`, else ./harness.toml, else the projects of this folder (./alembic.ini,
+/// else those found below it) unless a harness.toml above names the same one or none was found.
 pub(super) fn version_dirs(
     global: &GlobalArgs,
     project: &ProjectArgs,
@@ -94,34 +97,55 @@ pub(super) fn version_dirs(
     if let Some(path) = &project.path {
         return Ok((dirs_of_path(path)?, None));
     }
-    if let Some(harness_file) = harness_file(global) {
-        let config = config::Config::load(&harness_file)?;
-        let (ini, run_dir, version_table) = alembic_project(&config)?;
-        let project =
-            AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
-                .map_err(discover_usage)?;
+    let here_file = Path::new(config::DEFAULT_FILE);
+    if let Some(file) = global
+        .config
+        .as_deref()
+        .or(here_file.is_file().then_some(here_file))
+    {
+        let (project, version_table) = configured_project(file)?;
         return Ok((checked(&project)?, Some(version_table)));
     }
     let here = working_dir();
-    let ini = here.join("alembic.ini");
-    let project = if ini.is_file() {
-        AlembicProject::from_ini(&ini, &here).map_err(discover_usage)?
-    } else {
-        only_project(&here)?
-    };
+    let local = local_projects(&here);
+    if let Some(file) = discover::find_upward(&here, config::DEFAULT_FILE) {
+        let configured = configured_project(&file);
+        // A project of this folder that harness.toml does not name is the one meant (an example
+        // inside a repository whose root has a harness.toml of its own).
+        let use_config = match (&local, &configured) {
+            (Err(_), _) => true,
+            (Ok(found), Ok((project, _))) => {
+                found.iter().all(|p| p.script_dir == project.script_dir)
+            }
+            (Ok(_), Err(_)) => false,
+        };
+        if use_config {
+            let (project, version_table) = configured?;
+            return Ok((checked(&project)?, Some(version_table)));
+        }
+    }
+    let project = only(local.map_err(discover_usage)?, &here)?;
     Ok((checked(&project)?, None))
 }
 
-/// `--config`, else harness.toml in the working folder or the nearest folder above it.
-fn harness_file(global: &GlobalArgs) -> Option<PathBuf> {
-    if let Some(file) = &global.config {
-        return Some(file.clone());
+/// The project harness.toml names, and its version table.
+fn configured_project(file: &Path) -> Result<(AlembicProject, String), Failure> {
+    let config = config::Config::load(file)?;
+    let (ini, run_dir, version_table) = alembic_project(&config)?;
+    let project =
+        AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
+            .map_err(discover_usage)?;
+    Ok((project, version_table))
+}
+
+/// The projects of the working folder: its own alembic.ini, else those found below it.
+fn local_projects(here: &Path) -> Result<Vec<AlembicProject>, DiscoverError> {
+    let ini = here.join("alembic.ini");
+    if ini.is_file() {
+        Ok(vec![AlembicProject::from_ini(&ini, here)?])
+    } else {
+        discover::find_projects(here)
     }
-    let here = Path::new(config::DEFAULT_FILE);
-    if here.is_file() {
-        return Some(here.to_path_buf());
-    }
-    discover::find_upward(&working_dir(), config::DEFAULT_FILE)
 }
 
 /// The versions folders of a PATH argument: an alembic.ini (or a folder holding one), an Alembic
@@ -154,21 +178,18 @@ fn dirs_of_path(path: &Path) -> Result<VersionDirs, Failure> {
     lint::locate(path).map_err(usage)
 }
 
-/// The one project found in `dir` and below it.
-fn only_project(dir: &Path) -> Result<AlembicProject, Failure> {
-    only(discover::find_projects(dir).map_err(discover_usage)?, dir)
-}
-
-/// The one project of those found in `dir` (named on stderr); several are a usage error that lists
-/// them.
+/// The one project of those found in `dir` (named on stderr unless its alembic.ini is in the
+/// working folder); several are a usage error that lists them.
 fn only(mut projects: Vec<AlembicProject>, dir: &Path) -> Result<AlembicProject, Failure> {
     let here = working_dir();
     if projects.len() == 1 {
         let project = projects.remove(0);
-        eprintln!(
-            "note: found {}",
-            discover::relative(&here, project.origin())
-        );
+        if project.origin().parent() != Some(here.as_path()) {
+            eprintln!(
+                "note: found {}",
+                discover::relative(&here, project.origin())
+            );
+        }
         return Ok(project);
     }
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
