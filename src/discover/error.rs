@@ -56,7 +56,7 @@ impl DiscoverError {
     pub fn help(&self) -> String {
         let set_it = "set `script_location` in the [project] of harness.toml to the folder holding env.py, or pass that folder: `harness lint path/to/migrations`";
         match self {
-            DiscoverError::Io { .. } => "check the folder's permissions".to_string(),
+            DiscoverError::Io { .. } => "check that it exists and that this user may read it".to_string(),
             DiscoverError::NoProject { .. } => "run from the repository that holds the migrations: an Alembic project is an alembic.ini whose script_location names the folder holding env.py and versions/ (`alembic init` writes both)".to_string(),
             DiscoverError::NoScriptLocation { .. } => {
                 format!("add `script_location` to the [alembic] section, or {set_it}")
