@@ -2,6 +2,7 @@
 //! them, a commented harness.toml, and the starter scenarios (`fresh`, `roundtrip`, `partial`)
 //! from the revision graph the tool itself reported. Never overwrites a file; runs no process.
 
+pub mod python;
 mod templates;
 
 use std::path::{Path, PathBuf};

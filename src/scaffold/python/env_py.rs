@@ -1,0 +1,108 @@
+//! What Alembic's env.py needs to import and run: the folders its project imports come from
+//! (for PYTHONPATH), and the environment variables it, and the project modules it names, read.
+
+use std::path::{Path, PathBuf};
+
+use super::env_read::{EnvRead, EnvReads};
+use super::module_locator::{ModuleLocator, module_file};
+use super::package_name::PackageName;
+use super::project_files::slashed;
+use super::python_file::PythonFile;
+use super::stdlib::is_stdlib;
+
+/// Imported by every env.py and always installed: never the project's own.
+const MIGRATION_MODULES: &[&str] = &["alembic", "sqlalchemy", "sqlmodel"];
+
+/// What scanning env.py found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvPy {
+    pub pythonpath: Vec<String>,
+    pub url_variables: Vec<EnvRead>,
+    pub required_variables: Vec<EnvRead>,
+    pub notes: Vec<String>,
+}
+
+impl EnvPy {
+    /// Scans `script_dir/env.py`, then the project modules it imports (one level).
+    /// `installed` names the dependencies, whose modules are not looked for in the project.
+    pub fn scan(root: &Path, script_dir: &Path, installed: &[PackageName]) -> Self {
+        let mut scan = Self::default();
+        let relative = |path: &Path| slashed(path.strip_prefix(root).unwrap_or(path));
+        let env_py = script_dir.join("env.py");
+        let Ok(source) = std::fs::read_to_string(&env_py) else {
+            scan.notes.push(format!(
+                "{} could not be read: its imports and environment variables are not known",
+                relative(&env_py)
+            ));
+            return scan;
+        };
+        let parsed = PythonFile::parse(&source);
+        let mut reads = EnvReads::default();
+        reads.add(&relative(&env_py), &parsed.reads);
+
+        let locator = ModuleLocator::new(root, script_dir);
+        let mut followed: Vec<PathBuf> = Vec::new();
+        let mut unknown: Vec<String> = Vec::new();
+        for import in &parsed.imports {
+            let top = import.module.split('.').next().unwrap_or("");
+            if is_stdlib(top)
+                || MIGRATION_MODULES.contains(&top)
+                || installed.iter().any(|name| name.provides_module(top))
+            {
+                continue;
+            }
+            let Some((folder, folder_relative)) = locator.locate(top) else {
+                if !unknown.iter().any(|u| u.starts_with(&format!("`{top}`"))) {
+                    unknown.push(format!("`{top}` (line {})", import.line));
+                }
+                continue;
+            };
+            if !scan.pythonpath.iter().any(|p| p == folder_relative) {
+                scan.pythonpath.push(folder_relative.to_string());
+            }
+            let submodules = import
+                .names
+                .iter()
+                .map(|name| module_file(folder, &format!("{}.{name}", import.module)));
+            for file in std::iter::once(module_file(folder, &import.module))
+                .chain(submodules)
+                .flatten()
+            {
+                if file != env_py && !followed.contains(&file) {
+                    followed.push(file);
+                }
+            }
+        }
+
+        let flask_app = parsed.imports.iter().any(|import| {
+            import.module == "flask" && import.names.iter().any(|n| n == "current_app")
+        });
+        if flask_app {
+            scan.notes.push(
+                "env.py takes its engine from the Flask app (Flask-Migrate's `current_app`): the app FLASK_APP names, and the variables its configuration reads, are not followed from here"
+                    .to_string(),
+            );
+        }
+
+        let mut read = vec![relative(&env_py)];
+        for file in &followed {
+            if let Ok(source) = std::fs::read_to_string(file) {
+                reads.add(&relative(file), &PythonFile::parse(&source).reads);
+                read.push(relative(file));
+            }
+        }
+        scan.notes.push(format!(
+            "read for imports and environment variables: {}",
+            read.join(", ")
+        ));
+        if !unknown.is_empty() {
+            scan.notes.push(format!(
+                "env.py imports {}, which no dependency list names and no folder of the project holds: it must come with another package, or be added to `packages`",
+                unknown.join(", ")
+            ));
+        }
+        scan.url_variables = reads.url;
+        scan.required_variables = reads.required;
+        scan
+    }
+}
