@@ -64,7 +64,7 @@ fn millis(duration: Duration) -> f64 {
 fn alembic_python() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let spec = RuntimeSpec::parse("python:3.12").expect("a runtime spec");
-    let requirements = Requirements::File(root.join("examples/league/requirements.txt"));
+    let requirements = Requirements::file(root.join("examples/league/requirements.txt"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -135,10 +135,8 @@ fn a_chain_with_two_heads_fails_from_the_fork_point_and_the_merge_fixes_it() {
     let out = sqlite_run(dir.path(), Some("harness.two-heads.toml"));
     assert_eq!(out.0, 2, "{}", transcript(&out));
     assert!(
-        out.2.contains("scenarios-two-heads/stamped-at-fork.toml:")
-            && out
-                .2
-                .contains("upgrades to `head`, but the revision graph has 2 heads")
+        out.2
+            .contains("upgrades to `head`, but the revision graph has 2 heads: 019, 021")
             && out.2.contains("alembic merge heads"),
         "{}",
         transcript(&out)

@@ -158,7 +158,9 @@ pub(super) fn with_references(config: &Config, mut cells: Vec<Cell>) -> Vec<Cell
     for cell in &cells {
         let expect = &config.scenarios[cell.scenario].expect;
         let mut names: Vec<&str> = expect.refs.iter().map(|(name, _)| name.as_str()).collect();
-        names.extend(expect.base.converges_with.as_deref());
+        if !expect.base.expects_failure() {
+            names.extend(expect.base.converges_with.as_deref());
+        }
         names.extend(expect.base.diverges_from.as_deref());
         for name in names {
             let Some(index) = config.scenarios.iter().position(|s| s.name == name) else {

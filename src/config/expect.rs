@@ -42,6 +42,13 @@ pub enum Outcome {
     Failure,
 }
 
+impl Expect {
+    /// True when the upgrade is expected to fail.
+    pub fn expects_failure(&self) -> bool {
+        self.outcome == Outcome::Failure || self.fails_with.is_some()
+    }
+}
+
 /// A compiled regular expression with the text it came from.
 #[derive(Debug, Clone)]
 pub struct Pattern {

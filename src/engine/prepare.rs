@@ -216,16 +216,17 @@ pub(super) fn check_revisions(
             }
         }
         refs.push(&scenario.target);
-        let expects_failure = scenario.expect.base.outcome == crate::config::Outcome::Failure
-            || scenario.expect.base.fails_with.is_some()
+        let expects_failure = scenario.expect.base.expects_failure()
             || scenario
                 .expect
                 .when
                 .iter()
                 .any(|(_, fields, _)| fields.expects_failure());
-        if graph.heads.len() > 1 && !expects_failure {
-            if let Some(rev) = refs.iter().find(|rev| rev.value == "head") {
-                return Err(ConfigError::at(
+        if graph.heads.len() > 1
+            && !expects_failure
+            && let Some(rev) = refs.iter().find(|rev| rev.value == "head")
+        {
+            return Err(ConfigError::at(
                     rev.at.clone(),
                     format!(
                         "scenario `{}` upgrades to `head`, but the revision graph has {} heads: {}",
@@ -240,7 +241,6 @@ pub(super) fn check_revisions(
                      to upgrade every branch on purpose, or expect the failure with `fails_with`; \
                      `harness lint` shows the fork",
                 ));
-            }
         }
         let versions = scenario.expect.version_refs();
         refs.extend(versions.iter());

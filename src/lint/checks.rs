@@ -327,14 +327,83 @@ fn cycles(files: &[RevisionFile], graph: &RevisionGraph, findings: &mut Vec<Find
     }
 }
 
+/// The width a migration gives Alembic's version column (`alter_column("alembic_version",
+/// "version_num", type_=sa.String(64))`, or SQL such as `ALTER TABLE alembic_version ALTER COLUMN
+/// version_num TYPE VARCHAR(64)`), if it widens it.
+pub fn widened_width(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut best = None;
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("version_num") {
+        let start = from + at;
+        from = start + "version_num".len();
+        let before = &lower[start.saturating_sub(400)..start];
+        if !before.contains("alembic_version") && !before.contains("version_table") {
+            continue;
+        }
+        let window = &lower[from..(from + 200).min(lower.len())];
+        let window = window
+            .split(['\n', ';'])
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        for marker in ["string(", "varchar(", "unicode(", "length="] {
+            if let Some(pos) = window.find(marker) {
+                let digits: String = window[pos + marker.len()..]
+                    .trim_start()
+                    .trim_start_matches("length=")
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if let Ok(width) = digits.parse::<usize>() {
+                    best = best.max(Some(width));
+                }
+            }
+        }
+    }
+    best
+}
+
 fn too_long(
     files: &[RevisionFile],
     graph: &RevisionGraph,
     version_length: usize,
     findings: &mut Vec<Finding>,
 ) {
-    for revision in &graph.revisions {
+    if graph
+        .revisions
+        .iter()
+        .all(|r| r.id.chars().count() <= version_length)
+    {
+        return;
+    }
+    // A revision that widens the version column: it and every revision after it may be longer.
+    let widened: Vec<(usize, usize)> = graph
+        .revisions
+        .iter()
+        .enumerate()
+        .filter_map(|(node, revision)| {
+            let text = std::fs::read_to_string(&files[revision.file].path).ok()?;
+            let width = widened_width(&text)?;
+            (width > version_length).then_some((node, width))
+        })
+        .collect();
+    for (node, revision) in graph.revisions.iter().enumerate() {
         let length = revision.id.chars().count();
+        if length <= version_length {
+            continue;
+        }
+        let ancestors = if widened.is_empty() {
+            Default::default()
+        } else {
+            graph.ancestors(node)
+        };
+        let version_length = widened
+            .iter()
+            .filter(|(widener, _)| *widener == node || ancestors.contains(widener))
+            .map(|(_, width)| *width)
+            .max()
+            .unwrap_or(version_length);
         if length > version_length {
             let file = &files[revision.file];
             findings.push(
@@ -348,9 +417,27 @@ fn too_long(
                     ),
                 )
                 .with_hint(format!(
-                    "recording it fails on PostgreSQL and MySQL (VARCHAR({version_length})); shorten the id, or widen the column in an earlier revision and pass --version-length"
+                    "recording it fails on PostgreSQL and MySQL (VARCHAR({version_length})); shorten the id, or widen the column in an earlier revision or set `[lint] version_length` in harness.toml (or --version-length) when the column is wider"
                 )),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod widening_tests {
+    use super::widened_width;
+
+    #[test]
+    fn a_migration_that_widens_the_version_column_is_read() {
+        let op = "op.alter_column(\n    \"alembic_version\",\n    \"version_num\",\n    type_=sa.String(length=128),\n)";
+        assert_eq!(widened_width(op), Some(128));
+        let sql =
+            "op.execute(\"ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(64)\")";
+        assert_eq!(widened_width(sql), Some(64));
+        assert_eq!(
+            widened_width("op.add_column('t', sa.Column('version_num', sa.String(10)))"),
+            None
+        );
     }
 }
