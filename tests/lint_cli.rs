@@ -134,3 +134,78 @@ fn bad_usage_exits_2() {
             .is_dir()
     );
 }
+
+/// Runs the harness in `dir` and returns exit code and stdout + stderr.
+fn harness_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("harness runs");
+    (
+        output.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_widened_version_column_is_read_from_harness_toml_or_from_the_migration_that_widens_it() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/lint-long-revision-id");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&source, dir.path());
+    let (code, out) = harness_in(dir.path(), &["lint"]);
+    assert_eq!(code, 1, "{out}");
+
+    // The width in harness.toml.
+    std::fs::write(
+        dir.path().join("harness.toml"),
+        "builtins = [\"fresh\"]\n\n[project]\ntool = \"alembic\"\n\n[lint]\nversion_length = 64\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    let (code, out) = harness_in(dir.path(), &["lint"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = harness_in(dir.path(), &["lint", "--version-length", "32"]);
+    assert_eq!(code, 1, "the command line wins: {out}");
+    std::fs::remove_file(dir.path().join("harness.toml")).unwrap();
+
+    // A base revision that widens the column before any long id is recorded.
+    let versions = dir.path().join("migrations/versions");
+    let base = std::fs::read_dir(&versions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .contains("down_revision = None")
+        })
+        .expect("a base revision");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let widened = text.replacen(
+        "def upgrade():\n",
+        "def upgrade():\n    op.alter_column(\"alembic_version\", \"version_num\", type_=sa.String(128))\n",
+        1,
+    );
+    assert_ne!(text, widened, "the base revision has an upgrade()");
+    std::fs::write(&base, widened).unwrap();
+    let (code, out) = harness_in(dir.path(), &["lint"]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::lint::{ProjectArgs, analyze, warn_if_errors};
 use super::{ExitStatus, Failure, GlobalArgs};
-use crate::lint;
+
 use crate::lint::drift::{DatabaseUrl, Drift, DriftError, VersionTable, read_versions};
 
 pub(super) const DRIFT_EXIT_CODES: &str = "\
@@ -47,7 +47,7 @@ enum Outcome {
 pub(super) fn execute(global: &GlobalArgs, args: DriftArgs) -> Result<ExitStatus, Failure> {
     let url =
         DatabaseUrl::parse(&args.database_url).map_err(|err| Failure::Usage(err.to_string()))?;
-    let (report, configured_table) = analyze(global, &args.project, lint::DEFAULT_VERSION_LENGTH)?;
+    let (report, configured_table) = analyze(global, &args.project, None)?;
     warn_if_errors(&report);
     let table = args
         .version_table

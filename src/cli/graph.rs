@@ -4,7 +4,7 @@ use clap::{Args, ValueEnum};
 
 use super::lint::{ProjectArgs, analyze, warn_if_errors};
 use super::{ExitStatus, Failure, GlobalArgs};
-use crate::lint::{self, render};
+use crate::lint::render;
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {
@@ -26,7 +26,7 @@ pub enum GraphFormat {
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: GraphArgs) -> Result<ExitStatus, Failure> {
-    let (report, _) = analyze(global, &args.project, lint::DEFAULT_VERSION_LENGTH)?;
+    let (report, _) = analyze(global, &args.project, None)?;
     warn_if_errors(&report);
     let text = match args.format {
         GraphFormat::Text => render::tree(&report.graph),

@@ -34,9 +34,10 @@ pub struct LintArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]
     pub format: LintFormat,
-    /// Width of the version column (VARCHAR(N)): longer revision ids are findings
-    #[arg(long, value_name = "N", default_value_t = lint::DEFAULT_VERSION_LENGTH)]
-    pub version_length: usize,
+    /// Width of the version column (VARCHAR(N)): longer revision ids are findings [default:
+    /// `[lint] version_length` of harness.toml, else 32]
+    #[arg(long, value_name = "N")]
+    pub version_length: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -50,7 +51,7 @@ pub enum LintFormat {
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: LintArgs) -> Result<ExitStatus, Failure> {
-    if args.version_length == 0 {
+    if args.version_length == Some(0) {
         return Err(Failure::Usage("--version-length must be at least 1".into()));
     }
     let (report, _) = analyze(global, &args.project, args.version_length)?;
@@ -75,12 +76,17 @@ pub(super) fn execute(global: &GlobalArgs, args: LintArgs) -> Result<ExitStatus,
 }
 
 /// Lints the selected project; also returns the version table harness.toml names, if one was used.
+/// `version_length` given on the command line wins over harness.toml's `[lint] version_length`.
 pub(super) fn analyze(
     global: &GlobalArgs,
     project: &ProjectArgs,
-    version_length: usize,
+    version_length: Option<usize>,
 ) -> Result<(LintReport, Option<String>), Failure> {
-    let (dirs, version_table) = version_dirs(global, project)?;
+    let (dirs, configured) = version_dirs(global, project)?;
+    let version_length = version_length
+        .or(configured.as_ref().and_then(|c| c.version_length))
+        .unwrap_or(lint::DEFAULT_VERSION_LENGTH);
+    let version_table = configured.map(|c| c.version_table);
     let report = lint::analyze(&dirs, version_length).map_err(usage)?;
     Ok((report, version_table))
 }
@@ -93,7 +99,7 @@ pub(super) fn analyze(
 pub(super) fn version_dirs(
     global: &GlobalArgs,
     project: &ProjectArgs,
-) -> Result<(VersionDirs, Option<String>), Failure> {
+) -> Result<(VersionDirs, Option<Configured>), Failure> {
     if let Some(path) = &project.path {
         return Ok((dirs_of_path(path)?, None));
     }
@@ -103,8 +109,8 @@ pub(super) fn version_dirs(
         .as_deref()
         .or(here_file.is_file().then_some(here_file))
     {
-        let (project, version_table) = configured_project(file)?;
-        return Ok((checked(&project)?, Some(version_table)));
+        let (project, configured) = configured_project(file)?;
+        return Ok((checked(&project)?, Some(configured)));
     }
     let here = working_dir();
     let local = local_projects(&here);
@@ -120,22 +126,34 @@ pub(super) fn version_dirs(
             (Ok(_), Err(_)) => false,
         };
         if use_config {
-            let (project, version_table) = configured?;
-            return Ok((checked(&project)?, Some(version_table)));
+            let (project, configured) = configured?;
+            return Ok((checked(&project)?, Some(configured)));
         }
     }
     let project = only(local.map_err(discover_usage)?, &here)?;
     Ok((checked(&project)?, None))
 }
 
-/// The project harness.toml names, and its version table.
-fn configured_project(file: &Path) -> Result<(AlembicProject, String), Failure> {
+/// What lint takes from harness.toml besides the project.
+pub(super) struct Configured {
+    pub version_table: String,
+    pub version_length: Option<usize>,
+}
+
+/// The project harness.toml names, and its version table and lint settings.
+fn configured_project(file: &Path) -> Result<(AlembicProject, Configured), Failure> {
     let config = config::Config::load(file)?;
     let (ini, run_dir, version_table) = alembic_project(&config)?;
     let project =
         AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
             .map_err(discover_usage)?;
-    Ok((project, version_table))
+    Ok((
+        project,
+        Configured {
+            version_table,
+            version_length: config.lint.version_length,
+        },
+    ))
 }
 
 /// The projects of the working folder: its own alembic.ini, else those found below it.

@@ -417,7 +417,7 @@ fn too_long(
                     ),
                 )
                 .with_hint(format!(
-                    "recording it fails on PostgreSQL and MySQL (VARCHAR({version_length})); shorten the id, or widen the column in an earlier revision or set `[lint] version_length` in harness.toml (or --version-length) when the column is wider"
+                    "recording it fails on PostgreSQL and MySQL (VARCHAR({version_length})); shorten the id, or widen the column in an earlier revision, or set `[lint] version_length` in harness.toml (or --version-length) when the column is wider"
                 )),
             );
         }
