@@ -1,25 +1,40 @@
-//! `harness init`: in an Alembic project, writes a commented harness.toml and the starter scenarios
-//! `fresh`, `roundtrip` and `partial` (at the revision before head, as the project's own Alembic
-//! reports its graph). Never overwrites a file.
+//! `harness init`: finds the repository's Alembic projects (one member each when there are several),
+//! what to install, which local interpreters the project allows and what its env.py reads, tries an
+//! upgrade on a scratch SQLite database with the project's own Alembic, and writes a commented
+//! harness.toml and the starter scenarios `fresh`, `roundtrip` and `partial`. Never overwrites a file.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{ExitStatus, Failure};
-use crate::adapters::{Alembic, Graph};
-use crate::config::{self, Requirements, RuntimeSpec};
-use crate::runtime::{self, CacheDir, PreparedRuntime};
-use crate::scaffold::{self, Detected, Revisions, ScaffoldError};
+use crate::adapters::{Action, Alembic, Graph};
+use crate::config::{self, DatabaseSpec, ForeignUrls, Project, Requirements, RuntimeSpec};
+use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
+use crate::scaffold::python::{self, RequiresPython};
+use crate::scaffold::{self, DetectedProject, PlannedFile, ProjectSetup, Revisions, ScaffoldError};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// A runtime of the matrix, e.g. python:3.12; repeatable. The first one reads the revision graph
-    /// [default: the newest local Python 3]
+    /// A runtime of the matrix, e.g. python:3.12; repeatable [default: the oldest and newest local
+    /// Pythons the project's requires-python allows]
     #[arg(long = "runtime", value_name = "RUNTIME")]
     pub runtimes: Vec<String>,
+    /// A package to install besides the dependencies init finds, e.g. psycopg2-binary; repeatable
+    #[arg(long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+    /// A requirements file (relative to this folder) instead of the dependencies init finds;
+    /// repeatable
+    #[arg(long = "requirements", value_name = "FILE")]
+    pub requirements: Vec<String>,
 }
+
+/// Minor versions of Python 3 init looks for on this machine.
+const MINORS: std::ops::RangeInclusive<u32> = 7..=14;
+/// The oldest Python 3 minor init picks on its own: older ones no longer get releases, and current
+/// packages stop installing on them. An older one is taken only when nothing newer is allowed.
+const OLDEST_SUPPORTED_MINOR: u32 = 10;
 
 pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
     let root = std::env::current_dir()
@@ -29,27 +44,239 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
             config::DEFAULT_FILE.to_string(),
         ])));
     }
-    let detected = scaffold::detect(&root).map_err(scaffold_failure)?;
-    eprintln!(
-        "found alembic.ini in {}",
-        if detected.project == "." {
-            "this folder".to_string()
-        } else {
-            detected.project.clone()
+    for file in &args.requirements {
+        if !root.join(file).is_file() {
+            return Err(Failure::Usage(format!(
+                "--requirements {file}: no such file in {}",
+                root.display()
+            )));
         }
-    );
-    let specs = if args.runtimes.is_empty() {
-        vec![RuntimeSpec::parse("python:3").map_err(Failure::Usage)?]
-    } else {
-        args.runtimes
-            .iter()
-            .map(|text| RuntimeSpec::parse(text).map_err(Failure::Usage))
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    let (prepared, graph) = read_graph(&root, &detected, &specs[0])?;
+    }
+    let detected = scaffold::detect(&root).map_err(scaffold_failure)?;
+    let projects: Vec<&DetectedProject> = detected
+        .projects
+        .iter()
+        .filter(|p| p.ini.is_some())
+        .collect();
+    if projects.len() > 1 {
+        eprintln!(
+            "found {} Alembic projects: {}; the first is harness.toml's own, the others are members",
+            projects.len(),
+            projects
+                .iter()
+                .map(|p| p.ini.clone().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::Environment(format!("cannot start the async runtime: {err}")))?;
+    let mut files: Vec<PlannedFile> = Vec::new();
+    let mut members = Vec::new();
+    let mut problems = Vec::new();
+    let mut setups = Vec::new();
+    for (index, project) in projects.iter().enumerate() {
+        let folder = if index == 0 {
+            String::new()
+        } else {
+            format!("harness/{}", member_name(project, &members))
+        };
+        let (setup, revisions, problem) = tokio.block_on(plan(&root, &folder, project, &args))?;
+        if index > 0 {
+            members.push(folder.clone());
+        }
+        problems.extend(problem);
+        setups.push((folder, setup, revisions));
+    }
+    for (index, (folder, setup, revisions)) in setups.iter_mut().enumerate() {
+        if index == 0 {
+            setup.members = members.clone();
+        }
+        files.extend(scaffold::files_in(folder, setup, revisions));
+    }
+    scaffold::write(&root, &files).map_err(scaffold_failure)?;
+    for file in &files {
+        println!("wrote {}", file.path.display());
+    }
+    for (_, setup, revisions) in &setups {
+        if revisions.target == "heads" {
+            println!(
+                "the revision graph of {} has several heads: `harness run` stops before any cell until they are merged (`alembic merge heads`) or a scenario sets target = \"heads\" on purpose; `harness lint` shows the fork",
+                setup.path
+            );
+        }
+        for (name, why) in &setup.unset {
+            println!("fill in {name} under [project.env] in harness.toml: {why}");
+        }
+    }
+    if !problems.is_empty() {
+        for problem in &problems {
+            eprintln!("error: {problem}");
+        }
+        return Ok(ExitStatus::Environment);
+    }
+    println!("next: `harness run` writes the first snapshots; commit them with the scenarios");
+    Ok(ExitStatus::Success)
+}
+
+/// A member's folder name: the project folder's last component, made unique.
+fn member_name(project: &DetectedProject, taken: &[String]) -> String {
+    let base: String = project
+        .run_dir
+        .rsplit('/')
+        .find(|part| !part.is_empty() && *part != ".")
+        .unwrap_or("project")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|t| t.ends_with(&format!("/{name}"))) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// Works out one project's setup, checks it with a trial upgrade, and reads its revision graph.
+/// A problem the user must fix is returned beside a setup that is still written.
+async fn plan(
+    root: &Path,
+    folder: &str,
+    detected: &DetectedProject,
+    args: &InitArgs,
+) -> Result<(ProjectSetup, Revisions, Option<String>), Failure> {
+    let found = python::analyze(root, &root.join(&detected.script_dir));
+    let ini = detected.ini.clone().unwrap_or_default();
     eprintln!(
-        "Alembic (Python {}) reports {} revisions, head {}",
-        prepared.interpreter.version,
+        "found {ini}: Alembic runs in {}",
+        shown_dir(&detected.run_dir)
+    );
+    for note in detected.notes.iter().chain(&found.notes) {
+        eprintln!("  note: {note}");
+    }
+    let (requirement_files, packages) = if args.requirements.is_empty() {
+        (found.requirements_files.clone(), found.packages.clone())
+    } else {
+        (args.requirements.clone(), vec!["alembic".to_string()])
+    };
+    let mut packages = packages;
+    for extra in &args.packages {
+        if !packages.contains(extra) {
+            packages.push(extra.clone());
+        }
+    }
+    let runtimes = choose_runtimes(&found, args).await?;
+    let newest = runtimes.last().expect("at least one runtime").clone();
+
+    let mut env: Vec<(String, String, String)> = Vec::new();
+    for read in &found.url_variables {
+        if read.name != "DATABASE_URL" && !env.iter().any(|(n, ..)| *n == read.name) {
+            env.push((
+                read.name.clone(),
+                "${DATABASE_URL}".into(),
+                format!("the cell's database, read at {}:{}", read.file, read.line),
+            ));
+        }
+    }
+    if detected.flask
+        && let Some(app) = flask_app(root, &root.join(&detected.run_dir))
+    {
+        env.push((
+            "FLASK_APP".into(),
+            app.0,
+            format!("the Flask app env.py takes its engine from ({})", app.1),
+        ));
+    }
+    let unset: Vec<(String, String)> = found
+        .required_variables
+        .iter()
+        .filter(|read| !env.iter().any(|(n, ..)| *n == read.name))
+        .map(|read| {
+            (
+                read.name.clone(),
+                format!(
+                    "read without a default at {}:{}; only the project's owner knows its value",
+                    read.file, read.line
+                ),
+            )
+        })
+        .collect();
+
+    let run_dir = root.join(&detected.run_dir);
+    let ini_path = root.join(&ini);
+    let mut project = Project {
+        tool: config::ToolKind::Alembic,
+        dir: run_dir.clone(),
+        tool_config: config::ToolConfig::Alembic {
+            ini: ini_path.clone(),
+        },
+        requirements: Requirements {
+            files: requirement_files.iter().map(|f| root.join(f)).collect(),
+            packages: packages.clone(),
+            dir: root.to_path_buf(),
+        },
+        env: env
+            .iter()
+            .map(|(n, v, _)| (n.clone(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+        version_table: Some("alembic_version".into()),
+        pythonpath: found.pythonpath.iter().map(|p| root.join(p)).collect(),
+        script_location: detected
+            .script_location
+            .as_ref()
+            .map(|location| run_dir.join(location)),
+        foreign_urls: ForeignUrls::Refuse,
+    };
+    let trial = trial(&project, &newest).await?;
+    let mut notes = Vec::new();
+    let mut problem = None;
+    match &trial.outcome {
+        TrialOutcome::Passed => notes.push(format!(
+            "a trial `alembic upgrade heads` on an empty SQLite database passed (Python {})",
+            trial.python
+        )),
+        TrialOutcome::Foreign(url) => {
+            project.foreign_urls = ForeignUrls::Redirect;
+            notes.push(format!(
+                "the project opens its own engine on {url} rather than the URL it is given; \
+                 foreign_urls = \"redirect\" points that engine at each cell's database"
+            ));
+            eprintln!(
+                "  note: the project connects to {url} on its own; its engines are redirected to the cell's database"
+            );
+        }
+        TrialOutcome::MissingModule { module, by } => {
+            problem = Some(format!(
+                "{}: env.py's imports fail: no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in {}harness.toml (or pass --package NAME to `harness init`), then `harness run`",
+                shown_dir(&detected.run_dir),
+                by.as_ref()
+                    .map(|file| format!(", imported by {file}"))
+                    .unwrap_or_default(),
+                if folder.is_empty() {
+                    String::new()
+                } else {
+                    format!("{folder}/")
+                }
+            ));
+        }
+        TrialOutcome::Failed(line) => notes.push(format!(
+            "a trial upgrade on an empty SQLite database failed: {line} (a project that needs a server engine fails its SQLite cells; add \"postgres:17\" to the databases)"
+        )),
+        TrialOutcome::Setup(why) => problem = Some(why.clone()),
+    }
+    let graph = trial.graph.unwrap_or_default();
+    eprintln!(
+        "  Alembic (Python {}) reports {} revisions, head {}",
+        trial.python,
         graph.revisions.len(),
         if graph.heads.is_empty() {
             "none".to_string()
@@ -57,66 +284,310 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
             graph.heads.join(", ")
         }
     );
-    let runtimes: Vec<String> = if args.runtimes.is_empty() {
-        vec![format!("python:{}", minor(&prepared.interpreter.version))]
+    let base = if folder.is_empty() {
+        String::new()
     } else {
-        specs.iter().map(RuntimeSpec::key).collect()
+        "../".repeat(folder.split('/').count())
     };
-    let revisions = Revisions::of(&graph);
-    let files = scaffold::files(&detected, &runtimes, &revisions);
-    scaffold::write(&root, &files).map_err(scaffold_failure)?;
-    for file in &files {
-        println!("wrote {}", file.path.display());
+    let rel = |path: &str| -> String {
+        if path == "." {
+            if base.is_empty() {
+                ".".into()
+            } else {
+                base.trim_end_matches('/').to_string()
+            }
+        } else {
+            format!("{base}{path}")
+        }
+    };
+    let config_rel = ini
+        .strip_prefix(&format!("{}/", detected.run_dir))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            if detected.run_dir == "." {
+                ini.clone()
+            } else {
+                relative_to(&ini, &detected.run_dir)
+            }
+        });
+    if let Some((spec, from)) = &found.requires_python {
+        notes.push(format!("requires-python {spec} ({from})"));
     }
-    if revisions.before_head.is_none() {
-        println!("no `partial` scenario: the graph has no single revision before its head");
+    notes.extend(detected.notes.iter().cloned());
+    notes.extend(found.notes.iter().cloned());
+    let setup = ProjectSetup {
+        path: rel(&detected.run_dir),
+        config: (config_rel != "alembic.ini").then_some(config_rel),
+        script_location: detected.script_location.clone(),
+        requirements: requirement_files.iter().map(|f| rel(f)).collect(),
+        packages,
+        pythonpath: found.pythonpath.iter().map(|p| rel(p)).collect(),
+        env,
+        unset,
+        runtimes: runtimes
+            .iter()
+            .map(|i| format!("python:{}", minor(&i.version)))
+            .collect(),
+        notes,
+        members: Vec::new(),
+        redirect: project.foreign_urls == ForeignUrls::Redirect,
+    };
+    let mut revisions = Revisions::of(&graph);
+    if graph.heads.len() > 1 {
+        // Scenarios target `head`: the run stops with the choice to make instead of guessing.
+        revisions.target = "head";
     }
-    println!("next: `harness run` writes the first snapshots; commit them with the scenarios");
-    Ok(ExitStatus::Success)
+    Ok((setup, revisions, problem))
 }
 
-/// Prepares the runtime and asks the project's Alembic for its revision graph.
-fn read_graph(
-    root: &Path,
-    detected: &Detected,
-    spec: &RuntimeSpec,
-) -> Result<(PreparedRuntime, Graph), Failure> {
-    let project_dir = root.join(&detected.project);
-    let requirements = match &detected.requirements {
-        Some(path) => Requirements::file(root.join(path)),
-        None => Requirements::packages(vec!["alembic".to_string()], root),
-    };
-    let cache = CacheDir::from_env();
-    let tokio = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Failure::Environment(format!("cannot start the async runtime: {err}")))?;
-    tokio.block_on(async {
-        let prepared = runtime::prepare(spec, &requirements, &cache)
-            .await
-            .map_err(|err| {
-                Failure::Environment(match err.help() {
-                    Some(help) => format!("{err}\n  help: {help}"),
-                    None => err.to_string(),
-                })
-            })?;
-        let adapter = Alembic::new(
-            &project_dir,
-            &project_dir.join("alembic.ini"),
-            &BTreeMap::new(),
-            &cache,
-        )
-        .map_err(|err| Failure::Environment(err.to_string()))?;
-        let session = crate::runtime::Session::new(&prepared, None, "init");
-        let graph = adapter.graph(&session).await;
-        session.close().await;
-        let graph = graph.map_err(|err| {
-            Failure::Environment(format!(
-                "Alembic could not load the revision graph: {err}\n  help: check that `alembic heads` works in {}",
-                project_dir.display()
+/// `path` relative to `base` (both relative to the root, with `/`).
+fn relative_to(path: &str, base: &str) -> String {
+    let path: Vec<&str> = path.split('/').collect();
+    let base: Vec<&str> = base.split('/').filter(|p| *p != ".").collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<&str> = vec![".."; base.len() - common];
+    out.extend(&path[common..]);
+    out.join("/")
+}
+
+fn shown_dir(dir: &str) -> String {
+    if dir == "." {
+        "this folder".into()
+    } else {
+        dir.to_string()
+    }
+}
+
+/// The runtimes of the matrix: those given, else the oldest and newest local Pythons the
+/// project's requires-python allows.
+async fn choose_runtimes(
+    found: &python::PythonProject,
+    args: &InitArgs,
+) -> Result<Vec<Interpreter>, Failure> {
+    if !args.runtimes.is_empty() {
+        let mut chosen = Vec::new();
+        for text in &args.runtimes {
+            let spec = RuntimeSpec::parse(text).map_err(Failure::Usage)?;
+            let interpreter = runtime::find_interpreter(&spec)
+                .await
+                .map_err(|err| Failure::Environment(err.to_string()))?;
+            chosen.push(interpreter);
+        }
+        return Ok(chosen);
+    }
+    let requires = match &found.requires_python {
+        Some((text, from)) => Some(RequiresPython::parse(text).map_err(|why| {
+            Failure::Usage(format!(
+                "{from}: cannot read requires-python `{text}`: {why}\n  help: pass the interpreters with --runtime python:3.X"
             ))
-        })?;
-        Ok((prepared, graph))
+        })?),
+        None => None,
+    };
+    let mut local = Vec::new();
+    for minor in MINORS {
+        let Ok(spec) = RuntimeSpec::parse(&format!("python:3.{minor}")) else {
+            continue;
+        };
+        if let Ok(interpreter) = runtime::find_interpreter(&spec).await {
+            local.push(interpreter);
+        }
+    }
+    let allowed_all: Vec<Interpreter> = local
+        .iter()
+        .filter(|i| requires.as_ref().is_none_or(|r| r.allows(&i.version)))
+        .cloned()
+        .collect();
+    let supported: Vec<Interpreter> = allowed_all
+        .iter()
+        .filter(|i| {
+            i.version
+                .split('.')
+                .nth(1)
+                .and_then(|m| m.parse::<u32>().ok())
+                .is_some_and(|m| m >= OLDEST_SUPPORTED_MINOR)
+        })
+        .cloned()
+        .collect();
+    let allowed = if supported.is_empty() {
+        allowed_all
+    } else {
+        supported
+    };
+    match allowed.as_slice() {
+        [] if local.is_empty() => Err(Failure::Environment(
+            "no Python 3 interpreter found on this machine (uv, pyenv, PATH)\n  help: install one, or pass --runtime python:3.X with [runtimes.\"python:3.X\"] interpreter set afterwards".into(),
+        )),
+        [] => Err(Failure::Environment(format!(
+            "the project requires Python {} ({}), and this machine has {}\n  help: install an allowed Python (pyenv, uv python install), or pass --runtime python:3.X",
+            found.requires_python.as_ref().map(|(t, _)| t.as_str()).unwrap_or(""),
+            found.requires_python.as_ref().map(|(_, f)| f.as_str()).unwrap_or(""),
+            local
+                .iter()
+                .map(|i| i.version.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        [only] => Ok(vec![only.clone()]),
+        [first, .., last] => Ok(vec![first.clone(), last.clone()]),
+    }
+}
+
+/// `FLASK_APP` for a Flask project: from `.flaskenv`/`.env`, else the package whose `__init__.py`
+/// defines `create_app`; `None` when Flask finds the app itself (`app.py`, `wsgi.py`).
+fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
+    for dir in [run_dir, root] {
+        for name in [".flaskenv", ".env"] {
+            if let Ok(text) = std::fs::read_to_string(dir.join(name))
+                && let Some(value) = text.lines().find_map(|line| {
+                    line.trim()
+                        .strip_prefix("FLASK_APP=")
+                        .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+                })
+            {
+                return Some((value, format!("FLASK_APP in {name}")));
+            }
+        }
+    }
+    if run_dir.join("app.py").is_file() || run_dir.join("wsgi.py").is_file() {
+        return None;
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(run_dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    entries.into_iter().find_map(|dir| {
+        let text = std::fs::read_to_string(dir.join("__init__.py")).ok()?;
+        text.contains("def create_app").then(|| {
+            let name = dir.file_name()?.to_string_lossy().into_owned();
+            Some((
+                name.clone(),
+                format!("{name}/__init__.py defines create_app"),
+            ))
+        })?
+    })
+}
+
+/// What a trial upgrade on a scratch SQLite database showed.
+enum TrialOutcome {
+    Passed,
+    /// The project opened an engine on another database (shown redacted).
+    Foreign(String),
+    MissingModule {
+        module: String,
+        by: Option<String>,
+    },
+    Failed(String),
+    /// The environment could not be prepared.
+    Setup(String),
+}
+
+struct Trial {
+    outcome: TrialOutcome,
+    python: String,
+    graph: Option<Graph>,
+}
+
+/// Prepares the newest runtime, reads the revision graph and upgrades an empty SQLite database to
+/// the heads with the project's own Alembic.
+async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Failure> {
+    let spec = RuntimeSpec::parse(&format!("python:{}", minor(&interpreter.version)))
+        .map_err(Failure::Usage)?;
+    let cache = CacheDir::from_env();
+    eprintln!(
+        "  preparing Python {} with the project's dependencies",
+        interpreter.version
+    );
+    let prepared: PreparedRuntime =
+        match runtime::prepare(&spec, &project.requirements, &cache).await {
+            Ok(prepared) => prepared,
+            Err(err) => {
+                return Ok(Trial {
+                    outcome: TrialOutcome::Setup(match err.help() {
+                        Some(help) => format!("{err}\n  help: {help}"),
+                        None => err.to_string(),
+                    }),
+                    python: interpreter.version.clone(),
+                    graph: None,
+                });
+            }
+        };
+    let config::ToolConfig::Alembic { ini } = &project.tool_config else {
+        unreachable!("init writes Alembic projects")
+    };
+    let adapter = Alembic::new(&project.dir, ini, &project.process_env(), &cache)
+        .map_err(|err| Failure::Environment(err.to_string()))?;
+    let sqlite = DatabaseSpec::parse("sqlite").map_err(Failure::Usage)?;
+    let engine = crate::database::start(&sqlite, None)
+        .await
+        .map_err(|err| Failure::Environment(err.to_string()))?;
+    let database = engine
+        .create()
+        .await
+        .map_err(|err| Failure::Environment(err.to_string()))?;
+    let session = Session::new(&prepared, Some(&database), "init");
+    let graph = adapter.graph(&session).await.ok();
+    let output = adapter
+        .run(&session, &Action::Upgrade("heads".into()))
+        .await
+        .map_err(|err| Failure::Environment(err.to_string()))?;
+    session.close().await;
+    drop(database);
+    engine.shutdown().await;
+    let text = format!("{}\n{}", output.stdout, output.stderr);
+    let outcome = if output.success() {
+        TrialOutcome::Passed
+    } else if let Some(url) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("HARNESS-FOREIGN-URL "))
+    {
+        TrialOutcome::Foreign(url.trim().to_string())
+    } else if let Some(module) = missing_module(&text) {
+        TrialOutcome::MissingModule {
+            by: importing_file(&text, &project.dir),
+            module,
+        }
+    } else {
+        TrialOutcome::Failed(
+            text.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+        )
+    };
+    Ok(Trial {
+        outcome,
+        python: prepared.interpreter.version.clone(),
+        graph,
+    })
+}
+
+/// The module of the last `ModuleNotFoundError: No module named 'x'` in a traceback.
+fn missing_module(text: &str) -> Option<String> {
+    text.lines().rev().find_map(|line| {
+        let rest = line.split("No module named ").nth(1)?;
+        let name = rest.trim().trim_matches(['\'', '"']);
+        Some(name.split('.').next().unwrap_or(name).to_string())
+    })
+}
+
+/// The last file of the project (below `dir`'s repository) a traceback passes through.
+fn importing_file(text: &str, dir: &Path) -> Option<String> {
+    let dir = dir.display().to_string();
+    text.lines().rev().find_map(|line| {
+        let rest = line.trim().strip_prefix("File \"")?;
+        let (path, _) = rest.split_once('"')?;
+        (path.starts_with(&dir) && !path.contains("site-packages")).then(|| {
+            let line_no = rest
+                .split("line ")
+                .nth(1)
+                .and_then(|l| l.split(',').next())
+                .unwrap_or("?");
+            format!("{path}:{line_no}")
+        })
     })
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::adapters::Graph;
 use crate::discover::{self, AlembicProject, DiscoverError};
 
-pub use templates::files;
+pub use templates::{ProjectSetup, files, files_in};
 
 /// Why the files cannot be written.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +55,8 @@ pub struct DetectedProject {
     pub ini: Option<String>,
     /// The folder Alembic runs in (`.` for the root).
     pub run_dir: String,
+    /// The folder holding env.py.
+    pub script_dir: String,
     /// The folder holding env.py relative to `run_dir`, when alembic.ini does not name a usable
     /// one and harness.toml must (`project.script_location`).
     pub script_location: Option<String>,
@@ -72,6 +74,7 @@ impl DetectedProject {
                 .as_deref()
                 .map(|ini| discover::relative(root, ini)),
             run_dir: discover::relative(root, &project.run_dir),
+            script_dir: discover::relative(root, &project.script_dir),
             script_location: project.script_location_override.clone(),
             flask: project.flask,
             notes: project.notes.clone(),

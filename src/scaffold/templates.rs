@@ -1,18 +1,56 @@
 //! The text of the files `harness init` writes: commented so that a reader learns the format from
 //! them, and valid as written.
 
-use super::{Detected, PlannedFile, Revisions};
+use super::{PlannedFile, Revisions};
 
-/// harness.toml and the starter scenarios for `detected`, with `runtimes` (`python:3.12`) as the
-/// matrix's runtimes.
-pub fn files(detected: &Detected, runtimes: &[String], revisions: &Revisions) -> Vec<PlannedFile> {
+/// What `harness init` found out about one project, in harness.toml's terms: every path relative
+/// to the folder of the harness.toml it goes in, with `/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectSetup {
+    /// `project.path`: the folder Alembic runs in.
+    pub path: String,
+    /// `project.config`: alembic.ini relative to `path`, when it is not `alembic.ini` there.
+    pub config: Option<String>,
+    /// `project.script_location`, relative to `path`.
+    pub script_location: Option<String>,
+    pub requirements: Vec<String>,
+    pub packages: Vec<String>,
+    pub pythonpath: Vec<String>,
+    /// `[project.env]` entries with a comment each.
+    pub env: Vec<(String, String, String)>,
+    /// Variables the project reads without a default: commented lines for the owner to fill in.
+    pub unset: Vec<(String, String)>,
+    /// The runtimes of the matrix (`python:3.12`).
+    pub runtimes: Vec<String>,
+    /// Lines of comments at the top of the file: what was inferred.
+    pub notes: Vec<String>,
+    /// Other harness configurations run with this one (folders holding harness.toml).
+    pub members: Vec<String>,
+    /// `foreign_urls = "redirect"`: the project connects on its own, to its own URL.
+    pub redirect: bool,
+}
+
+/// harness.toml and the starter scenarios for one project.
+pub fn files(setup: &ProjectSetup, revisions: &Revisions) -> Vec<PlannedFile> {
+    files_in("", setup, revisions)
+}
+
+/// The same files in `folder` (a workspace member's folder, relative to the root; `""` for the root).
+pub fn files_in(folder: &str, setup: &ProjectSetup, revisions: &Revisions) -> Vec<PlannedFile> {
+    let at = |name: &str| {
+        if folder.is_empty() {
+            name.to_string()
+        } else {
+            format!("{folder}/{name}")
+        }
+    };
     let mut files = vec![
-        file("harness.toml", harness_toml(detected, runtimes)),
-        file("scenarios/fresh.toml", fresh(revisions)),
-        file("scenarios/roundtrip.toml", roundtrip(revisions)),
+        file(&at("harness.toml"), harness_toml(setup)),
+        file(&at("scenarios/fresh.toml"), fresh(revisions)),
+        file(&at("scenarios/roundtrip.toml"), roundtrip(revisions)),
     ];
     if let Some(before) = &revisions.before_head {
-        files.push(file("scenarios/partial.toml", partial(before)));
+        files.push(file(&at("scenarios/partial.toml"), partial(before)));
     }
     files
 }
@@ -24,53 +62,131 @@ fn file(path: &str, text: String) -> PlannedFile {
     }
 }
 
-fn harness_toml(detected: &Detected, runtimes: &[String]) -> String {
-    let requirements = match &detected.requirements {
-        Some(path) => commented(
-            &format!("requirements = {}", quoted(path)),
+fn harness_toml(setup: &ProjectSetup) -> String {
+    let mut project = vec![
+        commented("tool = \"alembic\"", "the migration tool adapter"),
+        commented(
+            &format!("path = {}", quoted(&setup.path)),
+            "the folder Alembic runs in (relative script_location values start here)",
+        ),
+    ];
+    if let Some(config) = &setup.config {
+        project.push(commented(
+            &format!("config = {}", quoted(config)),
+            "alembic.ini, relative to `path`",
+        ));
+    }
+    if let Some(location) = &setup.script_location {
+        project.push(commented(
+            &format!("script_location = {}", quoted(location)),
+            "env.py's folder: alembic.ini names no usable one",
+        ));
+    }
+    match setup.requirements.as_slice() {
+        [] => {}
+        [one] => project.push(commented(
+            &format!("requirements = {}", quoted(one)),
             "installed into one cached environment per interpreter",
-        ),
-        None => commented(
-            "# requirements = \"requirements.txt\"",
-            "pip requirements; without them, the latest alembic is installed",
-        ),
-    };
-    let runtimes = runtimes
+        )),
+        many => project.push(commented(
+            &format!("requirements = {}", list(many)),
+            "installed into one cached environment per interpreter",
+        )),
+    }
+    if !setup.packages.is_empty() {
+        project.push(commented(
+            &format!("packages = {}", list(&setup.packages)),
+            "installed too (the project's dependencies)",
+        ));
+    }
+    if !setup.pythonpath.is_empty() {
+        project.push(commented(
+            &format!("pythonpath = {}", list(&setup.pythonpath)),
+            "put first on PYTHONPATH: env.py imports the project's own modules",
+        ));
+    }
+    project.push(commented(
+        "version_table = \"alembic_version\"",
+        "the table Alembic records applied revisions in",
+    ));
+    project.push(if setup.redirect {
+        commented(
+            "foreign_urls = \"redirect\"",
+            "the project opens its own engine: it is pointed at each cell's database",
+        )
+    } else {
+        commented(
+            "foreign_urls = \"refuse\"",
+            "an engine on any database but the cell's is refused (\"redirect\": pointed at the cell)",
+        )
+    });
+    let mut env = String::from(
+        "\n[project.env]                      # the environment of every Alembic process; ${DATABASE_URL} is the cell's URL\n",
+    );
+    for (name, value, why) in &setup.env {
+        env.push_str(&commented(&format!("{name} = {}", quoted(value)), why));
+        env.push('\n');
+    }
+    for (name, why) in &setup.unset {
+        env.push_str(&format!("# {name} = \"\"   # FILL IN: {why}\n"));
+    }
+    if setup.env.is_empty() && setup.unset.is_empty() {
+        env.push_str("# APP_ENV = \"test\"                 # e.g. settings your env.py reads\n");
+    }
+    let notes: String = setup
+        .notes
         .iter()
-        .map(|r| quoted(r))
-        .collect::<Vec<_>>()
-        .join(", ");
+        .map(|note| format!("# - {note}\n"))
+        .collect();
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("#\n# What `harness init` found:\n{notes}")
+    };
+    let runtimes = list(&setup.runtimes);
+    let members = if setup.members.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n# The repository's other Alembic projects, each with its own harness.toml, scenarios and\n# snapshots; their cell ids start with the member's name.\nmembers = {}\n",
+            list(&setup.members)
+        )
+    };
     format!(
         r#"# harness.toml: what `harness run` replays. Written by `harness init`; edit it freely.
 # Every key is described in the harness documentation (docs/configuration.md).
-
+{notes}{members}
 [project]
-tool = "alembic"                   # the migration tool adapter
-{path}
-{requirements}
-# packages = ["alembic", "SQLAlchemy"]   # instead of a requirements file
-version_table = "alembic_version"  # the table Alembic records applied revisions in
-
-# [project.env]                    # extra environment for every Alembic process, e.g. settings
-# APP_ENV = "test"                 # your env.py reads (the cell's URL is in DATABASE_URL)
-
+{project}
+{env}
 [matrix]
-databases = ["sqlite"]             # one fresh SQLite file per cell
+databases = ["sqlite"]             # add "postgres:17", "mariadb:11" for server engines
 {runtimes}
 # exclude = [{{ scenario = "partial", runtime = "python:3.10" }}]
+
+[runtime]
+backend = "local"                  # interpreters of this machine, checked by `harness init`
 
 [paths]
 scenarios = "scenarios"            # one scenario per *.toml file
 snapshots = "snapshots"            # snapshots/<scenario>/<database>.snap; the first run writes them
 "#,
-        path = commented(
-            &format!("path = {}", quoted(&detected.project)),
-            "the folder Alembic runs in; alembic.ini is read from there"
-        ),
+        project = project.join("\n"),
         runtimes = commented(
-            &format!("runtimes = [{runtimes}]"),
-            "more interpreters: [\"python:3.10\", \"python:3.12\"]"
+            &format!("runtimes = {runtimes}"),
+            "the oldest and newest local Pythons the project allows"
         ),
+    )
+}
+
+fn list(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|i| quoted(i))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 

@@ -1,0 +1,1 @@
+"""Inventory: items and their stock."""
