@@ -1,0 +1,143 @@
+//! `harness init` then `harness run` on projects laid out as real repositories lay them out
+//! (examples/layouts/, written from scratch, one per layout): no edit to the project or to what
+//! init wrote, real Alembic in real Pythons, SQLite. Without HARNESS_RUNTIME_BACKEND: the backend
+//! init writes is the one the run uses, Docker engine or not.
+
+mod common;
+
+use std::path::Path;
+
+use common::{copy_dir, harness, repo, run, transcript};
+
+/// A copy of a layout example.
+fn layout(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("harness-layout-")
+        .tempdir()
+        .unwrap();
+    copy_dir(&repo().join("examples/layouts").join(name), dir.path());
+    dir
+}
+
+fn init(dir: &Path) -> (i32, String, String) {
+    run(harness(dir)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .arg("init"))
+}
+
+fn sqlite_run(dir: &Path) -> (i32, String, String) {
+    run(harness(dir).env_remove("HARNESS_RUNTIME_BACKEND").args([
+        "run",
+        "--database",
+        "sqlite",
+        "--jobs",
+        "2",
+    ]))
+}
+
+/// Init then run: both succeed, every cell passes; returns init's harness.toml.
+fn init_then_run(name: &str) -> (tempfile::TempDir, String) {
+    let dir = layout(name);
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{name}: init\n{}", transcript(&out));
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(toml.contains("backend = \"local\""), "{toml}");
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{name}: run\n{toml}\n{}", transcript(&out));
+    assert!(
+        out.1.contains("6 cells: 6 passed"),
+        "{name}: fresh, partial and roundtrip on two Pythons\n{}",
+        out.1
+    );
+    (dir, toml)
+}
+
+#[test]
+fn a_flask_migrate_app_runs_inside_its_app_with_the_cells_database() {
+    let (dir, toml) = init_then_run("flask-app");
+    assert!(toml.contains("script_location = \"migrations\""), "{toml}");
+    assert!(toml.contains("FLASK_APP = \"notes\""), "{toml}");
+    assert!(
+        !dir.path().join("notes.db").exists(),
+        "the app's own SQLite file is never created"
+    );
+}
+
+#[test]
+fn a_template_ini_falls_back_to_the_env_py_beside_it() {
+    let (_dir, toml) = init_then_run("template-ini");
+    assert!(toml.contains("path = \"kiosk\""), "{toml}");
+    assert!(toml.contains("script_location = \"alembic\""), "{toml}");
+    assert!(
+        toml.contains("packages = [\"SQLAlchemy>=2.0,<2.1\", \"alembic>=1.12\"]"),
+        "{toml}"
+    );
+}
+
+#[test]
+fn a_monorepo_project_four_folders_down_is_found() {
+    let (_dir, toml) = init_then_run("monorepo");
+    assert!(
+        toml.contains("path = \"services/billing/app/db\""),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("requirements = \"services/billing/requirements.txt\""),
+        "{toml}"
+    );
+    let lint = run(harness(_dir.path()).arg("lint"));
+    assert_eq!(lint.0, 0, "{}", transcript(&lint));
+}
+
+#[test]
+fn a_src_layout_package_is_put_on_pythonpath() {
+    let (_dir, toml) = init_then_run("src-package");
+    assert!(toml.contains("pythonpath = [\"src\"]"), "{toml}");
+}
+
+#[test]
+fn env_py_with_its_own_url_variable_gets_the_cells_url_and_without_it_is_refused() {
+    let (dir, toml) = init_then_run("own-url-variable");
+    assert!(
+        toml.contains("LEDGER_DATABASE_URL = \"${DATABASE_URL}\""),
+        "{toml}"
+    );
+    assert!(!dir.path().join("ledger.db").exists());
+
+    // Without the line init wrote, env.py's own default would migrate ledger.db in the project:
+    // the engine is refused before it connects, and the cell says why.
+    let edited: String = toml
+        .lines()
+        .filter(|line| !line.starts_with("LEDGER_DATABASE_URL"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(dir.path().join("harness.toml"), edited).unwrap();
+    let out = run(harness(dir.path()).args(["run", "fresh", "--database", "sqlite"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains(
+            "the project opened an engine on sqlite:///ledger.db, not on the cell's database"
+        ),
+        "{}",
+        transcript(&out)
+    );
+    assert!(
+        !dir.path().join("ledger.db").exists(),
+        "no file outside the cell's folder is created"
+    );
+}
+
+#[test]
+fn requires_python_keeps_the_newest_interpreter_out() {
+    let (_dir, toml) = init_then_run("python-upper-bound");
+    let runtimes = toml
+        .lines()
+        .find(|line| line.starts_with("runtimes = "))
+        .unwrap();
+    assert!(!runtimes.contains("python:3.13"), "{runtimes}");
+    assert!(runtimes.contains("python:3.12"), "{runtimes}");
+    assert!(
+        toml.contains("packages = [\"SQLAlchemy>=2.0,<3\", \"alembic>=1.12,<2\"]"),
+        "{toml}"
+    );
+}
