@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{EngineSummary, Progress, RuntimeInfo, RuntimeSummary};
 use crate::adapters::{Graph, Tool};
-use crate::config::{Config, ConfigError, RevRef, StepKind};
+use crate::config::{Config, ConfigError, EngineKind, Requirements, RevRef, StepKind};
 use crate::database::{self, Engine, Teardown};
 use crate::matrix::Cell;
 use crate::runtime::container::ContainerOptions;
@@ -33,8 +33,58 @@ pub(super) enum RuntimePlan {
     Unavailable(String),
 }
 
+/// The project's requirements, plus a database driver for each server engine of the cells whose
+/// driver they do not install (psycopg2-binary, PyMySQL), with a warning naming what was added.
+pub(super) fn with_drivers(config: &Config, cells: &[Cell]) -> (Requirements, Vec<String>) {
+    let mut requirements = config.project.requirements.clone();
+    let mut warnings = Vec::new();
+    if config.project.tool != crate::config::ToolKind::Alembic {
+        return (requirements, warnings);
+    }
+    let listed = requirements
+        .key_text()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut add = |package: &str, engine: &str, drivers: &[&str]| {
+        if !drivers.iter().any(|d| listed.contains(d))
+            && !requirements.packages.iter().any(|p| p == package)
+        {
+            requirements.packages.push(package.to_string());
+            warnings.push(format!(
+                "the project's requirements install no {engine} driver: {package} is added to the cached environments (list a driver in the requirements to choose another)"
+            ));
+        }
+    };
+    let engines: Vec<EngineKind> = cells.iter().map(|c| c.database.engine).collect();
+    if engines.contains(&EngineKind::Postgres) {
+        add(
+            "psycopg2-binary",
+            "PostgreSQL",
+            &["psycopg", "pg8000", "asyncpg"],
+        );
+    }
+    if engines
+        .iter()
+        .any(|e| matches!(e, EngineKind::Mariadb | EngineKind::Mysql))
+    {
+        add(
+            "PyMySQL",
+            "MySQL/MariaDB",
+            &[
+                "pymysql",
+                "mysqlclient",
+                "mysql-connector",
+                "mariadb",
+                "aiomysql",
+                "asyncmy",
+            ],
+        );
+    }
+    (requirements, warnings)
+}
+
 pub(super) async fn runtimes(
-    config: &Config,
+    requirements: &Requirements,
     cells: &[Cell],
     cache: &CacheDir,
     plan: &RuntimePlan,
@@ -55,7 +105,7 @@ pub(super) async fn runtimes(
     let mut tasks = tokio::task::JoinSet::new();
     for (index, spec) in specs.iter().enumerate() {
         let spec = spec.clone();
-        let requirements = config.project.requirements.clone();
+        let requirements = requirements.clone();
         let cache = cache.clone();
         let plan = plan.clone();
         tasks.spawn(async move {
@@ -251,4 +301,45 @@ pub(super) fn check_revisions(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(requirements: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alembic.ini"), "[alembic]\n").unwrap();
+        std::fs::write(dir.path().join("requirements.txt"), requirements).unwrap();
+        std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+        std::fs::write(
+            dir.path().join("harness.toml"),
+            "builtins = [\"fresh\"]\n[project]\ntool = \"alembic\"\n[matrix]\n\
+             databases = [\"sqlite\", \"postgres:17\", \"mariadb:11\"]\nruntimes = [\"python:3.12\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(&dir.path().join("harness.toml")).unwrap();
+        (dir, config)
+    }
+
+    #[test]
+    fn a_driver_is_added_for_each_server_engine_the_requirements_miss() {
+        let (_dir, config) = project("alembic\n");
+        let cells = crate::matrix::expand(&config);
+        let (requirements, warnings) = with_drivers(&config, &cells);
+        assert_eq!(requirements.packages, ["psycopg2-binary", "PyMySQL"]);
+        assert_eq!(warnings.len(), 2);
+        assert!(warnings[0].contains("no PostgreSQL driver"), "{warnings:?}");
+
+        let sqlite_only: Vec<Cell> = cells
+            .into_iter()
+            .filter(|c| c.database.engine == EngineKind::Sqlite)
+            .collect();
+        assert!(with_drivers(&config, &sqlite_only).1.is_empty());
+
+        let (_dir, config) = project("alembic\npsycopg[binary]\npymysql\n");
+        let cells = crate::matrix::expand(&config);
+        let (requirements, warnings) = with_drivers(&config, &cells);
+        assert!(requirements.packages.is_empty() && warnings.is_empty());
+    }
 }

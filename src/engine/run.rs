@@ -71,10 +71,12 @@ pub async fn run(
     let tool = Tool::new(project, cache)?;
     let mut warnings = database::sweep_stale().await;
     let (plan, network) = runtime_plan(&config, &cells, &tool, options).await?;
+    let (requirements, driver_warnings) = prepare::with_drivers(&config, &cells);
+    warnings.extend(driver_warnings);
     // Engines start while the runtimes are prepared.
     let ((engines, engine_summaries), (runtimes, runtime_summaries)) = tokio::join!(
         prepare::engines(&cells, &options.teardown, network, progress.as_ref()),
-        prepare::runtimes(&config, &cells, cache, &plan, progress.as_ref()),
+        prepare::runtimes(&requirements, &cells, cache, &plan, progress.as_ref()),
     );
     let outcome = run_cells(
         config,

@@ -270,6 +270,7 @@ mod tests {
                 projects: vec![DetectedProject {
                     ini: Some("app/db/alembic.ini".into()),
                     run_dir: "app/db".into(),
+                    script_dir: "app/db/migrations".into(),
                     script_location: None,
                     flask: false,
                     notes: vec![],
