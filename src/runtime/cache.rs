@@ -1,9 +1,11 @@
 //! The harness's cache folder: `$HARNESS_CACHE_DIR`, else `$XDG_CACHE_HOME/harness`, else
-//! `~/.cache/harness`. Holds virtual environments and the tool entry points; safe to delete.
+//! `~/.cache/harness`. Holds virtual environments, the tools the harness installs for itself (uv)
+//! and the tool entry points; safe to delete.
 
 use std::path::{Path, PathBuf};
 
-/// The cache root.
+/// The cache root, always an absolute path: environments are built with its paths written into
+/// their scripts, and installers run in other folders.
 #[derive(Debug, Clone)]
 pub struct CacheDir {
     root: PathBuf,
@@ -16,11 +18,13 @@ impl CacheDir {
             .or_else(|| non_empty("XDG_CACHE_HOME").map(|dir| dir.join("harness")))
             .or_else(|| non_empty("HOME").map(|home| home.join(".cache").join("harness")))
             .unwrap_or_else(|| std::env::temp_dir().join("harness-cache"));
-        Self { root }
+        Self::new(root)
     }
 
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        let root = root.into();
+        let root = std::path::absolute(&root).unwrap_or(root);
+        Self { root }
     }
 
     pub fn root(&self) -> &Path {
@@ -29,6 +33,11 @@ impl CacheDir {
 
     pub fn venvs(&self) -> PathBuf {
         self.root.join("venvs")
+    }
+
+    /// Tools the harness installs for its own use, one folder each (`tools/uv`).
+    pub fn tools(&self) -> PathBuf {
+        self.root.join("tools")
     }
 
     pub fn scripts(&self) -> PathBuf {
@@ -40,4 +49,17 @@ fn non_empty(var: &str) -> Option<PathBuf> {
     std::env::var_os(var)
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_root_is_made_absolute() {
+        let cache = CacheDir::new("relative/cache");
+        assert!(cache.root().is_absolute(), "{}", cache.root().display());
+        assert!(cache.root().ends_with("relative/cache"));
+        assert_eq!(cache.tools(), cache.root().join("tools"));
+    }
 }

@@ -9,6 +9,7 @@ mod discover;
 mod invocation;
 mod local;
 mod session;
+mod uv;
 mod venv;
 
 use std::path::PathBuf;
@@ -20,7 +21,8 @@ pub use discover::{Interpreter, find_interpreter};
 pub use invocation::{Invocation, Program, expand as expand_env, references as env_references};
 pub use local::LocalEnv;
 pub use session::Session;
-pub use venv::prepare_venv;
+pub use uv::{Installer, Uv, UvLookup, UvSource};
+pub use venv::{PreparedVenv, installed, prepare_venv, prepare_venv_with};
 
 use crate::config::{Requirements, RuntimeBackend, RuntimeSpec};
 use container::{ContainerOptions, ContainerRuntime, RuntimeImage};

@@ -1,27 +1,60 @@
 //! One virtual environment per (interpreter, requirements) in the cache, built once and reused by
-//! every cell and run. Built in a scratch folder and renamed into place, so a half-built environment
-//! is never used and concurrent runs cannot corrupt each other's.
+//! every cell and run. Built in a scratch folder, its scripts rewritten to name the final folder,
+//! then renamed into place: a half-built environment is never used and concurrent runs cannot
+//! corrupt each other's. Records what it installed in `.harness-freeze.txt`.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
+use super::uv::{self, Installer, UvLookup};
 use super::{CacheDir, Interpreter, RuntimeError};
 use crate::config::{Requirements, RuntimeSpec};
 use crate::process;
 
 /// Bump when what goes into an environment changes, so old ones are not reused.
-const LAYOUT: &str = "harness-venv-1";
+/// 2: console scripts name the final folder, not the scratch one; `.harness-freeze.txt`.
+const LAYOUT: &str = "harness-venv-2";
+/// Written last, before the rename: an environment without it is never used.
 const READY: &str = ".harness-ready";
+/// The installed distributions, one `name==version` line each.
+const FREEZE: &str = ".harness-freeze.txt";
+/// A scratch folder older than this is a killed run's leftover (a build takes minutes).
+const STALE: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Returns the environment's folder and whether it came from the cache.
+/// An environment ready to use.
+#[derive(Debug, Clone)]
+pub struct PreparedVenv {
+    pub dir: PathBuf,
+    /// Whether it came from the cache.
+    pub reused: bool,
+    /// What built it; `None` when it came from the cache.
+    pub installer: Option<Installer>,
+}
+
+/// Returns the environment's folder and whether it came from the cache. Builds with uv
+/// (`HARNESS_UV`, PATH, or installed into the cache) unless `HARNESS_NO_UV` is set.
 pub async fn prepare_venv(
     spec: &RuntimeSpec,
     interpreter: &Interpreter,
     requirements: &Requirements,
     cache: &CacheDir,
 ) -> Result<(PathBuf, bool), RuntimeError> {
+    let lookup = UvLookup::from_env();
+    let venv = prepare_venv_with(spec, interpreter, requirements, cache, &lookup).await?;
+    Ok((venv.dir, venv.reused))
+}
+
+/// [`prepare_venv`] with uv looked for as `lookup` says.
+pub async fn prepare_venv_with(
+    spec: &RuntimeSpec,
+    interpreter: &Interpreter,
+    requirements: &Requirements,
+    cache: &CacheDir,
+    lookup: &UvLookup,
+) -> Result<PreparedVenv, RuntimeError> {
     let io = |what: String| move |source| RuntimeError::Io { what, source };
     let requirements_text = requirements
         .key_text()
@@ -29,37 +62,67 @@ pub async fn prepare_venv(
     let key = venv_key(interpreter, &requirements_text);
     let venvs = cache.venvs();
     let target = venvs.join(format!("python-{}-{key}", interpreter.version));
-    if target.join(READY).is_file() && target.join("bin").join("python").exists() {
-        return Ok((target, true));
+    if is_ready(&target) {
+        if !target.join(FREEZE).is_file() {
+            let installer = existing_installer(&target, cache, lookup);
+            record_installed(&target, installer.as_ref()).await;
+        }
+        return Ok(PreparedVenv {
+            dir: target,
+            reused: true,
+            installer: None,
+        });
     }
     std::fs::create_dir_all(&venvs).map_err(io(format!(
         "cannot create cache folder {}",
         venvs.display()
     )))?;
+    remove_stale_scratch(&venvs);
+    let installer = lookup.find(cache, &interpreter.path).await?;
     let scratch = tempfile::Builder::new()
         .prefix(&format!(".building-{key}-"))
         .tempdir_in(&venvs)
         .map_err(io(format!("cannot create a folder in {}", venvs.display())))?;
     let dir = scratch.path().join("venv");
-    build(spec, interpreter, requirements, &dir).await?;
+    build(spec, interpreter, requirements, &dir, &installer).await?;
+    record_installed(&dir, Some(&installer)).await;
+    relocate(&dir, &target).map_err(io(format!(
+        "cannot rewrite the scripts of {} for {}",
+        dir.display(),
+        target.display()
+    )))?;
     std::fs::write(
         dir.join(READY),
-        format!("{}\n{}\n", interpreter.path.display(), interpreter.version),
+        format!(
+            "{}\n{}\n{}\n",
+            interpreter.path.display(),
+            interpreter.version,
+            installer.describe()
+        ),
     )
     .map_err(io(format!("cannot write in {}", dir.display())))?;
     if target.exists() && !target.join(READY).is_file() {
         // A leftover from an interrupted build of an older layout: replace it.
         std::fs::remove_dir_all(&target).ok();
     }
+    let prepared = PreparedVenv {
+        dir: target.clone(),
+        reused: false,
+        installer: Some(installer),
+    };
     match std::fs::rename(&dir, &target) {
-        Ok(()) => Ok((target, false)),
+        Ok(()) => Ok(prepared),
         // Another run finished the same environment first: use theirs, drop ours.
-        Err(_) if target.join(READY).is_file() => Ok((target, false)),
+        Err(_) if target.join(READY).is_file() => Ok(prepared),
         Err(err) => Err(RuntimeError::Io {
             what: format!("cannot move the environment to {}", target.display()),
             source: err,
         }),
     }
+}
+
+fn is_ready(venv: &Path) -> bool {
+    venv.join(READY).is_file() && venv.join("bin").join("python").exists()
 }
 
 fn venv_key(interpreter: &Interpreter, requirements: &str) -> String {
@@ -80,51 +143,94 @@ fn venv_key(interpreter: &Interpreter, requirements: &str) -> String {
         .collect()
 }
 
+/// Removes the scratch folders of builds killed more than a day ago.
+fn remove_stale_scratch(venvs: &Path) {
+    let Ok(entries) = std::fs::read_dir(venvs) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .is_ok_and(|modified| now.duration_since(modified).unwrap_or_default() > STALE);
+        if old
+            && entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".building-")
+        {
+            std::fs::remove_dir_all(entry.path()).ok();
+        }
+    }
+}
+
 async fn build(
     spec: &RuntimeSpec,
     interpreter: &Interpreter,
     requirements: &Requirements,
     dir: &Path,
+    installer: &Installer,
 ) -> Result<(), RuntimeError> {
     let python = dir.join("bin").join("python");
     let install_args = requirements.install_args();
-    if let Some(uv) = process::which("uv") {
-        let create = vec![
-            "venv".to_string(),
-            "--quiet".into(),
-            "--no-python-downloads".into(),
-            "--python".into(),
-            interpreter.path.display().to_string(),
-            dir.display().to_string(),
-        ];
-        step(spec, &uv, &create, &requirements.dir).await?;
-        if install_args.is_empty() {
-            return Ok(());
+    match installer {
+        Installer::Uv(uv) => {
+            let env = uv::command_env(|name| std::env::var(name).ok());
+            let create = vec![
+                "venv".to_string(),
+                "--quiet".into(),
+                "--no-python-downloads".into(),
+                "--python".into(),
+                interpreter.path.display().to_string(),
+                dir.display().to_string(),
+            ];
+            step(spec, &uv.path, &create, &requirements.dir, &env).await?;
+            if install_args.is_empty() {
+                return Ok(());
+            }
+            // Compiled now, as pip does: tool processes run with PYTHONDONTWRITEBYTECODE, so
+            // without it every one of them compiles SQLAlchemy and Alembic again (about 0.7 s).
+            let mut install = vec![
+                "pip".to_string(),
+                "install".into(),
+                "--quiet".into(),
+                "--compile-bytecode".into(),
+                "--python".into(),
+                python.display().to_string(),
+            ];
+            install.extend(install_args);
+            step(spec, &uv.path, &install, &requirements.dir, &env).await
         }
-        let mut install = vec![
-            "pip".to_string(),
-            "install".into(),
-            "--quiet".into(),
-            "--python".into(),
-        ];
-        install.push(python.display().to_string());
-        install.extend(install_args);
-        step(spec, &uv, &install, &requirements.dir).await
-    } else {
-        let create = vec!["-m".to_string(), "venv".into(), dir.display().to_string()];
-        step(spec, &interpreter.path, &create, &requirements.dir).await?;
-        if install_args.is_empty() {
-            return Ok(());
+        Installer::Pip { why } => {
+            let create = vec!["-m".to_string(), "venv".into(), dir.display().to_string()];
+            let mut result = step(spec, &interpreter.path, &create, &requirements.dir, &[]).await;
+            if result.is_ok() && !install_args.is_empty() {
+                let mut install = vec![
+                    "-m".to_string(),
+                    "pip".into(),
+                    "install".into(),
+                    "--quiet".into(),
+                    "--disable-pip-version-check".into(),
+                ];
+                install.extend(install_args);
+                result = step(spec, &python, &install, &requirements.dir, &[]).await;
+            }
+            result.map_err(|err| match err {
+                RuntimeError::Setup {
+                    runtime,
+                    command,
+                    status,
+                    tail,
+                } => RuntimeError::Setup {
+                    runtime,
+                    command,
+                    status,
+                    tail: format!("{tail}\n(built with python -m venv and pip: {why})"),
+                },
+                other => other,
+            })
         }
-        let mut install = vec![
-            "-m".to_string(),
-            "pip".into(),
-            "install".into(),
-            "--quiet".into(),
-            "--disable-pip-version-check".into(),
-        ];
-        install.extend(install_args);
-        step(spec, &python, &install, &requirements.dir).await
     }
 }
 
@@ -133,13 +239,18 @@ async fn step(
     program: &Path,
     args: &[String],
     dir: &Path,
+    env: &[(&str, String)],
 ) -> Result<(), RuntimeError> {
     let command = process::display(program, args);
     let mut command_line = Command::new(program);
     if dir.is_dir() {
         command_line.current_dir(dir);
     }
-    let out = process::run(command_line.args(args).env("UV_PYTHON_DOWNLOADS", "never"))
+    command_line
+        .args(args)
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .envs(env.iter().map(|(name, value)| (name, value)));
+    let out = process::run(&mut command_line)
         .await
         .map_err(|source| RuntimeError::Io {
             what: format!("cannot run `{command}`"),
@@ -155,6 +266,138 @@ async fn step(
             tail: out.tail(15),
         })
     }
+}
+
+/// Rewrites every reference to `from` (the environment's scratch folder) into `to` (where it
+/// will be renamed to) in the text files of `from/bin` (console scripts' shebang lines, the
+/// `VIRTUAL_ENV` of the activate scripts) and in `pyvenv.cfg`. Binaries and symbolic links are
+/// left alone. Returns how many files changed.
+pub(super) fn relocate(from: &Path, to: &Path) -> std::io::Result<usize> {
+    let mut olds = vec![from.as_os_str().as_encoded_bytes().to_vec()];
+    if let Ok(real) = from.canonicalize()
+        && real != from
+    {
+        olds.push(real.as_os_str().as_encoded_bytes().to_vec());
+    }
+    let new = to.as_os_str().as_encoded_bytes();
+    let mut files = vec![from.join("pyvenv.cfg")];
+    for entry in std::fs::read_dir(from.join("bin"))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            files.push(entry.path());
+        }
+    }
+    let mut changed = 0;
+    for file in files {
+        let Ok(text) = std::fs::read(&file) else {
+            continue;
+        };
+        if text.contains(&0) {
+            continue;
+        }
+        let mut rewritten = text.clone();
+        for old in &olds {
+            rewritten = replace_all(&rewritten, old, new);
+        }
+        if rewritten != text {
+            // Writing in place keeps the file's permissions.
+            std::fs::write(&file, rewritten)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+fn replace_all(text: &[u8], old: &[u8], new: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.windows(old.len()).position(|window| window == old) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(new);
+        rest = &rest[at + old.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// The installer of an environment that came from the cache: its own pip, else a uv that is
+/// already there. `None` when neither is.
+fn existing_installer(venv: &Path, cache: &CacheDir, lookup: &UvLookup) -> Option<Installer> {
+    if process::is_executable(&venv.join("bin").join("pip")) {
+        return Some(Installer::Pip {
+            why: "the environment's own pip".into(),
+        });
+    }
+    let uv = lookup.existing(cache).ok().flatten()?;
+    Some(Installer::Uv(uv))
+}
+
+/// Writes the environment's distributions to `.harness-freeze.txt` (`name==version` lines, as
+/// `pip list --format freeze` prints them: editable installs keep their name). Best effort: an
+/// environment whose list cannot be read has no file, and [`installed`] is then empty.
+async fn record_installed(venv: &Path, installer: Option<&Installer>) {
+    let python = venv.join("bin").join("python");
+    let mut command = match installer {
+        Some(Installer::Uv(uv)) => {
+            let mut command = Command::new(&uv.path);
+            command
+                .args(["pip", "list", "--format", "freeze", "--python"])
+                .arg(&python)
+                .envs(uv::command_env(|name| std::env::var(name).ok()));
+            command
+        }
+        Some(Installer::Pip { .. }) => {
+            let mut command = Command::new(&python);
+            command.args([
+                "-m",
+                "pip",
+                "list",
+                "--format",
+                "freeze",
+                "--disable-pip-version-check",
+            ]);
+            command
+        }
+        None => return,
+    };
+    let Ok(out) = process::run(&mut command).await else {
+        return;
+    };
+    if !out.success() {
+        return;
+    }
+    // Written beside and renamed: a reader never sees half a list.
+    if let Ok(mut file) = tempfile::NamedTempFile::new_in(venv) {
+        use std::io::Write;
+        if file.write_all(out.stdout.as_bytes()).is_ok() {
+            file.persist(venv.join(FREEZE)).ok();
+        }
+    }
+}
+
+/// The distributions installed in `venv`, as (name, version), from its `.harness-freeze.txt`;
+/// empty when the environment has none. A `name @ url` line gives the URL as the version.
+pub fn installed(venv: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(venv.join(FREEZE)) else {
+        return Vec::new();
+    };
+    parse_freeze(&text)
+}
+
+fn parse_freeze(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with(['#', '-']))
+        .filter_map(|line| {
+            let (name, version) = line
+                .split_once("===")
+                .or_else(|| line.split_once("=="))
+                .or_else(|| line.split_once(" @ "))?;
+            let (name, version) = (name.trim(), version.trim());
+            (!name.is_empty() && !version.is_empty())
+                .then(|| (name.to_string(), version.to_string()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -176,5 +419,104 @@ mod tests {
         assert_ne!(a, venv_key(&interpreter("3.12.2"), "alembic==1.13.0"));
         assert_ne!(a, venv_key(&interpreter("3.12.1"), "alembic==1.14.0"));
         assert_eq!(a.len(), 16);
+    }
+
+    #[test]
+    fn relocate_rewrites_scripts_that_name_the_scratch_folder() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let scratch = root.path().join(".building-0123-abc").join("venv");
+        let target = root.path().join("python-3.12.1-0123");
+        let bin = scratch.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let s = scratch.display().to_string();
+        let t = target.display().to_string();
+        let script = |name: &str, text: String, mode: u32| {
+            std::fs::write(bin.join(name), text).unwrap();
+            std::fs::set_permissions(bin.join(name), std::fs::Permissions::from_mode(mode))
+                .unwrap();
+        };
+        script(
+            "alembic",
+            format!("#!{s}/bin/python\n# -*- coding: utf-8 -*-\nimport sys\n"),
+            0o755,
+        );
+        // The form pip writes when the interpreter's path is too long for a shebang line.
+        script(
+            "flask",
+            format!("#!/bin/sh\n'''exec' '{s}/bin/python3.12' \"$0\" \"$@\"\n' '''\n"),
+            0o755,
+        );
+        script(
+            "activate",
+            format!("VIRTUAL_ENV='{s}'\nexport VIRTUAL_ENV\n"),
+            0o644,
+        );
+        script(
+            "activate.fish",
+            format!("set -gx VIRTUAL_ENV \"{s}\"\n"),
+            0o644,
+        );
+        script("other", "#!/usr/bin/env python3\nprint(1)\n".into(), 0o755);
+        let binary = [0x7f, b'E', b'L', b'F', 0, 0]
+            .iter()
+            .copied()
+            .chain(s.bytes())
+            .collect::<Vec<u8>>();
+        std::fs::write(bin.join("uv"), &binary).unwrap();
+        std::os::unix::fs::symlink("/usr/bin/python3", bin.join("python")).unwrap();
+        std::fs::write(
+            scratch.join("pyvenv.cfg"),
+            format!("home = /usr/bin\ncommand = /usr/bin/python3 -m venv {s}\n"),
+        )
+        .unwrap();
+
+        assert_eq!(relocate(&scratch, &target).unwrap(), 5);
+
+        let read = |name: &str| std::fs::read_to_string(bin.join(name)).unwrap();
+        assert_eq!(
+            read("alembic"),
+            format!("#!{t}/bin/python\n# -*- coding: utf-8 -*-\nimport sys\n")
+        );
+        assert!(read("flask").contains(&format!("'{t}/bin/python3.12'")));
+        assert_eq!(
+            read("activate"),
+            format!("VIRTUAL_ENV='{t}'\nexport VIRTUAL_ENV\n")
+        );
+        assert_eq!(
+            read("activate.fish"),
+            format!("set -gx VIRTUAL_ENV \"{t}\"\n")
+        );
+        assert_eq!(read("other"), "#!/usr/bin/env python3\nprint(1)\n");
+        assert_eq!(
+            std::fs::read(bin.join("uv")).unwrap(),
+            binary,
+            "binaries untouched"
+        );
+        assert_eq!(
+            std::fs::read_link(bin.join("python")).unwrap(),
+            Path::new("/usr/bin/python3")
+        );
+        let cfg = std::fs::read_to_string(scratch.join("pyvenv.cfg")).unwrap();
+        assert!(cfg.ends_with(&format!("-m venv {t}\n")), "{cfg}");
+        let mode = |name: &str| bin.join(name).metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode("alembic"), mode("activate")), (0o755, 0o644));
+    }
+
+    #[test]
+    fn freeze_lines_give_names_and_versions() {
+        let text = "alembic==1.13.3\nMako==1.3.5\n# a comment\n-e file:///src/app\n\
+                    app @ file:///src/app\nlegacy===1.0-custom\n\n";
+        assert_eq!(
+            parse_freeze(text),
+            [
+                ("alembic", "1.13.3"),
+                ("Mako", "1.3.5"),
+                ("app", "file:///src/app"),
+                ("legacy", "1.0-custom"),
+            ]
+            .map(|(name, version)| (name.to_string(), version.to_string()))
+        );
+        assert!(installed(Path::new("/no/such/venv")).is_empty());
     }
 }
