@@ -393,3 +393,32 @@ fn the_report_of_a_run_with_a_pass_and_a_failure() {
         transcript(&out),
     );
 }
+
+#[test]
+fn a_command_tool_around_alembic_files_keeps_lint_and_checks_revisions_before_any_cell() {
+    let project = Project::league(&["python:3.12"]);
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    project.write(
+        "harness.toml",
+        "[project]\ntool = \"command\"\npath = \"league\"\nupgrade = [\"python\", \"-m\", \"alembic\", \"upgrade\", \"head\"]\n\n[matrix]\ndatabases = [\"sqlite\"]\nruntimes = [\"python:3.12\"]\n",
+    );
+    project.write(
+        "scenarios/fresh.toml",
+        "description = \"x\"\n\n[expect]\nversion = [\"0042\"]\n",
+    );
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(
+        out.2
+            .starts_with("error: scenarios/fresh.toml:4:12: unknown revision `0042`"),
+        "{}",
+        out.2
+    );
+    assert!(!out.1.contains("fresh/sqlite"), "no cell ran: {}", out.1);
+
+    let lint = run(project.harness().arg("lint"));
+    assert_eq!(lint.0, 0, "{}", transcript(&lint));
+    let graph = run(project.harness().arg("graph"));
+    assert_eq!(graph.0, 0, "{}", transcript(&graph));
+    assert!(graph.1.contains("0006"), "{}", graph.1);
+}

@@ -14,6 +14,19 @@ use crate::runtime::{Invocation, Program, Session};
 pub struct CommandTool {
     pub upgrade: Vec<String>,
     pub url_env: String,
+    /// The versions folders of the Alembic project in the project's folder, when it has exactly
+    /// one (a project that upgrades with its own script around Alembic files): the revision graph
+    /// is then read from the files, statically.
+    pub alembic_files: Option<crate::lint::VersionDirs>,
+}
+
+impl CommandTool {
+    /// The revision graph of `alembic_files`, read without Python.
+    pub fn static_graph(&self) -> Option<super::Graph> {
+        let dirs = self.alembic_files.as_ref()?;
+        let report = crate::lint::analyze(dirs, crate::lint::DEFAULT_VERSION_LENGTH).ok()?;
+        Some(super::Graph::of_report(&report))
+    }
 }
 
 /// Runs `argv` in `dir` through the session's runtime: its environment's `bin` first on PATH (so

@@ -34,6 +34,10 @@ impl Tool {
             ToolConfig::Command { upgrade, url_env } => Tool::Command(CommandTool {
                 upgrade: upgrade.clone(),
                 url_env: url_env.clone(),
+                alembic_files: match crate::discover::find_projects(&project.dir) {
+                    Ok(found) if found.len() == 1 => Some(found[0].version_dirs.clone()),
+                    _ => None,
+                },
             }),
         })
     }
@@ -83,7 +87,7 @@ impl Tool {
     pub async fn graph(&self, session: &Session<'_>) -> Result<Option<Graph>, AdapterError> {
         match self {
             Tool::Alembic(alembic) => alembic.graph(session).await.map(Some),
-            Tool::Command(_) => Ok(None),
+            Tool::Command(command) => Ok(command.static_graph()),
         }
     }
 }
@@ -139,6 +143,32 @@ pub struct Revision {
 }
 
 impl Graph {
+    /// The graph lint read from the revision files: heads sorted, revisions head first.
+    pub fn of_report(report: &crate::lint::LintReport) -> Self {
+        let graph = &report.graph;
+        let mut heads: Vec<String> = graph
+            .heads()
+            .into_iter()
+            .map(|n| graph.id(n).to_string())
+            .collect();
+        heads.sort();
+        let revisions = graph
+            .topological()
+            .iter()
+            .rev()
+            .map(|&node| {
+                let revision = &graph.revisions[node];
+                Revision {
+                    revision: revision.id.clone(),
+                    down_revision: revision.down.clone(),
+                    branch_labels: revision.labels.clone(),
+                    path: report.files[revision.file].path.display().to_string(),
+                }
+            })
+            .collect();
+        Self { heads, revisions }
+    }
+
     /// Resolves what a scenario wrote to a revision the tool knows, or says why it cannot.
     /// Symbolic names (`head`, `heads`, `base`), relative (`+1`, `-1`) and branch (`x@head`) forms are
     /// left to the tool.

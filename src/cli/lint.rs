@@ -143,10 +143,22 @@ pub(super) struct Configured {
 /// The project harness.toml names, and its version table and lint settings.
 fn configured_project(file: &Path) -> Result<(AlembicProject, Configured), Failure> {
     let config = config::Config::load(file)?;
-    let (ini, run_dir, version_table) = alembic_project(&config)?;
-    let project =
-        AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
-            .map_err(discover_usage)?;
+    let project = match alembic_project(&config) {
+        Ok((ini, run_dir, _)) => {
+            AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
+                .map_err(discover_usage)?
+        }
+        // A command tool around Alembic files: the one Alembic project of its folder.
+        Err(err) => match discover::find_projects(&config.project.dir) {
+            Ok(mut found) if found.len() == 1 => found.remove(0),
+            _ => return Err(err),
+        },
+    };
+    let version_table = config
+        .project
+        .version_table
+        .clone()
+        .unwrap_or_else(|| "alembic_version".to_string());
     Ok((
         project,
         Configured {
@@ -260,7 +272,7 @@ fn alembic_project(config: &config::Config) -> Result<(PathBuf, PathBuf, String)
                 .unwrap_or_else(|| "alembic_version".to_string()),
         )),
         config::ToolConfig::Command { .. } => Err(Failure::Usage(format!(
-            "{}: the project uses tool = \"command\", which has no revision files to read\n  help: pass an Alembic project: `harness lint path/to/alembic.ini`",
+            "{}: the project uses tool = \"command\" and its folder holds no single Alembic project to read\n  help: pass an Alembic project: `harness lint path/to/alembic.ini`",
             config.file.display()
         ))),
     }
