@@ -141,3 +141,32 @@ fn requires_python_keeps_the_newest_interpreter_out() {
         "{toml}"
     );
 }
+
+#[test]
+fn a_project_without_alembic_ini_runs_from_an_in_memory_configuration() {
+    let dir = tempfile::Builder::new()
+        .prefix("harness-layout-")
+        .tempdir()
+        .unwrap();
+    copy_dir(
+        &repo().join("examples/league/migrations"),
+        &dir.path().join("db/migrations"),
+    );
+    std::fs::copy(
+        repo().join("examples/league/requirements.txt"),
+        dir.path().join("requirements.txt"),
+    )
+    .unwrap();
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(
+        toml.contains("script_location = \"db/migrations\"") && !toml.contains("\nconfig = "),
+        "{toml}"
+    );
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let lint = run(harness(dir.path()).arg("lint"));
+    assert_eq!(lint.0, 0, "{}", transcript(&lint));
+    assert!(lint.1.contains("6 revisions, 1 head (0006)"), "{}", lint.1);
+}

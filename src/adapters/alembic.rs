@@ -17,7 +17,8 @@ const ENTRY: &str = include_str!("alembic_entry.py");
 pub struct Alembic {
     /// The folder Alembic runs in (relative `script_location`s resolve from here).
     dir: PathBuf,
-    ini: PathBuf,
+    /// alembic.ini; `None`: an in-memory configuration (script_location from the environment).
+    ini: Option<PathBuf>,
     env: BTreeMap<String, String>,
     entry: PathBuf,
 }
@@ -26,7 +27,7 @@ impl Alembic {
     /// Writes the entry point into the cache (once per content) and returns the adapter.
     pub fn new(
         dir: &Path,
-        ini: &Path,
+        ini: Option<&Path>,
         env: &BTreeMap<String, String>,
         cache: &CacheDir,
     ) -> Result<Self, AdapterError> {
@@ -52,7 +53,7 @@ impl Alembic {
         }
         Ok(Self {
             dir: dir.to_path_buf(),
-            ini: ini.to_path_buf(),
+            ini: ini.map(Path::to_path_buf),
             env: env.clone(),
             entry,
         })
@@ -113,7 +114,9 @@ impl Alembic {
     async fn invoke(&self, session: &Session<'_>, args: &[String]) -> Result<Output, AdapterError> {
         let mut argv = vec![
             self.entry.display().to_string(),
-            self.ini.display().to_string(),
+            self.ini
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |ini| ini.display().to_string()),
         ];
         argv.extend(args.iter().cloned());
         let mut invocation = Invocation::new(Program::Python, argv, &self.dir);

@@ -27,7 +27,7 @@ impl Tool {
         Ok(match &project.tool_config {
             ToolConfig::Alembic { ini } => Tool::Alembic(Alembic::new(
                 &project.dir,
-                ini,
+                ini.as_deref(),
                 &project.process_env(),
                 cache,
             )?),

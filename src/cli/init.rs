@@ -53,18 +53,17 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
         }
     }
     let detected = scaffold::detect(&root).map_err(scaffold_failure)?;
-    let projects: Vec<&DetectedProject> = detected
-        .projects
-        .iter()
-        .filter(|p| p.ini.is_some())
-        .collect();
+    let projects: Vec<&DetectedProject> = detected.projects.iter().collect();
     if projects.len() > 1 {
         eprintln!(
             "found {} Alembic projects: {}; the first is harness.toml's own, the others are members",
             projects.len(),
             projects
                 .iter()
-                .map(|p| p.ini.clone().unwrap_or_default())
+                .map(|p| p
+                    .ini
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/", p.script_dir)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -156,10 +155,17 @@ async fn plan(
 ) -> Result<(ProjectSetup, Revisions, Option<String>), Failure> {
     let found = python::analyze(root, &root.join(&detected.script_dir));
     let ini = detected.ini.clone().unwrap_or_default();
-    eprintln!(
-        "found {ini}: Alembic runs in {}",
-        shown_dir(&detected.run_dir)
-    );
+    match &detected.ini {
+        Some(ini) => eprintln!(
+            "found {ini}: Alembic runs in {}",
+            shown_dir(&detected.run_dir)
+        ),
+        None => eprintln!(
+            "found {}/ (env.py and versions/) and no alembic.ini: Alembic runs from an in-memory configuration in {}",
+            detected.script_dir,
+            shown_dir(&detected.run_dir)
+        ),
+    }
     for note in detected.notes.iter().chain(&found.notes) {
         eprintln!("  note: {note}");
     }
@@ -217,7 +223,7 @@ async fn plan(
         tool: config::ToolKind::Alembic,
         dir: run_dir.clone(),
         tool_config: config::ToolConfig::Alembic {
-            ini: ini_path.clone(),
+            ini: detected.ini.as_ref().map(|_| ini_path.clone()),
         },
         requirements: Requirements {
             files: requirement_files.iter().map(|f| root.join(f)).collect(),
@@ -317,7 +323,7 @@ async fn plan(
     notes.extend(found.notes.iter().cloned());
     let setup = ProjectSetup {
         path: rel(&detected.run_dir),
-        config: (config_rel != "alembic.ini").then_some(config_rel),
+        config: (detected.ini.is_some() && config_rel != "alembic.ini").then_some(config_rel),
         script_location: detected.script_location.clone(),
         requirements: requirement_files.iter().map(|f| rel(f)).collect(),
         packages,
@@ -516,7 +522,7 @@ async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Fa
     let config::ToolConfig::Alembic { ini } = &project.tool_config else {
         unreachable!("init writes Alembic projects")
     };
-    let adapter = Alembic::new(&project.dir, ini, &project.process_env(), &cache)
+    let adapter = Alembic::new(&project.dir, ini.as_deref(), &project.process_env(), &cache)
         .map_err(|err| Failure::Environment(err.to_string()))?;
     let sqlite = DatabaseSpec::parse("sqlite").map_err(Failure::Usage)?;
     let engine = crate::database::start(&sqlite, None)

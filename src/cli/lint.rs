@@ -144,10 +144,19 @@ pub(super) struct Configured {
 fn configured_project(file: &Path) -> Result<(AlembicProject, Configured), Failure> {
     let config = config::Config::load(file)?;
     let project = match alembic_project(&config) {
-        Ok((ini, run_dir, _)) => {
+        Ok((Some(ini), run_dir, _)) => {
             AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
                 .map_err(discover_usage)?
         }
+        Ok((None, run_dir, _)) => match &config.project.script_location {
+            Some(script_dir) => AlembicProject::without_ini(script_dir, &run_dir),
+            None => {
+                return Err(Failure::Usage(format!(
+                    "{}: the project names neither alembic.ini nor script_location",
+                    config.file.display()
+                )));
+            }
+        },
         // A command tool around Alembic files: the one Alembic project of its folder.
         Err(err) => match discover::find_projects(&config.project.dir) {
             Ok(mut found) if found.len() == 1 => found.remove(0),
@@ -260,7 +269,7 @@ fn discover_usage(err: DiscoverError) -> Failure {
 
 /// What lint needs of harness.toml's project: alembic.ini, the folder Alembic runs in, and the
 /// version table. The one place that knows the configuration's shape.
-fn alembic_project(config: &config::Config) -> Result<(PathBuf, PathBuf, String), Failure> {
+fn alembic_project(config: &config::Config) -> Result<(Option<PathBuf>, PathBuf, String), Failure> {
     match &config.project.tool_config {
         config::ToolConfig::Alembic { ini } => Ok((
             ini.clone(),

@@ -211,11 +211,15 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                 Some(config) => (project_dir.join(config.get_ref()), config.span()),
                 None => (project_dir.join("alembic.ini"), raw.project.path.span()),
             };
-            if !path.is_file() {
+            if path.is_file() {
+                ToolConfig::Alembic { ini: Some(path) }
+            } else if raw.project.config.is_none() && raw.project.script_location.is_some() {
+                // No alembic.ini: Alembic runs from an in-memory configuration.
+                ToolConfig::Alembic { ini: None }
+            } else {
                 return Err(ConfigError::at(at(span), format!("no Alembic configuration at `{}`", path.display()))
-                    .with_help("set `project.config` to the alembic.ini of the migration project (relative to `project.path`)"));
+                    .with_help("set `project.config` to the alembic.ini of the migration project (relative to `project.path`), or, for a project without one, `project.script_location` to the folder holding env.py"));
             }
-            ToolConfig::Alembic { ini: path }
         }
         ToolKind::Command => match &raw.project.upgrade {
             Some(upgrade)

@@ -154,8 +154,9 @@ pub enum ToolKind {
 /// The tool-specific part of `[project]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolConfig {
-    /// alembic.ini, absolute.
-    Alembic { ini: PathBuf },
+    /// alembic.ini, absolute; `None` when the project has none and `script_location` names the
+    /// folder holding env.py.
+    Alembic { ini: Option<PathBuf> },
     /// A program that upgrades a database to its latest state; the URL goes in `url_env`.
     Command {
         upgrade: Vec<String>,

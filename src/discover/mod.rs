@@ -60,6 +60,21 @@ impl AlembicProject {
         resolve::resolve(&absolute(ini), RunDir::Fixed(&run_dir), script_location)
     }
 
+    /// A project harness.toml names without an alembic.ini: its script folder and run folder.
+    pub fn without_ini(script_dir: &Path, run_dir: &Path) -> Self {
+        let script_dir = absolute(script_dir);
+        let env_py = std::fs::read_to_string(script_dir.join("env.py")).unwrap_or_default();
+        AlembicProject {
+            ini: None,
+            run_dir: absolute(run_dir),
+            version_dirs: VersionDirs::of_script_dir(None, &script_dir, run_dir),
+            script_location_override: Some(relative(run_dir, &script_dir)),
+            flask: flask_env_py(&env_py),
+            notes: Vec::new(),
+            script_dir,
+        }
+    }
+
     /// The file or folder that names this project to a person or to `harness lint`: alembic.ini,
     /// else the script folder.
     pub fn origin(&self) -> &Path {

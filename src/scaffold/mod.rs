@@ -137,18 +137,9 @@ pub fn detect(root: &Path) -> Result<Detected, ScaffoldError> {
             p.origin().to_path_buf(),
         )
     });
-    let Some(first) = found.first().filter(|p| p.ini.is_some()) else {
-        let folders: Vec<String> = found
-            .iter()
-            .map(|p| format!("{}/", discover::relative(&root, &p.script_dir)))
-            .collect();
+    let Some(first) = found.first() else {
         return Err(ScaffoldError::NoProject {
-            message: format!(
-                "found Alembic's migrations folder {} (env.py and versions/) in {} but no alembic.ini: the harness runs Alembic through an alembic.ini\n  help: `alembic init` writes one; or write an alembic.ini with an [alembic] section naming `script_location = {}`",
-                folders.join(", "),
-                root.display(),
-                discover::relative(&root, &found[0].script_dir),
-            ),
+            message: format!("no Alembic project in {}", root.display()),
         });
     };
     let requirements = requirements(&root, first);
@@ -312,16 +303,16 @@ mod tests {
     }
 
     #[test]
-    fn a_migrations_folder_without_alembic_ini_is_explained() {
+    fn a_migrations_folder_without_alembic_ini_is_a_project_with_its_script_location() {
         let dir = tempfile::tempdir().unwrap();
         touch(dir.path(), "migrations/env.py", ENV_PY);
         std::fs::create_dir_all(dir.path().join("migrations/versions")).unwrap();
-        let err = detect(dir.path()).unwrap_err().to_string();
-        assert!(
-            err.contains("migrations folder migrations/ (env.py and versions/)")
-                && err.contains("but no alembic.ini"),
-            "{err}"
-        );
+        let detected = detect(dir.path()).unwrap();
+        assert_eq!(detected.projects.len(), 1);
+        let project = &detected.projects[0];
+        assert_eq!(project.ini, None);
+        assert_eq!(project.run_dir, ".");
+        assert_eq!(project.script_location.as_deref(), Some("migrations"));
         let empty = tempfile::tempdir().unwrap();
         let err = detect(empty.path()).unwrap_err().to_string();
         assert!(err.starts_with("no Alembic project in"), "{err}");
