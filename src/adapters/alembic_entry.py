@@ -34,7 +34,7 @@ ASYNC_DRIVERS = {
 }
 
 
-class ForeignDatabase(Exception):
+class ForeignDatabaseError(Exception):
     """The project opened an engine on a database that is not the cell's."""
 
 
@@ -130,7 +130,7 @@ def guard_engines(cell, mode):
                 sys.stderr.write("harness: engine on %s redirected to the cell's database\n" % shown(url))
             else:
                 sys.stderr.write(FOREIGN_MARK + shown(url) + "\n")
-                raise ForeignDatabase(
+                raise ForeignDatabaseError(
                     "the project opened an engine on %s, not on the cell's database %s; the harness "
                     "refused it before it connected. Point the project's URL setting at the cell "
                     "(it is in DATABASE_URL; [project.env] can copy it into another variable, e.g. "

@@ -176,6 +176,12 @@ async fn replay(
             break;
         }
         let mut detail = failed_step_detail(&record);
+        if let Some(hint) = output
+            .as_ref()
+            .and_then(|o| environment_hint(&format!("{}\n{}", o.stdout, o.stderr)))
+        {
+            detail.push_str(&format!("; {hint}"));
+        }
         if let Some(revision) = step.revision {
             detail = format!("first failing revision: {revision}; {detail}");
         } else if let Some(revision) = output
@@ -506,6 +512,28 @@ fn failed_step_detail(step: &StepRecord) -> String {
     detail
 }
 
+/// What to change when a tool failed for want of something in its environment: a module env.py
+/// imports, or a database driver.
+fn environment_hint(output: &str) -> Option<String> {
+    if let Some(line) = output
+        .lines()
+        .find_map(|l| l.strip_prefix("HARNESS-NO-DRIVER "))
+    {
+        let (engine, packages) = line.split_once(' ').unwrap_or((line, ""));
+        return Some(format!(
+            "the environment has no {engine} driver: add {packages} to `packages` (or the requirements) in harness.toml"
+        ));
+    }
+    let module = output.lines().rev().find_map(|line| {
+        let rest = line.split("No module named ").nth(1)?;
+        let name = rest.trim().trim_matches(['\'', '"']);
+        Some(name.split('.').next().unwrap_or(name).to_string())
+    })?;
+    Some(format!(
+        "Python cannot import `{module}`: add the package that provides it to `packages` (or the requirements) in harness.toml, or, when it is the project's own code, its folder to `pythonpath`"
+    ))
+}
+
 /// The revision Alembic was running when it stopped: its last `Running upgrade/downgrade A -> B`.
 fn last_running_revision(output: &str) -> Option<String> {
     output.lines().rev().find_map(|line| {
@@ -566,6 +594,23 @@ mod tests {
             error_line(pg).starts_with("sqlalchemy.exc.ProgrammingError: "),
             "{}",
             error_line(pg)
+        );
+    }
+
+    #[test]
+    fn a_missing_module_or_driver_says_what_to_add() {
+        let missing = "Traceback (most recent call last):\n  File \"env.py\", line 3\nModuleNotFoundError: No module named 'myapp.models'\n";
+        let hint = environment_hint(missing).unwrap();
+        assert!(hint.starts_with("Python cannot import `myapp`"), "{hint}");
+        let driver = "HARNESS-NO-DRIVER postgresql psycopg2-binary or psycopg[binary]\nRuntimeError: no postgresql driver";
+        assert!(
+            environment_hint(driver)
+                .unwrap()
+                .contains("add psycopg2-binary or psycopg[binary] to `packages`")
+        );
+        assert_eq!(
+            environment_hint("sqlite3.OperationalError: no such table: x"),
+            None
         );
     }
 
