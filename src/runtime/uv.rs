@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use tokio::process::Command;
 use tokio::sync::Mutex;
 
-use super::venv::relocate;
+use super::venv::{relocate, remove_stale_scratch};
 use super::{CacheDir, RuntimeError};
 use crate::process;
 
@@ -79,9 +79,13 @@ impl UvLookup {
     /// `HARNESS_UV`, `HARNESS_NO_UV` and `PATH` of this process.
     pub fn from_env() -> Self {
         Self {
+            // Absolute: installers run in the project's folder.
             explicit: std::env::var_os("HARNESS_UV")
                 .filter(|value| !value.is_empty())
-                .map(PathBuf::from),
+                .map(|value| {
+                    let path = PathBuf::from(value);
+                    std::path::absolute(&path).unwrap_or(path)
+                }),
             disabled: std::env::var("HARNESS_NO_UV").is_ok_and(|value| is_on(&value)),
             path: std::env::var_os("PATH"),
         }
@@ -204,6 +208,7 @@ async fn install(tools: &Path, target: &Path, python: &Path) -> Result<PathBuf, 
         "cannot create {} to install uv into",
         tools.display()
     )))?;
+    remove_stale_scratch(tools);
     let scratch = tempfile::Builder::new()
         .prefix(".building-uv-")
         .tempdir_in(tools)

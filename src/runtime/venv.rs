@@ -143,9 +143,9 @@ fn venv_key(interpreter: &Interpreter, requirements: &str) -> String {
         .collect()
 }
 
-/// Removes the scratch folders of builds killed more than a day ago.
-fn remove_stale_scratch(venvs: &Path) {
-    let Ok(entries) = std::fs::read_dir(venvs) else {
+/// Removes the scratch folders (`.building-*`) in `dir` of builds killed more than a day ago.
+pub(super) fn remove_stale_scratch(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     let now = SystemTime::now();
@@ -501,6 +501,29 @@ mod tests {
         assert!(cfg.ends_with(&format!("-m venv {t}\n")), "{cfg}");
         let mode = |name: &str| bin.join(name).metadata().unwrap().permissions().mode() & 0o777;
         assert_eq!((mode("alembic"), mode("activate")), (0o755, 0o644));
+    }
+
+    #[test]
+    fn only_scratch_folders_older_than_a_day_are_removed() {
+        let root = tempfile::tempdir().unwrap();
+        for name in [".building-old", ".building-new", "python-3.12.1-old"] {
+            std::fs::create_dir_all(root.path().join(name).join("venv")).unwrap();
+        }
+        let two_days_ago = SystemTime::now() - 2 * STALE;
+        for name in [".building-old", "python-3.12.1-old"] {
+            std::fs::File::open(root.path().join(name))
+                .unwrap()
+                .set_modified(two_days_ago)
+                .unwrap();
+        }
+        remove_stale_scratch(root.path());
+        let mut left: Vec<String> = std::fs::read_dir(root.path())
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".building-new", "python-3.12.1-old"]);
     }
 
     #[test]
