@@ -170,7 +170,19 @@ impl Dependencies {
 
 /// The first main list of one folder, in the documented order.
 fn main_list(files: &ProjectFiles, notes: &mut Vec<String>) -> Option<Source> {
-    if let Some(source) = requirements(files, MAIN_FILES).into_iter().next() {
+    // A requirements file that names no package (only `-e .`, a VCS or URL line) installs the
+    // project itself: its dependencies are then the packaging file's.
+    let mut main = requirements(files, MAIN_FILES);
+    let names_none = main.iter().all(|(_, file)| file.names.is_empty());
+    if let Some(source) = main.iter().position(|(_, file)| !file.names.is_empty()) {
+        return Some(Source::Files(vec![main.swap_remove(source)]));
+    }
+    let has_packaging = files.pyproject.is_some();
+    if let Some(source) = main
+        .into_iter()
+        .next()
+        .filter(|_| !(names_none && has_packaging))
+    {
         return Some(Source::Files(vec![source]));
     }
     if let Some(pyproject) = &files.pyproject {

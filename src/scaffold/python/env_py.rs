@@ -74,6 +74,33 @@ impl EnvPy {
             }
         }
 
+        // Revision files import the project too (helpers, models, enums): their top-level
+        // modules need the same PYTHONPATH, though their variables are not env.py's.
+        for file in revision_files(script_dir) {
+            let Ok(source) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            for import in PythonFile::parse(&source).imports {
+                let top = import.module.split('.').next().unwrap_or("");
+                if top.is_empty()
+                    || is_stdlib(top)
+                    || MIGRATION_MODULES.contains(&top)
+                    || installed.iter().any(|name| name.provides_module(top))
+                {
+                    continue;
+                }
+                if let Some((_, folder_relative)) = locator.locate(top)
+                    && !scan.pythonpath.iter().any(|p| p == folder_relative)
+                {
+                    scan.notes.push(format!(
+                        "{} imports `{top}`: its folder goes on PYTHONPATH",
+                        relative(&file)
+                    ));
+                    scan.pythonpath.push(folder_relative.to_string());
+                }
+            }
+        }
+
         let flask_app = parsed.imports.iter().any(|import| {
             import.module == "flask" && import.names.iter().any(|n| n == "current_app")
         });
@@ -105,4 +132,27 @@ impl EnvPy {
         scan.required_variables = reads.required;
         scan
     }
+}
+
+/// The Python files under `script_dir/versions` (and its subfolders), sorted.
+fn revision_files(script_dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![script_dir.join("versions")];
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                if entry.file_name() != "__pycache__" {
+                    todo.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "py") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }

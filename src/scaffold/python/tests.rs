@@ -470,3 +470,51 @@ fn installed_dependencies_are_not_looked_for_in_the_project() {
     assert!(project.pythonpath.is_empty(), "{:?}", project.pythonpath);
     assert!(project.required_variables.is_empty());
 }
+
+#[test]
+fn revision_files_that_import_the_project_put_its_folder_on_pythonpath() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "alembic\nSQLAlchemy\n"),
+            ("shop/__init__.py", ""),
+            ("shop/migrations/__init__.py", ""),
+            ("shop/migrations/utils.py", "def helper():\n    pass\n"),
+            (
+                "shop/migrations/env.py",
+                "from alembic import context\nfrom sqlalchemy import engine_from_config\n",
+            ),
+            (
+                "shop/migrations/versions/0001_x.py",
+                "from alembic import op\nfrom shop.migrations import utils\nrevision = '0001'\n",
+            ),
+        ],
+    );
+    let project = analyze(dir.path(), &dir.path().join("shop/migrations"));
+    assert_eq!(project.pythonpath, ["."]);
+    assert!(
+        has_note(&project, "0001_x.py imports `shop`"),
+        "{:?}",
+        project.notes
+    );
+}
+
+#[test]
+fn a_requirements_file_that_only_installs_the_project_gives_way_to_pyproject() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("requirements.txt", "-e .\n"),
+            (
+                "pyproject.toml",
+                "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"loguru>=0.7\", \"alembic\"]\n",
+            ),
+            ("migrations/env.py", "from alembic import context\n"),
+        ],
+    );
+    let project = analyze(dir.path(), &dir.path().join("migrations"));
+    assert!(project.requirements_files.is_empty(), "{project:?}");
+    assert_eq!(project.packages, ["loguru>=0.7", "alembic"]);
+}
