@@ -35,6 +35,8 @@ const MINORS: std::ops::RangeInclusive<u32> = 7..=14;
 /// The oldest Python 3 minor init picks on its own: older ones no longer get releases, and current
 /// packages stop installing on them. An older one is taken only when nothing newer is allowed.
 const OLDEST_SUPPORTED_MINOR: u32 = 10;
+/// How many variables read without a default init writes as `FILL IN` lines.
+const MAX_UNSET: usize = 8;
 
 pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
     let root = std::env::current_dir()
@@ -106,7 +108,11 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
                 setup.path
             );
         }
-        for (name, why) in &setup.unset {
+        for (name, why) in setup
+            .unset
+            .iter()
+            .filter(|(name, _)| !name.starts_with('#'))
+        {
             println!("fill in {name} under [project.env] in harness.toml: {why}");
         }
     }
@@ -153,7 +159,7 @@ async fn plan(
     detected: &DetectedProject,
     args: &InitArgs,
 ) -> Result<(ProjectSetup, Revisions, Option<String>), Failure> {
-    let found = python::analyze(root, &root.join(&detected.script_dir));
+    let mut found = python::analyze(root, &root.join(&detected.script_dir));
     let ini = detected.ini.clone().unwrap_or_default();
     match &detected.ini {
         Some(ini) => eprintln!(
@@ -194,15 +200,25 @@ async fn plan(
         }
     }
     if detected.flask
-        && let Some(app) = flask_app(root, &root.join(&detected.run_dir))
+        && let Some((module, why)) = flask_app(root, &root.join(&detected.run_dir))
     {
+        // The module is imported from its base folder: the root, or src/ for a src layout.
+        let (module, base) = match module.strip_prefix("src.") {
+            Some(inner) => (inner.to_string(), "src"),
+            None => (module, "."),
+        };
+        if module.contains('.') || root.join(format!("{module}.py")).is_file() {
+            if !found.pythonpath.iter().any(|p| p == base) {
+                found.pythonpath.push(base.to_string());
+            }
+        }
         env.push((
             "FLASK_APP".into(),
-            app.0,
-            format!("the Flask app env.py takes its engine from ({})", app.1),
+            module,
+            format!("the Flask app env.py takes its engine from ({why})"),
         ));
     }
-    let unset: Vec<(String, String)> = found
+    let mut unset: Vec<(String, String)> = found
         .required_variables
         .iter()
         .filter(|read| !env.iter().any(|(n, ..)| *n == read.name))
@@ -217,6 +233,15 @@ async fn plan(
         })
         .collect();
 
+    if unset.len() > MAX_UNSET {
+        let more = unset.len() - MAX_UNSET;
+        unset.truncate(MAX_UNSET);
+        unset.push((
+            format!("# and {more} more"),
+            "variables read without a default; see the notes above".into(),
+        ));
+    }
+    let version_table = env_py_version_table(&root.join(&detected.script_dir));
     let run_dir = root.join(&detected.run_dir);
     let ini_path = root.join(&ini);
     let mut project = Project {
@@ -234,7 +259,7 @@ async fn plan(
             .iter()
             .map(|(n, v, _)| (n.clone(), v.clone()))
             .collect::<BTreeMap<_, _>>(),
-        version_table: Some("alembic_version".into()),
+        version_table: Some(version_table.clone()),
         pythonpath: found.pythonpath.iter().map(|p| root.join(p)).collect(),
         script_location: detected
             .script_location
@@ -279,7 +304,23 @@ async fn plan(
         )),
         TrialOutcome::Setup(why) => problem = Some(why.clone()),
     }
-    let graph = trial.graph.unwrap_or_default();
+    let graph = match trial.graph {
+        Ok(graph) => graph,
+        Err(why) => {
+            if problem.is_none() {
+                let help = if why.contains("environment variable") || why.contains("not set") {
+                    "\n  help: the project needs a setting only its owner knows: set it under [project.env] in harness.toml, then `harness run`"
+                } else {
+                    ""
+                };
+                problem = Some(format!(
+                    "{}: Alembic could not read the revision graph: {why}{help}",
+                    shown_dir(&detected.run_dir)
+                ));
+            }
+            Graph::default()
+        }
+    };
     eprintln!(
         "  Alembic (Python {}) reports {} revisions, head {}",
         trial.python,
@@ -337,6 +378,7 @@ async fn plan(
         notes,
         members: Vec::new(),
         redirect: project.foreign_urls == ForeignUrls::Redirect,
+        version_table,
     };
     let mut revisions = Revisions::of(&graph);
     if graph.heads.len() > 1 {
@@ -457,22 +499,72 @@ fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
     if run_dir.join("app.py").is_file() || run_dir.join("wsgi.py").is_file() {
         return None;
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(run_dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    entries.into_iter().find_map(|dir| {
-        let text = std::fs::read_to_string(dir.join("__init__.py")).ok()?;
-        text.contains("def create_app").then(|| {
-            let name = dir.file_name()?.to_string_lossy().into_owned();
-            Some((
-                name.clone(),
-                format!("{name}/__init__.py defines create_app"),
-            ))
-        })?
-    })
+    // Flask's own search looks in the working folder only: name the module for it, importable
+    // from the root (which then goes on PYTHONPATH).
+    for name in ["wsgi", "app"] {
+        if root.join(format!("{name}.py")).is_file() {
+            return Some((name.to_string(), format!("{name}.py at the root")));
+        }
+    }
+    let packages = python_packages(root);
+    for package in &packages {
+        for name in ["wsgi", "app"] {
+            if root.join(package).join(format!("{name}.py")).is_file() {
+                let module = format!("{}.{name}", package.replace('/', "."));
+                return Some((module, format!("{package}/{name}.py")));
+            }
+        }
+    }
+    for package in &packages {
+        let dir = root.join(package);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if text.contains("def create_app") {
+                let stem = file.file_stem()?.to_string_lossy().into_owned();
+                let module = if stem == "__init__" {
+                    package.replace('/', ".")
+                } else {
+                    format!("{}.{stem}", package.replace('/', "."))
+                };
+                let shown = format!("{package}/{stem}.py defines create_app");
+                return Some((module, shown));
+            }
+        }
+    }
+    None
+}
+
+/// Python packages (folders holding `__init__.py`) at the root and in `src/`, as paths relative
+/// to the root (`app`, `src/app`), sorted.
+fn python_packages(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for base in ["", "src"] {
+        let Ok(entries) = std::fs::read_dir(root.join(base)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("__init__.py").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.') && name != "tests" && name != "migrations")
+            .collect();
+        names.sort();
+        found.extend(names.into_iter().map(|name| {
+            if base.is_empty() {
+                name
+            } else {
+                format!("{base}/{name}")
+            }
+        }));
+    }
+    found
 }
 
 /// What a trial upgrade on a scratch SQLite database showed.
@@ -492,7 +584,8 @@ enum TrialOutcome {
 struct Trial {
     outcome: TrialOutcome,
     python: String,
-    graph: Option<Graph>,
+    /// The revision graph, or the error line of the tool's failure.
+    graph: Result<Graph, String>,
 }
 
 /// Prepares the newest runtime, reads the revision graph and upgrades an empty SQLite database to
@@ -515,7 +608,7 @@ async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Fa
                         None => err.to_string(),
                     }),
                     python: interpreter.version.clone(),
-                    graph: None,
+                    graph: Err("the environment could not be prepared".into()),
                 });
             }
         };
@@ -533,7 +626,18 @@ async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Fa
         .await
         .map_err(|err| Failure::Environment(err.to_string()))?;
     let session = Session::new(&prepared, Some(&database), "init");
-    let graph = adapter.graph(&session).await.ok();
+    let graph = adapter.graph(&session).await.map_err(|err| {
+        let text = err.to_string();
+        match missing_module(&text) {
+            Some(module) => format!(
+                "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
+                importing_file(&text, &project.dir)
+                    .map(|file| format!(", imported by {file}"))
+                    .unwrap_or_default()
+            ),
+            None => error_line(&text),
+        }
+    });
     let output = adapter
         .run(&session, &Action::Upgrade("heads".into()))
         .await
@@ -555,20 +659,50 @@ async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Fa
             module,
         }
     } else {
-        TrialOutcome::Failed(
-            text.lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-        )
+        TrialOutcome::Failed(error_line(&text))
     };
     Ok(Trial {
         outcome,
         python: prepared.interpreter.version.clone(),
         graph,
     })
+}
+
+/// The line of a traceback that names the error: the last `SomethingError: ...` line, else the
+/// last line that is not SQLAlchemy's link to its documentation.
+fn error_line(text: &str) -> String {
+    let exception = text.lines().rev().find(|line| {
+        line.split_once(": ").is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+                && (name.ends_with("Error") || name.ends_with("Exception"))
+        })
+    });
+    exception
+        .or_else(|| {
+            text.lines().rev().find(|l| {
+                !l.trim().is_empty() && !l.trim_start().starts_with("(Background on this error")
+            })
+        })
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// The version table env.py configures (`version_table="..."`), else Alembic's default.
+fn env_py_version_table(script_dir: &Path) -> String {
+    let text = std::fs::read_to_string(script_dir.join("env.py")).unwrap_or_default();
+    text.find("version_table=")
+        .or_else(|| text.find("version_table ="))
+        .and_then(|at| {
+            let rest = text[at..].split_once('=')?.1.trim_start();
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let name = rest[1..].split(quote).next()?;
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .unwrap_or_else(|| "alembic_version".to_string())
 }
 
 /// The module of the last `ModuleNotFoundError: No module named 'x'` in a traceback.

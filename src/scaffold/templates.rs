@@ -28,6 +28,8 @@ pub struct ProjectSetup {
     pub members: Vec<String>,
     /// `foreign_urls = "redirect"`: the project connects on its own, to its own URL.
     pub redirect: bool,
+    /// The table Alembic records applied revisions in (env.py may name another).
+    pub version_table: String,
 }
 
 /// harness.toml and the starter scenarios for one project.
@@ -106,7 +108,7 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         ));
     }
     project.push(commented(
-        "version_table = \"alembic_version\"",
+        &format!("version_table = {}", quoted(&setup.version_table)),
         "the table Alembic records applied revisions in",
     ));
     project.push(if setup.redirect {
@@ -128,7 +130,10 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         env.push('\n');
     }
     for (name, why) in &setup.unset {
-        env.push_str(&format!("# {name} = \"\"   # FILL IN: {why}\n"));
+        match name.strip_prefix("# ") {
+            Some(more) => env.push_str(&format!("# ({more} {why})\n")),
+            None => env.push_str(&format!("# {name} = \"\"   # FILL IN: {why}\n")),
+        }
     }
     if setup.env.is_empty() && setup.unset.is_empty() {
         env.push_str("# APP_ENV = \"test\"                 # e.g. settings your env.py reads\n");
