@@ -207,10 +207,10 @@ async fn plan(
             Some(inner) => (inner.to_string(), "src"),
             None => (module, "."),
         };
-        if module.contains('.') || root.join(format!("{module}.py")).is_file() {
-            if !found.pythonpath.iter().any(|p| p == base) {
-                found.pythonpath.push(base.to_string());
-            }
+        if (module.contains('.') || root.join(format!("{module}.py")).is_file())
+            && !found.pythonpath.iter().any(|p| p == base)
+        {
+            found.pythonpath.push(base.to_string());
         }
         env.push((
             "FLASK_APP".into(),
