@@ -170,3 +170,63 @@ fn a_project_without_alembic_ini_runs_from_an_in_memory_configuration() {
     assert_eq!(lint.0, 0, "{}", transcript(&lint));
     assert!(lint.1.contains("6 revisions, 1 head (0006)"), "{}", lint.1);
 }
+
+#[test]
+fn a_uv_lock_pins_the_environment_to_its_exact_versions() {
+    let dir = layout("src-package");
+    // The lock is made here (a committed one would name the index it came from).
+    let locked = std::process::Command::new(uv())
+        .arg("lock")
+        .current_dir(dir.path())
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .output()
+        .expect("uv runs");
+    assert!(
+        locked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&locked.stderr)
+    );
+    let (_, toml) = {
+        let out = init(dir.path());
+        assert_eq!(out.0, 0, "{}", transcript(&out));
+        assert!(out.1.contains("wrote requirements.lock.txt"), "{}", out.1);
+        let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+        ((), toml)
+    };
+    assert!(
+        toml.contains("requirements = \"requirements.lock.txt\"")
+            && !toml.contains("\npackages = "),
+        "{toml}"
+    );
+    let pinned = std::fs::read_to_string(dir.path().join("requirements.lock.txt")).unwrap();
+    assert!(
+        pinned.lines().any(|l| l.starts_with("sqlalchemy==2.0.")),
+        "{pinned}"
+    );
+    assert!(
+        !pinned.contains("-e "),
+        "the project itself is not installed: {pinned}"
+    );
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+}
+
+/// The uv the harness itself uses: on PATH, else the one it installs into its cache.
+fn uv() -> std::path::PathBuf {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tokio.block_on(async {
+        let spec = harness::config::RuntimeSpec::parse("python:3").unwrap();
+        let python = harness::runtime::find_interpreter(&spec).await.unwrap();
+        match harness::runtime::UvLookup::from_env()
+            .find(&harness::runtime::CacheDir::from_env(), &python.path)
+            .await
+            .unwrap()
+        {
+            harness::runtime::Installer::Uv(uv) => uv.path,
+            harness::runtime::Installer::Pip { why } => panic!("no uv: {why}"),
+        }
+    })
+}

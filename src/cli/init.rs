@@ -188,6 +188,37 @@ async fn plan(
     }
     let runtimes = choose_runtimes(&found, args).await?;
     let newest = runtimes.last().expect("at least one runtime").clone();
+    // A uv.lock pins what the project really runs with: its versions, exported, replace the
+    // ranges of pyproject.toml.
+    let mut lock = None;
+    let mut requirement_files = requirement_files;
+    let scratch = tempfile::tempdir()
+        .map_err(|err| Failure::Environment(format!("cannot create a scratch folder: {err}")))?;
+    let mut trial_files: Vec<PathBuf> = requirement_files.iter().map(|f| root.join(f)).collect();
+    if args.requirements.is_empty()
+        && let Some((text, lock_path)) =
+            locked(root, &root.join(&detected.script_dir), &newest).await
+    {
+        let name = "requirements.lock.txt".to_string();
+        let text = format!(
+            "# The versions {lock_path} pins, exported by `harness init` (uv export --frozen --no-dev).\n# Export again after the lock changes.\n{text}"
+        );
+        let scratch_file = scratch.path().join(&name);
+        std::fs::write(&scratch_file, &text).map_err(|err| {
+            Failure::Environment(format!("cannot write {}: {err}", scratch_file.display()))
+        })?;
+        eprintln!("  note: exact versions from {lock_path}, written to {name}");
+        requirement_files = Vec::new();
+        trial_files = vec![scratch_file];
+        packages.retain(|p| !found_packages_from_pyproject(&found, p));
+        let lists_alembic = text
+            .lines()
+            .any(|l| l.trim_start().to_ascii_lowercase().starts_with("alembic=="));
+        if !lists_alembic && !packages.iter().any(|p| p == "alembic") {
+            packages.push("alembic".into());
+        }
+        lock = Some((name, text, lock_path));
+    }
 
     let mut env: Vec<(String, String, String)> = Vec::new();
     for read in &found.url_variables {
@@ -251,7 +282,7 @@ async fn plan(
             ini: detected.ini.as_ref().map(|_| ini_path.clone()),
         },
         requirements: Requirements {
-            files: requirement_files.iter().map(|f| root.join(f)).collect(),
+            files: trial_files.clone(),
             packages: packages.clone(),
             dir: root.to_path_buf(),
         },
@@ -366,7 +397,10 @@ async fn plan(
         path: rel(&detected.run_dir),
         config: (detected.ini.is_some() && config_rel != "alembic.ini").then_some(config_rel),
         script_location: detected.script_location.clone(),
-        requirements: requirement_files.iter().map(|f| rel(f)).collect(),
+        requirements: match &lock {
+            Some((name, ..)) => vec![name.clone()],
+            None => requirement_files.iter().map(|f| rel(f)).collect(),
+        },
         packages,
         pythonpath: found.pythonpath.iter().map(|p| rel(p)).collect(),
         env,
@@ -379,6 +413,7 @@ async fn plan(
         members: Vec::new(),
         redirect: project.foreign_urls == ForeignUrls::Redirect,
         version_table,
+        lock,
     };
     let mut revisions = Revisions::of(&graph);
     if graph.heads.len() > 1 {
@@ -386,6 +421,44 @@ async fn plan(
         revisions.target = "head";
     }
     Ok((setup, revisions, problem))
+}
+
+/// Whether `package` came from the main dependency list `found` read (rather than being added):
+/// a lock file's export replaces that list.
+fn found_packages_from_pyproject(found: &python::PythonProject, package: &str) -> bool {
+    found.packages.iter().any(|p| p == package) && package != "alembic"
+}
+
+/// The requirements uv.lock pins, when the project has one (beside a pyproject.toml, in a folder
+/// from the migrations' parent up to the root) and uv can be had; with the lock's path.
+async fn locked(root: &Path, script_dir: &Path, python: &Interpreter) -> Option<(String, String)> {
+    let dir = script_dir
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| dir.starts_with(root))
+        .find(|dir| dir.join("uv.lock").is_file() && dir.join("pyproject.toml").is_file())?;
+    let lock_path = crate::discover::relative(root, &dir.join("uv.lock"));
+    let cache = CacheDir::from_env();
+    let uv = match runtime::UvLookup::from_env()
+        .find(&cache, &python.path)
+        .await
+    {
+        Ok(runtime::Installer::Uv(uv)) => uv,
+        _ => {
+            eprintln!("  note: {lock_path} is not used: no uv to export it with");
+            return None;
+        }
+    };
+    match uv.export_lock(dir).await {
+        Ok(text) if !text.trim().is_empty() => Some((text, lock_path)),
+        Ok(_) => None,
+        Err(why) => {
+            eprintln!(
+                "  note: {lock_path} could not be exported ({why}); the ranges of pyproject.toml are used"
+            );
+            None
+        }
+    }
 }
 
 /// `path` relative to `base` (both relative to the root, with `/`).

@@ -276,6 +276,53 @@ async fn run(program: &Path, args: &[OsString]) -> Result<process::Output, Strin
     ))
 }
 
+impl Uv {
+    /// The exact versions `uv.lock` in `dir` pins for the project's main dependencies, as a
+    /// requirements file (no hashes, no development groups, the project and workspace members
+    /// left out: they are on PYTHONPATH). The lock is read as it is (`--frozen`), never updated.
+    pub async fn export_lock(&self, dir: &Path) -> Result<String, String> {
+        let base = [
+            "export",
+            "--frozen",
+            "--no-hashes",
+            "--no-dev",
+            "--no-emit-project",
+            "--no-header",
+            "--format",
+            "requirements-txt",
+        ];
+        let mut last = String::new();
+        // `--no-emit-workspace` is newer than `export`: retried without it on an older uv.
+        for extra in [&["--no-emit-workspace"][..], &[]] {
+            let mut command = Command::new(&self.path);
+            command
+                .args(base)
+                .args(extra)
+                .current_dir(dir)
+                .envs(command_env(|name| std::env::var(name).ok()));
+            let out = process::run(&mut command)
+                .await
+                .map_err(|err| format!("cannot run {}: {err}", self.path.display()))?;
+            if out.success() {
+                let text: String = out
+                    .stdout
+                    .lines()
+                    .filter(|line| {
+                        let line = line.trim();
+                        !(line.starts_with("-e ")
+                            || line.starts_with("./")
+                            || line.starts_with("../"))
+                    })
+                    .map(|line| format!("{line}\n"))
+                    .collect();
+                return Ok(text);
+            }
+            last = out.tail(3);
+        }
+        Err(last)
+    }
+}
+
 /// The variables every uv command runs with, read from the harness's own through `get`:
 /// no interpreter downloads; pip's index, find-links, trusted-host, timeout and CA-file settings
 /// when uv's own are not set; the system's trust store (as pip uses it) when no CA file is named.

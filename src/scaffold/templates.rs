@@ -30,6 +30,9 @@ pub struct ProjectSetup {
     pub redirect: bool,
     /// The table Alembic records applied revisions in (env.py may name another).
     pub version_table: String,
+    /// A requirements file init writes beside harness.toml: (file name, text, the lock it came
+    /// from).
+    pub lock: Option<(String, String, String)>,
 }
 
 /// harness.toml and the starter scenarios for one project.
@@ -53,6 +56,9 @@ pub fn files_in(folder: &str, setup: &ProjectSetup, revisions: &Revisions) -> Ve
     ];
     if let Some(before) = &revisions.before_head {
         files.push(file(&at("scenarios/partial.toml"), partial(before)));
+    }
+    if let Some((name, text, _)) = &setup.lock {
+        files.push(file(&at(name), text.clone()));
     }
     files
 }
