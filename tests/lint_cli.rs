@@ -209,3 +209,30 @@ fn a_widened_version_column_is_read_from_harness_toml_or_from_the_migration_that
     let (code, out) = harness_in(dir.path(), &["lint"]);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn revisions_in_subfolders_of_versions_name_the_folders_to_lint() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("alembic.ini", "[alembic]\nscript_location = migrations\n");
+    write("migrations/env.py", "from alembic import context\n");
+    for db in ["postgresql", "sqlite"] {
+        write(
+            &format!("migrations/versions/{db}/0001_init.py"),
+            "revision = '0001'\ndown_revision = None\n",
+        );
+    }
+    let (code, out) = harness_in(dir.path(), &["lint"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("migrations/versions/postgresql, migrations/versions/sqlite below it do")
+            && out.contains("harness lint migrations/versions/postgresql"),
+        "{out}"
+    );
+    let (code, out) = harness_in(dir.path(), &["lint", "migrations/versions/sqlite"]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -316,7 +316,23 @@ async fn plan(
                 "  note: the project connects to {url} on its own; its engines are redirected to the cell's database"
             );
         }
+        TrialOutcome::MissingModule { module, by }
+            if module.contains('.')
+                && found
+                    .pythonpath
+                    .iter()
+                    .any(|p| root.join(p).join(module.split('.').next().unwrap_or("")).is_dir()) =>
+        {
+            problem = Some(format!(
+                "{}: env.py's imports fail: no module named `{module}`{}; its package is the project's own, on PYTHONPATH from its source folder, where `{module}` does not exist: a file the project generates when it is built or installed (a version file, build information)\n  help: generate it in the checkout before `harness run` (the project's build or develop step), or list a released version of the package in `packages` and drop its folder from `pythonpath`",
+                shown_dir(&detected.run_dir),
+                by.as_ref()
+                    .map(|file| format!(", imported by {file}"))
+                    .unwrap_or_default(),
+            ));
+        }
         TrialOutcome::MissingModule { module, by } => {
+            let module = module.split('.').next().unwrap_or(module);
             problem = Some(format!(
                 "{}: env.py's imports fail: no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in {}harness.toml (or pass --package NAME to `harness init`), then `harness run`",
                 shown_dir(&detected.run_dir),
@@ -778,12 +794,11 @@ fn env_py_version_table(script_dir: &Path) -> String {
         .unwrap_or_else(|| "alembic_version".to_string())
 }
 
-/// The module of the last `ModuleNotFoundError: No module named 'x'` in a traceback.
+/// The module of the last `ModuleNotFoundError: No module named 'x.y'` in a traceback.
 fn missing_module(text: &str) -> Option<String> {
     text.lines().rev().find_map(|line| {
         let rest = line.split("No module named ").nth(1)?;
-        let name = rest.trim().trim_matches(['\'', '"']);
-        Some(name.split('.').next().unwrap_or(name).to_string())
+        Some(rest.trim().trim_matches(['\'', '"']).to_string())
     })
 }
 

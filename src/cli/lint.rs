@@ -88,7 +88,49 @@ pub(super) fn analyze(
         .unwrap_or(lint::DEFAULT_VERSION_LENGTH);
     let version_table = configured.map(|c| c.version_table);
     let report = lint::analyze(&dirs, version_length).map_err(usage)?;
+    if report.files.is_empty()
+        && let Some(message) = revisions_below(&dirs)
+    {
+        return Err(Failure::Usage(message));
+    }
     Ok((report, version_table))
+}
+
+/// For versions folders that hold no revision file themselves: the subfolders that do (an env.py
+/// that picks its versions folder at run time, one per database), as an error saying which to pass.
+fn revisions_below(dirs: &VersionDirs) -> Option<String> {
+    let mut found = Vec::new();
+    for dir in &dirs.dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut subfolders: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "__pycache__"))
+            .filter(|p| {
+                std::fs::read_dir(p).is_ok_and(|mut files| {
+                    files.any(|f| f.is_ok_and(|f| f.path().extension().is_some_and(|e| e == "py")))
+                })
+            })
+            .collect();
+        subfolders.sort();
+        found.extend(subfolders);
+    }
+    if found.is_empty() {
+        return None;
+    }
+    let base = working_dir();
+    let shown: Vec<String> = found
+        .iter()
+        .map(|p| p.strip_prefix(&base).unwrap_or(p).display().to_string())
+        .collect();
+    Some(format!(
+        "the versions folder holds no revision file, but {} below it do{}: each is a revision graph of its own (an env.py that picks its versions folder at run time, one per database)\n  help: lint one: `harness lint {}`",
+        shown.join(", "),
+        if shown.len() == 1 { "es" } else { "" },
+        shown[0]
+    ))
 }
 
 /// The versions folders of the selected project, and the version table of harness.toml's project

@@ -56,6 +56,20 @@ pub(super) fn with_drivers(config: &Config, cells: &[Cell]) -> (Requirements, Ve
         }
     };
     let engines: Vec<EngineKind> = cells.iter().map(|c| c.database.engine).collect();
+    // A project on asyncio opens async engines: the cell's SQLite needs an async driver too.
+    let asynchronous = [
+        "asyncpg",
+        "aiomysql",
+        "asyncmy",
+        "[asyncio]",
+        "aiosqlite",
+        "asyncio",
+    ]
+    .iter()
+    .any(|marker| listed.contains(marker));
+    if asynchronous && engines.contains(&EngineKind::Sqlite) {
+        add("aiosqlite", "async SQLite", &["aiosqlite"]);
+    }
     if engines.contains(&EngineKind::Postgres) {
         add(
             "psycopg2-binary",
@@ -336,6 +350,15 @@ mod tests {
             .filter(|c| c.database.engine == EngineKind::Sqlite)
             .collect();
         assert!(with_drivers(&config, &sqlite_only).1.is_empty());
+
+        let (_dir, config) = project("alembic\nasyncpg\npymysql\n");
+        let cells = crate::matrix::expand(&config);
+        let (requirements, _) = with_drivers(&config, &cells);
+        assert_eq!(
+            requirements.packages,
+            ["aiosqlite"],
+            "an async project on SQLite"
+        );
 
         let (_dir, config) = project("alembic\npsycopg[binary]\npymysql\n");
         let cells = crate::matrix::expand(&config);
