@@ -230,3 +230,34 @@ fn uv() -> std::path::PathBuf {
         }
     })
 }
+
+#[test]
+fn named_sections_of_one_alembic_ini_become_harness_toml_and_a_member() {
+    let dir = layout("named-sections");
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let root = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    let member = std::fs::read_to_string(dir.path().join("harness/tenant/harness.toml")).unwrap();
+    assert!(
+        root.contains("section = \"core\"") && root.contains("members = [\"harness/tenant\"]"),
+        "{root}"
+    );
+    assert!(
+        member.contains("section = \"tenant\"") && member.contains("path = \"../..\""),
+        "{member}"
+    );
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(out.1.contains("12 cells: 12 passed"), "{}", out.1);
+    let tenant = std::fs::read_to_string(
+        dir.path()
+            .join("harness/tenant/snapshots/fresh/sqlite.snap"),
+    )
+    .unwrap();
+    assert!(tenant.contains("table workspaces"), "{tenant}");
+    let core = std::fs::read_to_string(dir.path().join("snapshots/fresh/sqlite.snap")).unwrap();
+    assert!(
+        core.contains("table invoices") && !core.contains("workspaces"),
+        "{core}"
+    );
+}

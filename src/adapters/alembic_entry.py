@@ -7,6 +7,7 @@ Commands: upgrade REV | downgrade REV | stamp REV... | heads | revisions
 Environment:
   HARNESS_DATABASE_URL     the cell's database (never in argv, so it does not show in process lists)
   HARNESS_SCRIPT_LOCATION  the folder holding env.py, when alembic.ini names no usable one
+  HARNESS_INI_SECTION      the section of alembic.ini to read instead of [alembic] (alembic -n)
   HARNESS_FOREIGN_URLS     refuse (default) | redirect: what happens to an engine the project opens
                            on another database
 The user's files are not modified: the URL is set on the in-memory Config only.
@@ -194,7 +195,8 @@ def main(argv):
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config(None if ini == "-" else ini)
+    config = Config(None if ini == "-" else ini,
+                    ini_section=os.environ.get("HARNESS_INI_SECTION") or "alembic")
     location = os.environ.get("HARNESS_SCRIPT_LOCATION")
     if location:
         config.set_main_option("script_location", location.replace("%", "%%"))

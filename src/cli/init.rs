@@ -129,9 +129,14 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
 /// A member's folder name: the project folder's last component, made unique.
 fn member_name(project: &DetectedProject, taken: &[String]) -> String {
     let base: String = project
-        .run_dir
-        .rsplit('/')
-        .find(|part| !part.is_empty() && *part != ".")
+        .section
+        .as_deref()
+        .or_else(|| {
+            project
+                .run_dir
+                .rsplit('/')
+                .find(|part| !part.is_empty() && *part != ".")
+        })
         .unwrap_or("project")
         .chars()
         .map(|c| {
@@ -163,7 +168,12 @@ async fn plan(
     let ini = detected.ini.clone().unwrap_or_default();
     match &detected.ini {
         Some(ini) => eprintln!(
-            "found {ini}: Alembic runs in {}",
+            "found {ini}{}: Alembic runs in {}",
+            detected
+                .section
+                .as_ref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default(),
             shown_dir(&detected.run_dir)
         ),
         None => eprintln!(
@@ -296,6 +306,7 @@ async fn plan(
             .script_location
             .as_ref()
             .map(|location| run_dir.join(location)),
+        section: detected.section.clone(),
         foreign_urls: ForeignUrls::Refuse,
     };
     let trial = trial(&project, &newest).await?;
@@ -413,6 +424,7 @@ async fn plan(
         path: rel(&detected.run_dir),
         config: (detected.ini.is_some() && config_rel != "alembic.ini").then_some(config_rel),
         script_location: detected.script_location.clone(),
+        section: detected.section.clone(),
         requirements: match &lock {
             Some((name, ..)) => vec![name.clone()],
             None => requirement_files.iter().map(|f| rel(f)).collect(),

@@ -186,10 +186,13 @@ pub(super) struct Configured {
 fn configured_project(file: &Path) -> Result<(AlembicProject, Configured), Failure> {
     let config = config::Config::load(file)?;
     let project = match alembic_project(&config) {
-        Ok((Some(ini), run_dir, _)) => {
-            AlembicProject::configured(&ini, &run_dir, config.project.script_location.as_deref())
-                .map_err(discover_usage)?
-        }
+        Ok((Some(ini), run_dir, _)) => AlembicProject::configured_section(
+            &ini,
+            &run_dir,
+            config.project.script_location.as_deref(),
+            config.project.section.as_deref(),
+        )
+        .map_err(discover_usage)?,
         Ok((None, run_dir, _)) => match &config.project.script_location {
             Some(script_dir) => AlembicProject::without_ini(script_dir, &run_dir),
             None => {

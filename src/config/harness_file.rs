@@ -69,6 +69,7 @@ struct RawProject {
     #[serde(default)]
     pythonpath: Vec<Spanned<String>>,
     script_location: Option<Spanned<String>>,
+    section: Option<String>,
     #[serde(default)]
     foreign_urls: ForeignUrls,
     #[serde(default)]
@@ -497,6 +498,10 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             env: raw.project.env,
             pythonpath,
             script_location,
+            section: raw
+                .project
+                .section
+                .filter(|s| !s.trim().is_empty() && s != "alembic"),
             foreign_urls: raw.project.foreign_urls,
             version_table: match raw.project.version_table {
                 Some(name) if name.is_empty() => None,

@@ -74,6 +74,9 @@ pub struct Project {
     pub pythonpath: Vec<PathBuf>,
     /// The folder holding env.py when alembic.ini does not name a usable one, absolute.
     pub script_location: Option<PathBuf>,
+    /// The section of alembic.ini that configures the project when it is not `[alembic]`
+    /// (`alembic -n NAME`).
+    pub section: Option<String>,
     /// What a tool process does when the project opens an engine on another database.
     pub foreign_urls: ForeignUrls,
 }
@@ -106,6 +109,9 @@ impl Project {
                     "HARNESS_SCRIPT_LOCATION".into(),
                     location.display().to_string().replace('$', "$$"),
                 );
+            }
+            if let Some(section) = &self.section {
+                env.insert("HARNESS_INI_SECTION".into(), section.replace('$', "$$"));
             }
             env.insert(
                 "HARNESS_FOREIGN_URLS".into(),

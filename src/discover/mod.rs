@@ -23,6 +23,9 @@ pub struct AlembicProject {
     /// alembic.ini, absolute; `None` when the project has none (env.py and versions/ found by
     /// walking).
     pub ini: Option<PathBuf>,
+    /// The section of the ini file that configures this project when it is not `[alembic]`
+    /// (`alembic -n NAME`: one file, several projects).
+    pub section: Option<String>,
     /// The folder Alembic must run in (relative script_location values resolve from it), absolute.
     pub run_dir: PathBuf,
     /// The folder holding env.py (the resolved script_location), absolute.
@@ -45,7 +48,7 @@ impl AlembicProject {
     /// folder is searched from the file's folder up to `root`.
     pub fn from_ini(ini: &Path, root: &Path) -> Result<Self, DiscoverError> {
         let root = absolute(root);
-        resolve::resolve(&absolute(ini), RunDir::Search { root: &root }, None)
+        resolve::resolve(&absolute(ini), RunDir::Search { root: &root }, None, None)
     }
 
     /// The project a configuration names: alembic.ini, the folder Alembic runs in, and optionally
@@ -56,8 +59,23 @@ impl AlembicProject {
         run_dir: &Path,
         script_location: Option<&Path>,
     ) -> Result<Self, DiscoverError> {
+        Self::configured_section(ini, run_dir, script_location, None)
+    }
+
+    /// [`AlembicProject::configured`] for the section `section` of the file (`alembic -n`).
+    pub fn configured_section(
+        ini: &Path,
+        run_dir: &Path,
+        script_location: Option<&Path>,
+        section: Option<&str>,
+    ) -> Result<Self, DiscoverError> {
         let run_dir = absolute(run_dir);
-        resolve::resolve(&absolute(ini), RunDir::Fixed(&run_dir), script_location)
+        resolve::resolve(
+            &absolute(ini),
+            RunDir::Fixed(&run_dir),
+            script_location,
+            section,
+        )
     }
 
     /// A project harness.toml names without an alembic.ini: its script folder and run folder.
@@ -66,6 +84,7 @@ impl AlembicProject {
         let env_py = std::fs::read_to_string(script_dir.join("env.py")).unwrap_or_default();
         AlembicProject {
             ini: None,
+            section: None,
             run_dir: absolute(run_dir),
             version_dirs: VersionDirs::of_script_dir(None, &script_dir, run_dir),
             script_location_override: Some(relative(run_dir, &script_dir)),
@@ -93,9 +112,16 @@ pub fn find_projects(root: &Path) -> Result<Vec<AlembicProject>, DiscoverError> 
     inis.sort_by_key(|ini| (ini.components().count(), ini.clone()));
     let mut projects: Vec<AlembicProject> = Vec::new();
     for ini in &inis {
-        let project = resolve::resolve(ini, RunDir::Search { root: &root }, None)?;
-        if !projects.iter().any(|p| p.script_dir == project.script_dir) {
-            projects.push(project);
+        for section in sections_of(ini) {
+            let project = resolve::resolve(
+                ini,
+                RunDir::Search { root: &root },
+                None,
+                section.as_deref(),
+            )?;
+            if !projects.iter().any(|p| p.script_dir == project.script_dir) {
+                projects.push(project);
+            }
         }
     }
     if projects.is_empty() {
@@ -140,6 +166,22 @@ pub fn relative(base: &Path, path: &Path) -> String {
     }
 }
 
+/// The configurations of one ini file: `[alembic]` (`None`), unless it names no script_location
+/// and other sections do (`alembic -n core`, `-n tenant`): then each of those.
+fn sections_of(ini: &Path) -> Vec<Option<String>> {
+    let Ok(text) = std::fs::read_to_string(ini) else {
+        return vec![None];
+    };
+    let here = ini.parent().unwrap_or(Path::new("/"));
+    let parsed = crate::lint::IniFile::parse(ini, here, &text);
+    let named = parsed.named_sections();
+    if named.is_empty() || parsed.get("alembic", "script_location").is_some() {
+        vec![None]
+    } else {
+        named.into_iter().map(Some).collect()
+    }
+}
+
 /// A script folder no ini file names: a project when its env.py is Alembic's.
 fn without_ini(dir: &Path, root: &Path) -> Option<AlembicProject> {
     let env_py = std::fs::read_to_string(dir.join("env.py")).ok()?;
@@ -149,6 +191,7 @@ fn without_ini(dir: &Path, root: &Path) -> Option<AlembicProject> {
     let location = relative(root, dir);
     Some(AlembicProject {
         ini: None,
+        section: None,
         run_dir: root.to_path_buf(),
         script_dir: dir.to_path_buf(),
         script_location_override: Some(location.clone()),

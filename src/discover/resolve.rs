@@ -34,6 +34,7 @@ pub(super) fn resolve(
     ini_path: &Path,
     run_dir: RunDir<'_>,
     script_location: Option<&Path>,
+    section: Option<&str>,
 ) -> Result<AlembicProject, DiscoverError> {
     let text = std::fs::read_to_string(ini_path).map_err(|source| DiscoverError::Io {
         what: format!("cannot read {}", ini_path.display()),
@@ -41,8 +42,15 @@ pub(super) fn resolve(
     })?;
     let ini_dir = ini_path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let ini = IniFile::parse(ini_path, &ini_dir, &text);
+    let ini = match section {
+        Some(name) => ini.as_section(name),
+        None => ini,
+    };
     let base = run_dir.base();
-    let shown_ini = relative(base, ini_path);
+    let shown_ini = match section {
+        Some(name) => format!("{} [{name}]", relative(base, ini_path)),
+        None => relative(base, ini_path),
+    };
     let mut notes = Vec::new();
 
     let located = match script_location {
@@ -68,6 +76,7 @@ pub(super) fn resolve(
         .then(|| relative(&located.run_dir, &located.script_dir));
     Ok(AlembicProject {
         ini: Some(ini_path.to_path_buf()),
+        section: section.map(str::to_string),
         flask: super::uses_flask(&located.script_dir),
         run_dir: located.run_dir,
         script_dir: located.script_dir,

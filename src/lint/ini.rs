@@ -83,6 +83,30 @@ impl IniFile {
         self.sections.contains_key(name)
     }
 
+    /// The sections besides `[alembic]` that name a `script_location`: configurations Alembic
+    /// runs with `alembic -n NAME` (one file, several migration projects), sorted.
+    pub fn named_sections(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .sections
+            .iter()
+            .filter(|(name, values)| {
+                *name != "alembic" && *name != "DEFAULT" && values.contains_key("script_location")
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// This file as Alembic reads it with `-n name`: that section's values stand for `[alembic]`.
+    pub fn as_section(&self, name: &str) -> Self {
+        let mut copy = self.clone();
+        if let Some(values) = self.sections.get(name) {
+            copy.sections.insert("alembic".to_string(), values.clone());
+        }
+        copy
+    }
+
     /// Whether an (interpolated) value is a placeholder a template leaves for the application to
     /// fill in rather than a usable value: `{alembic_dir}`, `${NAME}`, `{{ cookiecutter.x }}`, or a
     /// `%(name)s` no key of the file gives a value to.
@@ -169,6 +193,19 @@ mod tests {
         );
         assert_eq!(ini.get("alembic", "nothing"), None);
         assert!(ini.has_section("alembic") && !ini.has_section("loggers"));
+        let multi = IniFile::parse(
+            Path::new("alembic.ini"),
+            Path::new("/p"),
+            "[alembic]\nfile_template = x\n[tenant]\nscript_location = t\n[core]\nscript_location = c\n[loggers]\nkeys = root\n",
+        );
+        assert_eq!(multi.named_sections(), ["core", "tenant"]);
+        assert_eq!(
+            multi
+                .as_section("core")
+                .get("alembic", "script_location")
+                .as_deref(),
+            Some("c")
+        );
     }
 
     #[test]

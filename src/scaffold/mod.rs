@@ -53,6 +53,8 @@ pub struct Detected {
 pub struct DetectedProject {
     /// Its alembic.ini, when it has one.
     pub ini: Option<String>,
+    /// The section of alembic.ini when it is not `[alembic]` (`alembic -n NAME`).
+    pub section: Option<String>,
     /// The folder Alembic runs in (`.` for the root).
     pub run_dir: String,
     /// The folder holding env.py.
@@ -75,6 +77,7 @@ impl DetectedProject {
                 .map(|ini| discover::relative(root, ini)),
             run_dir: discover::relative(root, &project.run_dir),
             script_dir: discover::relative(root, &project.script_dir),
+            section: project.section.clone(),
             script_location: project.script_location_override.clone(),
             flask: project.flask,
             notes: project.notes.clone(),
@@ -260,6 +263,7 @@ mod tests {
                 requirements: Some("requirements.txt".into()),
                 projects: vec![DetectedProject {
                     ini: Some("app/db/alembic.ini".into()),
+                    section: None,
                     run_dir: "app/db".into(),
                     script_dir: "app/db/migrations".into(),
                     script_location: None,

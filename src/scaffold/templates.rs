@@ -13,6 +13,8 @@ pub struct ProjectSetup {
     pub config: Option<String>,
     /// `project.script_location`, relative to `path`.
     pub script_location: Option<String>,
+    /// `project.section`: the section of alembic.ini (`alembic -n NAME`).
+    pub section: Option<String>,
     pub requirements: Vec<String>,
     pub packages: Vec<String>,
     pub pythonpath: Vec<String>,
@@ -82,6 +84,12 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         project.push(commented(
             &format!("config = {}", quoted(config)),
             "alembic.ini, relative to `path`",
+        ));
+    }
+    if let Some(section) = &setup.section {
+        project.push(commented(
+            &format!("section = {}", quoted(section)),
+            "the section of alembic.ini to read (alembic -n)",
         ));
     }
     if let Some(location) = &setup.script_location {
