@@ -125,9 +125,11 @@ def guard_engines(cell, mode):
             elif mode == "redirect":
                 target = with_driver(cell, asynchronous)
                 if backend(url) != backend(cell):
-                    # Options for the other backend (SQLite's check_same_thread, its pool).
-                    kwargs.pop("connect_args", None)
-                    kwargs.pop("poolclass", None)
+                    # Options for the other backend: its driver's connect arguments and its pool
+                    # (SQLite's pool takes no size; a server's pool class may not fit SQLite).
+                    for option in ("connect_args", "poolclass", "pool_size", "max_overflow",
+                                   "pool_timeout", "pool_use_lifo"):
+                        kwargs.pop(option, None)
                 sys.stderr.write("harness: engine on %s redirected to the cell's database\n" % shown(url))
             else:
                 sys.stderr.write(FOREIGN_MARK + shown(url) + "\n")
