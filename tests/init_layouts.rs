@@ -261,3 +261,35 @@ fn named_sections_of_one_alembic_ini_become_harness_toml_and_a_member() {
         "{core}"
     );
 }
+
+#[test]
+fn a_forked_graph_is_said_out_loud_by_init_and_stops_the_run_before_any_cell() {
+    let dir = tempfile::Builder::new()
+        .prefix("harness-layout-")
+        .tempdir()
+        .unwrap();
+    copy_dir(&repo().join("examples/lint-two-heads"), dir.path());
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.1.contains(
+            "has several heads (b7e4f0c2a9d1, d4e5f6a7b8c9): `harness run` stops before any cell"
+        ),
+        "{}",
+        out.1
+    );
+    let fresh = std::fs::read_to_string(dir.path().join("scenarios/fresh.toml")).unwrap();
+    assert!(
+        !fresh.contains("target = \"heads\""),
+        "never silently: {fresh}"
+    );
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(
+        out.2.contains("but the revision graph has 2 heads")
+            && out.2.contains("alembic merge heads"),
+        "{}",
+        transcript(&out)
+    );
+    assert!(!out.1.contains("/sqlite/"), "no cell ran: {}", out.1);
+}

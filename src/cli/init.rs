@@ -102,10 +102,11 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
         println!("wrote {}", file.path.display());
     }
     for (_, setup, revisions) in &setups {
-        if revisions.target == "heads" {
+        if revisions.heads.len() > 1 {
             println!(
-                "the revision graph of {} has several heads: `harness run` stops before any cell until they are merged (`alembic merge heads`) or a scenario sets target = \"heads\" on purpose; `harness lint` shows the fork",
-                setup.path
+                "the revision graph of {} has several heads ({}): `harness run` stops before any cell until they are merged (`alembic merge heads`) or a scenario sets target = \"heads\" on purpose; `harness lint` shows the fork",
+                setup.path,
+                revisions.heads.join(", ")
             );
         }
         for (name, why) in setup
@@ -443,12 +444,7 @@ async fn plan(
         version_table,
         lock,
     };
-    let mut revisions = Revisions::of(&graph);
-    if graph.heads.len() > 1 {
-        // Scenarios target `head`: the run stops with the choice to make instead of guessing.
-        revisions.target = "head";
-    }
-    Ok((setup, revisions, problem))
+    Ok((setup, Revisions::of(&graph), problem))
 }
 
 /// Whether `package` came from the main dependency list `found` read (rather than being added):

@@ -95,19 +95,18 @@ pub struct PlannedFile {
 /// What the graph says about the starter scenarios.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revisions {
-    /// `head`, or `heads` when the graph has several.
+    /// What the scenarios upgrade to: `head`, also on a forked graph, where the run then stops
+    /// with the choice to make instead of init guessing `heads` for the user.
     pub target: &'static str,
     /// The revision before the (single) head, for `partial`.
     pub before_head: Option<String>,
+    /// Every head of the graph.
+    pub heads: Vec<String>,
 }
 
 impl Revisions {
     pub fn of(graph: &Graph) -> Self {
-        let target = if graph.heads.len() > 1 {
-            "heads"
-        } else {
-            "head"
-        };
+        let target = "head";
         let before_head = match graph.heads.as_slice() {
             [head] => graph
                 .revisions
@@ -123,6 +122,7 @@ impl Revisions {
         Self {
             target,
             before_head,
+            heads: graph.heads.clone(),
         }
     }
 }
@@ -226,13 +226,19 @@ mod tests {
             Revisions::of(&g),
             Revisions {
                 target: "head",
-                before_head: Some("b".into())
+                before_head: Some("b".into()),
+                heads: vec!["c".into()],
             }
         );
         let single = graph(&["a"], &[("a", &[])]);
         assert_eq!(Revisions::of(&single).before_head, None);
         let forked = graph(&["b", "c"], &[("b", &["a"]), ("c", &["a"]), ("a", &[])]);
-        assert_eq!(Revisions::of(&forked).target, "heads");
+        assert_eq!(
+            Revisions::of(&forked).target,
+            "head",
+            "never `heads` silently"
+        );
+        assert_eq!(Revisions::of(&forked).heads, ["b", "c"]);
         assert_eq!(Revisions::of(&forked).before_head, None);
     }
 
