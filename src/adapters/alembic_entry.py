@@ -35,6 +35,9 @@ ASYNC_DRIVERS = {
 }
 
 
+ASYNC_DRIVER_NAMES = {"asyncpg", "psycopg_async", "aiosqlite", "aiomysql", "asyncmy"}
+
+
 class ForeignDatabaseError(Exception):
     """The project opened an engine on a database that is not the cell's."""
 
@@ -117,8 +120,10 @@ def guard_engines(cell, mode):
     def create_engine(*args, **kwargs):
         args = list(args)
         raw = args[0] if args else kwargs.get("url")
-        asynchronous = bool(kwargs.get("_is_async"))
         url = url_module.make_url(raw) if raw is not None else None
+        # SQLAlchemy 2 marks async engines; 1.4 does not, but their URL names an async driver.
+        asynchronous = bool(kwargs.get("_is_async")) or (
+            url is not None and url.get_driver_name() in ASYNC_DRIVER_NAMES)
         if url is not None and not harmless(url):
             if same_database(url, cell):
                 target = with_driver(url, asynchronous)
