@@ -293,3 +293,23 @@ fn a_forked_graph_is_said_out_loud_by_init_and_stops_the_run_before_any_cell() {
     );
     assert!(!out.1.contains("/sqlite/"), "no cell ran: {}", out.1);
 }
+
+#[test]
+fn a_trial_upgrade_that_hangs_is_stopped_and_init_still_writes_the_files() {
+    let dir = layout("monorepo");
+    let env_py = dir.path().join("services/billing/app/db/migrations/env.py");
+    let text = std::fs::read_to_string(&env_py).unwrap();
+    std::fs::write(&env_py, format!("import time\ntime.sleep(120)\n{text}")).unwrap();
+    let started = std::time::Instant::now();
+    let out = run(harness(dir.path())
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_TRIAL_SECONDS", "3")
+        .arg("init"));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(100),
+        "the sleeping process was not waited for"
+    );
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(toml.contains("did not finish within 3 s"), "{toml}");
+}

@@ -35,6 +35,8 @@ const MINORS: std::ops::RangeInclusive<u32> = 7..=14;
 /// The oldest Python 3 minor init picks on its own: older ones no longer get releases, and current
 /// packages stop installing on them. An older one is taken only when nothing newer is allowed.
 const OLDEST_SUPPORTED_MINOR: u32 = 10;
+/// How long init's trial upgrade on SQLite may take, in seconds (`HARNESS_TRIAL_SECONDS` overrides).
+const TRIAL_SECONDS: u64 = 180;
 /// How many variables read without a default init writes as `FILL IN` lines.
 const MAX_UNSET: usize = 8;
 
@@ -692,7 +694,7 @@ async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Fa
         .map_err(Failure::Usage)?;
     let cache = CacheDir::from_env();
     eprintln!(
-        "  preparing Python {} with the project's dependencies",
+        "  preparing Python {} with the project's dependencies (cached after the first time; a project with packages built from source can take minutes)",
         interpreter.version
     );
     let prepared: PreparedRuntime =
@@ -735,13 +737,34 @@ async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Fa
             None => error_line(&text),
         }
     });
-    let output = adapter
-        .run(&session, &Action::Upgrade("heads".into()))
-        .await
-        .map_err(|err| Failure::Environment(err.to_string()))?;
+    // A project that waits for a server of its own (a settings module connecting at import) would
+    // hold init forever: the trial is stopped, and its process killed, after a while.
+    let limit = std::env::var("HARNESS_TRIAL_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(TRIAL_SECONDS);
+    let upgrade = tokio::time::timeout(
+        std::time::Duration::from_secs(limit),
+        adapter.run(&session, &Action::Upgrade("heads".into())),
+    )
+    .await;
     session.close().await;
     drop(database);
     engine.shutdown().await;
+    let output = match upgrade {
+        Ok(output) => output.map_err(|err| Failure::Environment(err.to_string()))?,
+        Err(_) => {
+            return Ok(Trial {
+                outcome: TrialOutcome::Failed(format!(
+                    "it did not finish within {} s (the project may be waiting for a server or a prompt of its own); `harness run` shows where it stops",
+                    limit
+                )),
+                python: prepared.interpreter.version.clone(),
+                graph,
+            });
+        }
+    };
     let text = format!("{}\n{}", output.stdout, output.stderr);
     let outcome = if output.success() {
         TrialOutcome::Passed
