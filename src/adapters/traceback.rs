@@ -43,6 +43,65 @@ fn is_project_frame(line: &str, project: &str) -> bool {
     line.starts_with("File \"") && line[6..].starts_with(project)
 }
 
+/// The line of a tool's output that names the error: the last `dotted.Name: message` line (how
+/// Python prints an exception), else the last non-empty line.
+pub fn error_line(output: &str) -> String {
+    let name_of = |line: &str| -> Option<String> {
+        let (name, _) = line.split_once(": ")?;
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        valid.then(|| name.to_string())
+    };
+    // Prefer an exception's line (`...Error: ...`) over notes such as `HINT: ...`.
+    let exception = output.lines().rev().find(|line| {
+        name_of(line).is_some_and(|name| {
+            let last = name.rsplit('.').next().unwrap_or(&name).to_string();
+            last.ends_with("Error") || last.ends_with("Exception") || last.ends_with("Exit")
+        })
+    });
+    exception
+        .or_else(|| output.lines().rev().find(|line| name_of(line).is_some()))
+        .or_else(|| {
+            output.lines().rev().find(|line| {
+                !line.trim().is_empty()
+                    && !line.trim_start().starts_with("(Background on this error")
+            })
+        })
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// The module of the last `ModuleNotFoundError: No module named 'x.y'` in a traceback.
+pub fn missing_module(text: &str) -> Option<String> {
+    text.lines().rev().find_map(|line| {
+        let rest = line.split("No module named ").nth(1)?;
+        Some(rest.trim().trim_matches(['\'', '"']).to_string())
+    })
+}
+
+/// The last file of the project (below `dir`'s repository) a traceback passes through.
+pub fn importing_file(text: &str, dir: &Path) -> Option<String> {
+    let dir = dir.display().to_string();
+    text.lines().rev().find_map(|line| {
+        let rest = line.trim().strip_prefix("File \"")?;
+        let (path, _) = rest.split_once('"')?;
+        (path.starts_with(&dir) && !path.contains("site-packages")).then(|| {
+            let line_no = rest
+                .split("line ")
+                .nth(1)
+                .and_then(|l| l.split(',').next())
+                .unwrap_or("?");
+            format!("{path}:{line_no}")
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

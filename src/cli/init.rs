@@ -9,11 +9,15 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{ExitStatus, Failure};
-use crate::adapters::{Action, Alembic, Graph};
-use crate::config::{self, DatabaseSpec, ForeignUrls, Project, Requirements, RuntimeSpec};
-use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
+use crate::adapters::Graph;
+use crate::config::{self, ForeignUrls, Project, Requirements, RuntimeSpec};
+use crate::engine::trial::{self, TrialOutcome, locked};
+use crate::runtime::{self, Interpreter};
 use crate::scaffold::python::{self, RequiresPython};
-use crate::scaffold::{self, DetectedProject, PlannedFile, ProjectSetup, Revisions, ScaffoldError};
+use crate::scaffold::{
+    self, DetectedProject, PlannedFile, ProjectSetup, Revisions, ScaffoldError,
+    env_py_version_table, flask_app, member_name, relative_to,
+};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -35,8 +39,6 @@ const MINORS: std::ops::RangeInclusive<u32> = 7..=14;
 /// The oldest Python 3 minor init picks on its own: older ones no longer get releases, and current
 /// packages stop installing on them. An older one is taken only when nothing newer is allowed.
 const OLDEST_SUPPORTED_MINOR: u32 = 10;
-/// How long init's trial upgrade on SQLite may take, in seconds (`HARNESS_TRIAL_SECONDS` overrides).
-const TRIAL_SECONDS: u64 = 180;
 /// How many variables read without a default init writes as `FILL IN` lines.
 const MAX_UNSET: usize = 8;
 
@@ -129,36 +131,6 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
     Ok(ExitStatus::Success)
 }
 
-/// A member's folder name: the project folder's last component, made unique.
-fn member_name(project: &DetectedProject, taken: &[String]) -> String {
-    let base: String = project
-        .section
-        .as_deref()
-        .or_else(|| {
-            project
-                .run_dir
-                .rsplit('/')
-                .find(|part| !part.is_empty() && *part != ".")
-        })
-        .unwrap_or("project")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.iter().any(|t| t.ends_with(&format!("/{name}"))) {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
-    name
-}
-
 /// Works out one project's setup, checks it with a trial upgrade, and reads its revision graph.
 /// A problem the user must fix is returned beside a setup that is still written.
 async fn plan(
@@ -208,10 +180,18 @@ async fn plan(
     let scratch = tempfile::tempdir()
         .map_err(|err| Failure::Environment(format!("cannot create a scratch folder: {err}")))?;
     let mut trial_files: Vec<PathBuf> = requirement_files.iter().map(|f| root.join(f)).collect();
-    if args.requirements.is_empty()
-        && let Some((text, lock_path)) =
-            locked(root, &root.join(&detected.script_dir), &newest).await
-    {
+    let exported = if args.requirements.is_empty() {
+        match locked(root, &root.join(&detected.script_dir), &newest).await {
+            Ok(exported) => exported,
+            Err(note) => {
+                eprintln!("  note: {note}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let Some((text, lock_path)) = exported {
         let name = "requirements.lock.txt".to_string();
         let text = format!(
             "# The versions {lock_path} pins, exported by `harness init` (uv export --frozen --no-dev).\n# Export again after the lock changes.\n{text}"
@@ -312,7 +292,13 @@ async fn plan(
         section: detected.section.clone(),
         foreign_urls: ForeignUrls::Refuse,
     };
-    let trial = trial(&project, &newest).await?;
+    eprintln!(
+        "  preparing Python {} with the project's dependencies (cached after the first time; a project with packages built from source can take minutes)",
+        newest.version
+    );
+    let trial = trial::trial(&project, &newest)
+        .await
+        .map_err(|err| Failure::Environment(err.to_string()))?;
     let mut notes = Vec::new();
     let mut problem = None;
     match &trial.outcome {
@@ -455,48 +441,6 @@ fn found_packages_from_pyproject(found: &python::PythonProject, package: &str) -
     found.packages.iter().any(|p| p == package) && package != "alembic"
 }
 
-/// The requirements uv.lock pins, when the project has one (beside a pyproject.toml, in a folder
-/// from the migrations' parent up to the root) and uv can be had; with the lock's path.
-async fn locked(root: &Path, script_dir: &Path, python: &Interpreter) -> Option<(String, String)> {
-    let dir = script_dir
-        .ancestors()
-        .skip(1)
-        .take_while(|dir| dir.starts_with(root))
-        .find(|dir| dir.join("uv.lock").is_file() && dir.join("pyproject.toml").is_file())?;
-    let lock_path = crate::discover::relative(root, &dir.join("uv.lock"));
-    let cache = CacheDir::from_env();
-    let uv = match runtime::UvLookup::from_env()
-        .find(&cache, &python.path)
-        .await
-    {
-        Ok(runtime::Installer::Uv(uv)) => uv,
-        _ => {
-            eprintln!("  note: {lock_path} is not used: no uv to export it with");
-            return None;
-        }
-    };
-    match uv.export_lock(dir).await {
-        Ok(text) if !text.trim().is_empty() => Some((text, lock_path)),
-        Ok(_) => None,
-        Err(why) => {
-            eprintln!(
-                "  note: {lock_path} could not be exported ({why}); the ranges of pyproject.toml are used"
-            );
-            None
-        }
-    }
-}
-
-/// `path` relative to `base` (both relative to the root, with `/`).
-fn relative_to(path: &str, base: &str) -> String {
-    let path: Vec<&str> = path.split('/').collect();
-    let base: Vec<&str> = base.split('/').filter(|p| *p != ".").collect();
-    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
-    let mut out: Vec<&str> = vec![".."; base.len() - common];
-    out.extend(&path[common..]);
-    out.join("/")
-}
-
 fn shown_dir(dir: &str) -> String {
     if dir == "." {
         "this folder".into()
@@ -577,277 +521,6 @@ async fn choose_runtimes(
         [only] => Ok(vec![only.clone()]),
         [first, .., last] => Ok(vec![first.clone(), last.clone()]),
     }
-}
-
-/// `FLASK_APP` for a Flask project: from `.flaskenv`/`.env`, else the package whose `__init__.py`
-/// defines `create_app`; `None` when Flask finds the app itself (`app.py`, `wsgi.py`).
-fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
-    for dir in [run_dir, root] {
-        for name in [".flaskenv", ".env"] {
-            if let Ok(text) = std::fs::read_to_string(dir.join(name))
-                && let Some(value) = text.lines().find_map(|line| {
-                    line.trim()
-                        .strip_prefix("FLASK_APP=")
-                        .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
-                })
-            {
-                return Some((value, format!("FLASK_APP in {name}")));
-            }
-        }
-    }
-    if run_dir.join("app.py").is_file() || run_dir.join("wsgi.py").is_file() {
-        return None;
-    }
-    // Flask's own search looks in the working folder only: name the module for it, importable
-    // from the root (which then goes on PYTHONPATH).
-    for name in ["wsgi", "app"] {
-        if root.join(format!("{name}.py")).is_file() {
-            return Some((name.to_string(), format!("{name}.py at the root")));
-        }
-    }
-    let packages = python_packages(root);
-    for package in &packages {
-        for name in ["wsgi", "app"] {
-            if root.join(package).join(format!("{name}.py")).is_file() {
-                let module = format!("{}.{name}", package.replace('/', "."));
-                return Some((module, format!("{package}/{name}.py")));
-            }
-        }
-    }
-    for package in &packages {
-        let dir = root.join(package);
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "py"))
-            .collect();
-        files.sort();
-        for file in files {
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
-            if text.contains("def create_app") {
-                let stem = file.file_stem()?.to_string_lossy().into_owned();
-                let module = if stem == "__init__" {
-                    package.replace('/', ".")
-                } else {
-                    format!("{}.{stem}", package.replace('/', "."))
-                };
-                let shown = format!("{package}/{stem}.py defines create_app");
-                return Some((module, shown));
-            }
-        }
-    }
-    None
-}
-
-/// Python packages (folders holding `__init__.py`) at the root and in `src/`, as paths relative
-/// to the root (`app`, `src/app`), sorted.
-fn python_packages(root: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for base in ["", "src"] {
-        let Ok(entries) = std::fs::read_dir(root.join(base)) else {
-            continue;
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().join("__init__.py").is_file())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with('.') && name != "tests" && name != "migrations")
-            .collect();
-        names.sort();
-        found.extend(names.into_iter().map(|name| {
-            if base.is_empty() {
-                name
-            } else {
-                format!("{base}/{name}")
-            }
-        }));
-    }
-    found
-}
-
-/// What a trial upgrade on a scratch SQLite database showed.
-enum TrialOutcome {
-    Passed,
-    /// The project opened an engine on another database (shown redacted).
-    Foreign(String),
-    MissingModule {
-        module: String,
-        by: Option<String>,
-    },
-    Failed(String),
-    /// The environment could not be prepared.
-    Setup(String),
-}
-
-struct Trial {
-    outcome: TrialOutcome,
-    python: String,
-    /// The revision graph, or the error line of the tool's failure.
-    graph: Result<Graph, String>,
-}
-
-/// Prepares the newest runtime, reads the revision graph and upgrades an empty SQLite database to
-/// the heads with the project's own Alembic.
-async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, Failure> {
-    let spec = RuntimeSpec::parse(&format!("python:{}", minor(&interpreter.version)))
-        .map_err(Failure::Usage)?;
-    let cache = CacheDir::from_env();
-    eprintln!(
-        "  preparing Python {} with the project's dependencies (cached after the first time; a project with packages built from source can take minutes)",
-        interpreter.version
-    );
-    let prepared: PreparedRuntime =
-        match runtime::prepare(&spec, &project.requirements, &cache).await {
-            Ok(prepared) => prepared,
-            Err(err) => {
-                return Ok(Trial {
-                    outcome: TrialOutcome::Setup(match err.help() {
-                        Some(help) => format!("{err}\n  help: {help}"),
-                        None => err.to_string(),
-                    }),
-                    python: interpreter.version.clone(),
-                    graph: Err("the environment could not be prepared".into()),
-                });
-            }
-        };
-    let config::ToolConfig::Alembic { ini } = &project.tool_config else {
-        unreachable!("init writes Alembic projects")
-    };
-    let adapter = Alembic::new(&project.dir, ini.as_deref(), &project.process_env(), &cache)
-        .map_err(|err| Failure::Environment(err.to_string()))?;
-    let sqlite = DatabaseSpec::parse("sqlite").map_err(Failure::Usage)?;
-    let engine = crate::database::start(&sqlite, None)
-        .await
-        .map_err(|err| Failure::Environment(err.to_string()))?;
-    let database = engine
-        .create()
-        .await
-        .map_err(|err| Failure::Environment(err.to_string()))?;
-    let session = Session::new(&prepared, Some(&database), "init");
-    let graph = adapter.graph(&session).await.map_err(|err| {
-        let text = err.to_string();
-        match missing_module(&text) {
-            Some(module) => format!(
-                "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
-                importing_file(&text, &project.dir)
-                    .map(|file| format!(", imported by {file}"))
-                    .unwrap_or_default()
-            ),
-            None => error_line(&text),
-        }
-    });
-    // A project that waits for a server of its own (a settings module connecting at import) would
-    // hold init forever: the trial is stopped, and its process killed, after a while.
-    let limit = std::env::var("HARNESS_TRIAL_SECONDS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(TRIAL_SECONDS);
-    let upgrade = tokio::time::timeout(
-        std::time::Duration::from_secs(limit),
-        adapter.run(&session, &Action::Upgrade("heads".into())),
-    )
-    .await;
-    session.close().await;
-    drop(database);
-    engine.shutdown().await;
-    let output = match upgrade {
-        Ok(output) => output.map_err(|err| Failure::Environment(err.to_string()))?,
-        Err(_) => {
-            return Ok(Trial {
-                outcome: TrialOutcome::Failed(format!(
-                    "it did not finish within {} s (the project may be waiting for a server or a prompt of its own); `harness run` shows where it stops",
-                    limit
-                )),
-                python: prepared.interpreter.version.clone(),
-                graph,
-            });
-        }
-    };
-    let text = format!("{}\n{}", output.stdout, output.stderr);
-    let outcome = if output.success() {
-        TrialOutcome::Passed
-    } else if let Some(url) = text
-        .lines()
-        .find_map(|l| l.strip_prefix("HARNESS-FOREIGN-URL "))
-    {
-        TrialOutcome::Foreign(url.trim().to_string())
-    } else if let Some(module) = missing_module(&text) {
-        TrialOutcome::MissingModule {
-            by: importing_file(&text, &project.dir),
-            module,
-        }
-    } else {
-        TrialOutcome::Failed(error_line(&text))
-    };
-    Ok(Trial {
-        outcome,
-        python: prepared.interpreter.version.clone(),
-        graph,
-    })
-}
-
-/// The line of a traceback that names the error: the last `SomethingError: ...` line, else the
-/// last line that is not SQLAlchemy's link to its documentation.
-fn error_line(text: &str) -> String {
-    let exception = text.lines().rev().find(|line| {
-        line.split_once(": ").is_some_and(|(name, _)| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-                && (name.ends_with("Error") || name.ends_with("Exception"))
-        })
-    });
-    exception
-        .or_else(|| {
-            text.lines().rev().find(|l| {
-                !l.trim().is_empty() && !l.trim_start().starts_with("(Background on this error")
-            })
-        })
-        .unwrap_or("")
-        .trim()
-        .to_string()
-}
-
-/// The version table env.py configures (`version_table="..."`), else Alembic's default.
-fn env_py_version_table(script_dir: &Path) -> String {
-    let text = std::fs::read_to_string(script_dir.join("env.py")).unwrap_or_default();
-    text.find("version_table=")
-        .or_else(|| text.find("version_table ="))
-        .and_then(|at| {
-            let rest = text[at..].split_once('=')?.1.trim_start();
-            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            let name = rest[1..].split(quote).next()?;
-            (!name.is_empty()).then(|| name.to_string())
-        })
-        .unwrap_or_else(|| "alembic_version".to_string())
-}
-
-/// The module of the last `ModuleNotFoundError: No module named 'x.y'` in a traceback.
-fn missing_module(text: &str) -> Option<String> {
-    text.lines().rev().find_map(|line| {
-        let rest = line.split("No module named ").nth(1)?;
-        Some(rest.trim().trim_matches(['\'', '"']).to_string())
-    })
-}
-
-/// The last file of the project (below `dir`'s repository) a traceback passes through.
-fn importing_file(text: &str, dir: &Path) -> Option<String> {
-    let dir = dir.display().to_string();
-    text.lines().rev().find_map(|line| {
-        let rest = line.trim().strip_prefix("File \"")?;
-        let (path, _) = rest.split_once('"')?;
-        (path.starts_with(&dir) && !path.contains("site-packages")).then(|| {
-            let line_no = rest
-                .split("line ")
-                .nth(1)
-                .and_then(|l| l.split(',').next())
-                .unwrap_or("?");
-            format!("{path}:{line_no}")
-        })
-    })
 }
 
 /// `3.12.1` -> `3.12`.

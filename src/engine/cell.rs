@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::plan::{Planned, PlannedAction, plan};
 use super::prepare::{Context, info};
 use super::{CellResult, StepRecord, Verdict};
+use crate::adapters::traceback::error_line;
 use crate::config::{Expect, Outcome, RevRef};
 use crate::database::{CellDatabase, Engine};
 use crate::introspect::{self, Schema};
@@ -542,35 +543,6 @@ fn last_running_revision(output: &str) -> Option<String> {
         (rest.starts_with("upgrade") || rest.starts_with("downgrade"))
             .then(|| rest.trim().to_string())
     })
-}
-
-/// The line of a tool's output that names the error: the last `dotted.Name: message` line (how
-/// Python prints an exception), else the last non-empty line.
-fn error_line(output: &str) -> String {
-    let name_of = |line: &str| -> Option<String> {
-        let (name, _) = line.split_once(": ")?;
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-        valid.then(|| name.to_string())
-    };
-    // Prefer an exception's line (`...Error: ...`) over notes such as `HINT: ...`.
-    let exception = output.lines().rev().find(|line| {
-        name_of(line).is_some_and(|name| {
-            let last = name.rsplit('.').next().unwrap_or(&name).to_string();
-            last.ends_with("Error") || last.ends_with("Exception") || last.ends_with("Exit")
-        })
-    });
-    exception
-        .or_else(|| output.lines().rev().find(|line| name_of(line).is_some()))
-        .or_else(|| output.lines().rev().find(|line| !line.trim().is_empty()))
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 fn first_line(text: &str) -> &str {

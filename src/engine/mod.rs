@@ -8,6 +8,7 @@ mod plan;
 mod prepare;
 mod run;
 mod snapshots;
+pub mod trial;
 
 use std::path::PathBuf;
 use std::time::Duration;

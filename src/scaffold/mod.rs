@@ -2,6 +2,7 @@
 //! them, a commented harness.toml, and the starter scenarios (`fresh`, `roundtrip`, `partial`)
 //! from the revision graph the tool itself reported. Never overwrites a file; runs no process.
 
+mod app_files;
 pub mod python;
 mod templates;
 
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::adapters::Graph;
 use crate::discover::{self, AlembicProject, DiscoverError};
 
+pub use app_files::{env_py_version_table, flask_app, member_name, relative_to};
 pub use templates::{ProjectSetup, files, files_in};
 
 /// Why the files cannot be written.

@@ -1,0 +1,148 @@
+//! What `harness init` reads from a project's files besides its dependencies: the Flask app env.py
+//! takes its engine from, the version table env.py names, and names for workspace members. Reads
+//! files only.
+
+use std::path::{Path, PathBuf};
+
+use super::DetectedProject;
+
+/// A member's folder name: the project folder's last component, made unique.
+pub fn member_name(project: &DetectedProject, taken: &[String]) -> String {
+    let base: String = project
+        .section
+        .as_deref()
+        .or_else(|| {
+            project
+                .run_dir
+                .rsplit('/')
+                .find(|part| !part.is_empty() && *part != ".")
+        })
+        .unwrap_or("project")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|t| t.ends_with(&format!("/{name}"))) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// `path` relative to `base` (both relative to the root, with `/`).
+pub fn relative_to(path: &str, base: &str) -> String {
+    let path: Vec<&str> = path.split('/').collect();
+    let base: Vec<&str> = base.split('/').filter(|p| *p != ".").collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<&str> = vec![".."; base.len() - common];
+    out.extend(&path[common..]);
+    out.join("/")
+}
+
+/// `FLASK_APP` for a Flask project: from `.flaskenv`/`.env`, else the package whose `__init__.py`
+/// defines `create_app`; `None` when Flask finds the app itself (`app.py`, `wsgi.py`).
+pub fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
+    for dir in [run_dir, root] {
+        for name in [".flaskenv", ".env"] {
+            if let Ok(text) = std::fs::read_to_string(dir.join(name))
+                && let Some(value) = text.lines().find_map(|line| {
+                    line.trim()
+                        .strip_prefix("FLASK_APP=")
+                        .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+                })
+            {
+                return Some((value, format!("FLASK_APP in {name}")));
+            }
+        }
+    }
+    if run_dir.join("app.py").is_file() || run_dir.join("wsgi.py").is_file() {
+        return None;
+    }
+    // Flask's own search looks in the working folder only: name the module for it, importable
+    // from the root (which then goes on PYTHONPATH).
+    for name in ["wsgi", "app"] {
+        if root.join(format!("{name}.py")).is_file() {
+            return Some((name.to_string(), format!("{name}.py at the root")));
+        }
+    }
+    let packages = python_packages(root);
+    for package in &packages {
+        for name in ["wsgi", "app"] {
+            if root.join(package).join(format!("{name}.py")).is_file() {
+                let module = format!("{}.{name}", package.replace('/', "."));
+                return Some((module, format!("{package}/{name}.py")));
+            }
+        }
+    }
+    for package in &packages {
+        let dir = root.join(package);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if text.contains("def create_app") {
+                let stem = file.file_stem()?.to_string_lossy().into_owned();
+                let module = if stem == "__init__" {
+                    package.replace('/', ".")
+                } else {
+                    format!("{}.{stem}", package.replace('/', "."))
+                };
+                let shown = format!("{package}/{stem}.py defines create_app");
+                return Some((module, shown));
+            }
+        }
+    }
+    None
+}
+
+/// Python packages (folders holding `__init__.py`) at the root and in `src/`, as paths relative
+/// to the root (`app`, `src/app`), sorted.
+fn python_packages(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for base in ["", "src"] {
+        let Ok(entries) = std::fs::read_dir(root.join(base)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("__init__.py").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.') && name != "tests" && name != "migrations")
+            .collect();
+        names.sort();
+        found.extend(names.into_iter().map(|name| {
+            if base.is_empty() {
+                name
+            } else {
+                format!("{base}/{name}")
+            }
+        }));
+    }
+    found
+}
+
+/// The version table env.py configures (`version_table="..."`), else Alembic's default.
+pub fn env_py_version_table(script_dir: &Path) -> String {
+    let text = std::fs::read_to_string(script_dir.join("env.py")).unwrap_or_default();
+    text.find("version_table=")
+        .or_else(|| text.find("version_table ="))
+        .and_then(|at| {
+            let rest = text[at..].split_once('=')?.1.trim_start();
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let name = rest[1..].split(quote).next()?;
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .unwrap_or_else(|| "alembic_version".to_string())
+}
