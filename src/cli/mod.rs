@@ -69,7 +69,8 @@ pub enum Command {
     Accept,
     /// Show the diff of every pending .snap.new against its snapshot
     Review,
-    /// Write harness.toml and starter scenarios for the Alembic project in this folder
+    /// Find the Alembic projects below this folder, what they install and which Pythons they allow,
+    /// try an upgrade, and write harness.toml and starter scenarios
     Init(init::InitArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
