@@ -92,9 +92,9 @@ mod tests {
         let pipfile = Pipfile::parse(
             r#"
 [[source]]
-url = "https://pypi.org/simple"
+url = "https://index.example.org/simple"
 verify_ssl = true
-name = "pypi"
+name = "main"
 
 [packages]
 flask = "*"
