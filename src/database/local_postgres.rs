@@ -96,6 +96,21 @@ fn is_zombie(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
+/// The command name of a process: /proc on Linux, else `ps -o comm=` (macOS has no /proc).
+fn process_name(pid: u32) -> Option<String> {
+    if let Ok(comm) = std::fs::read_to_string(format!("/proc/{pid}/comm")) {
+        return Some(comm.trim().to_string());
+    }
+    let out = std::process::Command::new("ps")
+        .args(["-o", "comm=", "-p", &pid.to_string()])
+        .output()
+        .ok()?;
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // `ps` may print the whole path of the program.
+    let name = name.rsplit('/').next().unwrap_or(&name).to_string();
+    (out.status.success() && !name.is_empty()).then_some(name)
+}
+
 /// Stops the server of a cluster folder left by a dead process (its postmaster.pid).
 pub(super) fn kill_cluster_in(dir: &Path) {
     let Ok(text) = std::fs::read_to_string(dir.join("data").join("postmaster.pid")) else {
@@ -108,8 +123,7 @@ pub(super) fn kill_cluster_in(dir: &Path) {
     else {
         return;
     };
-    let is_postgres = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .is_ok_and(|comm| comm.trim().starts_with("postgres"));
+    let is_postgres = process_name(pid).is_some_and(|name| name.starts_with("postgres"));
     if is_postgres {
         signal(pid, libc::SIGQUIT);
         wait_gone(pid, Duration::from_secs(3));
@@ -383,6 +397,28 @@ pub(super) async fn start(spec: &DatabaseSpec) -> Result<ServerEngine, DatabaseE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_name_is_read_on_any_unix() {
+        let own = process_name(std::process::id()).unwrap();
+        assert!(!own.is_empty() && !own.contains('/'), "{own}");
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        // Between fork and exec the child still carries the test thread's name.
+        let mut name = process_name(child.id());
+        for _ in 0..100 {
+            if name.as_deref() == Some("sleep") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            name = process_name(child.id());
+        }
+        assert_eq!(name.as_deref(), Some("sleep"));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
 
     #[test]
     fn a_configured_folder_is_the_only_candidate() {

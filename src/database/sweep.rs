@@ -3,7 +3,7 @@
 //! temporary folders named after that process. A run sweeps the leftovers of dead processes first.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::{
@@ -22,16 +22,34 @@ pub const LABEL_ENGINE: &str = "dev.harness.engine";
 /// The prefix of a local cluster's temporary folder: `harness-pg-<pid>-<random>`.
 pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
 
-/// This machine's name, as recorded in [`LABEL_HOST`].
+/// This machine's name, as recorded in [`LABEL_HOST`]: gethostname(2), which every Unix has
+/// (Linux's /proc is not on macOS).
 pub(crate) fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|name| name.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+    let mut buffer = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; the name is NUL-terminated within it on success.
+    let status = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+    if status != 0 {
+        return "unknown".into();
+    }
+    let end = buffer.iter().position(|b| *b == 0).unwrap_or(buffer.len());
+    match String::from_utf8_lossy(&buffer[..end]).trim() {
+        "" => "unknown".into(),
+        name => name.to_string(),
+    }
 }
 
+/// Whether a process of this machine is alive: kill(pid, 0), which checks without signalling
+/// (a process of another user answers EPERM, and is alive too).
 pub(super) fn process_alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let status = unsafe { libc::kill(pid, 0) };
+    status == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 pub(super) async fn remove_container(
@@ -168,4 +186,25 @@ pub async fn sweep_stale() -> Vec<String> {
         }
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn liveness_and_host_name_come_from_system_calls() {
+        assert!(process_alive(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!process_alive(pid), "a reaped process is gone");
+        assert!(!process_alive(0) && !process_alive(u32::MAX));
+        let expected = std::process::Command::new("hostname").output().unwrap();
+        assert_eq!(
+            host_name(),
+            String::from_utf8_lossy(&expected.stdout).trim(),
+            "the name `hostname` prints"
+        );
+    }
 }
