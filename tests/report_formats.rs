@@ -95,7 +95,6 @@ pub fn sample() -> RunReport {
     ));
 
     RunReport {
-        engines: Vec::new(),
         cells: vec![fresh, broken, expected, changed],
         partition: None,
         runtimes: vec![RuntimeSummary {

@@ -225,9 +225,6 @@ impl Graph {
     }
 }
 
-/// The outcome of one tool action: the process output, kept for reports.
-pub type ActionOutput = Output;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,11 +97,6 @@ impl Requirements {
         dirs.dedup();
         dirs
     }
-
-    /// True when nothing is to be installed.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.packages.is_empty()
-    }
 }
 
 /// Appends `path`'s text, then the text of every file it includes (`-r`, `-c`,

@@ -29,7 +29,7 @@ pub use image::{ImageChoice, LABEL_FLAVOUR};
 pub use server_url::{Family, ServerUrl};
 pub use sqlite::SqliteEngine;
 pub(crate) use start::docker;
-pub use start::{docker_answers, start};
+pub use start::start;
 pub(crate) use sweep::host_name;
 pub use sweep::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, Leftovers, leftovers, sweep_stale};
 pub use teardown::Teardown;

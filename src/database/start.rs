@@ -21,11 +21,6 @@ pub(crate) async fn docker() -> Option<Docker> {
     }
 }
 
-/// Whether a Docker engine answers (DOCKER_HOST or the default socket).
-pub async fn docker_answers() -> bool {
-    docker().await.is_some()
-}
-
 /// The backend for `spec`: `HARNESS_BACKEND_<ENTRY>` over harness.toml.
 fn backend_of(spec: &DatabaseSpec) -> Result<BackendChoice, DatabaseError> {
     let variable = format!("HARNESS_BACKEND_{}", spec.env_suffix());

@@ -158,7 +158,6 @@ pub struct RunReport {
     /// The share of the matrix this run covered, when it ran one (`--partition 2/3`).
     pub partition: Option<Partition>,
     pub runtimes: Vec<RuntimeSummary>,
-    pub engines: Vec<EngineSummary>,
     pub warnings: Vec<String>,
     pub duration: Duration,
 }
@@ -194,8 +193,3 @@ pub trait Progress: Send + Sync {
     fn cell_started(&self, _id: &str) {}
     fn cell_finished(&self, _result: &CellResult) {}
 }
-
-/// A [`Progress`] that ignores everything.
-pub struct Silent;
-
-impl Progress for Silent {}

@@ -193,10 +193,7 @@ pub(super) async fn engines(
     teardown: &Arc<Teardown>,
     network: Option<String>,
     progress: &dyn Progress,
-) -> (
-    BTreeMap<String, Result<Arc<dyn Engine>, String>>,
-    Vec<EngineSummary>,
-) {
+) -> BTreeMap<String, Result<Arc<dyn Engine>, String>> {
     let mut specs: Vec<crate::config::DatabaseSpec> = Vec::new();
     for cell in cells {
         if !specs.contains(&cell.database) {
@@ -223,16 +220,13 @@ pub(super) async fn engines(
                 outcome: result.as_ref().map(|e| e.info()).map_err(Clone::clone),
             };
             progress.engine_ready(&summary);
-            done.push((index, spec, result, summary));
+            done.push((index, spec, result));
         }
     }
     done.sort_by_key(|(index, ..)| *index);
-    let summaries = done.iter().map(|(.., summary)| summary.clone()).collect();
-    let engines = done
-        .into_iter()
-        .map(|(_, spec, result, _)| (spec.id(), result))
-        .collect();
-    (engines, summaries)
+    done.into_iter()
+        .map(|(_, spec, result)| (spec.id(), result))
+        .collect()
 }
 
 /// Loads the graph with the first runtime that can; returns warnings for the ones that could not.

@@ -74,7 +74,7 @@ pub async fn run(
     let (requirements, driver_warnings) = prepare::with_drivers(&config, &cells);
     warnings.extend(driver_warnings);
     // Engines start while the runtimes are prepared.
-    let ((engines, engine_summaries), (runtimes, runtime_summaries)) = tokio::join!(
+    let (engines, (runtimes, runtime_summaries)) = tokio::join!(
         prepare::engines(&cells, &options.teardown, network, progress.as_ref()),
         prepare::runtimes(&requirements, &cells, cache, &plan, progress.as_ref()),
     );
@@ -95,7 +95,6 @@ pub async fn run(
         partition: None,
         cells,
         runtimes: runtime_summaries,
-        engines: engine_summaries,
         warnings,
         duration: started.elapsed(),
     })

@@ -12,10 +12,6 @@ impl Filter {
         Self { patterns }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
-    }
-
     pub fn matches(&self, id: &str) -> bool {
         self.patterns.is_empty() || self.patterns.iter().any(|pattern| matches(pattern, id))
     }

@@ -187,7 +187,6 @@ pub fn parse(text: &str) -> Result<RunReport, JsonError> {
         partition,
         runtimes: report.runtimes.into_iter().map(runtime_in).collect(),
         // Engines are described in the terminal report only; the JSON schema has no field for them.
-        engines: Vec::new(),
         warnings: report.warnings,
         duration: Duration::from_millis(report.duration_ms),
     })

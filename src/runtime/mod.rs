@@ -12,7 +12,6 @@ mod session;
 mod uv;
 mod venv;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -176,9 +175,4 @@ pub async fn prepare_container(
         reused,
         setup_time: started.elapsed(),
     })
-}
-
-/// The folder of the harness's own helper scripts, mounted into runtime containers.
-pub fn scripts_dir(cache: &CacheDir) -> PathBuf {
-    cache.scripts()
 }
