@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod discover;
+pub mod drift;
 pub mod engine;
 pub mod introspect;
 pub mod lint;

@@ -57,7 +57,7 @@ async fn check(spec: DatabaseSpec, tables_sql: &str, schema: Option<&str>, check
         .unwrap_or_else(|err| panic!("{spec}: {err}"));
     let db = engine.create().await.expect("a database");
     let url = db.url.clone();
-    eprintln!("{spec}: {}", harness::lint::drift::redact(&url));
+    eprintln!("{spec}: {}", harness::drift::redact(&url));
     let execute = |sql: &'static str| {
         let engine = engine.clone();
         let db = &db;

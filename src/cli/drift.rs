@@ -8,7 +8,7 @@ use clap::Args;
 use super::lint::{ProjectArgs, analyze, warn_if_errors};
 use super::{ExitStatus, Failure, GlobalArgs};
 
-use crate::lint::drift::{DatabaseUrl, Drift, DriftError, VersionTable, read_versions};
+use crate::drift::{DatabaseUrl, Drift, DriftError, VersionTable, read_versions};
 
 pub(super) const DRIFT_EXIT_CODES: &str = "\
 Exit codes:

@@ -1,10 +1,9 @@
 //! Static analysis of an Alembic revision graph: finds the versions folders, parses every revision
 //! file with a Python parser (never imports or runs it), builds the graph and reports findings.
-//! Needs no database and no Python. Also home of the graph renderings and the drift check, which
-//! compare the same graph with other things.
+//! Needs no database and no Python. Also home of the graph renderings; the drift check, which
+//! compares the graph with a live database, is `crate::drift`.
 
 mod checks;
-pub mod drift;
 mod finding;
 mod graph;
 mod ini;

@@ -2,6 +2,7 @@
 //! files. Reading is read-only and split by engine (one file per engine, like introspection): a
 //! SQLite file is opened read-only, a server connection is read-only and reads in a read-only
 //! transaction that is rolled back. The comparison is pure. URLs are shown redacted everywhere.
+//! Beside `lint`, whose revision graph it reads: lint never touches a database, drift never writes.
 
 mod mysql;
 mod postgres;
@@ -13,9 +14,9 @@ use std::fmt;
 
 pub use url::{DatabaseUrl, redact};
 
-use super::RevisionGraph;
 use crate::database::sql::CONNECT_TIMEOUT;
 use crate::database::{Family, ServerUrl};
+use crate::lint::RevisionGraph;
 
 /// Why the version table could not be read.
 #[derive(Debug, thiserror::Error)]
