@@ -424,7 +424,7 @@ async fn plan(
         unset,
         runtimes: runtimes
             .iter()
-            .map(|i| format!("python:{}", minor(&i.version)))
+            .map(|i| format!("python:{}", i.minor()))
             .collect(),
         notes,
         members: Vec::new(),
@@ -521,11 +521,6 @@ async fn choose_runtimes(
         [only] => Ok(vec![only.clone()]),
         [first, .., last] => Ok(vec![first.clone(), last.clone()]),
     }
-}
-
-/// `3.12.1` -> `3.12`.
-fn minor(version: &str) -> String {
-    version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
 fn scaffold_failure(err: ScaffoldError) -> Failure {

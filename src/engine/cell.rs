@@ -525,11 +525,8 @@ fn environment_hint(output: &str) -> Option<String> {
             "the environment has no {engine} driver: add {packages} to `packages` (or the requirements) in harness.toml"
         ));
     }
-    let module = output.lines().rev().find_map(|line| {
-        let rest = line.split("No module named ").nth(1)?;
-        let name = rest.trim().trim_matches(['\'', '"']);
-        Some(name.split('.').next().unwrap_or(name).to_string())
-    })?;
+    let missing = crate::adapters::traceback::missing_module(output)?;
+    let module = missing.split('.').next().unwrap_or(&missing);
     Some(format!(
         "Python cannot import `{module}`: add the package that provides it to `packages` (or the requirements) in harness.toml, or, when it is the project's own code, its folder to `pythonpath`"
     ))

@@ -43,8 +43,8 @@ pub struct Trial {
 /// Prepares the newest runtime, reads the revision graph and upgrades an empty SQLite database to
 /// the heads with the project's own Alembic.
 pub async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, TrialError> {
-    let spec = RuntimeSpec::parse(&format!("python:{}", minor(&interpreter.version)))
-        .map_err(TrialError)?;
+    let spec =
+        RuntimeSpec::parse(&format!("python:{}", interpreter.minor())).map_err(TrialError)?;
     let cache = CacheDir::from_env();
     let prepared: PreparedRuntime =
         match runtime::prepare(&spec, &project.requirements, &cache).await {
@@ -168,9 +168,4 @@ pub async fn locked(
             "{lock_path} could not be exported ({why}); the ranges of pyproject.toml are used"
         )),
     }
-}
-
-/// `3.12.1` -> `3.12`.
-fn minor(version: &str) -> String {
-    version.split('.').take(2).collect::<Vec<_>>().join(".")
 }

@@ -24,6 +24,17 @@ pub struct Interpreter {
 pub(crate) const PROBE: &str =
     "import platform, sys; print(platform.python_version()); print(sys.executable)";
 
+impl Interpreter {
+    /// Its `major.minor` (`3.12.1` -> `3.12`), as runtimes are named.
+    pub fn minor(&self) -> String {
+        self.version
+            .split('.')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
 /// Resolves `spec` to a verified interpreter.
 pub async fn find_interpreter(spec: &RuntimeSpec) -> Result<Interpreter, RuntimeError> {
     let mut looked = Vec::new();
