@@ -68,6 +68,11 @@ impl Dependencies {
         }
         for files in folders {
             for (lock, export) in &files.locks {
+                if *lock == "uv.lock" {
+                    // `harness init` exports it itself when uv is at hand (and says so).
+                    deps.notes.push(format!("{} seen", files.path(lock)));
+                    continue;
+                }
                 deps.notes.push(format!(
                     "{} seen: the versions it pins are not used; to install exactly those, export them (`{export}`) and name that file in `requirements`",
                     files.path(lock)
