@@ -211,6 +211,67 @@ fn a_uv_lock_pins_the_environment_to_its_exact_versions() {
     assert_eq!(out.0, 0, "{}", transcript(&out));
 }
 
+#[test]
+fn a_path_dependency_of_the_lock_is_imported_from_its_source_folder() {
+    let dir = layout("src-package");
+    // A package of the same repository, named by path in pyproject.toml (as a workspace's SDK is),
+    // that the models import: the lock names it by path, not by version.
+    let shared = dir.path().join("libs/shared");
+    std::fs::create_dir_all(shared.join("src/inventory_shared")).unwrap();
+    std::fs::write(
+        shared.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"inventory-shared\"\nversion = \"0.1.0\"\ndependencies = []\n",
+    )
+    .unwrap();
+    std::fs::write(
+        shared.join("src/inventory_shared/__init__.py"),
+        "SKU_LENGTH = 32\n",
+    )
+    .unwrap();
+    let pyproject = dir.path().join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).unwrap().replace(
+        "\"alembic>=1.12\",",
+        "\"alembic>=1.12\",\n    \"inventory-shared\",",
+    ) + "\n[tool.uv.sources]\ninventory-shared = { path = \"libs/shared\", editable = true }\n";
+    std::fs::write(&pyproject, text).unwrap();
+    let models = dir.path().join("src/inventory/models.py");
+    let text = std::fs::read_to_string(&models).unwrap();
+    std::fs::write(
+        &models,
+        format!("import inventory_shared  # noqa: F401\n{text}"),
+    )
+    .unwrap();
+    let locked = std::process::Command::new(uv())
+        .arg("lock")
+        .current_dir(dir.path())
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .output()
+        .expect("uv runs");
+    assert!(
+        locked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&locked.stderr)
+    );
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.2
+            .contains("path dependency libs/shared/src is imported from its source folder"),
+        "{}",
+        out.2
+    );
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(toml.contains("\"libs/shared/src\""), "{toml}");
+    let pinned = std::fs::read_to_string(dir.path().join("requirements.lock.txt")).unwrap();
+    assert!(!pinned.contains("libs/shared"), "never installed: {pinned}");
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(
+        !shared.join("src/inventory_shared.egg-info").exists() && !shared.join("build").exists(),
+        "nothing is built into the checkout"
+    );
+}
+
 /// The uv the harness itself uses: on PATH, else the one it installs into its cache.
 fn uv() -> std::path::PathBuf {
     let tokio = tokio::runtime::Builder::new_current_thread()

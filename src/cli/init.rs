@@ -191,7 +191,25 @@ async fn plan(
     } else {
         None
     };
-    if let Some((text, lock_path)) = exported {
+    if let Some((export, lock_path)) = exported {
+        // Workspace members and path dependencies import from their source folders, as the
+        // project itself does: never built or installed into the checkout.
+        for dir in &export.paths {
+            let Some(entry) = source_entry(&root, dir) else {
+                eprintln!(
+                    "  note: {lock_path} names {}, outside this folder: not installed",
+                    dir.display()
+                );
+                continue;
+            };
+            if !found.pythonpath.contains(&entry) {
+                eprintln!(
+                    "  note: path dependency {entry} is imported from its source folder (pythonpath)"
+                );
+                found.pythonpath.push(entry);
+            }
+        }
+        let text = export.text;
         let name = "requirements.lock.txt".to_string();
         let text = format!(
             "# The versions {lock_path} pins, exported by `harness init` (uv export --frozen --no-dev).\n# Export again after the lock changes.\n{text}"
@@ -530,4 +548,18 @@ fn scaffold_failure(err: ScaffoldError) -> Failure {
             Failure::Usage(err.to_string())
         }
     }
+}
+
+/// The folder, relative to `root`, that a local package at `dir` imports from: its `src` when it
+/// has a src layout, else `dir` itself; `None` when `dir` is not inside `root`.
+fn source_entry(root: &Path, dir: &Path) -> Option<String> {
+    let dir = dir.canonicalize().ok()?;
+    let root = root.canonicalize().ok()?;
+    let base = if dir.join("src").is_dir() && !dir.join("src").join("__init__.py").is_file() {
+        dir.join("src")
+    } else {
+        dir
+    };
+    base.starts_with(&root)
+        .then(|| crate::discover::relative(&root, &base))
 }

@@ -138,12 +138,13 @@ pub async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial
 }
 
 /// The requirements uv.lock pins, when the project has one (beside a pyproject.toml, in a folder
-/// from the migrations' parent up to the root) and uv can be had; with the lock's path.
+/// from the migrations' parent up to the root) and uv can be had, with the local folders it names
+/// instead of versions; and the lock's path.
 pub async fn locked(
     root: &Path,
     script_dir: &Path,
     python: &Interpreter,
-) -> Result<Option<(String, String)>, String> {
+) -> Result<Option<(runtime::LockExport, String)>, String> {
     let dir = script_dir
         .ancestors()
         .skip(1)
@@ -162,7 +163,7 @@ pub async fn locked(
         _ => return Err(format!("{lock_path} is not used: no uv to export it with")),
     };
     match uv.export_lock(dir).await {
-        Ok(text) if !text.trim().is_empty() => Ok(Some((text, lock_path))),
+        Ok(export) if !export.text.trim().is_empty() => Ok(Some((export, lock_path))),
         Ok(_) => Ok(None),
         Err(why) => Err(format!(
             "{lock_path} could not be exported ({why}); the ranges of pyproject.toml are used"

@@ -20,7 +20,7 @@ pub use discover::{Interpreter, find_interpreter};
 pub use invocation::{Invocation, Program, expand as expand_env, references as env_references};
 pub use local::LocalEnv;
 pub use session::Session;
-pub use uv::{Installer, Uv, UvLookup, UvSource};
+pub use uv::{Installer, LockExport, Uv, UvLookup, UvSource};
 pub use venv::{PreparedVenv, installed, prepare_venv, prepare_venv_with};
 
 use crate::config::{Requirements, RuntimeBackend, RuntimeSpec};

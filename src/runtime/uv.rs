@@ -279,8 +279,9 @@ async fn run(program: &Path, args: &[OsString]) -> Result<process::Output, Strin
 impl Uv {
     /// The exact versions `uv.lock` in `dir` pins for the project's main dependencies, as a
     /// requirements file (no hashes, no development groups, the project and workspace members
-    /// left out: they are on PYTHONPATH). The lock is read as it is (`--frozen`), never updated.
-    pub async fn export_lock(&self, dir: &Path) -> Result<String, String> {
+    /// left out: they are on PYTHONPATH), and the folders of the path dependencies it leaves out
+    /// (`-e ../sdk`), resolved from `dir`. The lock is read as it is (`--frozen`), never updated.
+    pub async fn export_lock(&self, dir: &Path) -> Result<LockExport, String> {
         let base = [
             "export",
             "--frozen",
@@ -304,22 +305,41 @@ impl Uv {
                 .await
                 .map_err(|err| format!("cannot run {}: {err}", self.path.display()))?;
             if out.success() {
-                let text: String = out
-                    .stdout
-                    .lines()
-                    .filter(|line| {
-                        let line = line.trim();
-                        !(line.starts_with("-e ")
-                            || line.starts_with("./")
-                            || line.starts_with("../"))
-                    })
-                    .map(|line| format!("{line}\n"))
-                    .collect();
-                return Ok(text);
+                return Ok(LockExport::read(&out.stdout, dir));
             }
             last = out.tail(3);
         }
         Err(last)
+    }
+}
+
+/// What `uv export` gave: the pinned requirements, and the local folders it named instead of a
+/// version (workspace members and path dependencies), which are never installed from the lock.
+#[derive(Debug, Default, PartialEq)]
+pub struct LockExport {
+    pub text: String,
+    pub paths: Vec<PathBuf>,
+}
+
+impl LockExport {
+    fn read(stdout: &str, dir: &Path) -> LockExport {
+        let mut export = LockExport::default();
+        for line in stdout.lines() {
+            let bare = line.trim();
+            let path = bare.strip_prefix("-e ").map(str::trim).unwrap_or(bare);
+            let local = path.starts_with("./")
+                || path.starts_with("../")
+                || path.starts_with('/')
+                || path.starts_with("file:");
+            if local {
+                let path = path.strip_prefix("file://").unwrap_or(path);
+                export.paths.push(dir.join(path));
+            } else if !bare.starts_with("-e ") {
+                export.text.push_str(line);
+                export.text.push('\n');
+            }
+        }
+        export
     }
 }
 
@@ -381,6 +401,23 @@ pub fn command_env(get: impl Fn(&str) -> Option<String>) -> Vec<(&'static str, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_export_keeps_pins_and_names_local_folders_apart() {
+        let stdout = "-e ../sdks/python\n    # via app\nalembic==1.13.1\n    # via app\n./libs/shared\nsqlalchemy==2.0.30 ; python_version >= '3.9'\n";
+        let export = LockExport::read(stdout, Path::new("/repo/api"));
+        assert_eq!(
+            export.text,
+            "    # via app\nalembic==1.13.1\n    # via app\nsqlalchemy==2.0.30 ; python_version >= '3.9'\n"
+        );
+        assert_eq!(
+            export.paths,
+            vec![
+                PathBuf::from("/repo/api/../sdks/python"),
+                PathBuf::from("/repo/api/./libs/shared")
+            ]
+        );
+    }
 
     fn env_of(vars: &[(&str, &str)]) -> Vec<(&'static str, String)> {
         let vars: Vec<(String, String)> = vars

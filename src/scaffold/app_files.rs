@@ -133,16 +133,67 @@ fn python_packages(root: &Path) -> Vec<String> {
     found
 }
 
-/// The version table env.py configures (`version_table="..."`), else Alembic's default.
+/// The version table env.py configures (`version_table="..."`, or `version_table=NAME` with
+/// `NAME = "..."` at the start of a line of env.py), else Alembic's default.
 pub fn env_py_version_table(script_dir: &Path) -> String {
     let text = std::fs::read_to_string(script_dir.join("env.py")).unwrap_or_default();
-    text.find("version_table=")
-        .or_else(|| text.find("version_table ="))
-        .and_then(|at| {
-            let rest = text[at..].split_once('=')?.1.trim_start();
-            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            let name = rest[1..].split(quote).next()?;
-            (!name.is_empty()).then(|| name.to_string())
-        })
-        .unwrap_or_else(|| "alembic_version".to_string())
+    version_table_in(&text).unwrap_or_else(|| "alembic_version".to_string())
+}
+
+fn version_table_in(text: &str) -> Option<String> {
+    let at = text
+        .find("version_table=")
+        .or_else(|| text.find("version_table ="))?;
+    let value = text[at..].split_once('=')?.1.trim_start();
+    if let Some(name) = quoted(value) {
+        return Some(name);
+    }
+    let name: String = value
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() {
+        return None;
+    }
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix(name.as_str())?.trim_start();
+        let rest = rest.strip_prefix(':').map_or(rest, |annotated| {
+            annotated.split_once('=').map_or("", |(_, v)| v)
+        });
+        let rest = rest.trim_start().strip_prefix('=').unwrap_or(rest);
+        quoted(rest.trim_start())
+    })
+}
+
+/// The text of a string literal at the start of `value`.
+fn quoted(value: &str) -> Option<String> {
+    let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let name = value[1..].split(quote).next()?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_table_in;
+
+    #[test]
+    fn the_version_table_is_read_from_a_literal_or_a_module_constant() {
+        let literal = "context.configure(connection=c, version_table='app_versions')";
+        assert_eq!(version_table_in(literal).as_deref(), Some("app_versions"));
+        let constant = "VERSION_TABLE_OLD = 'x'\nVERSION_TABLE = \"alembic_version_ee\"\n\ncontext.configure(\n    version_table=VERSION_TABLE,\n)";
+        assert_eq!(
+            version_table_in(constant).as_deref(),
+            Some("alembic_version_ee")
+        );
+        let annotated = "TABLE: str = 'tracing_versions'\ncontext.configure(version_table = TABLE)";
+        assert_eq!(
+            version_table_in(annotated).as_deref(),
+            Some("tracing_versions")
+        );
+        assert_eq!(
+            version_table_in("context.configure(version_table=settings.table)"),
+            None
+        );
+        assert_eq!(version_table_in("context.configure(connection=c)"), None);
+    }
 }
