@@ -195,7 +195,7 @@ async fn plan(
         // Workspace members and path dependencies import from their source folders, as the
         // project itself does: never built or installed into the checkout.
         for dir in &export.paths {
-            let Some(entry) = source_entry(&root, dir) else {
+            let Some(entry) = source_entry(root, dir) else {
                 eprintln!(
                     "  note: {lock_path} names {}, outside this folder: not installed",
                     dir.display()
