@@ -96,6 +96,27 @@ fn a_src_layout_package_is_put_on_pythonpath() {
 }
 
 #[test]
+fn a_module_the_build_writes_is_had_by_installing_the_project_in_develop_mode() {
+    let dir = layout("generated-module");
+    let generated = dir.path().join("src/inventory/_build_info.py");
+    assert!(!generated.exists());
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.2
+            .contains("`inventory._build_info` is written by the project's build"),
+        "{}",
+        out.2
+    );
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(toml.contains("\"-e .\"]"), "{toml}");
+    assert!(generated.is_file(), "the develop-mode build wrote it");
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+}
+
+#[test]
 fn env_py_with_its_own_url_variable_gets_the_cells_url_and_without_it_is_refused() {
     let (dir, toml) = init_then_run("own-url-variable");
     assert!(

@@ -310,15 +310,73 @@ async fn plan(
         section: detected.section.clone(),
         foreign_urls: ForeignUrls::Refuse,
     };
+    let base = if folder.is_empty() {
+        String::new()
+    } else {
+        "../".repeat(folder.split('/').count())
+    };
+    let rel = |path: &str| -> String {
+        if path == "." {
+            if base.is_empty() {
+                ".".into()
+            } else {
+                base.trim_end_matches('/').to_string()
+            }
+        } else {
+            format!("{base}{path}")
+        }
+    };
     eprintln!(
         "  preparing Python {} with the project's dependencies (cached after the first time; a project with packages built from source can take minutes)",
         newest.version
     );
-    let trial = trial::trial(&project, &newest)
+    let mut trial = trial::trial(&project, &newest)
         .await
         .map_err(|err| Failure::Environment(err.to_string()))?;
     let mut notes = Vec::new();
     let mut problem = None;
+    // A module of the project's own package that its source folder lacks is one its build
+    // writes (a version file, build information): the project is then installed in develop
+    // mode, as its own setup does (`pip install -e`), and tried again.
+    let missing = match &trial.outcome {
+        TrialOutcome::MissingModule { module, .. } => Some(module.clone()),
+        TrialOutcome::Failed(line) => submodule_not_imported(line),
+        _ => None,
+    };
+    if let Some(module) = &missing
+        && let Some(build) = generated_by_build(root, &found.pythonpath, module)
+        && !packages.iter().any(|p| *p == format!("-e {build}"))
+    {
+        let module = module.clone();
+        let entry = format!("-e {}", root.join(&build).display());
+        eprintln!(
+            "  note: `{module}` is written by the project's build; installing {} in develop mode (pip install -e) and trying again",
+            shown_dir(&build)
+        );
+        project.requirements.packages.push(entry);
+        let again = trial::trial(&project, &newest)
+            .await
+            .map_err(|err| Failure::Environment(err.to_string()))?;
+        let fixed = match &again.outcome {
+            TrialOutcome::MissingModule { module: m, .. } => *m != module,
+            TrialOutcome::Failed(line) => submodule_not_imported(line).as_ref() != Some(&module),
+            TrialOutcome::Setup(_) => false,
+            _ => true,
+        };
+        if fixed {
+            notes.push(format!(
+                "`{module}` is a file the project's build writes: packages installs {} in develop mode (`-e`), which writes it into the checkout as the project's own setup does",
+                shown_dir(&build)
+            ));
+            packages.push(format!("-e {}", rel(&build)));
+            trial = again;
+        } else {
+            project.requirements.packages.pop();
+            if let TrialOutcome::Setup(why) = &again.outcome {
+                eprintln!("  note: the develop-mode install failed: {why}");
+            }
+        }
+    }
     match &trial.outcome {
         TrialOutcome::Passed => notes.push(format!(
             "a trial `alembic upgrade heads` on an empty SQLite database passed (Python {})",
@@ -396,22 +454,6 @@ async fn plan(
             graph.heads.join(", ")
         }
     );
-    let base = if folder.is_empty() {
-        String::new()
-    } else {
-        "../".repeat(folder.split('/').count())
-    };
-    let rel = |path: &str| -> String {
-        if path == "." {
-            if base.is_empty() {
-                ".".into()
-            } else {
-                base.trim_end_matches('/').to_string()
-            }
-        } else {
-            format!("{base}{path}")
-        }
-    };
     let config_rel = ini
         .strip_prefix(&format!("{}/", detected.run_dir))
         .map(str::to_string)
@@ -562,4 +604,78 @@ fn source_entry(root: &Path, dir: &Path) -> Option<String> {
     };
     base.starts_with(&root)
         .then(|| crate::discover::relative(&root, &base))
+}
+
+/// The folder (relative to `root`, holding pyproject.toml or setup.py) whose build writes
+/// `module`: a dotted module of a package on `pythonpath` that the package's folder lacks.
+fn generated_by_build(root: &Path, pythonpath: &[String], module: &str) -> Option<String> {
+    let top = module.split_once('.')?.0;
+    let base = pythonpath
+        .iter()
+        .map(|p| root.join(p))
+        .find(|p| p.join(top).is_dir())?;
+    let file = base.join(module.replace('.', "/"));
+    if file.with_extension("py").exists() || file.is_dir() {
+        return None;
+    }
+    let build = base
+        .ancestors()
+        .take_while(|dir| dir.starts_with(root))
+        .find(|dir| dir.join("pyproject.toml").is_file() || dir.join("setup.py").is_file())?;
+    Some(crate::discover::relative(root, build))
+}
+
+/// `pkg.name` from `ImportError: cannot import name 'name' from 'pkg'` (or "from partially
+/// initialized module 'pkg'"), what `from . import name` raises when pkg/name.py does not exist;
+/// [`generated_by_build`] then checks that the file really is absent.
+fn submodule_not_imported(line: &str) -> Option<String> {
+    let rest = line.split("cannot import name '").nth(1)?;
+    let (name, rest) = rest.split_once('\'')?;
+    let rest = rest.trim_start().strip_prefix("from ")?;
+    let rest = rest
+        .strip_prefix("partially initialized module ")
+        .unwrap_or(rest);
+    let package = rest.strip_prefix('\'')?.split('\'').next()?;
+    Some(format!("{package}.{name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_submodule_that_cannot_be_imported_is_named() {
+        assert_eq!(
+            submodule_not_imported("ImportError: cannot import name '_build_info' from partially initialized module 'prefect' (most likely due to a circular import) (/x/prefect/__init__.py)").as_deref(),
+            Some("prefect._build_info")
+        );
+        assert_eq!(
+            submodule_not_imported("ImportError: cannot import name 'UTC' from 'datetime' (/usr/lib/python3.10/datetime.py)").as_deref(),
+            Some("datetime.UTC")
+        );
+        assert_eq!(submodule_not_imported("KeyError: 'DATABASE_URL'"), None);
+    }
+
+    #[test]
+    fn a_module_is_generated_only_when_its_package_lacks_the_file() {
+        let root = tempfile::tempdir().unwrap();
+        let pkg = root.path().join("src/app");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::write(root.path().join("pyproject.toml"), "").unwrap();
+        std::fs::write(pkg.join("models.py"), "").unwrap();
+        let pythonpath = ["src".to_string()];
+        assert_eq!(
+            generated_by_build(root.path(), &pythonpath, "app._version").as_deref(),
+            Some(".")
+        );
+        assert_eq!(
+            generated_by_build(root.path(), &pythonpath, "app.models"),
+            None
+        );
+        assert_eq!(
+            generated_by_build(root.path(), &pythonpath, "other._version"),
+            None
+        );
+        assert_eq!(generated_by_build(root.path(), &pythonpath, "app"), None);
+    }
 }

@@ -161,9 +161,16 @@ impl Scanner<'_> {
         };
         let keyword_default = args.find_keyword("default").is_some();
         match call.func.as_ref() {
-            // os.environ.get("X", default), os.environ.setdefault, os.environ.pop
+            // os.environ.get("X") and os.getenv("X") give None when X is unset: the code runs
+            // without it, so it is not a value the project needs.
             Expr::Attribute(attribute)
-                if matches!(attribute.attr.as_str(), "get" | "setdefault" | "pop")
+                if attribute.attr.as_str() == "get" && self.is_environ(&attribute.value) =>
+            {
+                Some((name, true))
+            }
+            // os.environ.setdefault("X", default), os.environ.pop("X"[, default])
+            Expr::Attribute(attribute)
+                if matches!(attribute.attr.as_str(), "setdefault" | "pop")
                     && self.is_environ(&attribute.value) =>
             {
                 Some((name, args.args.len() >= 2 || keyword_default))
@@ -172,10 +179,10 @@ impl Scanner<'_> {
                 if attribute.attr.as_str() == "getenv"
                     && matches!(attribute.value.as_ref(), Expr::Name(m) if self.os_names.iter().any(|n| n == m.id.as_str())) =>
             {
-                Some((name, args.args.len() >= 2 || keyword_default))
+                Some((name, true))
             }
             Expr::Name(function) if self.getenv_names.iter().any(|n| n == function.id.as_str()) => {
-                Some((name, args.args.len() >= 2 || keyword_default))
+                Some((name, true))
             }
             // decouple's config("X", default=...), Starlette's config("X", cast=..., default=...),
             // environs' env("X") and env.str("X", "default"): only for names that look like
@@ -312,10 +319,10 @@ key = os.environ[KEY_NAME]
             reads(source),
             [
                 read("DATABASE_URL", 4, false),
-                read("DB_SCHEMA", 5, false),
+                read("DB_SCHEMA", 5, true),
                 read("SQL_ECHO", 6, true),
                 read("POOL_SIZE", 7, true),
-                read("APP_NAME", 8, false),
+                read("APP_NAME", 8, true),
                 read("REGION", 9, true),
                 read("TZ", 10, true),
             ]
