@@ -12,6 +12,7 @@ pub mod engine;
 pub mod introspect;
 pub mod lint;
 pub mod matrix;
+pub mod outcome;
 pub mod process;
 pub mod report;
 pub mod runtime;

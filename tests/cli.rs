@@ -279,9 +279,10 @@ fn report_merge_refuses_what_is_not_a_report() {
 
 #[test]
 fn report_merge_refuses_a_cell_reported_twice() {
-    use harness::engine::{CellResult, RunReport, Verdict};
+    use harness::outcome::{CellResult, RunReport, Verdict};
     let cell = CellResult {
         id: "fresh/sqlite/python-3.12".into(),
+        member: None,
         position: 0,
         scenario: "fresh".into(),
         database: "sqlite".into(),

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use harness::config::Location;
-use harness::engine::{CellResult, RunReport, RuntimeInfo, RuntimeSummary, StepRecord, Verdict};
+use harness::outcome::{
+    CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
+};
 use harness::report;
 
 fn info() -> RuntimeInfo {
@@ -39,6 +41,7 @@ fn step(number: usize, label: &str, line: Option<usize>) -> StepRecord {
 fn cell(position: usize, scenario: &str, verdict: Verdict) -> CellResult {
     CellResult {
         id: format!("{scenario}/sqlite/python-3.12"),
+        member: None,
         position,
         scenario: scenario.into(),
         database: "sqlite".into(),
@@ -48,7 +51,7 @@ fn cell(position: usize, scenario: &str, verdict: Verdict) -> CellResult {
         detail: None,
         steps: vec![step(1, "upgrade head (target)", None)],
         snapshot: Some(PathBuf::from(format!("snapshots/{scenario}/sqlite.snap"))),
-        snapshot_note: Some("matches".into()),
+        snapshot_note: Some(SnapshotNote::Matches),
         diff: None,
         runtime_info: Some(info()),
         duration: Duration::from_millis(1200 + position as u64 * 100),
@@ -86,7 +89,9 @@ pub fn sample() -> RunReport {
     changed.detail = Some(
         "schema differs from the snapshot (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
     );
-    changed.snapshot_note = Some("changed, pending snapshots/nickname/sqlite.snap.new".into());
+    changed.snapshot_note = Some(SnapshotNote::ChangedPending(
+        "snapshots/nickname/sqlite.snap".into(),
+    ));
     changed.diff = Some(harness::snapshot::diff(
         "table players\n  column id INTEGER not null\n  column name VARCHAR(100) not null\n\nversion table alembic_version\n  row 0006",
         "table players\n  column id INTEGER not null\n  column name VARCHAR(100) not null\n  column nickname VARCHAR(40)\n\nversion table alembic_version\n  row 0007",

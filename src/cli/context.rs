@@ -71,10 +71,17 @@ pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Sele
             )));
         }
     }
+    // Positions run across the workspace (the root's cells, then each member's), so shards of a
+    // workspace run merge back into the unsharded order.
+    let mut offset = 0;
     let configs: Vec<(Config, Vec<Cell>)> = configs
         .into_iter()
         .map(|config| {
-            let cells = matrix::expand(&config);
+            let mut cells = matrix::expand(&config);
+            for cell in &mut cells {
+                cell.position += offset;
+            }
+            offset += cells.len();
             (config, cells)
         })
         .collect();
@@ -126,29 +133,15 @@ pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Sele
 /// round-robin in matrix order, so runtimes are compared inside one shard. The cells a convergence
 /// check needs are added to each shard afterwards and reported only where they were selected.
 pub(super) fn partition(selections: Vec<Selection>, partition: Partition) -> Vec<Selection> {
-    let mut flat: Vec<(usize, Cell)> = Vec::new();
-    let mut configs = Vec::new();
-    for (index, selection) in selections.into_iter().enumerate() {
-        flat.extend(selection.cells.into_iter().map(|cell| (index, cell)));
-        configs.push(selection.config);
-    }
-    let kept = partition.select(flat, |(index, cell)| {
-        (*index, cell.scenario, cell.database.id())
-    });
-    let mut out: Vec<Selection> = Vec::new();
-    for (index, cell) in kept {
-        match out
-            .iter_mut()
-            .find(|s| Arc::ptr_eq(&s.config, &configs[index]))
-        {
-            Some(selection) => selection.cells.push(cell),
-            None => out.push(Selection {
-                config: configs[index].clone(),
-                cells: vec![cell],
-            }),
-        }
-    }
-    out
+    let configs = selections
+        .into_iter()
+        .map(|selection| (selection.config, selection.cells))
+        .collect();
+    partition
+        .shard(configs)
+        .into_iter()
+        .map(|(config, cells)| Selection { config, cells })
+        .collect()
 }
 
 /// Adds the cells a selected cell's convergence check compares with (`fresh` on the same database
@@ -166,7 +159,9 @@ pub(super) fn with_references(config: &Config, mut cells: Vec<Cell>) -> Vec<Cell
             let Some(index) = config.scenarios.iter().position(|s| s.name == name) else {
                 continue;
             };
-            let reference = Cell::new(config, index, cell.database.clone(), cell.runtime.clone());
+            let mut reference =
+                Cell::new(config, index, cell.database.clone(), cell.runtime.clone());
+            reference.hidden = true;
             if !cells
                 .iter()
                 .chain(&added)

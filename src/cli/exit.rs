@@ -1,7 +1,7 @@
 //! Exit codes, one per kind of outcome, and the CLI's error type.
 
 use crate::config::ConfigError;
-use crate::engine::{RunReport, Verdict};
+use crate::outcome::{RunReport, Verdict};
 
 /// The process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

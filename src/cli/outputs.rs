@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::Failure;
-use crate::engine::RunReport;
+use crate::outcome::RunReport;
 use crate::report;
 
 /// The environment variable GitHub Actions points at the job's summary file.

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{CellResult, EngineSummary, Progress, RuntimeSummary, Verdict};
+use crate::engine::{EngineSummary, Progress};
+use crate::outcome::{CellResult, RuntimeSummary, Verdict};
 use crate::report;
 
 /// How progress is shown.

@@ -13,8 +13,9 @@ use super::progress::Display;
 use super::{ExitStatus, Failure, GlobalArgs};
 use crate::config::Config;
 use crate::database::Teardown;
-use crate::engine::{self, Progress, RunError, RunOptions, RunReport, SnapshotMode};
+use crate::engine::{self, Progress, RunError, RunOptions, SnapshotMode};
 use crate::matrix::{Cell, Partition};
+use crate::outcome::RunReport;
 use crate::report;
 use crate::runtime::CacheDir;
 
@@ -53,12 +54,6 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
     if let Some(partition) = args.partition {
         selections = context::partition(selections, partition);
     }
-    // Cells added for convergence checks run but are reported only where they were selected, so
-    // shards and per-cell jobs never report a cell twice.
-    let selected: Vec<String> = selections
-        .iter()
-        .flat_map(|s| s.cells.iter().map(|c| c.id.clone()))
-        .collect();
     let plans: Vec<(Arc<Config>, Vec<Cell>)> = selections
         .into_iter()
         .map(|selection| {
@@ -106,11 +101,10 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
             Some(Ok(report)) => report,
         }
     };
-    let mut report = RunReport {
+    let report = RunReport {
         partition: args.partition,
         ..report
     };
-    report.cells.retain(|cell| selected.contains(&cell.id));
     if report.cells.is_empty() {
         if let Some(partition) = args.partition {
             println!(

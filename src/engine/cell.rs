@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 
 use super::plan::{Planned, PlannedAction, plan};
 use super::prepare::{Context, info};
-use super::{CellResult, StepRecord, Verdict};
 use crate::adapters::traceback::error_line;
 use crate::config::{Expect, Outcome, RevRef};
 use crate::database::{CellDatabase, Engine};
 use crate::introspect::{self, Schema};
 use crate::matrix::Cell;
+use crate::outcome::{CellResult, StepRecord, Verdict};
 use crate::process::Output;
 use crate::runtime::{PreparedRuntime, Session};
 use crate::snapshot::{self, RenderOptions};
@@ -28,6 +28,8 @@ pub(super) struct CellRun {
     pub schema_text: Option<String>,
     /// The expectations that held for this cell.
     pub expect: Expect,
+    /// Run for another cell's convergence check only ([`Cell::hidden`]).
+    pub hidden: bool,
 }
 
 pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
@@ -37,6 +39,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
     let mut run = CellRun {
         result: CellResult {
             id: cell.id.clone(),
+            member: ctx.config.label.clone(),
             position: cell.position,
             scenario: scenario.name.clone(),
             database: cell.database.id(),
@@ -55,6 +58,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
         rendered: None,
         schema_text: None,
         expect,
+        hidden: cell.hidden,
     };
     match setup(ctx, cell) {
         Err(why) => fail(&mut run.result, Verdict::Error, why),

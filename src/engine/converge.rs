@@ -2,9 +2,9 @@
 //! as its reference scenario (`fresh` by default) on the same database and runtime; a reproduced
 //! divergence (`diverges_from`) must differ. This is what catches "15 tables instead of 28".
 
-use super::Verdict;
 use super::cell::CellRun;
 use crate::config::Outcome;
+use crate::outcome::Verdict;
 use crate::snapshot;
 
 pub(super) fn converge(runs: &mut [CellRun]) {

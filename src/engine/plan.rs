@@ -1,8 +1,8 @@
 //! Turns a scenario (its kind, steps and target) into the actions a cell runs, in order.
 
-use super::StepRecord;
 use crate::adapters::{Action, Graph};
 use crate::config::{Kind, Location, Scenario, SqlText, StepKind};
+use crate::outcome::StepRecord;
 
 pub(super) enum PlannedAction {
     Tool(Action),

@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{EngineSummary, Progress, RuntimeInfo, RuntimeSummary};
+use super::{EngineSummary, Progress};
 use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, EngineKind, Requirements, RevRef, StepKind};
 use crate::database::{self, Engine, Teardown};
 use crate::matrix::Cell;
+use crate::outcome::{RuntimeInfo, RuntimeSummary};
 use crate::runtime::container::ContainerOptions;
 use crate::runtime::{self, CacheDir, PreparedRuntime, Session};
 

@@ -8,11 +8,12 @@ use tokio::sync::Semaphore;
 use super::cell::{CellRun, run_cell};
 use super::prepare::{self, Context, RuntimePlan};
 use super::snapshots::settle;
-use super::{Progress, RunOptions, RunReport};
+use super::{Progress, RunOptions};
 use crate::adapters::{AdapterError, Tool};
 use crate::config::{Config, ConfigError, RuntimeBackend};
 use crate::database;
 use crate::matrix::Cell;
+use crate::outcome::RunReport;
 use crate::runtime::container::{ContainerOptions, RunNetwork};
 use crate::runtime::{self, CacheDir};
 
@@ -241,5 +242,8 @@ async fn run_cells(
     runs.sort_by_key(|(index, _)| *index);
     let mut runs: Vec<CellRun> = runs.into_iter().map(|(_, run)| run).collect();
     super::converge::converge(&mut runs);
+    // Cells run for a convergence check only have served: they are neither reported nor
+    // compared with (or written to) their snapshot files.
+    runs.retain(|run| !run.hidden);
     Ok(settle(&config, runs, options.snapshots))
 }

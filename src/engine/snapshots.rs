@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use super::SnapshotMode;
 use super::cell::CellRun;
-use super::{CellResult, SnapshotMode, Verdict};
 use crate::config::Config;
+use crate::outcome::{CellResult, SnapshotNote, Verdict};
 use crate::snapshot::{self, Header};
 
 pub(super) fn settle(config: &Config, runs: Vec<CellRun>, mode: SnapshotMode) -> Vec<CellResult> {
@@ -63,8 +64,7 @@ fn settle_group(
         rendered.retain(|&m| {
             let keep = !runs[m].result.expected_failure;
             if !keep {
-                runs[m].result.snapshot_note =
-                    Some("not compared: failed as expected on this runtime".into());
+                runs[m].result.snapshot_note = Some(SnapshotNote::NotCompared);
             }
             keep
         });
@@ -103,7 +103,7 @@ fn settle_group(
                             "snapshot missing (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
                         );
                         result.snapshot_note =
-                            Some(format!("missing, pending {}.new", shown.display()));
+                            Some(SnapshotNote::MissingPending(shown.to_path_buf()));
                     }
                     Err(err) => set(
                         result,
@@ -124,7 +124,7 @@ fn settle_group(
                 );
                 return;
             }
-            runs[rendered[0]].result.snapshot_note = Some("written".into());
+            runs[rendered[0]].result.snapshot_note = Some(SnapshotNote::Written);
             first
         }
     };
@@ -137,7 +137,7 @@ fn settle_group(
         let mine = text(runs, m);
         if mine == reference {
             if runs[m].result.snapshot_note.is_none() {
-                runs[m].result.snapshot_note = Some("matches".into());
+                runs[m].result.snapshot_note = Some(SnapshotNote::Matches);
             }
             continue;
         }
@@ -209,7 +209,7 @@ fn settle_group(
                     Verdict::SnapshotChanged,
                     "schema differs from the snapshot (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
                 );
-                result.snapshot_note = Some(format!("changed, pending {}.new", shown.display()));
+                result.snapshot_note = Some(SnapshotNote::ChangedPending(shown.to_path_buf()));
             }
             SnapshotMode::Update => {
                 if !wrote_pending {
@@ -224,7 +224,7 @@ fn settle_group(
                     }
                 }
                 set(result, Verdict::SnapshotChanged, "schema differs from the snapshot; review with `harness review`, take it with `harness accept`".into());
-                result.snapshot_note = Some(format!("pending {}.new", shown.display()));
+                result.snapshot_note = Some(SnapshotNote::Pending(shown.to_path_buf()));
             }
             SnapshotMode::Accept => {
                 if !wrote_pending {
@@ -239,7 +239,7 @@ fn settle_group(
                     }
                     std::fs::remove_file(&pending).ok();
                 }
-                result.snapshot_note = Some("updated".into());
+                result.snapshot_note = Some(SnapshotNote::Updated);
             }
         }
     }
@@ -254,9 +254,7 @@ fn set(result: &mut CellResult, verdict: Verdict, detail: String) {
     if result.verdict == Verdict::Passed || verdict == Verdict::Error {
         result.verdict = verdict;
         result.detail = Some(match result.detail.take() {
-            Some(previous) if previous.starts_with("failed as expected") => {
-                format!("{detail} ({previous})")
-            }
+            Some(previous) if result.expected_failure => format!("{detail} ({previous})"),
             _ => detail,
         });
     }

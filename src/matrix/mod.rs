@@ -15,8 +15,12 @@ use crate::config::{CellPattern, Config, DatabaseSpec, RuntimeSpec};
 pub struct Cell {
     /// `scenario/database/runtime`, stable across runs and machines.
     pub id: String,
-    /// The cell's index in [`expand`]'s order, kept through filters and partitions.
+    /// The cell's index in the whole matrix (every workspace member's cells, in order), kept
+    /// through filters and partitions.
     pub position: usize,
+    /// Run only for a selected cell's convergence check (`fresh` beside a selected `partial`):
+    /// never reported, and it writes, accepts or deletes no snapshot file.
+    pub hidden: bool,
     /// Index into `Config::scenarios`.
     pub scenario: usize,
     pub database: DatabaseSpec,
@@ -44,6 +48,7 @@ impl Cell {
         Self {
             id,
             position: 0,
+            hidden: false,
             scenario,
             database,
             runtime,

@@ -68,9 +68,31 @@ impl Partition {
         kept
     }
 
-    /// The cells of this shard: whole snapshot groups (scenario x database).
-    pub fn cells(self, cells: Vec<Cell>) -> Vec<Cell> {
-        self.select(cells, |cell| (cell.scenario, cell.database.id()))
+    /// This shard of a workspace's cells (each configuration with its cells, in matrix order):
+    /// whole snapshot groups (configuration x scenario x database, every runtime) dealt
+    /// round-robin, so runtimes are compared inside one shard. A configuration left with no cell
+    /// is dropped.
+    pub fn shard<C>(self, configs: Vec<(C, Vec<Cell>)>) -> Vec<(C, Vec<Cell>)> {
+        let mut flat = Vec::new();
+        let mut owners: Vec<Option<C>> = Vec::new();
+        for (index, (config, cells)) in configs.into_iter().enumerate() {
+            flat.extend(cells.into_iter().map(|cell| (index, cell)));
+            owners.push(Some(config));
+        }
+        let kept = self.select(flat, |(index, cell)| {
+            (*index, cell.scenario, cell.database.id())
+        });
+        let mut out: Vec<(usize, C, Vec<Cell>)> = Vec::new();
+        for (index, cell) in kept {
+            if let Some((_, _, cells)) = out.iter_mut().find(|(i, ..)| *i == index) {
+                cells.push(cell);
+            } else if let Some(config) = owners[index].take() {
+                out.push((index, config, vec![cell]));
+            }
+        }
+        out.into_iter()
+            .map(|(_, config, cells)| (config, cells))
+            .collect()
     }
 }
 

@@ -8,8 +8,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Location;
-use crate::engine::{CellResult, RunReport, RuntimeInfo, RuntimeSummary, StepRecord, Verdict};
 use crate::matrix::Partition;
+use crate::outcome::{
+    CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
+};
 
 /// The value of the `schema` field.
 pub const SCHEMA: &str = "harness-report";
@@ -29,6 +31,8 @@ pub enum JsonError {
     Version { found: u64 },
     #[error("does not follow report schema version {VERSION}: {0}")]
     Shape(serde_json::Error),
+    #[error("cell `{id}` in the report: {detail}")]
+    Cell { id: String, detail: String },
     #[error("partition `{text}` in the report: {detail}")]
     Partition { text: String, detail: String },
 }
@@ -82,6 +86,9 @@ struct Ready {
 #[derive(Debug, Serialize, Deserialize)]
 struct Cell {
     id: String,
+    /// The workspace member (absent for the root configuration's cells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    member: Option<String>,
     position: usize,
     scenario: String,
     database: String,
@@ -183,7 +190,11 @@ pub fn parse(text: &str) -> Result<RunReport, JsonError> {
         None => None,
     };
     Ok(RunReport {
-        cells: report.cells.into_iter().map(cell_in).collect(),
+        cells: report
+            .cells
+            .into_iter()
+            .map(cell_in)
+            .collect::<Result<_, _>>()?,
         partition,
         runtimes: report.runtimes.into_iter().map(runtime_in).collect(),
         // Engines are described in the terminal report only; the JSON schema has no field for them.
@@ -245,11 +256,12 @@ fn cell_out(cell: &CellResult) -> Cell {
     let snapshot = (cell.snapshot.is_some() || cell.snapshot_note.is_some() || cell.diff.is_some())
         .then(|| Snapshot {
             path: cell.snapshot.clone(),
-            status: cell.snapshot_note.clone(),
+            status: cell.snapshot_note.as_ref().map(ToString::to_string),
             diff: cell.diff.clone(),
         });
     Cell {
         id: cell.id.clone(),
+        member: cell.member.clone(),
         position: cell.position,
         scenario: cell.scenario.clone(),
         database: cell.database.clone(),
@@ -272,13 +284,21 @@ fn cell_out(cell: &CellResult) -> Cell {
     }
 }
 
-fn cell_in(cell: Cell) -> CellResult {
+fn cell_in(cell: Cell) -> Result<CellResult, JsonError> {
     let (snapshot, snapshot_note, diff) = match cell.snapshot {
         Some(s) => (s.path, s.status, s.diff),
         None => (None, None, None),
     };
-    CellResult {
+    let snapshot_note = snapshot_note
+        .map(|text| text.parse::<SnapshotNote>())
+        .transpose()
+        .map_err(|detail| JsonError::Cell {
+            id: cell.id.clone(),
+            detail,
+        })?;
+    Ok(CellResult {
         id: cell.id,
+        member: cell.member,
         position: cell.position,
         scenario: cell.scenario,
         database: cell.database,
@@ -300,7 +320,7 @@ fn cell_in(cell: Cell) -> CellResult {
         }),
         duration: Duration::from_millis(cell.duration_ms),
         tool_time: Duration::from_millis(cell.tool_ms),
-    }
+    })
 }
 
 fn step_out(step: &StepRecord) -> Step {

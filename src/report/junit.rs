@@ -1,12 +1,12 @@
 //! The JUnit XML report (`--report junit=PATH`), for CI systems that show test results: one test
-//! suite per scenario, one test case per cell. `failed` and `snapshot changed` are failures, `error`
+//! suite per scenario (per member and scenario in a workspace), one test case per cell. `failed` and `snapshot changed` are failures, `error`
 //! is an error; the failure text holds the failed step, the tool's last lines and the schema diff.
 
 use std::fmt::Write;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::engine::{CellResult, RunReport, Verdict};
+use crate::outcome::{CellResult, RunReport, Verdict};
 
 /// The report as JUnit XML. No timestamps: the same results always give the same bytes.
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
@@ -14,10 +14,11 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
     junit.set_time(report.duration);
     let mut suites: Vec<TestSuite> = Vec::new();
     for cell in &report.cells {
-        let index = match suites.iter().position(|s| s.name.as_str() == cell.scenario) {
+        let name = suite_name(cell);
+        let index = match suites.iter().position(|s| s.name.as_str() == name) {
             Some(index) => index,
             None => {
-                suites.push(TestSuite::new(cell.scenario.as_str()));
+                suites.push(TestSuite::new(name));
                 suites.len() - 1
             }
         };
@@ -28,6 +29,15 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
     }
     junit.add_test_suites(suites);
     junit.to_string()
+}
+
+/// One suite per scenario, a workspace member's named with it (`billing:fresh`): members whose
+/// scenarios share a name stay apart.
+fn suite_name(cell: &CellResult) -> String {
+    match &cell.member {
+        Some(member) => format!("{member}:{}", cell.scenario),
+        None => cell.scenario.clone(),
+    }
 }
 
 fn test_case(cell: &CellResult) -> TestCase {
@@ -52,7 +62,7 @@ fn test_case(cell: &CellResult) -> TestCase {
         }
     };
     let mut case = TestCase::new(cell.id.as_str(), status);
-    case.set_classname(format!("{}.{}", cell.scenario, cell.database))
+    case.set_classname(format!("{}.{}", suite_name(cell), cell.database))
         .set_time(cell.duration);
     let mut out = String::new();
     if cell.expected_failure

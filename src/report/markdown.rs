@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{CellResult, RunReport, Verdict};
+use crate::outcome::{CellKey, CellResult, RunReport, Verdict};
 
 /// The summary as GitHub-flavoured Markdown.
 pub fn render(report: &RunReport) -> String {
@@ -94,13 +94,15 @@ fn headline(out: &mut String, report: &RunReport) {
     );
 }
 
-/// Rows are scenarios, columns are (database, runtime) pairs, both in the order the cells come.
+/// Rows are scenarios (a workspace member's named with it: `billing: fresh`), columns are
+/// (database, runtime) pairs, both in the order the cells come.
 fn grid(out: &mut String, report: &RunReport) {
-    let mut scenarios: Vec<&str> = Vec::new();
+    let mut scenarios: Vec<(Option<&str>, &str)> = Vec::new();
     let mut columns: Vec<(&str, &str)> = Vec::new();
     for cell in &report.cells {
-        if !scenarios.contains(&cell.scenario.as_str()) {
-            scenarios.push(&cell.scenario);
+        let row = (cell.member.as_deref(), cell.scenario.as_str());
+        if !scenarios.contains(&row) {
+            scenarios.push(row);
         }
         let column = (cell.database.as_str(), cell.runtime.as_str());
         if !columns.contains(&column) {
@@ -116,12 +118,17 @@ fn grid(out: &mut String, report: &RunReport) {
         out.push_str("---|");
     }
     out.push('\n');
-    for scenario in scenarios {
-        let _ = write!(out, "| {scenario} |");
+    for (member, scenario) in scenarios {
+        let key = |database, runtime| CellKey {
+            member,
+            scenario,
+            database,
+            runtime,
+        };
+        let _ = write!(out, "| {} |", key("", "").scenario_label());
         for (database, runtime) in &columns {
-            let found = report.cells.iter().find(|c| {
-                c.scenario == scenario && c.database == *database && c.runtime == *runtime
-            });
+            let wanted = key(database, runtime);
+            let found = report.cells.iter().find(|c| c.key() == wanted);
             let _ = write!(out, " {} |", found.map_or_else(|| "·".to_string(), mark));
         }
         out.push('\n');

@@ -2,7 +2,7 @@
 //! report one run over all of them would have given: cells back in matrix order, runtimes and
 //! warnings without repeats. Combines; never changes a verdict.
 
-use crate::engine::RunReport;
+use crate::outcome::RunReport;
 
 /// Why reports cannot be combined.
 #[derive(Debug, thiserror::Error)]

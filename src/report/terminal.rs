@@ -4,7 +4,8 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::engine::{CellResult, EngineSummary, RunReport, RuntimeSummary, Verdict};
+use crate::engine::EngineSummary;
+use crate::outcome::{CellResult, RunReport, RuntimeSummary, Verdict};
 
 /// The whole report.
 pub fn render(report: &RunReport) -> String {
@@ -47,12 +48,10 @@ fn outcome(cell: &CellResult) -> &'static str {
 /// The (scenario, database) groups whose runtimes did not end the same way, each with the runtimes
 /// side by side and the last lines of every runtime that failed.
 pub fn divergence(report: &RunReport) -> String {
-    // A workspace member's cells carry its name (`member:`) before the scenario: groups never mix
-    // members whose scenarios share a name.
-    let member = |cell: &CellResult| cell.id.split_once(':').map(|(m, _)| m.to_string());
+    // Groups never mix workspace members whose scenarios share a name.
     let mut groups: Vec<(String, &str, Vec<&CellResult>)> = Vec::new();
     for cell in &report.cells {
-        let scenario = match member(cell) {
+        let scenario = match &cell.member {
             Some(member) => format!("{member}:{}", cell.scenario),
             None => cell.scenario.clone(),
         };

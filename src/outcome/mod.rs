@@ -1,0 +1,282 @@
+//! The result of a run, owned by no phase of it: the engine writes it, the reports, the CLI and
+//! the JSON reader read it. A cell is known by its [`CellKey`] (member, scenario, database,
+//! runtime) and its position in the whole matrix, workspace members included; what happened to
+//! its snapshot is a [`SnapshotNote`], never text to parse back.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::Location;
+use crate::matrix::Partition;
+
+/// The verdict of one cell.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    SnapshotChanged,
+    Error,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::SnapshotChanged => "snapshot changed",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// One step as it ran.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    /// 1-based; the final upgrade to the target is the last.
+    pub number: usize,
+    pub label: String,
+    /// Where the step is written (`None` for the implicit upgrade to `head`).
+    pub at: Option<Location>,
+    pub ok: bool,
+    pub duration: Duration,
+    /// Exit status and the last lines of output, for a failed step.
+    pub status: Option<String>,
+    pub output_tail: Option<String>,
+}
+
+/// Which runtime ran a cell.
+#[derive(Debug, Clone)]
+pub struct RuntimeInfo {
+    pub key: String,
+    /// `local` or `container`.
+    pub backend: String,
+    pub version: String,
+    /// The interpreter's path: on this machine, or inside the image.
+    pub interpreter: PathBuf,
+    /// Where it was found: `harness.toml`, `uv`, `pyenv`, `PATH`, or `image`.
+    pub source: String,
+    /// The image a container runtime started from (`None` for a local interpreter).
+    pub image: Option<String>,
+}
+
+impl RuntimeInfo {
+    /// `3.12.1 (/usr/bin/python3.12, found via PATH)` for a local interpreter,
+    /// `3.12.1 (/usr/local/bin/python3, container image python:3.12-slim)` for a container.
+    pub fn describe(&self) -> String {
+        match &self.image {
+            Some(image) => format!(
+                "{} ({}, {} image {image})",
+                self.version,
+                self.interpreter.display(),
+                self.backend
+            ),
+            None => format!(
+                "{} ({}, found via {})",
+                self.version,
+                self.interpreter.display(),
+                self.source
+            ),
+        }
+    }
+}
+
+/// The result of one cell.
+#[derive(Debug, Clone)]
+pub struct CellResult {
+    /// `member:scenario/database/runtime` (no `member:` outside a workspace member).
+    pub id: String,
+    /// The workspace member the cell belongs to (`None`: the root configuration).
+    pub member: Option<String>,
+    /// The cell's place in the whole matrix (before any filter or partition): shard reports are
+    /// merged back into this order.
+    pub position: usize,
+    pub scenario: String,
+    pub database: String,
+    pub runtime: String,
+    pub verdict: Verdict,
+    /// The scenario expects a failure (`outcome = "failure"` or `fails_with`) and it happened: the verdict is `Passed`.
+    pub expected_failure: bool,
+    /// One line saying why (for anything but a plain pass), e.g. which step failed.
+    pub detail: Option<String>,
+    pub steps: Vec<StepRecord>,
+    /// The snapshot file this cell is checked against, relative to harness.toml's folder.
+    pub snapshot: Option<PathBuf>,
+    /// What happened to the snapshot.
+    pub snapshot_note: Option<SnapshotNote>,
+    pub diff: Option<String>,
+    pub runtime_info: Option<RuntimeInfo>,
+    pub duration: Duration,
+    /// Time spent inside the migration tool's processes.
+    pub tool_time: Duration,
+}
+
+impl CellResult {
+    /// The first failed step, if any.
+    pub fn failed_step(&self) -> Option<&StepRecord> {
+        self.steps.iter().find(|step| !step.ok)
+    }
+}
+
+/// Everything a run produced, cells in matrix order.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub cells: Vec<CellResult>,
+    /// The share of the matrix this run covered, when it ran one (`--partition 2/3`).
+    pub partition: Option<Partition>,
+    pub runtimes: Vec<RuntimeSummary>,
+    pub warnings: Vec<String>,
+    pub duration: Duration,
+}
+
+/// How a runtime was prepared.
+#[derive(Debug, Clone)]
+pub struct RuntimeSummary {
+    pub key: String,
+    pub outcome: Result<(RuntimeInfo, bool, Duration), String>,
+}
+
+impl RunReport {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.cells
+            .iter()
+            .filter(|cell| cell.verdict == verdict)
+            .count()
+    }
+}
+
+impl CellResult {
+    /// The cell's key: what the reports group and order by.
+    pub fn key(&self) -> CellKey<'_> {
+        CellKey {
+            member: self.member.as_deref(),
+            scenario: &self.scenario,
+            database: &self.database,
+            runtime: &self.runtime,
+        }
+    }
+}
+
+/// What identifies a cell across a workspace: two members may both have a `fresh` scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CellKey<'a> {
+    pub member: Option<&'a str>,
+    pub scenario: &'a str,
+    pub database: &'a str,
+    pub runtime: &'a str,
+}
+
+impl CellKey<'_> {
+    /// The scenario as a person reads it in a workspace: `billing: fresh`, or `fresh`.
+    pub fn scenario_label(&self) -> String {
+        match self.member {
+            Some(member) => format!("{member}: {}", self.scenario),
+            None => self.scenario.to_string(),
+        }
+    }
+}
+
+/// What happened to a cell's snapshot file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotNote {
+    /// The schema is the one in the file.
+    Matches,
+    /// There was no file: this cell's schema was written (not in CI).
+    Written,
+    /// `--accept`: the file now holds this schema.
+    Updated,
+    /// The schema differs; the new text waits in `<path>.new` (path as shown).
+    Pending(PathBuf),
+    /// CI or `--check`: the schema differs; the new text waits in `<path>.new`.
+    ChangedPending(PathBuf),
+    /// CI or `--check`: no file; the new text waits in `<path>.new`.
+    MissingPending(PathBuf),
+    /// The runtime failed as the scenario expects: its schema is not the snapshot's.
+    NotCompared,
+}
+
+impl std::fmt::Display for SnapshotNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnapshotNote::Matches => f.write_str("matches"),
+            SnapshotNote::Written => f.write_str("written"),
+            SnapshotNote::Updated => f.write_str("updated"),
+            SnapshotNote::Pending(path) => write!(f, "pending {}.new", path.display()),
+            SnapshotNote::ChangedPending(path) => {
+                write!(f, "changed, pending {}.new", path.display())
+            }
+            SnapshotNote::MissingPending(path) => {
+                write!(f, "missing, pending {}.new", path.display())
+            }
+            SnapshotNote::NotCompared => {
+                f.write_str("not compared: failed as expected on this runtime")
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for SnapshotNote {
+    type Err = String;
+
+    /// The inverse of `Display` (the JSON report keeps the text).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let pending = |rest: &str| {
+            rest.strip_suffix(".new")
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("snapshot status `{text}` names no .new file"))
+        };
+        match text {
+            "matches" => Ok(SnapshotNote::Matches),
+            "written" => Ok(SnapshotNote::Written),
+            "updated" => Ok(SnapshotNote::Updated),
+            "not compared: failed as expected on this runtime" => Ok(SnapshotNote::NotCompared),
+            _ => {
+                if let Some(rest) = text.strip_prefix("changed, pending ") {
+                    pending(rest).map(SnapshotNote::ChangedPending)
+                } else if let Some(rest) = text.strip_prefix("missing, pending ") {
+                    pending(rest).map(SnapshotNote::MissingPending)
+                } else if let Some(rest) = text.strip_prefix("pending ") {
+                    pending(rest).map(SnapshotNote::Pending)
+                } else {
+                    Err(format!("unknown snapshot status `{text}`"))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_note_reads_back_from_its_text() {
+        for note in [
+            SnapshotNote::Matches,
+            SnapshotNote::Written,
+            SnapshotNote::Updated,
+            SnapshotNote::NotCompared,
+            SnapshotNote::Pending("snapshots/fresh/sqlite.snap".into()),
+            SnapshotNote::ChangedPending("a b/fresh/sqlite.snap".into()),
+            SnapshotNote::MissingPending("snapshots/x/postgres-17.snap".into()),
+        ] {
+            assert_eq!(note.to_string().parse::<SnapshotNote>(), Ok(note));
+        }
+        assert!("pending nothing".parse::<SnapshotNote>().is_err());
+    }
+
+    #[test]
+    fn members_keep_their_scenarios_apart() {
+        let key = |member| CellKey {
+            member,
+            scenario: "fresh",
+            database: "sqlite",
+            runtime: "python-3.12",
+        };
+        assert_ne!(key(Some("billing")), key(None));
+        assert_eq!(key(Some("billing")).scenario_label(), "billing: fresh");
+        assert_eq!(key(None).scenario_label(), "fresh");
+    }
+}
