@@ -124,6 +124,6 @@ impl Alembic {
         session
             .run(&invocation)
             .await
-            .map_err(|err| AdapterError::Runtime(err.to_string()))
+            .map_err(AdapterError::Runtime)
     }
 }

@@ -51,5 +51,5 @@ pub async fn run_program(
     session
         .run(&invocation)
         .await
-        .map_err(|err| AdapterError::Runtime(err.to_string()))
+        .map_err(AdapterError::Runtime)
 }

@@ -112,10 +112,19 @@ pub enum AdapterError {
         what: String,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Runtime(String),
+    /// The runtime could not run the tool's process: its error and what to do about it.
+    #[error("{}", with_help(.0))]
+    Runtime(#[from] crate::runtime::RuntimeError),
     #[error("the command tool cannot do {0}: it only upgrades to its latest state")]
     Unsupported(String),
+}
+
+/// A runtime error and, when it has one, its help line.
+fn with_help(err: &crate::runtime::RuntimeError) -> String {
+    match err.help() {
+        Some(help) => format!("{err}\n  help: {help}"),
+        None => err.to_string(),
+    }
 }
 
 /// An action a migration tool performs on a database.
@@ -228,6 +237,17 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_runtime_error_keeps_its_help_through_the_adapter() {
+        let err = AdapterError::from(crate::runtime::RuntimeError::NotFound {
+            runtime: "python:3.9".into(),
+            looked: vec!["PATH".into()],
+        });
+        let text = err.to_string();
+        assert!(text.starts_with("no interpreter found for python:3.9"), "{text}");
+        assert!(text.contains("\n  help: install that Python"), "{text}");
+    }
 
     fn graph() -> Graph {
         let rev = |id: &str| Revision {

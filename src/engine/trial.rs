@@ -83,7 +83,12 @@ pub async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial
                     .map(|file| format!(", imported by {file}"))
                     .unwrap_or_default()
             ),
-            None => error_line(&text),
+            // Raised in the project's own code (a module that builds an Alembic configuration
+            // of its own, a settings check): where, so the owner knows what to look at.
+            None => match importing_file(&text, &project.dir) {
+                Some(file) => format!("{}, raised from {file}", error_line(&text)),
+                None => error_line(&text),
+            },
         }
     });
     // A project that waits for a server of its own (a settings module connecting at import) would
