@@ -10,6 +10,24 @@ use common::{Project, migration, repo, run, transcript};
 const BOTH: &[&str] = &["python:3.10", "python:3.12"];
 
 #[test]
+fn the_repositorys_sqlite_cells_match_their_committed_snapshots() {
+    // The README's first command, in check mode: every example's SQLite cells, no Docker.
+    let out =
+        run(common::harness(&repo()).args(["run", "--check", "--quiet", "--database", "sqlite"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains(" passed, 0 failed, 0 snapshot changed, 0 errors"),
+        "{}",
+        out.1
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 fn the_repository_matrix_matches_its_committed_snapshots() {
     // Every example is a member of the root harness.toml: their server-engine cells run on the
     // engines scripts/setup/20-engines.sh provides.

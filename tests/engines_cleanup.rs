@@ -20,6 +20,10 @@ fn dead_pid() -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn an_interrupted_run_removes_its_containers_and_clusters() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/long_revision_id/broken");
@@ -92,6 +96,10 @@ async fn an_interrupted_run_removes_its_containers_and_clusters() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn the_sweep_removes_what_a_killed_harness_left() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let pid = dead_pid();

@@ -61,6 +61,10 @@ async fn assert_nothing_left_by(pid: u32) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn the_long_revision_id_fails_on_postgres_and_mariadb_but_not_on_sqlite() {
     let (code, stdout, stderr, pid) = run(&example("broken"), &[]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -96,6 +100,10 @@ async fn the_long_revision_id_fails_on_postgres_and_mariadb_but_not_on_sqlite() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn widening_the_version_column_first_passes_everywhere() {
     let (code, stdout, stderr, pid) = run(&example("fixed"), &[]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -112,6 +120,10 @@ async fn widening_the_version_column_first_passes_everywhere() {
 /// `rows = { t = n }` counted with `SELECT COUNT(*) FROM "t"` on every engine, which MariaDB reads
 /// as a string: the table name must be quoted the engine's way.
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn row_counts_quote_table_names_the_engines_way() {
     let copy = tempfile::Builder::new()
         .prefix("harness-rows-")

@@ -138,16 +138,28 @@ async fn check(entry: &str, groups: &[&[&str]], name: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn postgres_17_in_a_container() {
     check("postgres:17", POSTGRES, "postgres_17").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn postgres_13_in_a_container() {
     check("postgres:13", POSTGRES, "postgres_13").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn postgres_15_as_a_local_cluster() {
     // SAFETY-free: the variable is read by the harness when it starts this entry.
     let spec = {
@@ -166,6 +178,10 @@ async fn postgres_15_as_a_local_cluster() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn mariadb_11_in_a_container() {
     check("mariadb:11", MARIADB, "mariadb_11").await;
 }

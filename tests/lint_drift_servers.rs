@@ -146,6 +146,10 @@ const MARIADB_TABLES: &str = "SELECT table_name FROM information_schema.tables \
      WHERE table_schema = DATABASE() ORDER BY 1";
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn postgres_15_as_a_local_cluster() {
     let mut spec = DatabaseSpec::parse("postgres:15").expect("entry");
     spec.settings.backend = BackendChoice::Local;
@@ -153,12 +157,20 @@ async fn postgres_15_as_a_local_cluster() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn postgres_17_in_a_container() {
     let spec = DatabaseSpec::parse("postgres:17").expect("entry");
     check(spec, POSTGRES_TABLES, Some("public"), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn mariadb_11_in_a_container() {
     let spec = DatabaseSpec::parse("mariadb:11").expect("entry");
     check(spec, MARIADB_TABLES, None, false).await;

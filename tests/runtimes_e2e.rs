@@ -79,6 +79,10 @@ async fn assert_nothing_left_by(pid: u32) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn python_3_10_fails_on_datetime_utc_in_containers_and_3_12_passes() {
     let (code, stdout, stderr, pid) = run(&example("broken"), "container", &[]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -117,6 +121,10 @@ async fn python_3_10_fails_on_datetime_utc_in_containers_and_3_12_passes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn both_backends_give_the_same_verdicts_and_snapshots() {
     for variant in ["broken", "fixed"] {
         let (code, container, stderr, pid) = run(&example(variant), "container", &[]);
@@ -135,6 +143,10 @@ async fn both_backends_give_the_same_verdicts_and_snapshots() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
 async fn the_sweep_removes_runtime_containers_and_networks_a_killed_harness_left() {
     let mut child = Command::new("true").spawn().expect("true runs");
     let pid = child.id();
