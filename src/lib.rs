@@ -6,6 +6,7 @@ pub mod adapters;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod dialect;
 pub mod discover;
 pub mod drift;
 pub mod engine;

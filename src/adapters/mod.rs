@@ -245,7 +245,10 @@ mod tests {
             looked: vec!["PATH".into()],
         });
         let text = err.to_string();
-        assert!(text.starts_with("no interpreter found for python:3.9"), "{text}");
+        assert!(
+            text.starts_with("no interpreter found for python:3.9"),
+            "{text}"
+        );
         assert!(text.contains("\n  help: install that Python"), "{text}");
     }
 

@@ -15,10 +15,10 @@ use tokio::sync::Mutex;
 use super::DatabaseError;
 use super::image::{self, ImageChoice, LABEL_FLAVOUR, PASSWORD};
 use super::server::{Hosting, ServerEngine};
-use super::server_url::{Family, ServerUrl};
+use super::server_url::ServerUrl;
 use super::sql::{self, ReadinessError};
 use super::sweep::{self, LABEL_ENGINE, LABEL_HOST, LABEL_MANAGED, LABEL_PID};
-use crate::config::{DatabaseSpec, EngineKind, ImageFlavour};
+use crate::config::{DatabaseSpec, ImageFlavour};
 
 /// A running container; removed by [`ContainerHost::remove`].
 pub(super) struct ContainerHost {
@@ -64,7 +64,13 @@ pub(super) async fn start(
             .await
             .unwrap_or(ImageFlavour::Official),
     };
-    let launch = image::launch(spec.engine, flavour);
+    let Some(launch) = image::launch(spec.engine, flavour) else {
+        return Err(DatabaseError::start(
+            spec,
+            "SQLite runs in process, not in a container",
+            "remove `backend` from its entry",
+        ));
+    };
     let (name, tag) = choice.name_and_tag();
     let port = launch.port;
     let mut request = GenericImage::new(name, tag)
@@ -135,10 +141,7 @@ pub(super) async fn start(
             ));
         }
     };
-    let family = match spec.engine {
-        EngineKind::Postgres => Family::Postgres,
-        _ => Family::Mysql,
-    };
+    let family = launch.family;
     let url = ServerUrl::loopback(family, host_port, launch.user, PASSWORD, launch.maintenance);
     let ready = sql::wait_ready(&url, sql::ready_timeout(), || async {
         match container.is_running().await {

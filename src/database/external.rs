@@ -5,9 +5,10 @@
 use std::time::Instant;
 
 use super::server::{Hosting, ServerEngine};
-use super::server_url::{Family, ServerUrl};
+use super::server_url::ServerUrl;
 use super::{DatabaseError, sql};
-use crate::config::{DatabaseSpec, EngineKind};
+use crate::config::DatabaseSpec;
+use crate::dialect::Family;
 
 pub(super) async fn start(spec: &DatabaseSpec) -> Result<ServerEngine, DatabaseError> {
     let started = Instant::now();
@@ -26,9 +27,12 @@ pub(super) async fn start(spec: &DatabaseSpec) -> Result<ServerEngine, DatabaseE
              per cell there",
         ));
     }
-    let family = match spec.engine {
-        EngineKind::Postgres => Family::Postgres,
-        _ => Family::Mysql,
+    let Some(family) = Family::of(spec.engine) else {
+        return Err(DatabaseError::start(
+            spec,
+            "SQLite runs in process and has no external server",
+            "remove `backend` and `url` from its entry",
+        ));
     };
     let server = ServerUrl::parse(family, url.expose())?;
     let version = sql::server_version(&server).await.map_err(|err| {

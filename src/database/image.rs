@@ -4,8 +4,7 @@
 //! image's `dev.harness.flavour` label, else `official`.
 
 use crate::config::{DatabaseSpec, EngineKind, ImageFlavour};
-
-use super::server_url::Family;
+use crate::dialect::Family;
 
 /// The image label that tells the harness how to start the server in an image.
 pub const LABEL_FLAVOUR: &str = "dev.harness.flavour";
@@ -71,6 +70,7 @@ impl ImageChoice {
 /// How to start a server in a container: its port, environment and command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
+    pub family: Family,
     pub port: u16,
     pub user: &'static str,
     /// The database the harness connects to for creating cell databases.
@@ -80,14 +80,12 @@ pub struct Launch {
     pub cmd: Vec<String>,
 }
 
-/// The launch recipe for a family and flavour.
-pub fn launch(kind: EngineKind, flavour: ImageFlavour) -> Launch {
-    let family = match kind {
-        EngineKind::Postgres => Family::Postgres,
-        _ => Family::Mysql,
-    };
-    match (family, flavour) {
+/// The launch recipe for an engine kind and flavour; `None` for SQLite, which runs in process.
+pub fn launch(kind: EngineKind, flavour: ImageFlavour) -> Option<Launch> {
+    let family = Family::of(kind)?;
+    Some(match (family, flavour) {
         (Family::Postgres, ImageFlavour::Official) => Launch {
+            family,
             port: 5432,
             user: "postgres",
             maintenance: "postgres",
@@ -111,6 +109,7 @@ pub fn launch(kind: EngineKind, flavour: ImageFlavour) -> Launch {
                 "MARIADB_ROOT_PASSWORD"
             };
             Launch {
+                family,
                 port: 3306,
                 user: "root",
                 maintenance: "mysql",
@@ -119,6 +118,7 @@ pub fn launch(kind: EngineKind, flavour: ImageFlavour) -> Launch {
             }
         }
         (Family::Postgres, ImageFlavour::Debian) => Launch {
+            family,
             port: 5432,
             user: "postgres",
             maintenance: "postgres",
@@ -126,13 +126,14 @@ pub fn launch(kind: EngineKind, flavour: ImageFlavour) -> Launch {
             cmd: vec!["sh".into(), "-c".into(), DEBIAN_POSTGRES.into()],
         },
         (Family::Mysql, ImageFlavour::Debian) => Launch {
+            family,
             port: 3306,
             user: "root",
             maintenance: "mysql",
             env: vec![("HARNESS_PASSWORD".into(), PASSWORD.into())],
             cmd: vec!["sh".into(), "-c".into(), DEBIAN_MARIADB.into()],
         },
-    }
+    })
 }
 
 /// Initialises and starts the newest PostgreSQL of a Debian system (packages `postgresql`).
@@ -227,13 +228,16 @@ mod tests {
 
     #[test]
     fn official_images_get_their_entrypoint_variables() {
-        let pg = launch(EngineKind::Postgres, ImageFlavour::Official);
+        let pg = launch(EngineKind::Postgres, ImageFlavour::Official).unwrap();
         assert_eq!(pg.env[0].0, "POSTGRES_PASSWORD");
-        let maria = launch(EngineKind::Mariadb, ImageFlavour::Official);
+        let maria = launch(EngineKind::Mariadb, ImageFlavour::Official).unwrap();
         assert_eq!(maria.env[0].0, "MARIADB_ROOT_PASSWORD");
-        let mysql = launch(EngineKind::Mysql, ImageFlavour::Official);
+        assert_eq!(maria.family, Family::Mysql);
+        let mysql = launch(EngineKind::Mysql, ImageFlavour::Official).unwrap();
         assert_eq!(mysql.env[0].0, "MYSQL_ROOT_PASSWORD");
-        let debian = launch(EngineKind::Postgres, ImageFlavour::Debian);
+        let debian = launch(EngineKind::Postgres, ImageFlavour::Debian).unwrap();
         assert_eq!(debian.cmd[0], "sh");
+        assert_eq!(debian.family, Family::Postgres);
+        assert_eq!(launch(EngineKind::Sqlite, ImageFlavour::Official), None);
     }
 }

@@ -14,10 +14,11 @@ use tokio::process::{Child, Command};
 use super::DatabaseError;
 use super::image::PASSWORD;
 use super::server::{Hosting, ServerEngine};
-use super::server_url::{Family, ServerUrl};
+use super::server_url::ServerUrl;
 use super::sql::{self, ReadinessError};
 use super::sweep::CLUSTER_DIR_PREFIX;
 use crate::config::DatabaseSpec;
+use crate::dialect::Family;
 
 /// A running cluster; stopped and removed by [`LocalCluster::stop`] or, at the latest, on drop.
 pub(super) struct LocalCluster {

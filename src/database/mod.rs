@@ -12,7 +12,7 @@ mod image;
 mod local_postgres;
 mod server;
 mod server_url;
-pub(crate) mod sql;
+mod sql;
 mod sqlite;
 mod start;
 mod sweep;
@@ -24,9 +24,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use crate::config::{DatabaseSpec, SecretUrl};
+use crate::dialect::Dialect;
 
+pub use crate::dialect::Family;
 pub use image::{ImageChoice, LABEL_FLAVOUR};
-pub use server_url::{Family, ServerUrl};
+pub use server_url::ServerUrl;
 pub use sqlite::SqliteEngine;
 pub(crate) use start::docker;
 pub use start::start;
@@ -173,9 +175,9 @@ pub trait Engine: Send + Sync {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<(), DatabaseError>>;
 
-    /// An identifier quoted for this engine's SQL: `"name"` by default (SQLite, PostgreSQL).
+    /// An identifier quoted for this engine's SQL (its family's dialect).
     fn quote_identifier(&self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        Dialect::of(self.spec().engine).quote(name)
     }
 
     /// Runs one query against a cell's database and returns its rows as text.

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use super::container::ContainerHost;
 use super::local_postgres::LocalCluster;
-use super::server_url::{Family, ServerUrl};
+use super::server_url::ServerUrl;
 use super::{BoxFuture, CellDatabase, DatabaseError, Engine, EngineInfo, Location, TextRows, sql};
 use crate::config::{DatabaseSpec, SecretUrl};
+use crate::dialect::Family;
 
 /// What runs the server, and so what shutdown has to remove.
 pub(super) enum Hosting {
@@ -173,10 +174,6 @@ impl Engine for ServerEngine {
                     source,
                 })
         })
-    }
-
-    fn quote_identifier(&self, name: &str) -> String {
-        sql::quote(self.url.family(), name)
     }
 
     fn query<'a>(

@@ -1,48 +1,30 @@
-//! The address of a database server, split so that the same server can be named for sqlx (the
-//! harness's own connections) and for SQLAlchemy (the migration tool), for any database on it.
+//! The address of a database server, so that the same server can be named for sqlx (the harness's
+//! own connections) and for SQLAlchemy (the migration tool), for any database on it. Parsing is
+//! [`crate::dialect::ServerAddress`]'s; this adds the SQLAlchemy scheme and the maintenance database.
 
 use super::DatabaseError;
 use crate::config::redact;
+// Named here too for the dump loader, which takes the family from a server URL.
+pub(super) use crate::dialect::Family;
+use crate::dialect::{ServerAddress, UrlError};
 
-/// The SQL family of a server engine: PostgreSQL, or MySQL and MariaDB.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Postgres,
-    Mysql,
-}
-
-impl Family {
-    /// The SQLAlchemy driver used when the URL names none: psycopg2 for PostgreSQL, PyMySQL for
-    /// MySQL and MariaDB (the project's requirements must install it).
-    fn default_sqlalchemy_scheme(self) -> &'static str {
-        match self {
-            Family::Postgres => "postgresql",
-            Family::Mysql => "mysql+pymysql",
-        }
-    }
-
-    fn sqlx_scheme(self) -> &'static str {
-        match self {
-            Family::Postgres => "postgres",
-            Family::Mysql => "mysql",
-        }
+/// The SQLAlchemy driver used when the URL names none: psycopg2 for PostgreSQL, PyMySQL for MySQL
+/// and MariaDB (the project's requirements must install it).
+fn default_sqlalchemy_scheme(family: Family) -> &'static str {
+    match family {
+        Family::Postgres => "postgresql",
+        Family::Mysql => "mysql+pymysql",
     }
 }
 
-/// `scheme://userinfo@host:port/database?query`, taken apart.
+/// A server and the database the harness connects to on it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ServerUrl {
-    family: Family,
+    address: ServerAddress,
     /// The SQLAlchemy scheme, with its driver (`postgresql+psycopg`), or `None` for the default.
     sqlalchemy_scheme: Option<String>,
-    /// `user:password@` (or empty).
-    userinfo: String,
-    /// `host:port`.
-    host: String,
     /// The database this URL names (the maintenance database the harness connects to).
     pub database: String,
-    /// Everything after `?`, without it.
-    query: String,
 }
 
 impl std::fmt::Debug for ServerUrl {
@@ -54,14 +36,7 @@ impl std::fmt::Debug for ServerUrl {
 impl ServerUrl {
     /// A server on loopback with a user and password, as containers and local clusters are.
     pub fn loopback(family: Family, port: u16, user: &str, password: &str, database: &str) -> Self {
-        Self {
-            family,
-            sqlalchemy_scheme: None,
-            userinfo: format!("{user}:{password}@"),
-            host: format!("127.0.0.1:{port}"),
-            database: database.to_string(),
-            query: String::new(),
-        }
+        Self::on_host(family, "127.0.0.1", port, user, password, database)
     }
 
     /// A server reached by `host` (a container's name on a network) at `port`.
@@ -74,8 +49,9 @@ impl ServerUrl {
         database: &str,
     ) -> Self {
         Self {
-            host: format!("{host}:{port}"),
-            ..Self::loopback(family, port, user, password, database)
+            address: ServerAddress::new(family, host, port, user, password, database),
+            sqlalchemy_scheme: None,
+            database: database.to_string(),
         }
     }
 
@@ -86,101 +62,61 @@ impl ServerUrl {
             url: redact(url),
             why: why.to_string(),
         };
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad("it has no `scheme://`"))?;
-        let scheme = scheme.to_lowercase();
-        let (dialect, driver) = match scheme.split_once('+') {
-            Some((dialect, driver)) => (dialect, Some(driver)),
-            None => (scheme.as_str(), None),
-        };
-        let fits = match family {
-            Family::Postgres => matches!(dialect, "postgres" | "postgresql"),
-            Family::Mysql => matches!(dialect, "mysql" | "mariadb"),
-        };
-        if !fits {
-            return Err(bad(match family {
+        let wrong_family = || {
+            bad(match family {
                 Family::Postgres => "a PostgreSQL URL starts with postgresql:// or postgres://",
                 Family::Mysql => "a MySQL or MariaDB URL starts with mysql:// or mariadb://",
-            }));
-        }
-        let (rest, query) = match rest.split_once('?') {
-            Some((rest, query)) => (rest, query.to_string()),
-            None => (rest, String::new()),
+            })
         };
-        let (authority, database) = match rest.split_once('/') {
-            Some((authority, database)) => (authority, database.to_string()),
-            None => (rest, String::new()),
+        let address = match ServerAddress::parse(url) {
+            Ok(address) if address.family() == family => address,
+            Ok(_) | Err(UrlError::UnknownScheme) => return Err(wrong_family()),
+            Err(err) => return Err(bad(&err.to_string())),
         };
-        let (userinfo, host) = match authority.rfind('@') {
-            Some(at) => (
-                authority[..=at].to_string(),
-                authority[at + 1..].to_string(),
-            ),
-            None => (String::new(), authority.to_string()),
+        let database = match (address.database(), family) {
+            ("", Family::Postgres) => "postgres".to_string(),
+            (database, _) => database.to_string(),
         };
-        if host.is_empty() {
-            return Err(bad("it names no host"));
-        }
-        let database = if database.is_empty() {
-            match family {
-                Family::Postgres => "postgres".to_string(),
-                Family::Mysql => String::new(),
-            }
-        } else {
-            database
-        };
-        let sqlalchemy_scheme = match (dialect, driver) {
+        let sqlalchemy_scheme = match (address.scheme(), address.driver()) {
             (_, None) => None,
             ("postgres", Some(driver)) => Some(format!("postgresql+{driver}")),
-            (dialect, Some(driver)) => Some(format!("{dialect}+{driver}")),
+            (scheme, Some(driver)) => Some(format!("{scheme}+{driver}")),
         };
         Ok(Self {
-            family,
+            address,
             sqlalchemy_scheme,
-            userinfo,
-            host,
             database,
-            query,
         })
     }
 
     pub fn family(&self) -> Family {
-        self.family
+        self.address.family()
     }
 
-    /// The user and password of the URL (empty when absent), for a command-line client.
+    /// The user and password of the URL, percent-decoded (empty when absent), for a command-line
+    /// client or an environment variable.
     pub fn credentials(&self) -> (String, String) {
-        let info = self.userinfo.trim_end_matches('@');
-        match info.split_once(':') {
-            Some((user, password)) => (user.to_string(), password.to_string()),
-            None => (info.to_string(), String::new()),
-        }
+        (
+            self.address.user(),
+            self.address.password().unwrap_or_default(),
+        )
     }
 
-    /// The host name and port (the family's default port when absent).
+    /// The host name or address (IPv6 without brackets) and the port (the family's default port
+    /// when absent).
     pub fn host_port(&self) -> (String, u16) {
-        let default = match self.family {
-            Family::Postgres => 5432,
-            Family::Mysql => 3306,
-        };
-        match self.host.rsplit_once(':') {
-            Some((host, port)) if !host.ends_with(']') || port.parse::<u16>().is_ok() => (
-                host.trim_matches(['[', ']']).to_string(),
-                port.parse().unwrap_or(default),
-            ),
-            _ => (self.host.trim_matches(['[', ']']).to_string(), default),
-        }
+        let port = self.address.port().unwrap_or(self.family().default_port());
+        (self.address.host().to_string(), port)
     }
 
     /// `host:port`, for messages.
-    pub fn host(&self) -> &str {
-        &self.host
+    pub fn host(&self) -> String {
+        self.address.authority()
     }
 
     /// The URL sqlx connects with, for `database`.
     pub fn sqlx(&self, database: &str) -> String {
-        self.build(self.family.sqlx_scheme(), database)
+        self.address.to_url(self.family().sqlx_scheme(), database)
     }
 
     /// The URL handed to the migration tool, for `database`.
@@ -188,22 +124,13 @@ impl ServerUrl {
         let scheme = self
             .sqlalchemy_scheme
             .as_deref()
-            .unwrap_or(self.family.default_sqlalchemy_scheme());
-        self.build(scheme, database)
+            .unwrap_or(default_sqlalchemy_scheme(self.family()));
+        self.address.to_url(scheme, database)
     }
 
     /// This server's maintenance URL with the password hidden, for messages.
     pub fn redacted(&self) -> String {
         redact(&self.sqlx(&self.database))
-    }
-
-    fn build(&self, scheme: &str, database: &str) -> String {
-        let mut url = format!("{scheme}://{}{}/{database}", self.userinfo, self.host);
-        if !self.query.is_empty() {
-            url.push('?');
-            url.push_str(&self.query);
-        }
-        url
     }
 }
 
@@ -262,6 +189,25 @@ mod tests {
             "postgres://app:s3cret@db.internal:5432/scratch?sslmode=require"
         );
         assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn credentials_are_decoded_and_urls_keep_them_encoded() {
+        let url = ServerUrl::parse(
+            Family::Postgres,
+            "postgresql://app:p%40ss%25w@[::1]:5433/postgres",
+        )
+        .unwrap();
+        assert_eq!(url.credentials(), ("app".into(), "p@ss%w".into()));
+        assert_eq!(url.host_port(), ("::1".into(), 5433));
+        assert_eq!(
+            url.sqlalchemy("c"),
+            "postgresql://app:p%40ss%25w@[::1]:5433/c"
+        );
+        assert_eq!(url.redacted(), "postgres://app:***@[::1]:5433/postgres");
+        let url = ServerUrl::parse(Family::Mysql, "mysql://root@db").unwrap();
+        assert_eq!(url.host_port(), ("db".into(), 3306));
+        assert_eq!(url.credentials(), ("root".into(), String::new()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The SQL the harness itself sends to a server engine, per family: create and drop a cell's
-//! database, run a scenario's SQL, and the readiness query. Connections are made per call.
+//! database, run a scenario's SQL, and the readiness query. Connections are made per call, through
+//! [`crate::dialect::connect`].
 
 use std::time::{Duration, Instant};
 
@@ -7,31 +8,21 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection};
 
-use super::server_url::{Family, ServerUrl};
-
-/// How long one connection attempt may take before it counts as failed.
-pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Quotes an identifier for the family.
-pub fn quote(family: Family, name: &str) -> String {
-    match family {
-        Family::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
-        Family::Mysql => format!("`{}`", name.replace('`', "``")),
-    }
-}
+use super::server_url::ServerUrl;
+use crate::dialect::{CONNECT_TIMEOUT, Family, connect};
 
 pub fn create_database(family: Family, name: &str) -> String {
+    let quoted = family.dialect().quote(name);
     match family {
-        Family::Postgres => format!("CREATE DATABASE {} ENCODING 'UTF8'", quote(family, name)),
-        Family::Mysql => format!(
-            "CREATE DATABASE {} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
-            quote(family, name)
-        ),
+        Family::Postgres => format!("CREATE DATABASE {quoted} ENCODING 'UTF8'"),
+        Family::Mysql => {
+            format!("CREATE DATABASE {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+        }
     }
 }
 
 pub fn drop_database(family: Family, name: &str) -> String {
-    format!("DROP DATABASE IF EXISTS {}", quote(family, name))
+    format!("DROP DATABASE IF EXISTS {}", family.dialect().quote(name))
 }
 
 /// Runs `sql` (one or several statements) on `database` of the server.
@@ -40,13 +31,13 @@ pub async fn execute(url: &ServerUrl, database: &str, sql: &str) -> Result<(), s
     let attempt = async {
         match url.family() {
             Family::Postgres => {
-                let mut conn = PgConnection::connect(&target).await?;
+                let mut conn = connect::<PgConnection>(&target).await?;
                 let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
                 conn.close().await.ok();
                 result.map(|_| ())
             }
             Family::Mysql => {
-                let mut conn = MySqlConnection::connect(&target).await?;
+                let mut conn = connect::<MySqlConnection>(&target).await?;
                 let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
                 conn.close().await.ok();
                 result.map(|_| ())
@@ -87,13 +78,13 @@ pub async fn query(
     let attempt = async {
         match url.family() {
             Family::Postgres => {
-                let mut conn = PgConnection::connect(&target).await?;
+                let mut conn = connect::<PgConnection>(&target).await?;
                 let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
                 conn.close().await.ok();
                 Ok(rows?.iter().map(text).collect())
             }
             Family::Mysql => {
-                let mut conn = MySqlConnection::connect(&target).await?;
+                let mut conn = connect::<MySqlConnection>(&target).await?;
                 let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
                 conn.close().await.ok();
                 Ok(rows?.iter().map(text).collect())
@@ -112,7 +103,7 @@ pub async fn server_version(url: &ServerUrl) -> Result<String, sqlx::Error> {
     let attempt = async {
         match url.family() {
             Family::Postgres => {
-                let mut conn = PgConnection::connect(&target).await?;
+                let mut conn = connect::<PgConnection>(&target).await?;
                 let version: (String,) = sqlx::query_as("SHOW server_version")
                     .fetch_one(&mut conn)
                     .await?;
@@ -120,7 +111,7 @@ pub async fn server_version(url: &ServerUrl) -> Result<String, sqlx::Error> {
                 Ok(version.0)
             }
             Family::Mysql => {
-                let mut conn = MySqlConnection::connect(&target).await?;
+                let mut conn = connect::<MySqlConnection>(&target).await?;
                 let version: (String,) = sqlx::query_as("SELECT CAST(VERSION() AS CHAR)")
                     .fetch_one(&mut conn)
                     .await?;
@@ -212,11 +203,17 @@ mod tests {
 
     #[test]
     fn quotes_per_family() {
-        assert_eq!(quote(Family::Postgres, "a\"b"), "\"a\"\"b\"");
-        assert_eq!(quote(Family::Mysql, "a`b"), "`a``b`");
+        assert_eq!(
+            create_database(Family::Postgres, "a\"b"),
+            "CREATE DATABASE \"a\"\"b\" ENCODING 'UTF8'"
+        );
         assert_eq!(
             drop_database(Family::Mysql, "harness_1"),
             "DROP DATABASE IF EXISTS `harness_1`"
+        );
+        assert_eq!(
+            drop_database(Family::Mysql, "a`b"),
+            "DROP DATABASE IF EXISTS `a``b`"
         );
     }
 }

@@ -1,10 +1,11 @@
 //! SQLite: one file per cell, in a temporary folder removed when the cell's database is dropped.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Connection, Row};
 
 use super::{BoxFuture, CellDatabase, DatabaseError, Engine, EngineInfo, Location, TextRows};
 use crate::config::DatabaseSpec;
+use crate::dialect::{SqliteAccess, connect_sqlite};
 
 pub struct SqliteEngine {
     spec: DatabaseSpec,
@@ -97,15 +98,14 @@ async fn connect(
             database.url
         )));
     };
-    let options = SqliteConnectOptions::new().filename(path);
-    let options = if read_only {
-        options.read_only(true)
+    let access = if read_only {
+        SqliteAccess::ReadOnly
     } else {
-        options.create_if_missing(true)
+        SqliteAccess::ReadWrite
     };
-    SqliteConnection::connect_with(&options)
+    connect_sqlite(path, access)
         .await
-        .map_err(sql_error)
+        .map_err(|err| sql_error(err.into()))
 }
 
 fn sql_error(source: sqlx::Error) -> DatabaseError {

@@ -14,8 +14,8 @@ use std::fmt;
 
 pub use url::{DatabaseUrl, redact};
 
-use crate::database::sql::CONNECT_TIMEOUT;
-use crate::database::{Family, ServerUrl};
+use crate::database::ServerUrl;
+use crate::dialect::{self, ConnectError, Family};
 use crate::lint::RevisionGraph;
 
 /// Why the version table could not be read.
@@ -54,32 +54,23 @@ impl DriftError {
 }
 
 /// Connects client `C` to the server's database, with the options `configure` adds; a server
-/// that does not answer within the harness's connect timeout is unreachable.
+/// that does not answer within the dialect's connect timeout is unreachable.
 async fn connect<C: sqlx::Connection>(
     url: &DatabaseUrl,
     server: &ServerUrl,
     configure: impl FnOnce(C::Options) -> C::Options,
 ) -> Result<C, DriftError> {
-    let options: C::Options =
-        server
-            .sqlx(&server.database)
-            .parse()
-            .map_err(|err: sqlx::Error| DriftError::BadUrl {
+    dialect::connect_with::<C>(&server.sqlx(&server.database), configure)
+        .await
+        .map_err(|err| match err {
+            ConnectError::BadUrl(err) => DriftError::BadUrl {
                 url: url.shown().to_string(),
                 why: format!(
                     "{err} (in a URL, a password holding / ? @ # or : is written percent-encoded: %2F %3F %40 %23 %3A)"
                 ),
-            })?;
-    let options = configure(options);
-    tokio::time::timeout(CONNECT_TIMEOUT, C::connect_with(&options))
-        .await
-        .map_err(|_| {
-            DriftError::unreachable(
-                url,
-                format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
-            )
-        })?
-        .map_err(|err| DriftError::unreachable(url, err))
+            },
+            ConnectError::TimedOut | ConnectError::Failed(_) => DriftError::unreachable(url, err),
+        })
 }
 
 /// What the database's version table holds.

@@ -6,8 +6,8 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, Connection};
 
 use super::{DatabaseUrl, DriftError, VersionTable};
-use crate::database::sql::quote;
-use crate::database::{Family, ServerUrl};
+use crate::database::ServerUrl;
+use crate::dialect::Dialect;
 
 /// The revisions recorded in `table` of the URL's database, or that there is no such table.
 pub async fn read_versions(
@@ -60,11 +60,7 @@ async fn read(
         transaction.rollback().await?;
         return Ok(Some(VersionTable::Missing));
     }
-    let sql = format!(
-        "SELECT CAST(version_num AS CHAR) FROM {}.{}",
-        quote(Family::Mysql, &database),
-        quote(Family::Mysql, table)
-    );
+    let sql = Dialect::Mysql.version_numbers_sql(&Dialect::Mysql.qualified(&database, table));
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *transaction)
         .await?;

@@ -7,6 +7,7 @@ use sqlx::{AssertSqlSafe, Connection};
 
 use super::{DatabaseUrl, DriftError, VersionTable};
 use crate::database::ServerUrl;
+use crate::dialect::Dialect;
 
 /// The revisions recorded in `table` (`name` or `schema.name`, found through the search path), or
 /// that there is no such table.
@@ -46,7 +47,7 @@ async fn read(conn: &mut PgConnection, table: &str) -> Result<VersionTable, sqlx
         return Ok(VersionTable::Missing);
     };
     // `relation` is the table's name as PostgreSQL itself writes it: quoted where needed.
-    let sql = format!("SELECT version_num::text FROM {relation}");
+    let sql = Dialect::Postgres.version_numbers_sql(&relation);
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *transaction)
         .await?;

@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Connection};
 
 use super::{DriftError, VersionTable};
+use crate::dialect::{Dialect, SqliteAccess, connect_sqlite};
 
 /// The revisions recorded in `table`, or that there is no such table.
 pub async fn read_versions(
@@ -21,11 +22,7 @@ pub async fn read_versions(
     if !path.is_file() {
         return Err(failed(format!("no database file at {}", path.display())));
     }
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(true)
-        .create_if_missing(false);
-    let mut conn = SqliteConnection::connect_with(&options)
+    let mut conn = connect_sqlite(path, SqliteAccess::ReadOnly)
         .await
         .map_err(|err| failed(err.to_string()))?;
     let result = read(&mut conn, table)
@@ -44,10 +41,7 @@ async fn read(conn: &mut SqliteConnection, table: &str) -> Result<VersionTable, 
     if found.is_none() {
         return Ok(VersionTable::Missing);
     }
-    let sql = format!(
-        "SELECT CAST(version_num AS TEXT) FROM \"{}\"",
-        table.replace('"', "\"\"")
-    );
+    let sql = Dialect::Sqlite.version_numbers_sql(&Dialect::Sqlite.quote(table));
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
         .await?;

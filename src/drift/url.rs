@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use super::DriftError;
 pub use crate::config::redact;
-use crate::database::{DatabaseError, Family, ServerUrl};
+use crate::database::{DatabaseError, ServerUrl};
+use crate::dialect::Family;
 
 /// Where the version table is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +30,8 @@ impl DatabaseUrl {
             .split_once(':')
             .ok_or_else(|| bad("expected a URL such as sqlite:///path/to/file.db"))?;
         let engine = scheme.split('+').next().unwrap_or_default().to_lowercase();
-        match engine.as_str() {
-            "sqlite" => {
+        match (engine.as_str(), Family::from_scheme(&engine)) {
+            ("sqlite", _) => {
                 let rest = rest.split('?').next().unwrap_or_default();
                 let path = if let Some(path) = rest.strip_prefix("///") {
                     path
@@ -49,19 +50,14 @@ impl DatabaseUrl {
                     shown,
                 })
             }
-            "postgres" | "postgresql" | "mysql" | "mariadb" => {
-                let family = if engine.starts_with("postgres") {
-                    Family::Postgres
-                } else {
-                    Family::Mysql
-                };
+            (_, Some(family)) => {
                 let server = ServerUrl::parse(family, text).map_err(|err| match err {
                     DatabaseError::BadUrl { why, .. } => bad(&why),
                     other => bad(&other.to_string()),
                 })?;
                 Ok(DatabaseUrl::Server { server, shown })
             }
-            other => Err(bad(&format!(
+            (other, None) => Err(bad(&format!(
                 "unknown engine `{other}`; expected sqlite, postgresql, mysql or mariadb"
             ))),
         }

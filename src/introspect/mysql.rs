@@ -12,6 +12,7 @@ use super::model::{
     CheckConstraint, Column, ForeignKey, Index, Schema, Sequence, Table, Trigger, VersionTable,
     View,
 };
+use crate::dialect::{Dialect, connect};
 
 /// Reads the schema of `database` on the server at `url`; only reads.
 pub async fn inspect(
@@ -19,7 +20,9 @@ pub async fn inspect(
     database: &str,
     version_table: &str,
 ) -> Result<Schema, IntrospectError> {
-    let mut conn = MySqlConnection::connect(url).await?;
+    let mut conn = connect::<MySqlConnection>(url)
+        .await
+        .map_err(sqlx::Error::from)?;
     let schema = read_schema(&mut conn, database, version_table).await;
     conn.close().await.ok();
     schema
@@ -297,7 +300,7 @@ async fn read_views(conn: &mut MySqlConnection, db: &str) -> Result<Vec<View>, I
     .bind(db)
     .fetch_all(&mut *conn)
     .await?;
-    let qualifier = format!("`{}`.", db.replace('`', "``"));
+    let qualifier = format!("{}.", Dialect::Mysql.quote(db));
     rows.iter()
         .map(|row| {
             let definition: String = row.try_get("def")?;
@@ -347,20 +350,14 @@ async fn read_rows(
     if columns.is_empty() {
         return Ok(Vec::new());
     }
-    let parts = columns
-        .iter()
-        .map(|c| format!("COALESCE(CAST({} AS CHAR), 'NULL')", quote(&c.name)))
-        .collect::<Vec<_>>()
-        .join(", ', ', ");
-    let sql = format!("SELECT CONCAT({parts}) AS row_text FROM {}", quote(table));
+    let sql = Dialect::Mysql.rows_as_text_sql(
+        &Dialect::Mysql.quote(table),
+        columns.iter().map(|c| c.name.as_str()),
+    );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
         .await?;
     rows.iter()
         .map(|row| row.try_get::<String, _>("row_text").map_err(Into::into))
         .collect()
-}
-
-fn quote(identifier: &str) -> String {
-    format!("`{}`", identifier.replace('`', "``"))
 }

@@ -10,6 +10,7 @@ use super::model::{
     CheckConstraint, Column, EnumType, Extension, ForeignKey, Index, Schema, Sequence, Table,
     Trigger, UniqueConstraint, VersionTable, View,
 };
+use crate::dialect::{Dialect, connect};
 
 /// A schema filter on `n.nspname` shared by the queries.
 const USER_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
@@ -21,7 +22,9 @@ const NOT_EXTENSION_MEMBER: &str =
 
 /// Reads the schema of the database at `url`; only reads.
 pub async fn inspect(url: &str, version_table: &str) -> Result<Schema, IntrospectError> {
-    let mut conn = PgConnection::connect(url).await?;
+    let mut conn = connect::<PgConnection>(url)
+        .await
+        .map_err(sqlx::Error::from)?;
     let schema = read_schema(&mut conn, version_table).await;
     conn.close().await.ok();
     schema
@@ -346,15 +349,9 @@ async fn read_rows(
     if columns.is_empty() {
         return Ok(Vec::new());
     }
-    let select = columns
-        .iter()
-        .map(|c| format!("COALESCE(CAST({} AS TEXT), 'NULL')", quote(&c.name)))
-        .collect::<Vec<_>>()
-        .join(" || ', ' || ");
-    let sql = format!(
-        "SELECT {select} AS row_text FROM {}.{}",
-        quote(schema),
-        quote(table)
+    let sql = Dialect::Postgres.rows_as_text_sql(
+        &Dialect::Postgres.qualified(schema, table),
+        columns.iter().map(|c| c.name.as_str()),
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
@@ -362,8 +359,4 @@ async fn read_rows(
     rows.iter()
         .map(|row| row.try_get::<String, _>("row_text").map_err(Into::into))
         .collect()
-}
-
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }

@@ -1,18 +1,20 @@
 //! SQLite introspection through sqlx: `sqlite_master` and the `pragma_*` table functions.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Connection, Row};
 
 use super::IntrospectError;
 use super::model::{Column, ForeignKey, Index, Schema, Table, Trigger, VersionTable, View};
+use crate::dialect::{Dialect, SqliteAccess, connect_sqlite};
 
 /// Reads the schema of the SQLite file at `path`. Opens it read-only: introspection never writes.
 pub async fn inspect(
     path: &std::path::Path,
     version_table: Option<&str>,
 ) -> Result<Schema, IntrospectError> {
-    let options = SqliteConnectOptions::new().filename(path).read_only(true);
-    let mut conn = SqliteConnection::connect_with(&options).await?;
+    let mut conn = connect_sqlite(path, SqliteAccess::ReadOnly)
+        .await
+        .map_err(sqlx::Error::from)?;
     let schema = read_schema(&mut conn, version_table).await;
     conn.close().await.ok();
     schema
@@ -194,12 +196,10 @@ async fn read_version_table(
     name: &str,
 ) -> Result<VersionTable, IntrospectError> {
     let (columns, _) = read_columns(conn, name).await?;
-    let select = columns
-        .iter()
-        .map(|c| format!("COALESCE(CAST({} AS TEXT), 'NULL')", quote(&c.name)))
-        .collect::<Vec<_>>()
-        .join(" || ', ' || ");
-    let sql = format!("SELECT {select} AS row_text FROM {}", quote(name));
+    let sql = Dialect::Sqlite.rows_as_text_sql(
+        &Dialect::Sqlite.quote(name),
+        columns.iter().map(|c| c.name.as_str()),
+    );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
         .await?;
@@ -212,8 +212,4 @@ async fn read_version_table(
         columns,
         rows,
     })
-}
-
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
