@@ -129,3 +129,61 @@ async fn the_sweep_removes_what_a_killed_harness_left() {
         .expect("docker inspect runs");
     assert!(!inspect.status.success(), "the container is gone");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn an_external_servers_scratch_databases_are_dropped_at_shutdown() {
+    use harness::config::{BackendChoice, DatabaseSpec, SecretUrl};
+    // The "external" server is a local cluster the test starts; the harness reaches it by URL.
+    let mut local = DatabaseSpec::parse("postgres:15").expect("entry");
+    local.settings.backend = BackendChoice::Local;
+    let cluster = harness::database::start(&local, None)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    let probe = cluster.create().await.expect("a database");
+    let (server, _) = probe.url.rsplit_once('/').expect("a database in the URL");
+    let mut external = DatabaseSpec::parse("postgres:15").expect("entry");
+    external.settings.backend = BackendChoice::External;
+    external.settings.allow_external = true;
+    external.settings.url = Some(SecretUrl::new(format!("{server}/postgres")));
+    let engine = harness::database::start(&external, None)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    let first = engine.create().await.expect("a scratch database");
+    let second = engine.create().await.expect("a scratch database");
+    let names: Vec<String> = [&first, &second]
+        .iter()
+        .map(|db| db.url.rsplit_once('/').unwrap().1.to_string())
+        .collect();
+    engine
+        .execute(&first, "CREATE TABLE t (id INT)")
+        .await
+        .expect("SQL on the scratch database");
+    let listed = |rows: Vec<Vec<String>>| rows.into_iter().flatten().collect::<Vec<String>>();
+    let before = listed(
+        cluster
+            .query(&probe, "SELECT datname FROM pg_database ORDER BY 1")
+            .await
+            .expect("databases"),
+    );
+    assert!(names.iter().all(|n| before.contains(n)), "{before:?}");
+
+    drop((first, second));
+    let warnings = engine.shutdown().await;
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let after = listed(
+        cluster
+            .query(&probe, "SELECT datname FROM pg_database ORDER BY 1")
+            .await
+            .expect("databases"),
+    );
+    assert!(
+        names.iter().all(|n| !after.contains(n)),
+        "scratch databases left on the server: {after:?}"
+    );
+    drop(probe);
+    cluster.shutdown().await;
+}

@@ -86,16 +86,20 @@ impl ServerEngine {
         let family = self.url.family();
         let mut warnings = Vec::new();
         for name in names {
-            let mut statements = String::new();
             if family == Family::Postgres {
-                statements.push_str(&format!(
+                // Its own statement: PostgreSQL runs several statements sent at once in one
+                // transaction, and DROP DATABASE refuses to run inside one.
+                let terminate = format!(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' \
-                     AND pid <> pg_backend_pid();\n",
+                     AND pid <> pg_backend_pid()",
                     name.replace('\'', "''")
-                ));
+                );
+                sql::execute(&self.url, &self.url.database, &terminate)
+                    .await
+                    .ok();
             }
-            statements.push_str(&sql::drop_database(family, &name));
-            if let Err(err) = sql::execute(&self.url, &self.url.database, &statements).await {
+            let drop = sql::drop_database(family, &name);
+            if let Err(err) = sql::execute(&self.url, &self.url.database, &drop).await {
                 warnings.push(format!(
                     "{}: could not drop the scratch database `{name}` on {}: {err}",
                     self.spec,
