@@ -9,8 +9,9 @@ use std::process::Stdio;
 use tokio::process::Command;
 
 use super::DatabaseError;
-use super::server_url::{Family, ServerUrl};
+use super::server_url::ServerUrl;
 use crate::config::DatabaseSpec;
+use crate::dialect::Family;
 use crate::process::Output;
 
 /// Runs the client with `file` on its standard input against `database`; a failing client is an
@@ -25,7 +26,7 @@ pub(super) async fn load(
     let (user, password) = url.credentials();
     let (host, port) = match container {
         // Inside the container the server listens on its own default port.
-        Some(_) => ("127.0.0.1".to_string(), default_port(url.family())),
+        Some(_) => ("127.0.0.1".to_string(), url.family().default_port()),
         None => url.host_port(),
     };
     let (secret_var, client): (&str, Vec<String>) = match url.family() {
@@ -67,8 +68,8 @@ pub(super) async fn load(
         }
     };
     command.env(secret_var, password);
-    let input = std::fs::File::open(file).map_err(|source| DatabaseError::TempDir {
-        what: format!("reading the dump {}", file.display()),
+    let input = std::fs::File::open(file).map_err(|source| DatabaseError::Dump {
+        path: file.to_path_buf(),
         source,
     })?;
     command
@@ -90,11 +91,4 @@ pub(super) async fn load(
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         duration: started.elapsed(),
     })
-}
-
-fn default_port(family: Family) -> u16 {
-    match family {
-        Family::Postgres => 5432,
-        Family::Mysql => 3306,
-    }
 }

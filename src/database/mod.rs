@@ -45,10 +45,15 @@ pub enum DatabaseError {
         what: String,
         source: std::io::Error,
     },
+    #[error("cannot read the dump {}: {source}", path.display())]
+    Dump {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("SQL failed on {database}: {source}")]
     Sql {
         database: String,
-        source: sqlx::Error,
+        source: sql::SqlError,
     },
     #[error("database `{0}` has no engine in this version of harness")]
     Unsupported(String),

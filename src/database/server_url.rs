@@ -4,9 +4,7 @@
 
 use super::DatabaseError;
 use crate::config::redact;
-// Named here too for the dump loader, which takes the family from a server URL.
-pub(super) use crate::dialect::Family;
-use crate::dialect::{ServerAddress, UrlError};
+use crate::dialect::{Family, ServerAddress, UrlError};
 
 /// The SQLAlchemy driver used when the URL names none: psycopg2 for PostgreSQL, PyMySQL for MySQL
 /// and MariaDB (the project's requirements must install it).

@@ -11,6 +11,34 @@ use sqlx::{AssertSqlSafe, Connection};
 use super::server_url::ServerUrl;
 use crate::dialect::{CONNECT_TIMEOUT, Family, connect};
 
+/// How long one call (connect, statements, reading the rows) may take.
+const CALL_LIMIT: Duration = Duration::from_secs(60);
+
+/// Why the harness's own SQL on a server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+    /// The call did not finish in time: a statement still running (a lock, a long scenario
+    /// statement), or a server that stopped answering.
+    #[error(
+        "no answer within {} s: a statement still running (waiting for a lock?) or a server that stopped answering",
+        .0.as_secs()
+    )]
+    TimedOut(Duration),
+}
+
+/// `attempt`, stopped after `limit`.
+async fn within<T>(
+    limit: Duration,
+    attempt: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, SqlError> {
+    match tokio::time::timeout(limit, attempt).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(SqlError::TimedOut(limit)),
+    }
+}
+
 pub fn create_database(family: Family, name: &str) -> String {
     let quoted = family.dialect().quote(name);
     match family {
@@ -26,7 +54,7 @@ pub fn drop_database(family: Family, name: &str) -> String {
 }
 
 /// Runs `sql` (one or several statements) on `database` of the server.
-pub async fn execute(url: &ServerUrl, database: &str, sql: &str) -> Result<(), sqlx::Error> {
+pub async fn execute(url: &ServerUrl, database: &str, sql: &str) -> Result<(), SqlError> {
     let target = url.sqlx(database);
     let attempt = async {
         match url.family() {
@@ -44,10 +72,7 @@ pub async fn execute(url: &ServerUrl, database: &str, sql: &str) -> Result<(), s
             }
         }
     };
-    match tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_secs(50), attempt).await {
-        Ok(result) => result,
-        Err(_) => Err(sqlx::Error::PoolTimedOut),
-    }
+    within(CALL_LIMIT, attempt).await
 }
 
 /// Runs one query on `database` and returns its rows as text. The simple (text) protocol is used, so
@@ -56,7 +81,7 @@ pub async fn query(
     url: &ServerUrl,
     database: &str,
     sql: &str,
-) -> Result<Vec<Vec<String>>, sqlx::Error> {
+) -> Result<Vec<Vec<String>>, SqlError> {
     use sqlx::Row;
     fn text<R: Row>(row: &R) -> Vec<String>
     where
@@ -91,14 +116,11 @@ pub async fn query(
             }
         }
     };
-    match tokio::time::timeout(CONNECT_TIMEOUT + Duration::from_secs(50), attempt).await {
-        Ok(result) => result,
-        Err(_) => Err(sqlx::Error::PoolTimedOut),
-    }
+    within(CALL_LIMIT, attempt).await
 }
 
 /// The server's version string (`17.2 (Debian 17.2-1)`, `11.8.6-MariaDB-0+deb13u1`).
-pub async fn server_version(url: &ServerUrl) -> Result<String, sqlx::Error> {
+pub async fn server_version(url: &ServerUrl) -> Result<String, SqlError> {
     let target = url.sqlx(&url.database);
     let attempt = async {
         match url.family() {
@@ -120,10 +142,7 @@ pub async fn server_version(url: &ServerUrl) -> Result<String, sqlx::Error> {
             }
         }
     };
-    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
-        Ok(result) => result,
-        Err(_) => Err(sqlx::Error::PoolTimedOut),
-    }
+    within(CONNECT_TIMEOUT, attempt).await
 }
 
 /// Waits until a real query succeeds on the server, or `deadline` passes, or `gone` says the
@@ -214,6 +233,26 @@ mod tests {
         assert_eq!(
             drop_database(Family::Mysql, "a`b"),
             "DROP DATABASE IF EXISTS `a``b`"
+        );
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_that_does_not_finish_says_so_rather_than_blaming_a_pool() {
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok::<(), sqlx::Error>(())
+        };
+        let err = within(Duration::from_millis(20), slow).await.unwrap_err();
+        assert!(matches!(err, SqlError::TimedOut(_)), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("no answer within 0 s: a statement still running"),
+            "{err}"
         );
     }
 }

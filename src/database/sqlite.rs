@@ -111,7 +111,7 @@ async fn connect(
 fn sql_error(source: sqlx::Error) -> DatabaseError {
     DatabaseError::Sql {
         database: "the SQLite database".into(),
-        source,
+        source: source.into(),
     }
 }
 
