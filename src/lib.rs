@@ -8,6 +8,7 @@ pub mod config;
 pub mod database;
 pub mod dialect;
 pub mod discover;
+pub mod docker;
 pub mod drift;
 pub mod engine;
 pub mod introspect;

@@ -2,15 +2,13 @@
 //! run) or killed (the next run sweeps the leftovers of dead processes by label and folder name).
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::database::{LABEL_MANAGED, LABEL_PID, leftovers, sweep_stale};
+mod common;
 
-/// Every harness run sweeps what dead runs left when it starts: the interrupted run would sweep the
-/// other test's planted leftovers before that test's own sweep could. The tests take turns.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use harness::database::{leftovers, sweep_stale};
+use harness::docker::{LABEL_MANAGED, LABEL_PID};
 
 fn dead_pid() -> u32 {
     let mut child = Command::new("true").spawn().expect("true runs");
@@ -25,8 +23,8 @@ fn dead_pid() -> u32 {
     ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
 )]
 async fn an_interrupted_run_removes_its_containers_and_clusters() {
-    let _turn = ONE_AT_A_TIME.lock().await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/long_revision_id/broken");
+    let _turn = common::SWEEPS.lock().await;
+    let dir = common::example_copy("long_revision_id").join("broken");
     let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(["run", "--check", "-f", "postgres-17", "-f", "postgres-15"])
         .current_dir(&dir)
@@ -101,7 +99,7 @@ async fn an_interrupted_run_removes_its_containers_and_clusters() {
     ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
 )]
 async fn the_sweep_removes_what_a_killed_harness_left() {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = common::SWEEPS.lock().await;
     let pid = dead_pid();
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
     let created = Command::new("docker")

@@ -4,13 +4,13 @@
 //!
 //! Needs a Docker engine and the images named by HARNESS_IMAGE_* (scripts/setup/20-engines.sh).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn example(variant: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/long_revision_id")
-        .join(variant)
+    common::example_copy("long_revision_id").join(variant)
 }
 
 /// Runs `harness run --check` in `dir`; returns (exit code, stdout, stderr, pid).

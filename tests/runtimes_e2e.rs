@@ -9,12 +9,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use harness::database::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, leftovers, sweep_stale};
+mod common;
+
+use harness::database::{leftovers, sweep_stale};
+use harness::docker::{LABEL_HOST, LABEL_MANAGED, LABEL_PID};
 
 fn example(variant: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/runtime-utc")
-        .join(variant)
+    common::example_copy("runtime-utc").join(variant)
 }
 
 /// Runs `harness run --check` in `dir` on `backend`; returns (exit code, stdout, stderr, pid).
@@ -84,6 +85,7 @@ async fn assert_nothing_left_by(pid: u32) {
     ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
 )]
 async fn python_3_10_fails_on_datetime_utc_in_containers_and_3_12_passes() {
+    let _turn = common::SWEEPS.lock().await;
     let (code, stdout, stderr, pid) = run(&example("broken"), "container", &[]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     for database in ["sqlite", "postgres-17"] {
@@ -126,6 +128,7 @@ async fn python_3_10_fails_on_datetime_utc_in_containers_and_3_12_passes() {
     ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
 )]
 async fn both_backends_give_the_same_verdicts_and_snapshots() {
+    let _turn = common::SWEEPS.lock().await;
     for variant in ["broken", "fixed"] {
         let (code, container, stderr, pid) = run(&example(variant), "container", &[]);
         assert_eq!(code, 0, "{variant} in containers:\n{container}\n{stderr}");
@@ -148,10 +151,11 @@ async fn both_backends_give_the_same_verdicts_and_snapshots() {
     ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
 )]
 async fn the_sweep_removes_runtime_containers_and_networks_a_killed_harness_left() {
+    let _turn = common::SWEEPS.lock().await;
     let mut child = Command::new("true").spawn().expect("true runs");
     let pid = child.id();
     child.wait().expect("true ends");
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    let host = harness::docker::host_name();
     let labels = [
         format!("{LABEL_MANAGED}=true"),
         format!("{LABEL_PID}={pid}"),

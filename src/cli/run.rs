@@ -12,7 +12,7 @@ use super::outputs::{self, ReportTarget};
 use super::progress::Display;
 use super::{ExitStatus, Failure, GlobalArgs};
 use crate::config::Config;
-use crate::database::Teardown;
+use crate::docker::Teardown;
 use crate::engine::{self, Progress, RunError, RunOptions, SnapshotMode};
 use crate::matrix::{Cell, Partition};
 use crate::outcome::RunReport;

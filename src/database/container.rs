@@ -17,8 +17,8 @@ use super::image::{self, ImageChoice, LABEL_FLAVOUR, PASSWORD};
 use super::server::{Hosting, ServerEngine};
 use super::server_url::ServerUrl;
 use super::sql::{self, ReadinessError};
-use super::sweep::{self, LABEL_ENGINE, LABEL_HOST, LABEL_MANAGED, LABEL_PID};
 use crate::config::{DatabaseSpec, ImageFlavour};
+use crate::docker::{LABEL_ENGINE, labelled, remove_container};
 
 /// A running container; removed by [`ContainerHost::remove`].
 pub(super) struct ContainerHost {
@@ -39,7 +39,7 @@ impl ContainerHost {
         };
         match container.rm().await {
             Ok(()) => Vec::new(),
-            Err(first) => match sweep::remove_container(&self.docker, &self.id).await {
+            Err(first) => match remove_container(&self.docker, &self.id).await {
                 Ok(()) => Vec::new(),
                 Err(err) => vec![format!(
                     "could not remove container {}: {first}; then: {err}",
@@ -73,11 +73,7 @@ pub(super) async fn start(
     };
     let (name, tag) = choice.name_and_tag();
     let port = launch.port;
-    let mut request = GenericImage::new(name, tag)
-        .with_exposed_port(port.tcp())
-        .with_label(LABEL_MANAGED, "true")
-        .with_label(LABEL_PID, std::process::id().to_string())
-        .with_label(LABEL_HOST, sweep::host_name())
+    let mut request = labelled(GenericImage::new(name, tag).with_exposed_port(port.tcp()))
         .with_label(LABEL_ENGINE, spec.id())
         .with_host_config_modifier(move |config| {
             // Loopback only: the server is never reachable from outside this machine.

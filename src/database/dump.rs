@@ -1,5 +1,6 @@
 //! Loading a dump file with the engine's own client, as a team restores a copy of production:
-//! `psql` or `mariadb`/`mysql` inside the database container (`docker exec`), or on the machine for
+//! `psql` or `mariadb`/`mysql` inside the database container (an exec through [`crate::docker`],
+//! the file on its standard input), or on the machine for
 //! local clusters and external servers. The password travels in the client's environment
 //! (PGPASSWORD / MYSQL_PWD), never on a command line.
 
@@ -12,6 +13,7 @@ use super::DatabaseError;
 use super::server_url::ServerUrl;
 use crate::config::DatabaseSpec;
 use crate::dialect::Family;
+use crate::docker::{self, ExecRequest};
 use crate::process::Output;
 
 /// Runs the client with `file` on its standard input against `database`; a failing client is an
@@ -53,25 +55,38 @@ pub(super) async fn load(
             ],
         ),
     };
-    let mut command = match container {
-        Some(id) => {
-            let mut command = Command::new("docker");
-            command
-                .args(["exec", "-i", "-e", secret_var, id])
-                .args(&client);
-            command
-        }
-        None => {
-            let mut command = Command::new(&client[0]);
-            command.args(&client[1..]);
-            command
-        }
-    };
-    command.env(secret_var, password);
     let input = std::fs::File::open(file).map_err(|source| DatabaseError::Dump {
         path: file.to_path_buf(),
         source,
     })?;
+    if let Some(id) = container {
+        let Some(docker) = docker::client().await else {
+            return Err(DatabaseError::start(
+                spec,
+                "the Docker engine stopped answering",
+                "check that the Docker engine still runs",
+            ));
+        };
+        let request = ExecRequest {
+            argv: client.clone(),
+            env: vec![(secret_var.to_string(), password)],
+            dir: None,
+            user: None,
+            stdin: Some(file),
+        };
+        return docker::exec(&docker, id, request).await.map_err(|err| {
+            DatabaseError::start(
+                spec,
+                format!(
+                    "cannot run the database client `{}` in its container: {err}",
+                    client[0]
+                ),
+                "check that the Docker engine still runs",
+            )
+        });
+    }
+    let mut command = Command::new(&client[0]);
+    command.args(&client[1..]).env(secret_var, password);
     command
         .stdin(Stdio::from(input))
         .stdout(Stdio::piped())

@@ -5,6 +5,7 @@
 
 use crate::config::{DatabaseSpec, EngineKind, ImageFlavour};
 use crate::dialect::Family;
+use crate::docker::{ImageRef, split_reference};
 
 /// The image label that tells the harness how to start the server in an image.
 pub const LABEL_FLAVOUR: &str = "dev.harness.flavour";
@@ -25,45 +26,28 @@ pub struct ImageChoice {
 impl ImageChoice {
     /// The configured image for `spec`, with `env` giving the environment (for tests).
     pub fn configured(spec: &DatabaseSpec, env: impl Fn(&str) -> Option<String>) -> Self {
-        let variable = format!("HARNESS_IMAGE_{}", spec.env_suffix());
-        if let Some(image) = env(&variable).filter(|v| !v.trim().is_empty()) {
-            return Self {
-                reference: image.trim().to_string(),
-                origin: variable,
-                flavour: spec.settings.flavour,
-            };
-        }
-        if let Some(image) = &spec.settings.image {
-            return Self {
-                reference: image.clone(),
-                origin: "harness.toml".into(),
-                flavour: spec.settings.flavour,
-            };
-        }
         let name = match spec.engine {
             EngineKind::Postgres => "postgres",
             EngineKind::Mariadb => "mariadb",
             EngineKind::Mysql => "mysql",
             EngineKind::Sqlite => "sqlite",
         };
+        let chosen = ImageRef::choose(
+            format!("HARNESS_IMAGE_{}", spec.env_suffix()),
+            env,
+            spec.settings.image.as_deref(),
+            || format!("{name}:{}", spec.version.as_deref().unwrap_or("latest")),
+        );
         Self {
-            reference: format!("{name}:{}", spec.version.as_deref().unwrap_or("latest")),
-            origin: "default".into(),
+            reference: chosen.reference,
+            origin: chosen.origin,
             flavour: spec.settings.flavour,
         }
     }
 
     /// `(name, tag)` as the container library wants them.
     pub fn name_and_tag(&self) -> (String, String) {
-        let reference = self.reference.as_str();
-        let last_slash = reference.rfind('/').map_or(0, |i| i + 1);
-        match reference[last_slash..].rfind(':') {
-            Some(colon) => (
-                reference[..last_slash + colon].to_string(),
-                reference[last_slash + colon + 1..].to_string(),
-            ),
-            None => (reference.to_string(), "latest".to_string()),
-        }
+        split_reference(&self.reference)
     }
 }
 

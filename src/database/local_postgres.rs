@@ -80,7 +80,7 @@ fn signal(pid: u32, signal: libc::c_int) {
 
 fn wait_gone(pid: u32, limit: Duration) {
     let started = Instant::now();
-    while super::sweep::process_alive(pid) && !is_zombie(pid) && started.elapsed() < limit {
+    while crate::docker::process_alive(pid) && !is_zombie(pid) && started.elapsed() < limit {
         std::thread::sleep(Duration::from_millis(50));
     }
 }

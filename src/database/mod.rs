@@ -16,7 +16,6 @@ mod sql;
 mod sqlite;
 mod start;
 mod sweep;
-mod teardown;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -30,13 +29,15 @@ pub use crate::dialect::Family;
 pub use image::{ImageChoice, LABEL_FLAVOUR};
 pub use server_url::ServerUrl;
 pub use sqlite::SqliteEngine;
-pub(crate) use start::docker;
 pub use start::start;
-pub(crate) use sweep::host_name;
-pub use sweep::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, Leftovers, leftovers, sweep_stale};
-pub use teardown::Teardown;
+pub use sweep::{Leftovers, leftovers, sweep_stale};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How a run's [`crate::docker::Teardown`] shuts `engine` down at its end.
+pub fn release(engine: std::sync::Arc<dyn Engine>) -> crate::docker::Release {
+    Box::new(move || Box::pin(async move { engine.shutdown().await }))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {

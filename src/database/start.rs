@@ -2,24 +2,10 @@
 //! `HARNESS_BACKEND_<ENTRY>` or harness.toml, or automatic) and starts it.
 
 use std::sync::Arc;
-use std::time::Duration;
-
-use testcontainers::bollard::Docker;
 
 use super::image::ImageChoice;
 use super::{DatabaseError, Engine, SqliteEngine, container, external, local_postgres};
 use crate::config::{BackendChoice, DatabaseSpec, EngineKind};
-
-/// A Docker client whose engine answers a ping, if any.
-pub(crate) async fn docker() -> Option<Docker> {
-    let client = testcontainers::core::client::docker_client_instance()
-        .await
-        .ok()?;
-    match tokio::time::timeout(Duration::from_secs(3), client.ping()).await {
-        Ok(Ok(_)) => Some(client),
-        _ => None,
-    }
-}
 
 /// The backend for `spec`: `HARNESS_BACKEND_<ENTRY>` over harness.toml.
 fn backend_of(spec: &DatabaseSpec) -> Result<BackendChoice, DatabaseError> {
@@ -49,7 +35,7 @@ pub async fn start(
         BackendChoice::External => external::start(spec).await?,
         BackendChoice::Local => local(spec).await?,
         BackendChoice::Container => {
-            let Some(docker) = docker().await else {
+            let Some(docker) = crate::docker::client().await else {
                 return Err(DatabaseError::start(
                     spec,
                     "the container backend needs a Docker engine, and none answers",
@@ -59,7 +45,7 @@ pub async fn start(
             container::start(spec, ImageChoice::configured(spec, env), &docker, network).await?
         }
         BackendChoice::Auto => {
-            if let Some(docker) = docker().await {
+            if let Some(docker) = crate::docker::client().await {
                 container::start(spec, ImageChoice::configured(spec, env), &docker, network).await?
             } else if spec.engine == EngineKind::Postgres {
                 let major = spec.major().unwrap_or("");

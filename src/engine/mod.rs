@@ -33,7 +33,7 @@ pub struct RunOptions {
     pub snapshots: SnapshotMode,
     /// Where started engines are registered; the run shuts them down at its end, and whoever
     /// drops the run early (Ctrl-C) shuts down what is left through it.
-    pub teardown: std::sync::Arc<crate::database::Teardown>,
+    pub teardown: std::sync::Arc<crate::docker::Teardown>,
 }
 
 /// How a database engine was started.

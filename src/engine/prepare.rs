@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::{EngineSummary, Progress};
 use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, EngineKind, Requirements, RevRef, StepKind};
-use crate::database::{self, Engine, Teardown};
+use crate::database::{self, Engine};
+use crate::docker::Teardown;
 use crate::matrix::Cell;
 use crate::outcome::{RuntimeInfo, RuntimeSummary};
 use crate::runtime::container::ContainerOptions;
@@ -208,7 +209,7 @@ pub(super) async fn engines(
         tasks.spawn(async move {
             let result = database::start(&spec, network.as_deref()).await;
             if let Ok(engine) = &result {
-                teardown.register(engine.clone());
+                teardown.register(database::release(engine.clone()));
             }
             (index, spec, result.map_err(|err| err.to_string()))
         });

@@ -12,9 +12,10 @@ use super::{Progress, RunOptions};
 use crate::adapters::{AdapterError, Tool};
 use crate::config::{Config, ConfigError, RuntimeBackend};
 use crate::database;
+use crate::docker::RunNetwork;
 use crate::matrix::Cell;
 use crate::outcome::RunReport;
-use crate::runtime::container::{ContainerOptions, RunNetwork};
+use crate::runtime::container::ContainerOptions;
 use crate::runtime::{self, CacheDir};
 
 /// What stops a run before its cells can give verdicts.
@@ -118,7 +119,7 @@ async fn runtime_plan(
     })?;
     let docker = match choice {
         RuntimeBackend::Local => return Ok((RuntimePlan::Local, None)),
-        RuntimeBackend::Auto | RuntimeBackend::Container => database::docker().await,
+        RuntimeBackend::Auto | RuntimeBackend::Container => crate::docker::client().await,
     };
     let Some(docker) = docker else {
         return Ok(match choice {

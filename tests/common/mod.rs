@@ -7,6 +7,29 @@ pub mod project;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Every harness run sweeps what dead harness processes left when it starts, so a test that plants
+/// such leftovers to check the sweep would have them swept by a sibling test's run first: the
+/// tests of one binary that run the harness or plant leftovers take turns with this.
+pub static SWEEPS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A copy of `examples/<name>` (made once per test binary, under target/), so a run that writes
+/// `.snap.new` files or caches never touches the committed example.
+pub fn example_copy(name: &str) -> PathBuf {
+    static COPIES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "tests".into());
+    let target = repo().join("target/example-copies").join(binary).join(name);
+    let mut done = COPIES.lock().unwrap_or_else(|e| e.into_inner());
+    if !done.iter().any(|n| n == name) {
+        std::fs::remove_dir_all(&target).ok();
+        copy_dir(&repo().join("examples").join(name), &target);
+        done.push(name.to_string());
+    }
+    target
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

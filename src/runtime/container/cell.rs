@@ -10,9 +10,9 @@ use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
 use super::deps::{idle_command, read_only};
-use super::exec::{ExecRequest, exec};
 use super::{CA_TARGET, ContainerRuntime, LABEL_CELL, LABEL_RUNTIME, VENV};
-use crate::database::{CellDatabase, LABEL_HOST, LABEL_MANAGED, LABEL_PID, Location, host_name};
+use crate::database::{CellDatabase, Location};
+use crate::docker::{ExecRequest, exec, labelled};
 use crate::process::Output;
 use crate::runtime::{Invocation, Program, RuntimeError};
 
@@ -33,12 +33,8 @@ impl CellContainer {
         cell: &str,
     ) -> Result<Self, RuntimeError> {
         let options = &runtime.options;
-        let (name, tag) = super::image::split_reference(&runtime.deps.tag);
-        let mut request = GenericImage::new(name, tag)
-            .with_cmd(idle_command())
-            .with_label(LABEL_MANAGED, "true")
-            .with_label(LABEL_PID, std::process::id().to_string())
-            .with_label(LABEL_HOST, host_name())
+        let (name, tag) = crate::docker::split_reference(&runtime.deps.tag);
+        let mut request = labelled(GenericImage::new(name, tag).with_cmd(idle_command()))
             .with_label(LABEL_RUNTIME, runtime.base.reference.clone())
             .with_label(LABEL_CELL, cell);
         for dir in &options.read_only {
@@ -135,6 +131,7 @@ impl CellContainer {
                 env,
                 dir: Some(&dir),
                 user: Some(host_user()),
+                stdin: None,
             },
         )
         .await

@@ -14,10 +14,9 @@ use testcontainers::core::{AccessMode, Mount};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{GenericImage, ImageExt};
 
-use super::exec::{ExecRequest, exec};
 use super::{CA_TARGET, ContainerOptions, LABEL_RUNTIME, RuntimeImage, VENV, passed_through};
 use crate::config::{Requirements, RuntimeSpec};
-use crate::database::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, host_name};
+use crate::docker::{ExecRequest, exec, labelled};
 use crate::runtime::{Interpreter, RuntimeError, discover};
 
 /// Bump when what goes into a dependency image changes, so old ones are not reused.
@@ -132,11 +131,7 @@ async fn build(
 ) -> Result<DepsImage, RuntimeError> {
     let started = Instant::now();
     let (name, tag) = base.name_and_tag();
-    let mut request = GenericImage::new(name, tag)
-        .with_cmd(idle_command())
-        .with_label(LABEL_MANAGED, "true")
-        .with_label(LABEL_PID, std::process::id().to_string())
-        .with_label(LABEL_HOST, host_name())
+    let mut request = labelled(GenericImage::new(name, tag).with_cmd(idle_command()))
         .with_label(LABEL_RUNTIME, spec.key());
     // Each file's folder, so `-r other.txt` and `-c constraints.txt` inside it resolve, and the
     // install folder when a package is a local path.
@@ -207,6 +202,7 @@ async fn install(
                 env,
                 dir: install_dir,
                 user: None,
+                stdin: None,
             },
         )
         .await
@@ -309,7 +305,7 @@ async fn install(
         .unwrap_or_else(|| default_path().to_string());
     let key = key(&base_id, requirements_text);
     let tag = tag_for(spec, &key);
-    let (repo, tag_name) = super::image::split_reference(&tag);
+    let (repo, tag_name) = crate::docker::split_reference(&tag);
     let path = format!("{VENV}/bin:{base_path}");
     let labels = HashMap::from([
         (LABEL_DEPS.to_string(), "true".to_string()),

@@ -2,6 +2,7 @@
 //! `[runtimes."python:X"]`, else the official `python:X-slim`.
 
 use crate::config::RuntimeSpec;
+use crate::docker::{ImageRef, split_reference};
 
 /// The base image of a runtime, and where that choice came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,40 +15,21 @@ pub struct RuntimeImage {
 impl RuntimeImage {
     /// The configured image for `spec`, with `env` giving the environment (for tests).
     pub fn configured(spec: &RuntimeSpec, env: impl Fn(&str) -> Option<String>) -> Self {
-        let variable = format!("HARNESS_RUNTIME_IMAGE_{}", spec.env_suffix());
-        if let Some(image) = env(&variable).filter(|v| !v.trim().is_empty()) {
-            return Self {
-                reference: image.trim().to_string(),
-                origin: variable,
-            };
-        }
-        if let Some(image) = &spec.image {
-            return Self {
-                reference: image.clone(),
-                origin: "harness.toml".into(),
-            };
-        }
+        let chosen = ImageRef::choose(
+            format!("HARNESS_RUNTIME_IMAGE_{}", spec.env_suffix()),
+            env,
+            spec.image.as_deref(),
+            || format!("python:{}-slim", spec.version),
+        );
         Self {
-            reference: format!("python:{}-slim", spec.version),
-            origin: "default".into(),
+            reference: chosen.reference,
+            origin: chosen.origin,
         }
     }
 
     /// `(name, tag)` as the container library wants them.
     pub fn name_and_tag(&self) -> (String, String) {
         split_reference(&self.reference)
-    }
-}
-
-/// `registry:5000/team/python:3.12` -> (`registry:5000/team/python`, `3.12`).
-pub fn split_reference(reference: &str) -> (String, String) {
-    let last_slash = reference.rfind('/').map_or(0, |i| i + 1);
-    match reference[last_slash..].rfind(':') {
-        Some(colon) => (
-            reference[..last_slash + colon].to_string(),
-            reference[last_slash + colon + 1..].to_string(),
-        ),
-        None => (reference.to_string(), "latest".to_string()),
     }
 }
 

@@ -1,13 +1,11 @@
 //! Runtime containers: the migration tool runs in a container made from the runtime's image, with
 //! the project's dependencies installed once per (image, requirements) into a committed image
 //! ([`deps`]), one container per cell started from it ([`cell`]), and commands run in it through
-//! the Docker API ([`exec`]). See docs/runtimes.md.
+//! the Docker API ([`crate::docker::exec`]). See docs/runtimes.md.
 
 mod cell;
 mod deps;
-mod exec;
 mod image;
-mod network;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,11 +13,10 @@ use std::sync::Arc;
 pub use cell::CellContainer;
 pub use deps::{DepsImage, LABEL_DEPS, prepare_image};
 pub use image::RuntimeImage;
-pub use network::RunNetwork;
 
 use testcontainers::bollard::Docker;
 
-use crate::database::Teardown;
+use crate::docker::Teardown;
 
 /// Where the dependencies live inside a prepared image.
 pub const VENV: &str = "/opt/harness/venv";

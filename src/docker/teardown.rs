@@ -3,14 +3,21 @@
 //! dropped mid-way.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use super::Engine;
+use super::{is_not_found, remove_container, remove_network};
+
+/// Stops something a run started that is not a Docker object of its own (a database engine: a
+/// container with its databases, a local cluster, scratch databases on a server) and returns
+/// its warnings.
+pub type Release = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Vec<String>> + Send>> + Send>;
 
 /// Shared by the run and whoever started it.
 #[derive(Default)]
 pub struct Teardown {
-    engines: Mutex<Vec<Arc<dyn Engine>>>,
+    engines: Mutex<Vec<Release>>,
     /// Runtime containers still running (ids); removed before the engines.
     containers: Mutex<BTreeSet<String>>,
     /// Networks created for the run; removed last, once nothing is attached.
@@ -29,9 +36,10 @@ impl Teardown {
         Arc::new(Self::default())
     }
 
-    pub fn register(&self, engine: Arc<dyn Engine>) {
+    /// A database engine to shut down at the end.
+    pub fn register(&self, release: Release) {
         if let Ok(mut engines) = self.engines.lock() {
-            engines.push(engine);
+            engines.push(release);
         }
     }
 
@@ -72,11 +80,11 @@ impl Teardown {
         let docker = if containers.is_empty() && networks.is_empty() {
             None
         } else {
-            super::start::docker().await
+            super::client().await
         };
         if let Some(docker) = &docker {
             for id in &containers {
-                if let Err(err) = super::sweep::remove_container(docker, id).await
+                if let Err(err) = remove_container(docker, id).await
                     && !is_not_found(&err)
                 {
                     warnings.push(format!(
@@ -89,7 +97,7 @@ impl Teardown {
         warnings.extend(self.shutdown_engines().await);
         if let Some(docker) = &docker {
             for name in &networks {
-                if let Err(err) = docker.remove_network(name).await
+                if let Err(err) = remove_network(docker, name).await
                     && !is_not_found(&err)
                 {
                     warnings.push(format!("could not remove network {name}: {err}"));
@@ -100,14 +108,14 @@ impl Teardown {
     }
 
     async fn shutdown_engines(&self) -> Vec<String> {
-        let engines: Vec<Arc<dyn Engine>> = self
+        let engines: Vec<Release> = self
             .engines
             .lock()
             .map(|mut engines| std::mem::take(&mut *engines))
             .unwrap_or_default();
         let mut tasks = tokio::task::JoinSet::new();
-        for engine in engines {
-            tasks.spawn(async move { engine.shutdown().await });
+        for release in engines {
+            tasks.spawn(release());
         }
         let mut warnings = Vec::new();
         while let Some(done) = tasks.join_next().await {
@@ -118,15 +126,4 @@ impl Teardown {
         }
         warnings
     }
-}
-
-/// Already gone (a cell removed its container as the run was interrupted).
-fn is_not_found(err: &testcontainers::bollard::errors::Error) -> bool {
-    matches!(
-        err,
-        testcontainers::bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            ..
-        }
-    )
 }

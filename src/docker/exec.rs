@@ -1,5 +1,6 @@
-//! Runs one command in a running container through the Docker API and keeps its exit code, standard
-//! output and standard error apart, as a local process's [`Output`].
+//! Runs one command in a running container through the Docker API, optionally with a file on its
+//! standard input, and keeps its exit code, standard output and standard error apart, as a local
+//! process's [`Output`].
 
 use std::time::{Duration, Instant};
 
@@ -7,6 +8,7 @@ use futures_util::StreamExt;
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::container::LogOutput;
 use testcontainers::bollard::exec::{CreateExecOptions, StartExecResults};
+use tokio::io::AsyncWriteExt;
 
 use crate::process::Output;
 
@@ -17,6 +19,8 @@ pub struct ExecRequest<'a> {
     pub dir: Option<&'a str>,
     /// `uid:gid`, or `None` for the image's user.
     pub user: Option<String>,
+    /// A file streamed to the command's standard input, closed at its end.
+    pub stdin: Option<&'a std::path::Path>,
 }
 
 /// Runs `request` in `container` to completion.
@@ -39,6 +43,7 @@ pub async fn exec(
                 env: Some(env),
                 working_dir: request.dir.map(str::to_string),
                 user: request.user,
+                attach_stdin: Some(request.stdin.is_some()),
                 attach_stdout: Some(true),
                 attach_stderr: Some(true),
                 ..Default::default()
@@ -47,9 +52,20 @@ pub async fn exec(
         .await?;
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
-    if let StartExecResults::Attached { mut output, .. } =
-        docker.start_exec(&created.id, None).await?
+    if let StartExecResults::Attached {
+        mut output,
+        mut input,
+    } = docker.start_exec(&created.id, None).await?
     {
+        // The file is written while the output is read, so neither side waits on a full pipe.
+        let feeding = request.stdin.map(|path| {
+            let path = path.to_path_buf();
+            tokio::spawn(async move {
+                let mut file = tokio::fs::File::open(&path).await?;
+                tokio::io::copy(&mut file, &mut input).await?;
+                input.shutdown().await
+            })
+        });
         while let Some(chunk) = output.next().await {
             match chunk? {
                 LogOutput::StdOut { message } | LogOutput::Console { message } => {
@@ -57,6 +73,19 @@ pub async fn exec(
                 }
                 LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
                 LogOutput::StdIn { .. } => {}
+            }
+        }
+        if let Some(feeding) = feeding {
+            match feeding.await {
+                Ok(Ok(())) => {}
+                // The command may end without reading all of its input (an error on line 1).
+                Ok(Err(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Ok(Err(err)) => stderr.extend_from_slice(
+                    format!("\ncould not send the input file to the command: {err}\n").as_bytes(),
+                ),
+                Err(err) => stderr.extend_from_slice(
+                    format!("\nthe input task ended abnormally: {err}\n").as_bytes(),
+                ),
             }
         }
     }

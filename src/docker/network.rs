@@ -2,12 +2,10 @@
 //! reaches a database by its container name (never through the host's mapped port). Labelled like
 //! every container the harness starts, and removed with them.
 
-use std::collections::HashMap;
-
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::models::NetworkCreateRequest;
 
-use crate::database::{LABEL_HOST, LABEL_MANAGED, LABEL_PID, Teardown, host_name};
+use super::{Teardown, owner_labels};
 
 /// A network created for one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,11 +20,7 @@ impl RunNetwork {
         name: &str,
         teardown: &Teardown,
     ) -> Result<Self, testcontainers::bollard::errors::Error> {
-        let labels = HashMap::from([
-            (LABEL_MANAGED.to_string(), "true".to_string()),
-            (LABEL_PID.to_string(), std::process::id().to_string()),
-            (LABEL_HOST.to_string(), host_name()),
-        ]);
+        let labels = owner_labels();
         docker
             .create_network(NetworkCreateRequest {
                 name: name.to_string(),
