@@ -61,14 +61,14 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
         hidden: cell.hidden,
     };
     match setup(ctx, cell) {
-        Err(why) => fail(&mut run.result, Verdict::Error, why),
+        Err(err) => fail(&mut run.result, Verdict::Error, err.to_string()),
         Ok((runtime, engine)) => {
             run.result.runtime_info = Some(info(runtime));
             match engine.create().await {
                 Err(err) => fail(
                     &mut run.result,
                     Verdict::Error,
-                    format!("cannot create the cell's database: {err}"),
+                    CellError::CreateDatabase(err).to_string(),
                 ),
                 Ok(database) => {
                     let session = Session::new(runtime, Some(&database), cell.id.clone());
@@ -82,30 +82,48 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
     run
 }
 
+/// Why a cell could not run at all: its verdict is `error`, never `failed`.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CellError {
+    #[error("runtime {runtime} is not available: {why}")]
+    RuntimeUnavailable { runtime: String, why: String },
+    #[error("runtime {0} was not prepared")]
+    RuntimeNotPrepared(String),
+    #[error("database {database} is not available: {why}")]
+    DatabaseUnavailable { database: String, why: String },
+    #[error("database {0} was not started")]
+    DatabaseNotStarted(String),
+    #[error("cannot create the cell's database: {0}")]
+    CreateDatabase(crate::database::DatabaseError),
+    #[error("{0}")]
+    Plan(&'static str),
+    #[error("{0}")]
+    Introspect(crate::introspect::IntrospectError),
+}
+
 fn setup<'a>(
     ctx: &'a Context,
     cell: &Cell,
-) -> Result<(&'a PreparedRuntime, &'a dyn Engine), String> {
+) -> Result<(&'a PreparedRuntime, &'a dyn Engine), CellError> {
     let runtime = match ctx.runtimes.get(&cell.runtime.key()) {
         Some(Ok(runtime)) => runtime,
         Some(Err(why)) => {
-            return Err(format!(
-                "runtime {} is not available: {}",
-                cell.runtime.key(),
-                first_line(why)
-            ));
+            return Err(CellError::RuntimeUnavailable {
+                runtime: cell.runtime.key(),
+                why: first_line(why).to_string(),
+            });
         }
-        None => return Err(format!("runtime {} was not prepared", cell.runtime.key())),
+        None => return Err(CellError::RuntimeNotPrepared(cell.runtime.key())),
     };
     let engine = match ctx.engines.get(&cell.database.id()) {
         Some(Ok(engine)) => engine.as_ref(),
         Some(Err(why)) => {
-            return Err(format!(
-                "database {} is not available: {why}",
-                cell.database
-            ));
+            return Err(CellError::DatabaseUnavailable {
+                database: cell.database.to_string(),
+                why: why.clone(),
+            });
         }
-        None => return Err(format!("database {} was not started", cell.database)),
+        None => return Err(CellError::DatabaseNotStarted(cell.database.to_string())),
     };
     Ok((runtime, engine))
 }
@@ -122,7 +140,7 @@ async fn replay(
     let scenario = &ctx.config.scenarios[cell.scenario];
     let planned = match plan(scenario, ctx.graph.as_ref()) {
         Ok(planned) => planned,
-        Err(why) => return fail(&mut run.result, Verdict::Error, why),
+        Err(err) => return fail(&mut run.result, Verdict::Error, err.to_string()),
     };
     let Planned { steps, target } = planned;
     let has_target = target.is_some();
@@ -212,7 +230,13 @@ async fn replay(
     let version_table = ctx.config.project.version_table.as_deref();
     let schema = match introspect::inspect(database, version_table).await {
         Ok(schema) => schema,
-        Err(err) => return fail(&mut run.result, Verdict::Error, err.to_string()),
+        Err(err) => {
+            return fail(
+                &mut run.result,
+                Verdict::Error,
+                CellError::Introspect(err).to_string(),
+            );
+        }
     };
     if let Err(why) = check(ctx, engine, database, &schema, &run.expect, upgraded).await {
         return fail(&mut run.result, Verdict::Failed, why);

@@ -2,6 +2,7 @@
 
 use crate::adapters::{Action, Graph};
 use crate::config::{Kind, Location, Scenario, SqlText, StepKind};
+use super::cell::CellError;
 use crate::outcome::StepRecord;
 
 pub(super) enum PlannedAction {
@@ -24,7 +25,7 @@ pub(super) struct Planned {
     pub target: Option<PlannedStep>,
 }
 
-pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned, String> {
+pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned, CellError> {
     let mut steps = Vec::new();
     let mut push =
         |action: PlannedAction, label: String, at: Option<Location>, revision: Option<String>| {
@@ -70,9 +71,9 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
             );
         }
         Kind::Stepwise => {
-            let graph = graph.ok_or(
+            let graph = graph.ok_or(CellError::Plan(
                 "a stepwise scenario needs the revision graph, which the tool could not load",
-            )?;
+            ))?;
             for revision in graph.upgrade_order() {
                 let action = PlannedAction::Tool(Action::Upgrade(revision.clone()));
                 push(action, format!("upgrade {revision}"), None, Some(revision));
