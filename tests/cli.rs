@@ -289,6 +289,7 @@ fn report_merge_refuses_a_cell_reported_twice() {
         runtime: "python-3.12".into(),
         verdict: Verdict::Passed,
         expected_failure: false,
+        cause: None,
         detail: None,
         steps: vec![],
         snapshot: None,

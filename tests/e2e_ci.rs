@@ -111,6 +111,15 @@ fn merged_shard_reports_equal_the_unsharded_report() {
         .env("GITHUB_STEP_SUMMARY", &summary));
     assert_eq!(merged.0, 1, "{}", transcript(&merged));
 
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("all.json")).unwrap()).unwrap();
+    for cell in report["cells"].as_array().unwrap() {
+        let cause = match cell["verdict"].as_str().unwrap() {
+            "passed" => Value::Null,
+            _ => Value::from("snapshot_changed"),
+        };
+        assert_eq!(cell["cause"], cause, "{cell}");
+    }
     let expected = verdicts(&reports.join("all.json"));
     assert_eq!(verdicts(&reports.join("merged.json")), expected);
     assert_eq!(

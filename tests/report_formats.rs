@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use harness::config::Location;
 use harness::outcome::{
-    CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
+    Cause, CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
 };
 use harness::report;
 
@@ -48,6 +48,12 @@ fn cell(position: usize, scenario: &str, verdict: Verdict) -> CellResult {
         runtime: "python-3.12".into(),
         verdict,
         expected_failure: false,
+        cause: match verdict {
+            Verdict::Passed => None,
+            Verdict::Failed => Some(Cause::StepFailed),
+            Verdict::SnapshotChanged => Some(Cause::SnapshotChanged),
+            Verdict::Error => Some(Cause::Infrastructure),
+        },
         detail: None,
         steps: vec![step(1, "upgrade head (target)", None)],
         snapshot: Some(PathBuf::from(format!("snapshots/{scenario}/sqlite.snap"))),

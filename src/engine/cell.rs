@@ -11,7 +11,7 @@ use crate::config::{Expect, Outcome, RevRef};
 use crate::database::{CellDatabase, Engine};
 use crate::introspect::{self, Schema};
 use crate::matrix::Cell;
-use crate::outcome::{CellResult, StepRecord, Verdict};
+use crate::outcome::{Cause, CellResult, StepRecord, Verdict};
 use crate::process::Output;
 use crate::runtime::{PreparedRuntime, Session};
 use crate::snapshot::{self, RenderOptions};
@@ -45,6 +45,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
             database: cell.database.id(),
             runtime: cell.runtime.id(),
             verdict: Verdict::Passed,
+            cause: None,
             expected_failure: false,
             detail: None,
             steps: Vec::new(),
@@ -61,13 +62,19 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
         hidden: cell.hidden,
     };
     match setup(ctx, cell) {
-        Err(err) => fail(&mut run.result, Verdict::Error, err.to_string()),
+        Err(err) => fail(
+            &mut run.result,
+            Verdict::Error,
+            Cause::Infrastructure,
+            err.to_string(),
+        ),
         Ok((runtime, engine)) => {
             run.result.runtime_info = Some(info(runtime));
             match engine.create().await {
                 Err(err) => fail(
                     &mut run.result,
                     Verdict::Error,
+                    Cause::Infrastructure,
                     CellError::CreateDatabase(err).to_string(),
                 ),
                 Ok(database) => {
@@ -140,7 +147,14 @@ async fn replay(
     let scenario = &ctx.config.scenarios[cell.scenario];
     let planned = match plan(scenario, ctx.graph.as_ref()) {
         Ok(planned) => planned,
-        Err(err) => return fail(&mut run.result, Verdict::Error, err.to_string()),
+        Err(err) => {
+            return fail(
+                &mut run.result,
+                Verdict::Error,
+                Cause::Infrastructure,
+                err.to_string(),
+            );
+        }
     };
     let Planned { steps, target } = planned;
     let has_target = target.is_some();
@@ -183,7 +197,12 @@ async fn replay(
                     pattern.text
                 );
                 run.result.steps.push(record);
-                return fail(&mut run.result, Verdict::Failed, detail);
+                return fail(
+                    &mut run.result,
+                    Verdict::Failed,
+                    Cause::ExpectedFailureMissing,
+                    detail,
+                );
             }
             // The failure is the expected result: the step is not reported as a failed one.
             let mut record = record;
@@ -194,6 +213,7 @@ async fn replay(
             ));
             run.result.steps.push(record);
             run.result.detail = Some(format!("failed as expected: {}", error_line(&shown)));
+            run.result.cause = Some(Cause::FailedAsExpected);
             run.result.expected_failure = true;
             failed_as_expected = true;
             break;
@@ -214,12 +234,13 @@ async fn replay(
             detail.push_str(&format!("; it stopped in {revision}"));
         }
         run.result.steps.push(record);
-        return fail(&mut run.result, Verdict::Failed, detail);
+        return fail(&mut run.result, Verdict::Failed, Cause::StepFailed, detail);
     }
     if run.expect.outcome == Outcome::Failure && !failed_as_expected {
         return fail(
             &mut run.result,
             Verdict::Failed,
+            Cause::ExpectedFailureMissing,
             "the scenario expects a failure, but every step and the upgrade succeeded".into(),
         );
     }
@@ -234,12 +255,13 @@ async fn replay(
             return fail(
                 &mut run.result,
                 Verdict::Error,
+                Cause::Infrastructure,
                 CellError::Introspect(err).to_string(),
             );
         }
     };
     if let Err(why) = check(ctx, engine, database, &schema, &run.expect, upgraded).await {
-        return fail(&mut run.result, Verdict::Failed, why);
+        return fail(&mut run.result, Verdict::Failed, Cause::Expectation, why);
     }
     if run.expect.drift == Some(true)
         && let Ok((db, heads)) = drift(ctx, &schema)
@@ -528,8 +550,9 @@ fn drift(ctx: &Context, schema: &Schema) -> Result<(Vec<String>, Vec<String>), S
     Ok((db, heads))
 }
 
-fn fail(result: &mut CellResult, verdict: Verdict, detail: String) {
+fn fail(result: &mut CellResult, verdict: Verdict, cause: Cause, detail: String) {
     result.verdict = verdict;
+    result.cause = Some(cause);
     result.detail = Some(detail);
 }
 

@@ -4,7 +4,7 @@
 
 use super::cell::CellRun;
 use crate::config::Outcome;
-use crate::outcome::Verdict;
+use crate::outcome::{Cause, Verdict};
 use crate::snapshot;
 
 pub(super) fn converge(runs: &mut [CellRun]) {
@@ -88,6 +88,11 @@ pub(super) fn converge(runs: &mut [CellRun]) {
             }
             Err((verdict, detail, diff)) => {
                 run.result.verdict = verdict;
+                run.result.cause = Some(if verdict == Verdict::Error {
+                    Cause::Infrastructure
+                } else {
+                    Cause::Convergence
+                });
                 run.result.detail = Some(detail);
                 run.result.diff = diff;
                 run.rendered = None;

@@ -1,8 +1,8 @@
 //! Turns a scenario (its kind, steps and target) into the actions a cell runs, in order.
 
+use super::cell::CellError;
 use crate::adapters::{Action, Graph};
 use crate::config::{Kind, Location, Scenario, SqlText, StepKind};
-use super::cell::CellError;
 use crate::outcome::StepRecord;
 
 pub(super) enum PlannedAction {

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::SnapshotMode;
 use super::cell::CellRun;
 use crate::config::Config;
-use crate::outcome::{CellResult, SnapshotNote, Verdict};
+use crate::outcome::{Cause, CellResult, SnapshotNote, Verdict};
 use crate::snapshot::{self, Header};
 
 pub(super) fn settle(config: &Config, runs: Vec<CellRun>, mode: SnapshotMode) -> Vec<CellResult> {
@@ -253,6 +253,12 @@ fn set(result: &mut CellResult, verdict: Verdict, detail: String) {
     // An earlier, worse verdict (an expected failure's note is not a verdict) is kept.
     if result.verdict == Verdict::Passed || verdict == Verdict::Error {
         result.verdict = verdict;
+        // The snapshot phase fails a cell for one of three reasons, one per verdict.
+        result.cause = Some(match verdict {
+            Verdict::Error => Cause::Infrastructure,
+            Verdict::Failed => Cause::RuntimesDisagree,
+            Verdict::SnapshotChanged | Verdict::Passed => Cause::SnapshotChanged,
+        });
         result.detail = Some(match result.detail.take() {
             Some(previous) if result.expected_failure => format!("{detail} ({previous})"),
             _ => detail,

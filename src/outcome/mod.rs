@@ -99,6 +99,8 @@ pub struct CellResult {
     pub verdict: Verdict,
     /// The scenario expects a failure (`outcome = "failure"` or `fails_with`) and it happened: the verdict is `Passed`.
     pub expected_failure: bool,
+    /// What kind of reason the verdict has (for anything but a plain pass).
+    pub cause: Option<Cause>,
     /// One line saying why (for anything but a plain pass), e.g. which step failed.
     pub detail: Option<String>,
     pub steps: Vec<StepRecord>,
@@ -157,6 +159,30 @@ impl CellResult {
             runtime: &self.runtime,
         }
     }
+}
+
+/// The kind of reason behind a cell's verdict; the detail says it in words.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The cell could not run: a runtime, engine, database, file or check the harness needed.
+    Infrastructure,
+    /// A step, or the upgrade to the target, failed.
+    StepFailed,
+    /// The scenario expects a failure and it happened (the verdict is `passed`).
+    FailedAsExpected,
+    /// The scenario expects a failure that did not happen, or did not match `fails_with`.
+    ExpectedFailureMissing,
+    /// An expectation (versions, rows, queries, drift) did not hold.
+    Expectation,
+    /// The schema differs from the reference scenario's, or matches one it must differ from.
+    Convergence,
+    /// The runtimes of one snapshot leave different schemas.
+    RuntimesDisagree,
+    /// The schema differs from the snapshot, or there is none where none may be written.
+    SnapshotChanged,
 }
 
 /// What identifies a cell across a workspace: two members may both have a `fresh` scenario.

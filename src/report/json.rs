@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Location;
 use crate::matrix::Partition;
 use crate::outcome::{
-    CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
+    Cause, CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
 };
 
 /// The value of the `schema` field.
@@ -95,6 +95,9 @@ struct Cell {
     runtime: String,
     verdict: Verdict,
     expected_failure: bool,
+    /// What kind of reason the verdict has (absent for a plain pass, and in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cause: Option<Cause>,
     detail: Option<String>,
     duration_ms: u64,
     tool_ms: u64,
@@ -268,6 +271,7 @@ fn cell_out(cell: &CellResult) -> Cell {
         runtime: cell.runtime.clone(),
         verdict: cell.verdict,
         expected_failure: cell.expected_failure,
+        cause: cell.cause,
         detail: cell.detail.clone(),
         duration_ms: millis(cell.duration),
         tool_ms: millis(cell.tool_time),
@@ -305,6 +309,7 @@ fn cell_in(cell: Cell) -> Result<CellResult, JsonError> {
         runtime: cell.runtime,
         verdict: cell.verdict,
         expected_failure: cell.expected_failure,
+        cause: cell.cause,
         detail: cell.detail,
         steps: cell.steps.into_iter().map(step_in).collect(),
         snapshot,
