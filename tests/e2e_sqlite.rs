@@ -24,6 +24,41 @@ fn the_repositorys_sqlite_cells_match_their_committed_snapshots() {
 }
 
 #[test]
+fn the_warm_worker_and_new_processes_give_the_same_report() {
+    // Every example's SQLite cells, once forking each tool process from the warm worker and once
+    // starting each as a new Python process: verdicts, details, steps, output tails and snapshot
+    // notes are the same; only durations differ.
+    let dir = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for (name, extra) in [("worker", None), ("processes", Some("--no-worker"))] {
+        let path = dir.path().join(format!("{name}.json"));
+        let out = run(common::harness(&repo())
+            .args(["run", "--check", "--quiet", "--database", "sqlite"])
+            .args(extra)
+            .arg(format!("--report=json={}", path.display())));
+        assert_eq!(out.0, 0, "{name}: {}", transcript(&out));
+        let mut report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut cells = report["cells"].take();
+        for cell in cells.as_array_mut().unwrap() {
+            let cell = cell.as_object_mut().unwrap();
+            cell.remove("duration_ms");
+            cell.remove("tool_ms");
+            for step in cell["steps"].as_array_mut().unwrap() {
+                step.as_object_mut().unwrap().remove("duration_ms");
+            }
+        }
+        reports.push(cells);
+    }
+    assert!(
+        reports[0].as_array().unwrap().len() > 20,
+        "{:?}",
+        reports[0]
+    );
+    assert_eq!(reports[0], reports[1]);
+}
+
+#[test]
 #[cfg_attr(
     not(feature = "engine-tests"),
     ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"

@@ -45,9 +45,16 @@ pub struct RunArgs {
     /// Print no progress on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Start every tool process as a new Python process, instead of forking it from a warm
+    /// worker that has imported Alembic and SQLAlchemy once (also HARNESS_NO_WORKER=1)
+    #[arg(long)]
+    pub no_worker: bool,
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, Failure> {
+    if args.no_worker {
+        crate::runtime::worker::disable();
+    }
     let configs = context::load(global)?;
     let query = args.cells.query(&args.cell);
     let mut selections = context::select(configs, &query)?;

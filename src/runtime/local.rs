@@ -2,10 +2,12 @@
 //! PATH, the harness's own environment inherited, the database URL as the host sees it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tokio::process::Command;
 
-use super::{Invocation, Program, RuntimeError};
+use super::worker::{self, Job, Worker};
+use super::{CacheDir, Invocation, Program, RuntimeError};
 use crate::database::CellDatabase;
 use crate::process::{self, Output};
 
@@ -15,9 +17,20 @@ pub struct LocalEnv {
     /// The environment's python, used for every tool process.
     pub python: PathBuf,
     pub venv: PathBuf,
+    /// The warm tool worker, started with the first Python tool process (`None` inside: it could
+    /// not start, or is turned off).
+    pub worker: Arc<tokio::sync::OnceCell<Option<Worker>>>,
 }
 
 impl LocalEnv {
+    pub fn new(python: PathBuf, venv: PathBuf) -> Self {
+        Self {
+            python,
+            venv,
+            worker: Arc::default(),
+        }
+    }
+
     pub async fn run(
         &self,
         invocation: &Invocation,
@@ -38,24 +51,46 @@ impl LocalEnv {
         let joined =
             std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))
                 .unwrap_or(path);
-        let mut command = Command::new(&program);
-        command
-            .args(&invocation.args)
-            .current_dir(&invocation.dir)
-            .env("PATH", joined)
-            .env("VIRTUAL_ENV", &self.venv)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .env("PYTHONUNBUFFERED", "1")
-            .env_remove("HARNESS_DATABASE_URL");
         let cell = database.map(CellDatabase::env).unwrap_or_default();
-        command.envs(invocation.expanded_env(&cell));
+        // Set over the harness's own environment, in this order (a later one wins).
+        let mut overrides: Vec<(String, Option<String>)> = vec![
+            ("PATH".into(), Some(joined.to_string_lossy().into_owned())),
+            (
+                "VIRTUAL_ENV".into(),
+                Some(self.venv.to_string_lossy().into_owned()),
+            ),
+            ("PYTHONDONTWRITEBYTECODE".into(), Some("1".into())),
+            ("PYTHONUNBUFFERED".into(), Some("1".into())),
+            ("HARNESS_DATABASE_URL".into(), None),
+        ];
+        overrides.extend(
+            invocation
+                .expanded_env(&cell)
+                .into_iter()
+                .map(|(k, v)| (k, Some(v))),
+        );
         if let Some(database) = database {
-            for (name, value) in cell {
-                command.env(name, value);
-            }
-            for name in &invocation.url_vars {
-                command.env(name, &database.url);
-            }
+            overrides.extend(cell.iter().map(|(k, v)| (k.clone(), Some(v.clone()))));
+            overrides.extend(
+                invocation
+                    .url_vars
+                    .iter()
+                    .map(|name| (name.clone(), Some(database.url.clone()))),
+            );
+        }
+        if matches!(invocation.program, Program::Python)
+            && joined.to_str().is_some()
+            && let Some(output) = self.in_worker(invocation, &overrides).await
+        {
+            return Ok(output);
+        }
+        let mut command = Command::new(&program);
+        command.args(&invocation.args).current_dir(&invocation.dir);
+        for (name, value) in &overrides {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
         }
         process::run(&mut command)
             .await
@@ -66,5 +101,43 @@ impl LocalEnv {
                 ),
                 source,
             })
+    }
+
+    /// Runs a Python tool process through the warm worker; `None` when there is none (or it
+    /// died, or the environment holds a value that is not UTF-8): the caller starts a process.
+    async fn in_worker(
+        &self,
+        invocation: &Invocation,
+        overrides: &[(String, Option<String>)],
+    ) -> Option<Output> {
+        if !worker::enabled() {
+            return None;
+        }
+        let mut env: Vec<(String, String)> = Vec::new();
+        for (name, value) in std::env::vars_os() {
+            env.push((name.into_string().ok()?, value.into_string().ok()?));
+        }
+        for (name, value) in overrides {
+            env.retain(|(n, _)| n != name);
+            if let Some(value) = value {
+                env.push((name.clone(), value.clone()));
+            }
+        }
+        let cache = CacheDir::from_env();
+        let worker = self
+            .worker
+            .get_or_init(|| Worker::start(&self.python, &env, &cache))
+            .await
+            .as_ref()?;
+        if !worker.is_alive() {
+            return None;
+        }
+        worker
+            .run(Job {
+                argv: &invocation.args,
+                dir: &invocation.dir,
+                env: &env,
+            })
+            .await
     }
 }

@@ -11,6 +11,7 @@ mod local;
 mod session;
 mod uv;
 mod venv;
+pub mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -146,10 +147,7 @@ pub async fn prepare(
     Ok(PreparedRuntime {
         spec: spec.clone(),
         interpreter,
-        backend: Backend::Local(LocalEnv {
-            python: venv.join("bin").join("python"),
-            venv,
-        }),
+        backend: Backend::Local(LocalEnv::new(venv.join("bin").join("python"), venv)),
         reused,
         setup_time: started.elapsed(),
     })
