@@ -2,6 +2,8 @@
 //! to text). Objects outside the system schemas and not owned by an extension; objects in `public`
 //! are named bare, others as `schema.name`.
 
+use std::collections::HashMap;
+
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
@@ -81,6 +83,11 @@ async fn read_schema(
     )))
     .fetch_all(&mut *conn)
     .await?;
+    // Columns, constraints and indexes of every table in one query each (set-based: the cost
+    // grows with the schema, not with the schema times the number of tables).
+    let mut columns = read_all_columns(conn).await?;
+    let mut constraints = read_all_constraints(conn).await?;
+    let mut indexes = read_all_indexes(conn).await?;
     for relation in relations {
         let oid: i64 = relation.try_get("oid")?;
         let namespace: String = relation.try_get("schema")?;
@@ -98,7 +105,7 @@ async fn read_schema(
                 materialized: kind == "m",
             }),
             _ if namespace == version_schema && name == version_name => {
-                let columns = read_columns(conn, oid).await?;
+                let columns = columns.remove(&oid).unwrap_or_default();
                 let rows = read_rows(conn, &namespace, &name, &columns).await?;
                 schema.version_table = Some(VersionTable {
                     name: full,
@@ -106,7 +113,12 @@ async fn read_schema(
                     rows,
                 });
             }
-            _ => schema.tables.push(read_table(conn, oid, full).await?),
+            _ => schema.tables.push(table(
+                full,
+                columns.remove(&oid).unwrap_or_default(),
+                constraints.remove(&oid).unwrap_or_default(),
+                indexes.remove(&oid).unwrap_or_default(),
+            )?),
         }
     }
     schema.triggers = read_triggers(conn).await?;
@@ -184,19 +196,46 @@ async fn read_sequences(conn: &mut PgConnection) -> Result<Vec<Sequence>, Intros
         .collect()
 }
 
-async fn read_columns(conn: &mut PgConnection, oid: i64) -> Result<Vec<Column>, IntrospectError> {
-    let rows = sqlx::query(
-        "SELECT a.attnum::int4 AS position, a.attname::text AS name, \
-         format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, \
-         pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
-         a.attgenerated::text AS generated \
-         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-         WHERE a.attrelid::int8 = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+/// The tables (and partitioned tables) the schema holds: the relation filter of the set-based
+/// queries.
+const TABLES: &str = "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind IN ('r', 'p')";
+
+/// Rows of `query` grouped by their `rel` column (a relation's oid), in the order returned.
+async fn by_relation(
+    conn: &mut PgConnection,
+    query: String,
+) -> Result<HashMap<i64, Vec<PgRow>>, IntrospectError> {
+    let mut grouped: HashMap<i64, Vec<PgRow>> = HashMap::new();
+    for row in sqlx::query(AssertSqlSafe(query))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let rel: i64 = row.try_get("rel")?;
+        grouped.entry(rel).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+async fn read_all_columns(
+    conn: &mut PgConnection,
+) -> Result<HashMap<i64, Vec<Column>>, IntrospectError> {
+    let rows = by_relation(
+        conn,
+        format!(
+            "SELECT a.attrelid::int8 AS rel, a.attnum::int4 AS position, a.attname::text AS name, \
+             format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null, \
+             pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
+             a.attgenerated::text AS generated \
+             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE a.attrelid IN ({TABLES} AND {USER_SCHEMAS} AND {NOT_EXTENSION_MEMBER}) \
+             AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum"
+        ),
     )
-    .bind(oid)
-    .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(column).collect()
+    rows.into_iter()
+        .map(|(rel, rows)| Ok((rel, rows.iter().map(column).collect::<Result<_, _>>()?)))
+        .collect()
 }
 
 fn column(row: &PgRow) -> Result<Column, IntrospectError> {
@@ -221,35 +260,64 @@ fn column(row: &PgRow) -> Result<Column, IntrospectError> {
     })
 }
 
-async fn read_table(
+async fn read_all_constraints(
     conn: &mut PgConnection,
-    oid: i64,
+) -> Result<HashMap<i64, Vec<PgRow>>, IntrospectError> {
+    by_relation(
+        conn,
+        format!(
+            "SELECT con.conrelid::int8 AS rel, con.conname::text AS name, con.contype::text AS kind, \
+             pg_get_constraintdef(con.oid, true) AS def, \
+             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(num, i) \
+                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num \
+                   ORDER BY k.i) AS cols, \
+             fn.nspname::text AS ref_schema, fc.relname::text AS ref_table, \
+             ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(num, i) \
+                   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
+                   ORDER BY k.i) AS ref_cols, \
+             con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete \
+             FROM pg_constraint con \
+             LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
+             LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+             WHERE con.conrelid IN ({TABLES} AND {USER_SCHEMAS} AND {NOT_EXTENSION_MEMBER})"
+        ),
+    )
+    .await
+}
+
+async fn read_all_indexes(
+    conn: &mut PgConnection,
+) -> Result<HashMap<i64, Vec<PgRow>>, IntrospectError> {
+    by_relation(
+        conn,
+        format!(
+            "SELECT i.indrelid::int8 AS rel, ic.relname::text AS name, i.indisunique AS uniq, \
+             am.amname::text AS method, pg_get_expr(i.indpred, i.indrelid, true) AS predicate, \
+             ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) \
+                   FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS cols \
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_am am ON am.oid = ic.relam \
+             WHERE i.indrelid IN ({TABLES} AND {USER_SCHEMAS} AND {NOT_EXTENSION_MEMBER}) \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+                   WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
+                   AND c.contype IN ('p', 'u', 'x'))"
+        ),
+    )
+    .await
+}
+
+/// A table from its columns and the rows of its constraints and indexes.
+fn table(
     name: String,
+    columns: Vec<Column>,
+    constraints: Vec<PgRow>,
+    indexes: Vec<PgRow>,
 ) -> Result<Table, IntrospectError> {
     let mut table = Table {
         name,
-        columns: read_columns(conn, oid).await?,
+        columns,
         ..Table::default()
     };
-    let constraints = sqlx::query(
-        "SELECT con.conname::text AS name, con.contype::text AS kind, \
-         pg_get_constraintdef(con.oid, true) AS def, \
-         ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(num, i) \
-               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num \
-               ORDER BY k.i) AS cols, \
-         fn.nspname::text AS ref_schema, fc.relname::text AS ref_table, \
-         ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(num, i) \
-               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
-               ORDER BY k.i) AS ref_cols, \
-         con.confupdtype::text AS on_update, con.confdeltype::text AS on_delete \
-         FROM pg_constraint con \
-         LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
-         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
-         WHERE con.conrelid::int8 = $1",
-    )
-    .bind(oid)
-    .fetch_all(&mut *conn)
-    .await?;
     for row in constraints {
         let name: String = row.try_get("name")?;
         let kind: String = row.try_get("kind")?;
@@ -277,20 +345,6 @@ async fn read_table(
             _ => {}
         }
     }
-    let indexes = sqlx::query(
-        "SELECT ic.relname::text AS name, i.indisunique AS uniq, am.amname::text AS method, \
-         pg_get_expr(i.indpred, i.indrelid, true) AS predicate, \
-         ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) \
-               FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) AS cols \
-         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
-         JOIN pg_am am ON am.oid = ic.relam \
-         WHERE i.indrelid::int8 = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
-               WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
-               AND c.contype IN ('p', 'u', 'x'))",
-    )
-    .bind(oid)
-    .fetch_all(&mut *conn)
-    .await?;
     for row in indexes {
         let method: String = row.try_get("method")?;
         table.indexes.push(Index {
