@@ -45,6 +45,8 @@ async fn read_schema(
     .bind(db)
     .fetch_all(&mut *conn)
     .await?;
+    // Every table's columns in one query (information_schema is slow to ask table by table).
+    let mut columns = read_columns(conn, db).await?;
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for relation in relations {
         let name: String = relation.try_get("name")?;
@@ -56,7 +58,7 @@ async fn read_schema(
                 definition: String::new(),
             }),
             _ if name == version_table => {
-                let columns = read_columns(conn, db, &name).await?;
+                let columns = columns.remove(&name).unwrap_or_default();
                 let rows = read_rows(conn, &name, &columns).await?;
                 schema.version_table = Some(VersionTable {
                     name,
@@ -65,7 +67,7 @@ async fn read_schema(
                 });
             }
             _ => {
-                let columns = read_columns(conn, db, &name).await?;
+                let columns = columns.remove(&name).unwrap_or_default();
                 tables.insert(
                     name.clone(),
                     Table {
@@ -87,24 +89,26 @@ async fn read_schema(
     Ok(schema)
 }
 
+/// The columns of every table of `db`, by table name, in position order.
 async fn read_columns(
     conn: &mut MySqlConnection,
     db: &str,
-    table: &str,
-) -> Result<Vec<Column>, IntrospectError> {
+) -> Result<BTreeMap<String, Vec<Column>>, IntrospectError> {
     let rows = sqlx::query(
-        "SELECT CAST(COLUMN_NAME AS CHAR) AS name, CAST(ORDINAL_POSITION AS SIGNED) AS position, \
+        "SELECT CAST(TABLE_NAME AS CHAR) AS tbl, CAST(COLUMN_NAME AS CHAR) AS name, \
+         CAST(ORDINAL_POSITION AS SIGNED) AS position, \
          CAST(COLUMN_TYPE AS CHAR) AS type, CAST(IS_NULLABLE AS CHAR) AS nullable, \
          CAST(COLUMN_DEFAULT AS CHAR) AS dflt, CAST(EXTRA AS CHAR) AS extra, \
          CAST(GENERATION_EXPRESSION AS CHAR) AS expr \
-         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?",
     )
     .bind(db)
-    .bind(table)
     .fetch_all(&mut *conn)
     .await?;
-    let mut columns = Vec::new();
+    let mut by_table: BTreeMap<String, Vec<Column>> = BTreeMap::new();
     for row in rows {
+        let table: String = row.try_get("tbl")?;
+        let columns = by_table.entry(table).or_default();
         let nullable: String = row.try_get("nullable")?;
         // MariaDB spells "no default" on a nullable column as the text NULL.
         let default: Option<String> = row
@@ -141,8 +145,10 @@ async fn read_columns(
             generated,
         });
     }
-    columns.sort_by_key(|c| c.position);
-    Ok(columns)
+    for columns in by_table.values_mut() {
+        columns.sort_by_key(|c| c.position);
+    }
+    Ok(by_table)
 }
 
 /// Primary keys and foreign keys (unique keys are unique indexes on these engines).
