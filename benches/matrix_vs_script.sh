@@ -19,6 +19,7 @@ cargo build --release --quiet
 harness=$repo/target/release/harness
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 work=$(mktemp -d /tmp/harness-bench-XXXXXX)
+chmod 755 "$work"
 cluster_user=${BENCH_PG_USER:-nobody}
 cleanup() {
     runuser -u "$cluster_user" -- "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
@@ -52,7 +53,8 @@ seed=$(python3 -c 'import tomllib,sys; print(tomllib.load(open(sys.argv[1],"rb")
 
 # The naive script's environments and its shared cluster.
 for v in 3.10 3.12; do
-    py=$(command -v "python$v" || echo "$HOME/.pyenv/versions/$(ls "$HOME/.pyenv/versions" | grep "^$v" | tail -1)/bin/python")
+    py=$(ls -d "$HOME"/.pyenv/versions/"$v".*/bin/python 2>/dev/null | sort -V | tail -1)
+    py=${py:-$(command -v "python$v")}
     "$py" -m venv "$work/venv-$v"
     "$work/venv-$v/bin/pip" install -q -r examples/league/requirements.txt psycopg2-binary
 done
@@ -77,10 +79,11 @@ for scenario in fresh partial roundtrip stepwise; do
       rm -rf "$dir"; mkdir -p "$dir"
       if [ "$db" = sqlite ]; then url="sqlite:///$dir/db.sqlite"
       else name="bench_$n"; "$pg_bin/createdb" "$name"; url="postgresql://postgres@127.0.0.1:$PGPORT/$name"; fi
-      sed "s|^sqlalchemy.url = .*|sqlalchemy.url = $url|" "$work/league/alembic.ini" > "$dir/alembic.ini"
-      alembic() { (cd "$work/league" && "$work/venv-$v/bin/alembic" -c "$dir/alembic.ini" "$@" >/dev/null 2>&1); }
+      ini="$work/league/alembic-$cell.ini"   # beside the original: script_location is %(here)s-relative
+      sed "s|^sqlalchemy.url = .*|sqlalchemy.url = $url|" "$work/league/alembic.ini" > "$ini"
+      alembic() { (cd "$work/league" && "$work/venv-$v/bin/alembic" -c "$ini" "$@" >"$dir/alembic.log" 2>&1) || { cat "$dir/alembic.log" >&2; return 1; }; }
       sql() { if [ "$db" = sqlite ]; then sqlite3 "$dir/db.sqlite" "$1"; else "$pg_bin/psql" -q -d "$name" -c "$1" >/dev/null; fi; }
-      dump() { if [ "$db" = sqlite ]; then sqlite3 "$dir/db.sqlite" .schema; else "$pg_bin/pg_dump" -s "$name"; fi; }
+      dump() { if [ "$db" = sqlite ]; then sqlite3 "$dir/db.sqlite" .schema; else "$pg_bin/pg_dump" -s "$name" | grep -v '^\\\(un\)\{0,1\}restrict '; fi; }
       check() {
         local golden="$work/golden/$cell-$1.sql"
         if [ -f "$golden" ]; then dump | diff -q "$golden" - >/dev/null; else mkdir -p "$work/golden"; dump > "$golden"; fi
@@ -100,7 +103,7 @@ chmod +x "$work/naive.sh"
 
 run_harness() { (cd "$work" && "$harness" run --quiet "$@" >/dev/null); }
 run_naive() { "$work/naive.sh" "$work" "$seed" "$pg_bin"; }
-seconds() { local start end; start=$(date +%s.%N); "$@"; end=$(date +%s.%N); echo "$end - $start" | bc; }
+seconds() { local start end; start=$(date +%s.%N); "$@" || { echo "failed: $*" >&2; return 1; }; end=$(date +%s.%N); echo "$end - $start" | bc; }
 
 # Warm-up: environments, graphs, snapshots and golden files.
 run_harness
