@@ -3,6 +3,7 @@
 
 mod accept;
 mod cell_args;
+mod clean;
 mod completions;
 mod context;
 mod drift;
@@ -82,6 +83,9 @@ pub enum Command {
     /// Compare a live database's version table with the heads of the migration files
     #[command(after_help = drift::DRIFT_EXIT_CODES)]
     Drift(drift::DriftArgs),
+    /// Remove what harness processes of this host that ended without cleaning up (killed,
+    /// crashed) left: containers, networks, local clusters, temporary folders
+    Clean(clean::CleanArgs),
 }
 
 /// Parses the arguments, runs the command, prints what it has to, and returns the exit status.
@@ -119,5 +123,6 @@ fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
         Command::Lint(args) => lint::execute(&cli.global, args),
         Command::Graph(args) => graph::execute(&cli.global, args),
         Command::Drift(args) => drift::execute(&cli.global, args),
+        Command::Clean(args) => clean::execute(args),
     }
 }

@@ -30,7 +30,7 @@ pub use image::{ImageChoice, LABEL_FLAVOUR};
 pub use server_url::ServerUrl;
 pub use sqlite::SqliteEngine;
 pub use start::start;
-pub use sweep::{Leftovers, leftovers, sweep_stale};
+pub use sweep::{Leftovers, SCRATCH_DIR_PREFIXES, leftovers, sweep, sweep_stale};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

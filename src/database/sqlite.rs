@@ -39,7 +39,7 @@ impl Engine for SqliteEngine {
     fn create(&self) -> BoxFuture<'_, Result<CellDatabase, DatabaseError>> {
         Box::pin(async move {
             let scratch = tempfile::Builder::new()
-                .prefix("harness-sqlite-")
+                .prefix(&format!("harness-sqlite-{}-", std::process::id()))
                 .tempdir()
                 .map_err(|source| DatabaseError::TempDir {
                     what: "a SQLite database".into(),

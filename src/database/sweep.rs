@@ -10,6 +10,10 @@ use crate::docker;
 /// The prefix of a local cluster's temporary folder: `harness-pg-<pid>-<random>`.
 pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
 
+/// The prefixes of the other temporary folders a run makes, each followed by `<pid>-<random>`:
+/// a SQLite cell's database, a tool step's output files.
+pub const SCRATCH_DIR_PREFIXES: [&str; 2] = ["harness-sqlite-", "harness-worker-"];
+
 /// What the harness started and has not removed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Leftovers {
@@ -19,12 +23,23 @@ pub struct Leftovers {
     pub clusters: Vec<(PathBuf, Option<u32>)>,
     /// Networks created for runtime containers (names), with the pid that created them.
     pub networks: Vec<(String, Option<u32>)>,
+    /// Temporary folders of cells and tool steps, with the pid that made them.
+    pub folders: Vec<(PathBuf, Option<u32>)>,
 }
 
 impl Leftovers {
     pub fn is_empty(&self) -> bool {
-        self.containers.is_empty() && self.clusters.is_empty() && self.networks.is_empty()
+        self.containers.is_empty()
+            && self.clusters.is_empty()
+            && self.networks.is_empty()
+            && self.folders.is_empty()
     }
+}
+
+/// The pid in a folder name `<prefix><pid>-<random>`.
+fn pid_after(name: &str, prefix: &str) -> Option<Option<u32>> {
+    let rest = name.strip_prefix(prefix)?;
+    Some(rest.split('-').next().and_then(|pid| pid.parse().ok()))
 }
 
 /// Everything any harness process on this machine has started and not yet removed (running
@@ -39,61 +54,111 @@ pub async fn leftovers() -> Leftovers {
     if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(rest) = name.strip_prefix(CLUSTER_DIR_PREFIX) {
-                let pid = rest.split('-').next().and_then(|pid| pid.parse().ok());
+            if let Some(pid) = pid_after(&name, CLUSTER_DIR_PREFIX) {
                 found.clusters.push((entry.path(), pid));
+            } else if let Some(pid) = SCRATCH_DIR_PREFIXES
+                .iter()
+                .find_map(|prefix| pid_after(&name, prefix))
+            {
+                found.folders.push((entry.path(), pid));
             }
         }
     }
     found.containers.sort();
     found.clusters.sort();
     found.networks.sort();
+    found.folders.sort();
     found
 }
 
 /// Removes the leftovers of harness processes that are no longer running; returns what it did.
 pub async fn sweep_stale() -> Vec<String> {
+    sweep(false).await
+}
+
+/// What the harness processes of this host that are no longer running left behind: removed, or
+/// with `dry_run` only listed ("would remove ..."). Never anything of a live process, nor of
+/// another host sharing the Docker engine (only this host's labels are listed).
+pub async fn sweep(dry_run: bool) -> Vec<String> {
     let found = leftovers().await;
     let mut notes = Vec::new();
     let dead = |pid: &Option<u32>| pid.is_some_and(|pid| !docker::process_alive(pid));
+    let verb = if dry_run { "would remove" } else { "removed" };
     if found.containers.iter().any(|(_, pid)| dead(pid))
         && let Some(client) = docker::client().await
     {
         for (id, pid) in found.containers.iter().filter(|(_, pid)| dead(pid)) {
             let short = &id[..id.len().min(12)];
-            match docker::remove_container(&client, id).await {
+            let done = if dry_run {
+                Ok(())
+            } else {
+                docker::remove_container(&client, id).await
+            };
+            match done {
                 Ok(()) => notes.push(format!(
-                    "removed container {short} left by harness process {}",
+                    "{verb} container {short} left by harness process {}",
                     pid.unwrap_or_default()
                 )),
-                Err(err) => notes.push(format!("could not remove stale container {short}: {err}")),
+                Err(err) => notes.push(format!(
+                    "could not remove stale container {short}: {err} (remove it with `docker rm -f {short}`)"
+                )),
             }
         }
     }
-    // Networks last: a network is removable once its containers are gone.
+    // Networks after containers: a network is removable once its containers are gone.
     if found.networks.iter().any(|(_, pid)| dead(pid))
         && let Some(client) = docker::client().await
     {
         for (name, pid) in found.networks.iter().filter(|(_, pid)| dead(pid)) {
-            match docker::remove_network(&client, name).await {
+            let done = if dry_run {
+                Ok(())
+            } else {
+                docker::remove_network(&client, name).await
+            };
+            match done {
                 Ok(()) => notes.push(format!(
-                    "removed network {name} left by harness process {}",
+                    "{verb} network {name} left by harness process {}",
                     pid.unwrap_or_default()
                 )),
-                Err(err) => notes.push(format!("could not remove stale network {name}: {err}")),
+                Err(err) => notes.push(format!(
+                    "could not remove stale network {name}: {err} (remove it with `docker network rm {name}`)"
+                )),
             }
         }
     }
     for (dir, pid) in found.clusters.iter().filter(|(_, pid)| dead(pid)) {
-        super::local_postgres::kill_cluster_in(dir);
-        match std::fs::remove_dir_all(dir) {
+        let done = if dry_run {
+            Ok(())
+        } else {
+            super::local_postgres::kill_cluster_in(dir);
+            std::fs::remove_dir_all(dir)
+        };
+        match done {
             Ok(()) => notes.push(format!(
-                "removed local cluster {} left by harness process {}",
+                "{verb} local cluster {} left by harness process {}",
                 dir.display(),
                 pid.unwrap_or_default()
             )),
             Err(err) => notes.push(format!(
                 "could not remove stale cluster folder {}: {err}",
+                dir.display()
+            )),
+        }
+    }
+    for (dir, pid) in found.folders.iter().filter(|(_, pid)| dead(pid)) {
+        let done = if dry_run {
+            Ok(())
+        } else {
+            std::fs::remove_dir_all(dir)
+        };
+        match done {
+            Ok(()) => notes.push(format!(
+                "{verb} temporary folder {} left by harness process {}",
+                dir.display(),
+                pid.unwrap_or_default()
+            )),
+            Err(err) => notes.push(format!(
+                "could not remove stale folder {}: {err}",
                 dir.display()
             )),
         }

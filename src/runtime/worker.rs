@@ -147,7 +147,7 @@ impl Worker {
         let started = Instant::now();
         let id = self.next.fetch_add(1, Ordering::SeqCst);
         let files = tempfile::Builder::new()
-            .prefix("harness-worker-")
+            .prefix(&format!("harness-worker-{}-", std::process::id()))
             .tempdir()
             .ok()?;
         let (stdout, stderr) = (files.path().join("stdout"), files.path().join("stderr"));
