@@ -80,15 +80,20 @@ async fn an_interrupted_run_removes_its_containers_and_clusters() {
     let _ = reader.join();
     seen.extend(received.try_iter());
     assert_eq!(status.code(), Some(130), "stderr:\n{}", seen.join("\n"));
+    // The last word is true: everything was removed, and nothing of the run is left.
     assert!(
-        seen.iter().any(|l| l.starts_with("interrupted:")),
+        seen.iter().any(|l| l
+            == "interrupted: stopped the running cells and removed everything the run started"),
         "{}",
         seen.join("\n")
     );
     let left = leftovers().await;
+    let mine = |list: &[(String, Option<u32>)]| list.iter().any(|(_, p)| *p == Some(pid));
     assert!(
-        !left.containers.iter().any(|(_, p)| *p == Some(pid))
-            && !left.clusters.iter().any(|(_, p)| *p == Some(pid)),
+        !mine(&left.containers)
+            && !mine(&left.networks)
+            && !left.clusters.iter().any(|(_, p)| *p == Some(pid))
+            && !left.folders.iter().any(|(_, p)| *p == Some(pid)),
         "left behind: {left:?}"
     );
 }

@@ -94,13 +94,19 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         };
         let display = Arc::new(Display::for_stderr(args.quiet, ci, total));
         let progress: Arc<dyn Progress> = display.clone();
-        let outcome = run_plans(plans, &options, teardown, progress)?;
+        let (outcome, cleaned) = run_plans(plans, &options, teardown, progress)?;
         display.finish();
         match outcome {
             None => {
-                eprintln!(
-                    "interrupted: stopped the running cells and removed their databases and engines"
-                );
+                if cleaned {
+                    eprintln!(
+                        "interrupted: stopped the running cells and removed everything the run started"
+                    );
+                } else {
+                    eprintln!(
+                        "interrupted: stopped the running cells; some of what the run started could not be removed (the warnings above say what): `harness clean` removes it"
+                    );
+                }
                 return Ok(ExitStatus::Interrupted);
             }
             Some(Err(RunError::Config(err))) => return Err(Failure::Config(err)),
@@ -129,13 +135,14 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
 
 type Outcome = Option<Result<RunReport, RunError>>;
 
-/// Runs the plans on a fresh async runtime; `None` when interrupted (Ctrl-C or SIGTERM).
+/// Runs the plans on a fresh async runtime; `None` when interrupted (Ctrl-C or SIGTERM), and
+/// whether everything the run started was removed.
 fn run_plans(
     plans: Vec<(Arc<Config>, Vec<Cell>)>,
     options: &RunOptions,
     teardown: Arc<Teardown>,
     progress: Arc<dyn Progress>,
-) -> Result<Outcome, Failure> {
+) -> Result<(Outcome, bool), Failure> {
     let cache = CacheDir::from_env();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -148,14 +155,26 @@ fn run_plans(
         };
         // The run's future is gone: its tool processes are killed. Remove the engines it started
         // (containers, local clusters, scratch databases) before the runtime goes.
-        let warnings = teardown.shutdown_all().await;
+        let warnings = if outcome.is_some() {
+            teardown.shutdown_all().await
+        } else {
+            eprintln!(
+                "interrupted: stopping the running cells and removing what the run started (interrupt again to stop waiting)"
+            );
+            tokio::select! {
+                warnings = teardown.shutdown_all() => warnings,
+                _ = interrupted() => vec![
+                    "cleanup stopped by a second interrupt: what it had not removed yet is still there; `harness clean` removes it once this process has exited".to_string(),
+                ],
+            }
+        };
         (outcome, warnings)
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     for warning in &warnings {
         eprintln!("warning: {warning}");
     }
-    Ok(outcome)
+    Ok((outcome, warnings.is_empty()))
 }
 
 /// CI is set to anything but empty, `0` or `false`.

@@ -2,9 +2,11 @@
 //! removal. Whether a process is dead, and what else a dead run left, the caller decides.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::errors::Error;
+use testcontainers::bollard::models::NetworkDisconnectRequest;
 use testcontainers::bollard::query_parameters::{
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, RemoveContainerOptionsBuilder,
 };
@@ -59,16 +61,67 @@ pub async fn owned(docker: &Docker) -> Owned {
     found
 }
 
-/// Removes a container, running or not, with its anonymous volumes.
+/// How long a removal waits for Docker to finish one already under way, or for a network's
+/// endpoints to go.
+const SETTLE: Duration = Duration::from_secs(30);
+
+/// Removes a container, running or not, with its anonymous volumes. When Docker is already
+/// removing it (a cell dropped mid-removal by an interrupt), waits until it is gone.
 pub async fn remove_container(docker: &Docker, id: &str) -> Result<(), Error> {
     let options = RemoveContainerOptionsBuilder::new()
         .force(true)
         .v(true)
         .build();
-    docker.remove_container(id, Some(options)).await
+    match docker.remove_container(id, Some(options)).await {
+        Ok(()) => Ok(()),
+        Err(err) if super::is_not_found(&err) => Ok(()),
+        Err(err) if is_conflict(&err) => {
+            let deadline = Instant::now() + SETTLE;
+            loop {
+                match docker.inspect_container(id, None).await {
+                    Err(gone) if super::is_not_found(&gone) => return Ok(()),
+                    _ if Instant::now() >= deadline => return Err(err),
+                    _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        }
+        Err(err) => Err(err),
+    }
 }
 
-/// Removes a network (once nothing is attached to it).
+/// Removes a network: its remaining endpoints are disconnected first (a container still being
+/// removed keeps one for a moment), and the removal is retried until they are gone.
 pub async fn remove_network(docker: &Docker, name: &str) -> Result<(), Error> {
-    docker.remove_network(name).await
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let err = match docker.remove_network(name).await {
+            Ok(()) => return Ok(()),
+            Err(err) if super::is_not_found(&err) => return Ok(()),
+            Err(err) => err,
+        };
+        if Instant::now() >= deadline {
+            return Err(err);
+        }
+        if let Ok(network) = docker.inspect_network(name, None).await {
+            for container in network.containers.unwrap_or_default().into_keys() {
+                let request = NetworkDisconnectRequest {
+                    container,
+                    force: Some(true),
+                };
+                docker.disconnect_network(name, request).await.ok();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Docker's answer when an object is busy: a removal already in progress, active endpoints.
+fn is_conflict(err: &Error) -> bool {
+    matches!(
+        err,
+        Error::DockerResponseServerError {
+            status_code: 409,
+            ..
+        }
+    )
 }
