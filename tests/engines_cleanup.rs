@@ -190,3 +190,63 @@ async fn an_external_servers_scratch_databases_are_dropped_at_shutdown() {
     drop(probe);
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn a_database_engine_that_dies_mid_cell_is_an_infrastructure_error() {
+    let _turn = common::SWEEPS.lock().await;
+    let project = common::Project::league(&["python:3.12"]);
+    project.write(
+        "harness.toml",
+        "[project]\ntool = \"alembic\"\npath = \"league\"\n\n[matrix]\ndatabases = [\"postgres:17\"]\nruntimes = [\"python:3.12\"]\n\n[runtime]\nbackend = \"local\"\n",
+    );
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    project.write(
+        "scenarios/slow.toml",
+        "description = \"waits, then upgrades\"\n\n[[steps]]\ncommand = [\"sleep\", \"8\"]\n\n[expect]\nconverges_with = false\n\n[snapshot]\nenabled = false\n",
+    );
+    let child = project
+        .harness()
+        .args(["run", "--quiet"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the harness starts");
+    let pid = child.id();
+    // The database container appears, the cell starts its 8 s step: the container is killed then.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let container = loop {
+        let listed = Command::new("docker")
+            .args(["ps", "-q", "--filter"])
+            .arg(format!("label={LABEL_PID}={pid}"))
+            .output()
+            .expect("docker ps runs");
+        let id = String::from_utf8_lossy(&listed.stdout).trim().to_string();
+        if !id.is_empty() {
+            break id;
+        }
+        assert!(Instant::now() < deadline, "no database container started");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    std::thread::sleep(Duration::from_secs(4));
+    let killed = Command::new("docker")
+        .args(["kill", &container])
+        .output()
+        .expect("docker kill runs");
+    assert!(killed.status.success());
+    let out = child.wait_with_output().expect("the harness finishes");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an infrastructure error, not a migration failure:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("slow/postgres-17/python-3.12  error")
+            && stdout.contains("engine postgres:17 stopped during the cell (step 2 failed"),
+        "{stdout}"
+    );
+}

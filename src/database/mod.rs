@@ -181,6 +181,12 @@ pub trait Engine: Send + Sync {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<(), DatabaseError>>;
 
+    /// Whether the engine still answers; `Err` says why not (its server or container stopped).
+    /// SQLite, in process, always answers.
+    fn responds(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// An identifier quoted for this engine's SQL (its family's dialect).
     fn quote_identifier(&self, name: &str) -> String {
         Dialect::of(self.spec().engine).quote(name)
@@ -201,8 +207,8 @@ pub trait Engine: Send + Sync {
         file: &'a std::path::Path,
     ) -> BoxFuture<'a, Result<crate::process::Output, DatabaseError>> {
         Box::pin(async move {
-            let sql = std::fs::read_to_string(file).map_err(|source| DatabaseError::TempDir {
-                what: format!("reading {}", file.display()),
+            let sql = std::fs::read_to_string(file).map_err(|source| DatabaseError::Dump {
+                path: file.to_path_buf(),
                 source,
             })?;
             self.execute(database, &sql).await?;

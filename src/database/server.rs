@@ -112,6 +112,15 @@ impl ServerEngine {
 }
 
 impl Engine for ServerEngine {
+    fn responds(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            sql::server_version(&self.url)
+                .await
+                .map(|_| ())
+                .map_err(|err| err.to_string())
+        })
+    }
+
     fn spec(&self) -> &DatabaseSpec {
         &self.spec
     }

@@ -106,6 +106,14 @@ pub(super) enum CellError {
     Plan(&'static str),
     #[error("{0}")]
     Introspect(crate::introspect::IntrospectError),
+    #[error(
+        "engine {database} stopped during the cell (step {step} failed, and the server no longer answers: {why}); the cell's result is unknown"
+    )]
+    EngineStopped {
+        database: String,
+        step: usize,
+        why: String,
+    },
 }
 
 fn setup<'a>(
@@ -180,6 +188,23 @@ async fn replay(
             run.result.steps.push(record);
             upgraded |= is_target;
             continue;
+        }
+        // A step that failed because the database engine died is the infrastructure's failure,
+        // not the migration's (nor the failure a scenario expects).
+        if let Err(why) = engine.responds().await {
+            let step_number = record.number;
+            run.result.steps.push(record);
+            return fail(
+                &mut run.result,
+                Verdict::Error,
+                Cause::Infrastructure,
+                CellError::EngineStopped {
+                    database: cell.database.to_string(),
+                    step: step_number,
+                    why,
+                }
+                .to_string(),
+            );
         }
         if run.expect.outcome == Outcome::Failure {
             let everything = output
