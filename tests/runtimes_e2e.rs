@@ -197,3 +197,95 @@ async fn the_sweep_removes_runtime_containers_and_networks_a_killed_harness_left
         .expect("docker runs");
     assert!(!inspect.status.success(), "the network is gone");
 }
+
+/// Interrupts a run of the forked-chain example (runtime containers, PostgreSQL 17 containers on
+/// the run's network, SQLite cells) `count` times at moments spread over its first seconds, with
+/// SIGINT and SIGTERM in turn; after each exit nothing labelled with its pid, no temporary folder
+/// and no cluster of it remains, and its last message says so. Then a SIGKILL: `harness clean`
+/// removes what it left.
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn interrupted_at_any_moment_a_run_leaves_nothing_and_clean_removes_a_killed_ones() {
+    let _turn = common::SWEEPS.lock().await;
+    let dir = common::example_copy("forked-chain");
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["run", "--check", "--quiet"])
+            .current_dir(&dir)
+            .env("HARNESS_RUNTIME_BACKEND", "container")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the harness binary starts")
+    };
+    let left_by = |left: &harness::database::Leftovers, pid: u32| {
+        let mine = |list: &[(String, Option<u32>)]| {
+            list.iter()
+                .filter(|(_, p)| *p == Some(pid))
+                .map(|(n, _)| n.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut found = mine(&left.containers);
+        found.extend(mine(&left.networks));
+        for (path, p) in left.folders.iter().chain(&left.clusters) {
+            if *p == Some(pid) {
+                found.push(path.display().to_string());
+            }
+        }
+        found
+    };
+    let count = 20;
+    // Moments from 0.3 s to 9 s, in an order that mixes early and late ones.
+    let mut moment = 300u64;
+    for round in 0..count {
+        moment = (moment * 7 + 1_300) % 9_000 + 300;
+        let signal = if round % 2 == 0 {
+            libc::SIGINT
+        } else {
+            libc::SIGTERM
+        };
+        let child = start();
+        let pid = child.id();
+        std::thread::sleep(std::time::Duration::from_millis(moment));
+        // SAFETY: kill(2) on our own child.
+        unsafe {
+            libc::kill(pid as libc::pid_t, signal);
+        }
+        let out = child.wait_with_output().expect("the harness finishes");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let left = left_by(&leftovers().await, pid);
+        assert!(
+            left.is_empty(),
+            "round {round} ({moment} ms, signal {signal}): left {left:?}\n{stderr}"
+        );
+        // A run that finished before the signal is fine too; an interrupted one says it is clean.
+        if out.status.code() == Some(130) {
+            assert!(
+                stderr.contains(
+                    "interrupted: stopped the running cells and removed everything the run started"
+                ),
+                "round {round}: {stderr}"
+            );
+        }
+    }
+
+    let mut child = start();
+    let pid = child.id();
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    child.kill().expect("SIGKILL");
+    child.wait().expect("it ends");
+    let cleaned = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("clean")
+        .output()
+        .expect("harness clean runs");
+    assert!(cleaned.status.success(), "{cleaned:?}");
+    let left = left_by(&leftovers().await, pid);
+    assert!(
+        left.is_empty(),
+        "after SIGKILL and `harness clean`: {left:?}\n{}",
+        String::from_utf8_lossy(&cleaned.stdout)
+    );
+}

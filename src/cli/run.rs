@@ -162,7 +162,7 @@ fn run_plans(
                 "interrupted: stopping the running cells and removing what the run started (interrupt again to stop waiting)"
             );
             tokio::select! {
-                warnings = teardown.shutdown_all() => warnings,
+                warnings = teardown.shutdown_after_interrupt() => warnings,
                 _ = interrupted() => vec![
                     "cleanup stopped by a second interrupt: what it had not removed yet is still there; `harness clean` removes it once this process has exited".to_string(),
                 ],

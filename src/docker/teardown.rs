@@ -63,6 +63,62 @@ impl Teardown {
         }
     }
 
+    /// [`Teardown::shutdown_all`] after an interrupt: the run was dropped mid-way, so a container
+    /// it was creating may not be registered yet, or may appear a moment after (Docker finishes a
+    /// request whose caller is gone). Everything labelled with this process's pid is removed too,
+    /// looking again until nothing more appears.
+    pub async fn shutdown_after_interrupt(&self) -> Vec<String> {
+        let mut warnings = self.shutdown_all().await;
+        let Some(docker) = super::client().await else {
+            return warnings;
+        };
+        let me = Some(std::process::id());
+        let mut quiet = 0;
+        while quiet < 3 {
+            let owned = super::owned(&docker).await;
+            let containers: Vec<&String> = owned
+                .containers
+                .iter()
+                .filter(|(_, pid)| *pid == me)
+                .map(|(id, _)| id)
+                .collect();
+            let networks: Vec<&String> = owned
+                .networks
+                .iter()
+                .filter(|(_, pid)| *pid == me)
+                .map(|(name, _)| name)
+                .collect();
+            if containers.is_empty() && networks.is_empty() {
+                quiet += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                continue;
+            }
+            quiet = 0;
+            for id in containers {
+                if let Err(err) = remove_container(&docker, id).await
+                    && !is_not_found(&err)
+                {
+                    let short = &id[..id.len().min(12)];
+                    warnings.push(format!(
+                        "could not remove container {short}: {err} (remove it with `docker rm -f {short}`)"
+                    ));
+                    return warnings;
+                }
+            }
+            for name in networks {
+                if let Err(err) = remove_network(&docker, name).await
+                    && !is_not_found(&err)
+                {
+                    warnings.push(format!(
+                        "could not remove network {name}: {err} (remove it with `docker network rm {name}`)"
+                    ));
+                    return warnings;
+                }
+            }
+        }
+        warnings
+    }
+
     /// Removes the registered runtime containers, shuts every engine down (concurrently), then
     /// removes the networks; returns the warnings.
     pub async fn shutdown_all(&self) -> Vec<String> {
