@@ -1,10 +1,8 @@
 //! The engine-neutral schema model every introspector fills in. Collections are kept sorted by name
 //! (columns by position) when rendered, so the order an engine returns rows in never matters.
 
-use serde::Serialize;
-
 /// What a database holds after a cell ran: its schema and its version table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
     /// Schemas (namespaces) other than the engine's default one (`public`), where an engine has them.
     pub namespaces: Vec<String>,
@@ -20,7 +18,7 @@ pub struct Schema {
     pub version_table: Option<VersionTable>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
@@ -33,40 +31,40 @@ pub struct Table {
     pub checks: Vec<CheckConstraint>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UniqueConstraint {
     pub name: String,
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckConstraint {
     pub name: String,
     /// As the engine prints it: `CHECK ((rating >= 0))`.
     pub expression: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extension {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnumType {
     pub name: String,
     /// Labels in their declared order (which is meaningful: it is the sort order).
     pub values: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sequence {
     pub name: String,
     /// Type, bounds, step and owner, as one line.
     pub definition: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Column {
     /// 1-based position in the table.
     pub position: u32,
@@ -80,7 +78,7 @@ pub struct Column {
     pub generated: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Index {
     pub name: String,
     /// Column names, or expressions, in index order.
@@ -92,7 +90,7 @@ pub struct Index {
     pub method: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ForeignKey {
     /// The constraint name where the engine keeps one.
     pub name: Option<String>,
@@ -103,14 +101,14 @@ pub struct ForeignKey {
     pub on_update: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct View {
     pub name: String,
     pub definition: String,
     pub materialized: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trigger {
     pub name: String,
     pub table: String,
@@ -118,7 +116,7 @@ pub struct Trigger {
 }
 
 /// The version table: its columns (so `version_num VARCHAR(32)` is visible) and its rows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionTable {
     pub name: String,
     pub columns: Vec<Column>,
