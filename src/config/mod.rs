@@ -9,6 +9,7 @@ mod harness_file;
 mod requirements;
 mod runtime;
 mod scenario;
+mod secrets;
 mod source;
 mod spec;
 
@@ -21,6 +22,7 @@ pub use expect::{Expect, Expectations, Outcome, Pattern, QueryCheck, Selector};
 pub use requirements::Requirements;
 pub use runtime::{RuntimeBackend, RuntimeSettings};
 pub use scenario::{Kind, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText, Step, StepKind};
+pub use secrets::Secrets;
 pub use source::{Location, SourceFile};
 pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec};
 

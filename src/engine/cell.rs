@@ -361,7 +361,9 @@ async fn execute_with_output(
     };
     record.duration = started.elapsed();
     match outcome {
-        Ok(output) => {
+        Ok(mut output) => {
+            output.stdout = ctx.secrets.redact(&output.stdout);
+            output.stderr = ctx.secrets.redact(&output.stderr);
             result.tool_time += output.duration;
             if !output.success() {
                 record.ok = false;
@@ -379,7 +381,7 @@ async fn execute_with_output(
         Err(err) => {
             record.ok = false;
             record.status = Some("could not run".into());
-            record.output_tail = Some(err.to_string());
+            record.output_tail = Some(ctx.secrets.redact(&err.to_string()));
             (record, None)
         }
     }

@@ -24,6 +24,8 @@ pub(super) struct Context {
     pub engines: BTreeMap<String, Result<Arc<dyn Engine>, String>>,
     /// The revision graph as the tool loads it, when any runtime could load it.
     pub graph: Option<Graph>,
+    /// The passwords of the configured servers: hidden in every tool output the run keeps.
+    pub secrets: crate::config::Secrets,
 }
 
 /// How this run's runtimes are prepared.

@@ -201,8 +201,15 @@ async fn run_cells(
     runtimes: std::collections::BTreeMap<String, Result<crate::runtime::PreparedRuntime, String>>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<crate::engine::CellResult>, RunError> {
+    let secrets = crate::config::Secrets::of_urls(
+        config
+            .matrix
+            .databases
+            .iter()
+            .filter_map(|spec| spec.settings.url.as_ref().map(|url| url.expose())),
+    );
     let (graph, graph_warnings) = prepare::graph(&tool, &runtimes).await;
-    warnings.extend(graph_warnings);
+    warnings.extend(graph_warnings.iter().map(|w| secrets.redact(w)));
     if let Some(graph) = &graph {
         prepare::check_revisions(&config, &cells, graph)?;
     }
@@ -212,6 +219,7 @@ async fn run_cells(
         runtimes,
         engines,
         graph,
+        secrets,
     });
 
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
