@@ -3,7 +3,8 @@
 //! database, at 250, 500, 1,000 and 2,000 tables (a serial key, an index, a check and a foreign key
 //! each), on a local PostgreSQL 15 cluster the harness starts. Prints the median of several runs
 //! of each, the ratio, and the cost per table, which stays flat when the work is linear.
-//! Run with `cargo bench --bench introspect_vs_pg_dump`; `-- --sizes 250,1000` for others.
+//! Run with `cargo bench --bench introspect_vs_pg_dump`; `-- --sizes 250,1000` for others;
+//! `-- --engine sqlite` or `-- --engine mariadb:11` for the harness's time alone on those.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -84,12 +85,53 @@ fn pg_dump(url: &str) -> Duration {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let sizes: Vec<usize> = args
-        .iter()
-        .position(|a| a == "--sizes")
-        .and_then(|i| args.get(i + 1))
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let sizes: Vec<usize> = value("--sizes")
         .map(|list| list.split(',').filter_map(|n| n.parse().ok()).collect())
         .unwrap_or_else(|| vec![250, 500, 1000, 2000]);
+    // `--engine sqlite` or `--engine mariadb:11` (a container): the harness's time alone, to show
+    // it is linear there too.
+    if let Some(entry) = value("--engine").filter(|e| !e.starts_with("postgres")) {
+        let spec = DatabaseSpec::parse(&entry).expect("entry");
+        let engine = database::start(&spec, None).await.expect("the engine");
+        println!("{entry}: tables  harness (introspect+render+compare)  harness per table");
+        for count in sizes {
+            let db = engine.create().await.expect("a database");
+            let sql = ddl(count).replace("serial PRIMARY KEY", "integer PRIMARY KEY");
+            let statements: Vec<&str> = sql.split_inclusive(";\n").collect();
+            for chunk in statements.chunks(200) {
+                engine
+                    .execute(&db, &chunk.concat())
+                    .await
+                    .expect("the tables");
+            }
+            let committed = snapshot::render(
+                &harness::introspect::inspect(&db, Some("alembic_version"))
+                    .await
+                    .expect("introspection"),
+                RenderOptions {
+                    version_table: false,
+                },
+            );
+            let mut ours = Vec::new();
+            for _ in 0..RUNS {
+                ours.push(harness_read(&db, &committed).await);
+            }
+            let ours = median(ours);
+            println!(
+                "{count:>6}  {:>34.3} s  {:>13.2} ms",
+                ours.as_secs_f64(),
+                ours.as_secs_f64() * 1000.0 / count as f64
+            );
+        }
+        engine.shutdown().await;
+        return;
+    }
     let mut spec = DatabaseSpec::parse("postgres:15").expect("entry");
     spec.settings.backend = BackendChoice::Local;
     let engine = database::start(&spec, None).await.expect("a local cluster");

@@ -1,5 +1,7 @@
 //! SQLite introspection through sqlx: `sqlite_master` and the `pragma_*` table functions.
 
+use std::collections::HashMap;
+
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Connection, Row};
 
@@ -31,6 +33,14 @@ async fn read_schema(
     .fetch_all(&mut *conn)
     .await?;
     let mut schema = Schema::default();
+    // Each index's CREATE statement, read from the listing above: looked up per table in
+    // sqlite_master, the cost grew with the square of the tables.
+    let mut index_sql: HashMap<String, String> = HashMap::new();
+    for object in &objects {
+        if object.try_get::<String, _>("type")? == "index" {
+            index_sql.insert(object.try_get("name")?, object.try_get("sql")?);
+        }
+    }
     for object in objects {
         let kind: String = object.try_get("type")?;
         let name: String = object.try_get("name")?;
@@ -39,7 +49,9 @@ async fn read_schema(
             "table" if Some(name.as_str()) == version_table => {
                 schema.version_table = Some(read_version_table(conn, &name).await?);
             }
-            "table" => schema.tables.push(read_table(conn, &name).await?),
+            "table" => schema
+                .tables
+                .push(read_table(conn, &name, &index_sql).await?),
             "view" => schema.views.push(View {
                 name,
                 definition: sql.trim().to_string(),
@@ -89,9 +101,13 @@ async fn read_columns(
     Ok((columns, key.into_iter().map(|(_, name)| name).collect()))
 }
 
-async fn read_table(conn: &mut SqliteConnection, name: &str) -> Result<Table, IntrospectError> {
+async fn read_table(
+    conn: &mut SqliteConnection,
+    name: &str,
+    index_sql: &HashMap<String, String>,
+) -> Result<Table, IntrospectError> {
     let (columns, primary_key) = read_columns(conn, name).await?;
-    let indexes = read_indexes(conn, name).await?;
+    let indexes = read_indexes(conn, name, index_sql).await?;
     let foreign_keys = read_foreign_keys(conn, name).await?;
     Ok(Table {
         name: name.to_string(),
@@ -106,10 +122,10 @@ async fn read_table(conn: &mut SqliteConnection, name: &str) -> Result<Table, In
 async fn read_indexes(
     conn: &mut SqliteConnection,
     table: &str,
+    index_sql: &HashMap<String, String>,
 ) -> Result<Vec<Index>, IntrospectError> {
     let list = sqlx::query(
-        "SELECT l.name AS name, l.\"unique\" AS uniq, l.origin AS origin, COALESCE(m.sql, '') AS sql \
-         FROM pragma_index_list(?) AS l LEFT JOIN sqlite_master AS m ON m.type = 'index' AND m.name = l.name",
+        "SELECT l.name AS name, l.\"unique\" AS uniq, l.origin AS origin FROM pragma_index_list(?) AS l",
     )
     .bind(table)
     .fetch_all(&mut *conn)
@@ -121,7 +137,7 @@ async fn read_indexes(
             continue; // shown as the table's primary key
         }
         let name: String = entry.try_get("name")?;
-        let sql: String = entry.try_get("sql")?;
+        let sql = index_sql.get(&name).map_or("", String::as_str);
         let parts = sqlx::query(
             "SELECT seqno, name FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno",
         )
@@ -139,7 +155,7 @@ async fn read_indexes(
             name,
             columns,
             unique: entry.try_get::<i64, _>("uniq")? != 0,
-            predicate: partial_predicate(&sql),
+            predicate: partial_predicate(sql),
             method: None,
         });
     }
