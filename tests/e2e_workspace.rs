@@ -27,19 +27,8 @@ fn workspace() -> Project {
     project
 }
 
-/// The report's cells without what varies run to run (durations).
 fn cells(path: &std::path::Path) -> Vec<Value> {
-    let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut cells = report["cells"].take();
-    for cell in cells.as_array_mut().unwrap() {
-        let cell = cell.as_object_mut().unwrap();
-        cell.remove("duration_ms");
-        cell.remove("tool_ms");
-        for step in cell["steps"].as_array_mut().unwrap() {
-            step.as_object_mut().unwrap().remove("duration_ms");
-        }
-    }
-    cells.as_array().unwrap().clone()
+    common::report_cells(path)
 }
 
 #[test]

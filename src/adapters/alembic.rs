@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use super::{Action, AdapterError, Graph};
 use crate::process::Output;
 use crate::runtime::{CacheDir, Invocation, Program, Session};
-use sha2::{Digest, Sha256};
 
 const ENTRY: &str = include_str!("alembic_entry.py");
 
@@ -31,26 +30,15 @@ impl Alembic {
         env: &BTreeMap<String, String>,
         cache: &CacheDir,
     ) -> Result<Self, AdapterError> {
-        let digest: String = Sha256::digest(ENTRY.as_bytes())
-            .iter()
-            .take(6)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let scripts = cache.scripts();
-        let entry = scripts.join(format!("alembic_entry_{digest}.py"));
-        if !entry.is_file() {
-            let io = |what: String| move |source| AdapterError::Io { what, source };
-            std::fs::create_dir_all(&scripts)
-                .map_err(io(format!("cannot create {}", scripts.display())))?;
-            let scratch = tempfile::NamedTempFile::new_in(&scripts)
-                .map_err(io(format!("cannot write in {}", scripts.display())))?;
-            std::fs::write(scratch.path(), ENTRY)
-                .map_err(io(format!("cannot write {}", scratch.path().display())))?;
-            scratch.persist(&entry).map_err(|err| AdapterError::Io {
-                what: format!("cannot write {}", entry.display()),
-                source: err.error,
+        let entry = cache
+            .script("alembic_entry", ENTRY)
+            .map_err(|source| AdapterError::Io {
+                what: format!(
+                    "cannot write the Alembic entry point in {}",
+                    cache.scripts().display()
+                ),
+                source,
             })?;
-        }
         Ok(Self {
             dir: dir.to_path_buf(),
             ini: ini.map(Path::to_path_buf),

@@ -43,6 +43,26 @@ impl CacheDir {
     pub fn scripts(&self) -> PathBuf {
         self.root.join("scripts")
     }
+
+    /// The script `text` as a file `scripts/<stem>_<digest>.py`, written once per content (to a
+    /// scratch file first, then renamed: a concurrent run never reads half a script).
+    pub fn script(&self, stem: &str, text: &str) -> std::io::Result<PathBuf> {
+        use sha2::{Digest, Sha256};
+        let digest: String = Sha256::digest(text.as_bytes())
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let scripts = self.scripts();
+        let path = scripts.join(format!("{stem}_{digest}.py"));
+        if !path.is_file() {
+            std::fs::create_dir_all(&scripts)?;
+            let scratch = tempfile::NamedTempFile::new_in(&scripts)?;
+            std::fs::write(scratch.path(), text)?;
+            scratch.persist(&path).map_err(|err| err.error)?;
+        }
+        Ok(path)
+    }
 }
 
 fn non_empty(var: &str) -> Option<PathBuf> {

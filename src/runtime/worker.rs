@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::oneshot;
@@ -74,7 +73,7 @@ impl Worker {
     /// Starts a worker with `python` (the environment's) and waits until it has preloaded;
     /// `None` when it cannot.
     pub async fn start(python: &Path, env: &[(String, String)], cache: &CacheDir) -> Option<Self> {
-        let script = script_file(cache)?;
+        let script = cache.script("tool_worker", SCRIPT).ok()?;
         let mut command = Command::new(python);
         command
             .arg(&script)
@@ -218,22 +217,4 @@ impl Drop for KillOnDrop {
             }
         }
     }
-}
-
-/// The worker script in the cache, written once per content.
-fn script_file(cache: &CacheDir) -> Option<PathBuf> {
-    let digest: String = Sha256::digest(SCRIPT.as_bytes())
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let scripts = cache.scripts();
-    let path = scripts.join(format!("tool_worker_{digest}.py"));
-    if !path.is_file() {
-        std::fs::create_dir_all(&scripts).ok()?;
-        let scratch = tempfile::NamedTempFile::new_in(&scripts).ok()?;
-        std::fs::write(scratch.path(), SCRIPT).ok()?;
-        scratch.persist(&path).ok()?;
-    }
-    Some(path)
 }

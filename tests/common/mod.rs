@@ -30,6 +30,22 @@ pub fn example_copy(name: &str) -> PathBuf {
     target
 }
 
+/// The cells of a JSON report without what varies run to run (durations).
+pub fn report_cells(path: &Path) -> Vec<serde_json::Value> {
+    let mut report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut cells = report["cells"].take();
+    for cell in cells.as_array_mut().unwrap() {
+        let cell = cell.as_object_mut().unwrap();
+        cell.remove("duration_ms");
+        cell.remove("tool_ms");
+        for step in cell["steps"].as_array_mut().unwrap() {
+            step.as_object_mut().unwrap().remove("duration_ms");
+        }
+    }
+    cells.as_array().unwrap().clone()
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
