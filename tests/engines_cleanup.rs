@@ -191,17 +191,14 @@ async fn an_external_servers_scratch_databases_are_dropped_at_shutdown() {
     cluster.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[cfg_attr(
-    not(feature = "engine-tests"),
-    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
-)]
-async fn a_database_engine_that_dies_mid_cell_is_an_infrastructure_error() {
-    let _turn = common::SWEEPS.lock().await;
+/// Runs a PostgreSQL cell that waits 8 s in a command step beside a SQLite cell, and kills the
+/// database container `kills` times (each time a container of this run appears, 4 s into its
+/// cell); returns the exit code and the whole output.
+fn run_killing_the_engine(kills: usize) -> (Option<i32>, String) {
     let project = common::Project::league(&["python:3.12"]);
     project.write(
         "harness.toml",
-        "[project]\ntool = \"alembic\"\npath = \"league\"\n\n[matrix]\ndatabases = [\"postgres:17\"]\nruntimes = [\"python:3.12\"]\n\n[runtime]\nbackend = \"local\"\n",
+        "[project]\ntool = \"alembic\"\npath = \"league\"\n\n[matrix]\ndatabases = [\"postgres:17\", \"sqlite\"]\nruntimes = [\"python:3.12\"]\n\n[runtime]\nbackend = \"local\"\n",
     );
     std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
     project.write(
@@ -216,37 +213,94 @@ async fn a_database_engine_that_dies_mid_cell_is_an_infrastructure_error() {
         .spawn()
         .expect("the harness starts");
     let pid = child.id();
-    // The database container appears, the cell starts its 8 s step: the container is killed then.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let container = loop {
+    let mut killed: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while killed.len() < kills {
         let listed = Command::new("docker")
             .args(["ps", "-q", "--filter"])
             .arg(format!("label={LABEL_PID}={pid}"))
             .output()
             .expect("docker ps runs");
-        let id = String::from_utf8_lossy(&listed.stdout).trim().to_string();
-        if !id.is_empty() {
-            break id;
+        let running = String::from_utf8_lossy(&listed.stdout).trim().to_string();
+        if !running.is_empty() && !killed.contains(&running) {
+            // The cell starts its 8 s step once the engine answers: kill the engine during it.
+            std::thread::sleep(Duration::from_secs(4));
+            let out = Command::new("docker")
+                .args(["kill", &running])
+                .output()
+                .expect("docker kill runs");
+            assert!(out.status.success(), "{out:?}");
+            killed.push(running);
         }
-        assert!(Instant::now() < deadline, "no database container started");
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {kills} database containers appeared",
+            killed.len()
+        );
         std::thread::sleep(Duration::from_millis(200));
-    };
-    std::thread::sleep(Duration::from_secs(4));
-    let killed = Command::new("docker")
-        .args(["kill", &container])
-        .output()
-        .expect("docker kill runs");
-    assert!(killed.status.success());
+    }
     let out = child.wait_with_output().expect("the harness finishes");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "an infrastructure error, not a migration failure:\n{stdout}"
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// The verdict on a cell's line of the run report.
+fn verdict_of<'a>(text: &'a str, cell: &str) -> Option<&'a str> {
+    text.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        (words.next() == Some(cell)).then(|| words.next()).flatten()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn a_database_engine_that_dies_mid_cell_is_restarted_once_and_the_cell_run_again() {
+    let _turn = common::SWEEPS.lock().await;
+    let (code, text) = run_killing_the_engine(1);
+    assert_eq!(code, Some(0), "the cell ran again on a new engine:\n{text}");
+    assert!(
+        verdict_of(&text, "slow/postgres-17/python-3.12") == Some("passed")
+            && verdict_of(&text, "slow/sqlite/python-3.12") == Some("passed"),
+        "{text}"
     );
     assert!(
-        stdout.contains("slow/postgres-17/python-3.12  error")
-            && stdout.contains("engine postgres:17 stopped during the cell (step 2 failed"),
-        "{stdout}"
+        text.contains("engine postgres:17 stopped during the run (")
+            && text.contains("the harness started it again once and ran 1 cell again on it: slow/postgres-17/python-3.12"),
+        "the report says the engine was restarted:\n{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn a_database_engine_that_dies_twice_is_an_infrastructure_error() {
+    let _turn = common::SWEEPS.lock().await;
+    let (code, text) = run_killing_the_engine(2);
+    assert_eq!(
+        code,
+        Some(3),
+        "an infrastructure error, not a migration failure:\n{text}"
+    );
+    assert!(
+        verdict_of(&text, "slow/postgres-17/python-3.12") == Some("error")
+            && text.contains("engine postgres:17 stopped during the cell (step 2 failed")
+            && text.contains(
+                "the engine was not restarted: it stopped again after the harness restarted it once"
+            ),
+        "{text}"
+    );
+    assert_eq!(
+        verdict_of(&text, "slow/sqlite/python-3.12"),
+        Some("passed"),
+        "{text}"
     );
 }

@@ -2,8 +2,10 @@
 //! expectations that can be checked on the cell alone, and the schema rendered for the snapshot and
 //! convergence phase.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::engines::Generation;
 use super::plan::{Planned, PlannedAction, plan};
 use super::prepare::{Context, info};
 use crate::adapters::traceback::error_line;
@@ -30,6 +32,8 @@ pub(super) struct CellRun {
     pub expect: Expect,
     /// Run for another cell's convergence check only ([`Cell::hidden`]).
     pub hidden: bool,
+    /// The cell's engine stopped answering during it: which start of the engine it was, and why.
+    pub engine_stopped: Option<(Generation, String)>,
 }
 
 pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
@@ -60,6 +64,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
         schema_text: None,
         expect,
         hidden: cell.hidden,
+        engine_stopped: None,
     };
     match setup(ctx, cell) {
         Err(err) => fail(
@@ -68,18 +73,23 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
             Cause::Infrastructure,
             err.to_string(),
         ),
-        Ok((runtime, engine)) => {
+        Ok((runtime, generation, engine)) => {
             run.result.runtime_info = Some(info(runtime));
             match engine.create().await {
-                Err(err) => fail(
-                    &mut run.result,
-                    Verdict::Error,
-                    Cause::Infrastructure,
-                    CellError::CreateDatabase(err).to_string(),
-                ),
+                Err(err) => {
+                    let mut why = CellError::CreateDatabase(err).to_string();
+                    if let Err(stopped) = engine.responds().await {
+                        why = format!("engine {} stopped: {stopped}", cell.database);
+                        run.engine_stopped = Some((generation, stopped));
+                    }
+                    fail(&mut run.result, Verdict::Error, Cause::Infrastructure, why)
+                }
                 Ok(database) => {
                     let session = Session::new(runtime, Some(&database), cell.id.clone());
-                    replay(ctx, cell, &session, engine, &database, &mut run).await;
+                    replay(ctx, cell, &session, engine.as_ref(), &database, &mut run).await;
+                    if let Some(stopped) = run.engine_stopped.as_mut() {
+                        stopped.0 = generation;
+                    }
                     session.close().await;
                 }
             }
@@ -119,7 +129,7 @@ pub(super) enum CellError {
 fn setup<'a>(
     ctx: &'a Context,
     cell: &Cell,
-) -> Result<(&'a PreparedRuntime, &'a dyn Engine), CellError> {
+) -> Result<(&'a PreparedRuntime, Generation, Arc<dyn Engine>), CellError> {
     let runtime = match ctx.runtimes.get(&cell.runtime.key()) {
         Some(Ok(runtime)) => runtime,
         Some(Err(why)) => {
@@ -130,9 +140,9 @@ fn setup<'a>(
         }
         None => return Err(CellError::RuntimeNotPrepared(cell.runtime.key())),
     };
-    let engine = match ctx.engines.get(&cell.database.id()) {
-        Some(Ok(engine)) => engine.as_ref(),
-        Some(Err(why)) => {
+    let (generation, engine) = match ctx.engines.get(&cell.database.id()) {
+        Some((generation, Ok(engine))) => (generation, engine),
+        Some((_, Err(why))) => {
             return Err(CellError::DatabaseUnavailable {
                 database: cell.database.to_string(),
                 why: why.clone(),
@@ -140,7 +150,7 @@ fn setup<'a>(
         }
         None => return Err(CellError::DatabaseNotStarted(cell.database.to_string())),
     };
-    Ok((runtime, engine))
+    Ok((runtime, generation, engine))
 }
 
 /// Runs the planned steps and the target upgrade, then checks and renders.
@@ -194,6 +204,7 @@ async fn replay(
         if let Err(why) = engine.responds().await {
             let step_number = record.number;
             run.result.steps.push(record);
+            run.engine_stopped = Some((0, why.clone()));
             return fail(
                 &mut run.result,
                 Verdict::Error,

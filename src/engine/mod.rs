@@ -5,6 +5,7 @@
 
 mod cell;
 mod converge;
+mod engines;
 mod plan;
 mod prepare;
 mod run;

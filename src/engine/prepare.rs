@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::engines::Engines;
 use super::{EngineSummary, Progress};
 use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, EngineKind, Requirements, RevRef, StepKind};
-use crate::database::{self, Engine};
+use crate::database;
 use crate::docker::Teardown;
 use crate::matrix::Cell;
 use crate::outcome::{RuntimeInfo, RuntimeSummary};
@@ -20,8 +21,8 @@ pub(super) struct Context {
     pub tool: Tool,
     /// By runtime key (`python:3.12`).
     pub runtimes: BTreeMap<String, Result<PreparedRuntime, String>>,
-    /// By database id (`sqlite`).
-    pub engines: BTreeMap<String, Result<Arc<dyn Engine>, String>>,
+    /// By database id (`sqlite`), each restarted at most once when it dies.
+    pub engines: Engines,
     /// The revision graph as the tool loads it, when any runtime could load it.
     pub graph: Option<Graph>,
     /// The passwords of the configured servers: hidden in every tool output the run keeps.
@@ -197,7 +198,7 @@ pub(super) async fn engines(
     teardown: &Arc<Teardown>,
     network: Option<String>,
     progress: &dyn Progress,
-) -> BTreeMap<String, Result<Arc<dyn Engine>, String>> {
+) -> Engines {
     let mut specs: Vec<crate::config::DatabaseSpec> = Vec::new();
     for cell in cells {
         if !specs.contains(&cell.database) {
@@ -228,9 +229,11 @@ pub(super) async fn engines(
         }
     }
     done.sort_by_key(|(index, ..)| *index);
-    done.into_iter()
-        .map(|(_, spec, result)| (spec.id(), result))
-        .collect()
+    let started = done
+        .into_iter()
+        .map(|(_, spec, result)| (spec, result))
+        .collect();
+    Engines::new(started, network, teardown.clone())
 }
 
 /// Loads the graph with the first runtime that can; returns warnings for the ones that could not.

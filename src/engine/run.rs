@@ -197,7 +197,7 @@ async fn run_cells(
     options: &RunOptions,
     progress: Arc<dyn Progress>,
     tool: Tool,
-    engines: std::collections::BTreeMap<String, Result<Arc<dyn crate::database::Engine>, String>>,
+    engines: super::engines::Engines,
     runtimes: std::collections::BTreeMap<String, Result<crate::runtime::PreparedRuntime, String>>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<crate::engine::CellResult>, RunError> {
@@ -232,7 +232,7 @@ async fn run_cells(
         tasks.spawn(async move {
             let _permit = permit;
             progress.cell_started(&cell.id);
-            let run = run_cell(&context, &cell).await;
+            let run = run_with_restart(&context, &cell).await;
             progress.cell_finished(&run.result);
             (index, run)
         });
@@ -248,6 +248,7 @@ async fn run_cells(
             }
         }
     }
+    warnings.extend(context.engines.warnings().await);
     runs.sort_by_key(|(index, _)| *index);
     let mut runs: Vec<CellRun> = runs.into_iter().map(|(_, run)| run).collect();
     super::converge::converge(&mut runs);
@@ -255,4 +256,27 @@ async fn run_cells(
     // compared with (or written to) their snapshot files.
     runs.retain(|run| !run.hidden);
     Ok(settle(&config, runs, options.snapshots))
+}
+
+/// Runs a cell; when its engine stopped answering during it, has the engine restarted (once per
+/// run, by whichever cell notices first) and runs the cell again on the replacement. When no
+/// replacement can run, the cell stays an infrastructure error that says why.
+async fn run_with_restart(context: &Context, cell: &Cell) -> CellRun {
+    let mut run = run_cell(context, cell).await;
+    let id = cell.database.id();
+    while let Some((generation, why)) = run.engine_stopped.take() {
+        match context
+            .engines
+            .recover(&id, generation, &why, &cell.id)
+            .await
+        {
+            Ok(()) => run = run_cell(context, cell).await,
+            Err(not_restarted) => {
+                if let Some(detail) = run.result.detail.as_mut() {
+                    detail.push_str(&format!("; the engine was not restarted: {not_restarted}"));
+                }
+            }
+        }
+    }
+    run
 }

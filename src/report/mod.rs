@@ -6,6 +6,7 @@ pub mod junit;
 pub mod markdown;
 mod merge;
 mod terminal;
+pub mod words;
 
 pub use merge::{MergeError, merge};
 pub use terminal::{cell_line, engine_line, render, runtime_line};
