@@ -289,3 +289,84 @@ async fn interrupted_at_any_moment_a_run_leaves_nothing_and_clean_removes_a_kill
         String::from_utf8_lossy(&cleaned.stdout)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn a_runtime_container_that_stops_mid_cell_is_an_infrastructure_error() {
+    let _turn = common::SWEEPS.lock().await;
+    let project = common::Project::league(&["python:3.12"]);
+    project.write(
+        "harness.toml",
+        "[project]\ntool = \"alembic\"\npath = \"league\"\n\n[matrix]\ndatabases = [\"sqlite\"]\nruntimes = [\"python:3.12\"]\n",
+    );
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    let settings = "\n[expect]\nconverges_with = false\n\n[snapshot]\nenabled = false\n";
+    project.write(
+        "scenarios/slow.toml",
+        &format!(
+            "description = \"waits, then upgrades\"\n\n[[steps]]\ncommand = [\"sleep\", \"8\"]\n{settings}"
+        ),
+    );
+    project.write(
+        "scenarios/quick.toml",
+        &format!("description = \"upgrades\"\n{settings}"),
+    );
+    let child = project
+        .harness()
+        .args(["run", "--quiet", "--jobs", "2"])
+        .env("HARNESS_RUNTIME_BACKEND", "container")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the harness starts");
+    let pid = child.id();
+    // The slow cell's container appears, its 8 s step starts: the container is killed then.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    let container = loop {
+        let listed = Command::new("docker")
+            .args(["ps", "-q", "--filter"])
+            .arg(format!("label={LABEL_PID}={pid}"))
+            .args(["--filter", "label=dev.harness.cell=slow/sqlite/python-3.12"])
+            .output()
+            .expect("docker ps runs");
+        let id = String::from_utf8_lossy(&listed.stdout).trim().to_string();
+        if !id.is_empty() {
+            break id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no runtime container for the slow cell"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let killed = Command::new("docker")
+        .args(["kill", &container])
+        .output()
+        .expect("docker kill runs");
+    assert!(killed.status.success(), "{killed:?}");
+    let out = child.wait_with_output().expect("the harness finishes");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an infrastructure error, not a migration failure:\n{stdout}"
+    );
+    assert!(
+        line(&stdout, "slow/sqlite/python-3.12").contains("error")
+            && stdout.contains(
+                "runtime python:3.12 stopped during the cell (step 1 failed, and runtime container "
+            )
+            && stdout.contains("stopped (exited, exit code 137)); the cell's result is unknown"),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "quick/sqlite/python-3.12").contains("passed"),
+        "{stdout}"
+    );
+    assert_nothing_left_by(pid).await;
+}

@@ -124,6 +124,14 @@ pub(super) enum CellError {
         step: usize,
         why: String,
     },
+    #[error(
+        "runtime {runtime} stopped during the cell (step {step} failed, and {why}); the cell's result is unknown"
+    )]
+    RuntimeStopped {
+        runtime: String,
+        step: usize,
+        why: String,
+    },
 }
 
 fn setup<'a>(
@@ -211,6 +219,25 @@ async fn replay(
                 Cause::Infrastructure,
                 CellError::EngineStopped {
                     database: cell.database.to_string(),
+                    step: step_number,
+                    why,
+                }
+                .to_string(),
+            );
+        }
+        // Likewise for the runtime container the cell's processes run in.
+        let killed = output
+            .as_ref()
+            .is_some_and(|o| o.code.is_none_or(|code| code >= 128));
+        if let Err(why) = session.responds(killed).await {
+            let step_number = record.number;
+            run.result.steps.push(record);
+            return fail(
+                &mut run.result,
+                Verdict::Error,
+                Cause::Infrastructure,
+                CellError::RuntimeStopped {
+                    runtime: cell.runtime.key(),
                     step: step_number,
                     why,
                 }

@@ -50,6 +50,24 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Whether the runtime the cell's processes run in is still there: a runtime container that
+    /// stopped (or a Docker engine that no longer answers) says so. A local interpreter always is.
+    /// `killed`: the last process ended by a signal, as it does when its container is killed;
+    /// Docker may report the container running for a moment after that, so it is asked again.
+    pub async fn responds(&self, killed: bool) -> Result<(), String> {
+        let Some(container) = self.container.get() else {
+            return Ok(());
+        };
+        let attempts = if killed { 5 } else { 1 };
+        for attempt in 1..=attempts {
+            container.running().await?;
+            if attempt < attempts {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+        Ok(())
+    }
+
     /// Removes what the session started; returns a warning if something could not be removed.
     pub async fn close(self) -> Option<String> {
         match self.container.into_inner() {

@@ -146,6 +146,44 @@ impl CellContainer {
         })
     }
 
+    /// Whether the container still runs; `Err` says what became of it (stopped with its exit code,
+    /// removed, or the Docker engine does not answer).
+    pub async fn running(&self) -> Result<(), String> {
+        let short = &self.id[..self.id.len().min(12)];
+        let docker = &self.runtime.options.docker;
+        let asked = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            docker.inspect_container(&self.id, None),
+        )
+        .await;
+        match asked {
+            Err(_) => Err(format!(
+                "the Docker engine did not answer within 10 s about runtime container {short}"
+            )),
+            Ok(Err(err)) if crate::docker::is_not_found(&err) => {
+                Err(format!("runtime container {short} was removed"))
+            }
+            Ok(Err(err)) => Err(format!(
+                "the Docker engine does not answer about runtime container {short}: {err}"
+            )),
+            Ok(Ok(inspect)) => {
+                let state = inspect.state.unwrap_or_default();
+                if state.running == Some(true) {
+                    return Ok(());
+                }
+                let status = state
+                    .status
+                    .map_or_else(|| "not running".to_string(), |s| s.to_string());
+                Err(match state.exit_code {
+                    Some(code) => {
+                        format!("runtime container {short} stopped ({status}, exit code {code})")
+                    }
+                    None => format!("runtime container {short} stopped ({status})"),
+                })
+            }
+        }
+    }
+
     /// Removes the container; returns a warning if it could not.
     pub async fn remove(mut self) -> Option<String> {
         let container = self.container.take()?;
