@@ -143,7 +143,7 @@ fn setup<'a>(
         Some(Err(why)) => {
             return Err(CellError::RuntimeUnavailable {
                 runtime: cell.runtime.key(),
-                why: first_line(why).to_string(),
+                why: why.trim_end().to_string(),
             });
         }
         None => return Err(CellError::RuntimeNotPrepared(cell.runtime.key())),
@@ -656,10 +656,6 @@ fn last_running_revision(output: &str) -> Option<String> {
         (rest.starts_with("upgrade") || rest.starts_with("downgrade"))
             .then(|| rest.trim().to_string())
     })
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
 }
 
 #[cfg(test)]

@@ -142,9 +142,14 @@ pub(super) async fn runtimes(
                         .into(),
                 }),
             };
-            let result = result.map_err(|err| match err.help() {
-                Some(help) => format!("{err}\n  help: {help}"),
-                None => err.to_string(),
+            let result = result.map_err(|err| {
+                // A full disk under the cache explains most failures of a preparation; the
+                // installers' messages seldom say so.
+                match (cache.disk_full(), err.help()) {
+                    (Some(full), _) => format!("{full}\n  {err}"),
+                    (None, Some(help)) => format!("{err}\n  help: {help}"),
+                    (None, None) => err.to_string(),
+                }
             });
             (index, spec.key(), result)
         });

@@ -31,6 +31,21 @@ impl CacheDir {
         &self.root
     }
 
+    /// When the disk the cache is on is (nearly) full, what to tell the user: environments need
+    /// tens of megabytes, and the installers' own errors rarely say the disk is the cause.
+    pub fn disk_full(&self) -> Option<String> {
+        let free = free_bytes(&self.root)?;
+        (free < LOW_SPACE).then(|| {
+            format!(
+                "the cache folder {} is on a full disk ({} free); free space there, or set \
+                 HARNESS_CACHE_DIR to a folder on a disk with room (an environment takes about \
+                 100 MB)",
+                self.root.display(),
+                human_bytes(free)
+            )
+        })
+    }
+
     pub fn venvs(&self) -> PathBuf {
         self.root.join("venvs")
     }
@@ -69,6 +84,32 @@ fn non_empty(var: &str) -> Option<PathBuf> {
     std::env::var_os(var)
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
+}
+
+/// Below this, an environment cannot be built: the cache's disk counts as full.
+const LOW_SPACE: u64 = 32 * 1024 * 1024;
+
+/// The bytes an unprivileged user may still write on the disk holding `path` (its nearest
+/// existing ancestor).
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let existing = path.ancestors().find(|p| p.exists())?;
+    let name = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the zeroed struct it is given and reads the NUL-terminated path.
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(name.as_ptr(), &mut stats) } != 0 {
+        return None;
+    }
+    Some((stats.f_bavail as u64).saturating_mul(stats.f_frsize as u64))
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{} kB", bytes / 1024)
+    }
 }
 
 #[cfg(test)]
