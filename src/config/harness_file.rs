@@ -137,7 +137,7 @@ struct RawPattern {
 #[serde(deny_unknown_fields)]
 struct RawPaths {
     #[serde(default = "default_scenarios")]
-    scenarios: String,
+    scenarios: Spanned<String>,
     #[serde(default = "default_snapshots")]
     snapshots: String,
 }
@@ -175,8 +175,8 @@ fn default_databases() -> Vec<Spanned<String>> {
 fn default_runtimes() -> Vec<Spanned<String>> {
     vec![Spanned::new(0..0, "python:3".to_string())]
 }
-fn default_scenarios() -> String {
-    "scenarios".to_string()
+fn default_scenarios() -> Spanned<String> {
+    Spanned::new(0..0, "scenarios".to_string())
 }
 fn default_snapshots() -> String {
     "snapshots".to_string()
@@ -405,10 +405,14 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
 
     // Scenario files are read through the path as the user gave it, so messages show short paths.
     let shown_root = file.path().parent().unwrap_or(Path::new(""));
-    let mut scenarios = load_scenarios(&shown_root.join(&raw.paths.scenarios))?;
+    let scenarios_path = raw.paths.scenarios.get_ref();
+    let mut scenarios = load_scenarios(
+        &shown_root.join(scenarios_path),
+        at(raw.paths.scenarios.span()),
+    )?;
     add_builtins(file, &raw.builtins, &mut scenarios)?;
     check_scenarios(&scenarios, raw.project.tool)?;
-    let scenarios_dir = root.join(&raw.paths.scenarios);
+    let scenarios_dir = root.join(scenarios_path);
     let names: BTreeSet<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let pattern = |raw: &Spanned<RawPattern>| -> Result<CellPattern, ConfigError> {
         let p = raw.get_ref();
@@ -680,10 +684,18 @@ fn unique<T: PartialEq>(
     Ok(out)
 }
 
-fn load_scenarios(dir: &Path) -> Result<Vec<scenario::Scenario>, ConfigError> {
+/// The scenario files of `dir`; `at` is where the configuration names that folder (its start when
+/// the default is used), which an unreadable folder is reported at.
+fn load_scenarios(dir: &Path, at: super::Location) -> Result<Vec<scenario::Scenario>, ConfigError> {
     let entries = std::fs::read_dir(dir).map_err(|err| {
-        ConfigError::file(dir, format!("cannot read the scenarios folder: {err}"))
-            .with_help("create it, or set `paths.scenarios` in harness.toml")
+        ConfigError::at(
+            at,
+            format!(
+                "cannot read the scenarios folder `{}`: {err}",
+                dir.display()
+            ),
+        )
+        .with_help("create it, or set `paths.scenarios` in harness.toml")
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -820,4 +832,39 @@ fn absolute(path: &Path) -> PathBuf {
         path
     };
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by tests/hostile_input.rs: the error named the missing folder but not the file that
+    /// names it.
+    #[test]
+    fn an_unreadable_scenarios_folder_is_reported_where_the_file_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alembic.ini"), "[alembic]\n").unwrap();
+        let path = dir.path().join("harness.toml");
+        let text = "[project]\ntool = \"alembic\"\n\n[paths]\nscenarios = \"'scenarios\"\n";
+        let error = parse(&SourceFile::new(&path, text.to_string())).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{}:5:13: cannot read the scenarios folder `",
+                path.display()
+            )),
+            "{message}"
+        );
+        assert!(message.contains("'scenarios`"), "{message}");
+        // Without `paths.scenarios`, the default folder is reported at the file's start.
+        let text = "[project]\ntool = \"alembic\"\n";
+        let error = parse(&SourceFile::new(&path, text.to_string())).unwrap_err();
+        assert!(
+            error.to_string().starts_with(&format!(
+                "{}:1:1: cannot read the scenarios folder",
+                path.display()
+            )),
+            "{error}"
+        );
+    }
 }
