@@ -290,13 +290,9 @@ async fn interrupted_at_any_moment_a_run_leaves_nothing_and_clean_removes_a_kill
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[cfg_attr(
-    not(feature = "engine-tests"),
-    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
-)]
-async fn a_runtime_container_that_stops_mid_cell_is_an_infrastructure_error() {
-    let _turn = common::SWEEPS.lock().await;
+/// A project on SQLite in python:3.12 containers with a `slow` scenario (an 8 s command step, so
+/// something can happen to its container meanwhile) and a `quick` one.
+fn slow_project() -> common::Project {
     let project = common::Project::league(&["python:3.12"]);
     project.write(
         "harness.toml",
@@ -314,6 +310,17 @@ async fn a_runtime_container_that_stops_mid_cell_is_an_infrastructure_error() {
         "scenarios/quick.toml",
         &format!("description = \"upgrades\"\n{settings}"),
     );
+    project
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn a_runtime_container_that_stops_mid_cell_is_an_infrastructure_error() {
+    let _turn = common::SWEEPS.lock().await;
+    let project = slow_project();
     let child = project
         .harness()
         .args(["run", "--quiet", "--jobs", "2"])
@@ -359,7 +366,7 @@ async fn a_runtime_container_that_stops_mid_cell_is_an_infrastructure_error() {
     assert!(
         line(&stdout, "slow/sqlite/python-3.12").contains("error")
             && stdout.contains(
-                "runtime python:3.12 stopped during the cell (step 1 failed, and runtime container "
+                "runtime python:3.12 stopped working during the cell (step 1 failed, and runtime container "
             )
             && stdout.contains("stopped (exited, exit code 137)); the cell's result is unknown"),
         "{stdout}"
@@ -368,5 +375,101 @@ async fn a_runtime_container_that_stops_mid_cell_is_an_infrastructure_error() {
         line(&stdout, "quick/sqlite/python-3.12").contains("passed"),
         "{stdout}"
     );
+    assert_nothing_left_by(pid).await;
+}
+
+/// Sends SIGCONT to the Docker engine it froze, however the test ends.
+struct Thaw(i32);
+
+impl Drop for Thaw {
+    fn drop(&mut self) {
+        // SAFETY: kill only sends a signal.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn a_docker_engine_that_stops_answering_gives_errors_in_bounded_time_and_clean_removes_the_rest()
+ {
+    let _turn = common::SWEEPS.lock().await;
+    let project = slow_project();
+    let found = Command::new("pidof")
+        .arg("dockerd")
+        .output()
+        .expect("pidof runs");
+    let dockerd: i32 = String::from_utf8_lossy(&found.stdout)
+        .split_whitespace()
+        .next()
+        .and_then(|pid| pid.parse().ok())
+        .expect("a dockerd process on this machine (scripts/setup/20-engines.sh starts one)");
+    let child = project
+        .harness()
+        .args(["run", "--quiet", "slow"])
+        .env("HARNESS_RUNTIME_BACKEND", "container")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the harness starts");
+    let pid = child.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let listed = Command::new("docker")
+            .args(["ps", "-q", "--filter"])
+            .arg(format!("label={LABEL_PID}={pid}"))
+            .args(["--filter", "label=dev.harness.cell=slow/sqlite/python-3.12"])
+            .output()
+            .expect("docker ps runs");
+        if !String::from_utf8_lossy(&listed.stdout).trim().is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no runtime container for the slow cell"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let frozen_at = std::time::Instant::now();
+    // SAFETY: kill only sends a signal; Thaw sends the matching SIGCONT.
+    unsafe { libc::kill(dockerd, libc::SIGSTOP) };
+    let thaw = Thaw(dockerd);
+    let out = child.wait_with_output().expect("the harness finishes");
+    let waited = frozen_at.elapsed();
+    drop(thaw);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "infrastructure errors:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        waited < std::time::Duration::from_secs(150),
+        "the run ended {waited:?} after the engine froze"
+    );
+    assert!(
+        line(&stdout, "slow/sqlite/python-3.12").contains("error")
+            && stdout.contains("runtime python:3.12 stopped working during the cell (step 1 failed, and the Docker engine did not answer")
+            && stdout.contains("the Docker engine stopped answering (no output for 15 s and no reply to a ping within 5 s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "the Docker engine does not answer, so these were not removed: runtime containers "
+        ) && stdout.contains("run `harness clean` once it answers"),
+        "{stdout}\n{stderr}"
+    );
+    // Once the engine answers again, `harness clean` removes what the run could not.
+    let cleaned = project
+        .harness()
+        .arg("clean")
+        .output()
+        .expect("harness clean runs");
+    assert!(cleaned.status.success(), "{cleaned:?}");
     assert_nothing_left_by(pid).await;
 }

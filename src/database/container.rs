@@ -18,7 +18,7 @@ use super::server::{Hosting, ServerEngine};
 use super::server_url::ServerUrl;
 use super::sql::{self, ReadinessError};
 use crate::config::{DatabaseSpec, ImageFlavour};
-use crate::docker::{LABEL_ENGINE, labelled, remove_container};
+use crate::docker::{LABEL_ENGINE, labelled};
 
 /// A running container; removed by [`ContainerHost::remove`].
 pub(super) struct ContainerHost {
@@ -37,15 +37,14 @@ impl ContainerHost {
         let Some(container) = self.container.lock().await.take() else {
             return Vec::new();
         };
-        match container.rm().await {
+        match crate::docker::discard(container, &self.docker, std::time::Duration::from_secs(60))
+            .await
+        {
             Ok(()) => Vec::new(),
-            Err(first) => match remove_container(&self.docker, &self.id).await {
-                Ok(()) => Vec::new(),
-                Err(err) => vec![format!(
-                    "could not remove container {}: {first}; then: {err}",
-                    short(&self.id)
-                )],
-            },
+            Err(err) => vec![format!(
+                "could not remove container {}: {err} (`harness clean` removes it once the Docker engine answers)",
+                short(&self.id)
+            )],
         }
     }
 }

@@ -23,20 +23,51 @@ pub struct ExecRequest<'a> {
     pub stdin: Option<&'a std::path::Path>,
 }
 
+/// How long a single Docker API call may take before the engine counts as not answering.
+pub const ANSWER_LIMIT: Duration = Duration::from_secs(30);
+
+/// How long a command may stay silent before the harness checks that the engine still answers
+/// (a command may legitimately print nothing for minutes; a frozen engine sends nothing either).
+const QUIET_PROBE: Duration = Duration::from_secs(15);
+
+/// Why a command could not be run or followed to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Docker(#[from] testcontainers::bollard::errors::Error),
+    #[error("the Docker engine stopped answering ({0})")]
+    NotAnswering(String),
+}
+
+/// `call`, or [`ExecError::NotAnswering`] when the engine gives no reply within [`ANSWER_LIMIT`].
+async fn answered<T>(
+    what: &str,
+    call: impl std::future::Future<Output = Result<T, testcontainers::bollard::errors::Error>>,
+) -> Result<T, ExecError> {
+    match tokio::time::timeout(ANSWER_LIMIT, call).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(ExecError::NotAnswering(format!(
+            "no reply to {what} within {} s",
+            ANSWER_LIMIT.as_secs()
+        ))),
+    }
+}
+
 /// Runs `request` in `container` to completion.
 pub async fn exec(
     docker: &Docker,
     container: &str,
     request: ExecRequest<'_>,
-) -> Result<Output, testcontainers::bollard::errors::Error> {
+) -> Result<Output, ExecError> {
     let started = Instant::now();
     let env: Vec<String> = request
         .env
         .iter()
         .map(|(name, value)| format!("{name}={value}"))
         .collect();
-    let created = docker
-        .create_exec(
+    let created = answered(
+        "creating the command",
+        docker.create_exec(
             container,
             CreateExecOptions {
                 cmd: Some(request.argv),
@@ -48,14 +79,15 @@ pub async fn exec(
                 attach_stderr: Some(true),
                 ..Default::default()
             },
-        )
-        .await?;
+        ),
+    )
+    .await?;
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     if let StartExecResults::Attached {
         mut output,
         mut input,
-    } = docker.start_exec(&created.id, None).await?
+    } = answered("starting the command", docker.start_exec(&created.id, None)).await?
     {
         // The file is written while the output is read, so neither side waits on a full pipe.
         let feeding = request.stdin.map(|path| {
@@ -66,7 +98,23 @@ pub async fn exec(
                 input.shutdown().await
             })
         });
-        while let Some(chunk) = output.next().await {
+        loop {
+            let chunk = match tokio::time::timeout(QUIET_PROBE, output.next()).await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(_) => {
+                    // Silent for a while: fine if the engine still answers.
+                    match tokio::time::timeout(Duration::from_secs(5), docker.ping()).await {
+                        Ok(Ok(_)) => continue,
+                        _ => {
+                            return Err(ExecError::NotAnswering(format!(
+                                "no output for {} s and no reply to a ping within 5 s",
+                                QUIET_PROBE.as_secs()
+                            )));
+                        }
+                    }
+                }
+            };
             match chunk? {
                 LogOutput::StdOut { message } | LogOutput::Console { message } => {
                     stdout.extend_from_slice(&message)
@@ -92,7 +140,8 @@ pub async fn exec(
     // The stream ends with the process; its exit code can lag behind by a moment.
     let mut code = None;
     for _ in 0..50 {
-        let inspect = docker.inspect_exec(&created.id).await?;
+        let inspect =
+            answered("asking for the exit code", docker.inspect_exec(&created.id)).await?;
         if inspect.running != Some(true) {
             code = inspect.exit_code;
             if code.is_some() {

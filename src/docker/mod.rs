@@ -13,14 +13,14 @@ mod teardown;
 
 use std::time::Duration;
 
-pub use exec::{ExecRequest, exec};
+pub use exec::{ANSWER_LIMIT, ExecError, ExecRequest, exec};
 pub use image_ref::{ImageRef, split_reference};
 pub use labels::{
     LABEL_ENGINE, LABEL_HOST, LABEL_MANAGED, LABEL_PID, host_name, labelled, owner_labels,
     process_alive,
 };
 pub use network::RunNetwork;
-pub use sweep::{Owned, owned, remove_container, remove_network};
+pub use sweep::{Owned, discard, owned, remove_container, remove_network};
 pub use teardown::{Release, Teardown};
 pub use testcontainers::bollard::Docker;
 pub use testcontainers::bollard::errors::Error;

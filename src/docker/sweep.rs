@@ -89,6 +89,26 @@ pub async fn remove_container(docker: &Docker, id: &str) -> Result<(), Error> {
     }
 }
 
+/// Removes a container started through testcontainers, waiting at most `limit` for the Docker
+/// engine. The handle is never dropped: its drop removes the container again and blocks the thread
+/// until the engine answers, which a frozen engine never does.
+pub async fn discard(
+    container: testcontainers::ContainerAsync<testcontainers::GenericImage>,
+    docker: &Docker,
+    limit: Duration,
+) -> Result<(), String> {
+    let id = container.id().to_string();
+    std::mem::forget(container);
+    match tokio::time::timeout(limit, remove_container(docker, &id)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) => Err(format!(
+            "the Docker engine did not answer within {} s",
+            limit.as_secs()
+        )),
+    }
+}
+
 /// Removes a network: its remaining endpoints are disconnected first (a container still being
 /// removed keeps one for a moment), and the removal is retried until they are gone.
 pub async fn remove_network(docker: &Docker, name: &str) -> Result<(), Error> {

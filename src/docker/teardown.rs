@@ -9,6 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use super::{is_not_found, remove_container, remove_network};
 
+/// How long one removal may take (Docker's own wait for a container being removed included)
+/// before the engine counts as not answering and what is left is listed instead.
+const REMOVAL_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Stops something a run started that is not a Docker object of its own (a database engine: a
 /// container with its databases, a local cluster, scratch databases on a server) and returns
 /// its warnings.
@@ -138,27 +142,57 @@ impl Teardown {
         } else {
             super::client().await
         };
-        if let Some(docker) = &docker {
-            for id in &containers {
-                if let Err(err) = remove_container(docker, id).await
-                    && !is_not_found(&err)
-                {
-                    warnings.push(format!(
-                        "could not remove runtime container {}: {err}",
-                        &id[..id.len().min(12)]
-                    ));
+        // Once the engine fails to answer, what is left is listed rather than waited for.
+        let mut left: Vec<String> = Vec::new();
+        match &docker {
+            None => left.extend(containers.iter().map(|id| short(id).to_string())),
+            Some(docker) => {
+                for id in &containers {
+                    if !left.is_empty() {
+                        left.push(short(id).to_string());
+                        continue;
+                    }
+                    match tokio::time::timeout(REMOVAL_LIMIT, remove_container(docker, id)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(err)) if is_not_found(&err) => {}
+                        Ok(Err(err)) => warnings.push(format!(
+                            "could not remove runtime container {}: {err}",
+                            short(id)
+                        )),
+                        Err(_) => left.push(short(id).to_string()),
+                    }
                 }
             }
         }
         warnings.extend(self.shutdown_engines().await);
-        if let Some(docker) = &docker {
-            for name in &networks {
-                if let Err(err) = remove_network(docker, name).await
-                    && !is_not_found(&err)
-                {
-                    warnings.push(format!("could not remove network {name}: {err}"));
+        let mut networks_left = Vec::new();
+        match &docker {
+            Some(docker) if left.is_empty() => {
+                for name in &networks {
+                    match tokio::time::timeout(REMOVAL_LIMIT, remove_network(docker, name)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(err)) if is_not_found(&err) => {}
+                        Ok(Err(err)) => {
+                            warnings.push(format!("could not remove network {name}: {err}"))
+                        }
+                        Err(_) => networks_left.push(name.clone()),
+                    }
                 }
             }
+            _ => networks_left.extend(networks),
+        }
+        if !left.is_empty() || !networks_left.is_empty() {
+            let mut what = Vec::new();
+            if !left.is_empty() {
+                what.push(format!("runtime containers {}", left.join(", ")));
+            }
+            if !networks_left.is_empty() {
+                what.push(format!("networks {}", networks_left.join(", ")));
+            }
+            warnings.push(format!(
+                "the Docker engine does not answer, so these were not removed: {}; run `harness clean` once it answers",
+                what.join(" and ")
+            ));
         }
         warnings
     }
@@ -171,7 +205,16 @@ impl Teardown {
             .unwrap_or_default();
         let mut tasks = tokio::task::JoinSet::new();
         for release in engines {
-            tasks.spawn(release());
+            let limit = REMOVAL_LIMIT;
+            tasks.spawn(async move {
+                match tokio::time::timeout(limit, release()).await {
+                    Ok(found) => found,
+                    Err(_) => vec![format!(
+                        "an engine was not shut down within {} s (its container's Docker engine or its server does not answer); run `harness clean` once it does",
+                        limit.as_secs()
+                    )],
+                }
+            });
         }
         let mut warnings = Vec::new();
         while let Some(done) = tasks.join_next().await {
@@ -182,4 +225,8 @@ impl Teardown {
         }
         warnings
     }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
 }

@@ -125,7 +125,7 @@ pub(super) enum CellError {
         why: String,
     },
     #[error(
-        "runtime {runtime} stopped during the cell (step {step} failed, and {why}); the cell's result is unknown"
+        "runtime {runtime} stopped working during the cell (step {step} failed, and {why}); the cell's result is unknown"
     )]
     RuntimeStopped {
         runtime: String,

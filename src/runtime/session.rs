@@ -16,6 +16,8 @@ pub struct Session<'a> {
     /// The cell's id (container label, messages).
     label: String,
     container: OnceCell<CellContainer>,
+    /// Why the cell's container could not be started, once that happened.
+    failed: std::sync::Mutex<Option<String>>,
 }
 
 impl<'a> Session<'a> {
@@ -29,6 +31,7 @@ impl<'a> Session<'a> {
             database,
             label: label.into(),
             container: OnceCell::new(),
+            failed: std::sync::Mutex::new(None),
         }
     }
 
@@ -41,10 +44,19 @@ impl<'a> Session<'a> {
         match &self.runtime.backend {
             Backend::Local(local) => local.run(invocation, self.database).await,
             Backend::Container(runtime) => {
-                let container = self
+                let started = self
                     .container
                     .get_or_try_init(|| CellContainer::start(runtime, self.database, &self.label))
-                    .await?;
+                    .await;
+                let container = match started {
+                    Ok(container) => container,
+                    Err(err) => {
+                        if let Ok(mut failed) = self.failed.lock() {
+                            *failed = Some(err.to_string());
+                        }
+                        return Err(err);
+                    }
+                };
                 container.run(invocation, self.database).await
             }
         }
@@ -55,6 +67,9 @@ impl<'a> Session<'a> {
     /// `killed`: the last process ended by a signal, as it does when its container is killed;
     /// Docker may report the container running for a moment after that, so it is asked again.
     pub async fn responds(&self, killed: bool) -> Result<(), String> {
+        if let Some(failed) = self.failed.lock().ok().and_then(|f| f.clone()) {
+            return Err(format!("its container could not be started: {failed}"));
+        }
         let Some(container) = self.container.get() else {
             return Ok(());
         };

@@ -16,6 +16,9 @@ use crate::docker::{ExecRequest, exec, labelled};
 use crate::process::Output;
 use crate::runtime::{Invocation, Program, RuntimeError};
 
+/// How long starting a runtime container (from an image already on the machine) may take.
+const START_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A running runtime container.
 pub struct CellContainer {
     container: Option<ContainerAsync<GenericImage>>,
@@ -65,7 +68,28 @@ impl CellContainer {
             Some((Location::Server { .. }, false)) => request = request.with_network("host"),
             None => {}
         }
-        let container = request.start().await.map_err(|err| RuntimeError::Container {
+        // A frozen engine would hold the start for the whole limit: ask it first.
+        if tokio::time::timeout(std::time::Duration::from_secs(5), options.docker.ping())
+            .await
+            .map_or(true, |pinged| pinged.is_err())
+        {
+            return Err(RuntimeError::Container {
+                runtime: runtime.deps.tag.clone(),
+                what: format!(
+                    "cannot start the runtime container of cell {cell}: the Docker engine does not answer (no reply to a ping within 5 s)"
+                ),
+                help: "check the Docker engine (`docker info`); `harness clean` removes what the run leaves once it answers".into(),
+            });
+        }
+        let started = tokio::time::timeout(START_LIMIT, request.start())
+            .await
+            .unwrap_or_else(|_| {
+                Err(testcontainers::TestcontainersError::other(format!(
+                    "the Docker engine did not start it within {} s",
+                    START_LIMIT.as_secs()
+                )))
+            });
+        let container = started.map_err(|err| RuntimeError::Container {
             runtime: runtime.deps.tag.clone(),
             what: format!(
                 "cannot start the runtime container of cell {cell} from {} (prepared from {}): {err}",
@@ -187,7 +211,12 @@ impl CellContainer {
     /// Removes the container; returns a warning if it could not.
     pub async fn remove(mut self) -> Option<String> {
         let container = self.container.take()?;
-        let result = container.rm().await;
+        let result = crate::docker::discard(
+            container,
+            &self.runtime.options.docker,
+            crate::docker::ANSWER_LIMIT,
+        )
+        .await;
         if result.is_ok() {
             self.runtime.options.teardown.forget_container(&self.id);
         }
