@@ -20,3 +20,4 @@ pub mod report;
 pub mod runtime;
 pub mod scaffold;
 pub mod snapshot;
+pub mod stack;

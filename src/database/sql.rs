@@ -26,6 +26,9 @@ pub enum SqlError {
         .0.as_secs()
     )]
     TimedOut(Duration),
+    /// SQL the engine cannot be given as it is.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// `attempt`, stopped after `limit`.

@@ -62,6 +62,16 @@ impl Engine for SqliteEngine {
         sql: &'a str,
     ) -> BoxFuture<'a, Result<(), DatabaseError>> {
         Box::pin(async move {
+            // SQLite stops reading at a NUL byte, and the driver would ask it again for the
+            // same rest of the text forever.
+            if let Some(at) = sql.find('\0') {
+                return Err(DatabaseError::Sql {
+                    database: "the SQLite database".into(),
+                    source: super::sql::SqlError::Refused(format!(
+                        "the SQL holds a NUL byte at byte {at}, which SQLite cannot read past; remove it"
+                    )),
+                });
+            }
             let mut conn = connect(database, false).await?;
             let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
             conn.close().await.ok();

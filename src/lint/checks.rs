@@ -337,11 +337,11 @@ pub fn widened_width(text: &str) -> Option<usize> {
     while let Some(at) = lower[from..].find("version_num") {
         let start = from + at;
         from = start + "version_num".len();
-        let before = &lower[start.saturating_sub(400)..start];
+        let before = &lower[lower.floor_char_boundary(start.saturating_sub(400))..start];
         if !before.contains("alembic_version") && !before.contains("version_table") {
             continue;
         }
-        let window = &lower[from..(from + 200).min(lower.len())];
+        let window = &lower[from..lower.floor_char_boundary(from + 200)];
         let window = window
             .split(['\n', ';'])
             .take(4)

@@ -12,18 +12,6 @@ use ruff_text_size::{Ranged, TextSize};
 /// Nested tuples deeper than this are not followed (no revision file needs more than one level).
 const MAX_DEPTH: usize = 16;
 
-/// Sources longer than this are parsed on a thread of their own, with a stack sized for them. The
-/// parser bounds nesting, but not a chain (`a + b + ...`, `a.b.c...`, `f()()...`): its syntax tree
-/// is as deep as the chain is long, and dropping the tree recurses once per link. A link takes at
-/// least two bytes, so a short source fits any thread's stack.
-const OWN_STACK_ABOVE: usize = 16 * 1024;
-
-/// The stack such a thread gets per byte of source, on top of [`BASE_STACK`]: a link of a chain
-/// takes at least two bytes, and its drop less than 256 bytes of stack even unoptimised. The
-/// stack is only reserved: the pages a parse does not touch are never used.
-const STACK_PER_BYTE: usize = 128;
-const BASE_STACK: usize = 2 << 20;
-
 /// A 1-based line and column (in characters), as editors show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Position {
@@ -161,23 +149,8 @@ impl RevisionFile {
 
     /// Parses `source` as the content of `path`.
     pub fn parse(path: &Path, source: &str) -> Self {
-        if source.len() <= OWN_STACK_ABOVE {
-            return Self::parse_here(path, source);
-        }
-        let stack = source
-            .len()
-            .saturating_mul(STACK_PER_BYTE)
-            .saturating_add(BASE_STACK);
-        let parsed = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("revision-file".into())
-                .stack_size(stack)
-                .spawn_scoped(scope, || Self::parse_here(path, source))
-                .map(|thread| thread.join())
-        });
-        match parsed {
-            Ok(Ok(file)) => file,
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        match crate::stack::for_source(source.len(), || Self::parse_here(path, source)) {
+            Ok(file) => file,
             Err(err) => {
                 let mut file = Self::empty(path);
                 file.problems.push(FileProblem::Unreadable {

@@ -45,6 +45,12 @@ pub struct VariableRead {
 
 impl PythonFile {
     pub fn parse(source: &str) -> Self {
+        // A long chain in the source needs a stack sized for it; without a thread for it, the
+        // file is read as empty.
+        crate::stack::for_source(source.len(), || Self::parse_here(source)).unwrap_or_default()
+    }
+
+    fn parse_here(source: &str) -> Self {
         let parsed = parse_unchecked_source(source, PySourceType::Python);
         let mut scanner = Scanner {
             source,
