@@ -253,7 +253,7 @@ fn list_and_partition_agree() {
 #[case::bad_partition(&["run", "--partition", "3/2"], "the shard must be between 1 and 2")]
 #[case::partition_syntax(&["list", "--partition", "half"], "write K/N")]
 #[case::unknown_cell(&["run", "--cell", "fresh/sqlite/python-2.7"], "no cell has the id `fresh/sqlite/python-2.7`")]
-#[case::bad_report_kind(&["run", "--report", "html=out.html"], "unknown report kind `html`")]
+#[case::bad_report_kind(&["run", "--report", "pdf=out.pdf"], "unknown report kind `pdf`")]
 #[case::zero_shards(&["matrix", "--shards", "0"], "--shards must be at least 1")]
 fn bad_ci_options_are_usage_errors(#[case] args: &[&str], #[case] message: &str) {
     let out = run(harness(&repo()).args(args));

@@ -18,6 +18,7 @@ pub enum ReportKind {
     Junit,
     Json,
     Markdown,
+    Html,
 }
 
 /// `--report junit=target/harness.xml`.
@@ -38,9 +39,10 @@ impl FromStr for ReportTarget {
             "junit" => ReportKind::Junit,
             "json" => ReportKind::Json,
             "markdown" | "md" => ReportKind::Markdown,
+            "html" => ReportKind::Html,
             other => {
                 return Err(format!(
-                    "unknown report kind `{other}`; allowed: junit, json, markdown"
+                    "unknown report kind `{other}`; allowed: junit, json, markdown, html"
                 ));
             }
         };
@@ -60,6 +62,7 @@ pub fn write_reports(report: &RunReport, targets: &[ReportTarget]) -> Result<(),
         let text = match target.kind {
             ReportKind::Json => report::json::render(report),
             ReportKind::Markdown => report::markdown::render(report),
+            ReportKind::Html => report::html::render(report),
             ReportKind::Junit => report::junit::render(report).map_err(|err| {
                 Failure::Environment(format!("cannot build the JUnit report: {err}"))
             })?,
@@ -110,6 +113,8 @@ mod tests {
         let target: ReportTarget = "junit=out/h.xml".parse().unwrap();
         assert_eq!(target.kind, ReportKind::Junit);
         assert_eq!(target.path, PathBuf::from("out/h.xml"));
+        let target: ReportTarget = "html=out/h.html".parse().unwrap();
+        assert_eq!(target.kind, ReportKind::Html);
         assert!(
             "xml=out"
                 .parse::<ReportTarget>()

@@ -28,7 +28,7 @@ pub struct MergeArgs {
     /// JSON reports written by `harness run --report json=PATH`
     #[arg(value_name = "REPORT", required = true)]
     pub files: Vec<PathBuf>,
-    /// Also write the merged report: junit=PATH, json=PATH or markdown=PATH; repeatable
+    /// Also write the merged report (repeatable): KIND is junit, json, markdown or html
     #[arg(long, value_name = "KIND=PATH")]
     pub report: Vec<ReportTarget>,
     /// Append the Markdown summary to $GITHUB_STEP_SUMMARY (printed instead of the text report when

@@ -39,7 +39,7 @@ pub struct RunArgs {
     /// Write changed snapshots in place instead of .snap.new files
     #[arg(long)]
     pub accept: bool,
-    /// Also write a report: junit=PATH, json=PATH or markdown=PATH; repeatable
+    /// Also write a report (repeatable): KIND is junit, json, markdown or html
     #[arg(long, value_name = "KIND=PATH")]
     pub report: Vec<ReportTarget>,
     /// Print no progress on stderr

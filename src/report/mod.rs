@@ -1,6 +1,7 @@
 //! Run results -> text for people (terminal, Markdown) and for machines (JSON, JUnit), and the merge
 //! of several jobs' JSON reports. Makes no decisions: verdicts come from the engine.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
