@@ -117,6 +117,18 @@ fn snapshots_are_written_then_matched_then_changes_are_caught_and_accepted() {
         fresh,
         "the snapshot itself is untouched"
     );
+    // Both runtimes changed the snapshot the same way: the diff is shown once.
+    assert_eq!(
+        changed.1.matches("+  column nickname VARCHAR(40)").count(),
+        1,
+        "{}",
+        changed.1
+    );
+    common::snapshot(
+        "run_snapshot_changed_on_both_runtimes",
+        project.path(),
+        transcript(&changed),
+    );
 
     // review shows the pending diff; accept takes it; the next run passes.
     let review = run(project.harness().arg("review"));
@@ -264,8 +276,8 @@ fn a_failing_sql_step_names_its_location() {
     let out = run(project.harness().args(["run", "--quiet", "partial"]));
     assert_eq!(out.0, 1, "{}", transcript(&out));
     assert!(
-        out.1
-            .contains("failed step 2: sql (inline) at scenarios/partial.toml:4:1"),
+        out.1.contains("step 2 `sql (inline)` failed (SQL error)")
+            && out.1.contains("  step 2 at scenarios/partial.toml:4:1"),
         "{}",
         out.1
     );
@@ -459,4 +471,20 @@ fn a_command_tool_around_alembic_files_keeps_lint_and_checks_revisions_before_an
     let graph = run(project.harness().arg("graph"));
     assert_eq!(graph.0, 0, "{}", transcript(&graph));
     assert!(graph.1.contains("0006"), "{}", graph.1);
+}
+
+/// A syntax error in one migration: no runtime can load the revision graph, so the run stops
+/// before any cell with the error once (it printed the same traceback once per cell and runtime,
+/// 159 lines, and exited 1).
+#[test]
+fn a_revision_graph_no_runtime_can_load_stops_the_run_with_one_message() {
+    let project = Project::league(&["python:3.10", "python:3.12"]);
+    let file = "league/migrations/versions/0005_player_email.py";
+    let text = project
+        .read(file)
+        .replacen("def upgrade", "def upgrade(:", 1);
+    project.write(file, &text);
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    common::snapshot("run_graph_cannot_load", project.path(), transcript(&out));
 }

@@ -111,6 +111,7 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
             }
             Some(Err(RunError::Config(err))) => return Err(Failure::Config(err)),
             Some(Err(RunError::Setup(why))) => return Err(Failure::Environment(why)),
+            Some(Err(RunError::Graph(why))) => return Err(Failure::Usage(why)),
             Some(Ok(report)) => report,
         }
     };

@@ -241,27 +241,87 @@ pub(super) async fn engines(
     Engines::new(started, network, teardown.clone())
 }
 
-/// Loads the graph with the first runtime that can; returns warnings for the ones that could not.
+/// The revision graph as the first runtime that can load it gives it, the warnings of the ones
+/// that could not, and, when none could, each one's error.
+pub(super) struct LoadedGraph {
+    pub graph: Option<Graph>,
+    pub warnings: Vec<String>,
+    /// (runtime, the tool's error), for the runtimes that could not load it.
+    pub failures: Vec<(String, crate::adapters::AdapterError)>,
+}
+
+/// Loads the graph with the first runtime that can.
 pub(super) async fn graph(
     tool: &Tool,
     runtimes: &BTreeMap<String, Result<PreparedRuntime, String>>,
-) -> (Option<Graph>, Vec<String>) {
-    let mut warnings = Vec::new();
+) -> LoadedGraph {
+    let mut loaded = LoadedGraph {
+        graph: None,
+        warnings: Vec::new(),
+        failures: Vec::new(),
+    };
     for (key, runtime) in runtimes {
         let Ok(runtime) = runtime else { continue };
         let session = Session::new(runtime, None, "revision-graph");
         let graph = tool.graph(&session).await;
         if let Some(warning) = session.close().await {
-            warnings.push(warning);
+            loaded.warnings.push(warning);
         }
         match graph {
-            Ok(graph) => return (graph, warnings),
-            Err(err) => warnings.push(format!(
-                "{key}: the migration tool could not load the revision graph: {err}"
-            )),
+            Ok(graph) => {
+                loaded.graph = graph;
+                return loaded;
+            }
+            Err(err) => {
+                loaded.warnings.push(format!(
+                    "{key}: the migration tool could not load the revision graph: {err}"
+                ));
+                loaded.failures.push((key.clone(), err));
+            }
         }
     }
-    (None, warnings)
+    loaded
+}
+
+/// When no runtime could load the revision graph, no cell can upgrade: unless a scenario expects
+/// a failure, the run stops before its cells with one message, each distinct error once with the
+/// runtimes that gave it.
+pub(super) fn graph_stop(config: &Config, cells: &[Cell], loaded: &LoadedGraph) -> Option<String> {
+    if loaded.graph.is_some() || loaded.failures.is_empty() {
+        return None;
+    }
+    let expects_failure = cells.iter().any(|cell| {
+        let expect = &config.scenarios[cell.scenario].expect;
+        expect.base.expects_failure() || expect.when.iter().any(|(_, f, _)| f.expects_failure())
+    });
+    if expects_failure {
+        return None;
+    }
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for (runtime, err) in &loaded.failures {
+        let text = match err {
+            crate::adapters::AdapterError::Failed { tail, .. } => {
+                crate::adapters::traceback::excerpt(tail, &config.project.dir, 4)
+            }
+            other => other.to_string(),
+        };
+        match groups.iter_mut().find(|(seen, _)| *seen == text) {
+            Some((_, runtimes)) => runtimes.push(runtime),
+            None => groups.push((text, vec![runtime])),
+        }
+    }
+    let mut message =
+        String::from("the migration tool cannot load the revision graph, so no cell can run");
+    for (text, runtimes) in groups {
+        message.push_str(&format!("\n  on {}:", runtimes.join(", ")));
+        for line in text.lines() {
+            message.push_str(&format!("\n    {line}"));
+        }
+    }
+    message.push_str(
+        "\n  help: fix the file the error points at; `harness lint` reads the revision files without running them",
+    );
+    Some(message)
 }
 
 /// Every revision a selected scenario names must exist in the graph.

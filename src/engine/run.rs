@@ -27,6 +27,9 @@ pub enum RunError {
     /// The machine cannot host the run (the cache is not writable, ...).
     #[error("cannot set up the run: {0}")]
     Setup(String),
+    /// The project's revision graph cannot be loaded by any runtime: no cell could run.
+    #[error("{0}")]
+    Graph(String),
 }
 
 impl From<AdapterError> for RunError {
@@ -208,8 +211,12 @@ async fn run_cells(
             .iter()
             .filter_map(|spec| spec.settings.url.as_ref().map(|url| url.expose())),
     );
-    let (graph, graph_warnings) = prepare::graph(&tool, &runtimes).await;
-    warnings.extend(graph_warnings.iter().map(|w| secrets.redact(w)));
+    let loaded = prepare::graph(&tool, &runtimes).await;
+    if let Some(stop) = prepare::graph_stop(&config, &cells, &loaded) {
+        return Err(RunError::Graph(secrets.redact(&stop)));
+    }
+    warnings.extend(loaded.warnings.iter().map(|w| secrets.redact(w)));
+    let graph = loaded.graph;
     if let Some(graph) = &graph {
         prepare::check_revisions(&config, &cells, graph)?;
     }

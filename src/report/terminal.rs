@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::engine::EngineSummary;
 use crate::outcome::{CellResult, RunReport, RuntimeSummary, Verdict};
+use crate::report::words;
 
 /// The whole report.
 pub fn render(report: &RunReport) -> String {
@@ -18,13 +19,32 @@ pub fn render(report: &RunReport) -> String {
         out.push_str(&cell_line(cell, width));
         out.push('\n');
     }
+    // Cells that failed the same way (same verdict, step, error lines and diff once paths and
+    // names that differ per runtime are set aside) are described once, with the list of cells.
+    let mut groups: Vec<(String, Vec<&CellResult>)> = Vec::new();
     for cell in report
         .cells
         .iter()
         .filter(|c| c.verdict != Verdict::Passed || c.diff.is_some())
     {
+        let key = cause_key(cell);
+        match groups.iter_mut().find(|(seen, _)| *seen == key) {
+            Some((_, cells)) => cells.push(cell),
+            None => groups.push((key, vec![cell])),
+        }
+    }
+    for (_, cells) in groups {
         out.push('\n');
-        out.push_str(&details(cell));
+        out.push_str(&details(cells[0]));
+        if cells.len() > 1 {
+            let others: Vec<&str> = cells[1..].iter().map(|c| c.id.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  the same on {}: {}",
+                words::plural(others.len(), "more cell"),
+                words::list_cut(&others, 8)
+            );
+        }
     }
     let divergent = divergence(report);
     if !divergent.is_empty() {
@@ -129,7 +149,16 @@ fn details(cell: &CellResult) -> String {
             .as_ref()
             .map(|at| format!(" at {at}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  failed step {}: {}{place}", step.number, step.label);
+        // The detail usually says which step failed already: then only where it is written.
+        let named = cell
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains(&format!("step {} `{}`", step.number, step.label)));
+        if !named {
+            let _ = writeln!(out, "  failed step {}: {}{place}", step.number, step.label);
+        } else if !place.is_empty() {
+            let _ = writeln!(out, "  step {}{place}", step.number);
+        }
         if let Some(tail) = &step.output_tail {
             let _ = writeln!(out, "  output (last lines):");
             for line in tail.lines() {
@@ -146,6 +175,73 @@ fn details(cell: &CellResult) -> String {
     out
 }
 
+/// What makes two cells' failures the same: the verdict, the detail, the failed step and its
+/// output, the diff; without what differs from one runtime or cell to the next (interpreter and
+/// environment paths, library frames, scratch database and folder names, runtime names).
+fn cause_key(cell: &CellResult) -> String {
+    let mut text = format!(
+        "{}\n{}\n",
+        cell.verdict.label(),
+        cell.detail.as_deref().unwrap_or("")
+    );
+    if let Some(step) = cell.failed_step() {
+        let _ = writeln!(text, "{}", step.label);
+        text.push_str(&traceback_key(step.output_tail.as_deref().unwrap_or("")));
+    }
+    text.push_str(cell.diff.as_deref().unwrap_or(""));
+    varying_parts()
+        .replace_all(&text, "*")
+        .replace(&cell.runtime, "*")
+}
+
+/// A tool's output without what differs between interpreters: library frames (with the code line
+/// under them), the lines before the first frame (where the tail was cut) and Python 3.11+'s `^^^`
+/// markers. Output with no traceback is kept whole.
+fn traceback_key(tail: &str) -> String {
+    if !tail
+        .lines()
+        .any(|line| line.trim_start().starts_with("File \""))
+    {
+        return tail.to_string();
+    }
+    let mut key = String::new();
+    let mut seen_frame = false;
+    let mut skip_code = false;
+    for line in tail.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("File \"") {
+            seen_frame = true;
+            skip_code = trimmed.contains("site-packages")
+                || trimmed.contains("<frozen ")
+                || trimmed.contains("<string>");
+            if skip_code {
+                continue;
+            }
+        } else if !seen_frame {
+            continue;
+        } else if skip_code {
+            skip_code = false;
+            continue;
+        }
+        if trimmed.chars().all(|c| c == '^' || c == '~') {
+            continue;
+        }
+        key.push_str(line);
+        key.push('\n');
+    }
+    key
+}
+
+fn varying_parts() -> &'static regex::Regex {
+    static VARYING: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    VARYING.get_or_init(|| {
+        regex::Regex::new(
+            r"python-?\d+\.\d+(\.\d+)?(-[0-9a-f]{16})?|python\d\.\d+|harness_\d+_\d+_\d+|harness-(sqlite|worker)-\d+-\w+|step \d+ ",
+        )
+        .expect("a valid pattern")
+    })
+}
+
 fn summary(report: &RunReport) -> String {
     let counts = [
         (Verdict::Passed, "passed"),
@@ -154,12 +250,15 @@ fn summary(report: &RunReport) -> String {
         (Verdict::Error, "errors"),
     ]
     .iter()
-    .map(|(verdict, words)| format!("{} {words}", report.count(*verdict)))
+    .map(|(verdict, noun)| match (*verdict, report.count(*verdict)) {
+        (Verdict::Error, 1) => "1 error".to_string(),
+        (_, count) => format!("{count} {noun}"),
+    })
     .collect::<Vec<_>>()
     .join(", ");
     format!(
-        "{} cells: {counts}  {}\n",
-        report.cells.len(),
+        "{}: {counts}  {}\n",
+        words::plural(report.cells.len(), "cell"),
         seconds(report.duration)
     )
 }
