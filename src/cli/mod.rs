@@ -4,6 +4,7 @@
 mod accept;
 mod cell_args;
 mod clean;
+pub mod colour;
 mod completions;
 mod context;
 mod drift;
@@ -66,9 +67,12 @@ pub enum Command {
     Matrix(matrix::MatrixArgs),
     /// Work with the JSON reports of several jobs
     Report(report::ReportArgs),
-    /// Promote every pending .snap.new over its snapshot
-    Accept,
-    /// Show the diff of every pending .snap.new against its snapshot
+    /// Take pending .snap.new files as the snapshots (all, or those the filters name)
+    Accept(accept::PendingArgs),
+    /// Delete pending .snap.new files (all, or those the filters name)
+    Reject(accept::PendingArgs),
+    /// Show the diff of each pending .snap.new; on a terminal, accept, reject or skip them one by
+    /// one
     Review,
     /// Find the Alembic projects below this folder, what they install and which Pythons they allow,
     /// try an upgrade, and write harness.toml and starter scenarios
@@ -116,7 +120,8 @@ fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
         Command::List(args) => list::execute(&cli.global, args),
         Command::Matrix(args) => matrix::execute(&cli.global, args),
         Command::Report(args) => report::execute(args),
-        Command::Accept => accept::execute(&cli.global),
+        Command::Accept(args) => accept::accept(&cli.global, args),
+        Command::Reject(args) => accept::reject(&cli.global, args),
         Command::Review => review::execute(&cli.global),
         Command::Init(args) => init::execute(args),
         Command::Completions(args) => completions::execute(args),

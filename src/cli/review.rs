@@ -1,34 +1,180 @@
-//! `harness review`: shows each pending `.snap.new` as a diff against its snapshot.
+//! `harness review`: on a terminal, walks the pending `.snap.new` files one by one (the diff, then
+//! accept, reject, skip or quit); otherwise prints every diff and changes nothing.
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
+use super::accept::{self, Pending};
+use super::colour::{Palette, Style};
 use super::{ExitStatus, Failure, GlobalArgs, context};
 use crate::snapshot::{self, file};
 
-pub(super) fn execute(global: &GlobalArgs) -> Result<ExitStatus, Failure> {
-    let mut count = 0;
-    for config in context::load(global)? {
-        for new in snapshot::pending(&config.snapshots_dir) {
-            let old = snapshot::accepted_path(&new);
-            let shown = config.display_path(&old).display().to_string();
-            let before = read(&old)?.unwrap_or_default();
-            let after = read(&new)?.unwrap_or_default();
-            println!(
-                "{}",
-                snapshot::diff(&before, &after, &shown, &format!("{shown}.new"))
-            );
-            count += 1;
+/// What the reviewer said about one snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Accept,
+    Reject,
+    Skip,
+    Quit,
+}
+
+impl Answer {
+    fn parse(line: &str) -> Option<Self> {
+        match line.trim().to_ascii_lowercase().as_str() {
+            "a" | "accept" => Some(Answer::Accept),
+            "r" | "reject" => Some(Answer::Reject),
+            "s" | "skip" => Some(Answer::Skip),
+            "q" | "quit" => Some(Answer::Quit),
+            _ => None,
         }
     }
-    if count == 0 {
+}
+
+/// How many snapshots each answer got.
+#[derive(Debug, Default)]
+struct Tally {
+    accepted: usize,
+    rejected: usize,
+    skipped: usize,
+}
+
+pub(super) fn execute(global: &GlobalArgs) -> Result<ExitStatus, Failure> {
+    let pending = accept::pending(&context::load(global)?);
+    if pending.is_empty() {
         println!("no pending snapshots");
-    } else {
-        println!("{count} pending; `harness accept` takes them");
+        return Ok(ExitStatus::Success);
     }
+    let palette = Palette::for_stdout();
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        walk(&pending, palette)
+    } else {
+        list(&pending, palette)
+    }
+}
+
+/// Not on a terminal: every diff, then how to act on them.
+fn list(pending: &[Pending], palette: Palette) -> Result<ExitStatus, Failure> {
+    for one in pending {
+        print!("{}", palette.diff(&diff_of(one)?));
+        println!();
+    }
+    println!(
+        "{} pending; `harness accept [FILTER...]` takes them, `harness reject [FILTER...]` deletes \
+         them,\n`harness review` on a terminal walks them one by one",
+        pending.len()
+    );
     Ok(ExitStatus::Success)
+}
+
+/// On a terminal: each snapshot's diff and a question, until all are answered or the reviewer
+/// quits (what is left stays pending).
+fn walk(pending: &[Pending], palette: Palette) -> Result<ExitStatus, Failure> {
+    let mut tally = Tally::default();
+    let mut input = std::io::stdin().lock();
+    for (index, one) in pending.iter().enumerate() {
+        let state = if snapshot::accepted_path(&one.file).exists() {
+            "changed"
+        } else {
+            "new"
+        };
+        println!(
+            "{} ({}/{}, {})",
+            palette.paint(Style::Strong, one.target_shown()),
+            index + 1,
+            pending.len(),
+            palette.verdict(state)
+        );
+        print!("{}", palette.diff(&diff_of(one)?));
+        let answer = ask(&mut input, palette)?;
+        match answer {
+            Answer::Accept => {
+                one.accept()?;
+                println!("{} {}", palette.verdict("accepted"), one.target_shown());
+                tally.accepted += 1;
+            }
+            Answer::Reject => {
+                one.reject()?;
+                println!("{} {} (deleted)", palette.verdict("rejected"), one.shown);
+                tally.rejected += 1;
+            }
+            Answer::Skip => {
+                println!(
+                    "{} {} (still pending)",
+                    palette.verdict("skipped"),
+                    one.shown
+                );
+                tally.skipped += 1;
+            }
+            Answer::Quit => {
+                tally.skipped += pending.len() - index;
+                break;
+            }
+        }
+        println!();
+    }
+    println!(
+        "{} accepted, {} rejected, {} skipped",
+        tally.accepted, tally.rejected, tally.skipped
+    );
+    Ok(ExitStatus::Success)
+}
+
+/// Asks until the answer is one of the four; the end of input is `quit`.
+fn ask(input: &mut impl BufRead, palette: Palette) -> Result<Answer, Failure> {
+    loop {
+        print!(
+            "{} accept · {} reject · {} skip · {} quit > ",
+            palette.paint(Style::Strong, "a"),
+            palette.paint(Style::Strong, "r"),
+            palette.paint(Style::Strong, "s"),
+            palette.paint(Style::Strong, "q"),
+        );
+        std::io::stdout()
+            .flush()
+            .map_err(|err| Failure::Environment(format!("cannot write the question: {err}")))?;
+        let mut line = String::new();
+        let read = input
+            .read_line(&mut line)
+            .map_err(|err| Failure::Environment(format!("cannot read the answer: {err}")))?;
+        if read == 0 {
+            println!();
+            return Ok(Answer::Quit);
+        }
+        match Answer::parse(&line) {
+            Some(answer) => return Ok(answer),
+            None => println!("answer a, r, s or q"),
+        }
+    }
+}
+
+/// The diff from the snapshot (empty when there is none yet) to the pending text.
+fn diff_of(one: &Pending) -> Result<String, Failure> {
+    let old = snapshot::accepted_path(&one.file);
+    let before = read(&old)?.unwrap_or_default();
+    let after = read(&one.file)?.unwrap_or_default();
+    let diff = snapshot::diff(&before, &after, one.target_shown(), &one.shown);
+    if diff.is_empty() {
+        return Ok(format!("{} holds the text of its snapshot\n", one.shown));
+    }
+    Ok(diff)
 }
 
 fn read(path: &Path) -> Result<Option<String>, Failure> {
     file::read_body(path)
         .map_err(|err| Failure::Environment(format!("cannot read {}: {err}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_letters_or_words() {
+        assert_eq!(Answer::parse("a\n"), Some(Answer::Accept));
+        assert_eq!(Answer::parse(" Reject "), Some(Answer::Reject));
+        assert_eq!(Answer::parse("s"), Some(Answer::Skip));
+        assert_eq!(Answer::parse("quit\n"), Some(Answer::Quit));
+        assert_eq!(Answer::parse("\n"), None);
+        assert_eq!(Answer::parse("x"), None);
+    }
 }

@@ -53,6 +53,19 @@ pub fn accept(pending: &Path) -> std::io::Result<PathBuf> {
     Ok(target)
 }
 
+/// Drops one pending file, leaving its snapshot as it was.
+pub fn reject(pending: &Path) -> std::io::Result<()> {
+    std::fs::remove_file(pending)
+}
+
+/// What a pending file below `snapshots_dir` is the snapshot of: `<scenario>/<database>` (the
+/// database as in file names, `postgres-17`); `None` for a file outside that layout.
+pub fn group_of(snapshots_dir: &Path, pending: &Path) -> Option<String> {
+    let relative = pending.strip_prefix(snapshots_dir).ok()?;
+    let text = relative.to_str()?.strip_suffix(".snap.new")?;
+    Some(text.replace(std::path::MAIN_SEPARATOR, "/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +82,25 @@ mod tests {
         let target = accept(&found[0]).unwrap();
         assert_eq!(std::fs::read_to_string(target).unwrap(), "new");
         assert!(pending(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn reject_drops_the_pending_file_and_keeps_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("fresh");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("postgres-17.snap.new"), "new").unwrap();
+        std::fs::write(sub.join("postgres-17.snap"), "old").unwrap();
+        let found = pending(dir.path());
+        assert_eq!(
+            group_of(dir.path(), &found[0]).as_deref(),
+            Some("fresh/postgres-17")
+        );
+        reject(&found[0]).unwrap();
+        assert!(pending(dir.path()).is_empty());
+        assert_eq!(
+            std::fs::read_to_string(sub.join("postgres-17.snap")).unwrap(),
+            "old"
+        );
     }
 }
