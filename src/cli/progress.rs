@@ -1,16 +1,18 @@
-//! What `harness run` shows while cells run, on stderr: a live progress display (cells running,
-//! passed and failed) on a terminal; one plain line per event when stderr is not a terminal or in
-//! CI; nothing with `--quiet`. Colour only on a terminal and never when NO_COLOR is set.
+//! What `harness run` shows while cells run, on stderr: a live progress display on a terminal
+//! (what is being prepared or started, then the cells running with their elapsed time, and the
+//! counts); one plain line per event when stderr is not a terminal or in CI, with the same facts;
+//! nothing with `--quiet`. Colour only on a terminal and never when NO_COLOR is set.
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::{EngineSummary, Progress};
 use crate::outcome::{CellResult, RuntimeSummary, Verdict};
 use crate::report;
+use crate::report::words;
 
 /// How progress is shown.
 enum Mode {
@@ -19,37 +21,82 @@ enum Mode {
     Bar(ProgressBar),
 }
 
-#[derive(Default)]
+/// What the live display shows, read on every redraw.
 struct Counts {
-    running: usize,
     passed: usize,
     failed: usize,
+    /// Runtimes being prepared and engines starting.
+    preparing: Vec<String>,
+    /// Cells running, with when they started.
+    running: Vec<(String, Instant)>,
+    /// When the last plain line was printed.
+    said: Instant,
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Self {
+            passed: 0,
+            failed: 0,
+            preparing: Vec::new(),
+            running: Vec::new(),
+            said: Instant::now(),
+        }
+    }
+}
+
+impl Counts {
+    /// `running fresh/sqlite/python-3.12 3s, ... and 2 more · 4 passed, 1 failed`, or what is
+    /// being prepared while no cell runs yet.
+    fn line(&self) -> String {
+        let tally = format!("{} passed, {} failed", self.passed, self.failed);
+        if !self.running.is_empty() {
+            let cells: Vec<String> = self
+                .running
+                .iter()
+                .map(|(id, since)| format!("{id} {}s", since.elapsed().as_secs()))
+                .collect();
+            return format!("running {} · {tally}", words::list_cut(&cells, 3));
+        }
+        if !self.preparing.is_empty() {
+            return format!("{} · {tally}", words::list_cut(&self.preparing, 4));
+        }
+        tally
+    }
 }
 
 /// The CLI's [`Progress`].
 pub struct Display {
     mode: Mode,
-    counts: Mutex<Counts>,
+    counts: Arc<Mutex<Counts>>,
+    /// Plain lines: set to stop the heartbeat that names the running cells.
+    stop: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// With plain lines, how often a quiet run says which cells it is still running.
+const HEARTBEAT: Duration = Duration::from_secs(30);
 
 impl Display {
     /// The display that suits where stderr goes: `cells` is how many cells will run.
     pub fn for_stderr(quiet: bool, ci: bool, cells: usize) -> Self {
+        let counts = Arc::new(Mutex::new(Counts::default()));
         let mode = if quiet {
             Mode::Quiet
         } else if ci || !std::io::stderr().is_terminal() || dumb_terminal() {
             Mode::Lines
         } else {
-            Mode::Bar(bar(cells))
+            Mode::Bar(bar(cells, counts.clone()))
         };
-        Self {
-            mode,
-            counts: Mutex::new(Counts::default()),
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if matches!(mode, Mode::Lines) {
+            heartbeat(counts.clone(), stop.clone());
         }
+        Self { mode, counts, stop }
     }
 
     /// Removes the live display before the report is printed.
     pub fn finish(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         if let Mode::Bar(bar) = &self.mode {
             bar.finish_and_clear();
         }
@@ -59,7 +106,9 @@ impl Display {
         match &self.mode {
             Mode::Quiet => {}
             Mode::Lines => {
-                let _guard = self.counts.lock();
+                if let Ok(mut counts) = self.counts.lock() {
+                    counts.said = Instant::now();
+                }
                 eprintln!("{line}");
             }
             Mode::Bar(bar) => bar.println(line),
@@ -67,43 +116,58 @@ impl Display {
     }
 
     fn update(&self, change: impl FnOnce(&mut Counts)) {
-        let Ok(mut counts) = self.counts.lock() else {
-            return;
-        };
-        change(&mut counts);
-        if let Mode::Bar(bar) = &self.mode {
-            bar.set_message(format!(
-                "{} running, {} passed, {} failed",
-                counts.running, counts.passed, counts.failed
-            ));
+        if let Ok(mut counts) = self.counts.lock() {
+            change(&mut counts);
         }
     }
 }
 
 impl Progress for Display {
+    fn runtime_preparing(&self, key: &str) {
+        let what = format!("preparing runtime {key}");
+        if matches!(self.mode, Mode::Lines) {
+            self.say(format!("{what}..."));
+        }
+        self.update(|counts| counts.preparing.push(what));
+    }
+
     fn runtime_ready(&self, summary: &RuntimeSummary) {
+        let what = format!("preparing runtime {}", summary.key);
+        self.update(|counts| counts.preparing.retain(|w| *w != what));
         self.say(report::runtime_line(summary));
     }
 
+    fn engine_starting(&self, database: &str) {
+        let what = format!("starting engine {database}");
+        if matches!(self.mode, Mode::Lines) {
+            self.say(format!("{what}..."));
+        }
+        self.update(|counts| counts.preparing.push(what));
+    }
+
     fn engine_ready(&self, summary: &EngineSummary) {
+        let what = format!("starting engine {}", summary.database);
+        self.update(|counts| counts.preparing.retain(|w| *w != what));
         self.say(report::engine_line(summary));
     }
 
-    fn cell_started(&self, _id: &str) {
-        self.update(|counts| counts.running += 1);
+    fn cell_started(&self, id: &str) {
+        self.update(|counts| counts.running.push((id.to_string(), Instant::now())));
     }
 
     fn cell_finished(&self, result: &CellResult) {
         self.update(|counts| {
-            counts.running = counts.running.saturating_sub(1);
+            counts.running.retain(|(id, _)| *id != result.id);
             if result.verdict == Verdict::Passed {
                 counts.passed += 1;
             } else {
                 counts.failed += 1;
             }
         });
+        // Snapshots are compared once every cell has run: a cell that ran is "finished", not yet
+        // "passed".
         let state = if result.verdict == Verdict::Passed {
-            "ran"
+            "finished"
         } else {
             result.verdict.label()
         };
@@ -126,21 +190,48 @@ impl Progress for Display {
     }
 }
 
-fn bar(cells: usize) -> ProgressBar {
+/// Prints `still running: ...` when nothing was printed for [`HEARTBEAT`] while cells run or
+/// runtimes are prepared, until `stop` is set.
+fn heartbeat(counts: Arc<Mutex<Counts>>, stop: Arc<std::sync::atomic::AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(500));
+            let Ok(mut counts) = counts.lock() else {
+                return;
+            };
+            if counts.said.elapsed() >= HEARTBEAT
+                && (!counts.running.is_empty() || !counts.preparing.is_empty())
+                && !stop.load(std::sync::atomic::Ordering::SeqCst)
+            {
+                eprintln!("still {}", counts.line());
+                counts.said = Instant::now();
+            }
+        }
+    });
+}
+
+fn bar(cells: usize, counts: Arc<Mutex<Counts>>) -> ProgressBar {
     let template = if colour() {
-        "{spinner:.cyan} {pos}/{len} cells {bar:24.green/white} {elapsed} {wide_msg}"
+        "{spinner:.cyan} {pos}/{len} cells {bar:24.green/white} {elapsed} {live}"
     } else {
-        "{spinner} {pos}/{len} cells {bar:24} {elapsed} {wide_msg}"
+        "{spinner} {pos}/{len} cells {bar:24} {elapsed} {live}"
     };
     let style = ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "live",
+            move |_: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                if let Ok(counts) = counts.lock() {
+                    let _ = out.write_str(&counts.line());
+                }
+            },
+        )
         .progress_chars("=> ");
     let bar = ProgressBar::with_draw_target(
         Some(u64::try_from(cells).unwrap_or(u64::MAX)),
         ProgressDrawTarget::stderr(),
     )
     .with_style(style);
-    bar.set_message("0 running, 0 passed, 0 failed");
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -152,4 +243,30 @@ pub fn colour() -> bool {
 
 fn dumb_terminal() -> bool {
     std::env::var("TERM").is_ok_and(|term| term == "dumb")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_live_line_names_what_is_prepared_then_the_running_cells() {
+        let mut counts = Counts::default();
+        assert_eq!(counts.line(), "0 passed, 0 failed");
+        counts.preparing = vec![
+            "preparing runtime python:3.12".into(),
+            "starting engine postgres:17".into(),
+        ];
+        assert_eq!(
+            counts.line(),
+            "preparing runtime python:3.12, starting engine postgres:17 · 0 passed, 0 failed"
+        );
+        let now = Instant::now();
+        counts.running = (1..=5).map(|n| (format!("cell-{n}"), now)).collect();
+        counts.passed = 2;
+        assert_eq!(
+            counts.line(),
+            "running cell-1 0s, cell-2 0s, cell-3 0s and 2 more · 2 passed, 0 failed"
+        );
+    }
 }

@@ -47,7 +47,11 @@ pub struct EngineSummary {
 
 /// Told about progress as it happens (the CLI prints it; tests may ignore it).
 pub trait Progress: Send + Sync {
+    /// A runtime's preparation starts (finding the interpreter, the environment or image).
+    fn runtime_preparing(&self, _key: &str) {}
     fn runtime_ready(&self, _summary: &RuntimeSummary) {}
+    /// An engine starts (a container, a cluster, a connection to an external server).
+    fn engine_starting(&self, _database: &str) {}
     fn engine_ready(&self, _summary: &EngineSummary) {}
     fn cell_started(&self, _id: &str) {}
     fn cell_finished(&self, _result: &CellResult) {}
