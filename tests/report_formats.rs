@@ -19,6 +19,11 @@ fn info() -> RuntimeInfo {
         interpreter: PathBuf::from("/opt/python/3.12.1/bin/python3.12"),
         source: "pyenv".into(),
         image: None,
+        packages: vec![
+            ("SQLAlchemy".into(), "2.0.58".into()),
+            ("alembic".into(), "1.13.1".into()),
+            ("Mako".into(), "1.3.5".into()),
+        ],
     }
 }
 
@@ -189,4 +194,48 @@ fn reports_of_another_schema_version_are_refused() {
     assert!(err.contains("not a harness report"), "{err}");
     let err = report::json::parse("{").unwrap_err().to_string();
     assert!(err.contains("not valid JSON"), "{err}");
+}
+
+/// When runtimes end a cell differently, the packages their environments hold differently are
+/// named beside the disagreement.
+#[test]
+fn runtimes_that_disagree_name_the_packages_that_differ() {
+    let mut old = info();
+    old.key = "python:3.10".into();
+    old.version = "3.10.13".into();
+    old.packages = vec![
+        ("alembic".into(), "1.13.1".into()),
+        ("SQLAlchemy".into(), "2.0.58".into()),
+        ("typing_extensions".into(), "4.12.0".into()),
+    ];
+    let mut new = info();
+    new.packages = vec![
+        ("alembic".into(), "1.13.1".into()),
+        ("sqlalchemy".into(), "2.1.9".into()),
+    ];
+    let mut failed = cell(0, "fresh", Verdict::Failed);
+    failed.id = "fresh/sqlite/python-3.10".into();
+    failed.runtime = "python-3.10".into();
+    failed.runtime_info = Some(old.clone());
+    let passed = cell(1, "fresh", Verdict::Passed);
+    let report = RunReport {
+        cells: vec![failed, passed],
+        partition: None,
+        runtimes: [old, new]
+            .into_iter()
+            .map(|info| RuntimeSummary {
+                key: info.key.clone(),
+                outcome: Ok((info, true, Duration::from_millis(10))),
+            })
+            .collect(),
+        warnings: vec![],
+        duration: Duration::from_millis(100),
+    };
+    let text = report::render(&report);
+    assert!(
+        text.contains(
+            "packages that differ (python:3.10 / python:3.12): sqlalchemy 2.0.58 / 2.1.9, typing-extensions 4.12.0 / -"
+        ),
+        "{text}"
+    );
 }

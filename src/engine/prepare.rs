@@ -194,6 +194,7 @@ pub(super) fn info(runtime: &PreparedRuntime) -> RuntimeInfo {
         interpreter: runtime.interpreter.path.clone(),
         source: runtime.interpreter.source.to_string(),
         image: runtime.image().map(|image| image.reference.clone()),
+        packages: runtime.packages.clone(),
     }
 }
 

@@ -60,9 +60,76 @@ pub struct RuntimeInfo {
     pub source: String,
     /// The image a container runtime started from (`None` for a local interpreter).
     pub image: Option<String>,
+    /// The distributions installed in the runtime's environment, as (name, version), sorted by
+    /// name (empty when unknown).
+    pub packages: Vec<(String, String)>,
+}
+
+/// The distributions that decide how migrations behave: the tools, SQLAlchemy and the drivers.
+const KEY_PACKAGES: &[&str] = &[
+    "alembic",
+    "sqlalchemy",
+    "flask-migrate",
+    "flask-sqlalchemy",
+    "sqlmodel",
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg",
+    "psycopg-binary",
+    "asyncpg",
+    "pymysql",
+    "mysqlclient",
+    "mariadb",
+    "aiomysql",
+    "asyncmy",
+    "aiosqlite",
+];
+
+/// A distribution's name as pip compares them: lower case, `_` and `.` as `-`.
+fn normalised(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '.'], "-")
 }
 
 impl RuntimeInfo {
+    /// The key packages and their versions: `alembic 1.13.1, SQLAlchemy 2.0.58, psycopg2-binary 2.9.9`.
+    pub fn key_packages(&self) -> Vec<&(String, String)> {
+        KEY_PACKAGES
+            .iter()
+            .filter_map(|key| {
+                self.packages
+                    .iter()
+                    .find(|(name, _)| normalised(name) == *key)
+            })
+            .collect()
+    }
+
+    /// The packages whose versions differ between runtimes (or that only some have), each with
+    /// its version in every runtime (`-` where missing), in name order.
+    pub fn differing_packages(runtimes: &[&RuntimeInfo]) -> Vec<(String, Vec<String>)> {
+        let mut names: Vec<String> = runtimes
+            .iter()
+            .flat_map(|info| info.packages.iter().map(|(name, _)| normalised(name)))
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut differing = Vec::new();
+        for name in names {
+            let versions: Vec<String> = runtimes
+                .iter()
+                .map(|info| {
+                    info.packages
+                        .iter()
+                        .find(|(n, _)| normalised(n) == name)
+                        .map_or_else(|| "-".to_string(), |(_, v)| v.clone())
+                })
+                .collect();
+            if versions.iter().any(|v| *v != versions[0]) {
+                differing.push((name, versions));
+            }
+        }
+        differing
+    }
+
     /// `3.12.1 (/usr/bin/python3.12, found via PATH)` for a local interpreter,
     /// `3.12.1 (/usr/local/bin/python3, container image python:3.12-slim)` for a container.
     pub fn describe(&self) -> String {

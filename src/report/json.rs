@@ -81,6 +81,9 @@ struct Ready {
     image: Option<String>,
     reused: bool,
     setup_ms: u64,
+    /// The distributions installed in the runtime's environment: name -> version.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    packages: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -222,6 +225,7 @@ fn runtime_out(summary: &RuntimeSummary) -> Runtime {
                 image: info.image.clone(),
                 reused: *reused,
                 setup_ms: millis(*took),
+                packages: info.packages.iter().cloned().collect(),
             }),
             error: None,
         },
@@ -243,6 +247,7 @@ fn runtime_in(runtime: Runtime) -> RuntimeSummary {
                 interpreter: ready.interpreter,
                 source: ready.source,
                 image: ready.image,
+                packages: ready.packages.into_iter().collect(),
             },
             ready.reused,
             Duration::from_millis(ready.setup_ms),
@@ -322,6 +327,7 @@ fn cell_in(cell: Cell) -> Result<CellResult, JsonError> {
             interpreter: i.path,
             source: i.source,
             image: i.image,
+            packages: Vec::new(),
         }),
         duration: Duration::from_millis(cell.duration_ms),
         tool_time: Duration::from_millis(cell.tool_ms),

@@ -18,7 +18,7 @@ pub fn render(report: &RunReport) -> String {
         for cell in diffs {
             let _ = writeln!(out, "\n#### `{}`: {}\n", cell.id, mark(cell));
             if let Some(detail) = &cell.detail {
-                let _ = writeln!(out, "{}\n", one_line(detail));
+                detail_block(&mut out, detail);
             }
             if let (Some(path), Some(note)) = (&cell.snapshot, &cell.snapshot_note) {
                 let _ = writeln!(out, "Snapshot `{}`: {note}.\n", path.display());
@@ -43,7 +43,7 @@ pub fn render(report: &RunReport) -> String {
         for cell in failures {
             let _ = writeln!(out, "\n#### `{}`: {}\n", cell.id, mark(cell));
             if let Some(detail) = &cell.detail {
-                let _ = writeln!(out, "{}\n", one_line(detail));
+                detail_block(&mut out, detail);
             }
             if let Some(info) = &cell.runtime_info {
                 let _ = writeln!(out, "Runtime: {} {}.\n", info.key, info.version);
@@ -65,6 +65,7 @@ pub fn render(report: &RunReport) -> String {
             }
         }
     }
+    runtimes(&mut out, report);
     if !report.warnings.is_empty() {
         out.push_str("\n### Warnings\n\n");
         for warning in &report.warnings {
@@ -150,6 +151,49 @@ fn fenced(out: &mut String, language: &str, text: &str) {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let _ = writeln!(out, "{fence}{language}\n{}\n{fence}", text.trim_end());
+}
+
+/// A detail's first line as text; the lines under it (an interpreter search list, an installer's
+/// error lines) in a block, whole.
+fn detail_block(out: &mut String, detail: &str) {
+    let mut lines = detail.trim_end().lines();
+    let first = lines.next().unwrap_or_default();
+    let _ = writeln!(out, "{}\n", first.trim());
+    let rest: Vec<&str> = lines.collect();
+    if !rest.is_empty() {
+        fenced(out, "text", &rest.join("\n"));
+    }
+}
+
+/// Each runtime's interpreter and the versions of the packages that decide how migrations behave.
+fn runtimes(out: &mut String, report: &RunReport) {
+    let ready: Vec<&crate::outcome::RuntimeInfo> = report
+        .runtimes
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok().map(|(info, ..)| info))
+        .collect();
+    if ready.is_empty() {
+        return;
+    }
+    out.push_str("\n### Runtimes\n\n| runtime | Python | packages |\n|---|---|---|\n");
+    for info in ready {
+        let packages: Vec<String> = info
+            .key_packages()
+            .iter()
+            .map(|(name, version)| format!("{name} {version}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            info.key,
+            info.version,
+            if packages.is_empty() {
+                "unknown".to_string()
+            } else {
+                packages.join(", ")
+            }
+        );
+    }
 }
 
 fn one_line(text: &str) -> String {

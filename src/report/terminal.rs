@@ -97,6 +97,34 @@ pub fn divergence(report: &RunReport) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(out, "  {scenario} on {database}: {side_by_side}");
+        // What the runtimes' environments hold differently may be why.
+        let infos: Vec<&crate::outcome::RuntimeInfo> = cells
+            .iter()
+            .filter_map(|c| c.runtime_info.as_ref())
+            .filter_map(|info| {
+                report
+                    .runtimes
+                    .iter()
+                    .find(|r| r.key == info.key)
+                    .and_then(|r| r.outcome.as_ref().ok().map(|(i, ..)| i))
+            })
+            .collect();
+        if infos.len() > 1 {
+            let differing = crate::outcome::RuntimeInfo::differing_packages(&infos);
+            if !differing.is_empty() {
+                let keys: Vec<&str> = infos.iter().map(|i| i.key.as_str()).collect();
+                let listed: Vec<String> = differing
+                    .iter()
+                    .map(|(name, versions)| format!("{name} {}", versions.join(" / ")))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    packages that differ ({}): {}",
+                    keys.join(" / "),
+                    words::list_cut(&listed, 12)
+                );
+            }
+        }
         for cell in cells.iter().filter(|c| outcome(c) != "passed") {
             let step = cell
                 .steps
@@ -265,6 +293,21 @@ fn summary(report: &RunReport) -> String {
 
 /// `python:3.12  3.12.1  /root/.pyenv/versions/3.12.1/bin/python3.12 (pyenv)  environment cached`
 pub fn runtime_line(summary: &RuntimeSummary) -> String {
+    let mut line = runtime_head(summary);
+    if let Ok((info, ..)) = &summary.outcome {
+        let packages = info.key_packages();
+        if !packages.is_empty() {
+            let listed: Vec<String> = packages
+                .iter()
+                .map(|(name, version)| format!("{name} {version}"))
+                .collect();
+            let _ = write!(line, "; {}", listed.join(", "));
+        }
+    }
+    line
+}
+
+fn runtime_head(summary: &RuntimeSummary) -> String {
     match &summary.outcome {
         Ok((info, reused, took)) => match &info.image {
             None => format!(

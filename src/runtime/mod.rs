@@ -97,6 +97,8 @@ pub struct PreparedRuntime {
     /// Whether the environment (or the prepared image) came from the cache.
     pub reused: bool,
     pub setup_time: Duration,
+    /// The distributions installed in its environment, as (name, version) (empty when unknown).
+    pub packages: Vec<(String, String)>,
 }
 
 impl PreparedRuntime {
@@ -144,12 +146,14 @@ pub async fn prepare(
     let started = std::time::Instant::now();
     let interpreter = find_interpreter(spec).await?;
     let (venv, reused) = prepare_venv(spec, &interpreter, requirements, cache).await?;
+    let packages = installed(&venv);
     Ok(PreparedRuntime {
         spec: spec.clone(),
         interpreter,
         backend: Backend::Local(LocalEnv::new(venv.join("bin").join("python"), venv)),
         reused,
         setup_time: started.elapsed(),
+        packages,
     })
 }
 
@@ -165,6 +169,7 @@ pub async fn prepare_container(
     Ok(PreparedRuntime {
         spec: spec.clone(),
         interpreter: deps.interpreter.clone(),
+        packages: deps.packages.clone(),
         backend: Backend::Container(Arc::new(ContainerRuntime {
             base,
             deps,

@@ -384,7 +384,7 @@ pub fn installed(venv: &Path) -> Vec<(String, String)> {
     parse_freeze(&text)
 }
 
-fn parse_freeze(text: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_freeze(text: &str) -> Vec<(String, String)> {
     text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with(['#', '-']))

@@ -28,6 +28,8 @@ pub const LABEL_DEPS: &str = "dev.harness.deps";
 const LABEL_BASE: &str = "dev.harness.base";
 const LABEL_VERSION: &str = "dev.harness.python-version";
 const LABEL_EXECUTABLE: &str = "dev.harness.python-executable";
+/// `name==version` lines of what the image's environment holds.
+const LABEL_FREEZE: &str = "dev.harness.freeze";
 const LABEL_REQUIREMENTS: &str = "dev.harness.requirements";
 
 /// A prepared image.
@@ -39,6 +41,8 @@ pub struct DepsImage {
     pub interpreter: Interpreter,
     /// The image's PATH, with the environment's `bin` first.
     pub path: String,
+    /// The distributions installed in the image's environment (from its freeze label).
+    pub packages: Vec<(String, String)>,
 }
 
 /// Keeps a container that sleeps until it is removed; stops at once on SIGTERM.
@@ -107,6 +111,10 @@ async fn existing(docker: &Docker, tag: &str) -> Option<DepsImage> {
         .iter()
         .find_map(|entry| entry.strip_prefix("PATH=").map(str::to_string))
         .unwrap_or_else(|| default_path().to_string());
+    let packages = labels
+        .get(LABEL_FREEZE)
+        .map(|text| crate::runtime::venv::parse_freeze(text))
+        .unwrap_or_default();
     Some(DepsImage {
         tag: tag.to_string(),
         interpreter: Interpreter {
@@ -115,6 +123,7 @@ async fn existing(docker: &Docker, tag: &str) -> Option<DepsImage> {
             source: "image",
         },
         path,
+        packages,
     })
 }
 
@@ -286,6 +295,23 @@ async fn install(
             });
         }
     }
+    // What the environment got, for reports (best effort).
+    let freeze = run(
+        vec![
+            format!("{VENV}/bin/python"),
+            "-m".into(),
+            "pip".into(),
+            "list".into(),
+            "--format".into(),
+            "freeze".into(),
+        ],
+        env.clone(),
+    )
+    .await
+    .ok()
+    .filter(|(_, out)| out.success())
+    .map(|(_, out)| out.stdout)
+    .unwrap_or_default();
     let image =
         docker
             .inspect_image(&base.reference)
@@ -313,6 +339,7 @@ async fn install(
         (LABEL_BASE.to_string(), base.reference.clone()),
         (LABEL_VERSION.to_string(), version.clone()),
         (LABEL_EXECUTABLE.to_string(), executable.clone()),
+        (LABEL_FREEZE.to_string(), freeze.clone()),
         (
             LABEL_REQUIREMENTS.to_string(),
             hex(&Sha256::digest(requirements_text.as_bytes())[..8]),
@@ -352,6 +379,7 @@ async fn install(
             source: "image",
         },
         path,
+        packages: crate::runtime::venv::parse_freeze(&freeze),
     })
 }
 
