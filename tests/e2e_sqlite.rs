@@ -488,3 +488,27 @@ fn a_revision_graph_no_runtime_can_load_stops_the_run_with_one_message() {
     assert_eq!(out.0, 2, "{}", transcript(&out));
     common::snapshot("run_graph_cannot_load", project.path(), transcript(&out));
 }
+
+/// Verdicts and diffs in colour when asked (CLICOLOR_FORCE, as on a terminal); NO_COLOR wins.
+#[test]
+fn the_run_report_is_coloured_on_request_and_plain_with_no_color() {
+    let project = Project::league(&["python:3.12"]);
+    let coloured = run(project
+        .harness()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["run", "--quiet", "fresh"]));
+    assert_eq!(coloured.0, 0, "{}", transcript(&coloured));
+    assert!(
+        coloured.1.contains("\x1b[32mpassed\x1b[0m"),
+        "{:?}",
+        coloured.1
+    );
+    let plain = run(project
+        .harness()
+        .env("NO_COLOR", "1")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["run", "--quiet", "fresh"]));
+    assert_eq!(plain.0, 0, "{}", transcript(&plain));
+    assert!(!plain.1.contains('\x1b'), "{:?}", plain.1);
+}

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::colour::Palette;
 use super::{ExitStatus, Failure, GlobalArgs, context};
 use crate::config::Config;
 use crate::matrix::Filter;
+use crate::report::colour::Palette;
 use crate::snapshot;
 
 /// How many pending snapshots an error lists before "and N more".

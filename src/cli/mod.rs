@@ -4,7 +4,6 @@
 mod accept;
 mod cell_args;
 mod clean;
-pub mod colour;
 mod completions;
 mod context;
 mod drift;

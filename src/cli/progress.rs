@@ -236,9 +236,9 @@ fn bar(cells: usize, counts: Arc<Mutex<Counts>>) -> ProgressBar {
     bar
 }
 
-/// NO_COLOR set to anything but empty turns colour off.
+/// Colour on stderr (the live display's own stream), as everywhere: NO_COLOR and CLICOLOR_FORCE.
 pub fn colour() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+    crate::report::colour::enabled(crate::report::colour::Stream::Stderr)
 }
 
 fn dumb_terminal() -> bool {

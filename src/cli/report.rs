@@ -61,7 +61,10 @@ fn merge(args: MergeArgs) -> Result<ExitStatus, Failure> {
     if args.summary && !summary_written {
         print!("{}", report::markdown::render(&merged));
     } else {
-        print!("{}", report::render(&merged));
+        print!(
+            "{}",
+            report::render_with(&merged, report::colour::Palette::for_stdout())
+        );
     }
     outputs::write_reports(&merged, &args.report)?;
     Ok(ExitStatus::of_report(&merged))

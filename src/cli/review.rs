@@ -5,8 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use super::accept::{self, Pending};
-use super::colour::{Palette, Style};
 use super::{ExitStatus, Failure, GlobalArgs, context};
+use crate::report::colour::{Palette, Style};
 use crate::snapshot::{self, file};
 
 /// What the reviewer said about one snapshot.

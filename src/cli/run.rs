@@ -126,7 +126,10 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
             );
         }
     } else {
-        print!("{}", report::render(&report));
+        print!(
+            "{}",
+            report::render_with(&report, report::colour::Palette::for_stdout())
+        );
     }
     let _ = std::io::stdout().flush();
     outputs::write_reports(&report, &args.report)?;

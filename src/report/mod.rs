@@ -1,6 +1,7 @@
 //! Run results -> text for people (terminal, Markdown) and for machines (JSON, JUnit), and the merge
 //! of several jobs' JSON reports. Makes no decisions: verdicts come from the engine.
 
+pub mod colour;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -10,4 +11,4 @@ mod terminal;
 pub mod words;
 
 pub use merge::{MergeError, merge};
-pub use terminal::{cell_line, engine_line, render, runtime_line};
+pub use terminal::{cell_line, engine_line, render, render_with, runtime_line};

@@ -6,17 +6,23 @@ use std::time::Duration;
 
 use crate::engine::EngineSummary;
 use crate::outcome::{CellResult, RunReport, RuntimeSummary, Verdict};
+use crate::report::colour::Palette;
 use crate::report::words;
 
-/// The whole report.
+/// The whole report, without colour.
 pub fn render(report: &RunReport) -> String {
+    render_with(report, Palette::new(false))
+}
+
+/// The whole report, verdicts and diffs painted with `palette`.
+pub fn render_with(report: &RunReport, palette: Palette) -> String {
     let mut out = String::new();
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {}", indent_rest(warning));
     }
     let width = report.cells.iter().map(|c| c.id.len()).max().unwrap_or(0);
     for cell in &report.cells {
-        out.push_str(&cell_line(cell, width));
+        out.push_str(&painted_line(cell, width, palette));
         out.push('\n');
     }
     // Cells that failed the same way (same verdict, step, error lines and diff once paths and
@@ -35,7 +41,7 @@ pub fn render(report: &RunReport) -> String {
     }
     for (_, cells) in groups {
         out.push('\n');
-        out.push_str(&details(cells[0]));
+        out.push_str(&details(cells[0], palette));
         if cells.len() > 1 {
             let others: Vec<&str> = cells[1..].iter().map(|c| c.id.as_str()).collect();
             let _ = writeln!(
@@ -144,7 +150,12 @@ pub fn divergence(report: &RunReport) -> String {
 
 /// `partial/sqlite/python-3.12  passed  snapshots/partial/sqlite.snap (matches)  1.20s`
 pub fn cell_line(cell: &CellResult, width: usize) -> String {
-    let mut line = format!("{:<width$}  {:<16}", cell.id, cell.verdict.label());
+    painted_line(cell, width, Palette::new(false))
+}
+
+fn painted_line(cell: &CellResult, width: usize, palette: Palette) -> String {
+    let verdict = palette.verdict(&format!("{:<16}", cell.verdict.label()));
+    let mut line = format!("{:<width$}  {verdict}", cell.id);
     match (&cell.snapshot, &cell.snapshot_note) {
         (Some(path), Some(note)) => {
             let _ = write!(line, "  {} ({note})", path.display());
@@ -163,8 +174,12 @@ pub fn cell_line(cell: &CellResult, width: usize) -> String {
     line
 }
 
-fn details(cell: &CellResult) -> String {
-    let mut out = format!("--- {}: {}\n", cell.id, cell.verdict.label());
+fn details(cell: &CellResult, palette: Palette) -> String {
+    let mut out = format!(
+        "--- {}: {}\n",
+        cell.id,
+        palette.verdict(cell.verdict.label())
+    );
     if let Some(detail) = &cell.detail {
         let _ = writeln!(out, "  {}", indent_rest(detail));
     }
@@ -197,7 +212,7 @@ fn details(cell: &CellResult) -> String {
     if let Some(diff) = &cell.diff {
         let _ = writeln!(out, "  diff:");
         for line in diff.lines() {
-            let _ = writeln!(out, "    {line}");
+            let _ = writeln!(out, "    {}", palette.diff_line(line));
         }
     }
     out
