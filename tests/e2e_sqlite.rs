@@ -386,6 +386,44 @@ fn a_missing_interpreter_is_an_environment_error_listing_where_it_looked() {
     let out = run(project.harness().args(["run", "fresh"]));
     assert!(out.2.contains("pyenv: no 3.99* folder in"), "{}", out.2);
     assert!(out.2.contains("PATH: no `python3.99`"), "{}", out.2);
+    // The whole search list is in every report, not only on stderr's progress lines (which
+    // `--quiet` drops): the terminal report, JSON and JUnit.
+    let json = project.path().join("report.json");
+    let junit = project.path().join("report.xml");
+    let quiet = run(project.harness().args([
+        "run",
+        "--quiet",
+        "fresh",
+        "--report",
+        &format!("json={}", json.display()),
+        "--report",
+        &format!("junit={}", junit.display()),
+    ]));
+    let json = std::fs::read_to_string(&json).unwrap();
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    for (name, text) in [("terminal", &quiet.1), ("json", &json), ("junit", &junit)] {
+        assert!(
+            text.contains("pyenv: no 3.99* folder in") && text.contains("PATH: no `python3.99`"),
+            "{name}: {text}"
+        );
+    }
+}
+
+/// Two heads where a scenario upgrades to `head`: one message before any cell, exit 2.
+#[test]
+fn two_heads_stop_the_run_with_one_message() {
+    let project = Project::league(&["python:3.10", "python:3.12"]);
+    project.write(
+        "league/migrations/versions/0007_second_head.py",
+        &migration(
+            "0007",
+            "0005",
+            "    op.add_column(\"teams\", sa.Column(\"city\", sa.String(40)))",
+        ),
+    );
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    common::snapshot("run_two_heads", project.path(), transcript(&out));
 }
 
 #[test]
