@@ -2,6 +2,7 @@
 //! prints or picks an exit code.
 
 mod accept;
+mod cache;
 mod cell_args;
 mod clean;
 mod completions;
@@ -89,6 +90,8 @@ pub enum Command {
     /// Remove what harness processes of this host that ended without cleaning up (killed,
     /// crashed) left: containers, networks, local clusters, temporary folders
     Clean(clean::CleanArgs),
+    /// List or remove the cached environments and prepared runtime images
+    Cache(cache::CacheArgs),
 }
 
 /// Parses the arguments, runs the command, prints what it has to, and returns the exit status.
@@ -128,5 +131,6 @@ fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
         Command::Graph(args) => graph::execute(&cli.global, args),
         Command::Drift(args) => drift::execute(&cli.global, args),
         Command::Clean(args) => clean::execute(args),
+        Command::Cache(args) => cache::execute(args),
     }
 }

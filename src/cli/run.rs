@@ -45,6 +45,11 @@ pub struct RunArgs {
     /// Print no progress on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Resolve the requirements again: build each runtime's environment (or prepared image)
+    /// anew even when the cache holds one for the same requirements, and replace the cached one,
+    /// so unpinned requirements get their newest versions
+    #[arg(long)]
+    pub refresh: bool,
     /// Start every tool process as a new Python process, instead of forking it from a warm
     /// worker that has imported Alembic and SQLAlchemy once (also HARNESS_NO_WORKER=1)
     #[arg(long)]
@@ -91,6 +96,11 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
             jobs,
             snapshots,
             teardown: teardown.clone(),
+            refresh: if args.refresh {
+                crate::runtime::Refresh::on()
+            } else {
+                crate::runtime::Refresh::off()
+            },
         };
         let display = Arc::new(Display::for_stderr(args.quiet, ci, total));
         let progress: Arc<dyn Progress> = display.clone();

@@ -121,9 +121,11 @@ fn append_file(
             .iter()
             .find_map(|flag| {
                 let rest = line.strip_prefix(flag)?;
+                // pip reads `-rbase.txt` as `-r base.txt`, as any short option.
                 let rest = rest
                     .strip_prefix('=')
-                    .or_else(|| rest.starts_with([' ', '\t']).then_some(rest))?;
+                    .or_else(|| rest.starts_with([' ', '\t']).then_some(rest))
+                    .or_else(|| (flag.len() == 2).then_some(rest))?;
                 Some(rest.trim())
             })
             .filter(|name| !name.is_empty());
@@ -172,6 +174,25 @@ mod tests {
             before,
             req.key_text().unwrap(),
             "an edited include changes the key"
+        );
+    }
+
+    #[test]
+    fn attached_short_options_include_files_too() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("base.txt"), "sqlalchemy==2.0\n").unwrap();
+        std::fs::write(dir.path().join("pins.txt"), "alembic<2\n").unwrap();
+        std::fs::write(
+            dir.path().join("requirements.txt"),
+            "-rbase.txt\n-cpins.txt\n",
+        )
+        .unwrap();
+        let text = Requirements::file(dir.path().join("requirements.txt"))
+            .key_text()
+            .unwrap();
+        assert!(
+            text.contains("sqlalchemy==2.0") && text.contains("alembic<2"),
+            "{text}"
         );
     }
 

@@ -35,6 +35,9 @@ pub struct RunOptions {
     /// Where started engines are registered; the run shuts them down at its end, and whoever
     /// drops the run early (Ctrl-C) shuts down what is left through it.
     pub teardown: std::sync::Arc<crate::docker::Teardown>,
+    /// Rebuild each runtime's environment or prepared image even when the cache holds one for
+    /// the same requirements (`--refresh`), replacing the cached one.
+    pub refresh: crate::runtime::Refresh,
 }
 
 /// How a database engine was started.

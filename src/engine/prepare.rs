@@ -13,7 +13,7 @@ use crate::docker::Teardown;
 use crate::matrix::Cell;
 use crate::outcome::{RuntimeInfo, RuntimeSummary};
 use crate::runtime::container::ContainerOptions;
-use crate::runtime::{self, CacheDir, PreparedRuntime, Session};
+use crate::runtime::{self, CacheDir, PreparedRuntime, Refresh, Session};
 
 /// What the cells share.
 pub(super) struct Context {
@@ -107,6 +107,7 @@ pub(super) async fn runtimes(
     cells: &[Cell],
     cache: &CacheDir,
     plan: &RuntimePlan,
+    refresh: &Refresh,
     progress: &dyn Progress,
 ) -> (
     BTreeMap<String, Result<PreparedRuntime, String>>,
@@ -128,11 +129,15 @@ pub(super) async fn runtimes(
         let requirements = requirements.clone();
         let cache = cache.clone();
         let plan = plan.clone();
+        let refresh = refresh.clone();
         tasks.spawn(async move {
             let result = match plan {
-                RuntimePlan::Local => runtime::prepare(&spec, &requirements, &cache).await,
+                RuntimePlan::Local => {
+                    runtime::prepare_refreshing(&spec, &requirements, &cache, &refresh).await
+                }
                 RuntimePlan::Container(options) => {
-                    runtime::prepare_container(&spec, &requirements, options).await
+                    runtime::prepare_container(&spec, &requirements, options, &cache, &refresh)
+                        .await
                 }
                 RuntimePlan::Unavailable(why) => Err(runtime::RuntimeError::Container {
                     runtime: spec.key(),

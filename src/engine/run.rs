@@ -81,7 +81,14 @@ pub async fn run(
     // Engines start while the runtimes are prepared.
     let (engines, (runtimes, runtime_summaries)) = tokio::join!(
         prepare::engines(&cells, &options.teardown, network, progress.as_ref()),
-        prepare::runtimes(&requirements, &cells, cache, &plan, progress.as_ref()),
+        prepare::runtimes(
+            &requirements,
+            &cells,
+            cache,
+            &plan,
+            &options.refresh,
+            progress.as_ref(),
+        ),
     );
     let outcome = run_cells(
         config,

@@ -1,6 +1,6 @@
 //! The harness's cache folder: `$HARNESS_CACHE_DIR`, else `$XDG_CACHE_HOME/harness`, else
-//! `~/.cache/harness`. Holds virtual environments, the tools the harness installs for itself (uv)
-//! and the tool entry points; safe to delete.
+//! `~/.cache/harness`. Holds virtual environments, the tools the harness installs for itself (uv),
+//! the tool entry points and when each prepared image was last used; safe to delete.
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +59,12 @@ impl CacheDir {
         self.root.join("scripts")
     }
 
+    /// One empty file per prepared runtime image a run used, touched at each use (Docker does
+    /// not record when an image was last used).
+    pub fn image_uses(&self) -> PathBuf {
+        self.root.join("images")
+    }
+
     /// The script `text` as a file `scripts/<stem>_<digest>.py`, written once per content (to a
     /// scratch file first, then renamed: a concurrent run never reads half a script).
     pub fn script(&self, stem: &str, text: &str) -> std::io::Result<PathBuf> {
@@ -112,9 +118,33 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// A size as people read it: `512 B`, `12.3 kB`, `27.0 MB`, `1.2 GB` (powers of 1024).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(12_595), "12.3 kB");
+        assert_eq!(human_size(27 * 1024 * 1024), "27.0 MB");
+        assert_eq!(human_size(1_288_490_189), "1.2 GB");
+    }
 
     #[test]
     fn a_relative_root_is_made_absolute() {

@@ -4,10 +4,12 @@
 //! [`Session`], the same way for both backends.
 
 mod cache;
+mod cached_venv;
 pub mod container;
 mod discover;
 mod invocation;
 mod local;
+mod refresh;
 mod session;
 mod uv;
 mod venv;
@@ -16,13 +18,15 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use cache::CacheDir;
+pub use cache::{CacheDir, human_size};
+pub use cached_venv::{CachedVenv, DiskUsage, cached_venvs, other_usage};
 pub use discover::{Interpreter, find_interpreter};
 pub use invocation::{Invocation, Program, expand as expand_env, references as env_references};
 pub use local::LocalEnv;
+pub use refresh::Refresh;
 pub use session::Session;
 pub use uv::{Installer, LockExport, Uv, UvLookup, UvSource};
-pub use venv::{PreparedVenv, installed, prepare_venv, prepare_venv_with};
+pub use venv::{PreparedVenv, installed, prepare_venv, prepare_venv_refreshing, prepare_venv_with};
 
 use crate::config::{Requirements, RuntimeBackend, RuntimeSpec};
 use container::{ContainerOptions, ContainerRuntime, RuntimeImage};
@@ -143,9 +147,19 @@ pub async fn prepare(
     requirements: &Requirements,
     cache: &CacheDir,
 ) -> Result<PreparedRuntime, RuntimeError> {
+    prepare_refreshing(spec, requirements, cache, &Refresh::off()).await
+}
+
+/// [`prepare`], building the environment again when `refresh` says it is due.
+pub async fn prepare_refreshing(
+    spec: &RuntimeSpec,
+    requirements: &Requirements,
+    cache: &CacheDir,
+    refresh: &Refresh,
+) -> Result<PreparedRuntime, RuntimeError> {
     let started = std::time::Instant::now();
     let interpreter = find_interpreter(spec).await?;
-    let (venv, reused) = prepare_venv(spec, &interpreter, requirements, cache).await?;
+    let (venv, reused) = prepare_venv(spec, &interpreter, requirements, cache, refresh).await?;
     let packages = installed(&venv);
     Ok(PreparedRuntime {
         spec: spec.clone(),
@@ -157,15 +171,19 @@ pub async fn prepare(
     })
 }
 
-/// Resolves the image for `spec` and builds (or reuses) its prepared image.
+/// Resolves the image for `spec` and builds (or reuses) its prepared image; with `refresh` due,
+/// builds it again and moves its tag to the new one. Its use is recorded in `cache`.
 pub async fn prepare_container(
     spec: &RuntimeSpec,
     requirements: &Requirements,
     options: ContainerOptions,
+    cache: &CacheDir,
+    refresh: &Refresh,
 ) -> Result<PreparedRuntime, RuntimeError> {
     let started = std::time::Instant::now();
     let base = RuntimeImage::configured(spec, |name| std::env::var(name).ok());
-    let (deps, reused) = container::prepare_image(spec, &base, requirements, &options).await?;
+    let (deps, reused) =
+        container::prepare_image(spec, &base, requirements, &options, cache, refresh).await?;
     Ok(PreparedRuntime {
         spec: spec.clone(),
         interpreter: deps.interpreter.clone(),

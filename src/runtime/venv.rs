@@ -1,7 +1,8 @@
 //! One virtual environment per (interpreter, requirements) in the cache, built once and reused by
 //! every cell and run. Built in a scratch folder, its scripts rewritten to name the final folder,
 //! then renamed into place: a half-built environment is never used and concurrent runs cannot
-//! corrupt each other's. Records what it installed in `.harness-freeze.txt`.
+//! corrupt each other's; a refresh replaces the cached one the same way. Records what it installed
+//! in `.harness-freeze.txt`, and the requirements' hash in `.harness-ready`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -10,17 +11,18 @@ use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
 use super::uv::{self, Installer, UvLookup};
-use super::{CacheDir, Interpreter, RuntimeError};
+use super::{CacheDir, Interpreter, Refresh, RuntimeError};
 use crate::config::{Requirements, RuntimeSpec};
 use crate::process;
 
 /// Bump when what goes into an environment changes, so old ones are not reused.
 /// 2: console scripts name the final folder, not the scratch one; `.harness-freeze.txt`.
 const LAYOUT: &str = "harness-venv-2";
-/// Written last, before the rename: an environment without it is never used.
-const READY: &str = ".harness-ready";
+/// Written last, before the rename: an environment without it is never used. Holds the
+/// interpreter's path, its version, the installer, then `requirements <hash>`.
+pub(super) const READY: &str = ".harness-ready";
 /// The installed distributions, one `name==version` line each.
-const FREEZE: &str = ".harness-freeze.txt";
+pub(super) const FREEZE: &str = ".harness-freeze.txt";
 /// A scratch folder older than this is a killed run's leftover (a build takes minutes).
 const STALE: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -35,25 +37,48 @@ pub struct PreparedVenv {
 }
 
 /// Returns the environment's folder and whether it came from the cache. Builds with uv
-/// (`HARNESS_UV`, PATH, or installed into the cache) unless `HARNESS_NO_UV` is set.
+/// (`HARNESS_UV`, PATH, or installed into the cache) unless `HARNESS_NO_UV` is set; with
+/// `refresh` on, builds it again even when the cache holds it, and replaces the cached one.
 pub async fn prepare_venv(
     spec: &RuntimeSpec,
     interpreter: &Interpreter,
     requirements: &Requirements,
     cache: &CacheDir,
+    refresh: &Refresh,
 ) -> Result<(PathBuf, bool), RuntimeError> {
     let lookup = UvLookup::from_env();
-    let venv = prepare_venv_with(spec, interpreter, requirements, cache, &lookup).await?;
+    let venv =
+        prepare_venv_refreshing(spec, interpreter, requirements, cache, &lookup, refresh).await?;
     Ok((venv.dir, venv.reused))
 }
 
-/// [`prepare_venv`] with uv looked for as `lookup` says.
+/// [`prepare_venv`] with uv looked for as `lookup` says, reusing what the cache holds.
 pub async fn prepare_venv_with(
     spec: &RuntimeSpec,
     interpreter: &Interpreter,
     requirements: &Requirements,
     cache: &CacheDir,
     lookup: &UvLookup,
+) -> Result<PreparedVenv, RuntimeError> {
+    prepare_venv_refreshing(
+        spec,
+        interpreter,
+        requirements,
+        cache,
+        lookup,
+        &Refresh::off(),
+    )
+    .await
+}
+
+/// [`prepare_venv_with`], rebuilding a cached environment when `refresh` says it is due.
+pub async fn prepare_venv_refreshing(
+    spec: &RuntimeSpec,
+    interpreter: &Interpreter,
+    requirements: &Requirements,
+    cache: &CacheDir,
+    lookup: &UvLookup,
+    refresh: &Refresh,
 ) -> Result<PreparedVenv, RuntimeError> {
     let io = |what: String| move |source| RuntimeError::Io { what, source };
     let requirements_text = requirements
@@ -62,7 +87,9 @@ pub async fn prepare_venv_with(
     let key = venv_key(interpreter, &requirements_text);
     let venvs = cache.venvs();
     let target = venvs.join(format!("python-{}-{key}", interpreter.version));
-    if is_ready(&target) {
+    let refreshing = refresh.is_due(&target.display().to_string());
+    if is_ready(&target) && !refreshing {
+        touch(&target);
         if !target.join(FREEZE).is_file() {
             let installer = existing_installer(&target, cache, lookup);
             record_installed(&target, installer.as_ref()).await;
@@ -84,7 +111,15 @@ pub async fn prepare_venv_with(
         .tempdir_in(&venvs)
         .map_err(io(format!("cannot create a folder in {}", venvs.display())))?;
     let dir = scratch.path().join("venv");
-    build(spec, interpreter, requirements, &dir, &installer).await?;
+    build(
+        spec,
+        interpreter,
+        requirements,
+        &dir,
+        &installer,
+        refreshing,
+    )
+    .await?;
     record_installed(&dir, Some(&installer)).await;
     relocate(&dir, &target).map_err(io(format!(
         "cannot rewrite the scripts of {} for {}",
@@ -94,10 +129,11 @@ pub async fn prepare_venv_with(
     std::fs::write(
         dir.join(READY),
         format!(
-            "{}\n{}\n{}\n",
+            "{}\n{}\n{}\nrequirements {}\n",
             interpreter.path.display(),
             interpreter.version,
-            installer.describe()
+            installer.describe(),
+            requirements_hash(&requirements_text)
         ),
     )
     .map_err(io(format!("cannot write in {}", dir.display())))?;
@@ -110,6 +146,16 @@ pub async fn prepare_venv_with(
         reused: false,
         installer: Some(installer),
     };
+    refresh.built(&target.display().to_string());
+    if refreshing && target.exists() {
+        // The cached one goes to the scratch folder, and with it.
+        return replace(&dir, &target, &scratch.path().join("replaced"))
+            .map(|()| prepared)
+            .map_err(io(format!(
+                "cannot replace the environment {}",
+                target.display()
+            )));
+    }
     match std::fs::rename(&dir, &target) {
         Ok(()) => Ok(prepared),
         // Another run finished the same environment first: use theirs, drop ours.
@@ -123,6 +169,71 @@ pub async fn prepare_venv_with(
 
 fn is_ready(venv: &Path) -> bool {
     venv.join(READY).is_file() && venv.join("bin").join("python").exists()
+}
+
+/// Marks a reused environment as used now (its folder's modification time): `harness cache`
+/// shows it as its last use, and `cache remove --unused-for` goes by it.
+fn touch(venv: &Path) {
+    if let Ok(folder) = std::fs::File::open(venv) {
+        folder.set_modified(SystemTime::now()).ok();
+    }
+}
+
+/// Puts the environment built at `built` in place of the one at `target`, so that `target`
+/// always holds a whole environment: swapped in one step where the system can (Linux), else the
+/// old one is moved to `aside` first and put back if the new one cannot take its place. The old
+/// one ends at `built` or `aside`, both in the scratch folder.
+fn replace(built: &Path, target: &Path, aside: &Path) -> std::io::Result<()> {
+    if exchange(built, target).is_ok() {
+        return Ok(());
+    }
+    if !target.exists() {
+        // Removed meanwhile (`harness cache remove`): nothing to replace.
+        return std::fs::rename(built, target);
+    }
+    std::fs::rename(target, aside)?;
+    std::fs::rename(built, target).inspect_err(|_| {
+        std::fs::rename(aside, target).ok();
+    })
+}
+
+/// Swaps two paths atomically (renameat2 with RENAME_EXCHANGE).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are NUL-terminated and live across the call.
+    let status = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// The short hash of the requirements' text recorded with an environment (`.harness-ready`) and
+/// a prepared image (its `dev.harness.requirements` label): environments of one project's
+/// requirements share it across interpreters.
+pub(crate) fn requirements_hash(requirements: &str) -> String {
+    Sha256::digest(requirements.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn venv_key(interpreter: &Interpreter, requirements: &str) -> String {
@@ -143,23 +254,20 @@ fn venv_key(interpreter: &Interpreter, requirements: &str) -> String {
         .collect()
 }
 
-/// Removes the scratch folders (`.building-*`) in `dir` of builds killed more than a day ago.
+/// Removes the scratch folders (`.building-*`) in `dir` of builds killed more than a day ago, and
+/// what an interrupted `harness cache remove` left (`.removing-*`).
 pub(super) fn remove_stale_scratch(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     let now = SystemTime::now();
     for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
         let old = entry
             .metadata()
             .and_then(|meta| meta.modified())
             .is_ok_and(|modified| now.duration_since(modified).unwrap_or_default() > STALE);
-        if old
-            && entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".building-")
-        {
+        if (old && name.starts_with(".building-")) || name.starts_with(".removing-") {
             std::fs::remove_dir_all(entry.path()).ok();
         }
     }
@@ -171,6 +279,7 @@ async fn build(
     requirements: &Requirements,
     dir: &Path,
     installer: &Installer,
+    refreshing: bool,
 ) -> Result<(), RuntimeError> {
     let python = dir.join("bin").join("python");
     let install_args = requirements.install_args();
@@ -199,6 +308,11 @@ async fn build(
                 "--python".into(),
                 python.display().to_string(),
             ];
+            if refreshing {
+                // uv keeps the index's answers for a while; a refresh asks again. (pip always
+                // revalidates the index pages it has cached.)
+                install.push("--refresh".into());
+            }
             install.extend(install_args);
             step(spec, &uv.path, &install, &requirements.dir, &env).await
         }
@@ -422,6 +536,35 @@ mod tests {
     }
 
     #[test]
+    fn an_edited_included_file_gives_a_new_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        // Included with the attached short form, which includes a constraints file of its own.
+        write("requirements.txt", "-rbase.txt\nalembic\n");
+        write(
+            "base.txt",
+            "--constraint=pins/constraints.txt  # pinned\nsqlalchemy\n",
+        );
+        write("pins/constraints.txt", "sqlalchemy<2.1\n");
+        let requirements = Requirements::file(dir.path().join("requirements.txt"));
+        let key = || venv_key(&interpreter("3.12.1"), &requirements.key_text().unwrap());
+        let first = key();
+        assert_eq!(first, key(), "the same files, the same environment");
+        write("pins/constraints.txt", "sqlalchemy<2.0\n");
+        let second = key();
+        assert_ne!(first, second, "an edited constraints file");
+        write(
+            "base.txt",
+            "--constraint=pins/constraints.txt\nsqlalchemy\npsycopg\n",
+        );
+        assert_ne!(second, key(), "an edited included requirements file");
+    }
+
+    #[test]
     fn relocate_rewrites_scripts_that_name_the_scratch_folder() {
         use std::os::unix::fs::PermissionsExt;
         let root = tempfile::tempdir().unwrap();
@@ -504,9 +647,43 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuilt_environment_takes_the_cached_ones_place() {
+        let root = tempfile::tempdir().unwrap();
+        let built = root.path().join(".building-x/venv");
+        let target = root.path().join("python-3.12.1-0123456789abcdef");
+        let aside = root.path().join(".building-x/replaced");
+        for (dir, text) in [(&built, "new"), (&target, "old")] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(READY), text).unwrap();
+        }
+        replace(&built, &target, &aside).unwrap();
+        assert_eq!(std::fs::read_to_string(target.join(READY)).unwrap(), "new");
+        let old = [&built, &aside]
+            .into_iter()
+            .find(|dir| dir.join(READY).is_file())
+            .expect("the old one is in the scratch folder");
+        assert_eq!(std::fs::read_to_string(old.join(READY)).unwrap(), "old");
+
+        std::fs::remove_dir_all(&target).unwrap();
+        std::fs::create_dir_all(&built).ok();
+        std::fs::write(built.join(READY), "newer").unwrap();
+        replace(&built, &target, &aside).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(target.join(READY)).unwrap(),
+            "newer",
+            "nothing to replace"
+        );
+    }
+
+    #[test]
     fn only_scratch_folders_older_than_a_day_are_removed() {
         let root = tempfile::tempdir().unwrap();
-        for name in [".building-old", ".building-new", "python-3.12.1-old"] {
+        for name in [
+            ".building-old",
+            ".building-new",
+            "python-3.12.1-old",
+            ".removing-python-3.12.1-new-1-2",
+        ] {
             std::fs::create_dir_all(root.path().join(name).join("venv")).unwrap();
         }
         let two_days_ago = SystemTime::now() - 2 * STALE;

@@ -1,6 +1,7 @@
 //! The dependency image: the runtime's image with the project's requirements installed into a
 //! virtual environment at [`VENV`], committed once per (image id, requirements) and tagged by that
-//! key, so every cell and every later run starts from it without installing anything.
+//! key, so every cell and every later run starts from it without installing anything. A refresh
+//! commits a new one under the same tag and removes the old one when nothing uses it.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,15 +10,18 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::models::ContainerConfig;
-use testcontainers::bollard::query_parameters::CommitContainerOptionsBuilder;
+use testcontainers::bollard::query_parameters::{
+    CommitContainerOptionsBuilder, RemoveImageOptionsBuilder,
+};
 use testcontainers::core::{AccessMode, Mount};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{GenericImage, ImageExt};
 
+use super::cached_image::record_use;
 use super::{CA_TARGET, ContainerOptions, LABEL_RUNTIME, RuntimeImage, VENV, passed_through};
 use crate::config::{Requirements, RuntimeSpec};
 use crate::docker::{ExecRequest, exec, labelled};
-use crate::runtime::{Interpreter, RuntimeError, discover};
+use crate::runtime::{CacheDir, Interpreter, Refresh, RuntimeError, discover};
 
 /// Bump when what goes into a dependency image changes, so old ones are not reused.
 const LAYOUT: &str = "harness-deps-1";
@@ -25,12 +29,14 @@ const LAYOUT: &str = "harness-deps-1";
 const REPOSITORY: &str = "harness-deps";
 /// Set on every prepared image (`docker images --filter label=dev.harness.deps=true`).
 pub const LABEL_DEPS: &str = "dev.harness.deps";
-const LABEL_BASE: &str = "dev.harness.base";
-const LABEL_VERSION: &str = "dev.harness.python-version";
+/// The image a prepared image was made from.
+pub(super) const LABEL_BASE: &str = "dev.harness.base";
+pub(super) const LABEL_VERSION: &str = "dev.harness.python-version";
 const LABEL_EXECUTABLE: &str = "dev.harness.python-executable";
 /// `name==version` lines of what the image's environment holds.
-const LABEL_FREEZE: &str = "dev.harness.freeze";
-const LABEL_REQUIREMENTS: &str = "dev.harness.requirements";
+pub(super) const LABEL_FREEZE: &str = "dev.harness.freeze";
+/// The short hash of the requirements' text.
+pub(super) const LABEL_REQUIREMENTS: &str = "dev.harness.requirements";
 
 /// A prepared image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,12 +60,15 @@ pub(super) fn idle_command() -> Vec<String> {
     ]
 }
 
-/// Returns the prepared image for `spec` from `base` with `requirements`, and whether it existed.
+/// Returns the prepared image for `spec` from `base` with `requirements`, and whether it existed;
+/// with `refresh` due, prepares it again even when it exists. Records its use in `cache`.
 pub async fn prepare_image(
     spec: &RuntimeSpec,
     base: &RuntimeImage,
     requirements: &Requirements,
     options: &ContainerOptions,
+    cache: &CacheDir,
+    refresh: &Refresh,
 ) -> Result<(DepsImage, bool), RuntimeError> {
     let docker = &options.docker;
     let requirements_text = requirements.key_text().map_err(|source| RuntimeError::Io {
@@ -72,13 +81,35 @@ pub async fn prepare_image(
         .await
         .ok()
         .and_then(|image| image.id);
+    let mut replaced = None;
     if let Some(id) = &base_id {
         let tag = tag_for(spec, &key(id, &requirements_text));
-        if let Some(found) = existing(docker, &tag).await {
+        if refresh.is_due(&tag) {
+            replaced = docker
+                .inspect_image(&tag)
+                .await
+                .ok()
+                .and_then(|image| image.id);
+        } else if let Some(found) = existing(docker, &tag).await {
+            record_use(cache, &tag);
             return Ok((found, true));
         }
     }
     let built = build(spec, base, requirements, &requirements_text, options).await?;
+    refresh.built(&built.tag);
+    record_use(cache, &built.tag);
+    let now = docker
+        .inspect_image(&built.tag)
+        .await
+        .ok()
+        .and_then(|image| image.id);
+    if let Some(old) = replaced.filter(|old| Some(old) != now.as_ref()) {
+        // The tag moved to the new image; the old one goes unless a container still uses it
+        // (`harness cache` lists it then).
+        let options = RemoveImageOptionsBuilder::new().force(false).build();
+        let removal = docker.remove_image(&old, Some(options), None);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), removal).await;
+    }
     Ok((built, false))
 }
 
@@ -342,7 +373,7 @@ async fn install(
         (LABEL_FREEZE.to_string(), freeze.clone()),
         (
             LABEL_REQUIREMENTS.to_string(),
-            hex(&Sha256::digest(requirements_text.as_bytes())[..8]),
+            crate::runtime::venv::requirements_hash(requirements_text),
         ),
     ]);
     let options_commit = CommitContainerOptionsBuilder::new()

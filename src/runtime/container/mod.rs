@@ -1,8 +1,10 @@
 //! Runtime containers: the migration tool runs in a container made from the runtime's image, with
 //! the project's dependencies installed once per (image, requirements) into a committed image
 //! ([`deps`]), one container per cell started from it ([`cell`]), and commands run in it through
-//! the Docker API ([`crate::docker::exec`]). See docs/runtimes.md.
+//! the Docker API ([`crate::docker::exec`]); the prepared images an engine holds, for `harness
+//! cache` ([`cached_image`]). See docs/runtimes.md.
 
+mod cached_image;
 mod cell;
 mod deps;
 mod image;
@@ -10,6 +12,7 @@ mod image;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use cached_image::{CachedImage, cached_images};
 pub use cell::CellContainer;
 pub use deps::{DepsImage, LABEL_DEPS, prepare_image};
 pub use image::RuntimeImage;
