@@ -550,3 +550,76 @@ fn the_run_report_is_coloured_on_request_and_plain_with_no_color() {
     assert_eq!(plain.0, 0, "{}", transcript(&plain));
     assert!(!plain.1.contains('\x1b'), "{:?}", plain.1);
 }
+
+/// `--last-failed` reruns only what did not pass last time, and everything once nothing fails.
+#[test]
+fn last_failed_reruns_only_the_cells_that_did_not_pass() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "scenarios/broken.toml",
+        "[[steps]]\nupgrade = \"0002\"\n\n[[steps]]\nsql = \"INSERT INTO nowhere VALUES (1)\"\n\n[expect]\nconverges_with = false\n\n[snapshot]\nenabled = false\n",
+    );
+    let first = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(first.0, 1, "{}", transcript(&first));
+    assert!(first.1.contains("fresh/sqlite/python-3.12"), "{}", first.1);
+
+    let again = run(project.harness().args(["run", "--last-failed"]));
+    assert_eq!(again.0, 1, "{}", transcript(&again));
+    assert!(
+        again.1.contains("broken/sqlite/python-3.12") && !again.1.contains("fresh/sqlite"),
+        "{}",
+        again.1
+    );
+    assert!(
+        again
+            .2
+            .contains("--last-failed: running the 1 cell that did not pass last time"),
+        "{}",
+        again.2
+    );
+
+    project.write(
+        "scenarios/broken.toml",
+        "[[steps]]\nupgrade = \"0002\"\n\n[expect]\nconverges_with = false\n\n[snapshot]\nenabled = false\n",
+    );
+    let fixed = run(project.harness().args(["run", "--quiet", "--last-failed"]));
+    assert_eq!(fixed.0, 0, "{}", transcript(&fixed));
+    assert!(!fixed.1.contains("fresh/sqlite"), "{}", fixed.1);
+
+    let all = run(project.harness().args(["run", "--last-failed"]));
+    assert_eq!(all.0, 0, "{}", transcript(&all));
+    assert!(all.1.contains("fresh/sqlite/python-3.12"), "{}", all.1);
+    assert!(
+        all.2
+            .contains("every selected cell passed last time; running them all"),
+        "{}",
+        all.2
+    );
+}
+
+/// `--fail-fast` starts no cell after the first one that failed, and says which were not run.
+#[test]
+fn fail_fast_stops_starting_cells_after_the_first_failure() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "scenarios/aaa-broken.toml",
+        "[[steps]]\nsql = \"INSERT INTO nowhere VALUES (1)\"\n\n[expect]\nconverges_with = false\n\n[snapshot]\nenabled = false\n",
+    );
+    let out = run(project
+        .harness()
+        .args(["run", "--quiet", "--jobs", "1", "--fail-fast"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains("aaa-broken/sqlite/python-3.12  failed"),
+        "{}",
+        out.1
+    );
+    assert!(!out.1.contains("fresh/sqlite/python-3.12 "), "{}", out.1);
+    assert!(
+        out.1.contains(
+            "warning: --fail-fast: stopped after aaa-broken/sqlite/python-3.12 failed; 2 cells not run: fresh/sqlite/python-3.12, partial/sqlite/python-3.12"
+        ),
+        "{}",
+        out.1
+    );
+}

@@ -11,6 +11,7 @@ mod drift;
 mod exit;
 mod graph;
 mod init;
+mod last_run;
 mod lint;
 mod list;
 mod matrix;

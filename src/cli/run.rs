@@ -45,6 +45,13 @@ pub struct RunArgs {
     /// Print no progress on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Start no further cell once one failed or erred (cells already running finish)
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Only the selected cells that did not pass when last run (all of them when none did, or no
+    /// run was recorded)
+    #[arg(long)]
+    pub last_failed: bool,
     /// Resolve the requirements again: build each runtime's environment (or prepared image)
     /// anew even when the cache holds one for the same requirements, and replace the cached one,
     /// so unpinned requirements get their newest versions
@@ -62,7 +69,12 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
     }
     let configs = context::load(global)?;
     let query = args.cells.query(&args.cell);
+    let root_file = configs.first().map(|c| c.file.clone()).unwrap_or_default();
+    let cache = CacheDir::from_env();
     let mut selections = context::select(configs, &query)?;
+    if args.last_failed {
+        selections = only_last_failed(selections, &cache, &root_file);
+    }
     if let Some(partition) = args.partition {
         selections = context::partition(selections, partition);
     }
@@ -101,6 +113,7 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
             } else {
                 crate::runtime::Refresh::off()
             },
+            fail_fast: args.fail_fast,
         };
         let display = Arc::new(Display::for_stderr(args.quiet, ci, total));
         let progress: Arc<dyn Progress> = display.clone();
@@ -142,9 +155,48 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         );
     }
     let _ = std::io::stdout().flush();
+    if let Some(warning) = super::last_run::record(&cache, &root_file, &report) {
+        eprintln!("warning: {warning}");
+    }
     outputs::write_reports(&report, &args.report)?;
     outputs::step_summary(&report)?;
     Ok(ExitStatus::of_report(&report))
+}
+
+/// The selected cells that did not pass last time; every selected cell, with a note, when none
+/// of them failed or no run was recorded.
+fn only_last_failed(
+    selections: Vec<context::Selection>,
+    cache: &CacheDir,
+    root: &std::path::Path,
+) -> Vec<context::Selection> {
+    let Some(failed) = super::last_run::failed(cache, root) else {
+        eprintln!("--last-failed: no earlier run is recorded; running every selected cell");
+        return selections;
+    };
+    let kept: Vec<context::Selection> = selections
+        .iter()
+        .map(|selection| context::Selection {
+            config: selection.config.clone(),
+            cells: selection
+                .cells
+                .iter()
+                .filter(|cell| failed.contains(&cell.id))
+                .cloned()
+                .collect(),
+        })
+        .filter(|selection| !selection.cells.is_empty())
+        .collect();
+    if kept.is_empty() {
+        eprintln!("--last-failed: every selected cell passed last time; running them all");
+        return selections;
+    }
+    let count: usize = kept.iter().map(|s| s.cells.len()).sum();
+    eprintln!(
+        "--last-failed: running the {} that did not pass last time",
+        crate::report::words::plural(count, "cell")
+    );
+    kept
 }
 
 type Outcome = Option<Result<RunReport, RunError>>;

@@ -38,6 +38,8 @@ pub struct RunOptions {
     /// Rebuild each runtime's environment or prepared image even when the cache holds one for
     /// the same requirements (`--refresh`), replacing the cached one.
     pub refresh: crate::runtime::Refresh,
+    /// Start no further cell (nor workspace member) once a cell failed or erred (`--fail-fast`).
+    pub fail_fast: bool,
 }
 
 /// How a database engine was started.

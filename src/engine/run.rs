@@ -14,7 +14,8 @@ use crate::config::{Config, ConfigError, RuntimeBackend};
 use crate::database;
 use crate::docker::RunNetwork;
 use crate::matrix::Cell;
-use crate::outcome::RunReport;
+use crate::outcome::{RunReport, Verdict};
+use crate::report::words;
 use crate::runtime::container::ContainerOptions;
 use crate::runtime::{self, CacheDir};
 
@@ -47,7 +48,16 @@ pub async fn run_all(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let mut all = RunReport::default();
+    let mut skipped: Vec<String> = Vec::new();
     for (config, cells) in plans {
+        let failed = all
+            .cells
+            .iter()
+            .any(|cell| matches!(cell.verdict, Verdict::Failed | Verdict::Error));
+        if options.fail_fast && failed {
+            skipped.push(config.label.clone().unwrap_or_else(|| "the root".into()));
+            continue;
+        }
         let report = run(config.clone(), cells, options, cache, progress.clone()).await?;
         all.cells.extend(report.cells);
         all.runtimes.extend(report.runtimes);
@@ -58,6 +68,13 @@ pub async fn run_all(
             .unwrap_or_default();
         all.warnings
             .extend(report.warnings.into_iter().map(|w| format!("{label}{w}")));
+    }
+    if !skipped.is_empty() {
+        all.warnings.push(format!(
+            "--fail-fast: {} not run after a failure: {}",
+            words::plural(skipped.len(), "workspace member"),
+            words::list_cut(&skipped, 8)
+        ));
     }
     all.duration = started.elapsed();
     Ok(all)
@@ -237,17 +254,35 @@ async fn run_cells(
     });
 
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
+    // With --fail-fast: the first cell that failed, once one did; no cell starts after that.
+    let first_failure: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let mut not_started: Vec<String> = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     for (index, cell) in cells.iter().cloned().enumerate() {
         // Taking the permit before spawning starts cells in matrix order.
         let permit = limit.clone().acquire_owned().await.ok();
+        if first_failure.lock().is_ok_and(|f| f.is_some()) {
+            if !cell.hidden {
+                not_started.push(cell.id.clone());
+            }
+            continue;
+        }
         let context = context.clone();
         let progress = progress.clone();
+        let first_failure = first_failure.clone();
+        let fail_fast = options.fail_fast;
         tasks.spawn(async move {
             let _permit = permit;
             progress.cell_started(&cell.id);
             let run = run_with_restart(&context, &cell).await;
             progress.cell_finished(&run.result);
+            if fail_fast
+                && matches!(run.result.verdict, Verdict::Failed | Verdict::Error)
+                && let Ok(mut first) = first_failure.lock()
+                && first.is_none()
+            {
+                *first = Some(run.result.id.clone());
+            }
             (index, run)
         });
     }
@@ -263,9 +298,19 @@ async fn run_cells(
         }
     }
     warnings.extend(context.engines.warnings().await);
+    let stopped_after = first_failure.lock().ok().and_then(|f| f.clone());
+    if let Some(first) = &stopped_after {
+        if !not_started.is_empty() {
+            warnings.push(format!(
+                "--fail-fast: stopped after {first} failed; {} not run: {}",
+                words::plural(not_started.len(), "cell"),
+                words::list_cut(&not_started, 8)
+            ));
+        }
+    }
     runs.sort_by_key(|(index, _)| *index);
     let mut runs: Vec<CellRun> = runs.into_iter().map(|(_, run)| run).collect();
-    super::converge::converge(&mut runs);
+    super::converge::converge(&mut runs, stopped_after.is_some());
     // Cells run for a convergence check only have served: they are neither reported nor
     // compared with (or written to) their snapshot files.
     runs.retain(|run| !run.hidden);
