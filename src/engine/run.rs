@@ -299,14 +299,14 @@ async fn run_cells(
     }
     warnings.extend(context.engines.warnings().await);
     let stopped_after = first_failure.lock().ok().and_then(|f| f.clone());
-    if let Some(first) = &stopped_after {
-        if !not_started.is_empty() {
-            warnings.push(format!(
-                "--fail-fast: stopped after {first} failed; {} not run: {}",
-                words::plural(not_started.len(), "cell"),
-                words::list_cut(&not_started, 8)
-            ));
-        }
+    if let Some(first) = &stopped_after
+        && !not_started.is_empty()
+    {
+        warnings.push(format!(
+            "--fail-fast: stopped after {first} failed; {} not run: {}",
+            words::plural(not_started.len(), "cell"),
+            words::list_cut(&not_started, 8)
+        ));
     }
     runs.sort_by_key(|(index, _)| *index);
     let mut runs: Vec<CellRun> = runs.into_iter().map(|(_, run)| run).collect();
