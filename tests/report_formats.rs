@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use harness::config::Location;
 use harness::outcome::{
-    Cause, CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
+    Cause, CellResult, RevisionGraph, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote,
+    StepRecord, Verdict,
 };
 use harness::report;
 
@@ -119,6 +120,14 @@ pub fn sample() -> RunReport {
         }],
         warnings: vec![],
         duration: Duration::from_millis(5432),
+        graphs: vec![RevisionGraph {
+            member: None,
+            revisions: vec![
+                ("0002".into(), vec!["0001".into()]),
+                ("0001".into(), vec![]),
+            ],
+            heads: vec!["0002".into()],
+        }],
     }
 }
 
@@ -157,11 +166,27 @@ fn the_json_report_reads_back_into_the_same_report() {
     let text = report::json::render(&sample());
     let back = report::json::parse(&text).unwrap();
     assert_eq!(report::json::render(&back), text);
+    assert_eq!(back.graphs, sample().graphs);
     assert_eq!(report::render(&back), report::render(&sample()));
     assert_eq!(
         report::junit::render(&back).unwrap(),
         report::junit::render(&sample()).unwrap()
     );
+}
+
+#[test]
+fn a_json_report_without_graphs_reads_and_merged_shards_keep_one_graph() {
+    let text = report::json::render(&sample());
+    let start = text.find(",\n  \"graphs\"").unwrap();
+    let older = format!("{}\n}}\n", &text[..start]);
+    let back = report::json::parse(&older).unwrap();
+    assert!(back.graphs.is_empty());
+
+    let mut first = sample();
+    let mut second = sample();
+    second.cells = first.cells.split_off(2);
+    let merged = report::merge(vec![("a.json".into(), first), ("b.json".into(), second)]).unwrap();
+    assert_eq!(merged.graphs, sample().graphs);
 }
 
 #[test]
@@ -230,6 +255,7 @@ fn runtimes_that_disagree_name_the_packages_that_differ() {
             .collect(),
         warnings: vec![],
         duration: Duration::from_millis(100),
+        graphs: vec![],
     };
     let text = report::render(&report);
     assert!(

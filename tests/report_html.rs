@@ -1,7 +1,7 @@
 //! The HTML report in a real browser: a run on SQLite with a passing, a failing and a changed-snapshot
 //! scenario writes `--report html=...`; headless Chromium (scripts/setup/40-browser.sh) loads it
-//! with no console message, finds one grid cell per cell of the run's JSON report, and writes a
-//! screenshot (kept under target/report-html/ with the page, to look at).
+//! with no console message, finds one grid cell per cell of the run's JSON report and the
+//! project's revision graph, and writes a screenshot (kept under target/report-html/ with the page, to look at).
 
 mod common;
 
@@ -113,6 +113,22 @@ fn the_html_report_loads_in_a_browser_with_its_grid_failures_and_diffs() {
     assert!(
         !dom.contains("<b>Ada"),
         "markup from the run became markup: {dom}"
+    );
+
+    // The revision graph: every revision, from the base down to the one head.
+    assert!(dom.contains("<h2>Revision graph</h2>"), "{dom}");
+    let rows: Vec<usize> = (1..=7)
+        .map(|n| {
+            let revision = format!("data-revision=\"000{n}\"");
+            dom.find(&revision)
+                .unwrap_or_else(|| panic!("no {revision} in {dom}"))
+        })
+        .collect();
+    assert!(rows.windows(2).all(|w| w[0] < w[1]), "{dom}");
+    assert_eq!(dom.matches("class=\"revision head\"").count(), 1, "{dom}");
+    assert!(
+        dom.contains("<g class=\"revision head\" data-revision=\"0007\">"),
+        "{dom}"
     );
 
     // A screenshot of the page.

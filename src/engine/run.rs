@@ -14,7 +14,7 @@ use crate::config::{Config, ConfigError, RuntimeBackend};
 use crate::database;
 use crate::docker::RunNetwork;
 use crate::matrix::Cell;
-use crate::outcome::{RunReport, Verdict};
+use crate::outcome::{RevisionGraph, RunReport, Verdict};
 use crate::report::words;
 use crate::runtime::container::ContainerOptions;
 use crate::runtime::{self, CacheDir};
@@ -61,6 +61,7 @@ pub async fn run_all(
         let report = run(config.clone(), cells, options, cache, progress.clone()).await?;
         all.cells.extend(report.cells);
         all.runtimes.extend(report.runtimes);
+        all.graphs.extend(report.graphs);
         let label = config
             .label
             .as_ref()
@@ -119,13 +120,14 @@ pub async fn run(
     )
     .await;
     warnings.extend(options.teardown.shutdown_all().await);
-    let cells = outcome?;
+    let (cells, graph) = outcome?;
     Ok(RunReport {
         partition: None,
         cells,
         runtimes: runtime_summaries,
         warnings,
         duration: started.elapsed(),
+        graphs: graph.into_iter().collect(),
     })
 }
 
@@ -227,7 +229,7 @@ async fn run_cells(
     engines: super::engines::Engines,
     runtimes: std::collections::BTreeMap<String, Result<crate::runtime::PreparedRuntime, String>>,
     warnings: &mut Vec<String>,
-) -> Result<Vec<crate::engine::CellResult>, RunError> {
+) -> Result<(Vec<crate::engine::CellResult>, Option<RevisionGraph>), RunError> {
     let secrets = crate::config::Secrets::of_urls(
         config
             .matrix
@@ -241,6 +243,9 @@ async fn run_cells(
     }
     warnings.extend(loaded.warnings.iter().map(|w| secrets.redact(w)));
     let graph = loaded.graph;
+    let reported = graph
+        .as_ref()
+        .map(|graph| revision_graph(config.label.clone(), graph));
     if let Some(graph) = &graph {
         prepare::check_revisions(&config, &cells, graph)?;
     }
@@ -314,7 +319,20 @@ async fn run_cells(
     // Cells run for a convergence check only have served: they are neither reported nor
     // compared with (or written to) their snapshot files.
     runs.retain(|run| !run.hidden);
-    Ok(settle(&config, runs, options.snapshots))
+    Ok((settle(&config, runs, options.snapshots), reported))
+}
+
+/// The graph as the report carries it: ids and parents only.
+fn revision_graph(member: Option<String>, graph: &crate::adapters::Graph) -> RevisionGraph {
+    RevisionGraph {
+        member,
+        revisions: graph
+            .revisions
+            .iter()
+            .map(|r| (r.revision.clone(), r.down_revision.clone()))
+            .collect(),
+        heads: graph.heads.clone(),
+    }
 }
 
 /// Runs a cell; when its engine stopped answering during it, has the engine restarted (once per

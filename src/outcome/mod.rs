@@ -198,6 +198,18 @@ pub struct RunReport {
     pub runtimes: Vec<RuntimeSummary>,
     pub warnings: Vec<String>,
     pub duration: Duration,
+    /// The revision graph of each configuration the run covered (one per workspace member).
+    pub graphs: Vec<RevisionGraph>,
+}
+
+/// A configuration's revision graph as its migration tool loaded it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionGraph {
+    /// The workspace member (`None`: the root configuration).
+    pub member: Option<String>,
+    /// Each revision with its parents (its `down_revision`s), in the order the tool lists them.
+    pub revisions: Vec<(String, Vec<String>)>,
+    pub heads: Vec<String>,
 }
 
 /// How a runtime was prepared.

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Location;
 use crate::matrix::Partition;
 use crate::outcome::{
-    Cause, CellResult, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote, StepRecord, Verdict,
+    Cause, CellResult, RevisionGraph, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote,
+    StepRecord, Verdict,
 };
 
 /// The value of the `schema` field.
@@ -48,6 +49,24 @@ struct Report {
     warnings: Vec<String>,
     runtimes: Vec<Runtime>,
     cells: Vec<Cell>,
+    /// The revision graph of each configuration (absent in older reports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    graphs: Vec<Graph>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Graph {
+    /// The workspace member (absent for the root configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    member: Option<String>,
+    heads: Vec<String>,
+    revisions: Vec<GraphRevision>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct GraphRevision {
+    revision: String,
+    parents: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -168,6 +187,7 @@ pub fn render(report: &RunReport) -> String {
         warnings: report.warnings.clone(),
         runtimes: report.runtimes.iter().map(runtime_out).collect(),
         cells: report.cells.iter().map(cell_out).collect(),
+        graphs: report.graphs.iter().map(graph_out).collect(),
     };
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
     text.push('\n');
@@ -206,7 +226,35 @@ pub fn parse(text: &str) -> Result<RunReport, JsonError> {
         // Engines are described in the terminal report only; the JSON schema has no field for them.
         warnings: report.warnings,
         duration: Duration::from_millis(report.duration_ms),
+        graphs: report.graphs.into_iter().map(graph_in).collect(),
     })
+}
+
+fn graph_out(graph: &RevisionGraph) -> Graph {
+    Graph {
+        member: graph.member.clone(),
+        heads: graph.heads.clone(),
+        revisions: graph
+            .revisions
+            .iter()
+            .map(|(revision, parents)| GraphRevision {
+                revision: revision.clone(),
+                parents: parents.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn graph_in(graph: Graph) -> RevisionGraph {
+    RevisionGraph {
+        member: graph.member,
+        revisions: graph
+            .revisions
+            .into_iter()
+            .map(|r| (r.revision, r.parents))
+            .collect(),
+        heads: graph.heads,
+    }
 }
 
 fn millis(duration: Duration) -> u64 {

@@ -61,6 +61,10 @@ pub fn merge(reports: Vec<(String, RunReport)>) -> Result<RunReport, MergeError>
                 merged.warnings.push(warning);
             }
         }
+        // Every shard loaded the same graphs: the first shard's stand for all.
+        if merged.graphs.is_empty() {
+            merged.graphs = report.graphs;
+        }
         // Jobs run side by side: the merged run took as long as its longest job.
         merged.duration = merged.duration.max(report.duration);
     }
