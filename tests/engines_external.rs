@@ -391,25 +391,6 @@ impl Drop for LocalPostgres {
 // ---------------------------------------------------------------------------------------------
 // MariaDB: a container from the local Debian image, started the way the harness starts one.
 
-/// The start command of src/database/image.rs (DEBIAN_MARIADB): the same server, started as the
-/// harness starts it, but by this test and without the harness's labels.
-const DEBIAN_MARIADB: &str = r#"set -eu
-data=/var/lib/harness/mysql
-mkdir -p "$data" /run/mysqld /run/harness
-cat > /run/harness/init.sql <<SQL
-CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '$HARNESS_PASSWORD';
-GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
-SQL
-chown -R mysql:mysql /var/lib/harness /run/mysqld /run/harness
-install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
-server=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mysqld)
-"$install_db" --user=mysql --datadir="$data" --auth-root-authentication-method=normal \
-    --skip-test-db >/run/harness/install.log 2>&1 || { cat /run/harness/install.log >&2; exit 1; }
-exec "$server" --user=mysql --datadir="$data" --bind-address=0.0.0.0 --port=3306 \
-    --skip-name-resolve --init-file=/run/harness/init.sql --innodb-flush-log-at-trx-commit=0 \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
-"#;
-
 /// A MariaDB container named and labelled for this test only (never with the harness's
 /// `dev.harness.*` labels, so no harness sweep or `harness clean` takes it for its own); removed
 /// with its volumes on drop.
@@ -436,7 +417,7 @@ impl MariadbContainer {
                 .args(["--label", "engines-external.test=external-server"])
                 .args(["--publish", "127.0.0.1::3306"])
                 .args(["--env", &format!("HARNESS_PASSWORD={PASSWORD}")])
-                .args([&image, "sh", "-c", DEBIAN_MARIADB]),
+                .args([&image, "sh", "-c", harness::database::DEBIAN_MARIADB]),
         );
         let address = checked(Command::new("docker").args(["port", &container.name, "3306/tcp"]));
         let address = String::from_utf8_lossy(&address);

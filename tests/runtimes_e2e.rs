@@ -313,6 +313,43 @@ fn slow_project() -> common::Project {
     project
 }
 
+/// `harness run ARGS` on `project` in runtime containers, its output piped.
+fn spawn_in_containers(project: &common::Project, args: &[&str]) -> std::process::Child {
+    project
+        .harness()
+        .arg("run")
+        .args(args)
+        .env("HARNESS_RUNTIME_BACKEND", "container")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the harness starts")
+}
+
+/// The id of the runtime container harness process `pid` runs cell `cell` in, once it runs.
+fn cell_container(pid: u32, cell: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let listed = Command::new("docker")
+            .args(["ps", "-q", "--filter"])
+            .arg(format!("label={LABEL_PID}={pid}"))
+            .arg("--filter")
+            .arg(format!("label=dev.harness.cell={cell}"))
+            .output()
+            .expect("docker ps runs");
+        let id = String::from_utf8_lossy(&listed.stdout).trim().to_string();
+        if !id.is_empty() {
+            return id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no runtime container for {cell}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[cfg_attr(
     not(feature = "engine-tests"),
@@ -321,35 +358,10 @@ fn slow_project() -> common::Project {
 async fn a_runtime_container_that_stops_mid_cell_is_an_infrastructure_error() {
     let _turn = common::SWEEPS.lock().await;
     let project = slow_project();
-    let child = project
-        .harness()
-        .args(["run", "--quiet", "--jobs", "2"])
-        .env("HARNESS_RUNTIME_BACKEND", "container")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the harness starts");
+    let child = spawn_in_containers(&project, &["--quiet", "--jobs", "2"]);
     let pid = child.id();
     // The slow cell's container appears, its 8 s step starts: the container is killed then.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    let container = loop {
-        let listed = Command::new("docker")
-            .args(["ps", "-q", "--filter"])
-            .arg(format!("label={LABEL_PID}={pid}"))
-            .args(["--filter", "label=dev.harness.cell=slow/sqlite/python-3.12"])
-            .output()
-            .expect("docker ps runs");
-        let id = String::from_utf8_lossy(&listed.stdout).trim().to_string();
-        if !id.is_empty() {
-            break id;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no runtime container for the slow cell"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let container = cell_container(pid, "slow/sqlite/python-3.12");
     std::thread::sleep(std::time::Duration::from_secs(4));
     let killed = Command::new("docker")
         .args(["kill", &container])
@@ -406,33 +418,9 @@ async fn a_docker_engine_that_stops_answering_gives_errors_in_bounded_time_and_c
         .next()
         .and_then(|pid| pid.parse().ok())
         .expect("a dockerd process on this machine (scripts/setup/20-engines.sh starts one)");
-    let child = project
-        .harness()
-        .args(["run", "--quiet", "slow"])
-        .env("HARNESS_RUNTIME_BACKEND", "container")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the harness starts");
+    let child = spawn_in_containers(&project, &["--quiet", "slow"]);
     let pid = child.id();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    loop {
-        let listed = Command::new("docker")
-            .args(["ps", "-q", "--filter"])
-            .arg(format!("label={LABEL_PID}={pid}"))
-            .args(["--filter", "label=dev.harness.cell=slow/sqlite/python-3.12"])
-            .output()
-            .expect("docker ps runs");
-        if !String::from_utf8_lossy(&listed.stdout).trim().is_empty() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no runtime container for the slow cell"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    cell_container(pid, "slow/sqlite/python-3.12");
     std::thread::sleep(std::time::Duration::from_secs(2));
     let frozen_at = std::time::Instant::now();
     // SAFETY: kill only sends a signal; Thaw sends the matching SIGCONT.

@@ -137,8 +137,10 @@ exec setpriv --reuid=postgres --regid=postgres --init-groups "$bin/postgres" -D 
     -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 "#;
 
-/// Initialises and starts MariaDB (or MySQL) of a Debian system (package `mariadb-server`).
-const DEBIAN_MARIADB: &str = r#"set -eu
+/// Initialises and starts MariaDB (or MySQL) of a Debian system (package `mariadb-server`); its
+/// root password comes from `$HARNESS_PASSWORD`. Public so a test can start the same server
+/// outside the harness.
+pub const DEBIAN_MARIADB: &str = r#"set -eu
 data=/var/lib/harness/mysql
 mkdir -p "$data" /run/mysqld /run/harness
 cat > /run/harness/init.sql <<SQL

@@ -26,7 +26,7 @@ use crate::config::{DatabaseSpec, SecretUrl};
 use crate::dialect::Dialect;
 
 pub use crate::dialect::Family;
-pub use image::{ImageChoice, LABEL_FLAVOUR};
+pub use image::{DEBIAN_MARIADB, ImageChoice, LABEL_FLAVOUR};
 pub use server_url::ServerUrl;
 pub use sqlite::SqliteEngine;
 pub use start::start;
