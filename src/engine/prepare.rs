@@ -124,7 +124,6 @@ pub(super) async fn runtimes(
     }
     let mut tasks = tokio::task::JoinSet::new();
     for (index, spec) in specs.iter().enumerate() {
-        progress.runtime_preparing(&spec.key());
         let spec = spec.clone();
         let requirements = requirements.clone();
         let cache = cache.clone();
@@ -219,9 +218,6 @@ pub(super) async fn engines(
     }
     let mut tasks = tokio::task::JoinSet::new();
     for (index, spec) in specs.into_iter().enumerate() {
-        if spec.engine != EngineKind::Sqlite {
-            progress.engine_starting(&spec.to_string());
-        }
         let teardown = teardown.clone();
         let network = network.clone();
         tasks.spawn(async move {

@@ -96,6 +96,23 @@ pub async fn run(
     let (plan, network) = runtime_plan(&config, &cells, &tool, options).await?;
     let (requirements, driver_warnings) = prepare::with_drivers(&config, &cells);
     warnings.extend(driver_warnings);
+    // What is about to be prepared and started is announced first, in matrix order, so the
+    // progress lines come in the same order every time.
+    let mut announced: Vec<String> = Vec::new();
+    for cell in &cells {
+        let key = cell.runtime.key();
+        if !announced.contains(&key) {
+            progress.runtime_preparing(&key);
+            announced.push(key);
+        }
+    }
+    for cell in &cells {
+        let name = cell.database.to_string();
+        if cell.database.engine != crate::config::EngineKind::Sqlite && !announced.contains(&name) {
+            progress.engine_starting(&name);
+            announced.push(name);
+        }
+    }
     // Engines start while the runtimes are prepared.
     let (engines, (runtimes, runtime_summaries)) = tokio::join!(
         prepare::engines(&cells, &options.teardown, network, progress.as_ref()),
