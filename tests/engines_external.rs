@@ -168,30 +168,6 @@ impl LocalPostgres {
         (bindir, major)
     }
 
-    /// initdb and the server refuse to run as root: as root they run as `postgres` (or `nobody`),
-    /// the user local_postgres.rs picks.
-    fn server_user() -> Option<(u32, u32)> {
-        // SAFETY: geteuid(2) cannot fail and touches no memory.
-        if unsafe { libc::geteuid() } != 0 {
-            return None;
-        }
-        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-        let entry = |wanted: &str| {
-            passwd.lines().find_map(|line| {
-                let fields: Vec<&str> = line.split(':').collect();
-                if fields.len() < 4 || fields[0] != wanted {
-                    return None;
-                }
-                Some((fields[2].parse().ok()?, fields[3].parse().ok()?))
-            })
-        };
-        Some(
-            entry("postgres")
-                .or_else(|| entry("nobody"))
-                .unwrap_or((65534, 65534)),
-        )
-    }
-
     fn start() -> Self {
         use std::os::unix::process::CommandExt;
         let (bin, major) = Self::binaries();
@@ -199,7 +175,8 @@ impl LocalPostgres {
             .prefix("engines-external-pg-")
             .tempdir()
             .expect("a temporary folder");
-        let user = Self::server_user();
+        // initdb and the server refuse to run as root: the harness's own choice of user.
+        let user = harness::database::server_user().map(|(uid, gid, _)| (uid, gid));
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
         let log = dir.path().join("server.log");

@@ -207,8 +207,9 @@ pub(super) fn find_binaries(
     Err(tried)
 }
 
-/// The user initdb and the server run as: this one, or an unprivileged one when this is root.
-fn server_user() -> Option<(u32, u32, String)> {
+/// The user initdb and the server run as: this one (`None`), or an unprivileged one when this is
+/// root, as (uid, gid, name). Public so a test can start a server outside the harness the same way.
+pub fn server_user() -> Option<(u32, u32, String)> {
     // SAFETY: geteuid(2) cannot fail and touches no memory.
     if unsafe { libc::geteuid() } != 0 {
         return None;
