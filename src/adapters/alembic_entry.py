@@ -1,7 +1,7 @@
 """Entry point the harness runs inside a runtime's environment to drive the project's own Alembic.
 
 Usage: python alembic_entry.py <alembic.ini | -> <command> [revision ...]
-Commands: upgrade REV | downgrade REV | stamp REV... | heads | revisions
+Commands: upgrade REV | downgrade REV | stamp REV... | heads | revisions | models
 `-` instead of alembic.ini: the project has none; script_location comes from HARNESS_SCRIPT_LOCATION.
 
 Environment:
@@ -10,6 +10,16 @@ Environment:
   HARNESS_INI_SECTION      the section of alembic.ini to read instead of [alembic] (alembic -n)
   HARNESS_FOREIGN_URLS     refuse (default) | redirect: what happens to an engine the project opens
                            on another database
+  HARNESS_INTERRUPT        REV:N, upgrade only: the process ends (exit 75, no commit, no rollback)
+                           right after the Nth SQL statement of REV's upgrade() (REV: a unique prefix);
+                           exit 76 when the upgrade ends without that statement having run
+  HARNESS_MODELS_METADATA  models only: "package.module:attribute" to compare instead of env.py's
+                           target_metadata
+  HARNESS_MODELS_IGNORE_TABLES            models only: JSON list of table names left out
+  HARNESS_MODELS_COMPARE_TYPE             models only: 1 (default) | 0
+  HARNESS_MODELS_COMPARE_SERVER_DEFAULT   models only: 1 | 0 (default)
+`models` compares the models with the database as autogenerate does and writes nothing anywhere; its
+last line is HARNESS-JSON {"differences": [...], "operations": "..."}; exit 3: no models to compare.
 The user's files are not modified: the URL is set on the in-memory Config only.
 """
 import json
@@ -222,9 +232,31 @@ def main(argv):
     return run(command, config, ScriptDirectory, command_name, args)
 
 
+class UsageError(Exception):
+    """The harness passed something this entry cannot use (exit 2)."""
+
+
 def run(command, config, ScriptDirectory, command_name, args):
+    try:
+        return run_command(command, config, ScriptDirectory, command_name, args)
+    except UsageError as error:
+        sys.stderr.write("%s\n" % error)
+        return 2
+    except NoModels as error:
+        sys.stderr.write("%s\n" % error)
+        return EXIT_NO_MODELS
+
+
+def run_command(command, config, ScriptDirectory, command_name, args):
     if command_name == "upgrade":
+        interruption = Interruption.from_environment(config, ScriptDirectory)
+        if interruption is not None:
+            interruption.install()
         command.upgrade(config, args[0])
+        if interruption is not None:
+            return interruption.missed()
+    elif command_name == "models":
+        return models(config, ScriptDirectory)
     elif command_name == "downgrade":
         command.downgrade(config, args[0])
     elif command_name == "stamp":
@@ -252,6 +284,470 @@ def run(command, config, ScriptDirectory, command_name, args):
         sys.stderr.write("unknown command %r\n" % command_name)
         return 2
     return 0
+
+
+# --- upgrade interrupted mid-revision (HARNESS_INTERRUPT) -------------------------------------
+
+INTERRUPTED_MARK = "HARNESS-INTERRUPTED "
+MISSED_MARK = "HARNESS-INTERRUPT-MISSED "
+EXIT_INTERRUPTED = 75
+EXIT_MISSED = 76
+
+
+def interrupt_spec(raw):
+    """HARNESS_INTERRUPT's "REV:N" as (REV, N), or None when it is malformed.
+
+    >>> interrupt_spec("ab12:3")
+    ('ab12', 3)
+    >>> interrupt_spec("ab12:0") is None, interrupt_spec("ab12") is None, interrupt_spec(":2") is None
+    (True, True, True)
+    """
+    revision, _, count = raw.strip().rpartition(":")
+    if not revision or not count.isdigit() or int(count) < 1:
+        return None
+    return revision, int(count)
+
+
+class Interruption(object):
+    """Counts the SQL statements one revision's upgrade() runs and ends the process right after the
+    Nth, as a killed deploy would: no commit, no rollback, no cleanup. Statements before and after
+    that upgrade() (Alembic's own version table update among them) are not counted."""
+
+    def __init__(self, revision, after):
+        self.revision = revision
+        self.after = after
+        self.running = False
+        self.count = -1
+
+    @classmethod
+    def from_environment(cls, config, ScriptDirectory):
+        """The interruption HARNESS_INTERRUPT asks for, or None without one."""
+        raw = os.environ.get("HARNESS_INTERRUPT")
+        if not raw:
+            return None
+        spec = interrupt_spec(raw)
+        if spec is None:
+            raise UsageError("HARNESS_INTERRUPT is %r; expected REVISION:N with N at least 1" % raw)
+        prefix, after = spec
+        try:
+            found = ScriptDirectory.from_config(config).get_revision(prefix)
+        except Exception as error:  # Alembic's errors for unknown and ambiguous ids vary by version
+            found, reason = None, str(error)
+        else:
+            reason = "no such revision"
+        if found is None:
+            raise UsageError("HARNESS_INTERRUPT names revision %r, which cannot be interrupted: %s"
+                             % (prefix, reason))
+        return cls(found.revision, after)
+
+    def install(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+        from alembic.runtime.migration import RevisionStep
+
+        # On the class: every engine, the project's own ones included.
+        event.listen(Engine, "after_cursor_execute", self.statement_done)
+        original = RevisionStep.__init__
+        interruption = self
+
+        def __init__(step, *args, **kwargs):
+            original(step, *args, **kwargs)
+            if step.is_upgrade and step.revision.revision == interruption.revision:
+                if "migration_fn" not in vars(step):
+                    raise RuntimeError("this Alembic version runs revisions in a way the harness "
+                                       "cannot follow, so it cannot interrupt one")
+                step.migration_fn = interruption.counted(step.migration_fn)
+
+        RevisionStep.__init__ = __init__
+
+    def counted(self, migration_fn):
+        def upgrade(*args, **kwargs):
+            self.running = True
+            self.count = max(self.count, 0)
+            try:
+                return migration_fn(*args, **kwargs)
+            finally:
+                self.running = False
+
+        return upgrade
+
+    def statement_done(self, conn, cursor, statement, parameters, context, executemany):
+        if not self.running:
+            return
+        self.count += 1
+        if self.count == self.after:
+            sys.stdout.write("%s%s %d\n" % (INTERRUPTED_MARK, self.revision, self.count))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+
+    def missed(self):
+        sys.stdout.write("%s%s %d\n" % (MISSED_MARK, self.revision, self.count))
+        sys.stdout.flush()
+        return EXIT_MISSED
+
+
+# --- models: the project's metadata against the live database -----------------------------------
+
+EXIT_NO_MODELS = 3
+NO_TARGET_METADATA = (
+    "env.py passes no target_metadata to context.configure(): set `metadata = \"module:attribute\"` "
+    "under [models] in the scenario or harness.toml")
+
+
+class NoModels(Exception):
+    """There is no model metadata to compare with the database."""
+
+
+class ModelsSettings(object):
+    """The comparison settings from HARNESS_MODELS_*; they apply whichever way the metadata comes."""
+
+    def __init__(self, ignored, compare_type, compare_server_default):
+        self.ignored = set(ignored)
+        self.compare_type = compare_type
+        self.compare_server_default = compare_server_default
+
+    @classmethod
+    def from_environment(cls):
+        raw = os.environ.get("HARNESS_MODELS_IGNORE_TABLES") or "[]"
+        try:
+            ignored = json.loads(raw)
+        except ValueError:
+            ignored = None
+        if not isinstance(ignored, list) or not all(isinstance(name, TEXT) for name in ignored):
+            raise UsageError("HARNESS_MODELS_IGNORE_TABLES is %r; expected a JSON list of table names"
+                             % raw)
+        return cls(ignored, flag("HARNESS_MODELS_COMPARE_TYPE", True),
+                   flag("HARNESS_MODELS_COMPARE_SERVER_DEFAULT", False))
+
+    def skips(self, schema, name):
+        return name in self.ignored or (schema is not None and "%s.%s" % (schema, name) in self.ignored)
+
+    def merged(self, kwargs):
+        """configure() keyword arguments with these settings combined in: a project's own
+        include_object and include_name still apply, and so does the ignore list."""
+        kwargs = dict(kwargs)
+        theirs_object = kwargs.get("include_object")
+        theirs_name = kwargs.get("include_name")
+        settings = self
+
+        def include_object(obj, name, type_, reflected, compare_to):
+            if type_ == "table" and settings.skips(getattr(obj, "schema", None), name):
+                return False
+            return theirs_object is None or theirs_object(obj, name, type_, reflected, compare_to)
+
+        def include_name(name, type_, parent_names):
+            if type_ == "table" and settings.skips((parent_names or {}).get("schema_name"), name):
+                return False
+            return theirs_name is None or theirs_name(name, type_, parent_names)
+
+        kwargs["include_object"] = include_object
+        if self.ignored or theirs_name is not None:
+            kwargs["include_name"] = include_name  # Alembic 1.5+; older ones ignore it
+        for option, on in (("compare_type", self.compare_type),
+                           ("compare_server_default", self.compare_server_default)):
+            # On: a project's own comparison function is kept; off: nothing is compared.
+            if not on or not callable(kwargs.get(option)):
+                kwargs[option] = on
+        # Newer Alembic then creates no version table on an empty database (older: see models()).
+        kwargs["dont_mutate"] = True
+        return kwargs
+
+
+def flag(name, default):
+    value = os.environ.get(name, "").strip()
+    if value in ("", "1", "0"):
+        return default if value == "" else value == "1"
+    raise UsageError("%s is %r; expected 1 or 0" % (name, value))
+
+
+TEXT = (str,) if sys.version_info[0] >= 3 else (str, type(u""))
+
+
+class Comparison(object):
+    """The differences found, gathered over every context env.py runs (one per database)."""
+
+    def __init__(self):
+        self.runs = 0
+        self.differences = []
+        self.operations = []
+
+    def compare(self, context, metadata):
+        from alembic.autogenerate import produce_migrations
+        self.runs += 1
+        upgrade_ops = produce_migrations(context, metadata).upgrade_ops
+        for diff in flattened(upgrade_ops.as_diffs()):
+            self.differences.append(describe(diff, context.dialect))
+        self.operations.append(rendered(upgrade_ops, context))
+
+    def result(self):
+        return {"differences": self.differences, "operations": "\n".join(self.operations)}
+
+
+def flattened(diffs):
+    """Column changes come as lists of tuples (one per attribute); everything else as a tuple."""
+    for diff in diffs:
+        if isinstance(diff, list):
+            for item in diff:
+                yield item
+        else:
+            yield diff
+
+
+def rendered(upgrade_ops, context):
+    """The body autogenerate would write into upgrade(), with env.py's rendering options."""
+    import inspect
+    import textwrap
+    from alembic.autogenerate import render_python_code
+    from alembic.runtime.migration import MigrationContext
+    opts = context.opts
+    kwargs = {
+        "sqlalchemy_module_prefix": opts.get("sqlalchemy_module_prefix", "sa."),
+        "alembic_module_prefix": opts.get("alembic_module_prefix", "op."),
+        "render_as_batch": bool(opts.get("render_as_batch", False)),
+        "render_item": opts.get("render_item"),
+    }
+    try:
+        accepted = inspect.signature(render_python_code).parameters
+    except AttributeError:
+        accepted = inspect.getargspec(render_python_code).args
+    if "migration_context" in accepted:
+        # A context without env.py's script: render types the way this database's dialect does.
+        kwargs["migration_context"] = MigrationContext.configure(dialect=context.dialect)
+    if "user_module_prefix" in accepted:
+        kwargs["user_module_prefix"] = opts.get("user_module_prefix")
+    # Alembic indents every line but the first for its template; a person reads it flush left.
+    return textwrap.dedent("    " + render_python_code(upgrade_ops, **kwargs))
+
+
+def describe(diff, dialect):
+    """One readable line for one autogenerate difference; an unknown kind is shown as its repr.
+
+    >>> import sqlalchemy as sa
+    >>> from sqlalchemy.dialects import sqlite
+    >>> d = sqlite.dialect()
+    >>> items = sa.Table("items", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+    ...                  sa.Column("name", sa.String(50)), sa.Column("owner_id", sa.Integer))
+    >>> describe(("add_column", None, "items", sa.Column("notes", sa.String(200))), d)
+    'add_column items.notes (VARCHAR(200), nullable)'
+    >>> describe(("remove_table", sa.Table("legacy", sa.MetaData(), schema="old")), d)
+    'remove_table old.legacy'
+    >>> describe(("add_index", sa.Index("ix_items_name", items.c.name, unique=True)), d)
+    'add_index ix_items_name on items (name) unique'
+    >>> describe(("modify_type", None, "items", "price", {}, sa.Integer(), sa.Numeric(10, 2)), d)
+    'modify_type items.price: INTEGER -> NUMERIC(10, 2)'
+    >>> describe(("modify_nullable", None, "items", "name", {}, True, False), d)
+    'modify_nullable items.name: nullable -> not null'
+    >>> describe(("modify_default", None, "items", "name", {}, None, sa.DefaultClause("x")), d)
+    "modify_default items.name: none -> 'x'"
+    >>> fk = sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name="fk_owner")
+    >>> items.append_constraint(fk)
+    >>> describe(("add_fk", fk), d)
+    'add_fk fk_owner on items (owner_id) -> users (id)'
+    >>> describe(("something_new", 1), d)
+    "('something_new', 1)"
+    """
+    kind = diff[0] if isinstance(diff, tuple) and diff else None
+    try:
+        if kind in ("add_table", "remove_table"):
+            return "%s %s" % (kind, qualified(diff[1].schema, diff[1].name))
+        if kind in ("add_column", "remove_column"):
+            _, schema, table, column = diff
+            return "%s %s.%s (%s)" % (kind, qualified(schema, table), column.name,
+                                      column_text(column, dialect))
+        if kind in ("add_index", "remove_index"):
+            index = diff[1]
+            columns = getattr(index, "expressions", None) or list(index.columns)
+            return "%s %s on %s (%s)%s" % (
+                kind, name_text(index.name), table_text(index.table),
+                ", ".join(expression_text(column, dialect) for column in columns),
+                " unique" if index.unique else "")
+        if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
+            return "%s %s" % (kind, constraint_text(diff[1], dialect))
+        if kind in ("add_table_comment", "remove_table_comment"):
+            return "%s %s: %r" % (kind, table_text(diff[1]), diff[1].comment)
+        if kind is not None and kind.startswith("modify_") and len(diff) == 7:
+            _, schema, table, column, _, old, new = diff
+            show = {"modify_type": lambda value: type_text(value, dialect),
+                    "modify_nullable": lambda value: "nullable" if value else "not null",
+                    "modify_default": default_text}.get(kind, repr)
+            return "%s %s.%s: %s -> %s" % (kind, qualified(schema, table), column, show(old), show(new))
+    except Exception:  # a shape this Alembic version builds differently: the repr still says it
+        pass
+    return repr(diff)
+
+
+def qualified(schema, name):
+    return "%s.%s" % (schema, name) if schema else str(name)
+
+
+def table_text(table):
+    return qualified(table.schema, table.name) if table is not None else "?"
+
+
+def name_text(name):
+    return str(name) if isinstance(name, TEXT) and name else "(unnamed)"
+
+
+def type_text(type_, dialect):
+    if type_ is None:
+        return "none"
+    try:
+        return str(type_.compile(dialect=dialect))
+    except Exception:  # a type this dialect cannot compile: its generic form
+        try:
+            return str(type_)
+        except Exception:
+            return repr(type_)
+
+
+def default_text(default):
+    if default is None:
+        return "none"
+    arg = getattr(default, "arg", default)
+    if isinstance(arg, TEXT):
+        return "'%s'" % arg
+    return str(getattr(arg, "text", arg))
+
+
+def expression_text(expression, dialect):
+    name = getattr(expression, "name", None)
+    if isinstance(name, TEXT):
+        return name
+    try:
+        return str(expression.compile(dialect=dialect))
+    except Exception:
+        return str(expression)
+
+
+def column_text(column, dialect):
+    parts = [type_text(column.type, dialect), "nullable" if column.nullable else "not null"]
+    if column.server_default is not None:
+        parts.append("default " + default_text(column.server_default))
+    return ", ".join(parts)
+
+
+def constraint_text(constraint, dialect):
+    name = name_text(constraint.name)
+    table = table_text(getattr(constraint, "table", None))
+    kind = type(constraint).__name__
+    if kind == "ForeignKeyConstraint":
+        targets = [element.target_fullname.rsplit(".", 1) for element in constraint.elements]
+        return "%s on %s (%s) -> %s (%s)" % (
+            name, table, ", ".join(constraint.column_keys), targets[0][0] if targets else "?",
+            ", ".join(target[-1] for target in targets))
+    if kind == "CheckConstraint":
+        return "%s on %s: CHECK (%s)" % (name, table, expression_text(constraint.sqltext, dialect))
+    shown = {"UniqueConstraint": "UNIQUE", "PrimaryKeyConstraint": "PRIMARY KEY"}.get(kind, kind)
+    columns = ", ".join(column.name for column in constraint.columns)
+    return "%s on %s: %s (%s)" % (name, table, shown, columns)
+
+
+def models(config, ScriptDirectory):
+    """The `models` command: exit 0 with the result line whether or not anything differs."""
+    settings = ModelsSettings.from_environment()
+    spec = os.environ.get("HARNESS_MODELS_METADATA")
+    if spec and not os.environ.get("HARNESS_DATABASE_URL"):
+        raise UsageError("HARNESS_DATABASE_URL is not set: the models have no database to compare with")
+    comparison = Comparison()
+    from alembic.runtime.migration import MigrationContext
+    # An Alembic without the dont_mutate option would create the version table on a database that
+    # has none when env.py calls run_migrations(); the comparison itself only reads.
+    original = getattr(MigrationContext, "_ensure_version_table", None)
+    if original is not None:
+        MigrationContext._ensure_version_table = lambda self, *args, **kwargs: None
+    try:
+        if spec:
+            compare_imported(config, settings, comparison, spec)
+        else:
+            compare_through_env(config, ScriptDirectory.from_config(config), settings, comparison)
+    finally:
+        if original is not None:
+            MigrationContext._ensure_version_table = original
+    if not comparison.runs:
+        sys.stderr.write("env.py never called context.run_migrations(), so nothing was compared\n")
+        return 1
+    emit(comparison.result())
+    return 0
+
+
+def compare_through_env(config, script, settings, comparison):
+    """Runs env.py as `alembic check` does: env.py's own configure() options and target_metadata."""
+    from alembic.runtime.environment import EnvironmentContext
+    configure = EnvironmentContext.configure
+
+    def merged_configure(self, *args, **kwargs):
+        return configure(self, *args, **settings.merged(kwargs))
+
+    def compare(heads, context):
+        metadata = context.opts.get("target_metadata")
+        if metadata is None:
+            raise NoModels(NO_TARGET_METADATA)
+        expected = sorted(script.get_heads())
+        if sorted(heads) != expected:
+            sys.stderr.write("harness: the database is at %s, not at the heads %s; the differences "
+                             "include what the remaining migrations would change\n"
+                             % (", ".join(heads) or "no revision", ", ".join(expected)))
+        comparison.compare(context, metadata)
+        return []
+
+    EnvironmentContext.configure = merged_configure
+    try:
+        with EnvironmentContext(config, script, fn=compare, as_sql=False):
+            script.run_env()
+    finally:
+        EnvironmentContext.configure = configure
+
+
+def compare_imported(config, settings, comparison, spec):
+    """Compares HARNESS_MODELS_METADATA's metadata on a connection of our own, without env.py."""
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+    from alembic.runtime.migration import MigrationContext
+    metadata = imported_metadata(spec)
+    engine = sqlalchemy.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+    try:
+        connection = engine.connect()
+        try:
+            opts = settings.merged({"target_metadata": metadata})
+            context = MigrationContext.configure(connection=connection, opts=opts)
+            comparison.compare(context, metadata)
+        finally:
+            connection.close()  # rolls back: the comparison only read
+    finally:
+        engine.dispose()
+
+
+def imported_metadata(spec):
+    """The MetaData (or sequence of them) "package.module:attribute.path" names; a declarative
+    base or a Flask-SQLAlchemy db stands for its .metadata."""
+    import importlib
+    from sqlalchemy import MetaData
+    module_name, _, path = spec.partition(":")
+    if not module_name or not path:
+        raise NoModels("[models] metadata is %r; expected \"package.module:attribute\", e.g. "
+                       "\"app.models:Base.metadata\"" % spec)
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        value = importlib.import_module(module_name)
+    except ImportError as error:
+        raise NoModels("[models] metadata = %r: cannot import %s from %s: %s"
+                       % (spec, module_name, os.getcwd(), error))
+    for attribute in path.split("."):
+        try:
+            value = getattr(value, attribute)
+        except AttributeError:
+            raise NoModels("[models] metadata = %r: %s has no attribute %r"
+                           % (spec, getattr(value, "__name__", type(value).__name__), attribute))
+    if not isinstance(value, MetaData) and isinstance(getattr(value, "metadata", None), MetaData):
+        value = value.metadata
+    if isinstance(value, (list, tuple)) and value and all(isinstance(m, MetaData) for m in value):
+        return value
+    if not isinstance(value, MetaData):
+        raise NoModels("[models] metadata = %r names a %s, not a SQLAlchemy MetaData"
+                       % (spec, type(value).__name__))
+    return value
 
 
 def emit(value):
