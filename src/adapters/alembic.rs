@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Action, AdapterError, Graph};
+use super::{Action, AdapterError, Graph, ModelsReport};
+use crate::config::ModelsOptions;
 use crate::process::Output;
 use crate::runtime::{CacheDir, Invocation, Program, Session};
 
@@ -54,20 +55,50 @@ impl Alembic {
         session: &Session<'_>,
         action: &Action,
     ) -> Result<Output, AdapterError> {
+        let mut env = BTreeMap::new();
         let args: Vec<String> = match action {
             Action::Upgrade(rev) => vec!["upgrade".into(), rev.clone()],
             Action::Downgrade(rev) => vec!["downgrade".into(), rev.clone()],
             Action::Stamp(revs) => std::iter::once("stamp".to_string())
                 .chain(revs.iter().cloned())
                 .collect(),
+            Action::Interrupt { revision, after } => {
+                env.insert("HARNESS_INTERRUPT".into(), format!("{revision}:{after}"));
+                vec!["upgrade".into(), revision.clone()]
+            }
         };
-        self.invoke(session, &args).await
+        self.invoke(session, &args, env).await
+    }
+
+    /// Compares the project's models with the session's database, as autogenerate does; the
+    /// output's last line carries a [`ModelsReport`](super::ModelsReport) (see [`models_report`]).
+    pub async fn models(
+        &self,
+        session: &Session<'_>,
+        options: &ModelsOptions,
+    ) -> Result<Output, AdapterError> {
+        let mut env = BTreeMap::new();
+        if let Some(metadata) = &options.metadata {
+            env.insert("HARNESS_MODELS_METADATA".to_string(), metadata.clone());
+        }
+        let ignored = serde_json::to_string(&options.ignore_tables).unwrap_or_default();
+        env.insert("HARNESS_MODELS_IGNORE_TABLES".into(), ignored);
+        let flag = |on: bool| if on { "1" } else { "0" }.to_string();
+        env.insert(
+            "HARNESS_MODELS_COMPARE_TYPE".into(),
+            flag(options.compare_type),
+        );
+        env.insert(
+            "HARNESS_MODELS_COMPARE_SERVER_DEFAULT".into(),
+            flag(options.compare_server_default),
+        );
+        self.invoke(session, &["models".to_string()], env).await
     }
 
     /// The revision graph as Alembic loads it (the session needs no database).
     pub async fn graph(&self, session: &Session<'_>) -> Result<Graph, AdapterError> {
         let args = vec!["revisions".to_string()];
-        let out = self.invoke(session, &args).await?;
+        let out = self.invoke(session, &args, BTreeMap::new()).await?;
         let command = format!(
             "alembic (via {}) revisions",
             session.runtime().python_display()
@@ -94,12 +125,22 @@ impl Alembic {
         })
     }
 
+    /// The folder Alembic runs in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The folder holding the entry point (mounted into runtime containers).
     pub fn entry_dir(&self) -> Option<&Path> {
         self.entry.parent()
     }
 
-    async fn invoke(&self, session: &Session<'_>, args: &[String]) -> Result<Output, AdapterError> {
+    async fn invoke(
+        &self,
+        session: &Session<'_>,
+        args: &[String],
+        extra_env: BTreeMap<String, String>,
+    ) -> Result<Output, AdapterError> {
         let mut argv = vec![
             self.entry.display().to_string(),
             self.ini
@@ -109,9 +150,42 @@ impl Alembic {
         argv.extend(args.iter().cloned());
         let mut invocation = Invocation::new(Program::Python, argv, &self.dir);
         invocation.env = self.env.clone();
+        invocation.env.extend(extra_env);
         session
             .run(&invocation)
             .await
             .map_err(AdapterError::Runtime)
+    }
+}
+
+/// The models check's result, from the last `HARNESS-JSON` line of its output.
+pub fn models_report(output: &Output) -> Option<ModelsReport> {
+    let json = output
+        .stdout
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("HARNESS-JSON "))?;
+    serde_json::from_str(json).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_models_report_is_the_last_result_line() {
+        let output = Output {
+            stdout: "INFO something\nHARNESS-JSON {\"differences\": [\"add_column items.notes\"], \"operations\": \"op.add_column()\"}\n".into(),
+            code: Some(0),
+            ..Default::default()
+        };
+        let report = models_report(&output).unwrap();
+        assert_eq!(report.differences, ["add_column items.notes"]);
+        assert_eq!(report.operations, "op.add_column()");
+        let nothing = Output {
+            stdout: "Traceback".into(),
+            ..Default::default()
+        };
+        assert_eq!(models_report(&nothing), None);
     }
 }

@@ -6,7 +6,7 @@ mod alembic;
 mod command;
 pub mod traceback;
 
-pub use alembic::Alembic;
+pub use alembic::{Alembic, models_report};
 pub use command::{CommandTool, run_program};
 
 use std::path::Path;
@@ -53,6 +53,9 @@ impl Tool {
     ) -> Result<Output, AdapterError> {
         match self {
             Tool::Alembic(alembic) => alembic.run(session, action).await,
+            Tool::Command(_) if matches!(action, Action::Interrupt { .. }) => {
+                Err(AdapterError::Unsupported(format!("{action:?}")))
+            }
             Tool::Command(command) => match action {
                 Action::Upgrade(target) if target == "head" => {
                     let argv = upgrade_override.unwrap_or(&command.upgrade);
@@ -68,6 +71,18 @@ impl Tool {
                 }
                 other => Err(AdapterError::Unsupported(format!("{other:?}"))),
             },
+        }
+    }
+
+    /// Compares the project's models with the session's database (see [`Alembic::models`]).
+    pub async fn models(
+        &self,
+        session: &Session<'_>,
+        options: &crate::config::ModelsOptions,
+    ) -> Result<Output, AdapterError> {
+        match self {
+            Tool::Alembic(alembic) => alembic.models(session, options).await,
+            Tool::Command(_) => Err(AdapterError::Unsupported("the models check".into())),
         }
     }
 
@@ -133,6 +148,26 @@ pub enum Action {
     Upgrade(String),
     Downgrade(String),
     Stamp(Vec<String>),
+    /// Upgrade to `revision`, ending the process right after the `after`th SQL statement of that
+    /// revision (a simulated crash): exit code [`INTERRUPTED`].
+    Interrupt {
+        revision: String,
+        after: usize,
+    },
+}
+
+/// The exit code of an upgrade stopped as [`Action::Interrupt`] asked.
+pub const INTERRUPTED: i32 = 75;
+/// The exit code of an interrupted upgrade that ended before the statement it was to stop after.
+pub const INTERRUPT_MISSED: i32 = 76;
+
+/// What the models check found: nothing when the models match the schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct ModelsReport {
+    /// One readable line per difference.
+    pub differences: Vec<String>,
+    /// The body of the `upgrade()` autogenerate would write.
+    pub operations: String,
 }
 
 /// The revision graph as the tool itself sees it.

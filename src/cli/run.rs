@@ -57,6 +57,14 @@ pub struct RunArgs {
     /// so unpinned requirements get their newest versions
     #[arg(long)]
     pub refresh: bool,
+    /// Upgrade from releases: one scenario per git tag matching PATTERN (the newest ones, see
+    /// --newest), its starting state built with the project as it was at that tag, then upgraded
+    /// with today's code and compared with `fresh`; only these run unless scenarios are named
+    #[arg(long, value_name = "PATTERN")]
+    pub from_tags: Option<String>,
+    /// With --from-tags: how many of the newest matching tags [default: 3]
+    #[arg(long, value_name = "N", requires = "from_tags")]
+    pub newest: Option<usize>,
     /// Start every tool process as a new Python process, instead of forking it from a warm
     /// worker that has imported Alembic and SQLAlchemy once (also HARNESS_NO_WORKER=1)
     #[arg(long)]
@@ -67,8 +75,25 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
     if args.no_worker {
         crate::runtime::worker::disable();
     }
-    let configs = context::load(global)?;
-    let query = args.cells.query(&args.cell);
+    let mut configs = context::load(global)?;
+    let mut scenarios = args.cells.scenarios.clone();
+    if let Some(pattern) = &args.from_tags {
+        let newest = args.newest.unwrap_or(3);
+        if newest == 0 {
+            return Err(Failure::Usage("--newest must be at least 1".into()));
+        }
+        let Some(root) = configs.first_mut() else {
+            return Err(Failure::Usage("--from-tags needs a configuration".into()));
+        };
+        let generated = tag_scenarios(root, pattern, newest)?;
+        if scenarios.is_empty() {
+            scenarios = generated;
+        }
+    }
+    let query = context::Query {
+        scenarios: &scenarios,
+        ..args.cells.query(&args.cell)
+    };
     let root_file = configs.first().map(|c| c.file.clone()).unwrap_or_default();
     let cache = CacheDir::from_env();
     let mut selections = context::select(configs, &query)?;
@@ -161,6 +186,63 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
     outputs::write_reports(&report, &args.report)?;
     outputs::step_summary(&report)?;
     Ok(ExitStatus::of_report(&report))
+}
+
+/// Adds one scenario per tag matching `pattern` (newest first, at most `newest`) to `config`:
+/// built at the tag, upgraded with today's code, converging with `fresh`. Returns their names.
+fn tag_scenarios(
+    config: &mut Config,
+    pattern: &str,
+    newest: usize,
+) -> Result<Vec<String>, Failure> {
+    use crate::config::{FromRef, Location, Scenario};
+    let tags = engine::tags(&config.project.dir, pattern, newest)
+        .map_err(|why| Failure::Usage(format!("--from-tags: cannot list the git tags: {why}")))?;
+    if tags.is_empty() {
+        return Err(Failure::Usage(format!(
+            "--from-tags: no git tag matches `{pattern}` in the project's repository\n  help: `git tag --list '{pattern}'` shows what matches; a shallow CI clone may lack tags (`git fetch --tags`, or `fetch-depth: 0`)"
+        )));
+    }
+    let at = Location {
+        path: config.file.clone(),
+        line: 1,
+        column: 1,
+    };
+    let mut names = Vec::new();
+    for tag in tags {
+        let name: String = format!("from-{tag}")
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        if config.scenarios.iter().any(|s| s.name == name) {
+            return Err(Failure::Usage(format!(
+                "--from-tags: the scenario for tag `{tag}` would be named `{name}`, which a scenario already has"
+            )));
+        }
+        let mut scenario = Scenario::builtin_fresh(at.clone());
+        scenario.name = name.clone();
+        scenario.description = format!(
+            "Built with the project at tag {tag}, then upgraded to head with today's code (--from-tags)."
+        );
+        scenario.from_ref = Some(FromRef {
+            reference: tag,
+            at: at.clone(),
+        });
+        scenario.expect.base.converges_with = Some("fresh".into());
+        config.scenarios.push(scenario);
+        names.push(name);
+    }
+    if !config.scenarios.iter().any(|s| s.name == "fresh") {
+        config.scenarios.push(Scenario::builtin_fresh(at));
+    }
+    Ok(names)
 }
 
 /// The selected cells that did not pass last time; every selected cell, with a note, when none

@@ -33,6 +33,7 @@ struct RawHarness {
     members: Vec<Spanned<RawMember>>,
     #[serde(default)]
     lint: RawLint,
+    models: Option<scenario::RawModels>,
 }
 
 #[derive(Deserialize)]
@@ -410,7 +411,8 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         &shown_root.join(scenarios_path),
         at(raw.paths.scenarios.span()),
     )?;
-    add_builtins(file, &raw.builtins, &mut scenarios)?;
+    let models = scenario::models_options(file, raw.models.unwrap_or_default())?;
+    add_builtins(file, &raw.builtins, &models, &mut scenarios)?;
     check_scenarios(&scenarios, raw.project.tool)?;
     let scenarios_dir = root.join(scenarios_path);
     let names: BTreeSet<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
@@ -726,6 +728,7 @@ fn load_scenarios(dir: &Path, at: super::Location) -> Result<Vec<scenario::Scena
 fn add_builtins(
     file: &SourceFile,
     builtins: &[Spanned<String>],
+    models: &scenario::ModelsOptions,
     scenarios: &mut Vec<scenario::Scenario>,
 ) -> Result<(), ConfigError> {
     for builtin in builtins {
@@ -750,10 +753,32 @@ fn add_builtins(
                 scenario.description = "Upgrade one revision at a time (built in).".into();
                 scenario.snapshot.enabled = false;
             }
+            "models" | "stairway" | "fork-order" => {
+                scenario.name = name.to_string();
+                let (kind, description) = match name {
+                    "models" => (
+                        Kind::Models,
+                        "The models match the schema the migrations build (built in).",
+                    ),
+                    "stairway" => (
+                        Kind::Stairway,
+                        "Each revision upgraded, downgraded one step and upgraded again (built in).",
+                    ),
+                    _ => (
+                        Kind::ForkOrder,
+                        "Each fork's branches applied in every order (built in).",
+                    ),
+                };
+                scenario.kind = kind;
+                scenario.description = description.into();
+                scenario.snapshot.enabled = false;
+                scenario.models = models.clone();
+            }
             other => {
                 return Err(
-                    ConfigError::at(at, format!("unknown built-in scenario `{other}`"))
-                        .with_help("allowed: fresh, roundtrip, stepwise"),
+                    ConfigError::at(at, format!("unknown built-in scenario `{other}`")).with_help(
+                        "allowed: fresh, roundtrip, stepwise, models, stairway, fork-order",
+                    ),
                 );
             }
         }
@@ -817,7 +842,16 @@ fn check_scenarios(scenarios: &[scenario::Scenario], tool: ToolKind) -> Result<(
             if scenario.kind != Kind::Custom {
                 return Err(ConfigError::file(
                     &scenario.file,
-                    "built-in `roundtrip` and `stepwise` need a tool that knows revisions (alembic)",
+                    format!(
+                        "the built-in `{}` needs a tool that knows revisions (alembic)",
+                        scenario.kind.name()
+                    ),
+                ));
+            }
+            if scenario.from_ref.is_some() || scenario.interrupt.is_some() {
+                return Err(ConfigError::file(
+                    &scenario.file,
+                    "`from_ref` and `interrupt` need a tool that knows revisions (alembic)",
                 ));
             }
         }

@@ -21,7 +21,10 @@ pub use error::{ConfigError, Place};
 pub use expect::{Expect, Expectations, Outcome, Pattern, QueryCheck, Selector};
 pub use requirements::Requirements;
 pub use runtime::{RuntimeBackend, RuntimeSettings};
-pub use scenario::{Kind, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText, Step, StepKind};
+pub use scenario::{
+    FromRef, Interrupt, Kind, ModelsOptions, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText,
+    Step, StepKind,
+};
 pub use secrets::Secrets;
 pub use source::{Location, SourceFile};
 pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec};

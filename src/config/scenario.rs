@@ -25,6 +25,51 @@ pub struct Scenario {
     pub upgrade_command: Option<Vec<String>>,
     pub expect: Expectations,
     pub snapshot: SnapshotOptions,
+    /// `[models]`: how `kind = "models"` finds and compares the models.
+    pub models: ModelsOptions,
+    /// `from_ref = "v1.4.0"`: the starting state is built with the project as it was at that git
+    /// ref; the steps run there too, and the final upgrade with today's code.
+    pub from_ref: Option<FromRef>,
+    /// `interrupt = { revision, after_statements }`: after the steps, an upgrade to that revision
+    /// is stopped after its Nth SQL statement, as a crash would; the final upgrade is the retry.
+    pub interrupt: Option<Interrupt>,
+}
+
+/// Options of the models check (`[models]` in a scenario, or in harness.toml for the built-in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelsOptions {
+    /// `module:attribute` of a MetaData; `None`: the `target_metadata` env.py passes to Alembic.
+    pub metadata: Option<String>,
+    /// Tables left out of the comparison on both sides.
+    pub ignore_tables: Vec<String>,
+    pub compare_type: bool,
+    pub compare_server_default: bool,
+}
+
+impl Default for ModelsOptions {
+    fn default() -> Self {
+        Self {
+            metadata: None,
+            ignore_tables: Vec::new(),
+            compare_type: true,
+            compare_server_default: false,
+        }
+    }
+}
+
+/// A git ref a scenario's starting state is built at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromRef {
+    pub reference: String,
+    pub at: Location,
+}
+
+/// Where an upgrade is stopped, as a crash or a killed deploy would stop it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interrupt {
+    pub revision: RevRef,
+    /// The process ends right after this many SQL statements of the revision ran (at least 1).
+    pub after_statements: usize,
 }
 
 /// Built-in scenario kinds a user switches on without writing steps.
@@ -38,6 +83,36 @@ pub enum Kind {
     Roundtrip,
     /// Upgrade one revision at a time; report the first revision that fails; no snapshot.
     Stepwise,
+    /// After the upgrade to head, the project's models must match the schema (autogenerate finds
+    /// nothing to write).
+    Models,
+    /// For every revision: upgrade to it, downgrade one step, upgrade again; the downgrade must
+    /// leave the schema as it was before the upgrade.
+    Stairway,
+    /// For every fork a merge joins: the branches applied in each order end in the same schema.
+    #[serde(rename = "fork-order")]
+    ForkOrder,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Custom => "custom",
+            Kind::Roundtrip => "roundtrip",
+            Kind::Stepwise => "stepwise",
+            Kind::Models => "models",
+            Kind::Stairway => "stairway",
+            Kind::ForkOrder => "fork-order",
+        }
+    }
+
+    /// Kinds that check the migrations themselves: no snapshot, no convergence with `fresh`.
+    pub fn is_check(self) -> bool {
+        matches!(
+            self,
+            Kind::Stepwise | Kind::Models | Kind::Stairway | Kind::ForkOrder
+        )
+    }
 }
 
 impl Scenario {
@@ -59,6 +134,9 @@ impl Scenario {
                 enabled: true,
                 version_table: true,
             },
+            models: ModelsOptions::default(),
+            from_ref: None,
+            interrupt: None,
         }
     }
 }
@@ -177,6 +255,27 @@ struct RawScenario {
     expect: RawExpect,
     #[serde(default)]
     snapshot: RawSnapshot,
+    models: Option<Spanned<RawModels>>,
+    from_ref: Option<Spanned<String>>,
+    interrupt: Option<Spanned<RawInterrupt>>,
+}
+
+/// `[models]`, in a scenario file or in harness.toml.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawModels {
+    metadata: Option<Spanned<String>>,
+    #[serde(default)]
+    ignore_tables: Vec<String>,
+    compare_type: Option<bool>,
+    compare_server_default: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInterrupt {
+    revision: Spanned<String>,
+    after_statements: Spanned<i64>,
 }
 
 #[derive(Deserialize)]
@@ -273,6 +372,60 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         },
     };
     let kind = raw.kind.unwrap_or(Kind::Custom);
+    let models = match raw.models {
+        Some(models) if kind != Kind::Models => {
+            return Err(ConfigError::at(
+                file.location(models.span().start),
+                "`[models]` configures the models check: it needs `kind = \"models\"`",
+            ));
+        }
+        Some(models) => models_options(&file, models.into_inner())?,
+        None => ModelsOptions::default(),
+    };
+    let from_ref = match raw.from_ref {
+        Some(reference) => {
+            let at = file.location(reference.span().start);
+            let reference = reference.into_inner();
+            if reference.trim().is_empty() || reference.starts_with('-') {
+                return Err(
+                    ConfigError::at(at, format!("`{reference}` is not a git ref"))
+                        .with_help("write a tag, branch or commit, e.g. from_ref = \"v1.4.0\""),
+                );
+            }
+            Some(FromRef { reference, at })
+        }
+        None => None,
+    };
+    let interrupt = match raw.interrupt {
+        Some(interrupt) => {
+            let raw_interrupt = interrupt.into_inner();
+            let count = raw_interrupt.after_statements;
+            let after_statements = usize::try_from(*count.get_ref())
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    ConfigError::at(
+                        file.location(count.span().start),
+                        "`after_statements` must be 1 or more",
+                    )
+                })?;
+            Some(Interrupt {
+                revision: rev(&file, raw_interrupt.revision)?,
+                after_statements,
+            })
+        }
+        None => None,
+    };
+    if kind != Kind::Custom && (from_ref.is_some() || interrupt.is_some()) {
+        return Err(ConfigError::at(
+            file.start(),
+            format!(
+                "a `{}` scenario takes no `from_ref` or `interrupt`",
+                kind.name()
+            ),
+        )
+        .with_help("write `from_ref` and `interrupt` in a scenario of steps (no `kind`)"));
+    }
     let upgrade_command = match raw.upgrade_command {
         Some(argv) if argv.get_ref().first().is_none_or(|p| p.trim().is_empty()) => {
             return Err(ConfigError::at(
@@ -287,7 +440,7 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
     if kind != Kind::Custom && !steps.is_empty() {
         return Err(ConfigError::at(
             file.start(),
-            format!("a `{}` scenario takes no steps", kind_name(kind)),
+            format!("a `{}` scenario takes no steps", kind.name()),
         )
         .with_help("remove `kind` to write the steps yourself, or remove the steps"));
     }
@@ -295,10 +448,10 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
     // A scenario without steps is itself a fresh install: nothing to converge with.
     let is_fresh_install = kind == Kind::Custom && steps.is_empty();
     let default_converges =
-        (name != "fresh" && kind != Kind::Stepwise && !is_fresh_install).then_some("fresh");
+        (name != "fresh" && !kind.is_check() && !is_fresh_install).then_some("fresh");
     let expect = expect::convert(&file, raw.expect, default_converges)?;
     let snapshot = SnapshotOptions {
-        enabled: raw.snapshot.enabled && kind != Kind::Stepwise,
+        enabled: raw.snapshot.enabled && !kind.is_check(),
         version_table: raw.snapshot.version_table,
     };
     Ok(Scenario {
@@ -311,6 +464,44 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         upgrade_command,
         expect,
         snapshot,
+        models,
+        from_ref,
+        interrupt,
+    })
+}
+
+/// Converts `[models]`.
+pub(super) fn models_options(
+    file: &SourceFile,
+    raw: RawModels,
+) -> Result<ModelsOptions, ConfigError> {
+    let defaults = ModelsOptions::default();
+    let metadata = match raw.metadata {
+        Some(metadata) => {
+            let value = metadata.get_ref().trim();
+            let valid = value.split_once(':').is_some_and(|(module, attribute)| {
+                !module.is_empty()
+                    && !attribute.is_empty()
+                    && !value.chars().any(char::is_whitespace)
+            });
+            if !valid {
+                return Err(ConfigError::at(
+                    file.location(metadata.span().start),
+                    format!("`{value}` does not name a MetaData as `module:attribute`"),
+                )
+                .with_help("e.g. metadata = \"app.models:Base.metadata\""));
+            }
+            Some(value.to_string())
+        }
+        None => None,
+    };
+    Ok(ModelsOptions {
+        metadata,
+        ignore_tables: raw.ignore_tables,
+        compare_type: raw.compare_type.unwrap_or(defaults.compare_type),
+        compare_server_default: raw
+            .compare_server_default
+            .unwrap_or(defaults.compare_server_default),
     })
 }
 
@@ -456,14 +647,6 @@ fn check_sql(text: &SqlText, at: &Location) -> Result<(), ConfigError> {
             }
             Ok(())
         }
-    }
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Custom => "custom",
-        Kind::Roundtrip => "roundtrip",
-        Kind::Stepwise => "stepwise",
     }
 }
 

@@ -9,7 +9,8 @@ use super::engines::Generation;
 use super::plan::{Planned, PlannedAction, plan};
 use super::prepare::{Context, info};
 use crate::adapters::traceback::error_line;
-use crate::config::{Expect, Outcome, RevRef};
+use crate::adapters::{Action, INTERRUPT_MISSED, INTERRUPTED};
+use crate::config::{Expect, Kind, Outcome, RevRef};
 use crate::database::{CellDatabase, Engine};
 use crate::introspect::{self, Schema};
 use crate::matrix::Cell;
@@ -171,6 +172,11 @@ async fn replay(
     run: &mut CellRun,
 ) {
     let scenario = &ctx.config.scenarios[cell.scenario];
+    if matches!(scenario.kind, Kind::Stairway | Kind::ForkOrder) {
+        let outcome = super::checks::run(ctx, cell, session, engine, database, run).await;
+        settle_check(run, outcome);
+        return;
+    }
     let planned = match plan(scenario, ctx.graph.as_ref()) {
         Ok(planned) => planned,
         Err(err) => {
@@ -200,6 +206,7 @@ async fn replay(
             &step.action,
             step.record,
             &mut run.result,
+            step.at_ref,
         )
         .await;
         if record.ok {
@@ -310,6 +317,12 @@ async fn replay(
     if !has_target {
         upgraded = !failed_as_expected;
     }
+    if scenario.kind == Kind::Models && upgraded {
+        let outcome = super::checks::models(ctx, cell, session, run).await;
+        if settle_check(run, outcome) {
+            return;
+        }
+    }
 
     let version_table = ctx.config.project.version_table.as_deref();
     let schema = match introspect::inspect(database, version_table).await {
@@ -349,7 +362,7 @@ async fn replay(
 
 /// Runs one step; returns its record and, for processes, their whole output.
 #[allow(clippy::too_many_arguments)]
-async fn execute_with_output(
+pub(super) async fn execute_with_output(
     ctx: &Context,
     cell: &Cell,
     session: &Session<'_>,
@@ -358,9 +371,26 @@ async fn execute_with_output(
     action: &PlannedAction,
     mut record: StepRecord,
     result: &mut CellResult,
+    at_ref: bool,
 ) -> (StepRecord, Option<Output>) {
     let started = Instant::now();
-    let project = &ctx.config.project;
+    let scenario = &ctx.config.scenarios[cell.scenario];
+    let release = scenario
+        .from_ref
+        .as_ref()
+        .filter(|_| at_ref)
+        .and_then(|from| ctx.refs.get(&from.reference));
+    if at_ref && release.is_none() {
+        record.ok = false;
+        record.status = Some("could not run".into());
+        record.output_tail =
+            Some("the project at the scenario's `from_ref` was not prepared".into());
+        return (record, None);
+    }
+    let (project, tool) = match release {
+        Some(tree) => (&tree.project, &tree.tool),
+        None => (&ctx.config.project, &ctx.tool),
+    };
     let outcome = match action {
         PlannedAction::Sql(sql) => {
             let outcome = match sql.for_engine(cell.database.engine) {
@@ -382,9 +412,8 @@ async fn execute_with_output(
             return (record, None);
         }
         PlannedAction::Tool(action) => {
-            let scenario = &ctx.config.scenarios[cell.scenario];
             let upgrade = scenario.upgrade_command.as_deref();
-            ctx.tool.run(project, session, action, upgrade).await
+            tool.run(project, session, action, upgrade).await
         }
         PlannedAction::Dump(path) => engine.load_dump(database, path).await.map_err(|err| {
             crate::adapters::AdapterError::Unreadable {
@@ -403,6 +432,10 @@ async fn execute_with_output(
             output.stdout = ctx.secrets.redact(&output.stdout);
             output.stderr = ctx.secrets.redact(&output.stderr);
             result.tool_time += output.duration;
+            if let PlannedAction::Tool(Action::Interrupt { revision, after }) = action {
+                interrupted(&mut record, &output, revision, *after, &project.dir);
+                return (record, Some(output));
+            }
             if !output.success() {
                 record.ok = false;
                 record.status = Some(output.status_text());
@@ -425,6 +458,121 @@ async fn execute_with_output(
     }
 }
 
+/// An interrupted upgrade's record: passed when the process stopped where it was asked to.
+fn interrupted(
+    record: &mut StepRecord,
+    output: &Output,
+    revision: &str,
+    after: usize,
+    dir: &std::path::Path,
+) {
+    match output.code {
+        Some(INTERRUPTED) => {
+            record.status = Some(format!(
+                "stopped after statement {after} of {revision}, as asked"
+            ));
+        }
+        Some(INTERRUPT_MISSED) => {
+            let ran = output
+                .stdout
+                .lines()
+                .find_map(|line| line.strip_prefix("HARNESS-INTERRUPT-MISSED "))
+                .and_then(|rest| rest.split_whitespace().nth(1))
+                .and_then(|count| count.parse::<i64>().ok());
+            record.ok = false;
+            record.status = Some("not interrupted".into());
+            record.output_tail = Some(match ran {
+                Some(count) if count >= 0 => format!(
+                    "revision {revision} ran {} before the upgrade ended: `after_statements = {after}` never came; lower it",
+                    crate::report::words::plural(count as usize, "SQL statement")
+                ),
+                _ => format!(
+                    "revision {revision} did not run in the upgrade to it: it was applied already, or the steps before went past it"
+                ),
+            });
+        }
+        _ => {
+            record.ok = false;
+            record.status = Some(output.status_text());
+            record.output_tail = Some(output.excerpt(dir, TAIL_LINES));
+        }
+    }
+}
+
+/// Applies what a check found to the cell; returns whether the cell failed.
+fn settle_check(run: &mut CellRun, outcome: super::checks::Outcome) -> bool {
+    use super::checks::Outcome as Found;
+    match outcome {
+        Found::Passed(note) => {
+            if let Some(note) = note {
+                run.result.detail = Some(note);
+            }
+            false
+        }
+        Found::Failed { detail, diff } => {
+            expected_or(run, Verdict::Failed, Cause::Check, detail, diff);
+            true
+        }
+        Found::Error(detail) => {
+            fail(
+                &mut run.result,
+                Verdict::Error,
+                Cause::Infrastructure,
+                detail,
+            );
+            true
+        }
+        Found::EngineStopped(why, step) => {
+            run.engine_stopped = Some((0, why.clone()));
+            fail(
+                &mut run.result,
+                Verdict::Error,
+                Cause::Infrastructure,
+                why_stopped(step, why),
+            );
+            true
+        }
+    }
+}
+
+/// A check's failure, or the failure the scenario expects (`fails_with` on a check kind).
+fn expected_or(
+    run: &mut CellRun,
+    verdict: Verdict,
+    cause: Cause,
+    detail: String,
+    diff: Option<String>,
+) {
+    run.result.diff = diff;
+    if run.expect.outcome == Outcome::Failure {
+        if let Some(pattern) = &run.expect.fails_with
+            && !pattern.regex.is_match(&detail)
+        {
+            return fail(
+                &mut run.result,
+                Verdict::Failed,
+                Cause::ExpectedFailureMissing,
+                format!(
+                    "{detail}\n(the check failed, as expected, but not as `fails_with` /{}/ says)",
+                    pattern.text
+                ),
+            );
+        }
+        run.result.verdict = Verdict::Passed;
+        run.result.cause = Some(Cause::FailedAsExpected);
+        run.result.expected_failure = true;
+        run.result.detail = Some(format!("failed as expected: {detail}"));
+        return;
+    }
+    fail(&mut run.result, verdict, cause, detail);
+}
+
+fn why_stopped(step: usize, why: String) -> String {
+    format!(
+        "the engine stopped during the check (step {step} failed, and the server no longer answers: {why}); the cell's result is unknown"
+    )
+}
+
 /// After a tool step that succeeded and should have left a version table (an upgrade or stamp to
 /// a revision), says why the cell's database has none: the project migrated another database.
 async fn migrated_elsewhere(
@@ -434,7 +582,6 @@ async fn migrated_elsewhere(
     database: &CellDatabase,
     action: &crate::adapters::Action,
 ) -> Option<String> {
-    use crate::adapters::Action;
     use crate::config::EngineKind;
     let table = ctx.config.project.version_table.as_deref()?;
     if !matches!(ctx.tool, crate::adapters::Tool::Alembic(_)) {
@@ -443,7 +590,7 @@ async fn migrated_elsewhere(
     let leaves_table = match action {
         Action::Upgrade(rev) => rev != "base",
         Action::Stamp(revs) => revs.iter().any(|r| r != "base"),
-        Action::Downgrade(_) => false,
+        Action::Downgrade(_) | Action::Interrupt { .. } => false,
     };
     if !leaves_table {
         return None;
@@ -615,13 +762,13 @@ fn drift(ctx: &Context, schema: &Schema) -> Result<(Vec<String>, Vec<String>), S
     Ok((db, heads))
 }
 
-fn fail(result: &mut CellResult, verdict: Verdict, cause: Cause, detail: String) {
+pub(super) fn fail(result: &mut CellResult, verdict: Verdict, cause: Cause, detail: String) {
     result.verdict = verdict;
     result.cause = Some(cause);
     result.detail = Some(detail);
 }
 
-fn failed_step_detail(step: &StepRecord) -> String {
+pub(super) fn failed_step_detail(step: &StepRecord) -> String {
     let mut detail = format!("step {} `{}` failed", step.number, step.label);
     if let Some(status) = &step.status {
         detail.push_str(&format!(" ({status})"));

@@ -4,14 +4,17 @@
 //! happens.
 
 mod cell;
+mod checks;
 mod converge;
 mod engines;
 mod plan;
 mod prepare;
+mod refs;
 mod run;
 mod snapshots;
 pub mod trial;
 
+pub use refs::tags;
 pub use run::{RunError, run, run_all};
 
 use crate::outcome::{CellResult, RuntimeSummary};

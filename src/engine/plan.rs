@@ -17,6 +17,8 @@ pub(super) struct PlannedStep {
     pub record: StepRecord,
     /// For stepwise scenarios: the revision this step upgrades to.
     pub revision: Option<String>,
+    /// Run with the project as it was at the scenario's `from_ref`.
+    pub at_ref: bool,
 }
 
 pub(super) struct Planned {
@@ -27,6 +29,7 @@ pub(super) struct Planned {
 
 pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned, CellError> {
     let mut steps = Vec::new();
+    let at_ref = scenario.from_ref.is_some();
     let mut push =
         |action: PlannedAction, label: String, at: Option<Location>, revision: Option<String>| {
             let number = steps.len() + 1;
@@ -34,10 +37,20 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
                 action,
                 record: record(number, label, at),
                 revision,
+                at_ref,
             });
         };
     match scenario.kind {
         Kind::Custom => {
+            if let Some(from) = &scenario.from_ref {
+                // The release's own upgrade builds the starting state.
+                push(
+                    PlannedAction::Tool(Action::Upgrade("heads".into())),
+                    format!("upgrade heads at {}", from.reference),
+                    Some(from.at.clone()),
+                    None,
+                );
+            }
             for step in &scenario.steps {
                 let action = match &step.kind {
                     StepKind::Upgrade(rev) => {
@@ -53,7 +66,11 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
                     StepKind::Command(argv) => PlannedAction::Command(argv.clone()),
                     StepKind::Dump(path) => PlannedAction::Dump(path.clone()),
                 };
-                push(action, step.kind.label(), Some(step.at.clone()), None);
+                let label = match &scenario.from_ref {
+                    Some(from) => format!("{} at {}", step.kind.label(), from.reference),
+                    None => step.kind.label(),
+                };
+                push(action, label, Some(step.at.clone()), None);
             }
         }
         Kind::Roundtrip => {
@@ -70,6 +87,9 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
                 None,
             );
         }
+        // Their cells run their own sequence (see `checks`); the models check is the upgrade to
+        // head followed by the comparison.
+        Kind::Models | Kind::Stairway | Kind::ForkOrder => {}
         Kind::Stepwise => {
             let graph = graph.ok_or(CellError::Plan(
                 "a stepwise scenario needs the revision graph, which the tool could not load",
@@ -84,6 +104,26 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
             });
         }
     }
+    if let Some(interrupt) = &scenario.interrupt {
+        let number = steps.len() + 1;
+        let revision = interrupt.revision.value.clone();
+        steps.push(PlannedStep {
+            action: PlannedAction::Tool(Action::Interrupt {
+                revision: revision.clone(),
+                after: interrupt.after_statements,
+            }),
+            record: record(
+                number,
+                format!(
+                    "upgrade {revision}, stopped after statement {} of {revision}",
+                    interrupt.after_statements
+                ),
+                Some(interrupt.revision.at.clone()),
+            ),
+            revision: None,
+            at_ref: false,
+        });
+    }
     let number = steps.len() + 1;
     let target = &scenario.target;
     let at = (target.value != "head" || target.at.line != 1).then(|| target.at.clone());
@@ -91,6 +131,7 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
         action: PlannedAction::Tool(Action::Upgrade(target.value.clone())),
         record: record(number, format!("upgrade {} (target)", target.value), at),
         revision: None,
+        at_ref: false,
     };
     Ok(Planned {
         steps,
@@ -98,7 +139,7 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
     })
 }
 
-fn record(number: usize, label: String, at: Option<Location>) -> StepRecord {
+pub(super) fn record(number: usize, label: String, at: Option<Location>) -> StepRecord {
     StepRecord {
         number,
         label,

@@ -27,6 +27,8 @@ pub(super) struct Context {
     pub graph: Option<Graph>,
     /// The passwords of the configured servers: hidden in every tool output the run keeps.
     pub secrets: crate::config::Secrets,
+    /// The project at each `from_ref` the cells' scenarios start from.
+    pub refs: BTreeMap<String, super::refs::RefTree>,
 }
 
 /// How this run's runtimes are prepared.
@@ -344,12 +346,21 @@ pub(super) fn check_revisions(
         seen.push(cell.scenario);
         let scenario = &config.scenarios[cell.scenario];
         let mut refs: Vec<&RevRef> = Vec::new();
-        for step in &scenario.steps {
+        // Steps at a `from_ref` run with that release's revisions, not today's.
+        let steps = if scenario.from_ref.is_some() {
+            &[][..]
+        } else {
+            &scenario.steps[..]
+        };
+        for step in steps {
             match &step.kind {
                 StepKind::Upgrade(rev) | StepKind::Downgrade(rev) => refs.push(rev),
                 StepKind::Stamp(revs) => refs.extend(revs),
                 StepKind::Sql { .. } | StepKind::Command(_) | StepKind::Dump(_) => {}
             }
+        }
+        if let Some(interrupt) = &scenario.interrupt {
+            refs.push(&interrupt.revision);
         }
         refs.push(&scenario.target);
         let expects_failure = scenario.expect.base.expects_failure()

@@ -92,8 +92,10 @@ pub async fn run(
     let started = Instant::now();
     let project = &config.project;
     let tool = Tool::new(project, cache)?;
+    let refs = super::refs::prepare(&config, &cells, cache)?;
     let mut warnings = database::sweep_stale().await;
-    let (plan, network) = runtime_plan(&config, &cells, &tool, options).await?;
+    let trees: Vec<std::path::PathBuf> = refs.values().map(|tree| tree.root.clone()).collect();
+    let (plan, network) = runtime_plan(&config, &cells, &tool, &trees, options).await?;
     let (requirements, driver_warnings) = prepare::with_drivers(&config, &cells);
     warnings.extend(driver_warnings);
     // What is about to be prepared and started is announced first, in matrix order, so the
@@ -130,7 +132,7 @@ pub async fn run(
         cells,
         options,
         progress,
-        tool,
+        (tool, refs),
         engines,
         runtimes,
         &mut warnings,
@@ -155,6 +157,7 @@ async fn runtime_plan(
     config: &Config,
     cells: &[Cell],
     tool: &Tool,
+    trees: &[std::path::PathBuf],
     options: &RunOptions,
 ) -> Result<(RuntimePlan, Option<String>), RunError> {
     let choice = runtime::backend_choice(config.runtime.backend).map_err(|err| {
@@ -196,6 +199,7 @@ async fn runtime_plan(
     };
     let mut read_only = vec![config.project.dir.clone()];
     read_only.extend(tool.helper_dirs());
+    read_only.extend(trees.iter().cloned());
     for dir in config.project.requirements.read_dirs() {
         if !read_only.iter().any(|mounted| dir.starts_with(mounted)) {
             read_only.push(dir);
@@ -242,7 +246,10 @@ async fn run_cells(
     cells: Vec<Cell>,
     options: &RunOptions,
     progress: Arc<dyn Progress>,
-    tool: Tool,
+    (tool, refs): (
+        Tool,
+        std::collections::BTreeMap<String, super::refs::RefTree>,
+    ),
     engines: super::engines::Engines,
     runtimes: std::collections::BTreeMap<String, Result<crate::runtime::PreparedRuntime, String>>,
     warnings: &mut Vec<String>,
@@ -273,6 +280,7 @@ async fn run_cells(
         engines,
         graph,
         secrets,
+        refs,
     });
 
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));

@@ -258,6 +258,9 @@ pub enum Cause {
     Expectation,
     /// The schema differs from the reference scenario's, or matches one it must differ from.
     Convergence,
+    /// A built-in check found a problem: the models differ from the schema, a downgrade does not
+    /// undo its upgrade, a fork's branches end differently in another order.
+    Check,
     /// The runtimes of one snapshot leave different schemas.
     RuntimesDisagree,
     /// The schema differs from the snapshot, or there is none where none may be written.

@@ -1,0 +1,191 @@
+//! `from_ref`: the project as it was at a git ref (a release tag), extracted with `git archive`
+//! into the cache, so a scenario's starting state is built by that release's migrations and code.
+//! The user's checkout and repository are only read.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::adapters::Tool;
+use crate::config::{Config, ConfigError, FromRef, Project, ToolConfig};
+use crate::matrix::Cell;
+use crate::runtime::CacheDir;
+
+/// The project at one ref.
+pub(super) struct RefTree {
+    /// The project with every path inside the repository moved into the extracted tree.
+    pub project: Project,
+    pub tool: Tool,
+    /// The extracted repository (mounted into runtime containers).
+    pub root: PathBuf,
+}
+
+/// Extracts the tree of every ref the selected cells' scenarios start from, once per commit.
+pub(super) fn prepare(
+    config: &Config,
+    cells: &[Cell],
+    cache: &CacheDir,
+) -> Result<BTreeMap<String, RefTree>, ConfigError> {
+    let mut trees = BTreeMap::new();
+    for cell in cells {
+        let scenario = &config.scenarios[cell.scenario];
+        let Some(from) = &scenario.from_ref else {
+            continue;
+        };
+        if trees.contains_key(&from.reference) {
+            continue;
+        }
+        let tree = extract(&config.project, from, cache)?;
+        trees.insert(from.reference.clone(), tree);
+    }
+    Ok(trees)
+}
+
+fn extract(project: &Project, from: &FromRef, cache: &CacheDir) -> Result<RefTree, ConfigError> {
+    let failed = |message: String, help: &str| {
+        ConfigError::at(from.at.clone(), message).with_help(help.to_string())
+    };
+    let repository = git(&project.dir, &["rev-parse", "--show-toplevel"]).map_err(|why| {
+        failed(
+            format!(
+                "`from_ref = \"{}\"` needs the project in a git repository: {why}",
+                from.reference
+            ),
+            "run the harness in a clone of the project's repository (with its tags: `git fetch --tags`)",
+        )
+    })?;
+    let repository = PathBuf::from(repository.trim());
+    let commit = git(
+        &repository,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("{}^{{commit}}", from.reference),
+        ],
+    )
+    .map_err(|_| {
+        failed(
+            format!("git knows no ref `{}` in {}", from.reference, repository.display()),
+            "name a tag, branch or commit of the repository; a shallow CI clone may lack tags (`git fetch --tags`, or `fetch-depth: 0`)",
+        )
+    })?;
+    let commit = commit.trim().to_string();
+    let root = cache.root().join("refs").join(&commit);
+    if !root.is_dir() {
+        archive(&repository, &commit, &root).map_err(|why| {
+            failed(
+                format!("cannot extract the project at `{}`: {why}", from.reference),
+                "check that the cache folder is writable (HARNESS_CACHE_DIR)",
+            )
+        })?;
+    }
+    let real_repository = repository.canonicalize().unwrap_or(repository);
+    let moved = |path: &Path| -> PathBuf {
+        let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        match real.strip_prefix(&real_repository) {
+            Ok(inside) => root.join(inside),
+            Err(_) => path.to_path_buf(),
+        }
+    };
+    let mut old = project.clone();
+    old.dir = moved(&project.dir);
+    old.pythonpath = project.pythonpath.iter().map(|p| moved(p)).collect();
+    old.script_location = project.script_location.as_deref().map(moved);
+    if let ToolConfig::Alembic { ini: Some(ini) } = &mut old.tool_config {
+        *ini = moved(ini);
+    }
+    let tool = Tool::new(&old, cache).map_err(|err| {
+        failed(
+            format!("cannot use the project at `{}`: {err}", from.reference),
+            "check the cache folder",
+        )
+    })?;
+    Ok(RefTree {
+        project: old,
+        tool,
+        root,
+    })
+}
+
+/// `git archive` of `commit` unpacked into `into`, through a temporary folder beside it so a
+/// half-written tree is never used.
+fn archive(repository: &Path, commit: &str, into: &Path) -> Result<(), String> {
+    let parent = into.parent().ok_or("no parent folder")?;
+    std::fs::create_dir_all(parent).map_err(|err| err.to_string())?;
+    let scratch = tempfile::Builder::new()
+        .prefix(".extract-")
+        .tempdir_in(parent)
+        .map_err(|err| err.to_string())?;
+    let tar = scratch.path().join("tree.tar");
+    git(
+        repository,
+        &[
+            "archive",
+            "--format=tar",
+            "-o",
+            &tar.display().to_string(),
+            commit,
+        ],
+    )?;
+    let tree = scratch.path().join("tree");
+    std::fs::create_dir_all(&tree).map_err(|err| err.to_string())?;
+    let untar = Command::new("tar")
+        .arg("-xf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(&tree)
+        .output()
+        .map_err(|err| format!("cannot run tar: {err}"))?;
+    if !untar.status.success() {
+        return Err(String::from_utf8_lossy(&untar.stderr).trim().to_string());
+    }
+    match std::fs::rename(&tree, into) {
+        Ok(()) => Ok(()),
+        // Another run extracted the same commit meanwhile.
+        Err(_) if into.is_dir() => Ok(()),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// Runs git in `dir`; its stdout, or its stderr as the error.
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|err| format!("cannot run git: {err}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        Err(if stderr.is_empty() {
+            format!("git {} failed", args.join(" "))
+        } else {
+            stderr
+        })
+    }
+}
+
+/// Tags matching a glob, newest first (by the tagged commit's date), at most `newest`.
+pub fn tags(dir: &Path, pattern: &str, newest: usize) -> Result<Vec<String>, String> {
+    let listed = git(
+        dir,
+        &[
+            "tag",
+            "--list",
+            "--sort=-creatordate",
+            "--end-of-options",
+            pattern,
+        ],
+    )?;
+    Ok(listed
+        .lines()
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .take(newest)
+        .map(str::to_string)
+        .collect())
+}
