@@ -682,3 +682,90 @@ fn check_name(name: &str) -> Result<(), String> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(text: &str) -> Result<Scenario, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("check.toml");
+        std::fs::write(&path, text).unwrap();
+        load(&path).map_err(|err| {
+            err.to_string()
+                .replace(&path.display().to_string(), "check.toml")
+        })
+    }
+
+    #[test]
+    fn the_check_kinds_take_no_snapshot_and_converge_with_nothing() {
+        for kind in ["models", "stairway", "fork-order"] {
+            let loaded = scenario(&format!("kind = \"{kind}\"\n")).unwrap();
+            assert_eq!(loaded.kind.name(), kind);
+            assert!(!loaded.snapshot.enabled, "{kind}");
+            assert_eq!(loaded.expect.base.converges_with, None, "{kind}");
+        }
+        let models = scenario(
+            "kind = \"models\"\n[models]\nmetadata = \"app.models:Base.metadata\"\nignore_tables = [\"x\"]\ncompare_server_default = true\n",
+        )
+        .unwrap();
+        assert_eq!(
+            models.models,
+            ModelsOptions {
+                metadata: Some("app.models:Base.metadata".into()),
+                ignore_tables: vec!["x".into()],
+                compare_type: true,
+                compare_server_default: true,
+            }
+        );
+    }
+
+    #[test]
+    fn bad_check_settings_are_errors_where_they_are_written() {
+        let cases = [
+            (
+                "kind = \"models\"\n[models]\nmetadata = \"app.models\"\n",
+                "check.toml:3:12: `app.models` does not name a MetaData as `module:attribute`",
+            ),
+            (
+                "kind = \"stairway\"\n[models]\nignore_tables = []\n",
+                "check.toml:2:1: `[models]` configures the models check",
+            ),
+            (
+                "interrupt = { revision = \"0004\", after_statements = 0 }\n",
+                "check.toml:1:53: `after_statements` must be 1 or more",
+            ),
+            (
+                "interrupt = { revision = \"0004\" }\n",
+                "check.toml:1:13: missing field `after_statements`",
+            ),
+            ("from_ref = \"\"\n", "check.toml:1:12: `` is not a git ref"),
+            (
+                "kind = \"fork-order\"\nfrom_ref = \"v1\"\n",
+                "check.toml:1:1: a `fork-order` scenario takes no `from_ref` or `interrupt`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = scenario(text).unwrap_err();
+            assert!(err.starts_with(expected), "{text}\n{err}");
+        }
+    }
+
+    #[test]
+    fn interrupt_and_from_ref_are_read() {
+        let loaded = scenario(
+            "from_ref = \"v1.4.0\"\ninterrupt = { revision = \"0004\", after_statements = 2 }\n[[steps]]\nsql = \"SELECT 1\"\n",
+        )
+        .unwrap();
+        assert_eq!(loaded.from_ref.unwrap().reference, "v1.4.0");
+        let interrupt = loaded.interrupt.unwrap();
+        assert_eq!(
+            (
+                interrupt.revision.value.as_str(),
+                interrupt.after_statements
+            ),
+            ("0004", 2)
+        );
+        assert_eq!(loaded.expect.base.converges_with.as_deref(), Some("fresh"));
+    }
+}

@@ -295,6 +295,14 @@ async fn replay(
         {
             detail.push_str(&format!("; {hint}"));
         }
+        if let Some(interrupt) = &scenario.interrupt
+            && record.label.ends_with("(target)")
+        {
+            detail.push_str(&format!(
+                "; this is the retry after the upgrade stopped after statement {} of {} (`interrupt`)",
+                interrupt.after_statements, interrupt.revision.value
+            ));
+        }
         if let Some(revision) = step.revision {
             detail = format!("first failing revision: {revision}; {detail}");
         } else if let Some(revision) = output

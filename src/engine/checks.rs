@@ -72,7 +72,12 @@ pub(super) async fn models(
         "compare the models with the schema".into(),
         None,
     );
-    let output = ctx.tool.models(session, &scenario.models).await;
+    let mut options = scenario.models.clone();
+    // The version table is the tool's, never a model's.
+    if let Some(table) = &ctx.config.project.version_table {
+        options.ignore_tables.push(table.clone());
+    }
+    let output = ctx.tool.models(session, &options).await;
     step.duration = started.elapsed();
     let mut output = match output {
         Ok(output) => output,
