@@ -226,3 +226,60 @@ fn init_writes_a_project_that_runs_without_edits() {
         harness_toml
     );
 }
+
+/// The lines of `stderr` about runtime `key`, with what changes between machines and runs
+/// (interpreter path, durations, how many distributions the requirements pull in) filtered out.
+fn runtime_lines(stderr: &str, key: &str) -> String {
+    let filters = [
+        (
+            r"Python \d+\.\d+\.\d+ at \S+ \(found via \w+\)",
+            "Python [VERSION] at [INTERPRETER]",
+        ),
+        (r"\d+\.\d{2}s", "[TIME]"),
+        (r"installing \d+ packages", "installing [N] packages"),
+    ];
+    let mut lines = String::new();
+    for line in stderr
+        .lines()
+        .filter(|line| line.contains(&format!("runtime {key}")))
+    {
+        let mut line = line.to_string();
+        for (pattern, replacement) in filters {
+            line = regex::Regex::new(pattern)
+                .unwrap()
+                .replace_all(&line, replacement)
+                .into_owned();
+        }
+        lines.push_str(&line);
+        lines.push('\n');
+    }
+    lines
+}
+
+/// The plain lines (stderr not a terminal, or CI) say what a runtime's preparation does: on an
+/// empty cache the environment is resolved and installed, on the next run it is reused; each
+/// phase once, before the runtime's line, and no more than four lines per runtime.
+#[test]
+fn ci_lines_name_the_phases_of_preparing_a_runtime() {
+    let project = Project::league(&["python:3.12"]);
+    let cache = tempfile::tempdir().unwrap();
+    // The first run writes the snapshots, which CI would not.
+    let lines = |ci: bool| {
+        let mut command = project.harness();
+        command.arg("run").env("HARNESS_CACHE_DIR", cache.path());
+        if ci {
+            command.env("CI", "true");
+        }
+        let out = run(&mut command);
+        assert_eq!(out.0, 0, "{}", transcript(&out));
+        runtime_lines(&out.2, "python:3.12")
+    };
+    let (fresh, again) = (lines(false), lines(true));
+    for run in [&fresh, &again] {
+        assert!(run.lines().count() <= 4, "{run}");
+    }
+    insta::assert_snapshot!(
+        "ci_runtime_phases",
+        format!("----- empty cache -----\n{fresh}----- again -----\n{again}")
+    );
+}

@@ -1,7 +1,8 @@
 //! What `harness run` shows while cells run, on stderr: a live progress display on a terminal
-//! (what is being prepared or started, then the cells running with their elapsed time, and the
-//! counts); one plain line per event when stderr is not a terminal or in CI, with the same facts;
-//! nothing with `--quiet`. Colour only on a terminal and never when NO_COLOR is set.
+//! (what is being prepared or started, with the phase a runtime's preparation is in, then the
+//! cells running with their elapsed time, and the counts); one plain line per event when stderr is
+//! not a terminal or in CI, with the same facts; nothing with `--quiet`. Colour only on a terminal
+//! and never when NO_COLOR is set.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,7 @@ use crate::engine::{EngineSummary, Progress};
 use crate::outcome::{CellResult, RuntimeSummary, Verdict};
 use crate::report;
 use crate::report::words;
+use crate::runtime::Phase;
 
 /// How progress is shown.
 enum Mode {
@@ -25,8 +27,9 @@ enum Mode {
 struct Counts {
     passed: usize,
     failed: usize,
-    /// Runtimes being prepared and engines starting.
-    preparing: Vec<String>,
+    /// Runtimes being prepared and engines starting: (`runtime python:3.12`, what is shown, as
+    /// `preparing runtime python:3.12` or `runtime python:3.12: installing 5 packages`).
+    preparing: Vec<(String, String)>,
     /// Cells running, with when they started.
     running: Vec<(String, Instant)>,
     /// When the last plain line was printed.
@@ -59,10 +62,39 @@ impl Counts {
             return format!("running {} · {tally}", words::list_cut(&cells, 3));
         }
         if !self.preparing.is_empty() {
-            return format!("{} · {tally}", words::list_cut(&self.preparing, 4));
+            let shown: Vec<&str> = self.preparing.iter().map(|(_, s)| s.as_str()).collect();
+            return format!("{} · {tally}", words::list_cut(&shown, 4));
         }
         tally
     }
+
+    /// Shows `shown` for `what`; false when it showed that already.
+    fn show(&mut self, what: &str, shown: String) -> bool {
+        match self.preparing.iter_mut().find(|(w, _)| w == what) {
+            Some((_, old)) if *old == shown => false,
+            Some((_, old)) => {
+                *old = shown;
+                true
+            }
+            None => {
+                self.preparing.push((what.to_string(), shown));
+                true
+            }
+        }
+    }
+
+    fn done(&mut self, what: &str) {
+        self.preparing.retain(|(w, _)| w != what);
+    }
+}
+
+/// Whether a plain-line display prints `phase`: the phases that can wait on the network, an image
+/// pull or a build, and reuse; not the brief local steps before and between them.
+fn plain_line(phase: &Phase) -> bool {
+    !matches!(
+        phase,
+        Phase::FindingInterpreter | Phase::CreatingEnvironment { .. } | Phase::Committing
+    )
 }
 
 /// The CLI's [`Progress`].
@@ -124,30 +156,41 @@ impl Display {
 
 impl Progress for Display {
     fn runtime_preparing(&self, key: &str) {
-        let what = format!("preparing runtime {key}");
+        let shown = format!("preparing runtime {key}");
         if matches!(self.mode, Mode::Lines) {
-            self.say(format!("{what}..."));
+            self.say(format!("{shown}..."));
         }
-        self.update(|counts| counts.preparing.push(what));
+        self.update(|counts| {
+            counts.show(&format!("runtime {key}"), shown);
+        });
+    }
+
+    fn runtime_phase(&self, key: &str, phase: &Phase) {
+        let shown = format!("runtime {key}: {phase}");
+        let mut changed = false;
+        self.update(|counts| changed = counts.show(&format!("runtime {key}"), shown.clone()));
+        if changed && matches!(self.mode, Mode::Lines) && plain_line(phase) {
+            self.say(format!("{shown}..."));
+        }
     }
 
     fn runtime_ready(&self, summary: &RuntimeSummary) {
-        let what = format!("preparing runtime {}", summary.key);
-        self.update(|counts| counts.preparing.retain(|w| *w != what));
+        self.update(|counts| counts.done(&format!("runtime {}", summary.key)));
         self.say(report::runtime_line(summary));
     }
 
     fn engine_starting(&self, database: &str) {
-        let what = format!("starting engine {database}");
+        let shown = format!("starting engine {database}");
         if matches!(self.mode, Mode::Lines) {
-            self.say(format!("{what}..."));
+            self.say(format!("{shown}..."));
         }
-        self.update(|counts| counts.preparing.push(what));
+        self.update(|counts| {
+            counts.show(&format!("engine {database}"), shown);
+        });
     }
 
     fn engine_ready(&self, summary: &EngineSummary) {
-        let what = format!("starting engine {}", summary.database);
-        self.update(|counts| counts.preparing.retain(|w| *w != what));
+        self.update(|counts| counts.done(&format!("engine {}", summary.database)));
         self.say(report::engine_line(summary));
     }
 
@@ -253,13 +296,26 @@ mod tests {
     fn the_live_line_names_what_is_prepared_then_the_running_cells() {
         let mut counts = Counts::default();
         assert_eq!(counts.line(), "0 passed, 0 failed");
-        counts.preparing = vec![
-            "preparing runtime python:3.12".into(),
-            "starting engine postgres:17".into(),
-        ];
+        assert!(counts.show(
+            "runtime python:3.12",
+            "preparing runtime python:3.12".into()
+        ));
+        assert!(counts.show("engine postgres:17", "starting engine postgres:17".into()));
         assert_eq!(
             counts.line(),
             "preparing runtime python:3.12, starting engine postgres:17 · 0 passed, 0 failed"
+        );
+        let phase = format!("runtime python:3.12: {}", Phase::Installing { packages: 5 });
+        assert!(counts.show("runtime python:3.12", phase.clone()));
+        assert!(!counts.show("runtime python:3.12", phase), "said already");
+        assert_eq!(
+            counts.line(),
+            "runtime python:3.12: installing 5 packages, starting engine postgres:17 · 0 passed, 0 failed"
+        );
+        counts.done("runtime python:3.12");
+        assert_eq!(
+            counts.line(),
+            "starting engine postgres:17 · 0 passed, 0 failed"
         );
         let now = Instant::now();
         counts.running = (1..=5).map(|n| (format!("cell-{n}"), now)).collect();

@@ -57,6 +57,10 @@ pub struct EngineSummary {
 pub trait Progress: Send + Sync {
     /// A runtime's preparation starts (finding the interpreter, the environment or image).
     fn runtime_preparing(&self, _key: &str) {}
+    /// A runtime's preparation enters `phase` (resolving, installing N packages, reusing what
+    /// the cache holds); told between [`Progress::runtime_preparing`] and
+    /// [`Progress::runtime_ready`], possibly more than once with the same phase.
+    fn runtime_phase(&self, _key: &str, _phase: &crate::runtime::Phase) {}
     fn runtime_ready(&self, _summary: &RuntimeSummary) {}
     /// An engine starts (a container, a cluster, a connection to an external server).
     fn engine_starting(&self, _database: &str) {}

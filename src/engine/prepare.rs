@@ -124,6 +124,9 @@ pub(super) async fn runtimes(
             specs.push(cell.runtime.clone());
         }
     }
+    // The preparations run as tasks of their own; their phases come back through a channel, and
+    // are passed on here, each runtime's before it is ready.
+    let (phase_tx, mut phases) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = tokio::task::JoinSet::new();
     for (index, spec) in specs.iter().enumerate() {
         let spec = spec.clone();
@@ -131,14 +134,26 @@ pub(super) async fn runtimes(
         let cache = cache.clone();
         let plan = plan.clone();
         let refresh = refresh.clone();
+        let phase_tx = phase_tx.clone();
+        let key = spec.key();
+        let sink = runtime::PhaseSink::new(move |phase| {
+            let _ = phase_tx.send((key.clone(), phase));
+        });
         tasks.spawn(async move {
             let result = match plan {
                 RuntimePlan::Local => {
-                    runtime::prepare_refreshing(&spec, &requirements, &cache, &refresh).await
+                    runtime::prepare_refreshing(&spec, &requirements, &cache, &refresh, &sink).await
                 }
                 RuntimePlan::Container(options) => {
-                    runtime::prepare_container(&spec, &requirements, options, &cache, &refresh)
-                        .await
+                    runtime::prepare_container(
+                        &spec,
+                        &requirements,
+                        options,
+                        &cache,
+                        &refresh,
+                        &sink,
+                    )
+                    .await
                 }
                 RuntimePlan::Unavailable(why) => Err(runtime::RuntimeError::Container {
                     runtime: spec.key(),
@@ -161,8 +176,21 @@ pub(super) async fn runtimes(
             (index, spec.key(), result)
         });
     }
+    drop(phase_tx);
     let mut done = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
+    loop {
+        let joined = tokio::select! {
+            Some((key, phase)) = phases.recv() => {
+                progress.runtime_phase(&key, &phase);
+                continue;
+            }
+            joined = tasks.join_next() => joined,
+        };
+        let Some(joined) = joined else { break };
+        // A task sends its phases before it ends: those still queued come first.
+        while let Ok((key, phase)) = phases.try_recv() {
+            progress.runtime_phase(&key, &phase);
+        }
         if let Ok(entry) = joined {
             let summary = summary(&entry.1, &entry.2);
             progress.runtime_ready(&summary);

@@ -9,10 +9,12 @@ pub mod container;
 mod discover;
 mod invocation;
 mod local;
+mod phase;
 mod refresh;
 mod session;
 mod uv;
 mod venv;
+mod watched;
 pub mod worker;
 
 use std::sync::Arc;
@@ -23,6 +25,7 @@ pub use cached_venv::{CachedVenv, DiskUsage, cached_venvs, other_usage};
 pub use discover::{Interpreter, find_interpreter};
 pub use invocation::{Invocation, Program, expand as expand_env, references as env_references};
 pub use local::LocalEnv;
+pub use phase::{Phase, PhaseSink, Prepared, requirement_count};
 pub use refresh::Refresh;
 pub use session::Session;
 pub use uv::{Installer, LockExport, Uv, UvLookup, UvSource};
@@ -147,19 +150,30 @@ pub async fn prepare(
     requirements: &Requirements,
     cache: &CacheDir,
 ) -> Result<PreparedRuntime, RuntimeError> {
-    prepare_refreshing(spec, requirements, cache, &Refresh::off()).await
+    prepare_refreshing(
+        spec,
+        requirements,
+        cache,
+        &Refresh::off(),
+        &PhaseSink::none(),
+    )
+    .await
 }
 
-/// [`prepare`], building the environment again when `refresh` says it is due.
+/// [`prepare`], building the environment again when `refresh` says it is due, and telling
+/// `phases` what it does.
 pub async fn prepare_refreshing(
     spec: &RuntimeSpec,
     requirements: &Requirements,
     cache: &CacheDir,
     refresh: &Refresh,
+    phases: &PhaseSink,
 ) -> Result<PreparedRuntime, RuntimeError> {
     let started = std::time::Instant::now();
+    phases.tell(Phase::FindingInterpreter);
     let interpreter = find_interpreter(spec).await?;
-    let (venv, reused) = prepare_venv(spec, &interpreter, requirements, cache, refresh).await?;
+    let (venv, reused) =
+        prepare_venv(spec, &interpreter, requirements, cache, refresh, phases).await?;
     let packages = installed(&venv);
     Ok(PreparedRuntime {
         spec: spec.clone(),
@@ -172,18 +186,21 @@ pub async fn prepare_refreshing(
 }
 
 /// Resolves the image for `spec` and builds (or reuses) its prepared image; with `refresh` due,
-/// builds it again and moves its tag to the new one. Its use is recorded in `cache`.
+/// builds it again and moves its tag to the new one. Its use is recorded in `cache`; `phases` is
+/// told what it does.
 pub async fn prepare_container(
     spec: &RuntimeSpec,
     requirements: &Requirements,
     options: ContainerOptions,
     cache: &CacheDir,
     refresh: &Refresh,
+    phases: &PhaseSink,
 ) -> Result<PreparedRuntime, RuntimeError> {
     let started = std::time::Instant::now();
     let base = RuntimeImage::configured(spec, |name| std::env::var(name).ok());
     let (deps, reused) =
-        container::prepare_image(spec, &base, requirements, &options, cache, refresh).await?;
+        container::prepare_image(spec, &base, requirements, &options, cache, refresh, phases)
+            .await?;
     Ok(PreparedRuntime {
         spec: spec.clone(),
         interpreter: deps.interpreter.clone(),

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
+use super::phase::{Phase, PhaseSink, Prepared, requirement_count};
 use super::uv::{self, Installer, UvLookup};
 use super::{CacheDir, Interpreter, Refresh, RuntimeError};
 use crate::config::{Requirements, RuntimeSpec};
@@ -39,16 +40,26 @@ pub struct PreparedVenv {
 /// Returns the environment's folder and whether it came from the cache. Builds with uv
 /// (`HARNESS_UV`, PATH, or installed into the cache) unless `HARNESS_NO_UV` is set; with
 /// `refresh` on, builds it again even when the cache holds it, and replaces the cached one.
+/// Tells `phases` what it does.
 pub async fn prepare_venv(
     spec: &RuntimeSpec,
     interpreter: &Interpreter,
     requirements: &Requirements,
     cache: &CacheDir,
     refresh: &Refresh,
+    phases: &PhaseSink,
 ) -> Result<(PathBuf, bool), RuntimeError> {
     let lookup = UvLookup::from_env();
-    let venv =
-        prepare_venv_refreshing(spec, interpreter, requirements, cache, &lookup, refresh).await?;
+    let venv = prepare_venv_refreshing(
+        spec,
+        interpreter,
+        requirements,
+        cache,
+        &lookup,
+        refresh,
+        phases,
+    )
+    .await?;
     Ok((venv.dir, venv.reused))
 }
 
@@ -67,11 +78,13 @@ pub async fn prepare_venv_with(
         cache,
         lookup,
         &Refresh::off(),
+        &PhaseSink::none(),
     )
     .await
 }
 
-/// [`prepare_venv_with`], rebuilding a cached environment when `refresh` says it is due.
+/// [`prepare_venv_with`], rebuilding a cached environment when `refresh` says it is due, and
+/// telling `phases` what it does.
 pub async fn prepare_venv_refreshing(
     spec: &RuntimeSpec,
     interpreter: &Interpreter,
@@ -79,6 +92,7 @@ pub async fn prepare_venv_refreshing(
     cache: &CacheDir,
     lookup: &UvLookup,
     refresh: &Refresh,
+    phases: &PhaseSink,
 ) -> Result<PreparedVenv, RuntimeError> {
     let io = |what: String| move |source| RuntimeError::Io { what, source };
     let requirements_text = requirements
@@ -89,8 +103,10 @@ pub async fn prepare_venv_refreshing(
     let target = venvs.join(format!("python-{}-{key}", interpreter.version));
     let refreshing = refresh.is_due(&target.display().to_string());
     if is_ready(&target) && !refreshing {
+        phases.tell(Phase::Reusing(Prepared::Environment));
         touch(&target);
         if !target.join(FREEZE).is_file() {
+            phases.tell(Phase::ReadingVersions);
             let installer = existing_installer(&target, cache, lookup);
             record_installed(&target, installer.as_ref()).await;
         }
@@ -118,6 +134,7 @@ pub async fn prepare_venv_refreshing(
         &dir,
         &installer,
         refreshing,
+        phases,
     )
     .await?;
     record_installed(&dir, Some(&installer)).await;
@@ -280,11 +297,17 @@ async fn build(
     dir: &Path,
     installer: &Installer,
     refreshing: bool,
+    phases: &PhaseSink,
 ) -> Result<(), RuntimeError> {
     let python = dir.join("bin").join("python");
     let install_args = requirements.install_args();
+    let resolving = |installer| Phase::Resolving {
+        requirements: requirement_count(requirements),
+        installer,
+    };
     match installer {
         Installer::Uv(uv) => {
+            phases.tell(Phase::CreatingEnvironment { installer: "uv" });
             let env = uv::command_env(|name| std::env::var(name).ok());
             let create = vec![
                 "venv".to_string(),
@@ -294,16 +317,17 @@ async fn build(
                 interpreter.path.display().to_string(),
                 dir.display().to_string(),
             ];
-            step(spec, &uv.path, &create, &requirements.dir, &env).await?;
+            step(spec, &uv.path, &create, &requirements.dir, &env, None).await?;
             if install_args.is_empty() {
                 return Ok(());
             }
+            phases.tell(resolving("uv"));
             // Compiled now, as pip does: tool processes run with PYTHONDONTWRITEBYTECODE, so
             // without it every one of them compiles SQLAlchemy and Alembic again (about 0.7 s).
+            // Not quiet: its `Resolved N packages` line tells how many it installs.
             let mut install = vec![
                 "pip".to_string(),
                 "install".into(),
-                "--quiet".into(),
                 "--compile-bytecode".into(),
                 "--python".into(),
                 python.display().to_string(),
@@ -314,21 +338,49 @@ async fn build(
                 install.push("--refresh".into());
             }
             install.extend(install_args);
-            step(spec, &uv.path, &install, &requirements.dir, &env).await
+            step(
+                spec,
+                &uv.path,
+                &install,
+                &requirements.dir,
+                &env,
+                Some(phases),
+            )
+            .await
         }
         Installer::Pip { why } => {
+            phases.tell(Phase::CreatingEnvironment {
+                installer: "python -m venv",
+            });
             let create = vec!["-m".to_string(), "venv".into(), dir.display().to_string()];
-            let mut result = step(spec, &interpreter.path, &create, &requirements.dir, &[]).await;
+            let mut result = step(
+                spec,
+                &interpreter.path,
+                &create,
+                &requirements.dir,
+                &[],
+                None,
+            )
+            .await;
             if result.is_ok() && !install_args.is_empty() {
+                phases.tell(resolving("pip"));
+                // Not quiet: its `Installing collected packages:` line tells how many.
                 let mut install = vec![
                     "-m".to_string(),
                     "pip".into(),
                     "install".into(),
-                    "--quiet".into(),
                     "--disable-pip-version-check".into(),
                 ];
                 install.extend(install_args);
-                result = step(spec, &python, &install, &requirements.dir, &[]).await;
+                result = step(
+                    spec,
+                    &python,
+                    &install,
+                    &requirements.dir,
+                    &[],
+                    Some(phases),
+                )
+                .await;
             }
             result.map_err(|err| match err {
                 RuntimeError::Setup {
@@ -348,12 +400,15 @@ async fn build(
     }
 }
 
+/// Runs one step of a build; with `watch`, its output is read as it comes for the number of
+/// packages the installer says it installs.
 async fn step(
     spec: &RuntimeSpec,
     program: &Path,
     args: &[String],
     dir: &Path,
     env: &[(&str, String)],
+    watch: Option<&PhaseSink>,
 ) -> Result<(), RuntimeError> {
     let command = process::display(program, args);
     let mut command_line = Command::new(program);
@@ -364,12 +419,17 @@ async fn step(
         .args(args)
         .env("UV_PYTHON_DOWNLOADS", "never")
         .envs(env.iter().map(|(name, value)| (name, value)));
-    let out = process::run(&mut command_line)
-        .await
-        .map_err(|source| RuntimeError::Io {
-            what: format!("cannot run `{command}`"),
-            source,
-        })?;
+    let out = match watch {
+        Some(phases) => {
+            super::watched::run_watched(&mut command_line, &|line| phases.installer_line(line))
+                .await
+        }
+        None => process::run(&mut command_line).await,
+    }
+    .map_err(|source| RuntimeError::Io {
+        what: format!("cannot run `{command}`"),
+        source,
+    })?;
     if out.success() {
         Ok(())
     } else {

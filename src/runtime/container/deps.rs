@@ -21,7 +21,10 @@ use super::cached_image::record_use;
 use super::{CA_TARGET, ContainerOptions, LABEL_RUNTIME, RuntimeImage, VENV, passed_through};
 use crate::config::{Requirements, RuntimeSpec};
 use crate::docker::{ExecRequest, exec, labelled};
-use crate::runtime::{CacheDir, Interpreter, Refresh, RuntimeError, discover};
+use crate::runtime::{
+    CacheDir, Interpreter, Phase, PhaseSink, Prepared, Refresh, RuntimeError, discover,
+    requirement_count,
+};
 
 /// Bump when what goes into a dependency image changes, so old ones are not reused.
 const LAYOUT: &str = "harness-deps-1";
@@ -61,7 +64,8 @@ pub(super) fn idle_command() -> Vec<String> {
 }
 
 /// Returns the prepared image for `spec` from `base` with `requirements`, and whether it existed;
-/// with `refresh` due, prepares it again even when it exists. Records its use in `cache`.
+/// with `refresh` due, prepares it again even when it exists. Records its use in `cache`, and
+/// tells `phases` what it does.
 pub async fn prepare_image(
     spec: &RuntimeSpec,
     base: &RuntimeImage,
@@ -69,6 +73,7 @@ pub async fn prepare_image(
     options: &ContainerOptions,
     cache: &CacheDir,
     refresh: &Refresh,
+    phases: &PhaseSink,
 ) -> Result<(DepsImage, bool), RuntimeError> {
     let docker = &options.docker;
     let requirements_text = requirements.key_text().map_err(|source| RuntimeError::Io {
@@ -91,11 +96,20 @@ pub async fn prepare_image(
                 .ok()
                 .and_then(|image| image.id);
         } else if let Some(found) = existing(docker, &tag).await {
+            phases.tell(Phase::Reusing(Prepared::Image));
             record_use(cache, &tag);
             return Ok((found, true));
         }
     }
-    let built = build(spec, base, requirements, &requirements_text, options).await?;
+    let built = build(
+        spec,
+        base,
+        requirements,
+        &requirements_text,
+        options,
+        phases,
+    )
+    .await?;
     refresh.built(&built.tag);
     record_use(cache, &built.tag);
     let now = docker
@@ -168,8 +182,12 @@ async fn build(
     requirements: &Requirements,
     requirements_text: &str,
     options: &ContainerOptions,
+    phases: &PhaseSink,
 ) -> Result<DepsImage, RuntimeError> {
     let started = Instant::now();
+    phases.tell(Phase::StartingContainer {
+        image: base.reference.clone(),
+    });
     let (name, tag) = base.name_and_tag();
     let mut request = labelled(GenericImage::new(name, tag).with_cmd(idle_command()))
         .with_label(LABEL_RUNTIME, spec.key());
@@ -209,6 +227,7 @@ async fn build(
         options,
         &id,
         started,
+        phases,
     )
     .await;
     let _ = container.rm().await;
@@ -225,6 +244,7 @@ async fn install(
     options: &ContainerOptions,
     id: &str,
     started: Instant,
+    phases: &PhaseSink,
 ) -> Result<DepsImage, RuntimeError> {
     let docker = &options.docker;
     // A local path among the packages (`-e .`) resolves from the install folder, mounted as is.
@@ -315,7 +335,13 @@ async fn install(
         install.extend(install_args);
         steps.push(install);
     }
-    for step in steps {
+    for (n, step) in steps.into_iter().enumerate() {
+        if n == 1 {
+            phases.tell(Phase::InstallingRequirements {
+                requirements: requirement_count(requirements),
+                installer: "pip",
+            });
+        }
         let (shown, out) = run(step, env.clone()).await?;
         if !out.success() {
             return Err(RuntimeError::Setup {
@@ -376,6 +402,7 @@ async fn install(
             crate::runtime::venv::requirements_hash(requirements_text),
         ),
     ]);
+    phases.tell(Phase::Committing);
     let options_commit = CommitContainerOptionsBuilder::new()
         .container(id)
         .repo(&repo)
