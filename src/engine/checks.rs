@@ -175,16 +175,28 @@ impl Steps<'_, '_> {
 
     /// The schema of `database` without the version table, as snapshots render it.
     async fn schema(&self, database: &CellDatabase) -> Result<String, Outcome> {
+        Ok(self.state(database).await?.0)
+    }
+
+    /// The schema as [`Self::schema`] renders it, and the version table's rows, sorted.
+    async fn state(&self, database: &CellDatabase) -> Result<(String, Vec<String>), Outcome> {
         let version_table = self.ctx.config.project.version_table.as_deref();
         let schema = introspect::inspect(database, version_table)
             .await
             .map_err(|err| Outcome::Error(err.to_string()))?;
-        Ok(snapshot::render(
+        let mut versions = schema
+            .version_table
+            .as_ref()
+            .map(|table| table.rows.clone())
+            .unwrap_or_default();
+        versions.sort();
+        let text = snapshot::render(
             &schema,
             RenderOptions {
                 version_table: false,
             },
-        ))
+        );
+        Ok((text, versions))
     }
 }
 
@@ -205,6 +217,7 @@ async fn stairway(
                 version_table: false,
             },
         );
+        let mut versions_before: Vec<String> = Vec::new();
         for revision in &order {
             let down = graph
                 .revisions
@@ -226,7 +239,7 @@ async fn stairway(
             {
                 return Err(named(stop, &format!("first failing revision: {revision}")));
             }
-            let upgraded = steps.schema(database).await?;
+            let (upgraded, versions_upgraded) = steps.state(database).await?;
             let label = format!("downgrade {revision} -> {shown}");
             if let Err(stop) = steps
                 .tool(session, database, Action::Downgrade(target), label)
@@ -234,7 +247,24 @@ async fn stairway(
             {
                 return Err(named(stop, &format!("the downgrade of {revision} fails")));
             }
-            let after = steps.schema(database).await?;
+            let (after, versions_after) = steps.state(database).await?;
+            if versions_after != versions_before {
+                return Err(Outcome::Failed {
+                    detail: format!(
+                        "after the downgrade of {revision} the version table holds [{}], not [{}] as before its upgrade: the downgrade went elsewhere (does the project run migrations itself when it is loaded?)",
+                        versions_after.join(", "),
+                        versions_before.join(", ")
+                    ),
+                    diff: (after != before).then(|| {
+                        snapshot::diff(
+                            &before,
+                            &after,
+                            &format!("before upgrade {revision}"),
+                            &format!("after downgrade {revision} -> {shown}"),
+                        )
+                    }),
+                });
+            }
             if after != before {
                 return Err(Outcome::Failed {
                     detail: format!(
@@ -256,7 +286,7 @@ async fn stairway(
                     &format!("upgrading {revision} again after its downgrade fails"),
                 ));
             }
-            let again = steps.schema(database).await?;
+            let (again, versions_again) = steps.state(database).await?;
             if again != upgraded {
                 return Err(Outcome::Failed {
                     detail: format!(
@@ -271,7 +301,18 @@ async fn stairway(
                     )),
                 });
             }
+            if versions_again != versions_upgraded {
+                return Err(Outcome::Failed {
+                    detail: format!(
+                        "upgrading {revision} again leaves the version table at [{}], not [{}] as its first upgrade did",
+                        versions_again.join(", "),
+                        versions_upgraded.join(", ")
+                    ),
+                    diff: None,
+                });
+            }
             before = again;
+            versions_before = versions_again;
         }
         Ok(())
     }
