@@ -251,7 +251,7 @@ async fn stairway(
             if versions_after != versions_before {
                 return Err(Outcome::Failed {
                     detail: format!(
-                        "after the downgrade of {revision} the version table holds [{}], not [{}] as before its upgrade: the downgrade went elsewhere (does the project run migrations itself when it is loaded?)",
+                        "after the downgrade of {revision} the version table holds [{}], not [{}] as before its upgrade: the downgrade went elsewhere (does the project create or migrate its schema itself when it is loaded, e.g. create_all() and stamp, or upgrade() in its app factory?)",
                         versions_after.join(", "),
                         versions_before.join(", ")
                     ),
