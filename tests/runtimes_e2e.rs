@@ -461,3 +461,116 @@ async fn a_docker_engine_that_stops_answering_gives_errors_in_bounded_time_and_c
     assert!(cleaned.status.success(), "{cleaned:?}");
     assert_nothing_left_by(pid).await;
 }
+
+/// Runs the docker CLI; panics with its output when it fails.
+fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker CLI starts");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A prepared image made before images recorded their distributions (an empty
+/// `dev.harness.freeze` label) is used as it is: its versions are read from a container of it
+/// once, kept in the cache folder, and shown in the runtime's line; the next run reads them from
+/// there. The preparation's phases are plain lines of each run (stderr is not a terminal).
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and runtime images: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn an_image_without_its_freeze_label_has_its_versions_read_once() {
+    let project = common::Project::league(&["python:3.12"]);
+    // Requirements of this test alone, so the prepared image is its own.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let requirements = project.read("league/requirements.txt");
+    project.write(
+        "league/requirements.txt",
+        &format!("{requirements}# freeze label test {nonce}\n"),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let run = || {
+        let child = common::harness(project.path())
+            .arg("run")
+            .env("HARNESS_RUNTIME_BACKEND", "container")
+            .env("HARNESS_CACHE_DIR", cache.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the harness binary starts");
+        let pid = child.id();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (stderr, pid)
+    };
+    let (built, pid) = run();
+    assert!(
+        built.contains("runtime python:3.12: starting a container of ")
+            && built.contains("runtime python:3.12: installing 2 requirements with pip...")
+            && built.contains("prepared image built"),
+        "{built}"
+    );
+    let tag = docker(&[
+        "images",
+        "--filter",
+        &format!("label={LABEL_PID}={pid}"),
+        "--filter",
+        "label=dev.harness.deps=true",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+    ]);
+    assert!(tag.starts_with("harness-deps/python-3.12:"), "{tag}");
+    let _removed = RemovedAtEnd(tag.clone());
+    // As an older harness left it: the same image, no distributions in its label (the image
+    // with them stays below it, untagged, and goes with it).
+    let container = docker(&["create", &tag]);
+    docker(&[
+        "commit",
+        "--change",
+        "LABEL dev.harness.freeze=\"\"",
+        &container,
+        &tag,
+    ]);
+    docker(&["rm", &container]);
+
+    let (read, _) = run();
+    let (again, _) = run();
+    let runtime_line = |stderr: &str| {
+        stderr
+            .lines()
+            .find(|line| line.contains("prepared image reused from cache"))
+            .unwrap_or_else(|| panic!("{stderr}"))
+            .to_string()
+    };
+    for stderr in [&read, &again] {
+        assert!(
+            stderr.contains("runtime python:3.12: reusing the prepared image from the cache...")
+                && runtime_line(stderr).ends_with("; alembic 1.13.3, SQLAlchemy 2.0.36"),
+            "{stderr}"
+        );
+    }
+    let reading = "runtime python:3.12: reading the installed package versions...";
+    assert!(read.contains(reading), "{read}");
+    assert!(!again.contains(reading), "read once: {again}");
+}
+
+/// Removes an image (and the untagged images below it) when dropped, even when a test fails.
+struct RemovedAtEnd(String);
+
+impl Drop for RemovedAtEnd {
+    fn drop(&mut self) {
+        let _ = Command::new("docker")
+            .args(["image", "rm", "--force", &self.0])
+            .output();
+    }
+}

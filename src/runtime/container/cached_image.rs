@@ -14,6 +14,7 @@ use testcontainers::bollard::query_parameters::{
 
 use super::LABEL_RUNTIME;
 use super::deps::{LABEL_BASE, LABEL_DEPS, LABEL_FREEZE, LABEL_REQUIREMENTS, LABEL_VERSION};
+use super::freeze;
 use crate::runtime::CacheDir;
 use crate::runtime::venv::parse_freeze;
 
@@ -102,7 +103,9 @@ pub async fn cached_images(docker: &Docker, cache: &CacheDir) -> Result<Vec<Cach
             base: label(LABEL_BASE),
             version: label(LABEL_VERSION),
             requirements: label(LABEL_REQUIREMENTS),
-            packages: label(LABEL_FREEZE).map(|text| parse_freeze(&text).len()),
+            packages: label(LABEL_FREEZE)
+                .or_else(|| freeze::kept(cache, &summary.id))
+                .map(|text| parse_freeze(&text).len()),
             size: u64::try_from(summary.size).unwrap_or_default(),
             own,
             created,
@@ -134,6 +137,7 @@ impl CachedImage {
             }
             std::fs::remove_file(use_marker(cache, target)).ok();
         }
+        freeze::forget(cache, &self.id);
         Ok(())
     }
 }

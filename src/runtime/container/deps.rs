@@ -8,7 +8,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
-use testcontainers::bollard::Docker;
 use testcontainers::bollard::models::ContainerConfig;
 use testcontainers::bollard::query_parameters::{
     CommitContainerOptionsBuilder, RemoveImageOptionsBuilder,
@@ -18,6 +17,7 @@ use testcontainers::runners::AsyncRunner;
 use testcontainers::{GenericImage, ImageExt};
 
 use super::cached_image::record_use;
+use super::freeze;
 use super::{CA_TARGET, ContainerOptions, LABEL_RUNTIME, RuntimeImage, VENV, passed_through};
 use crate::config::{Requirements, RuntimeSpec};
 use crate::docker::{ExecRequest, exec, labelled};
@@ -95,8 +95,7 @@ pub async fn prepare_image(
                 .await
                 .ok()
                 .and_then(|image| image.id);
-        } else if let Some(found) = existing(docker, &tag).await {
-            phases.tell(Phase::Reusing(Prepared::Image));
+        } else if let Some(found) = existing(spec, &tag, options, cache, phases).await {
             record_use(cache, &tag);
             return Ok((found, true));
         }
@@ -144,9 +143,17 @@ fn tag_for(spec: &RuntimeSpec, key: &str) -> String {
     format!("{REPOSITORY}/{}:{key}", spec.id())
 }
 
-/// The prepared image `tag`, if it exists and carries the labels of a finished preparation.
-async fn existing(docker: &Docker, tag: &str) -> Option<DepsImage> {
-    let config = docker.inspect_image(tag).await.ok()?.config?;
+/// The prepared image `tag`, if it exists and carries the labels of a finished preparation. One
+/// prepared before images recorded their distributions has them read from it (once per image).
+async fn existing(
+    spec: &RuntimeSpec,
+    tag: &str,
+    options: &ContainerOptions,
+    cache: &CacheDir,
+    phases: &PhaseSink,
+) -> Option<DepsImage> {
+    let image = options.docker.inspect_image(tag).await.ok()?;
+    let config = image.config?;
     let labels = config.labels.unwrap_or_default();
     let version = labels.get(LABEL_VERSION)?.clone();
     let executable = labels.get(LABEL_EXECUTABLE)?.clone();
@@ -156,9 +163,20 @@ async fn existing(docker: &Docker, tag: &str) -> Option<DepsImage> {
         .iter()
         .find_map(|entry| entry.strip_prefix("PATH=").map(str::to_string))
         .unwrap_or_else(|| default_path().to_string());
-    let packages = labels
+    phases.tell(Phase::Reusing(Prepared::Image));
+    let id = image.id.unwrap_or_else(|| tag.to_string());
+    let labelled = labels
         .get(LABEL_FREEZE)
-        .map(|text| crate::runtime::venv::parse_freeze(text))
+        .filter(|text| !text.trim().is_empty());
+    let freeze = match labelled.cloned().or_else(|| freeze::kept(cache, &id)) {
+        Some(text) => Some(text),
+        None => {
+            phases.tell(Phase::ReadingVersions);
+            freeze::read(spec, tag, &id, options, cache).await
+        }
+    };
+    let packages = freeze
+        .map(|text| crate::runtime::venv::parse_freeze(&text))
         .unwrap_or_default();
     Some(DepsImage {
         tag: tag.to_string(),

@@ -7,6 +7,7 @@
 mod cached_image;
 mod cell;
 mod deps;
+mod freeze;
 mod image;
 
 use std::path::PathBuf;
