@@ -175,6 +175,10 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         r#"# harness.toml: what `harness run` replays. Written by `harness init`; edit it freely.
 # Every key is described in the harness documentation (docs/configuration.md).
 {notes}{members}
+# Checks that need no scenario file (docs/scenarios.md#checks): the models match what the migrations
+# build, each downgrade undoes its upgrade, a merge's branches end the same in every order.
+# builtins = ["models", "stairway", "fork-order"]
+
 [project]
 {project}
 {env}
