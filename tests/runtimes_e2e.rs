@@ -486,6 +486,7 @@ fn docker(args: &[&str]) -> String {
     ignore = "needs Docker and runtime images: cargo test --features engine-tests (scripts/test runs it)"
 )]
 async fn an_image_without_its_freeze_label_has_its_versions_read_once() {
+    let _turn = common::SWEEPS.lock().await;
     let project = common::Project::league(&["python:3.12"]);
     // Requirements of this test alone, so the prepared image is its own.
     let nonce = std::time::SystemTime::now()
@@ -515,8 +516,9 @@ async fn an_image_without_its_freeze_label_has_its_versions_read_once() {
     };
     let (built, pid) = run();
     assert!(
-        built.contains("runtime python:3.12: starting a container of ")
-            && built.contains("runtime python:3.12: installing 2 requirements with pip...")
+        built.contains("preparing runtime python:3.12: starting a container of ")
+            && built
+                .contains("preparing runtime python:3.12: installing 2 requirements with pip...")
             && built.contains("prepared image built"),
         "{built}"
     );
@@ -554,12 +556,13 @@ async fn an_image_without_its_freeze_label_has_its_versions_read_once() {
     };
     for stderr in [&read, &again] {
         assert!(
-            stderr.contains("runtime python:3.12: reusing the prepared image from the cache...")
-                && runtime_line(stderr).ends_with("; alembic 1.13.3, SQLAlchemy 2.0.36"),
+            stderr.contains(
+                "preparing runtime python:3.12: reusing the prepared image from the cache..."
+            ) && runtime_line(stderr).ends_with("; alembic 1.13.3, SQLAlchemy 2.0.36"),
             "{stderr}"
         );
     }
-    let reading = "runtime python:3.12: reading the installed package versions...";
+    let reading = "preparing runtime python:3.12: reading the installed package versions...";
     assert!(read.contains(reading), "{read}");
     assert!(!again.contains(reading), "read once: {again}");
 }

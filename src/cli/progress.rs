@@ -166,7 +166,7 @@ impl Progress for Display {
     }
 
     fn runtime_phase(&self, key: &str, phase: &Phase) {
-        let shown = format!("runtime {key}: {phase}");
+        let shown = format!("preparing runtime {key}: {phase}");
         let mut changed = false;
         self.update(|counts| changed = counts.show(&format!("runtime {key}"), shown.clone()));
         if changed && matches!(self.mode, Mode::Lines) && plain_line(phase) {
@@ -305,12 +305,15 @@ mod tests {
             counts.line(),
             "preparing runtime python:3.12, starting engine postgres:17 · 0 passed, 0 failed"
         );
-        let phase = format!("runtime python:3.12: {}", Phase::Installing { packages: 5 });
+        let phase = format!(
+            "preparing runtime python:3.12: {}",
+            Phase::Installing { packages: 5 }
+        );
         assert!(counts.show("runtime python:3.12", phase.clone()));
         assert!(!counts.show("runtime python:3.12", phase), "said already");
         assert_eq!(
             counts.line(),
-            "runtime python:3.12: installing 5 packages, starting engine postgres:17 · 0 passed, 0 failed"
+            "preparing runtime python:3.12: installing 5 packages, starting engine postgres:17 · 0 passed, 0 failed"
         );
         counts.done("runtime python:3.12");
         assert_eq!(
