@@ -79,9 +79,9 @@ fn a_migration_rewritten_after_the_release_is_caught_and_the_checkout_is_untouch
     assert_eq!(out.0, 1, "{}", transcript(&out));
     assert!(
         out.1.contains("from-v1-0/sqlite/python-3.12")
-            && out
-                .1
-                .contains("the schema differs from `fresh` on the same database and runtime")
+            && out.1.contains(
+                "the schema differs from `fresh` on the same database and runtime; since v1.0, migrations/versions/0001_create_teams.py was edited"
+            )
             && out.1.contains("-  column founded INTEGER"),
         "{}",
         transcript(&out)

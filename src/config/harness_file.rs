@@ -189,7 +189,12 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let root = absolute(file.path().parent().unwrap_or(Path::new(".")));
     let at = |span: std::ops::Range<usize>| file.location(span.start);
 
-    let project_dir = root.join(raw.project.path.get_ref());
+    // `path = "."` (the default) is the root itself: tracebacks are matched against this text.
+    let project_dir: PathBuf = root
+        .join(raw.project.path.get_ref())
+        .components()
+        .filter(|part| *part != std::path::Component::CurDir)
+        .collect();
     if !project_dir.is_dir() {
         return Err(ConfigError::at(
             at(raw.project.path.span()),
@@ -407,10 +412,13 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     // Scenario files are read through the path as the user gave it, so messages show short paths.
     let shown_root = file.path().parent().unwrap_or(Path::new(""));
     let scenarios_path = raw.paths.scenarios.get_ref();
-    let mut scenarios = load_scenarios(
-        &shown_root.join(scenarios_path),
-        at(raw.paths.scenarios.span()),
-    )?;
+    let scenarios_dir = shown_root.join(scenarios_path);
+    // Built-ins alone need no scenarios folder.
+    let mut scenarios = if !raw.builtins.is_empty() && !scenarios_dir.exists() {
+        Vec::new()
+    } else {
+        load_scenarios(&scenarios_dir, at(raw.paths.scenarios.span()))?
+    };
     let models = scenario::models_options(file, raw.models.unwrap_or_default())?;
     add_builtins(file, &raw.builtins, &models, &mut scenarios)?;
     check_scenarios(&scenarios, raw.project.tool)?;
@@ -871,6 +879,19 @@ fn absolute(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_ins_alone_need_no_scenarios_folder_and_the_project_folder_has_no_dot() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alembic.ini"), "[alembic]\n").unwrap();
+        let path = dir.path().join("harness.toml");
+        let text =
+            "builtins = [\"models\", \"stairway\"]\n[project]\ntool = \"alembic\"\npath = \".\"\n";
+        let config = parse(&SourceFile::new(&path, text.to_string())).unwrap();
+        let names: Vec<&str> = config.scenarios.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["models", "stairway"]);
+        assert_eq!(config.project.dir, absolute(dir.path()));
+    }
 
     /// Found by tests/hostile_input.rs: the error named the missing folder but not the file that
     /// names it.

@@ -35,6 +35,9 @@ pub(super) struct CellRun {
     pub hidden: bool,
     /// The cell's engine stopped answering during it: which start of the engine it was, and why.
     pub engine_stopped: Option<(Generation, String)>,
+    /// Said after a convergence failure: what changed in the migrations since the scenario's
+    /// `from_ref`.
+    pub since_ref: Option<String>,
 }
 
 pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
@@ -66,6 +69,11 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
         expect,
         hidden: cell.hidden,
         engine_stopped: None,
+        since_ref: scenario
+            .from_ref
+            .as_ref()
+            .and_then(|from| ctx.refs.get(&from.reference))
+            .and_then(|tree| tree.changes.clone()),
     };
     match setup(ctx, cell) {
         Err(err) => fail(
@@ -314,7 +322,11 @@ async fn replay(
         run.result.steps.push(record);
         return fail(&mut run.result, Verdict::Failed, Cause::StepFailed, detail);
     }
-    if run.expect.outcome == Outcome::Failure && !failed_as_expected {
+    // A models scenario's expected failure is the check's, which comes next.
+    if run.expect.outcome == Outcome::Failure
+        && !failed_as_expected
+        && scenario.kind != Kind::Models
+    {
         return fail(
             &mut run.result,
             Verdict::Failed,
@@ -327,6 +339,17 @@ async fn replay(
     }
     if scenario.kind == Kind::Models && upgraded {
         let outcome = super::checks::models(ctx, cell, session, run).await;
+        if matches!(outcome, super::checks::Outcome::Passed(_))
+            && run.expect.outcome == Outcome::Failure
+        {
+            return fail(
+                &mut run.result,
+                Verdict::Failed,
+                Cause::ExpectedFailureMissing,
+                "the scenario expects a failure, but the models match the schema the migrations build"
+                    .into(),
+            );
+        }
         if settle_check(run, outcome) {
             return;
         }

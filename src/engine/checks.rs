@@ -493,15 +493,30 @@ fn fork_point(graph: &Graph, parents: &[String]) -> String {
         .map_or_else(|| "base".to_string(), |id| (*id).clone())
 }
 
-/// ` (tables only before: a; tables only after: b)`, or nothing when both have the same tables.
+/// ` (left behind: table tmp_a, enum status; missing: table b)`: the objects (tables, views,
+/// types, sequences, ...) only one side has, or nothing when both have the same.
 fn table_summary(before: &str, after: &str) -> String {
-    let tables = |text: &str| -> Vec<String> {
+    const KINDS: [&str; 7] = [
+        "table ",
+        "view ",
+        "enum ",
+        "sequence ",
+        "extension ",
+        "schema ",
+        "trigger ",
+    ];
+    let objects = |text: &str| -> Vec<String> {
         text.lines()
-            .filter_map(|line| line.strip_prefix("table "))
-            .map(str::to_string)
+            .filter(|line| KINDS.iter().any(|kind| line.starts_with(kind)))
+            .map(|line| {
+                line.split_whitespace()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect()
     };
-    let (old, new) = (tables(before), tables(after));
+    let (old, new) = (objects(before), objects(after));
     let gone: Vec<&str> = old
         .iter()
         .filter(|t| !new.contains(t))
@@ -513,16 +528,16 @@ fn table_summary(before: &str, after: &str) -> String {
         .map(String::as_str)
         .collect();
     let mut parts = Vec::new();
-    if !gone.is_empty() {
-        parts.push(format!("missing: {}", gone.join(", ")));
-    }
     if !added.is_empty() {
         parts.push(format!("left behind: {}", added.join(", ")));
+    }
+    if !gone.is_empty() {
+        parts.push(format!("missing: {}", gone.join(", ")));
     }
     if parts.is_empty() {
         String::new()
     } else {
-        format!(" (tables {})", parts.join("; "))
+        format!(" ({})", parts.join("; "))
     }
 }
 
@@ -578,9 +593,12 @@ mod tests {
 
     #[test]
     fn the_table_summary_names_what_a_downgrade_left() {
-        let before = "table a\n  id INTEGER\n";
-        let after = "table a\n  id INTEGER\ntable tmp_a\n  id INTEGER\n";
-        assert_eq!(table_summary(before, after), " (tables left behind: tmp_a)");
+        let before = "table a\n  id INTEGER\ntable b\n  id INTEGER\n";
+        let after = "enum status (new, sold)\ntable a\n  id INTEGER\ntable tmp_a\n  id INTEGER\n";
+        assert_eq!(
+            table_summary(before, after),
+            " (left behind: enum status, table tmp_a; missing: table b)"
+        );
         assert_eq!(table_summary(before, before), "");
     }
 }

@@ -95,7 +95,10 @@ pub(super) fn converge(runs: &mut [CellRun], partial: bool) {
                 } else {
                     Cause::Convergence
                 });
-                run.result.detail = Some(detail);
+                run.result.detail = Some(match &run.since_ref {
+                    Some(changes) if verdict == Verdict::Failed => format!("{detail}; {changes}"),
+                    _ => detail,
+                });
                 run.result.diff = diff;
                 run.rendered = None;
             }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::adapters::Tool;
+use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, FromRef, Project, ToolConfig};
 use crate::matrix::Cell;
 use crate::runtime::CacheDir;
@@ -18,6 +18,8 @@ pub(super) struct RefTree {
     pub tool: Tool,
     /// The extracted repository (mounted into runtime containers).
     pub root: PathBuf,
+    /// What changed in the revision files since the ref, once the graph is known.
+    pub changes: Option<String>,
 }
 
 /// Extracts the tree of every ref the selected cells' scenarios start from, once per commit.
@@ -106,7 +108,65 @@ fn extract(project: &Project, from: &FromRef, cache: &CacheDir) -> Result<RefTre
         project: old,
         tool,
         root,
+        changes: None,
     })
+}
+
+/// `since v1.0, 0002_owners.py was edited and 0003_items.py added`: today's revision files against
+/// the same files in the tree at `reference`; `None` when none changed.
+pub(super) fn changes(
+    graph: &Graph,
+    today: &Path,
+    tree: &RefTree,
+    reference: &str,
+) -> Option<String> {
+    let today = today.canonicalize().unwrap_or_else(|_| today.to_path_buf());
+    let mut edited = Vec::new();
+    let mut added = Vec::new();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for revision in &graph.revisions {
+        let path = Path::new(&revision.path);
+        let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let Ok(inside) = real.strip_prefix(&today) else {
+            continue;
+        };
+        let name = inside.display().to_string();
+        if let Some(folder) = inside.parent()
+            && !folders.iter().any(|f| f == folder)
+        {
+            folders.push(folder.to_path_buf());
+        }
+        match std::fs::read(tree.project.dir.join(inside)) {
+            Err(_) => added.push(name),
+            Ok(old) if std::fs::read(&real).is_ok_and(|new| new != old) => edited.push(name),
+            Ok(_) => {}
+        }
+    }
+    let mut removed = Vec::new();
+    for folder in &folders {
+        let Ok(entries) = std::fs::read_dir(tree.project.dir.join(folder)) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let file = folder.join(entry.file_name());
+            if file.extension().is_some_and(|ext| ext == "py") && !today.join(&file).exists() {
+                removed.push(file.display().to_string());
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    for (files, what) in [(edited, "edited"), (removed, "removed"), (added, "added")] {
+        if !files.is_empty() {
+            let mut files = files;
+            files.sort();
+            let verb = if files.len() == 1 { "was" } else { "were" };
+            parts.push(format!(
+                "{} {verb} {what}",
+                crate::report::words::list_cut(&files, 5)
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("since {reference}, {}", parts.join("; ")))
 }
 
 /// `git archive` of `commit` unpacked into `into`, through a temporary folder beside it so a

@@ -246,7 +246,7 @@ async fn run_cells(
     cells: Vec<Cell>,
     options: &RunOptions,
     progress: Arc<dyn Progress>,
-    (tool, refs): (
+    (tool, mut refs): (
         Tool,
         std::collections::BTreeMap<String, super::refs::RefTree>,
     ),
@@ -272,6 +272,9 @@ async fn run_cells(
         .map(|graph| revision_graph(config.label.clone(), graph));
     if let Some(graph) = &graph {
         prepare::check_revisions(&config, &cells, graph)?;
+        for (reference, tree) in refs.iter_mut() {
+            tree.changes = super::refs::changes(graph, &config.project.dir, tree, reference);
+        }
     }
     let context = Arc::new(Context {
         config: config.clone(),
