@@ -74,7 +74,9 @@ fn extract(project: &Project, from: &FromRef, cache: &CacheDir) -> Result<RefTre
         )
     })?;
     let commit = commit.trim().to_string();
-    let root = cache.root().join("refs").join(&commit);
+    let trees = cache.root().join("refs");
+    prune(&trees);
+    let root = trees.join(&commit);
     if !root.is_dir() {
         archive(&repository, &commit, &root).map_err(|why| {
             failed(
@@ -82,6 +84,10 @@ fn extract(project: &Project, from: &FromRef, cache: &CacheDir) -> Result<RefTre
                 "check that the cache folder is writable (HARNESS_CACHE_DIR)",
             )
         })?;
+    }
+    // Its age says when a run last used it.
+    if let Ok(dir) = std::fs::File::open(&root) {
+        let _ = dir.set_modified(std::time::SystemTime::now());
     }
     let real_repository = repository.canonicalize().unwrap_or(repository);
     let moved = |path: &Path| -> PathBuf {
@@ -169,6 +175,33 @@ pub(super) fn changes(
     (!parts.is_empty()).then(|| format!("since {reference}, {}", parts.join("; ")))
 }
 
+/// How long an extracted tree no run used is kept.
+const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes the trees no run used for [`UNUSED_FOR`], and extractions left half done a day ago.
+fn prune(trees: &Path) {
+    let Ok(entries) = std::fs::read_dir(trees) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let half_done = entry.file_name().to_string_lossy().starts_with(".extract-");
+        let limit = if half_done {
+            std::time::Duration::from_secs(24 * 3600)
+        } else {
+            UNUSED_FOR
+        };
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > limit);
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// `git archive` of `commit` unpacked into `into`, through a temporary folder beside it so a
 /// half-written tree is never used.
 fn archive(repository: &Path, commit: &str, into: &Path) -> Result<(), String> {
@@ -248,4 +281,27 @@ pub fn tags(dir: &Path, pattern: &str, newest: usize) -> Result<Vec<String>, Str
         .take(newest)
         .map(str::to_string)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trees_no_run_used_for_a_month_are_removed() {
+        let trees = tempfile::tempdir().unwrap();
+        let (old, recent) = (trees.path().join("aaa"), trees.path().join("bbb"));
+        for dir in [&old, &recent] {
+            std::fs::create_dir_all(dir.join("migrations")).unwrap();
+        }
+        let long_ago =
+            std::time::SystemTime::now() - UNUSED_FOR - std::time::Duration::from_secs(60);
+        std::fs::File::open(&old)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        prune(trees.path());
+        assert!(!old.exists());
+        assert!(recent.join("migrations").is_dir());
+    }
 }
