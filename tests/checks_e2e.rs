@@ -8,8 +8,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -500,42 +499,17 @@ fn release_repository(change: &str) -> tempfile::TempDir {
         .unwrap();
     let example = common::repo().join("examples/checks/from-ref");
     common::copy_dir(&example.join("release"), repository.path());
-    git(repository.path(), &["init", "--quiet"]);
-    git(repository.path(), &["add", "--all"]);
-    git(
+    common::git(repository.path(), &["init", "--quiet"]);
+    common::git(repository.path(), &["add", "--all"]);
+    common::git(
         repository.path(),
         &["commit", "--quiet", "-m", "Release 1.0"],
     );
-    git(repository.path(), &["tag", "v1.0"]);
+    common::git(repository.path(), &["tag", "v1.0"]);
     common::copy_dir(&example.join(change), repository.path());
-    git(repository.path(), &["add", "--all"]);
-    git(repository.path(), &["commit", "--quiet", "-m", change]);
+    common::git(repository.path(), &["add", "--all"]);
+    common::git(repository.path(), &["commit", "--quiet", "-m", change]);
     repository
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Release Test",
-            "-c",
-            "user.email=release-test@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "tag.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// `harness run --from-tags 'v*'` with the seeded scenario named too, in the repository.

@@ -5,30 +5,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{Project, run, transcript};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=test",
-            "-c",
-            "user.email=test@example.invalid",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{Project, git, run, transcript};
 
 /// The league example in a git repository, tagged `v1.0` at its first commit.
 fn released() -> Project {
