@@ -66,6 +66,12 @@ impl Alembic {
                 env.insert("HARNESS_INTERRUPT".into(), format!("{revision}:{after}"));
                 vec!["upgrade".into(), revision.clone()]
             }
+            Action::Bootstrap { metadata } => {
+                if let Some(metadata) = metadata {
+                    env.insert("HARNESS_MODELS_METADATA".into(), metadata.clone());
+                }
+                vec!["bootstrap".into()]
+            }
         };
         self.invoke(session, &args, env).await
     }

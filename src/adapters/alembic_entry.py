@@ -1,7 +1,7 @@
 """Entry point the harness runs inside a runtime's environment to drive the project's own Alembic.
 
 Usage: python alembic_entry.py <alembic.ini | -> <command> [revision ...]
-Commands: upgrade REV | downgrade REV | stamp REV... | heads | revisions | models
+Commands: upgrade REV | downgrade REV | stamp REV... | heads | revisions | models | bootstrap
 `-` instead of alembic.ini: the project has none; script_location comes from HARNESS_SCRIPT_LOCATION.
 
 Environment:
@@ -13,13 +13,16 @@ Environment:
   HARNESS_INTERRUPT        REV:N, upgrade only: the process ends (exit 75, no commit, no rollback)
                            right after the Nth SQL statement of REV's upgrade() (REV: a unique prefix);
                            exit 76 when the upgrade ends without that statement having run
-  HARNESS_MODELS_METADATA  models only: "package.module:attribute" to compare instead of env.py's
-                           target_metadata
+  HARNESS_MODELS_METADATA  models and bootstrap: "package.module:attribute" to compare (or create)
+                           instead of env.py's target_metadata
   HARNESS_MODELS_IGNORE_TABLES            models only: JSON list of table names left out
   HARNESS_MODELS_COMPARE_TYPE             models only: 1 (default) | 0
   HARNESS_MODELS_COMPARE_SERVER_DEFAULT   models only: 1 | 0 (default)
 `models` compares the models with the database as autogenerate does and writes nothing anywhere; its
 last line is HARNESS-JSON {"differences": [...], "operations": "..."}; exit 3: no models to compare.
+`bootstrap` creates the models' tables (through env.py's connection, or on its own with
+HARNESS_MODELS_METADATA) and stamps the heads: a fresh install of a project that creates its schema
+from its models; exit 3: no models.
 The user's files are not modified: the URL is set on the in-memory Config only.
 """
 import json
@@ -238,6 +241,8 @@ class UsageError(Exception):
 
 def run(command, config, ScriptDirectory, command_name, args):
     try:
+        if command_name in ("upgrade", "downgrade"):
+            RevisionTracker.install()
         return run_command(command, config, ScriptDirectory, command_name, args)
     except UsageError as error:
         sys.stderr.write("%s\n" % error)
@@ -245,6 +250,57 @@ def run(command, config, ScriptDirectory, command_name, args):
     except NoModels as error:
         sys.stderr.write("%s\n" % error)
         return EXIT_NO_MODELS
+    except BaseException:
+        RevisionTracker.report()
+        raise
+
+
+STOPPED_MARK = "HARNESS-STOPPED-IN "
+
+
+class RevisionTracker(object):
+    """Remembers the revision whose upgrade() or downgrade() is running, so that a failure names it
+    in one structured line (STOPPED_MARK + JSON) instead of the harness reading Alembic's log."""
+
+    current = None
+
+    @classmethod
+    def install(cls):
+        from alembic.runtime.migration import RevisionStep
+        original = RevisionStep.__init__
+
+        def __init__(step, *args, **kwargs):
+            original(step, *args, **kwargs)
+            function = vars(step).get("migration_fn")
+            if function is not None:
+                step.migration_fn = cls.tracked(step, function)
+
+        RevisionStep.__init__ = __init__
+
+    @classmethod
+    def tracked(cls, step, function):
+        def migration(*args, **kwargs):
+            down = step.revision.down_revision
+            if down is None:
+                down = []
+            elif isinstance(down, str):
+                down = [down]
+            cls.current = {
+                "revision": step.revision.revision,
+                "down_revision": list(down),
+                "direction": "upgrade" if step.is_upgrade else "downgrade",
+            }
+            result = function(*args, **kwargs)
+            cls.current = None
+            return result
+
+        return migration
+
+    @classmethod
+    def report(cls):
+        if cls.current is not None:
+            sys.stdout.write(STOPPED_MARK + json.dumps(cls.current, sort_keys=True) + "\n")
+            sys.stdout.flush()
 
 
 def run_command(command, config, ScriptDirectory, command_name, args):
@@ -257,6 +313,8 @@ def run_command(command, config, ScriptDirectory, command_name, args):
             return interruption.missed()
     elif command_name == "models":
         return models(config, ScriptDirectory)
+    elif command_name == "bootstrap":
+        return bootstrap(command, config, ScriptDirectory)
     elif command_name == "downgrade":
         command.downgrade(config, args[0])
     elif command_name == "stamp":
@@ -748,6 +806,54 @@ def imported_metadata(spec):
         raise NoModels("[models] metadata = %r names a %s, not a SQLAlchemy MetaData"
                        % (spec, type(value).__name__))
     return value
+
+
+def bootstrap(command, config, ScriptDirectory):
+    """The `bootstrap` command: a fresh install as a project that creates its schema from its models
+    has one: the tables of its MetaData created, then the version table stamped at the heads."""
+    spec = os.environ.get("HARNESS_MODELS_METADATA")
+    if spec:
+        import sqlalchemy
+        from sqlalchemy.pool import NullPool
+        metadata = imported_metadata(spec)
+        engine = sqlalchemy.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                for each in metadata_list(metadata):
+                    each.create_all(connection)
+        finally:
+            engine.dispose()
+    else:
+        created = create_through_env(config, ScriptDirectory.from_config(config))
+        if not created:
+            sys.stderr.write("env.py never called context.run_migrations(), so no table was created\n")
+            return 1
+    command.stamp(config, "heads")
+    return 0
+
+
+def metadata_list(metadata):
+    return list(metadata) if isinstance(metadata, (list, tuple)) else [metadata]
+
+
+def create_through_env(config, script):
+    """Runs env.py as an upgrade does, on its own connection, and creates target_metadata's tables
+    there instead of running migrations; whether env.py got that far."""
+    from alembic.runtime.environment import EnvironmentContext
+    created = []
+
+    def create(heads, context):
+        metadata = context.opts.get("target_metadata")
+        if metadata is None:
+            raise NoModels(NO_TARGET_METADATA)
+        for each in metadata_list(metadata):
+            each.create_all(context.connection)
+        created.append(True)
+        return []
+
+    with EnvironmentContext(config, script, fn=create, as_sql=False):
+        script.run_env()
+    return bool(created)
 
 
 def emit(value):

@@ -154,12 +154,35 @@ pub enum Action {
         revision: String,
         after: usize,
     },
+    /// A fresh install from the models: the tables of the project's MetaData created (env.py's
+    /// `target_metadata`, or the `module:attribute` given), then the version table stamped at the
+    /// heads.
+    Bootstrap { metadata: Option<String> },
 }
 
 /// The exit code of an upgrade stopped as [`Action::Interrupt`] asked.
 pub const INTERRUPTED: i32 = 75;
 /// The exit code of an interrupted upgrade that ended before the statement it was to stop after.
 pub const INTERRUPT_MISSED: i32 = 76;
+
+/// The revision whose upgrade() or downgrade() was running when a tool process failed, as the
+/// entry point reports it (`HARNESS-STOPPED-IN` and a JSON object, read only by [`stopped_in`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct StoppedIn {
+    pub revision: String,
+    pub down_revision: Vec<String>,
+    /// `upgrade` or `downgrade`.
+    pub direction: String,
+}
+
+/// The revision a failed Alembic process stopped in, from its output.
+pub fn stopped_in(output: &str) -> Option<StoppedIn> {
+    output
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("HARNESS-STOPPED-IN "))
+        .and_then(|json| serde_json::from_str(json.trim()).ok())
+}
 
 /// What the models check found: nothing when the models match the schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]

@@ -10,9 +10,13 @@ use clap::Args;
 
 use super::{ExitStatus, Failure};
 use crate::adapters::Graph;
-use crate::config::{self, ForeignUrls, Project, Requirements, RuntimeSpec};
+use super::init_engines;
+use crate::config::{
+    self, DatabaseSpec, EngineKind, ForeignUrls, Project, Requirements, RuntimeSpec,
+};
 use crate::engine::trial::{self, TrialOutcome, locked};
 use crate::runtime::{self, Interpreter};
+use crate::scaffold::engines::TargetEngines;
 use crate::scaffold::python::{self, RequiresPython};
 use crate::scaffold::{
     self, DetectedProject, PlannedFile, ProjectSetup, Revisions, ScaffoldError,
@@ -25,6 +29,11 @@ pub struct InitArgs {
     /// Pythons the project's requires-python allows]
     #[arg(long = "runtime", value_name = "RUNTIME")]
     pub runtimes: Vec<String>,
+    /// A database of the matrix, e.g. postgres:17 or sqlite; repeatable [default: the engines the
+    /// project targets, read from its drivers, settings, compose files, CI services and
+    /// migrations; SQLite when nothing names a server]
+    #[arg(long = "database", value_name = "DATABASE")]
+    pub databases: Vec<String>,
     /// A package to install besides the dependencies init finds, e.g. psycopg2-binary; repeatable
     #[arg(long = "package", value_name = "SPEC")]
     pub packages: Vec<String>,
@@ -309,6 +318,7 @@ async fn plan(
             .map(|location| run_dir.join(location)),
         section: detected.section.clone(),
         foreign_urls: ForeignUrls::Refuse,
+        bootstrap: None,
     };
     let base = if folder.is_empty() {
         String::new()
@@ -326,11 +336,28 @@ async fn plan(
             format!("{base}{path}")
         }
     };
+    let targets = TargetEngines::detect(
+        root,
+        &root.join(&detected.script_dir),
+        &packages,
+        &requirement_files,
+    );
+    let wanted = if args.databases.is_empty() {
+        init_engines::wanted(&targets)
+    } else {
+        init_engines::given(&args.databases).map_err(Failure::Usage)?
+    };
+    for want in &wanted {
+        if !want.embedded_default && !want.only_if_it_passes {
+            eprintln!("  engine {}: {}", want.specs[0], want.why);
+        }
+    }
+    let candidates: Vec<Vec<DatabaseSpec>> = wanted.iter().map(|w| w.specs.clone()).collect();
     eprintln!(
         "  preparing Python {} with the project's dependencies (cached after the first time; a project with packages built from source can take minutes)",
         newest.version
     );
-    let mut trial = trial::trial(&project, &newest)
+    let mut trial = trial::trial(&project, &newest, &candidates)
         .await
         .map_err(|err| Failure::Environment(err.to_string()))?;
     let mut notes = Vec::new();
@@ -338,9 +365,9 @@ async fn plan(
     // A module of the project's own package that its source folder lacks is one its build
     // writes (a version file, build information): the project is then installed in develop
     // mode, as its own setup does (`pip install -e`), and tried again.
-    let missing = match &trial.outcome {
+    let missing = match trial.outcome() {
         TrialOutcome::MissingModule { module, .. } => Some(module.clone()),
-        TrialOutcome::Failed(line) => submodule_not_imported(line),
+        TrialOutcome::Failed { line, .. } => submodule_not_imported(line),
         _ => None,
     };
     if let Some(module) = &missing
@@ -354,12 +381,14 @@ async fn plan(
             shown_dir(&build)
         );
         project.requirements.packages.push(entry);
-        let again = trial::trial(&project, &newest)
+        let again = trial::trial(&project, &newest, &candidates)
             .await
             .map_err(|err| Failure::Environment(err.to_string()))?;
-        let fixed = match &again.outcome {
+        let fixed = match again.outcome() {
             TrialOutcome::MissingModule { module: m, .. } => *m != module,
-            TrialOutcome::Failed(line) => submodule_not_imported(line).as_ref() != Some(&module),
+            TrialOutcome::Failed { line, .. } => {
+                submodule_not_imported(line).as_ref() != Some(&module)
+            }
             TrialOutcome::Setup(_) => false,
             _ => true,
         };
@@ -372,16 +401,74 @@ async fn plan(
             trial = again;
         } else {
             project.requirements.packages.pop();
-            if let TrialOutcome::Setup(why) = &again.outcome {
+            if let TrialOutcome::Setup(why) = again.outcome() {
                 eprintln!("  note: the develop-mode install failed: {why}");
             }
         }
     }
-    match &trial.outcome {
-        TrialOutcome::Passed => notes.push(format!(
-            "a trial `alembic upgrade heads` on an empty SQLite database passed (Python {})",
-            trial.python
-        )),
+    // Migrations that stop in their first revisions on a table none of them creates start from a
+    // schema the project makes from its models: a fresh install is made that way instead.
+    let mut bootstrap = false;
+    if let TrialOutcome::Failed {
+        line,
+        needs_bootstrap: true,
+        ..
+    } = trial.outcome()
+    {
+        eprintln!(
+            "  note: the upgrade from an empty database stops in its first revisions on a table none of them creates ({line}); trying a fresh install made from the models (bootstrap = \"models\")"
+        );
+        project.bootstrap = Some(config::Bootstrap::Models { metadata: None });
+        let again = trial::trial(&project, &newest, &candidates)
+            .await
+            .map_err(|err| Failure::Environment(err.to_string()))?;
+        if *again.outcome() == TrialOutcome::Passed {
+            notes.push(format!(
+                "the migrations do not start from an empty database (an upgrade from one stops with {line}): the project creates its schema from its models and stamps it, so bootstrap = \"models\" starts each cell from such a fresh install"
+            ));
+            bootstrap = true;
+            trial = again;
+        } else {
+            project.bootstrap = None;
+            eprintln!(
+                "  note: a fresh install from the models did not reach head either: {}",
+                outcome_line(again.outcome())
+            );
+        }
+    }
+    let release_tag = if bootstrap {
+        let tag = crate::engine::tags(root, "*", 20).ok().and_then(|tags| {
+            tags.into_iter()
+                .find(|tag| tag.chars().any(|c| c.is_ascii_digit()))
+        });
+        match &tag {
+            Some(tag) => eprintln!(
+                "  note: scenarios/from-release.toml upgrades an install of {tag} (its own code and models) with today's migrations"
+            ),
+            None => eprintln!(
+                "  note: the repository has no release tag, so init writes no upgrade-from-a-release scenario; with tags, add one with from_ref = \"<tag>\" (see docs/scenarios.md) or run `harness run --from-tags '*'`"
+            ),
+        }
+        tag
+    } else {
+        None
+    };
+    let settled = init_engines::settle(&wanted, &trial.engines);
+    for line in &settled.said {
+        eprintln!("  note: {line}");
+    }
+    notes.extend(settled.notes.iter().cloned());
+    for ran in &trial.engines {
+        if ran.outcome == TrialOutcome::Passed {
+            notes.push(format!(
+                "a trial `alembic upgrade heads` on an empty {} database passed (Python {})",
+                ran.spec, trial.python
+            ));
+        }
+    }
+    let first = &trial.engines[0];
+    match &first.outcome {
+        TrialOutcome::Passed | TrialOutcome::NoEngine(_) => {}
         TrialOutcome::Foreign(url) => {
             project.foreign_urls = ForeignUrls::Redirect;
             notes.push(format!(
@@ -422,14 +509,43 @@ async fn plan(
                 }
             ));
         }
-        TrialOutcome::Failed(line) => notes.push(format!(
-            "a trial upgrade on an empty SQLite database failed: {line} (a project that needs a server engine fails its SQLite cells; add \"postgres:17\" to the databases)"
-        )),
+        TrialOutcome::Failed { line, dialect, .. } => {
+            let hint = if *dialect && first.spec.engine == EngineKind::Sqlite {
+                " (SQLite's dialect refused it: a project that needs a server engine fails its SQLite cells; add \"postgres:17\" to the databases)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "  note: a trial upgrade on an empty {} database failed: {line}",
+                first.spec
+            );
+            notes.push(format!(
+                "a trial upgrade on an empty {} database failed: {line}{hint}",
+                first.spec
+            ));
+        }
         TrialOutcome::Setup(why) => problem = Some(why.clone()),
     }
     let graph = match trial.graph {
-        Ok(graph) => graph,
+        Ok(graph) => {
+            eprintln!(
+                "  Alembic (Python {}) reports {}, head {}",
+                trial.python,
+                crate::report::words::plural(graph.revisions.len(), "revision"),
+                if graph.heads.is_empty() {
+                    "none (the versions folder is empty)".to_string()
+                } else {
+                    graph.heads.join(", ")
+                }
+            );
+            graph
+        }
         Err(why) => {
+            eprintln!(
+                "  Alembic (Python {}) could not load the revision graph: {}",
+                trial.python,
+                why.lines().next().unwrap_or(&why)
+            );
             if problem.is_none() {
                 let help = if why.contains("environment variable") || why.contains("not set") {
                     "\n  help: the project needs a setting only its owner knows: set it under [project.env] in harness.toml, then `harness run`"
@@ -444,16 +560,6 @@ async fn plan(
             Graph::default()
         }
     };
-    eprintln!(
-        "  Alembic (Python {}) reports {} revisions, head {}",
-        trial.python,
-        graph.revisions.len(),
-        if graph.heads.is_empty() {
-            "none".to_string()
-        } else {
-            graph.heads.join(", ")
-        }
-    );
     let config_rel = ini
         .strip_prefix(&format!("{}/", detected.run_dir))
         .map(str::to_string)
@@ -486,13 +592,29 @@ async fn plan(
             .iter()
             .map(|i| format!("python:{}", i.minor()))
             .collect(),
+        databases: settled.databases,
         notes,
         members: Vec::new(),
         redirect: project.foreign_urls == ForeignUrls::Redirect,
         version_table,
         lock,
+        bootstrap,
+        release_tag,
     };
     Ok((setup, Revisions::of(&graph), problem))
+}
+
+/// One line saying what a trial outcome was.
+fn outcome_line(outcome: &TrialOutcome) -> String {
+    match outcome {
+        TrialOutcome::Passed => "it passed".into(),
+        TrialOutcome::Foreign(url) => format!("the project opened its own engine on {url}"),
+        TrialOutcome::MissingModule { module, .. } => format!("no module named `{module}`"),
+        TrialOutcome::Failed { line, .. } => line.clone(),
+        TrialOutcome::Setup(why) | TrialOutcome::NoEngine(why) => {
+            why.lines().next().unwrap_or_default().to_string()
+        }
+    }
 }
 
 /// Whether `package` came from the main dependency list `found` read (rather than being added):

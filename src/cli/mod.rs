@@ -11,6 +11,7 @@ mod drift;
 mod exit;
 mod graph;
 mod init;
+mod init_engines;
 mod last_run;
 mod lint;
 mod list;

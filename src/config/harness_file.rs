@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    BackendChoice, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec, ForeignUrls,
+    BackendChoice, Bootstrap, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec, ForeignUrls,
     ImageFlavour, Kind, Matrix, Member, Project, Requirements, RuntimeBackend, RuntimeSettings,
     RuntimeSpec, SecretUrl, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
 };
@@ -78,6 +78,18 @@ struct RawProject {
     version_table: Option<String>,
     upgrade: Option<Spanned<Vec<String>>>,
     url_env: Option<String>,
+    bootstrap: Option<Spanned<RawBootstrap>>,
+}
+
+/// `bootstrap = "models"` or `bootstrap = { command = [...] }`.
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "\"models\", or a table { command = [\"program\", \"arg\"] }"
+)]
+enum RawBootstrap {
+    Named(String),
+    Command { command: Vec<String> },
 }
 
 #[derive(Deserialize)]
@@ -255,6 +267,37 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                     .with_help("e.g. upgrade = [\"python\", \"scripts/upgrade.py\"]; the database URL is passed in DATABASE_URL (see `url_env`)"));
             }
         },
+    };
+    let bootstrap = match &raw.project.bootstrap {
+        None => None,
+        Some(spanned) => Some(match spanned.get_ref() {
+            RawBootstrap::Named(name) if name == "models" => {
+                if raw.project.tool != ToolKind::Alembic {
+                    return Err(ConfigError::at(
+                        at(spanned.span()),
+                        "`bootstrap = \"models\"` needs tool = \"alembic\": the models are env.py's target_metadata",
+                    )
+                    .with_help("give the project's own command instead: bootstrap = { command = [\"python\", \"-m\", \"app\", \"init-db\"] }"));
+                }
+                Bootstrap::Models { metadata: None }
+            }
+            RawBootstrap::Named(other) => {
+                return Err(ConfigError::at(
+                    at(spanned.span()),
+                    format!("unknown bootstrap `{other}`"),
+                )
+                .with_help("write bootstrap = \"models\" (the models' tables created and stamped at head) or bootstrap = { command = [\"program\", \"arg\"] }"));
+            }
+            RawBootstrap::Command { command } if command.first().is_some_and(|p| !p.trim().is_empty()) => {
+                Bootstrap::Command(command.clone())
+            }
+            RawBootstrap::Command { .. } => {
+                return Err(ConfigError::at(
+                    at(spanned.span()),
+                    "`bootstrap.command` needs a program",
+                ));
+            }
+        }),
     };
     let mut requirements = Requirements::packages(Vec::new(), root.clone());
     if let Some(files) = &raw.project.requirements {
@@ -517,6 +560,12 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                 .section
                 .filter(|s| !s.trim().is_empty() && s != "alembic"),
             foreign_urls: raw.project.foreign_urls,
+            bootstrap: bootstrap.map(|b| match b {
+                Bootstrap::Models { .. } => Bootstrap::Models {
+                    metadata: models.metadata.clone(),
+                },
+                other => other,
+            }),
             version_table: match raw.project.version_table {
                 Some(name) if name.is_empty() => None,
                 Some(name) => Some(name),
@@ -921,5 +970,39 @@ mod tests {
             )),
             "{error}"
         );
+    }
+
+    #[test]
+    fn bootstrap_is_models_or_a_command_and_bad_values_point_at_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alembic.ini"), "[alembic]\n").unwrap();
+        let path = dir.path().join("harness.toml");
+        let parse_with = |line: &str| {
+            let text = format!(
+                "builtins = [\"models\"]\n[project]\ntool = \"alembic\"\n{line}\n[models]\nmetadata = \"app.models:Base.metadata\"\n"
+            );
+            parse(&SourceFile::new(&path, text))
+        };
+        let config = parse_with("bootstrap = \"models\"").unwrap();
+        assert_eq!(
+            config.project.bootstrap,
+            Some(Bootstrap::Models {
+                metadata: Some("app.models:Base.metadata".into())
+            })
+        );
+        let config = parse_with("bootstrap = { command = [\"app\", \"init-db\"] }").unwrap();
+        assert_eq!(
+            config.project.bootstrap,
+            Some(Bootstrap::Command(vec!["app".into(), "init-db".into()]))
+        );
+        let error = parse_with("bootstrap = \"modles\"").unwrap_err().to_string();
+        assert!(
+            error.contains(":4:13: unknown bootstrap `modles`"),
+            "{error}"
+        );
+        let error = parse_with("bootstrap = { command = [] }")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("needs a program"), "{error}");
     }
 }

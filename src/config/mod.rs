@@ -84,6 +84,29 @@ pub struct Project {
     pub section: Option<String>,
     /// What a tool process does when the project opens an engine on another database.
     pub foreign_urls: ForeignUrls,
+    /// How a fresh install gets its schema when it is not by migrating an empty database.
+    pub bootstrap: Option<Bootstrap>,
+}
+
+/// How the project creates a fresh install's schema, for a project that does not migrate from an
+/// empty database (`project.bootstrap`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// The tables of env.py's `target_metadata` (or of `[models] metadata`, the MetaData it names)
+    /// created, then the version table stamped at the heads.
+    Models { metadata: Option<String> },
+    /// The project's own command, run in the project folder with the cell's URL.
+    Command(Vec<String>),
+}
+
+impl Bootstrap {
+    /// As a step label reads it.
+    pub fn label(&self) -> String {
+        match self {
+            Bootstrap::Models { .. } => "bootstrap from the models (create_all, stamp heads)".into(),
+            Bootstrap::Command(argv) => format!("bootstrap: {}", argv.join(" ")),
+        }
+    }
 }
 
 impl Project {

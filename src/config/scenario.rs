@@ -446,7 +446,8 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
     }
     // Success converges with a fresh install by default; fresh itself and stepwise do not.
     // A scenario without steps is itself a fresh install: nothing to converge with.
-    let is_fresh_install = kind == Kind::Custom && steps.is_empty();
+    let is_fresh_install =
+        kind == Kind::Custom && steps.is_empty() && from_ref.is_none() && interrupt.is_none();
     let default_converges =
         (name != "fresh" && !kind.is_check() && !is_fresh_install).then_some("fresh");
     let expect = expect::convert(&file, raw.expect, default_converges)?;

@@ -185,7 +185,11 @@ async fn replay(
         settle_check(run, outcome);
         return;
     }
-    let planned = match plan(scenario, ctx.graph.as_ref()) {
+    let planned = match plan(
+        scenario,
+        ctx.graph.as_ref(),
+        ctx.config.project.bootstrap.as_ref(),
+    ) {
         Ok(planned) => planned,
         Err(err) => {
             return fail(
@@ -198,6 +202,10 @@ async fn replay(
     };
     let Planned { steps, target } = planned;
     let has_target = target.is_some();
+    let target_revision = target.as_ref().and_then(|step| match &step.action {
+        PlannedAction::Tool(Action::Upgrade(revision)) => Some(revision.clone()),
+        _ => None,
+    });
     let count = steps.len() + usize::from(has_target);
     // With an expected failure, the first step that fails (usually the upgrade to the target, or a
     // command step such as the app's own query) is the failure the scenario reproduces.
@@ -303,6 +311,13 @@ async fn replay(
         {
             detail.push_str(&format!("; {hint}"));
         }
+        if ctx.config.project.bootstrap.is_none()
+            && let Some(hint) = output.as_ref().and_then(|o| {
+                bootstrap_hint(&format!("{}\n{}", o.stdout, o.stderr), ctx.graph.as_ref())
+            })
+        {
+            detail.push_str(&format!("; {hint}"));
+        }
         if let Some(interrupt) = &scenario.interrupt
             && record.label.ends_with("(target)")
         {
@@ -356,6 +371,22 @@ async fn replay(
     }
 
     let version_table = ctx.config.project.version_table.as_deref();
+    if upgraded
+        && has_target
+        && let crate::database::Location::SqliteFile(path) = &database.location
+        && !path.exists()
+    {
+        return fail(
+            &mut run.result,
+            Verdict::Failed,
+            Cause::StepFailed,
+            format!(
+                "the upgrade reported success, but it left no database: nothing created the cell's SQLite file ({}); {}",
+                cell.database,
+                nothing_done_help(ctx)
+            ),
+        );
+    }
     let schema = match introspect::inspect(database, version_table).await {
         Ok(schema) => schema,
         Err(err) => {
@@ -367,6 +398,12 @@ async fn replay(
             );
         }
     };
+    if upgraded
+        && has_target
+        && let Some(why) = not_at_target(ctx, &schema, target_revision.as_deref())
+    {
+        return fail(&mut run.result, Verdict::Failed, Cause::StepFailed, why);
+    }
     if let Err(why) = check(ctx, engine, database, &schema, &run.expect, upgraded).await {
         return fail(&mut run.result, Verdict::Failed, Cause::Expectation, why);
     }
@@ -604,6 +641,68 @@ fn why_stopped(step: usize, why: String) -> String {
     )
 }
 
+/// What to check when an upgrade that reported success did nothing to the cell's database.
+fn nothing_done_help(ctx: &Context) -> &'static str {
+    if matches!(ctx.tool, crate::adapters::Tool::Alembic(_)) {
+        "the project migrated some other database: point its env.py at DATABASE_URL, or copy the cell's URL into the variable it reads with [project.env]"
+    } else {
+        "the upgrade command must migrate the database its URL variable (`url_env`, DATABASE_URL by default) names"
+    }
+}
+
+/// Why the upgrade to the target, which reported success, did not leave the database there: no
+/// version table although one is configured, a version table that does not hold the target
+/// (Alembic, whose heads are known), or, with no version table configured, no table at all.
+fn not_at_target(ctx: &Context, schema: &Schema, target: Option<&str>) -> Option<String> {
+    let Some(table) = ctx.config.project.version_table.as_deref() else {
+        return (schema.tables.is_empty() && schema.views.is_empty()).then(|| {
+            format!(
+                "the upgrade reported success, but the database holds no table afterwards; {}",
+                nothing_done_help(ctx)
+            )
+        });
+    };
+    let Some(versions) = &schema.version_table else {
+        return Some(format!(
+            "the upgrade reported success, but the database has no `{table}` table (the configured version table) afterwards; {}",
+            nothing_done_help(ctx)
+        ));
+    };
+    let graph = ctx.graph.as_ref()?;
+    if !matches!(ctx.tool, crate::adapters::Tool::Alembic(_)) {
+        return None;
+    }
+    let mut held: Vec<String> = versions.rows.clone();
+    held.sort();
+    let mut wanted: Vec<String> = match target? {
+        "base" => return None,
+        "head" | "heads" => graph.heads.clone(),
+        revision if graph.revisions.iter().any(|r| r.revision == revision) => {
+            vec![revision.to_string()]
+        }
+        _ => return None,
+    };
+    wanted.sort();
+    if target == Some("head") || target == Some("heads") {
+        (held != wanted).then(|| {
+            format!(
+                "the upgrade to {} reported success, but `{table}` holds [{}], not the heads [{}]",
+                target.unwrap_or_default(),
+                held.join(", "),
+                wanted.join(", ")
+            )
+        })
+    } else {
+        (!held.iter().any(|h| wanted.contains(h))).then(|| {
+            format!(
+                "the upgrade to {} reported success, but `{table}` holds [{}]",
+                wanted.join(", "),
+                held.join(", ")
+            )
+        })
+    }
+}
+
 /// After a tool step that succeeded and should have left a version table (an upgrade or stamp to
 /// a revision), says why the cell's database has none: the project migrated another database.
 async fn migrated_elsewhere(
@@ -621,6 +720,7 @@ async fn migrated_elsewhere(
     let leaves_table = match action {
         Action::Upgrade(rev) => rev != "base",
         Action::Stamp(revs) => revs.iter().any(|r| r != "base"),
+        Action::Bootstrap { .. } => true,
         Action::Downgrade(_) | Action::Interrupt { .. } => false,
     };
     if !leaves_table {
@@ -826,8 +926,26 @@ fn environment_hint(output: &str) -> Option<String> {
     ))
 }
 
+/// Said when an upgrade from an empty database stops in one of the first revisions on a table that
+/// does not exist: the project creates its schema from its models, and its migrations start from
+/// that schema.
+fn bootstrap_hint(output: &str, graph: Option<&crate::adapters::Graph>) -> Option<String> {
+    let which = super::trial::missing_table_at_base(output, graph?)?;
+    Some(format!(
+        "{which} needs a table no earlier revision creates: this project creates its schema from its models and stamps it, so its migrations never start from an empty database; set `bootstrap = \"models\"` under [project] (or `bootstrap = {{ command = [...] }}` with the project's own setup command) to start its cells from a fresh install made that way"
+    ))
+}
+
 /// The revision Alembic was running when it stopped: its last `Running upgrade/downgrade A -> B`.
 fn last_running_revision(output: &str) -> Option<String> {
+    if let Some(stopped) = crate::adapters::stopped_in(output) {
+        let parents = stopped.down_revision.join(", ");
+        return Some(if stopped.direction == "downgrade" {
+            format!("downgrade {} -> {parents}", stopped.revision)
+        } else {
+            format!("upgrade {parents} -> {}", stopped.revision)
+        });
+    }
     output.lines().rev().find_map(|line| {
         let at = line.find("Running ")?;
         let rest = &line[at + "Running ".len()..];

@@ -2,7 +2,7 @@
 
 use super::cell::CellError;
 use crate::adapters::{Action, Graph};
-use crate::config::{Kind, Location, Scenario, SqlText, StepKind};
+use crate::config::{Bootstrap, Kind, Location, Scenario, SqlText, StepKind};
 use crate::outcome::StepRecord;
 
 pub(super) enum PlannedAction {
@@ -27,7 +27,14 @@ pub(super) struct Planned {
     pub target: Option<PlannedStep>,
 }
 
-pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned, CellError> {
+/// Plans a scenario's cell. With `bootstrap`, a scenario of steps and the models check start from
+/// a fresh install made the project's way (built with the release's code under `from_ref`), not
+/// from an empty database; the checks that walk the migrations from base do not.
+pub(super) fn plan(
+    scenario: &Scenario,
+    graph: Option<&Graph>,
+    bootstrap: Option<&Bootstrap>,
+) -> Result<Planned, CellError> {
     let mut steps = Vec::new();
     let at_ref = scenario.from_ref.is_some();
     let mut push =
@@ -40,8 +47,23 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
                 at_ref,
             });
         };
-    match scenario.kind {
-        Kind::Custom => {
+    let bootstrap_step = |bootstrap: &Bootstrap| match bootstrap {
+        Bootstrap::Models { metadata } => PlannedAction::Tool(Action::Bootstrap {
+            metadata: metadata.clone(),
+        }),
+        Bootstrap::Command(argv) => PlannedAction::Command(argv.clone()),
+    };
+    match (scenario.kind, bootstrap) {
+        (Kind::Custom | Kind::Models, Some(bootstrap)) => {
+            let label = match &scenario.from_ref {
+                Some(from) => format!("{} at {}", bootstrap.label(), from.reference),
+                None => bootstrap.label(),
+            };
+            let at = scenario.from_ref.as_ref().map(|from| from.at.clone());
+            push(bootstrap_step(bootstrap), label, at, None);
+            custom_steps(scenario, &mut push);
+        }
+        (Kind::Custom, None) => {
             if let Some(from) = &scenario.from_ref {
                 // The release's own upgrade builds the starting state.
                 push(
@@ -51,29 +73,9 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
                     None,
                 );
             }
-            for step in &scenario.steps {
-                let action = match &step.kind {
-                    StepKind::Upgrade(rev) => {
-                        PlannedAction::Tool(Action::Upgrade(rev.value.clone()))
-                    }
-                    StepKind::Downgrade(rev) => {
-                        PlannedAction::Tool(Action::Downgrade(rev.value.clone()))
-                    }
-                    StepKind::Stamp(revs) => PlannedAction::Tool(Action::Stamp(
-                        revs.iter().map(|r| r.value.clone()).collect(),
-                    )),
-                    StepKind::Sql { sql, .. } => PlannedAction::Sql(sql.clone()),
-                    StepKind::Command(argv) => PlannedAction::Command(argv.clone()),
-                    StepKind::Dump(path) => PlannedAction::Dump(path.clone()),
-                };
-                let label = match &scenario.from_ref {
-                    Some(from) => format!("{} at {}", step.kind.label(), from.reference),
-                    None => step.kind.label(),
-                };
-                push(action, label, Some(step.at.clone()), None);
-            }
+            custom_steps(scenario, &mut push);
         }
-        Kind::Roundtrip => {
+        (Kind::Roundtrip, _) => {
             push(
                 PlannedAction::Tool(Action::Upgrade("head".into())),
                 "upgrade head".into(),
@@ -89,8 +91,8 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
         }
         // Their cells run their own sequence (see `checks`); the models check is the upgrade to
         // head followed by the comparison.
-        Kind::Models | Kind::Stairway | Kind::ForkOrder => {}
-        Kind::Stepwise => {
+        (Kind::Models | Kind::Stairway | Kind::ForkOrder, _) => {}
+        (Kind::Stepwise, _) => {
             let graph = graph.ok_or(CellError::Plan(
                 "a stepwise scenario needs the revision graph, which the tool could not load",
             ))?;
@@ -137,6 +139,30 @@ pub(super) fn plan(scenario: &Scenario, graph: Option<&Graph>) -> Result<Planned
         steps,
         target: Some(target),
     })
+}
+
+/// A scenario's own `[[steps]]`, in order.
+fn custom_steps(
+    scenario: &Scenario,
+    push: &mut impl FnMut(PlannedAction, String, Option<Location>, Option<String>),
+) {
+    for step in &scenario.steps {
+        let action = match &step.kind {
+            StepKind::Upgrade(rev) => PlannedAction::Tool(Action::Upgrade(rev.value.clone())),
+            StepKind::Downgrade(rev) => PlannedAction::Tool(Action::Downgrade(rev.value.clone())),
+            StepKind::Stamp(revs) => PlannedAction::Tool(Action::Stamp(
+                revs.iter().map(|r| r.value.clone()).collect(),
+            )),
+            StepKind::Sql { sql, .. } => PlannedAction::Sql(sql.clone()),
+            StepKind::Command(argv) => PlannedAction::Command(argv.clone()),
+            StepKind::Dump(path) => PlannedAction::Dump(path.clone()),
+        };
+        let label = match &scenario.from_ref {
+            Some(from) => format!("{} at {}", step.kind.label(), from.reference),
+            None => step.kind.label(),
+        };
+        push(action, label, Some(step.at.clone()), None);
+    }
 }
 
 pub(super) fn record(number: usize, label: String, at: Option<Location>) -> StepRecord {

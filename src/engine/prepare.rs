@@ -43,9 +43,20 @@ pub(super) enum RuntimePlan {
 /// The project's requirements, plus a database driver for each server engine of the cells whose
 /// driver they do not install (psycopg2-binary, PyMySQL), with a warning naming what was added.
 pub(super) fn with_drivers(config: &Config, cells: &[Cell]) -> (Requirements, Vec<String>) {
-    let mut requirements = config.project.requirements.clone();
+    let engines: Vec<EngineKind> = cells.iter().map(|c| c.database.engine).collect();
+    drivers_for(&config.project.requirements, config.project.tool, &engines)
+}
+
+/// `requirements` plus a driver for each engine of `engines` they install none for (with a
+/// warning each); Alembic projects only, whose URL the harness writes.
+pub fn drivers_for(
+    requirements: &Requirements,
+    tool: crate::config::ToolKind,
+    engines: &[EngineKind],
+) -> (Requirements, Vec<String>) {
+    let mut requirements = requirements.clone();
     let mut warnings = Vec::new();
-    if config.project.tool != crate::config::ToolKind::Alembic {
+    if tool != crate::config::ToolKind::Alembic {
         return (requirements, warnings);
     }
     let listed = requirements
@@ -62,7 +73,6 @@ pub(super) fn with_drivers(config: &Config, cells: &[Cell]) -> (Requirements, Ve
             ));
         }
     };
-    let engines: Vec<EngineKind> = cells.iter().map(|c| c.database.engine).collect();
     // A project on asyncio opens async engines: the cell's SQLite needs an async driver too.
     let asynchronous = [
         "asyncpg",

@@ -1,12 +1,13 @@
 //! `harness init`'s trial: the project's own Alembic, in the newest runtime's environment, reads
-//! the revision graph and upgrades an empty SQLite database, so init writes down what works; and
+//! the revision graph and upgrades an empty database on each engine init chose (the first that
+//! starts of each entry's candidates), so init writes down what works; and
 //! the exact versions a uv.lock pins. Prints nothing: the CLI says what happened.
 
 use std::path::Path;
 
 use crate::adapters::traceback::{error_line, importing_file, missing_module};
 use crate::adapters::{Action, Alembic, Graph};
-use crate::config::{self, DatabaseSpec, Project, RuntimeSpec};
+use crate::config::{self, Bootstrap, DatabaseSpec, EngineKind, Project, RuntimeSpec};
 use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
 
 /// Why a trial could not run at all (not a failing project: that is a [`TrialOutcome`]).
@@ -14,9 +15,10 @@ use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
 #[error("{0}")]
 pub struct TrialError(pub String);
 
-/// How long init's trial upgrade on SQLite may take, in seconds (`HARNESS_TRIAL_SECONDS` overrides).
+/// How long init's trial upgrade may take on one engine, in seconds (`HARNESS_TRIAL_SECONDS`
+/// overrides).
 pub const TRIAL_SECONDS: u64 = 180;
-/// What a trial upgrade on a scratch SQLite database showed.
+/// What a trial upgrade on a scratch database showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrialOutcome {
     Passed,
@@ -26,71 +28,166 @@ pub enum TrialOutcome {
         module: String,
         by: Option<String>,
     },
-    Failed(String),
+    /// The upgrade failed: the error line, and whether it is one the database's dialect raised
+    /// (SQL it rejects, a type it cannot render), which another engine may not.
+    Failed {
+        line: String,
+        dialect: bool,
+        /// It stopped in the first revisions on a table none creates: the project creates its
+        /// schema from its models (`bootstrap`).
+        needs_bootstrap: bool,
+    },
     /// The environment could not be prepared.
     Setup(String),
+    /// No engine of the entry's candidates started: why each did not.
+    NoEngine(String),
 }
 
-/// A trial's result: what happened, the Python that ran it, the revision graph.
+/// The trial on one `matrix.databases` entry.
+#[derive(Debug)]
+pub struct EngineTrial {
+    /// The entry that ran (the first candidate that started).
+    pub spec: DatabaseSpec,
+    /// Candidates tried before it that did not start, with why.
+    pub skipped: Vec<(String, String)>,
+    pub outcome: TrialOutcome,
+}
+
+/// A trial's result: what happened on each engine, the Python that ran it, the revision graph.
 #[derive(Debug)]
 pub struct Trial {
-    pub outcome: TrialOutcome,
+    pub engines: Vec<EngineTrial>,
     pub python: String,
     /// The revision graph, or the error line of the tool's failure.
     pub graph: Result<Graph, String>,
 }
 
-/// Prepares the newest runtime, reads the revision graph and upgrades an empty SQLite database to
-/// the heads with the project's own Alembic.
-pub async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial, TrialError> {
+impl Trial {
+    /// The outcome on the first engine: the one init reports first.
+    pub fn outcome(&self) -> &TrialOutcome {
+        &self.engines[0].outcome
+    }
+}
+
+/// Prepares the newest runtime (with a driver for each server engine the requirements lack), reads
+/// the revision graph and upgrades an empty database to the heads with the project's own Alembic,
+/// on each entry: `candidates[i]` lists specs in order of preference, the first that starts runs.
+pub async fn trial(
+    project: &Project,
+    interpreter: &Interpreter,
+    candidates: &[Vec<DatabaseSpec>],
+) -> Result<Trial, TrialError> {
     let spec =
         RuntimeSpec::parse(&format!("python:{}", interpreter.minor())).map_err(TrialError)?;
     let cache = CacheDir::from_env();
-    let prepared: PreparedRuntime =
-        match runtime::prepare(&spec, &project.requirements, &cache).await {
-            Ok(prepared) => prepared,
-            Err(err) => {
-                return Ok(Trial {
-                    outcome: TrialOutcome::Setup(match err.help() {
-                        Some(help) => format!("{err}\n  help: {help}"),
-                        None => err.to_string(),
-                    }),
-                    python: interpreter.version.clone(),
-                    graph: Err("the environment could not be prepared".into()),
-                });
-            }
-        };
+    let engines: Vec<EngineKind> = candidates
+        .iter()
+        .filter_map(|c| c.first().map(|s| s.engine))
+        .collect();
+    let (requirements, _) =
+        crate::engine::prepare::drivers_for(&project.requirements, project.tool, &engines);
+    let all_setup = |why: String| Trial {
+        engines: candidates
+            .iter()
+            .filter_map(|c| c.first())
+            .map(|spec| EngineTrial {
+                spec: spec.clone(),
+                skipped: Vec::new(),
+                outcome: TrialOutcome::Setup(why.clone()),
+            })
+            .collect(),
+        python: interpreter.version.clone(),
+        graph: Err("the environment could not be prepared".into()),
+    };
+    let prepared: PreparedRuntime = match runtime::prepare(&spec, &requirements, &cache).await {
+        Ok(prepared) => prepared,
+        Err(err) => {
+            return Ok(all_setup(match err.help() {
+                Some(help) => format!("{err}\n  help: {help}"),
+                None => err.to_string(),
+            }));
+        }
+    };
     let config::ToolConfig::Alembic { ini } = &project.tool_config else {
-        unreachable!("init writes Alembic projects")
+        return Err(TrialError("init's trial runs Alembic projects only".into()));
     };
     let adapter = Alembic::new(&project.dir, ini.as_deref(), &project.process_env(), &cache)
         .map_err(|err| TrialError(err.to_string()))?;
-    let sqlite = DatabaseSpec::parse("sqlite").map_err(TrialError)?;
-    let engine = crate::database::start(&sqlite, None)
-        .await
-        .map_err(|err| TrialError(err.to_string()))?;
-    let database = engine
-        .create()
-        .await
-        .map_err(|err| TrialError(err.to_string()))?;
-    let session = Session::new(&prepared, Some(&database), "init");
-    let graph = adapter.graph(&session).await.map_err(|err| {
-        let text = err.to_string();
-        match missing_module(&text) {
-            Some(module) => format!(
-                "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
-                importing_file(&text, &project.dir)
-                    .map(|file| format!(", imported by {file}"))
-                    .unwrap_or_default()
-            ),
-            // Raised in the project's own code (a module that builds an Alembic configuration
-            // of its own, a settings check): where, so the owner knows what to look at.
-            None => match importing_file(&text, &project.dir) {
-                Some(file) => format!("{}, raised from {file}", error_line(&text)),
-                None => error_line(&text),
-            },
+    let mut graph = None;
+    let mut results = Vec::new();
+    for specs in candidates {
+        let mut skipped = Vec::new();
+        let mut started = None;
+        for spec in specs {
+            match crate::database::start(spec, None).await {
+                Ok(engine) => {
+                    started = Some((spec.clone(), engine));
+                    break;
+                }
+                Err(err) => skipped.push((spec.to_string(), err.to_string())),
+            }
         }
-    });
+        let Some((spec, engine)) = started else {
+            let why = skipped
+                .iter()
+                .map(|(entry, why)| format!("{entry}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            results.push(EngineTrial {
+                spec: specs[0].clone(),
+                skipped: Vec::new(),
+                outcome: TrialOutcome::NoEngine(why),
+            });
+            continue;
+        };
+        let outcome = on_engine(project, &adapter, &prepared, engine.as_ref(), &mut graph).await;
+        engine.shutdown().await;
+        results.push(EngineTrial {
+            spec,
+            skipped,
+            outcome: outcome?,
+        });
+    }
+    Ok(Trial {
+        engines: results,
+        python: prepared.interpreter.version.clone(),
+        graph: graph.unwrap_or_else(|| Err("no engine started to read it with".into())),
+    })
+}
+
+/// One engine's trial: a fresh database, the graph (read once, on the first engine), the upgrade.
+async fn on_engine(
+    project: &Project,
+    adapter: &Alembic,
+    prepared: &PreparedRuntime,
+    engine: &dyn crate::database::Engine,
+    graph: &mut Option<Result<Graph, String>>,
+) -> Result<TrialOutcome, TrialError> {
+    let database = match engine.create().await {
+        Ok(database) => database,
+        Err(err) => return Ok(TrialOutcome::NoEngine(err.to_string())),
+    };
+    let session = Session::new(prepared, Some(&database), "init");
+    if graph.is_none() {
+        *graph = Some(adapter.graph(&session).await.map_err(|err| {
+            let text = err.to_string();
+            match missing_module(&text) {
+                Some(module) => format!(
+                    "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
+                    importing_file(&text, &project.dir)
+                        .map(|file| format!(", imported by {file}"))
+                        .unwrap_or_default()
+                ),
+                // Raised in the project's own code (a module that builds an Alembic
+                // configuration of its own, a settings check): where, so the owner knows what to
+                // look at.
+                None => match importing_file(&text, &project.dir) {
+                    Some(file) => format!("{}, raised from {file}", error_line(&text)),
+                    None => error_line(&text),
+                },
+            }
+        }));
+    }
     // A project that waits for a server of its own (a settings module connecting at import) would
     // hold init forever: the trial is stopped, and its process killed, after a while.
     let limit = std::env::var("HARNESS_TRIAL_SECONDS")
@@ -98,29 +195,58 @@ pub async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|v| *v > 0)
         .unwrap_or(TRIAL_SECONDS);
-    let upgrade = tokio::time::timeout(
-        std::time::Duration::from_secs(limit),
-        adapter.run(&session, &Action::Upgrade("heads".into())),
-    )
+    let upgrade = tokio::time::timeout(std::time::Duration::from_secs(limit), async {
+        // A project that creates its schema from its models starts from that fresh install.
+        let started = match &project.bootstrap {
+            None => None,
+            Some(Bootstrap::Models { metadata }) => Some(
+                adapter
+                    .run(
+                        &session,
+                        &Action::Bootstrap {
+                            metadata: metadata.clone(),
+                        },
+                    )
+                    .await,
+            ),
+            Some(Bootstrap::Command(argv)) => Some(
+                crate::adapters::run_program(
+                    argv,
+                    &project.dir,
+                    &session,
+                    &project.process_env(),
+                    &[],
+                )
+                .await,
+            ),
+        };
+        match started {
+            Some(Ok(output)) if !output.success() => Ok(output),
+            Some(Err(err)) => Err(err),
+            _ => {
+                adapter
+                    .run(&session, &Action::Upgrade("heads".into()))
+                    .await
+            }
+        }
+    })
     .await;
     session.close().await;
     drop(database);
-    engine.shutdown().await;
     let output = match upgrade {
         Ok(output) => output.map_err(|err| TrialError(err.to_string()))?,
         Err(_) => {
-            return Ok(Trial {
-                outcome: TrialOutcome::Failed(format!(
-                    "it did not finish within {} s (the project may be waiting for a server or a prompt of its own); `harness run` shows where it stops",
-                    limit
-                )),
-                python: prepared.interpreter.version.clone(),
-                graph,
+            return Ok(TrialOutcome::Failed {
+                line: format!(
+                    "it did not finish within {limit} s (the project may be waiting for a server or a prompt of its own); `harness run` shows where it stops"
+                ),
+                dialect: false,
+                needs_bootstrap: false,
             });
         }
     };
     let text = format!("{}\n{}", output.stdout, output.stderr);
-    let outcome = if output.success() {
+    Ok(if output.success() {
         TrialOutcome::Passed
     } else if let Some(url) = text
         .lines()
@@ -133,13 +259,76 @@ pub async fn trial(project: &Project, interpreter: &Interpreter) -> Result<Trial
             module,
         }
     } else {
-        TrialOutcome::Failed(error_line(&text))
-    };
-    Ok(Trial {
-        outcome,
-        python: prepared.interpreter.version.clone(),
-        graph,
+        TrialOutcome::Failed {
+            line: error_line(&text),
+            dialect: dialect_error(&text),
+            needs_bootstrap: project.bootstrap.is_none()
+                && graph
+                    .as_ref()
+                    .and_then(|g| g.as_ref().ok())
+                    .and_then(|g| missing_table_at_base(&text, g))
+                    .is_some(),
+        }
     })
+}
+
+/// When an upgrade from an empty database stopped in the base revision or its child on a table
+/// that does not exist: which revision, as a phrase ("the base revision 0001", "0002, right after
+/// the base revision 0001,"). Such a project creates its schema from its models and stamps it.
+pub fn missing_table_at_base(output: &str, graph: &Graph) -> Option<String> {
+    const MISSING: [&str; 4] = [
+        "no such table",
+        "NoSuchTableError",
+        "doesn't exist",
+        "UndefinedTable",
+    ];
+    let missing = MISSING.iter().any(|m| output.contains(m))
+        || (output.contains("relation \"") && output.contains("does not exist"));
+    if !missing {
+        return None;
+    }
+    let stopped = crate::adapters::stopped_in(output)?;
+    if stopped.direction != "upgrade" {
+        return None;
+    }
+    let to = stopped.revision.as_str();
+    let from = match stopped.down_revision.as_slice() {
+        [] => "",
+        [one] => one.as_str(),
+        _ => return None,
+    };
+    let is_base = |id: &str| {
+        graph
+            .revisions
+            .iter()
+            .any(|r| r.revision == id && r.down_revision.is_empty())
+    };
+    if from.is_empty() {
+        Some(format!("the base revision {to}"))
+    } else if is_base(from) {
+        Some(format!("{to}, right after the base revision {from},"))
+    } else {
+        None
+    }
+}
+
+/// Whether a failed upgrade's output is the database's dialect refusing what the migration asks
+/// (SQL it does not accept, a type or an ALTER it cannot do): another engine may accept it.
+pub fn dialect_error(text: &str) -> bool {
+    const MARKERS: [&str; 9] = [
+        "can't render element of type",
+        ": syntax error",
+        "No support for ALTER of constraints in SQLite",
+        "UnsupportedCompilationError",
+        "psycopg2.errors.SyntaxError",
+        "psycopg.errors.SyntaxError",
+        "You have an error in your SQL syntax",
+        "Cannot add a NOT NULL column with default value NULL",
+        "is not supported by this dialect",
+    ];
+    MARKERS.iter().any(|m| text.contains(m))
+        || (text.contains("sqlite3.OperationalError") && text.contains("near \""))
+        || (text.contains("NotImplementedError") && text.contains("SQLite"))
 }
 
 /// The requirements uv.lock pins, when the project has one (beside a pyproject.toml, in a folder

@@ -3,6 +3,7 @@
 //! from the revision graph the tool itself reported. Never overwrites a file; runs no process.
 
 mod app_files;
+pub mod engines;
 pub mod python;
 mod templates;
 

@@ -24,6 +24,9 @@ pub struct ProjectSetup {
     pub unset: Vec<(String, String)>,
     /// The runtimes of the matrix (`python:3.12`).
     pub runtimes: Vec<String>,
+    /// The engines of the matrix (`postgres:17`, `sqlite`) and why each, in one sentence; empty
+    /// for the embedded default, SQLite.
+    pub databases: Vec<(String, String)>,
     /// Lines of comments at the top of the file: what was inferred.
     pub notes: Vec<String>,
     /// Other harness configurations run with this one (folders holding harness.toml).
@@ -35,6 +38,12 @@ pub struct ProjectSetup {
     /// A requirements file init writes beside harness.toml: (file name, text, the lock it came
     /// from).
     pub lock: Option<(String, String, String)>,
+    /// `bootstrap = "models"`: the project creates its schema from its models, so a fresh install
+    /// is made that way, and the starter scenarios are the fresh install and upgrades from a
+    /// release.
+    pub bootstrap: bool,
+    /// The newest release tag, for the `from-release` scenario of a bootstrapped project.
+    pub release_tag: Option<String>,
 }
 
 /// harness.toml and the starter scenarios for one project.
@@ -51,13 +60,18 @@ pub fn files_in(folder: &str, setup: &ProjectSetup, revisions: &Revisions) -> Ve
             format!("{folder}/{name}")
         }
     };
-    let mut files = vec![
-        file(&at("harness.toml"), harness_toml(setup)),
-        file(&at("scenarios/fresh.toml"), fresh(revisions)),
-        file(&at("scenarios/roundtrip.toml"), roundtrip(revisions)),
-    ];
-    if let Some(before) = &revisions.before_head {
-        files.push(file(&at("scenarios/partial.toml"), partial(before)));
+    let mut files = vec![file(&at("harness.toml"), harness_toml(setup))];
+    if setup.bootstrap {
+        files.push(file(&at("scenarios/fresh.toml"), fresh_install(revisions)));
+        if let Some(tag) = &setup.release_tag {
+            files.push(file(&at("scenarios/from-release.toml"), from_release(tag)));
+        }
+    } else {
+        files.push(file(&at("scenarios/fresh.toml"), fresh(revisions)));
+        files.push(file(&at("scenarios/roundtrip.toml"), roundtrip(revisions)));
+        if let Some(before) = &revisions.before_head {
+            files.push(file(&at("scenarios/partial.toml"), partial(before)));
+        }
     }
     if let Some((name, text, _)) = &setup.lock {
         files.push(file(&at(name), text.clone()));
@@ -125,6 +139,12 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         &format!("version_table = {}", quoted(&setup.version_table)),
         "the table Alembic records applied revisions in",
     ));
+    if setup.bootstrap {
+        project.push(commented(
+            "bootstrap = \"models\"",
+            "a fresh install: the models' tables created, stamped at head",
+        ));
+    }
     project.push(if setup.redirect {
         commented(
             "foreign_urls = \"redirect\"",
@@ -183,7 +203,7 @@ fn harness_toml(setup: &ProjectSetup) -> String {
 {project}
 {env}
 [matrix]
-databases = ["sqlite"]             # add "postgres:17", "mariadb:11" for server engines
+{databases}
 {runtimes}
 # exclude = [{{ scenario = "partial", runtime = "python:3.10" }}]
 
@@ -195,11 +215,29 @@ scenarios = "scenarios"            # one scenario per *.toml file
 snapshots = "snapshots"            # snapshots/<scenario>/<database>.snap; the first run writes them
 "#,
         project = project.join("\n"),
+        databases = databases(&setup.databases),
         runtimes = commented(
             &format!("runtimes = {runtimes}"),
             "the oldest and newest local Pythons the project allows"
         ),
     )
+}
+
+/// The `databases` line: the engines init chose, each with its reason above it, or SQLite.
+fn databases(chosen: &[(String, String)]) -> String {
+    if chosen.is_empty() {
+        return commented(
+            "databases = [\"sqlite\"]",
+            "add \"postgres:17\", \"mariadb:11\" for server engines",
+        );
+    }
+    let mut text = String::from("# The engines the project targets, and what says so:\n");
+    for (entry, why) in chosen {
+        text.push_str(&format!("#   {entry}: {why}\n"));
+    }
+    let entries: Vec<String> = chosen.iter().map(|(entry, _)| entry.clone()).collect();
+    text.push_str(&format!("databases = {}", list(&entries)));
+    text
 }
 
 fn list(items: &[String]) -> String {
@@ -223,6 +261,35 @@ version = ["{target}"]               # the version table afterwards holds the gr
 "#,
         target = revisions.target,
         target_line = target_line(revisions),
+    )
+}
+
+fn fresh_install(revisions: &Revisions) -> String {
+    format!(
+        r#"# A fresh install as this project makes one: its models' tables created and the version table
+# stamped at the heads (`bootstrap` in harness.toml), then upgraded to {target}, which must change
+# nothing.
+description = "A fresh install made from the models, then upgraded to {target}: a no-op."
+{target_line}
+[expect]
+version = ["{target}"]
+"#,
+        target = revisions.target,
+        target_line = target_line(revisions),
+    )
+}
+
+fn from_release(tag: &str) -> String {
+    format!(
+        r#"# An install of release {tag}, made by that release's own code (its models, created and
+# stamped), upgraded with today's migrations. Its schema must end as a fresh install's does
+# (the `fresh` scenario). Point from_ref at another release, or run `harness run --from-tags 'v*'`.
+description = "A fresh install of {tag}, upgraded to head with today's migrations."
+from_ref = "{tag}"
+
+[expect]
+version = ["head"]
+"#
     )
 }
 

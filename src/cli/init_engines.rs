@@ -1,0 +1,277 @@
+//! `harness init`'s choice of engines: from the evidence the project's files give
+//! (`scaffold::engines`), the entries to try (the pinned major first, then the nearest this
+//! machine can start), and from the trial on each, the `matrix.databases` init writes and why.
+
+use std::path::Path;
+
+use crate::config::{DatabaseSpec, EngineKind};
+use crate::engine::trial::{EngineTrial, TrialOutcome};
+use crate::scaffold::engines::{Target, TargetEngines};
+
+/// One entry init tries: the specs in order of preference and why the entry is wanted.
+#[derive(Debug, Clone)]
+pub(super) struct Wanted {
+    pub specs: Vec<DatabaseSpec>,
+    pub why: String,
+    pub note: Option<String>,
+    /// SQLite tried only to see whether it reaches head: kept only when it does.
+    pub only_if_it_passes: bool,
+    /// SQLite for want of any evidence: written as the embedded default.
+    pub embedded_default: bool,
+}
+
+/// The entries to try: each server engine the evidence names, then SQLite (wanted when the
+/// project uses it or names no server; otherwise tried, and kept only when it reaches head).
+pub(super) fn wanted(targets: &TargetEngines) -> Vec<Wanted> {
+    let mut wanted: Vec<Wanted> = targets
+        .servers()
+        .into_iter()
+        .map(|chosen| {
+            let spec = DatabaseSpec::parse(&chosen.entry).expect("init writes valid entries");
+            Wanted {
+                specs: with_nearest(spec),
+                why: chosen.why,
+                note: chosen.note,
+                only_if_it_passes: false,
+                embedded_default: false,
+            }
+        })
+        .collect();
+    let sqlite = DatabaseSpec::parse("sqlite").expect("a valid entry");
+    let why = match targets.first(Target::Sqlite) {
+        Some(evidence) => evidence.what.clone(),
+        None if wanted.is_empty() => {
+            "no server engine is named by the project's dependencies, settings, compose files, CI or migrations".into()
+        }
+        None => "a trial upgrade on SQLite reached head".into(),
+    };
+    let embedded_default = wanted.is_empty() && !targets.uses_sqlite();
+    wanted.push(Wanted {
+        specs: vec![sqlite],
+        why,
+        note: None,
+        only_if_it_passes: targets.has_server() && !targets.uses_sqlite(),
+        embedded_default,
+    });
+    wanted
+}
+
+/// The entries `--database` gives, tried as they are.
+pub(super) fn given(entries: &[String]) -> Result<Vec<Wanted>, String> {
+    entries
+        .iter()
+        .map(|text| {
+            let spec = DatabaseSpec::parse(text).map_err(|why| format!("--database {text}: {why}"))?;
+            Ok(Wanted {
+                specs: vec![spec],
+                why: "given with --database".into(),
+                note: None,
+                only_if_it_passes: false,
+                embedded_default: false,
+            })
+        })
+        .collect()
+}
+
+/// `spec`, then the other majors of its engine this machine is known to start (an image named by
+/// `HARNESS_IMAGE_<ENGINE>_<N>`, local server binaries), nearest first, newer first on a tie.
+fn with_nearest(spec: DatabaseSpec) -> Vec<DatabaseSpec> {
+    let Some(major) = spec.version.as_deref().and_then(|v| v.parse::<u32>().ok()) else {
+        return vec![spec];
+    };
+    let mut others: Vec<u32> = available_majors(spec.engine)
+        .into_iter()
+        .filter(|m| *m != major)
+        .collect();
+    others.sort_by_key(|m| (m.abs_diff(major), std::cmp::Reverse(*m)));
+    let name = spec.engine.name();
+    let mut specs = vec![spec];
+    specs.extend(
+        others
+            .into_iter()
+            .filter_map(|m| DatabaseSpec::parse(&format!("{name}:{m}")).ok()),
+    );
+    specs
+}
+
+/// The majors of `engine` that start here without a registry.
+fn available_majors(engine: EngineKind) -> Vec<u32> {
+    let prefix = format!("HARNESS_IMAGE_{}_", engine.name().to_ascii_uppercase());
+    let mut majors: Vec<u32> = std::env::vars()
+        .filter_map(|(name, value)| {
+            let rest = name.strip_prefix(&prefix)?;
+            (!value.is_empty()).then_some(())?;
+            rest.parse().ok()
+        })
+        .collect();
+    if engine == EngineKind::Postgres {
+        for base in ["/usr/lib/postgresql", "/usr/pgsql-"] {
+            let (dir, pattern) = if base.ends_with('-') {
+                ("/usr", "pgsql-")
+            } else {
+                (base, "")
+            };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().to_string();
+                let Some(version) = name.strip_prefix(pattern) else {
+                    continue;
+                };
+                if Path::new(&entry.path()).join("bin/postgres").is_file()
+                    && let Ok(major) = version.parse()
+                {
+                    majors.push(major);
+                }
+            }
+        }
+    }
+    majors.sort_unstable();
+    majors.dedup();
+    majors
+}
+
+/// What init writes for the trials: the `matrix.databases` entries with why, and notes.
+#[derive(Debug, Default)]
+pub(super) struct Settled {
+    pub databases: Vec<(String, String)>,
+    pub notes: Vec<String>,
+    /// Printed while init runs.
+    pub said: Vec<String>,
+}
+
+/// The entries to write from what the trial on each wanted entry showed.
+pub(super) fn settle(wanted: &[Wanted], trials: &[EngineTrial]) -> Settled {
+    let mut settled = Settled::default();
+    for (want, trial) in wanted.iter().zip(trials) {
+        let entry = trial.spec.to_string();
+        if want.only_if_it_passes {
+            if trial.outcome == TrialOutcome::Passed {
+                settled.databases.push((entry, want.why.clone()));
+            } else {
+                settled.said.push(format!(
+                    "SQLite is left out: the project names no use of it, and a trial upgrade on it did not reach head{}",
+                    match &trial.outcome {
+                        TrialOutcome::Failed { line, .. } => format!(" ({line})"),
+                        _ => String::new(),
+                    }
+                ));
+                settled.notes.push(
+                    "SQLite is not in the matrix: the project does not use it, and its migrations do not reach head on it".into(),
+                );
+            }
+            continue;
+        }
+        let mut why = want.why.clone();
+        if !trial.skipped.is_empty() {
+            let wanted_entry = &trial.skipped[0].0;
+            settled.notes.push(format!(
+                "{wanted_entry} could not be started here ({}): {entry} is the nearest that could; write {wanted_entry} where it starts (a CI runner that pulls images)",
+                first_line(&trial.skipped[0].1)
+            ));
+            why = format!("{why} ({wanted_entry} could not be started here)");
+        }
+        if let TrialOutcome::NoEngine(reason) = &trial.outcome {
+            settled.said.push(format!(
+                "{entry} could not be started, so init could not try the upgrade on it: {}\n  help: start a Docker engine, or install PostgreSQL's server binaries (Debian: postgresql), then `harness run`",
+                first_line(reason)
+            ));
+            settled.notes.push(format!(
+                "{entry} was not tried: it could not be started when init ran"
+            ));
+        }
+        if let Some(note) = &want.note {
+            settled.notes.push(note.clone());
+        }
+        settled.databases.push((entry, why));
+    }
+    // Only SQLite, chosen for want of any other evidence: the embedded default, written as before.
+    if wanted.len() == 1 && wanted[0].embedded_default {
+        settled.databases.clear();
+    }
+    settled
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scaffold::engines::{Evidence, Source};
+
+    fn evidence(target: Target, major: Option<u32>, what: &str) -> Evidence {
+        Evidence {
+            target,
+            source: Source::Image,
+            major,
+            mariadb: false,
+            what: what.into(),
+        }
+    }
+
+    fn trial(entry: &str, outcome: TrialOutcome) -> EngineTrial {
+        EngineTrial {
+            spec: DatabaseSpec::parse(entry).unwrap(),
+            skipped: Vec::new(),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn a_postgres_project_keeps_sqlite_only_when_it_reaches_head() {
+        let targets = TargetEngines {
+            evidence: vec![evidence(Target::Postgres, Some(17), "image postgres:17.5")],
+        };
+        let wanted = wanted(&targets);
+        assert_eq!(wanted.len(), 2);
+        assert_eq!(wanted[0].specs[0].to_string(), "postgres:17");
+        assert!(wanted[1].only_if_it_passes);
+        let failed = TrialOutcome::Failed {
+            line: "near \"SET\": syntax error".into(),
+            dialect: true,
+            needs_bootstrap: false,
+        };
+        let settled = settle(
+            &wanted,
+            &[
+                trial("postgres:17", TrialOutcome::Passed),
+                trial("sqlite", failed),
+            ],
+        );
+        assert_eq!(settled.databases.len(), 1, "{settled:?}");
+        assert_eq!(settled.databases[0].0, "postgres:17");
+        assert!(settled.said[0].contains("SQLite is left out"));
+        let settled = settle(
+            &wanted,
+            &[
+                trial("postgres:17", TrialOutcome::Passed),
+                trial("sqlite", TrialOutcome::Passed),
+            ],
+        );
+        assert_eq!(settled.databases.len(), 2);
+    }
+
+    #[test]
+    fn a_project_with_no_evidence_gets_the_embedded_default() {
+        let wanted = wanted(&TargetEngines::default());
+        assert_eq!(wanted.len(), 1);
+        let settled = settle(&wanted, &[trial("sqlite", TrialOutcome::Passed)]);
+        assert!(settled.databases.is_empty());
+    }
+
+    #[test]
+    fn an_engine_that_did_not_start_is_replaced_by_the_nearest_with_a_note() {
+        let targets = TargetEngines {
+            evidence: vec![evidence(Target::Postgres, Some(16), "image postgres:16")],
+        };
+        let wanted = wanted(&targets);
+        let mut ran = trial("postgres:15", TrialOutcome::Passed);
+        ran.skipped = vec![("postgres:16".into(), "no such image".into())];
+        let settled = settle(&wanted[..1], &[ran]);
+        assert_eq!(settled.databases[0].0, "postgres:15");
+        assert!(settled.notes[0].contains("postgres:16 could not be started here"));
+    }
+}
