@@ -623,3 +623,42 @@ fn fail_fast_stops_starting_cells_after_the_first_failure() {
         out.1
     );
 }
+
+/// An upgrade command that exits 0 but does nothing used to pass with `(no tables)`. It fails now:
+/// without a file, without a table, and without the version table it was configured to keep.
+#[test]
+fn an_upgrade_command_that_does_nothing_fails_the_cell() {
+    let project = Project::league(&["python:3.12"]);
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    project.write("scenarios/fresh.toml", "description = \"x\"\n");
+    let cases = [
+        (
+            "upgrade = [\"python\", \"-c\", \"pass\"]\n",
+            "the upgrade reported success, but it left no database",
+        ),
+        (
+            "upgrade = [\"python\", \"-c\", \"import os, sqlite3; sqlite3.connect(os.environ['HARNESS_SQLITE_PATH']).close()\"]\nversion_table = \"\"\n",
+            "the upgrade reported success, but the database holds no table afterwards",
+        ),
+        (
+            "upgrade = [\"python\", \"-c\", \"import os, sqlite3; c = sqlite3.connect(os.environ['HARNESS_SQLITE_PATH']); c.execute('CREATE TABLE t (id INTEGER)'); c.commit()\"]\nversion_table = \"schema_migrations\"\n",
+            "the database has no `schema_migrations` table (the configured version table) afterwards",
+        ),
+    ];
+    for (project_lines, message) in cases {
+        project.write(
+            "harness.toml",
+            &format!(
+                "[project]\ntool = \"command\"\n{project_lines}\n[matrix]\ndatabases = [\"sqlite\"]\nruntimes = [\"python:3.12\"]\n"
+            ),
+        );
+        let out = run(project.harness().args(["run", "--quiet", "--check"]));
+        assert_eq!(out.0, 1, "{project_lines}\n{}", transcript(&out));
+        assert!(out.1.contains(message), "{project_lines}\n{}", out.1);
+        assert!(
+            out.1.contains("`url_env`, DATABASE_URL by default"),
+            "{}",
+            out.1
+        );
+    }
+}

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{copy_dir, harness, repo, run, transcript};
+use common::{copy_dir, git, harness, repo, run, transcript};
 
 /// A copy of a layout example.
 fn layout(name: &str) -> tempfile::TempDir {
@@ -406,4 +406,205 @@ fn a_trial_upgrade_that_hangs_is_stopped_and_init_still_writes_the_files() {
     );
     let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
     assert!(toml.contains("did not finish within 3 s"), "{toml}");
+}
+
+/// A project whose install creates its schema from its models and stamps head (its base revision
+/// is empty, so `upgrade head` from an empty database stops with `no such table`): init tries a
+/// fresh install from the models, writes `bootstrap = "models"`, the fresh install and an upgrade
+/// from the release tag; the run passes, and a model change shipped without its migration fails
+/// the upgrade from the release.
+#[test]
+fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgraded_from_its_release()
+{
+    let dir = layout("models-bootstrap");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "1.0"]);
+    git(root, &["tag", "v1.0"]);
+    std::fs::rename(
+        root.join("later/c7d9e1f3a5b2_add_rating.py"),
+        root.join("migrations/versions/c7d9e1f3a5b2_add_rating.py"),
+    )
+    .unwrap();
+    std::fs::rename(
+        root.join("later/models.py"),
+        root.join("guestbook/models.py"),
+    )
+    .unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "1.1: rating"]);
+
+    let out = init(root);
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.2
+            .contains("stops in its first revisions on a table none of them creates"),
+        "{}",
+        out.2
+    );
+    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    assert!(toml.contains("bootstrap = \"models\""), "{toml}");
+    assert!(!root.join("scenarios/partial.toml").exists());
+    assert!(!root.join("scenarios/roundtrip.toml").exists());
+    let release = std::fs::read_to_string(root.join("scenarios/from-release.toml")).unwrap();
+    assert!(release.contains("from_ref = \"v1.0\""), "{release}");
+
+    let out = sqlite_run(root);
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("4 cells: 4 passed"), "{}", out.1);
+    let snapshot =
+        std::fs::read_to_string(root.join("snapshots/from-release/sqlite.snap")).unwrap();
+    assert!(snapshot.contains("column rating INTEGER"), "{snapshot}");
+    assert!(snapshot.contains("row c7d9e1f3a5b2"), "{snapshot}");
+
+    // The model gains a column and no migration adds it: a fresh install has it, an upgraded
+    // release does not.
+    let models = root.join("guestbook/models.py");
+    let text = std::fs::read_to_string(&models).unwrap();
+    std::fs::write(
+        &models,
+        text.replace(
+            "    Column(\"rating\", Integer, nullable=True),\n",
+            "    Column(\"rating\", Integer, nullable=True),\n    Column(\"approved\", Integer, nullable=True),\n",
+        ),
+    )
+    .unwrap();
+    git(root, &["commit", "-qam", "approved, no migration"]);
+    let out = run(harness(root).env_remove("HARNESS_RUNTIME_BACKEND").args([
+        "run",
+        "--database",
+        "sqlite",
+        "--check",
+    ]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains("from-release/sqlite/python-3.13: failed")
+            || out.1.contains("--- from-release/sqlite/"),
+        "{}",
+        out.1
+    );
+    assert!(
+        out.1
+            .contains("the schema differs from `fresh` on the same database and runtime"),
+        "{}",
+        out.1
+    );
+}
+
+/// Without `bootstrap`, the run names the pattern where it fails: the revision right after the
+/// base needs a table no revision creates.
+#[test]
+fn an_upgrade_that_stops_after_an_empty_base_revision_suggests_bootstrap() {
+    let dir = layout("models-bootstrap");
+    let root = dir.path();
+    std::fs::write(
+        root.join("harness.toml"),
+        "[project]\ntool = \"alembic\"\npythonpath = [\".\"]\nrequirements = \"requirements.txt\"\n\n[matrix]\ndatabases = [\"sqlite\"]\nruntimes = [\"python:3.12\"]\n\n[runtime]\nbackend = \"local\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::write(root.join("scenarios/fresh.toml"), "description = \"x\"\n").unwrap();
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .args(["run", "--check"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains("it stopped in upgrade 3f1a0c2b9d10 -> 8b2e4d6f0a31; 8b2e4d6f0a31, right after the base revision 3f1a0c2b9d10, needs a table no earlier revision creates")
+            || out.1.contains("8b2e4d6f0a31, right after the base revision 3f1a0c2b9d10, needs a table no earlier revision creates"),
+        "{}",
+        out.1
+    );
+    assert!(out.1.contains("set `bootstrap = \"models\"`"), "{}", out.1);
+}
+
+/// A project that runs on PostgreSQL only (compose image, psycopg, JSONB): init writes
+/// `postgres:17` with the evidence, leaves SQLite out after a trial there fails, and the run with
+/// no flags reaches head on PostgreSQL.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and a PostgreSQL image: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_postgres_only_project_gets_postgres_and_no_sqlite() {
+    let dir = layout("postgres-only");
+    let root = dir.path();
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .arg("init"));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    assert!(toml.contains("databases = [\"postgres:17\"]\n"), "{toml}");
+    assert!(
+        toml.contains("#   postgres:17: image postgres:17.5 in docker-compose.yml:3"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("a trial `alembic upgrade heads` on an empty postgres:17 database passed"),
+        "{toml}"
+    );
+    assert!(out.2.contains("SQLite is left out"), "{}", out.2);
+    assert!(
+        out.2.contains("can't render element of type JSONB"),
+        "{}",
+        out.2
+    );
+
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .args(["run", "--jobs", "2"]));
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+    assert!(out.1.contains("fresh/postgres-17/"), "{}", out.1);
+}
+
+/// env.py reads its URL from an Alembic option of its own (`config.get_main_option("url")`): init
+/// writes `url_options`, and every cell's Alembic gets the cell's URL there.
+#[test]
+fn a_custom_alembic_option_for_the_url_gets_the_cells_url() {
+    let (dir, toml) = init_then_run("custom-url-key");
+    assert!(toml.contains("url_options = [\"url\"]"), "{toml}");
+    assert!(
+        !dir.path().join("dev.db").exists(),
+        "the developer's SQLite file is never created"
+    );
+}
+
+/// A service that builds its URL from DB_HOST, DB_PORT, DB_USER, DB_PASSWORD and DB_NAME, and
+/// whose settings demand a secret at import: init maps each part to the cell's, gives the secret
+/// a throwaway value, leaves the pool size alone, and the run reaches head on PostgreSQL.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and a PostgreSQL image: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn split_url_variables_get_the_cells_parts_and_a_required_secret_a_throwaway_value() {
+    let dir = layout("split-url-variables");
+    let root = dir.path();
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .arg("init"));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    for line in [
+        "DB_HOST = \"${HARNESS_DATABASE_HOST}\"",
+        "DB_PORT = \"${HARNESS_DATABASE_PORT}\"",
+        "DB_USER = \"${HARNESS_DATABASE_USER}\"",
+        "DB_PASSWORD = \"${HARNESS_DATABASE_PASSWORD}\"",
+        "DB_NAME = \"${HARNESS_DATABASE_NAME}\"",
+        "ORDERS_SECRET_KEY = \"${HARNESS_RUN_SECRET}\"",
+        "databases = [\"postgres:17\"]",
+    ] {
+        assert!(toml.contains(line), "{line}\n{toml}");
+    }
+    assert!(!toml.contains("DB_POOL_SIZE ="), "{toml}");
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .args(["run", "--jobs", "2"]));
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
 }

@@ -8,6 +8,8 @@ Environment:
   HARNESS_DATABASE_URL     the cell's database (never in argv, so it does not show in process lists)
   HARNESS_SCRIPT_LOCATION  the folder holding env.py, when alembic.ini names no usable one
   HARNESS_INI_SECTION      the section of alembic.ini to read instead of [alembic] (alembic -n)
+  HARNESS_URL_OPTIONS      comma-separated options ("key" or "section:key") env.py reads the URL from
+                           besides sqlalchemy.url: each is set to the cell's URL
   HARNESS_FOREIGN_URLS     refuse (default) | redirect: what happens to an engine the project opens
                            on another database
   HARNESS_INTERRUPT        REV:N, upgrade only: the process ends (exit 75, no commit, no rollback)
@@ -225,6 +227,13 @@ def main(argv):
         cell, text = prepared
         # Config values go through configparser interpolation: escape %.
         config.set_main_option("sqlalchemy.url", text.replace("%", "%%"))
+        # Options env.py reads the URL from instead (`url_options`): "key" or "section:key".
+        for option in filter(None, os.environ.get("HARNESS_URL_OPTIONS", "").split(",")):
+            section, _, key = option.rpartition(":")
+            if section:
+                config.set_section_option(section, key, text.replace("%", "%%"))
+            else:
+                config.set_main_option(key, text.replace("%", "%%"))
         guard_engines(cell, os.environ.get("HARNESS_FOREIGN_URLS", "refuse"))
 
     script_dir = ScriptDirectory.from_config(config).dir

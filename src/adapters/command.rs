@@ -29,6 +29,37 @@ impl CommandTool {
     }
 }
 
+/// The SQLAlchemy driver to name in a server URL handed to a SQLAlchemy project: the one its
+/// environment installs (psycopg2 first, SQLAlchemy's default, then psycopg, pg8000, asyncpg; for
+/// MySQL, PyMySQL, then mysqlclient). `None` for SQLite, for an environment without SQLAlchemy (the
+/// program may not be Python at all) and when no driver is known.
+pub fn installed_driver(url: &str, packages: &[(String, String)]) -> Option<&'static str> {
+    let has = |name: &str| {
+        packages.iter().any(|(n, _)| {
+            n.eq_ignore_ascii_case(name) || n.replace('_', "-").eq_ignore_ascii_case(name)
+        })
+    };
+    if !has("sqlalchemy") {
+        return None;
+    }
+    let scheme = url.split_once("://")?.0;
+    let choices: &[(&str, &'static str)] = match scheme {
+        "postgresql" | "postgres" => &[
+            ("psycopg2", "psycopg2"),
+            ("psycopg2-binary", "psycopg2"),
+            ("psycopg", "psycopg"),
+            ("pg8000", "pg8000"),
+            ("asyncpg", "asyncpg"),
+        ],
+        "mysql" | "mariadb" => &[("pymysql", "pymysql"), ("mysqlclient", "mysqldb")],
+        _ => return None,
+    };
+    choices
+        .iter()
+        .find(|(package, _)| has(package))
+        .map(|(_, driver)| *driver)
+}
+
 /// Runs `argv` in `dir` through the session's runtime: its environment's `bin` first on PATH (so
 /// `python` is the runtime's), the database's variables set, plus `extra`, plus `url_vars` set to
 /// the database URL as the runtime reaches it.
@@ -48,8 +79,42 @@ pub async fn run_program(
     let mut invocation = Invocation::new(Program::Named(program.clone()), args.to_vec(), dir);
     invocation.env = extra.clone();
     invocation.url_vars = url_vars.to_vec();
+    invocation.url_driver = session.database().and_then(|database| {
+        installed_driver(&database.url, &session.runtime().packages).map(str::to_string)
+    });
     session
         .run(&invocation)
         .await
         .map_err(AdapterError::Runtime)
+}
+
+#[cfg(test)]
+mod driver_tests {
+    use super::installed_driver;
+
+    fn packages(names: &[&str]) -> Vec<(String, String)> {
+        names.iter().map(|n| (n.to_string(), "1".into())).collect()
+    }
+
+    #[test]
+    fn the_url_names_the_driver_the_environment_installs() {
+        let url = "postgresql://u:p@127.0.0.1:5432/db";
+        assert_eq!(
+            installed_driver(url, &packages(&["SQLAlchemy", "psycopg2-binary"])),
+            Some("psycopg2")
+        );
+        assert_eq!(
+            installed_driver(url, &packages(&["sqlalchemy", "psycopg", "psycopg-binary"])),
+            Some("psycopg")
+        );
+        assert_eq!(
+            installed_driver(url, &packages(&["psycopg"])),
+            None,
+            "no SQLAlchemy: any program"
+        );
+        assert_eq!(
+            installed_driver("sqlite:////tmp/x.db", &packages(&["sqlalchemy"])),
+            None
+        );
+    }
 }

@@ -157,7 +157,9 @@ pub enum Action {
     /// A fresh install from the models: the tables of the project's MetaData created (env.py's
     /// `target_metadata`, or the `module:attribute` given), then the version table stamped at the
     /// heads.
-    Bootstrap { metadata: Option<String> },
+    Bootstrap {
+        metadata: Option<String>,
+    },
 }
 
 /// The exit code of an upgrade stopped as [`Action::Interrupt`] asked.

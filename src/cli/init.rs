@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::init_engines;
 use super::{ExitStatus, Failure};
 use crate::adapters::Graph;
-use super::init_engines;
 use crate::config::{
     self, DatabaseSpec, EngineKind, ForeignUrls, Project, Requirements, RuntimeSpec,
 };
@@ -269,6 +269,33 @@ async fn plan(
             format!("the Flask app env.py takes its engine from ({why})"),
         ));
     }
+    for (read, part) in &found.part_variables {
+        if !env.iter().any(|(n, ..)| *n == read.name) {
+            env.push((
+                read.name.clone(),
+                format!("${{{}}}", part.variable()),
+                format!(
+                    "the cell's database {}, read at {}:{}",
+                    part.noun(),
+                    read.file,
+                    read.line
+                ),
+            ));
+        }
+    }
+    // A secret the settings demand at import gets a throwaway value, new each run.
+    for read in &found.required_variables {
+        if python::is_secret(&read.name) && !env.iter().any(|(n, ..)| *n == read.name) {
+            env.push((
+                read.name.clone(),
+                format!("${{{}}}", crate::runtime::RUN_SECRET),
+                format!(
+                    "a secret the settings require, read at {}:{}: a random value, new each run",
+                    read.file, read.line
+                ),
+            ));
+        }
+    }
     let mut unset: Vec<(String, String)> = found
         .required_variables
         .iter()
@@ -319,6 +346,7 @@ async fn plan(
         section: detected.section.clone(),
         foreign_urls: ForeignUrls::Refuse,
         bootstrap: None,
+        url_options: found.url_options.clone(),
     };
     let base = if folder.is_empty() {
         String::new()
@@ -481,10 +509,11 @@ async fn plan(
         }
         TrialOutcome::MissingModule { module, by }
             if module.contains('.')
-                && found
-                    .pythonpath
-                    .iter()
-                    .any(|p| root.join(p).join(module.split('.').next().unwrap_or("")).is_dir()) =>
+                && found.pythonpath.iter().any(|p| {
+                    root.join(p)
+                        .join(module.split('.').next().unwrap_or(""))
+                        .is_dir()
+                }) =>
         {
             problem = Some(format!(
                 "{}: env.py's imports fail: no module named `{module}`{}; its package is the project's own, on PYTHONPATH from its source folder, where `{module}` does not exist: a file the project generates when it is built or installed (a version file, build information)\n  help: generate it in the checkout before `harness run` (the project's build or develop step), or list a released version of the package in `packages` and drop its folder from `pythonpath`",
@@ -600,6 +629,7 @@ async fn plan(
         lock,
         bootstrap,
         release_tag,
+        url_options: found.url_options.clone(),
     };
     Ok((setup, Revisions::of(&graph), problem))
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::config::{DatabaseSpec, EngineKind};
+use crate::config::{BackendChoice, DatabaseSpec, EngineKind};
 use crate::engine::trial::{EngineTrial, TrialOutcome};
 use crate::scaffold::engines::{Target, TargetEngines};
 
@@ -61,7 +61,8 @@ pub(super) fn given(entries: &[String]) -> Result<Vec<Wanted>, String> {
     entries
         .iter()
         .map(|text| {
-            let spec = DatabaseSpec::parse(text).map_err(|why| format!("--database {text}: {why}"))?;
+            let spec =
+                DatabaseSpec::parse(text).map_err(|why| format!("--database {text}: {why}"))?;
             Ok(Wanted {
                 specs: vec![spec],
                 why: "given with --database".into(),
@@ -73,37 +74,53 @@ pub(super) fn given(entries: &[String]) -> Result<Vec<Wanted>, String> {
         .collect()
 }
 
-/// `spec`, then the other majors of its engine this machine is known to start (an image named by
-/// `HARNESS_IMAGE_<ENGINE>_<N>`, local server binaries), nearest first, newer first on a tie.
+/// `spec`, then what this machine is known to start without a registry: the same major from local
+/// server binaries, then the other majors (an image named by `HARNESS_IMAGE_<ENGINE>_<N>`, local
+/// binaries with the `local` backend), nearest first, newer first on a tie.
 fn with_nearest(spec: DatabaseSpec) -> Vec<DatabaseSpec> {
     let Some(major) = spec.version.as_deref().and_then(|v| v.parse::<u32>().ok()) else {
         return vec![spec];
     };
-    let mut others: Vec<u32> = available_majors(spec.engine)
-        .into_iter()
-        .filter(|m| *m != major)
+    let (images, local) = available_majors(spec.engine);
+    let mut others: Vec<(u32, bool)> = images
+        .iter()
+        .filter(|m| **m != major)
+        .map(|m| (*m, false))
+        .chain(
+            local
+                .iter()
+                .filter(|m| !images.contains(m) || **m == major)
+                .map(|m| (*m, true)),
+        )
         .collect();
-    others.sort_by_key(|m| (m.abs_diff(major), std::cmp::Reverse(*m)));
+    others.sort_by_key(|(m, local)| (m.abs_diff(major), std::cmp::Reverse(*m), *local));
     let name = spec.engine.name();
     let mut specs = vec![spec];
-    specs.extend(
-        others
-            .into_iter()
-            .filter_map(|m| DatabaseSpec::parse(&format!("{name}:{m}")).ok()),
-    );
+    for (m, local) in others {
+        if let Ok(mut other) = DatabaseSpec::parse(&format!("{name}:{m}")) {
+            if local {
+                other.settings.backend = BackendChoice::Local;
+            }
+            specs.push(other);
+        }
+    }
     specs
 }
 
-/// The majors of `engine` that start here without a registry.
-fn available_majors(engine: EngineKind) -> Vec<u32> {
+/// The majors of `engine` that start here without a registry: from images the environment names,
+/// and from local server binaries.
+fn available_majors(engine: EngineKind) -> (Vec<u32>, Vec<u32>) {
     let prefix = format!("HARNESS_IMAGE_{}_", engine.name().to_ascii_uppercase());
-    let mut majors: Vec<u32> = std::env::vars()
+    let mut images: Vec<u32> = std::env::vars()
         .filter_map(|(name, value)| {
             let rest = name.strip_prefix(&prefix)?;
             (!value.is_empty()).then_some(())?;
             rest.parse().ok()
         })
         .collect();
+    images.sort_unstable();
+    images.dedup();
+    let mut majors = Vec::new();
     if engine == EngineKind::Postgres {
         for base in ["/usr/lib/postgresql", "/usr/pgsql-"] {
             let (dir, pattern) = if base.ends_with('-') {
@@ -129,13 +146,14 @@ fn available_majors(engine: EngineKind) -> Vec<u32> {
     }
     majors.sort_unstable();
     majors.dedup();
-    majors
+    (images, majors)
 }
 
 /// What init writes for the trials: the `matrix.databases` entries with why, and notes.
 #[derive(Debug, Default)]
 pub(super) struct Settled {
-    pub databases: Vec<(String, String)>,
+    /// Each entry, why, and the backend to write when init had to choose one (`local`).
+    pub databases: Vec<(String, String, Option<&'static str>)>,
     pub notes: Vec<String>,
     /// Printed while init runs.
     pub said: Vec<String>,
@@ -148,7 +166,7 @@ pub(super) fn settle(wanted: &[Wanted], trials: &[EngineTrial]) -> Settled {
         let entry = trial.spec.to_string();
         if want.only_if_it_passes {
             if trial.outcome == TrialOutcome::Passed {
-                settled.databases.push((entry, want.why.clone()));
+                settled.databases.push((entry, want.why.clone(), None));
             } else {
                 settled.said.push(format!(
                     "SQLite is left out: the project names no use of it, and a trial upgrade on it did not reach head{}",
@@ -164,7 +182,12 @@ pub(super) fn settle(wanted: &[Wanted], trials: &[EngineTrial]) -> Settled {
             continue;
         }
         let mut why = want.why.clone();
-        if !trial.skipped.is_empty() {
+        if !trial.skipped.is_empty() && trial.skipped[0].0 == entry {
+            settled.notes.push(format!(
+                "{entry} could not be started from its image here ({}): it runs from this machine's server binaries (backend = \"local\"); drop that line where the image can be pulled",
+                first_line(&trial.skipped[0].1)
+            ));
+        } else if !trial.skipped.is_empty() {
             let wanted_entry = &trial.skipped[0].0;
             settled.notes.push(format!(
                 "{wanted_entry} could not be started here ({}): {entry} is the nearest that could; write {wanted_entry} where it starts (a CI runner that pulls images)",
@@ -184,7 +207,8 @@ pub(super) fn settle(wanted: &[Wanted], trials: &[EngineTrial]) -> Settled {
         if let Some(note) = &want.note {
             settled.notes.push(note.clone());
         }
-        settled.databases.push((entry, why));
+        let backend = (trial.spec.settings.backend == BackendChoice::Local).then_some("local");
+        settled.databases.push((entry, why, backend));
     }
     // Only SQLite, chosen for want of any other evidence: the embedded default, written as before.
     if wanted.len() == 1 && wanted[0].embedded_default {

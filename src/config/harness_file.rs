@@ -8,9 +8,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    BackendChoice, Bootstrap, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec, ForeignUrls,
-    ImageFlavour, Kind, Matrix, Member, Project, Requirements, RuntimeBackend, RuntimeSettings,
-    RuntimeSpec, SecretUrl, SourceFile, StepKind, ToolConfig, ToolKind, parse_toml, scenario,
+    BackendChoice, Bootstrap, CellPattern, Config, ConfigError, DatabaseSettings, DatabaseSpec,
+    ForeignUrls, ImageFlavour, Kind, Matrix, Member, Project, Requirements, RuntimeBackend,
+    RuntimeSettings, RuntimeSpec, SecretUrl, SourceFile, StepKind, ToolConfig, ToolKind,
+    parse_toml, scenario,
 };
 
 #[derive(Deserialize)]
@@ -79,6 +80,8 @@ struct RawProject {
     upgrade: Option<Spanned<Vec<String>>>,
     url_env: Option<String>,
     bootstrap: Option<Spanned<RawBootstrap>>,
+    #[serde(default)]
+    url_options: Vec<Spanned<String>>,
 }
 
 /// `bootstrap = "models"` or `bootstrap = { command = [...] }`.
@@ -268,6 +271,21 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             }
         },
     };
+    for option in &raw.project.url_options {
+        let text = option.get_ref();
+        let bad = text.trim().is_empty() || text.contains(',') || text.split(':').count() > 2;
+        if bad || raw.project.tool != ToolKind::Alembic {
+            return Err(ConfigError::at(
+                at(option.span()),
+                if bad {
+                    format!("`{text}` is not an Alembic option name")
+                } else {
+                    "`url_options` belongs to tool = \"alembic\"".to_string()
+                },
+            )
+            .with_help("name the option env.py reads the URL from, e.g. url_options = [\"url\"] for config.get_main_option(\"url\"), or \"section:key\" for get_section_option"));
+        }
+    }
     let bootstrap = match &raw.project.bootstrap {
         None => None,
         Some(spanned) => Some(match spanned.get_ref() {
@@ -288,7 +306,9 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                 )
                 .with_help("write bootstrap = \"models\" (the models' tables created and stamped at head) or bootstrap = { command = [\"program\", \"arg\"] }"));
             }
-            RawBootstrap::Command { command } if command.first().is_some_and(|p| !p.trim().is_empty()) => {
+            RawBootstrap::Command { command }
+                if command.first().is_some_and(|p| !p.trim().is_empty()) =>
+            {
                 Bootstrap::Command(command.clone())
             }
             RawBootstrap::Command { .. } => {
@@ -560,6 +580,12 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                 .section
                 .filter(|s| !s.trim().is_empty() && s != "alembic"),
             foreign_urls: raw.project.foreign_urls,
+            url_options: raw
+                .project
+                .url_options
+                .iter()
+                .map(|o| o.get_ref().clone())
+                .collect(),
             bootstrap: bootstrap.map(|b| match b {
                 Bootstrap::Models { .. } => Bootstrap::Models {
                     metadata: models.metadata.clone(),
@@ -601,6 +627,12 @@ fn check_env_references(
         "DATABASE_URL",
         "HARNESS_DATABASE_URL",
         "HARNESS_SQLITE_PATH",
+        "HARNESS_DATABASE_HOST",
+        "HARNESS_DATABASE_PORT",
+        "HARNESS_DATABASE_USER",
+        "HARNESS_DATABASE_PASSWORD",
+        "HARNESS_DATABASE_NAME",
+        crate::runtime::RUN_SECRET,
     ];
     for (name, value) in env {
         for var in crate::runtime::env_references(value) {
@@ -995,7 +1027,9 @@ mod tests {
             config.project.bootstrap,
             Some(Bootstrap::Command(vec!["app".into(), "init-db".into()]))
         );
-        let error = parse_with("bootstrap = \"modles\"").unwrap_err().to_string();
+        let error = parse_with("bootstrap = \"modles\"")
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains(":4:13: unknown bootstrap `modles`"),
             "{error}"

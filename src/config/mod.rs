@@ -86,6 +86,9 @@ pub struct Project {
     pub foreign_urls: ForeignUrls,
     /// How a fresh install gets its schema when it is not by migrating an empty database.
     pub bootstrap: Option<Bootstrap>,
+    /// Alembic options env.py reads the URL from besides `sqlalchemy.url` (`url`, or
+    /// `section:key`): each is set to the cell's URL.
+    pub url_options: Vec<String>,
 }
 
 /// How the project creates a fresh install's schema, for a project that does not migrate from an
@@ -103,7 +106,9 @@ impl Bootstrap {
     /// As a step label reads it.
     pub fn label(&self) -> String {
         match self {
-            Bootstrap::Models { .. } => "bootstrap from the models (create_all, stamp heads)".into(),
+            Bootstrap::Models { .. } => {
+                "bootstrap from the models (create_all, stamp heads)".into()
+            }
             Bootstrap::Command(argv) => format!("bootstrap: {}", argv.join(" ")),
         }
     }
@@ -132,6 +137,12 @@ impl Project {
             env.insert("PYTHONPATH".into(), parts.join(":").replace('$', "$$"));
         }
         if self.tool == ToolKind::Alembic {
+            if !self.url_options.is_empty() {
+                env.insert(
+                    "HARNESS_URL_OPTIONS".into(),
+                    self.url_options.join(",").replace('$', "$$"),
+                );
+            }
             if let Some(location) = &self.script_location {
                 env.insert(
                     "HARNESS_SCRIPT_LOCATION".into(),

@@ -113,17 +113,29 @@ pub struct CellDatabase {
 
 impl CellDatabase {
     /// The variables every process of the cell gets: `HARNESS_DATABASE_URL` and `DATABASE_URL` (the
-    /// SQLAlchemy URL), and for SQLite `HARNESS_SQLITE_PATH` (the file).
+    /// SQLAlchemy URL), for SQLite `HARNESS_SQLITE_PATH` (the file), and the URL's parts for
+    /// projects that read them one by one (`HARNESS_DATABASE_HOST`, `_PORT`, `_USER`, `_PASSWORD`,
+    /// `_NAME`; for SQLite only `_NAME`, the file).
     pub fn env(&self) -> Vec<(String, String)> {
+        self.env_for(&self.url)
+    }
+
+    fn env_for(&self, url: &str) -> Vec<(String, String)> {
         let mut env = vec![
-            ("HARNESS_DATABASE_URL".to_string(), self.url.clone()),
-            ("DATABASE_URL".to_string(), self.url.clone()),
+            ("HARNESS_DATABASE_URL".to_string(), url.to_string()),
+            ("DATABASE_URL".to_string(), url.to_string()),
         ];
         if let Location::SqliteFile(path) = &self.location {
             env.push((
                 "HARNESS_SQLITE_PATH".to_string(),
                 path.display().to_string(),
             ));
+            env.push((
+                "HARNESS_DATABASE_NAME".to_string(),
+                path.display().to_string(),
+            ));
+        } else {
+            env.extend(url_parts(url));
         }
         env
     }
@@ -136,17 +148,65 @@ impl CellDatabase {
 
     /// [`CellDatabase::env`] with [`CellDatabase::url_in_network`].
     pub fn env_in_network(&self) -> Vec<(String, String)> {
-        let url = self.url_in_network().to_string();
-        self.env()
-            .into_iter()
-            .map(|(name, value)| {
-                if value == self.url {
-                    (name, url.clone())
-                } else {
-                    (name, value)
-                }
-            })
-            .collect()
+        self.env_for(self.url_in_network())
+    }
+}
+
+/// A server URL's parts as the `HARNESS_DATABASE_*` variables: host, port, user and password
+/// (percent-decoded), database name.
+fn url_parts(url: &str) -> Vec<(String, String)> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Vec::new();
+    };
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut parts = Vec::new();
+    if let Some(host) = parsed.host_str() {
+        parts.push((
+            "HARNESS_DATABASE_HOST".to_string(),
+            host.trim_matches(['[', ']']).to_string(),
+        ));
+    }
+    if let Some(port) = parsed.port() {
+        parts.push(("HARNESS_DATABASE_PORT".to_string(), port.to_string()));
+    }
+    if !parsed.username().is_empty() {
+        parts.push((
+            "HARNESS_DATABASE_USER".to_string(),
+            decode(parsed.username()),
+        ));
+    }
+    if let Some(password) = parsed.password() {
+        parts.push(("HARNESS_DATABASE_PASSWORD".to_string(), decode(password)));
+    }
+    let name = parsed.path().trim_start_matches('/');
+    if !name.is_empty() {
+        parts.push(("HARNESS_DATABASE_NAME".to_string(), decode(name)));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod parts_tests {
+    use super::url_parts;
+
+    #[test]
+    fn a_server_url_is_taken_apart_for_projects_that_read_its_parts() {
+        let parts = url_parts("postgresql://harness:p%40ss@127.0.0.1:54321/harness_1_2_3");
+        let get = |name: &str| {
+            parts
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("HARNESS_DATABASE_HOST"), Some("127.0.0.1"));
+        assert_eq!(get("HARNESS_DATABASE_PORT"), Some("54321"));
+        assert_eq!(get("HARNESS_DATABASE_USER"), Some("harness"));
+        assert_eq!(get("HARNESS_DATABASE_PASSWORD"), Some("p@ss"));
+        assert_eq!(get("HARNESS_DATABASE_NAME"), Some("harness_1_2_3"));
     }
 }
 

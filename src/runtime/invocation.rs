@@ -5,6 +5,31 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// The variable `[project.env]` expands to a random value made once per run: a throwaway secret
+/// for settings that refuse to load without one (`SECRET_KEY = "${HARNESS_RUN_SECRET}"`).
+pub const RUN_SECRET: &str = "HARNESS_RUN_SECRET";
+
+/// This run's throwaway secret: 32 hex digits from the system's random source.
+pub fn run_secret() -> String {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SECRET
+        .get_or_init(|| {
+            use std::io::Read;
+            let mut bytes = [0u8; 16];
+            let filled = std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| f.read_exact(&mut bytes))
+                .is_ok();
+            if !filled {
+                // No random device: the clock and the process id, hashed.
+                use sha2::Digest;
+                let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+                bytes.copy_from_slice(&sha2::Sha256::digest(seed.as_bytes())[..16]);
+            }
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        })
+        .clone()
+}
+
 /// The program to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Program {
@@ -26,6 +51,9 @@ pub struct Invocation {
     /// Variables set to the database URL besides HARNESS_DATABASE_URL and DATABASE_URL (a command
     /// tool's `url_env`).
     pub url_vars: Vec<String>,
+    /// The SQLAlchemy driver `url_vars` name in their URL (`psycopg` gives
+    /// `postgresql+psycopg://`), when the runtime has another than SQLAlchemy's default.
+    pub url_driver: Option<String>,
 }
 
 impl Invocation {
@@ -36,6 +64,20 @@ impl Invocation {
             dir: dir.into(),
             env: BTreeMap::new(),
             url_vars: Vec::new(),
+            url_driver: None,
+        }
+    }
+
+    /// The URL `url_vars` carry: `url` with `url_driver` in its scheme when it names none.
+    pub fn url_for_vars(&self, url: &str) -> String {
+        let Some(driver) = &self.url_driver else {
+            return url.to_string();
+        };
+        match url.split_once("://") {
+            Some((scheme, rest)) if !scheme.contains('+') && scheme != "sqlite" => {
+                format!("{scheme}+{driver}://{rest}")
+            }
+            _ => url.to_string(),
         }
     }
 
@@ -50,6 +92,7 @@ impl Invocation {
                     cell.iter()
                         .find(|(n, _)| n == var)
                         .map(|(_, v)| v.clone())
+                        .or_else(|| (var == RUN_SECRET).then(run_secret))
                         .or_else(|| std::env::var(var).ok())
                 };
                 (name.clone(), expand(value, lookup))

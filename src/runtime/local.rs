@@ -75,7 +75,7 @@ impl LocalEnv {
                 invocation
                     .url_vars
                     .iter()
-                    .map(|name| (name.clone(), Some(database.url.clone()))),
+                    .map(|name| (name.clone(), Some(invocation.url_for_vars(&database.url)))),
             );
         }
         if matches!(invocation.program, Program::Python)

@@ -23,7 +23,9 @@ use std::time::Duration;
 pub use cache::{CacheDir, human_size};
 pub use cached_venv::{CachedVenv, DiskUsage, cached_venvs, other_usage};
 pub use discover::{Interpreter, find_interpreter};
-pub use invocation::{Invocation, Program, expand as expand_env, references as env_references};
+pub use invocation::{
+    Invocation, Program, RUN_SECRET, expand as expand_env, references as env_references, run_secret,
+};
 pub use local::LocalEnv;
 pub use phase::{Phase, PhaseSink, Prepared, requirement_count};
 pub use refresh::Refresh;

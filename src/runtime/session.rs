@@ -39,6 +39,11 @@ impl<'a> Session<'a> {
         self.runtime
     }
 
+    /// The cell's database, when the session has one.
+    pub fn database(&self) -> Option<&CellDatabase> {
+        self.database
+    }
+
     /// Runs `invocation` to completion; a failing program is an `Ok` output with its exit code.
     pub async fn run(&self, invocation: &Invocation) -> Result<Output, RuntimeError> {
         match &self.runtime.backend {

@@ -147,9 +147,9 @@ impl TargetEngines {
                 found.extras(&text, &rel);
             }
         }
-        found.evidence.sort_by(|a, b| {
-            (a.target, a.source, &a.what).cmp(&(b.target, b.source, &b.what))
-        });
+        found
+            .evidence
+            .sort_by(|a, b| (a.target, a.source, &a.what).cmp(&(b.target, b.source, &b.what)));
         found.evidence.dedup();
         found
     }
@@ -190,7 +190,7 @@ impl TargetEngines {
             };
             chosen.push(Chosen {
                 entry: format!("postgres:{major}"),
-                why,
+                why: self.with_more(Target::Postgres, &why),
                 note: None,
             });
         }
@@ -220,11 +220,33 @@ impl TargetEngines {
             };
             chosen.push(Chosen {
                 entry: format!("mariadb:{major}"),
-                why,
+                why: self.with_more(Target::Mysql, &why),
                 note,
             });
         }
         chosen
+    }
+
+    /// `main`, then up to two more pieces of evidence for `target` of other kinds.
+    fn with_more(&self, target: Target, main: &str) -> String {
+        let mut kinds = Vec::new();
+        let mut more = Vec::new();
+        for evidence in self.evidence.iter().filter(|e| e.target == target) {
+            if evidence.what == main {
+                kinds.push(evidence.source);
+            }
+        }
+        for evidence in self.evidence.iter().filter(|e| e.target == target) {
+            if evidence.what != main && !kinds.contains(&evidence.source) && more.len() < 2 {
+                kinds.push(evidence.source);
+                more.push(evidence.what.as_str());
+            }
+        }
+        if more.is_empty() {
+            main.to_string()
+        } else {
+            format!("{main}; also {}", more.join("; "))
+        }
     }
 
     fn push(&mut self, target: Target, source: Source, major: Option<u32>, what: String) {
@@ -248,8 +270,13 @@ impl TargetEngines {
         let target = match name.as_str() {
             "psycopg" | "psycopg2" | "psycopg2-binary" | "psycopg-binary" | "asyncpg"
             | "pg8000" | "psycopg2cffi" => Target::Postgres,
-            "pymysql" | "mysqlclient" | "aiomysql" | "asyncmy" | "mariadb"
-            | "mysql-connector-python" | "mysql-connector" => Target::Mysql,
+            "pymysql"
+            | "mysqlclient"
+            | "aiomysql"
+            | "asyncmy"
+            | "mariadb"
+            | "mysql-connector-python"
+            | "mysql-connector" => Target::Mysql,
             _ => return,
         };
         self.push(
@@ -318,7 +345,7 @@ impl TargetEngines {
                 Target::Postgres,
                 Source::Migration,
                 None,
-                format!("PostgreSQL-only code (`{marker}`) in {file}:{line}"),
+                format!("PostgreSQL-specific code (`{marker}`) in {file}:{line}"),
             );
         }
         if let Some(marker) = MYSQL.iter().find(|m| text.contains(*m)) {
@@ -327,7 +354,7 @@ impl TargetEngines {
                 Target::Mysql,
                 Source::Migration,
                 None,
-                format!("MySQL-only code (`{marker}`) in {file}:{line}"),
+                format!("MySQL-specific code (`{marker}`) in {file}:{line}"),
             );
         }
     }
@@ -522,7 +549,11 @@ mod tests {
             "migrations/versions/0001_a.py",
             "from sqlalchemy.dialects import postgresql\nsa.Column('d', postgresql.JSONB())\n",
         );
-        write(root.path(), "tests/conftest.py", "URL = 'sqlite:///:memory:'\n");
+        write(
+            root.path(),
+            "tests/conftest.py",
+            "URL = 'sqlite:///:memory:'\n",
+        );
         let found = TargetEngines::detect(
             root.path(),
             &root.path().join("migrations"),
@@ -536,7 +567,9 @@ mod tests {
         assert!(found.uses_sqlite());
         let whats: Vec<&str> = found.evidence.iter().map(|e| e.what.as_str()).collect();
         assert!(
-            whats.iter().any(|w| w.contains("migrations/versions/0001_a.py:1")),
+            whats
+                .iter()
+                .any(|w| w.contains("migrations/versions/0001_a.py:1")),
             "{whats:?}"
         );
         assert!(

@@ -24,9 +24,9 @@ pub struct ProjectSetup {
     pub unset: Vec<(String, String)>,
     /// The runtimes of the matrix (`python:3.12`).
     pub runtimes: Vec<String>,
-    /// The engines of the matrix (`postgres:17`, `sqlite`) and why each, in one sentence; empty
-    /// for the embedded default, SQLite.
-    pub databases: Vec<(String, String)>,
+    /// The engines of the matrix (`postgres:17`, `sqlite`), why each in one sentence, and the
+    /// backend when init had to choose one; empty for the embedded default, SQLite.
+    pub databases: Vec<(String, String, Option<&'static str>)>,
     /// Lines of comments at the top of the file: what was inferred.
     pub notes: Vec<String>,
     /// Other harness configurations run with this one (folders holding harness.toml).
@@ -44,6 +44,8 @@ pub struct ProjectSetup {
     pub bootstrap: bool,
     /// The newest release tag, for the `from-release` scenario of a bootstrapped project.
     pub release_tag: Option<String>,
+    /// `url_options`: Alembic options env.py reads the URL from.
+    pub url_options: Vec<String>,
 }
 
 /// harness.toml and the starter scenarios for one project.
@@ -139,6 +141,12 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         &format!("version_table = {}", quoted(&setup.version_table)),
         "the table Alembic records applied revisions in",
     ));
+    if !setup.url_options.is_empty() {
+        project.push(commented(
+            &format!("url_options = {}", list(&setup.url_options)),
+            "Alembic options env.py reads the URL from: set to the cell's",
+        ));
+    }
     if setup.bootstrap {
         project.push(commented(
             "bootstrap = \"models\"",
@@ -207,7 +215,7 @@ fn harness_toml(setup: &ProjectSetup) -> String {
 {runtimes}
 # exclude = [{{ scenario = "partial", runtime = "python:3.10" }}]
 
-[runtime]
+{database_settings}[runtime]
 backend = "local"                  # interpreters of this machine, checked by `harness init`
 
 [paths]
@@ -216,6 +224,7 @@ snapshots = "snapshots"            # snapshots/<scenario>/<database>.snap; the f
 "#,
         project = project.join("\n"),
         databases = databases(&setup.databases),
+        database_settings = database_settings(&setup.databases),
         runtimes = commented(
             &format!("runtimes = {runtimes}"),
             "the oldest and newest local Pythons the project allows"
@@ -224,7 +233,7 @@ snapshots = "snapshots"            # snapshots/<scenario>/<database>.snap; the f
 }
 
 /// The `databases` line: the engines init chose, each with its reason above it, or SQLite.
-fn databases(chosen: &[(String, String)]) -> String {
+fn databases(chosen: &[(String, String, Option<&'static str>)]) -> String {
     if chosen.is_empty() {
         return commented(
             "databases = [\"sqlite\"]",
@@ -232,12 +241,31 @@ fn databases(chosen: &[(String, String)]) -> String {
         );
     }
     let mut text = String::from("# The engines the project targets, and what says so:\n");
-    for (entry, why) in chosen {
+    for (entry, why, _) in chosen {
         text.push_str(&format!("#   {entry}: {why}\n"));
     }
-    let entries: Vec<String> = chosen.iter().map(|(entry, _)| entry.clone()).collect();
+    let entries: Vec<String> = chosen.iter().map(|(entry, ..)| entry.clone()).collect();
     text.push_str(&format!("databases = {}", list(&entries)));
     text
+}
+
+/// `[databases."<entry>"]` tables for the entries whose backend init chose.
+fn database_settings(chosen: &[(String, String, Option<&'static str>)]) -> String {
+    chosen
+        .iter()
+        .filter_map(|(entry, _, backend)| {
+            backend.map(|backend| {
+                format!(
+                    "[databases.{}]\n{}\n\n",
+                    quoted(entry),
+                    commented(
+                        &format!("backend = {}", quoted(backend)),
+                        "how init could start it on this machine"
+                    )
+                )
+            })
+        })
+        .collect()
 }
 
 fn list(items: &[String]) -> String {

@@ -136,7 +136,7 @@ impl CellContainer {
             };
             env.extend(cell);
             for name in &invocation.url_vars {
-                env.push((name.clone(), url.to_string()));
+                env.push((name.clone(), invocation.url_for_vars(url)));
             }
         }
         let program = match &invocation.program {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::env_read::{EnvRead, EnvReads};
+use super::env_read::{EnvRead, EnvReads, UrlPart};
 use super::module_locator::{ModuleLocator, module_file};
 use super::package_name::PackageName;
 use super::project_files::slashed;
@@ -19,6 +19,9 @@ pub struct EnvPy {
     pub pythonpath: Vec<String>,
     pub url_variables: Vec<EnvRead>,
     pub required_variables: Vec<EnvRead>,
+    pub part_variables: Vec<(EnvRead, UrlPart)>,
+    /// Alembic options env.py reads a URL from besides `sqlalchemy.url` (`url`, `section:key`).
+    pub url_options: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -37,6 +40,12 @@ impl EnvPy {
             return scan;
         };
         let parsed = PythonFile::parse(&source);
+        scan.url_options = url_options(&source);
+        for option in &scan.url_options {
+            scan.notes.push(format!(
+                "env.py reads the URL from the Alembic option `{option}`: url_options sets it to the cell's"
+            ));
+        }
         let mut reads = EnvReads::default();
         reads.add(&relative(&env_py), &parsed.reads);
 
@@ -130,6 +139,7 @@ impl EnvPy {
         }
         scan.url_variables = reads.url;
         scan.required_variables = reads.required;
+        scan.part_variables = reads.parts;
         scan
     }
 }
@@ -155,4 +165,51 @@ fn revision_files(script_dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// The Alembic options env.py reads a URL from besides `sqlalchemy.url`:
+/// `config.get_main_option("url")` gives `url`, `get_section_option("db", "dsn")` gives `db:dsn`
+/// (a section given by a variable: the option alone); only names that say URL or database.
+pub fn url_options(source: &str) -> Vec<String> {
+    let main =
+        regex::Regex::new(r#"get_main_option\(\s*["']([^"']+)["']"#).expect("a valid pattern");
+    let section = regex::Regex::new(
+        r#"get_section_option\(\s*(?:["']([^"']+)["']|[^,()]+)\s*,\s*["']([^"']+)["']"#,
+    )
+    .expect("a valid pattern");
+    let url_like = |key: &str| {
+        let lower = key.to_ascii_lowercase();
+        lower != "sqlalchemy.url"
+            && ["url", "uri", "dsn", "database", "db"]
+                .iter()
+                .any(|word| lower.split(['.', '_', '-']).any(|part| part == *word))
+    };
+    let mut found: Vec<String> = Vec::new();
+    for caps in main.captures_iter(source) {
+        if url_like(&caps[1]) {
+            found.push(caps[1].to_string());
+        }
+    }
+    for caps in section.captures_iter(source) {
+        if url_like(&caps[2]) {
+            found.push(match caps.get(1) {
+                Some(name) => format!("{}:{}", name.as_str(), &caps[2]),
+                None => caps[2].to_string(),
+            });
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::url_options;
+
+    #[test]
+    fn custom_url_options_are_found_and_sqlalchemy_url_is_not() {
+        let source = "url = config.get_main_option('url')\nother = config.get_main_option(\"sqlalchemy.url\")\nlevel = config.get_main_option('log_level')\ndsn = config.get_section_option('db', 'dsn')\nx = config.get_section_option(config.config_ini_section, \"database_url\")\n";
+        assert_eq!(url_options(source), ["database_url", "db:dsn", "url"]);
+    }
 }

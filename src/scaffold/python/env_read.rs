@@ -47,12 +47,27 @@ impl fmt::Display for EnvRead {
     }
 }
 
-/// Whether variable `name`, read in `context`, looks like a database URL.
+/// Whether variable `name`, read in `context`, looks like a database URL: its name ends like a URL's
+/// (`_URL`, `_URI`, `_DSN`, a connection string) and says database, or its line does; never a value
+/// read with a cast to a number or a flag (`DATABASE_POOL_SIZE`, `cast=int`).
 pub fn is_url_like(name: &str, context: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    if ["DATABASE", "DB_URL", "DB_URI", "SQLALCHEMY", "_DSN"]
+    let url_shaped = ["URL", "URI", "DSN", "CONNECTION_STRING", "CONN_STRING"]
         .iter()
-        .any(|part| upper.contains(part))
+        .any(|end| upper.ends_with(end));
+    if !url_shaped || cast_to_scalar(context) {
+        return false;
+    }
+    if [
+        "DATABASE",
+        "DB_URL",
+        "DB_URI",
+        "SQLALCHEMY",
+        "_DSN",
+        "DB_CONN",
+    ]
+    .iter()
+    .any(|part| upper.contains(part))
         || upper == "DSN"
     {
         return true;
@@ -63,11 +78,111 @@ pub fn is_url_like(name: &str, context: &str) -> bool {
             .any(|word| DATABASE_WORDS.contains(&word.to_ascii_lowercase().as_str()))
 }
 
+/// Whether the read converts the value to a number or a flag (`cast=int`, `int(os.environ[...])`).
+fn cast_to_scalar(context: &str) -> bool {
+    let squeezed: String = context.chars().filter(|c| !c.is_whitespace()).collect();
+    [
+        "cast=int",
+        "cast=bool",
+        "cast=float",
+        "int(os.",
+        "float(os.",
+        "bool(os.",
+        "getint(",
+        "getbool(",
+        "env.int(",
+        "env.bool(",
+    ]
+    .iter()
+    .any(|marker| squeezed.contains(marker))
+}
+
+/// One part of the database URL a project may read from a variable of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlPart {
+    Host,
+    Port,
+    User,
+    Password,
+    Name,
+}
+
+impl UrlPart {
+    /// The cell variable that holds it.
+    pub fn variable(self) -> &'static str {
+        match self {
+            UrlPart::Host => "HARNESS_DATABASE_HOST",
+            UrlPart::Port => "HARNESS_DATABASE_PORT",
+            UrlPart::User => "HARNESS_DATABASE_USER",
+            UrlPart::Password => "HARNESS_DATABASE_PASSWORD",
+            UrlPart::Name => "HARNESS_DATABASE_NAME",
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            UrlPart::Host => "host",
+            UrlPart::Port => "port",
+            UrlPart::User => "user",
+            UrlPart::Password => "password",
+            UrlPart::Name => "name",
+        }
+    }
+
+    /// The part a variable named like `DB_HOST`, `POSTGRES_PASSWORD`, `PGDATABASE` or
+    /// `MYSQL_DATABASE` holds.
+    pub fn of(name: &str) -> Option<Self> {
+        let upper = name.to_ascii_uppercase();
+        let (prefix, rest) = if let Some(rest) = upper.strip_prefix("PG") {
+            ("PG", rest.trim_start_matches('_'))
+        } else {
+            let at = [
+                "DATABASE_",
+                "POSTGRESQL_",
+                "POSTGRES_",
+                "MYSQL_",
+                "MARIADB_",
+                "DB_",
+            ]
+            .iter()
+            .filter_map(|p| upper.find(p).map(|i| (i, *p)))
+            .min_by_key(|(i, p)| (*i, std::cmp::Reverse(p.len())))?;
+            let start = at.0;
+            // The prefix must start the name or follow an underscore (APP_DB_HOST, not ADDB_HOST).
+            if start > 0 && upper.as_bytes()[start - 1] != b'_' {
+                return None;
+            }
+            (at.1, &upper[start + at.1.len()..])
+        };
+        let _ = prefix;
+        match rest {
+            "HOST" | "HOSTNAME" | "SERVER" => Some(UrlPart::Host),
+            "PORT" => Some(UrlPart::Port),
+            "USER" | "USERNAME" | "LOGIN" => Some(UrlPart::User),
+            "PASSWORD" | "PASS" | "PWD" => Some(UrlPart::Password),
+            "NAME" | "DB" | "DATABASE" | "DBNAME" => Some(UrlPart::Name),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a variable the settings require, by its name, is a secret a throwaway value serves
+/// (`SECRET_KEY`, `API_TOKEN`, `PASSWORD_SALT`), as opposed to a value only the owner knows.
+pub fn is_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["SECRET", "KEY", "TOKEN", "SALT", "PASSWORD"]
+        .iter()
+        .any(|word| upper.split('_').any(|part| part == *word))
+        || upper.ends_with("SECRET")
+}
+
 /// Reads gathered from several files, one entry per variable.
 #[derive(Debug, Default)]
 pub struct EnvReads {
     pub url: Vec<EnvRead>,
     pub required: Vec<EnvRead>,
+    /// Variables holding one part of the database URL, with or without a default.
+    pub parts: Vec<(EnvRead, UrlPart)>,
 }
 
 impl EnvReads {
@@ -82,7 +197,12 @@ impl EnvReads {
                 has_default: read.has_default,
             };
             let known_url = self.url.iter_mut().find(|r| r.name == read.name);
-            if let Some(known) = known_url {
+            if let Some(part) = UrlPart::of(&read.name) {
+                if !self.parts.iter().any(|(r, _)| r.name == read.name) {
+                    self.required.retain(|r| r.name != read.name);
+                    self.parts.push((entry, part));
+                }
+            } else if let Some(known) = known_url {
                 known.has_default &= read.has_default;
             } else if is_url_like(&read.name, &read.context) {
                 self.required.retain(|r| r.name != read.name);
@@ -140,6 +260,48 @@ mod tests {
             !is_url_like("DB_HOST", "host = os.environ['DB_HOST']"),
             "not a URL"
         );
+        assert!(
+            !is_url_like(
+                "DATABASE_POOL_SIZE",
+                "DATABASE_POOL_SIZE = config('DATABASE_POOL_SIZE', cast=int, default=5)"
+            ),
+            "a number near the URL"
+        );
+        assert!(!is_url_like(
+            "DATABASE_URL",
+            "URL = config('DATABASE_URL', cast=bool)"
+        ));
+    }
+
+    #[test]
+    fn url_parts_and_secrets_are_told_apart_by_name() {
+        for (name, part) in [
+            ("DB_HOST", Some(UrlPart::Host)),
+            ("APP_DB_PORT", Some(UrlPart::Port)),
+            ("POSTGRES_USER", Some(UrlPart::User)),
+            ("POSTGRES_PASSWORD", Some(UrlPart::Password)),
+            ("POSTGRES_DB", Some(UrlPart::Name)),
+            ("MYSQL_DATABASE", Some(UrlPart::Name)),
+            ("PGHOST", Some(UrlPart::Host)),
+            ("PGDATABASE", Some(UrlPart::Name)),
+            ("DATABASE_NAME", Some(UrlPart::Name)),
+            ("DATABASE_URL", None),
+            ("REDIS_HOST", None),
+            ("DB_POOL_SIZE", None),
+        ] {
+            assert_eq!(UrlPart::of(name), part, "{name}");
+        }
+        for name in [
+            "SECRET_KEY",
+            "REDASH_COOKIE_SECRET",
+            "API_TOKEN",
+            "PASSWORD_SALT",
+        ] {
+            assert!(is_secret(name), "{name}");
+        }
+        for name in ["APP_ENV", "KEYCLOAK_REALM", "DEBUG"] {
+            assert!(!is_secret(name), "{name}");
+        }
     }
 
     fn read(name: &str, line: usize, has_default: bool) -> VariableRead {
@@ -177,12 +339,8 @@ mod tests {
             .collect();
         assert_eq!(url, ["DATABASE_URL (migrations/env.py:3) false"]);
         let required: Vec<String> = reads.required.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            required,
-            [
-                "DB_HOST (migrations/env.py:5)",
-                "SECRET_KEY (app/config.py:10)"
-            ]
-        );
+        assert_eq!(required, ["SECRET_KEY (app/config.py:10)"]);
+        let parts: Vec<String> = reads.parts.iter().map(|(r, _)| r.to_string()).collect();
+        assert_eq!(parts, ["DB_HOST (migrations/env.py:5)"]);
     }
 }

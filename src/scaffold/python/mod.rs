@@ -25,7 +25,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-pub use env_read::EnvRead;
+pub use env_read::{EnvRead, UrlPart, is_secret};
 pub use requires_python::RequiresPython;
 
 use declared_python::DeclaredPython;
@@ -53,6 +53,10 @@ pub struct PythonProject {
     pub url_variables: Vec<EnvRead>,
     /// Other variables read without a default: the user has to set them.
     pub required_variables: Vec<EnvRead>,
+    /// Variables holding one part of the database URL (`DB_HOST`, `POSTGRES_PASSWORD`).
+    pub part_variables: Vec<(EnvRead, UrlPart)>,
+    /// Alembic options env.py reads the URL from besides `sqlalchemy.url`.
+    pub url_options: Vec<String>,
     /// For the user: which files were read, what was left out and why.
     pub notes: Vec<String>,
 }
@@ -82,6 +86,8 @@ pub fn analyze(root: &Path, script_dir: &Path) -> PythonProject {
         requires_python: declared.requires_python,
         url_variables: env_py.url_variables,
         required_variables: env_py.required_variables,
+        part_variables: env_py.part_variables,
+        url_options: env_py.url_options,
         notes,
     }
 }
