@@ -7,7 +7,7 @@ use std::path::Path;
 /// The last `lines` lines of `text`; frames inside `project` that fall before them are kept too,
 /// after a `...` marker.
 pub fn excerpt(text: &str, project: &Path, lines: usize) -> String {
-    let all: Vec<&str> = text.trim_end().lines().collect();
+    let all = without_entry_frames(text.trim_end());
     let start = all.len().saturating_sub(lines);
     let project = project.to_string_lossy();
     let mut kept: Vec<&str> = Vec::new();
@@ -36,6 +36,30 @@ pub fn excerpt(text: &str, project: &Path, lines: usize) -> String {
     }
     out.extend(&all[start..]);
     out.join("\n")
+}
+
+/// The lines of a traceback without the frames of the harness's own entry point (the wrapper that
+/// names the revision a failure stopped in): they are not the project's, nor Alembic's.
+fn without_entry_frames(text: &str) -> Vec<&str> {
+    let mut kept = Vec::new();
+    let mut skipping_deeper_than: Option<usize> = None;
+    for line in text.lines() {
+        let depth = line.find(|c: char| c != ' ' && c != '|').unwrap_or(line.len());
+        if let Some(frame) = skipping_deeper_than {
+            if depth > frame {
+                continue;
+            }
+            skipping_deeper_than = None;
+        }
+        if let Some(at) = line.find("File \"")
+            && line[at..].contains("/alembic_entry_")
+        {
+            skipping_deeper_than = Some(at);
+            continue;
+        }
+        kept.push(line);
+    }
+    kept
 }
 
 fn is_project_frame(line: &str, project: &str) -> bool {
@@ -133,5 +157,20 @@ mod tests {
     #[test]
     fn short_output_is_kept_whole() {
         assert_eq!(excerpt("a\nb\n", Path::new("/proj"), 10), "a\nb");
+    }
+}
+
+#[cfg(test)]
+mod entry_frame_tests {
+    use super::without_entry_frames;
+
+    #[test]
+    fn the_entry_points_own_frames_are_left_out() {
+        let text = "Traceback (most recent call last):\n  File \"/x/alembic/runtime/migration.py\", line 628, in run_migrations\n    step.migration_fn(**kw)\n  File \"/c/scripts/alembic_entry_0487.py\", line 293, in migration\n    result = function(*args, **kwargs)\n             ^^^^^^^^^\n  File \"/p/versions/0007.py\", line 11, in upgrade\n    raise RuntimeError(\"x\")\nRuntimeError: x";
+        let kept = without_entry_frames(text).join("\n");
+        assert!(!kept.contains("alembic_entry"), "{kept}");
+        assert!(!kept.contains("result = function"), "{kept}");
+        assert!(kept.contains("step.migration_fn(**kw)\n  File \"/p/versions/0007.py\""), "{kept}");
+        assert!(kept.ends_with("RuntimeError: x"), "{kept}");
     }
 }
