@@ -429,7 +429,7 @@ fn retrying_a_half_applied_revision_fails_where_ddl_is_not_transactional() {
         run.verdict(&id, "failed", Some("step_failed"));
         assert_eq!(
             run.detail(&id),
-            "step 4 `upgrade head (target)` failed (exit code 1); this is the retry after the upgrade stopped after statement 1 of 0002 (`interrupt`)"
+            "step 4 `upgrade head (target)` failed (exit code 1); this is the retry after the upgrade stopped after statement 1 of 0002 (`interrupt`); it stopped in upgrade 0001 -> 0002"
         );
         let retry = &run.cell(&id)["steps"][3];
         let output = retry["output_tail"].as_str().unwrap_or_default();

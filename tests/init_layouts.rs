@@ -608,3 +608,31 @@ fn split_url_variables_get_the_cells_parts_and_a_required_secret_a_throwaway_val
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
     assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
 }
+
+/// A pinned dependency that does not build on the newest Python: init says which Python and why
+/// (the package and the header its build lacks), tries the next, and writes the newest and oldest
+/// whose environments install; the run then passes on both.
+#[test]
+fn a_python_the_pins_do_not_install_on_is_left_out_saying_why() {
+    let dir = layout("python-pins");
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.2
+            .contains("cannot install the dependencies (tallyhelper needs tallyhelper_legacy_abi.h); trying Python 3.12"),
+        "{}",
+        out.2
+    );
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(
+        toml.contains("left out of the matrix, as their environments do not install: Python 3.13 (tallyhelper needs tallyhelper_legacy_abi.h)"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("runtimes = [\"python:3.10\", \"python:3.12\"]"),
+        "{toml}"
+    );
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("4 cells: 4 passed"), "{}", out.1);
+}

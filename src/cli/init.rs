@@ -48,6 +48,8 @@ const MINORS: std::ops::RangeInclusive<u32> = 7..=14;
 /// The oldest Python 3 minor init picks on its own: older ones no longer get releases, and current
 /// packages stop installing on them. An older one is taken only when nothing newer is allowed.
 const OLDEST_SUPPORTED_MINOR: u32 = 10;
+/// How many interpreters init tries, from each end, for an environment that installs.
+const MAX_PYTHON_ATTEMPTS: usize = 3;
 /// How many variables read without a default init writes as `FILL IN` lines.
 const MAX_UNSET: usize = 8;
 
@@ -180,8 +182,12 @@ async fn plan(
             packages.push(extra.clone());
         }
     }
-    let runtimes = choose_runtimes(&found, args).await?;
-    let newest = runtimes.last().expect("at least one runtime").clone();
+    let pythons = choose_runtimes(&found, args).await?;
+    let Some(mut newest) = pythons.last().cloned() else {
+        return Err(Failure::Environment(
+            "no Python interpreter to run the project with".into(),
+        ));
+    };
     // A uv.lock pins what the project really runs with: its versions, exported, replace the
     // ranges of pyproject.toml.
     let mut lock = None;
@@ -385,9 +391,42 @@ async fn plan(
         "  preparing Python {} with the project's dependencies (cached after the first time; a project with packages built from source can take minutes)",
         newest.version
     );
-    let mut trial = trial::trial(&project, &newest, &candidates)
-        .await
-        .map_err(|err| Failure::Environment(err.to_string()))?;
+    // The newest Python whose environment installs the dependencies (three tries at most, newest
+    // first); each environment built stays in the cache.
+    let fixed = !args.runtimes.is_empty();
+    let attempts: Vec<Interpreter> = if fixed {
+        vec![newest.clone()]
+    } else {
+        pythons.iter().rev().take(MAX_PYTHON_ATTEMPTS).cloned().collect()
+    };
+    let mut unusable: Vec<(String, String)> = Vec::new();
+    let mut trial = None;
+    for (index, python) in attempts.iter().enumerate() {
+        let attempt = trial::trial(&project, python, &candidates)
+            .await
+            .map_err(|err| Failure::Environment(err.to_string()))?;
+        let last = index + 1 == attempts.len();
+        if !last && matches!(attempt.outcome(), TrialOutcome::Setup(_)) {
+            let why = attempt
+                .install_failure
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "the environment could not be prepared".into());
+            eprintln!(
+                "  note: Python {} cannot install the dependencies ({why}); trying Python {}",
+                python.version,
+                attempts[index + 1].version
+            );
+            unusable.push((python.minor(), why));
+            continue;
+        }
+        newest = python.clone();
+        trial = Some(attempt);
+        break;
+    }
+    let Some(mut trial) = trial else {
+        return Err(Failure::Environment("no Python was tried".into()));
+    };
     let mut notes = Vec::new();
     let mut problem = None;
     // A module of the project's own package that its source folder lacks is one its build
@@ -555,6 +594,7 @@ async fn plan(
         }
         TrialOutcome::Setup(why) => problem = Some(why.clone()),
     }
+    let installed = !matches!(trial.outcome(), TrialOutcome::Setup(_));
     let graph = match trial.graph {
         Ok(graph) => {
             eprintln!(
@@ -604,6 +644,50 @@ async fn plan(
     }
     notes.extend(detected.notes.iter().cloned());
     notes.extend(found.notes.iter().cloned());
+    // The oldest Python whose environment installs them too (three tries at most, oldest first).
+    let mut runtimes = vec![newest.clone()];
+    if !fixed && installed {
+        let engines: Vec<EngineKind> = candidates
+            .iter()
+            .filter_map(|c| c.first().map(|s| s.engine))
+            .collect();
+        let older: Vec<&Interpreter> = pythons
+            .iter()
+            .filter(|p| p.version != newest.version && minor_number(p) < minor_number(&newest))
+            .take(MAX_PYTHON_ATTEMPTS)
+            .collect();
+        for python in older {
+            match trial::prepare_only(&project, python, &engines).await {
+                Ok(()) => {
+                    runtimes.insert(0, python.clone());
+                    break;
+                }
+                Err((why, failure)) => {
+                    let why = failure
+                        .map(|f| f.to_string())
+                        .unwrap_or_else(|| why.lines().next().unwrap_or_default().to_string());
+                    eprintln!(
+                        "  note: Python {} cannot install the dependencies ({why})",
+                        python.version
+                    );
+                    unusable.push((python.minor(), why));
+                }
+            }
+        }
+    } else if fixed {
+        runtimes = pythons.clone();
+    }
+    if !unusable.is_empty() {
+        unusable.sort();
+        notes.push(format!(
+            "left out of the matrix, as their environments do not install: {}",
+            unusable
+                .iter()
+                .map(|(minor, why)| format!("Python {minor} ({why})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let setup = ProjectSetup {
         path: rel(&detected.run_dir),
         config: (detected.ini.is_some() && config_rel != "alembic.ini").then_some(config_rel),
@@ -634,6 +718,16 @@ async fn plan(
     Ok((setup, Revisions::of(&graph), problem))
 }
 
+/// The minor version number of an interpreter (12 for 3.12).
+fn minor_number(python: &Interpreter) -> u32 {
+    python
+        .version
+        .split('.')
+        .nth(1)
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0)
+}
+
 /// One line saying what a trial outcome was.
 fn outcome_line(outcome: &TrialOutcome) -> String {
     match outcome {
@@ -661,8 +755,9 @@ fn shown_dir(dir: &str) -> String {
     }
 }
 
-/// The runtimes of the matrix: those given, else the oldest and newest local Pythons the
-/// project's requires-python allows.
+/// The candidate runtimes, oldest first: those given, else the local Pythons the project's
+/// requires-python allows (3.10 and newer when there are such), narrowed to the versions the
+/// project names when this machine has some of them.
 async fn choose_runtimes(
     found: &python::PythonProject,
     args: &InitArgs,
@@ -716,6 +811,34 @@ async fn choose_runtimes(
     } else {
         supported
     };
+    // The versions the project names (`.python-version`, classifiers, its CI matrix) come first:
+    // when this machine has some of them, the matrix is made of those.
+    let named: Vec<Interpreter> = allowed
+        .iter()
+        .filter(|i| found.python_versions.iter().any(|(minor, _)| *minor == i.minor()))
+        .cloned()
+        .collect();
+    let allowed = if named.is_empty() {
+        allowed
+    } else {
+        let mut sources: Vec<&str> = found
+            .python_versions
+            .iter()
+            .map(|(_, from)| from.as_str())
+            .collect();
+        sources.dedup();
+        eprintln!(
+            "  note: Pythons {} as {} name{}",
+            named
+                .iter()
+                .map(|i| i.minor())
+                .collect::<Vec<_>>()
+                .join(", "),
+            sources.join(", "),
+            if sources.len() == 1 { "s them" } else { " them" }
+        );
+        named
+    };
     match allowed.as_slice() {
         [] if local.is_empty() => Err(Failure::Environment(
             "no Python 3 interpreter found on this machine (uv, pyenv, PATH)\n  help: install one, or pass --runtime python:3.X with [runtimes.\"python:3.X\"] interpreter set afterwards".into(),
@@ -730,8 +853,7 @@ async fn choose_runtimes(
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
-        [only] => Ok(vec![only.clone()]),
-        [first, .., last] => Ok(vec![first.clone(), last.clone()]),
+        all => Ok(all.to_vec()),
     }
 }
 

@@ -58,6 +58,8 @@ pub struct EngineTrial {
 pub struct Trial {
     pub engines: Vec<EngineTrial>,
     pub python: String,
+    /// Why the dependencies did not install, when the environment could not be prepared.
+    pub install_failure: Option<runtime::InstallFailure>,
     /// The revision graph, or the error line of the tool's failure.
     pub graph: Result<Graph, String>,
 }
@@ -86,7 +88,8 @@ pub async fn trial(
         .collect();
     let (requirements, _) =
         crate::engine::prepare::drivers_for(&project.requirements, project.tool, &engines);
-    let all_setup = |why: String| Trial {
+    let all_setup = |why: String, failure: Option<runtime::InstallFailure>| Trial {
+        install_failure: failure,
         engines: candidates
             .iter()
             .filter_map(|c| c.first())
@@ -102,10 +105,17 @@ pub async fn trial(
     let prepared: PreparedRuntime = match runtime::prepare(&spec, &requirements, &cache).await {
         Ok(prepared) => prepared,
         Err(err) => {
-            return Ok(all_setup(match err.help() {
-                Some(help) => format!("{err}\n  help: {help}"),
-                None => err.to_string(),
-            }));
+            let failure = match &err {
+                runtime::RuntimeError::Setup { failure, .. } => Some(failure.clone()),
+                _ => None,
+            };
+            return Ok(all_setup(
+                match err.help() {
+                    Some(help) => format!("{err}\n  help: {help}"),
+                    None => err.to_string(),
+                },
+                failure,
+            ));
         }
     };
     let config::ToolConfig::Alembic { ini } = &project.tool_config else {
@@ -150,9 +160,33 @@ pub async fn trial(
     }
     Ok(Trial {
         engines: results,
+        install_failure: None,
         python: prepared.interpreter.version.clone(),
         graph: graph.unwrap_or_else(|| Err("no engine started to read it with".into())),
     })
+}
+
+/// Prepares `interpreter`'s environment for the project (a driver added for each of `engines` the
+/// requirements lack), as a run will: `Err` says why the dependencies did not install.
+pub async fn prepare_only(
+    project: &Project,
+    interpreter: &Interpreter,
+    engines: &[EngineKind],
+) -> Result<(), (String, Option<runtime::InstallFailure>)> {
+    let spec = RuntimeSpec::parse(&format!("python:{}", interpreter.minor()))
+        .map_err(|why| (why, None))?;
+    let (requirements, _) =
+        crate::engine::prepare::drivers_for(&project.requirements, project.tool, engines);
+    match runtime::prepare(&spec, &requirements, &CacheDir::from_env()).await {
+        Ok(_) => Ok(()),
+        Err(err) => Err((
+            err.to_string(),
+            match &err {
+                runtime::RuntimeError::Setup { failure, .. } => Some(failure.clone()),
+                _ => None,
+            },
+        )),
+    }
 }
 
 /// One engine's trial: a fresh database, the graph (read once, on the first engine), the upgrade.

@@ -7,6 +7,7 @@ mod cache;
 mod cached_venv;
 pub mod container;
 mod discover;
+mod install_failure;
 mod invocation;
 mod local;
 mod phase;
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub use cache::{CacheDir, human_size};
 pub use cached_venv::{CachedVenv, DiskUsage, cached_venvs, other_usage};
 pub use discover::{Interpreter, find_interpreter};
+pub use install_failure::InstallFailure;
 pub use invocation::{
     Invocation, Program, RUN_SECRET, expand as expand_env, references as env_references, run_secret,
 };
@@ -51,6 +53,8 @@ pub enum RuntimeError {
         command: String,
         status: String,
         tail: String,
+        /// Why, read from the installer's whole output.
+        failure: InstallFailure,
     },
     #[error("{runtime}: {what}")]
     Container {
@@ -71,9 +75,7 @@ impl RuntimeError {
             RuntimeError::NotFound { runtime, .. } => Some(format!(
                 "install that Python (pyenv, uv or your package manager), set `[runtimes.\"{runtime}\"] interpreter = \"/path/to/python\"` in harness.toml, or remove it from matrix.runtimes"
             )),
-            RuntimeError::Setup { .. } => {
-                Some("check the requirements file and the network (pip's index must be reachable on a cold cache; behind a TLS-intercepting proxy set `[runtime] ca_bundle`, see docs/runtimes.md)".into())
-            }
+            RuntimeError::Setup { failure, .. } => Some(failure.help()),
             RuntimeError::Container { help, .. } => Some(help.clone()),
             RuntimeError::Io { .. } => None,
         }

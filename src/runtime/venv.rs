@@ -388,11 +388,13 @@ async fn build(
                     command,
                     status,
                     tail,
+                    failure,
                 } => RuntimeError::Setup {
                     runtime,
                     command,
                     status,
                     tail: format!("{tail}\n(built with python -m venv and pip: {why})"),
+                    failure,
                 },
                 other => other,
             })
@@ -438,6 +440,7 @@ async fn step(
             command,
             status: out.status_text(),
             tail: out.tail(15),
+            failure: super::InstallFailure::of(&format!("{}\n{}", out.stdout, out.stderr)),
         })
     }
 }

@@ -12,6 +12,9 @@ const CLASSIFIER: &str = "Programming Language :: Python :: ";
 pub struct DeclaredPython {
     /// (the specifier, the file relative to the root).
     pub requires_python: Option<(String, String)>,
+    /// The minor versions the project names as the ones it runs on (`3.11`), each with where:
+    /// `.python-version`, the classifiers, a CI workflow's `python-version` matrix.
+    pub versions: Vec<(String, String)>,
     pub notes: Vec<String>,
 }
 
@@ -27,6 +30,7 @@ impl DeclaredPython {
             .map(|(files, _, _)| *files)
             .or_else(|| folders.first());
         let versions = classifiers_of.map(classifier_versions).unwrap_or_default();
+        declared.versions = named_versions(folders, &versions);
         let Some((_, spec, file)) = found else {
             if !versions.is_empty() {
                 declared.notes.push(format!(
@@ -88,6 +92,63 @@ fn declaration(files: &ProjectFiles) -> Option<(String, &'static str)> {
 }
 
 /// The `3.X` versions the folder's classifiers name, in order, once each.
+/// The minors `.python-version` (the nearest folder's), the classifiers and the CI workflows' matrix
+/// name, each once, with where.
+fn named_versions(folders: &[ProjectFiles], classifiers: &[String]) -> Vec<(String, String)> {
+    let mut named: Vec<(String, String)> = Vec::new();
+    let mut add = |minor: String, from: String| {
+        if !named.iter().any(|(m, _)| *m == minor) {
+            named.push((minor, from));
+        }
+    };
+    if let Some(files) = folders
+        .iter()
+        .find(|files| files.folder.join(".python-version").is_file())
+        && let Ok(text) = std::fs::read_to_string(files.folder.join(".python-version"))
+    {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if let Some(minor) = minor_of(line) {
+                add(minor, files.path(".python-version"));
+            }
+        }
+    }
+    for version in classifiers {
+        add(version.clone(), "the classifiers".into());
+    }
+    let root = folders.last().map(|f| f.folder.clone());
+    if let Some(workflows) = root.map(|r| r.join(".github/workflows"))
+        && let Ok(entries) = std::fs::read_dir(&workflows)
+    {
+        let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        let matrix = regex::Regex::new(r#"python-version\s*:\s*(\[[^\]]*\]|["']?[0-9][0-9.]*["']?)"#)
+            .expect("a valid pattern");
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            for caps in matrix.captures_iter(&text) {
+                for item in caps[1].trim_matches(['[', ']']).split(',') {
+                    if let Some(minor) = minor_of(item.trim().trim_matches(['"', '\''])) {
+                        add(minor, format!(".github/workflows/{name}"));
+                    }
+                }
+            }
+        }
+    }
+    named
+}
+
+/// `3.11` from `3.11`, `3.11.4`, `python-3.11`, `cpython@3.11`; `None` for anything else.
+fn minor_of(text: &str) -> Option<String> {
+    let start = text.find("3.")?;
+    let mut parts = text[start..].split('.');
+    let major = parts.next()?;
+    let minor: String = parts.next()?.chars().take_while(char::is_ascii_digit).collect();
+    (major == "3" && !minor.is_empty()).then(|| format!("3.{minor}"))
+}
+
 fn classifier_versions(files: &ProjectFiles) -> Vec<String> {
     let pyproject = files.pyproject.iter().flat_map(|p| &p.classifiers);
     let setup_cfg = files.setup_cfg.iter().flat_map(|c| &c.classifiers);

@@ -49,6 +49,9 @@ pub struct PythonProject {
     /// The declared `requires-python` (Poetry's caret and tilde written as PEP 440), and the file
     /// it is in, relative to the root.
     pub requires_python: Option<(String, String)>,
+    /// The minors the project names as the ones it runs on, with where (`.python-version`, the
+    /// classifiers, the CI matrix).
+    pub python_versions: Vec<(String, String)>,
     /// Variables env.py (or a project module it imports) reads that look like the database URL.
     pub url_variables: Vec<EnvRead>,
     /// Other variables read without a default: the user has to set them.
@@ -84,6 +87,7 @@ pub fn analyze(root: &Path, script_dir: &Path) -> PythonProject {
         packages: dependencies.packages,
         pythonpath: env_py.pythonpath,
         requires_python: declared.requires_python,
+        python_versions: declared.versions,
         url_variables: env_py.url_variables,
         required_variables: env_py.required_variables,
         part_variables: env_py.part_variables,

@@ -1,0 +1,1 @@
+"""Helpers of the tally service (pinned to Pythons before 3.13)."""
