@@ -190,8 +190,10 @@ fn a_template_placeholder_uses_the_scripts_beside_the_ini() {
     snapshot("lint_template_placeholder_alone", &out);
 }
 
+/// From the root, lint covers every project found, one report after the other (it used to stop with
+/// a usage error listing them); `--format json` still needs one, and lists the command for each.
 #[test]
-fn two_projects_are_listed_with_the_command_for_each() {
+fn two_projects_are_each_linted_from_the_root() {
     let repo = Repo::new();
     repo.file(
         "services/users/alembic.ini",
@@ -204,8 +206,16 @@ fn two_projects_are_listed_with_the_command_for_each() {
     )
     .scripts("services/billing/alembic", ENV_PY);
     let out = repo.harness(".", &["lint"]);
-    assert!(out.starts_with("exit: 2\n"), "{out}");
-    snapshot("lint_two_projects", &out);
+    assert!(out.starts_with("exit: 0\n"), "{out}");
+    assert!(
+        out.contains("2 Alembic projects; each is linted in turn"),
+        "{out}"
+    );
+    assert!(out.contains("== services/billing/alembic.ini"), "{out}");
+    assert!(out.contains("== services/users/alembic.ini"), "{out}");
+    let json = repo.harness(".", &["lint", "--format", "json"]);
+    assert!(json.starts_with("exit: 2\n"), "{json}");
+    snapshot("lint_two_projects", &json);
 
     let one = repo.harness(".", &["lint", "services/users/alembic.ini"]);
     assert!(one.starts_with("exit: 0\n"), "{one}");

@@ -44,7 +44,9 @@ fn without_entry_frames(text: &str) -> Vec<&str> {
     let mut kept = Vec::new();
     let mut skipping_deeper_than: Option<usize> = None;
     for line in text.lines() {
-        let depth = line.find(|c: char| c != ' ' && c != '|').unwrap_or(line.len());
+        let depth = line
+            .find(|c: char| c != ' ' && c != '|')
+            .unwrap_or(line.len());
         if let Some(frame) = skipping_deeper_than {
             if depth > frame {
                 continue;
@@ -170,7 +172,10 @@ mod entry_frame_tests {
         let kept = without_entry_frames(text).join("\n");
         assert!(!kept.contains("alembic_entry"), "{kept}");
         assert!(!kept.contains("result = function"), "{kept}");
-        assert!(kept.contains("step.migration_fn(**kw)\n  File \"/p/versions/0007.py\""), "{kept}");
+        assert!(
+            kept.contains("step.migration_fn(**kw)\n  File \"/p/versions/0007.py\""),
+            "{kept}"
+        );
         assert!(kept.ends_with("RuntimeError: x"), "{kept}");
     }
 }

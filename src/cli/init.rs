@@ -70,6 +70,9 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
         }
     }
     let detected = scaffold::detect(&root).map_err(scaffold_failure)?;
+    for skipped in &detected.skipped {
+        eprintln!("skipped {skipped}");
+    }
     let projects: Vec<&DetectedProject> = detected.projects.iter().collect();
     if projects.len() > 1 {
         eprintln!(
@@ -397,7 +400,12 @@ async fn plan(
     let attempts: Vec<Interpreter> = if fixed {
         vec![newest.clone()]
     } else {
-        pythons.iter().rev().take(MAX_PYTHON_ATTEMPTS).cloned().collect()
+        pythons
+            .iter()
+            .rev()
+            .take(MAX_PYTHON_ATTEMPTS)
+            .cloned()
+            .collect()
     };
     let mut unusable: Vec<(String, String)> = Vec::new();
     let mut trial = None;
@@ -815,7 +823,12 @@ async fn choose_runtimes(
     // when this machine has some of them, the matrix is made of those.
     let named: Vec<Interpreter> = allowed
         .iter()
-        .filter(|i| found.python_versions.iter().any(|(minor, _)| *minor == i.minor()))
+        .filter(|i| {
+            found
+                .python_versions
+                .iter()
+                .any(|(minor, _)| *minor == i.minor())
+        })
         .cloned()
         .collect();
     let allowed = if named.is_empty() {
@@ -835,7 +848,11 @@ async fn choose_runtimes(
                 .collect::<Vec<_>>()
                 .join(", "),
             sources.join(", "),
-            if sources.len() == 1 { "s them" } else { " them" }
+            if sources.len() == 1 {
+                "s them"
+            } else {
+                " them"
+            }
         );
         named
     };

@@ -54,6 +54,11 @@ pub(super) fn execute(global: &GlobalArgs, args: LintArgs) -> Result<ExitStatus,
     if args.version_length == Some(0) {
         return Err(Failure::Usage("--version-length must be at least 1".into()));
     }
+    if args.format == LintFormat::Human
+        && let Some(projects) = every_project(global, &args.project)?
+    {
+        return lint_each(&projects, args.version_length);
+    }
     let (report, _) = analyze(global, &args.project, args.version_length)?;
     let base = working_dir();
     let text = match args.format {
@@ -73,6 +78,100 @@ pub(super) fn execute(global: &GlobalArgs, args: LintArgs) -> Result<ExitStatus,
     // The process ends next: freeing every file's parse results one by one would only delay it.
     std::mem::forget(report);
     Ok(status)
+}
+
+/// A project to lint in turn, by name: the project and harness.toml's settings, or why it has
+/// none lint can read (a command tool with no Alembic files).
+type LintTarget = (String, Result<(AlembicProject, Option<Configured>), String>);
+
+/// Every project lint covers without PATH when there are several: harness.toml's own and its
+/// members', or, without a harness.toml here or above, every project found below this folder.
+/// `None` when there is one (or a PATH or `--config` names one).
+fn every_project(
+    global: &GlobalArgs,
+    project: &ProjectArgs,
+) -> Result<Option<Vec<LintTarget>>, Failure> {
+    if project.path.is_some() || global.config.is_some() {
+        return Ok(None);
+    }
+    let here = working_dir();
+    let here_file = here.join(config::DEFAULT_FILE);
+    if here_file.is_file() {
+        let Ok(loaded) = config::Config::load(&here_file) else {
+            return Ok(None);
+        };
+        if loaded.members.is_empty() {
+            return Ok(None);
+        }
+        let mut all = Vec::new();
+        let files =
+            std::iter::once(here_file.clone()).chain(loaded.members.iter().map(|m| m.file.clone()));
+        for file in files {
+            let name = discover::relative(&here, &file);
+            all.push(match configured_project(&file) {
+                Ok((project, configured)) => (name, Ok((project, Some(configured)))),
+                Err(failure) => (name, Err(failure.to_string())),
+            });
+        }
+        return Ok(Some(all));
+    }
+    if discover::find_upward(&here, config::DEFAULT_FILE).is_some() {
+        return Ok(None);
+    }
+    match local_projects(&here) {
+        Ok(found) if found.len() > 1 => Ok(Some(
+            found
+                .into_iter()
+                .map(|p| (discover::relative(&here, p.origin()), Ok((p, None))))
+                .collect(),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Lints each project in turn, one report after the other under its name; fails when any has an
+/// error-level finding.
+fn lint_each(
+    projects: &[LintTarget],
+    version_length: Option<usize>,
+) -> Result<ExitStatus, Failure> {
+    let base = working_dir();
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut failed = false;
+    println!(
+        "{} Alembic projects; each is linted in turn",
+        projects.len()
+    );
+    for (name, target) in projects {
+        println!("\n== {name}");
+        let (project, configured) = match target {
+            Ok(found) => found,
+            Err(why) => {
+                println!("not linted: {}", why.lines().next().unwrap_or_default());
+                continue;
+            }
+        };
+        let dirs = checked(project)?;
+        let length = version_length
+            .or(configured.as_ref().and_then(|c| c.version_length))
+            .unwrap_or(lint::DEFAULT_VERSION_LENGTH);
+        let report = lint::analyze(&dirs, length).map_err(usage)?;
+        if report.files.is_empty()
+            && let Some(message) = revisions_below(&dirs)
+        {
+            println!("{message}");
+            failed = true;
+            continue;
+        }
+        print!("{}", render::human(&report, &base, colour));
+        failed |= report.has_errors();
+        std::mem::forget(report);
+    }
+    Ok(if failed {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// Lints the selected project; also returns the version table harness.toml names, if one was used.

@@ -106,23 +106,42 @@ impl AlembicProject {
 /// closest to the root. Without any ini file, the folders holding env.py and versions/ are the
 /// projects. An ini file that names no usable script folder is an error, as is finding nothing.
 pub fn find_projects(root: &Path) -> Result<Vec<AlembicProject>, DiscoverError> {
+    find_projects_skipping(root).map(|(projects, _)| projects)
+}
+
+/// [`find_projects`], where an alembic.ini that does not resolve (a plugin's broken or template
+/// configuration) is skipped, and returned with why, when another one does: one broken file does
+/// not hide the repository's projects. When none resolves, its error is the result.
+pub fn find_projects_skipping(
+    root: &Path,
+) -> Result<(Vec<AlembicProject>, Vec<DiscoverError>), DiscoverError> {
     let root = absolute(root);
     let found = walk::walk(&root)?;
     let mut inis = found.inis;
     inis.sort_by_key(|ini| (ini.components().count(), ini.clone()));
     let mut projects: Vec<AlembicProject> = Vec::new();
+    let mut skipped: Vec<DiscoverError> = Vec::new();
     for ini in &inis {
         for section in sections_of(ini) {
-            let project = resolve::resolve(
+            let project = match resolve::resolve(
                 ini,
                 RunDir::Search { root: &root },
                 None,
                 section.as_deref(),
-            )?;
+            ) {
+                Ok(project) => project,
+                Err(err) => {
+                    skipped.push(err);
+                    continue;
+                }
+            };
             if !projects.iter().any(|p| p.script_dir == project.script_dir) {
                 projects.push(project);
             }
         }
+    }
+    if projects.is_empty() && !skipped.is_empty() && found.script_dirs.is_empty() {
+        return Err(skipped.remove(0));
     }
     if projects.is_empty() {
         projects = found
@@ -132,10 +151,13 @@ pub fn find_projects(root: &Path) -> Result<Vec<AlembicProject>, DiscoverError> 
             .collect();
     }
     if projects.is_empty() {
-        return Err(DiscoverError::NoProject { root });
+        return Err(match skipped.into_iter().next() {
+            Some(err) => err,
+            None => DiscoverError::NoProject { root },
+        });
     }
     projects.sort_by(|a, b| a.script_dir.cmp(&b.script_dir));
-    Ok(projects)
+    Ok((projects, skipped))
 }
 
 /// `file_name` in `start` or the nearest folder above it, as git and cargo find their files. The

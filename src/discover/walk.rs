@@ -30,7 +30,16 @@ pub(super) struct Found {
 
 /// Whether the walk goes into a folder called `name`.
 pub(super) fn walked(name: &str) -> bool {
-    !name.starts_with('.') && !name.ends_with(".egg-info") && !SKIPPED.contains(&name)
+    !name.starts_with('.')
+        && !name.ends_with(".egg-info")
+        && !SKIPPED.contains(&name)
+        && !is_template_folder(name)
+}
+
+/// A folder a project generator fills in (`{{cookiecutter.project_slug}}`, `{% if ... %}`,
+/// `${name}`): a template of a project, not a project.
+fn is_template_folder(name: &str) -> bool {
+    name.contains("{{") || name.contains("{%") || name.contains("${") || name.contains("<%")
 }
 
 /// Walks `root` (absolute) and the folders below it, [`MAX_DEPTH`] levels at most. Only `root`

@@ -60,7 +60,8 @@ impl InstallFailure {
         }
         let lower = output.to_ascii_lowercase();
         if lower.contains("was not found in the package registry")
-            || lower.contains("no matching distribution found") && lower.contains("from versions: none")
+            || lower.contains("no matching distribution found")
+                && lower.contains("from versions: none")
         {
             return InstallFailure::NotInIndex {
                 package: package.or_else(|| named_after(output, "Because ")),

@@ -49,6 +49,9 @@ pub struct Detected {
     /// Every project found: those with an alembic.ini first, closest to the root first, then by
     /// path; then those without one.
     pub projects: Vec<DetectedProject>,
+    /// Alembic configurations that did not resolve while others did, with why (a plugin's broken
+    /// alembic.ini): listed, not fatal.
+    pub skipped: Vec<String>,
 }
 
 /// One project, as `harness init` writes it into harness.toml; paths relative to the root, with `/`.
@@ -135,7 +138,7 @@ impl Revisions {
 /// an error that says so.
 pub fn detect(root: &Path) -> Result<Detected, ScaffoldError> {
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut found = discover::find_projects(&root)?;
+    let (mut found, skipped) = discover::find_projects_skipping(&root)?;
     found.sort_by_key(|p| {
         (
             p.ini.is_none(),
@@ -157,6 +160,7 @@ pub fn detect(root: &Path) -> Result<Detected, ScaffoldError> {
         project: projects[0].run_dir.clone(),
         requirements,
         projects,
+        skipped: skipped.iter().map(|err| err.to_string()).collect(),
     })
 }
 
@@ -279,7 +283,41 @@ mod tests {
                     flask: false,
                     notes: vec![],
                 }],
+                skipped: vec![],
             }
+        );
+    }
+
+    #[test]
+    fn a_broken_plugin_ini_is_skipped_and_template_folders_are_not_projects() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(
+            root,
+            "alembic.ini",
+            "[alembic]\nscript_location = migrations\n",
+        );
+        touch(root, "migrations/env.py", ENV_PY);
+        std::fs::create_dir_all(root.join("migrations/versions")).unwrap();
+        touch(
+            root,
+            "plugins/broken/alembic.ini",
+            "[alembic]\nscript_location = nowhere\n",
+        );
+        touch(
+            root,
+            "{{cookiecutter.slug}}/alembic.ini",
+            "[alembic]\nscript_location = migrations\n",
+        );
+        touch(root, "{{cookiecutter.slug}}/migrations/env.py", ENV_PY);
+        std::fs::create_dir_all(root.join("{{cookiecutter.slug}}/migrations/versions")).unwrap();
+        let detected = detect(root).unwrap();
+        assert_eq!(detected.projects.len(), 1, "{detected:?}");
+        assert_eq!(detected.projects[0].script_dir, "migrations");
+        assert_eq!(detected.skipped.len(), 1, "{detected:?}");
+        assert!(
+            detected.skipped[0].contains("plugins/broken/alembic.ini"),
+            "{detected:?}"
         );
     }
 

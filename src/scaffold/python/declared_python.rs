@@ -106,7 +106,11 @@ fn named_versions(folders: &[ProjectFiles], classifiers: &[String]) -> Vec<(Stri
         .find(|files| files.folder.join(".python-version").is_file())
         && let Ok(text) = std::fs::read_to_string(files.folder.join(".python-version"))
     {
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             if let Some(minor) = minor_of(line) {
                 add(minor, files.path(".python-version"));
             }
@@ -121,13 +125,17 @@ fn named_versions(folders: &[ProjectFiles], classifiers: &[String]) -> Vec<(Stri
     {
         let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         files.sort();
-        let matrix = regex::Regex::new(r#"python-version\s*:\s*(\[[^\]]*\]|["']?[0-9][0-9.]*["']?)"#)
-            .expect("a valid pattern");
+        let matrix =
+            regex::Regex::new(r#"python-version\s*:\s*(\[[^\]]*\]|["']?[0-9][0-9.]*["']?)"#)
+                .expect("a valid pattern");
         for file in files {
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             for caps in matrix.captures_iter(&text) {
                 for item in caps[1].trim_matches(['[', ']']).split(',') {
                     if let Some(minor) = minor_of(item.trim().trim_matches(['"', '\''])) {
@@ -145,7 +153,11 @@ fn minor_of(text: &str) -> Option<String> {
     let start = text.find("3.")?;
     let mut parts = text[start..].split('.');
     let major = parts.next()?;
-    let minor: String = parts.next()?.chars().take_while(char::is_ascii_digit).collect();
+    let minor: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     (major == "3" && !minor.is_empty()).then(|| format!("3.{minor}"))
 }
 
