@@ -636,3 +636,13 @@ fn a_python_the_pins_do_not_install_on_is_left_out_saying_why() {
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
     assert!(out.1.contains("4 cells: 4 passed"), "{}", out.1);
 }
+
+/// A Flask app in a folder below the root, made by `create_app` in a nested package, with nothing
+/// for Flask to find it by: init names the module and puts its folder on `pythonpath`.
+#[test]
+fn a_flask_factory_in_a_nested_package_of_an_app_folder_is_found() {
+    let (dir, toml) = init_then_run("nested-flask");
+    assert!(toml.contains("FLASK_APP = \"portal.core.factory\""), "{toml}");
+    assert!(toml.contains("pythonpath = [\"server\"]"), "{toml}");
+    assert!(!dir.path().join("server/portal.db").exists());
+}

@@ -260,14 +260,18 @@ async fn plan(
         }
     }
     if detected.flask
-        && let Some((module, why)) = flask_app(root, &root.join(&detected.run_dir))
+        && let Some((module, why, from)) = flask_app(root, &root.join(&detected.run_dir))
     {
-        // The module is imported from its base folder: the root, or src/ for a src layout.
-        let (module, base) = match module.strip_prefix("src.") {
-            Some(inner) => (inner.to_string(), "src"),
-            None => (module, "."),
+        // The module is imported from its base folder: the root, src/ for a src layout, or the
+        // app folder that holds its package.
+        let nested = from.is_some();
+        let (module, base) = match (from, module.strip_prefix("src.")) {
+            (Some(base), _) => (module.clone(), base),
+            (None, Some(inner)) => (inner.to_string(), "src".to_string()),
+            (None, None) => (module, ".".to_string()),
         };
-        if (module.contains('.') || root.join(format!("{module}.py")).is_file())
+        let base = base.as_str();
+        if (nested || module.contains('.') || root.join(format!("{module}.py")).is_file())
             && !found.pythonpath.iter().any(|p| p == base)
         {
             found.pythonpath.push(base.to_string());

@@ -48,7 +48,7 @@ pub fn relative_to(path: &str, base: &str) -> String {
 
 /// `FLASK_APP` for a Flask project: from `.flaskenv`/`.env`, else the package whose `__init__.py`
 /// defines `create_app`; `None` when Flask finds the app itself (`app.py`, `wsgi.py`).
-pub fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
+pub fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String, Option<String>)> {
     for dir in [run_dir, root] {
         for name in [".flaskenv", ".env"] {
             if let Ok(text) = std::fs::read_to_string(dir.join(name))
@@ -58,7 +58,7 @@ pub fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
                         .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
                 })
             {
-                return Some((value, format!("FLASK_APP in {name}")));
+                return Some((value, format!("FLASK_APP in {name}"), None));
             }
         }
     }
@@ -69,7 +69,7 @@ pub fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
     // from the root (which then goes on PYTHONPATH).
     for name in ["wsgi", "app"] {
         if root.join(format!("{name}.py")).is_file() {
-            return Some((name.to_string(), format!("{name}.py at the root")));
+            return Some((name.to_string(), format!("{name}.py at the root"), None));
         }
     }
     let packages = python_packages(root);
@@ -77,12 +77,15 @@ pub fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
         for name in ["wsgi", "app"] {
             if root.join(package).join(format!("{name}.py")).is_file() {
                 let module = format!("{}.{name}", package.replace('/', "."));
-                return Some((module, format!("{package}/{name}.py")));
+                return Some((module, format!("{package}/{name}.py"), None));
             }
         }
     }
-    for package in &packages {
-        let dir = root.join(package);
+    // Where the app is really made: a module defining `create_app` or assigning `Flask(...)`, in
+    // a package at the root, in src/, or nested below them (an app folder such as
+    // `backend/app`), nearest to the run folder first.
+    for (base, package) in nested_packages(root, run_dir) {
+        let dir = root.join(&base).join(&package);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .ok()?
             .filter_map(Result::ok)
@@ -92,19 +95,92 @@ pub fn flask_app(root: &Path, run_dir: &Path) -> Option<(String, String)> {
         files.sort();
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap_or_default();
-            if text.contains("def create_app") {
+            let defines = text.contains("def create_app")
+                || text.lines().any(|line| {
+                    let line = line.trim_start();
+                    line.starts_with("app = Flask(") || line.starts_with("app=Flask(")
+                });
+            if defines {
                 let stem = file.file_stem()?.to_string_lossy().into_owned();
+                let dotted = package.replace('/', ".");
                 let module = if stem == "__init__" {
-                    package.replace('/', ".")
+                    dotted
                 } else {
-                    format!("{}.{stem}", package.replace('/', "."))
+                    format!("{dotted}.{stem}")
                 };
-                let shown = format!("{package}/{stem}.py defines create_app");
-                return Some((module, shown));
+                let shown = format!(
+                    "{}{package}/{stem}.py makes the app",
+                    if base == "." {
+                        String::new()
+                    } else {
+                        format!("{base}/")
+                    }
+                );
+                return Some((module, shown, Some(base)));
             }
         }
     }
     None
+}
+
+/// Packages (folders holding `__init__.py`) up to three levels down, each with the folder it
+/// imports from (relative to the root, `.` for the root): the run folder and the folders above it
+/// up to the root, then `src/`; the nearest base first, shallow packages before nested ones.
+fn nested_packages(root: &Path, run_dir: &Path) -> Vec<(String, String)> {
+    let mut bases: Vec<PathBuf> = run_dir
+        .ancestors()
+        .take_while(|dir| dir.starts_with(root))
+        .map(Path::to_path_buf)
+        .collect();
+    bases.push(root.join("src"));
+    let mut found = Vec::new();
+    for base in bases {
+        // A folder that is itself a package imports from the folder above it.
+        if base.join("__init__.py").is_file() {
+            continue;
+        }
+        let base_rel = match base.strip_prefix(root) {
+            Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+            Err(_) => continue,
+        };
+        let mut level: Vec<String> = Vec::new();
+        let mut frontier = vec![String::new()];
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for prefix in &frontier {
+                let Ok(entries) = std::fs::read_dir(base.join(prefix)) else {
+                    continue;
+                };
+                let mut names: Vec<String> = entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().join("__init__.py").is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|name| {
+                        !name.starts_with('.')
+                            && !matches!(name.as_str(), "tests" | "test" | "migrations" | "alembic")
+                    })
+                    .collect();
+                names.sort();
+                for name in names {
+                    let path = if prefix.is_empty() {
+                        name
+                    } else {
+                        format!("{prefix}/{name}")
+                    };
+                    level.push(path.clone());
+                    next.push(path);
+                }
+            }
+            frontier = next;
+        }
+        for package in level {
+            if !found.iter().any(|(b, p)| *b == base_rel && *p == package) {
+                found.push((base_rel.clone(), package));
+            }
+        }
+    }
+    found
 }
 
 /// Python packages (folders holding `__init__.py`) at the root and in `src/`, as paths relative
