@@ -642,7 +642,30 @@ fn a_python_the_pins_do_not_install_on_is_left_out_saying_why() {
 #[test]
 fn a_flask_factory_in_a_nested_package_of_an_app_folder_is_found() {
     let (dir, toml) = init_then_run("nested-flask");
-    assert!(toml.contains("FLASK_APP = \"portal.core.factory\""), "{toml}");
+    assert!(
+        toml.contains("FLASK_APP = \"portal.core.factory\""),
+        "{toml}"
+    );
     assert!(toml.contains("pythonpath = [\"server\"]"), "{toml}");
     assert!(!dir.path().join("server/portal.db").exists());
+}
+
+/// A project that migrates only through its own console script (env.py needs what the script
+/// passes in `config.attributes`): the trial fails, and init names the script whose package calls
+/// Alembic, with the configuration that drives it; `package:path` in alembic.ini puts the
+/// package's folder on `pythonpath`.
+#[test]
+fn a_project_that_migrates_only_through_its_own_command_gets_it_named() {
+    let dir = layout("own-migrate-command");
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.2.contains("the project has its own migrate command, `depot` (src/depot/cli.py calls Alembic's command.upgrade)"),
+        "{}",
+        out.2
+    );
+    assert!(out.2.contains("KeyError: 'settings'"), "{}", out.2);
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(toml.contains("pythonpath = [\"src\"]"), "{toml}");
+    assert!(toml.contains("upgrade = [\"depot\", ...]"), "{toml}");
 }

@@ -174,6 +174,24 @@ async fn plan(
     for note in detected.notes.iter().chain(&found.notes) {
         eprintln!("  note: {note}");
     }
+    // `package:path` in script_location or version_locations: Alembic imports the package to
+    // find the folder, so its base folder goes on PYTHONPATH.
+    if let Some(ini) = &detected.ini {
+        for package in package_locations(&root.join(ini)) {
+            let base = ["", "src"]
+                .into_iter()
+                .find(|base| root.join(base).join(&package).join("__init__.py").is_file());
+            if let Some(base) = base {
+                let entry = if base.is_empty() { "." } else { base }.to_string();
+                if !found.pythonpath.contains(&entry) {
+                    eprintln!(
+                        "  note: alembic.ini names package `{package}` (`{package}:...`): {entry} goes on pythonpath so Alembic can import it"
+                    );
+                    found.pythonpath.push(entry);
+                }
+            }
+        }
+    }
     let (requirement_files, packages) = if args.requirements.is_empty() {
         (found.requirements_files.clone(), found.packages.clone())
     } else {
@@ -606,6 +624,21 @@ async fn plan(
         }
         TrialOutcome::Setup(why) => problem = Some(why.clone()),
     }
+    // A project that fails under plain Alembic may migrate through a command of its own: name it.
+    let plain_alembic_failed =
+        matches!(trial.outcome(), TrialOutcome::Failed { dialect: false, .. })
+            || trial.graph.is_err();
+    if plain_alembic_failed {
+        let wrappers = python::alembic_wrappers(root, &python::console_scripts(root));
+        if let Some(wrapper) = wrappers.first() {
+            let line = format!(
+                "the project has its own migrate command, `{}` ({} calls Alembic's command.upgrade): when env.py only runs inside it, set tool = \"command\", upgrade = [\"{}\", ...] with the arguments that upgrade a database, and \"-e .\" in packages so the script is installed (docs/configuration.md)",
+                wrapper.script, wrapper.file, wrapper.script
+            );
+            eprintln!("  note: {line}");
+            notes.push(line);
+        }
+    }
     let installed = !matches!(trial.outcome(), TrialOutcome::Setup(_));
     let graph = match trial.graph {
         Ok(graph) => {
@@ -728,6 +761,35 @@ async fn plan(
         url_options: found.url_options.clone(),
     };
     Ok((setup, Revisions::of(&graph), problem))
+}
+
+/// The packages an alembic.ini's `script_location` and `version_locations` name as
+/// `package:path` (the form Alembic resolves by importing the package).
+fn package_locations(ini: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(ini).unwrap_or_default();
+    let mut packages = Vec::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if !matches!(key.trim(), "script_location" | "version_locations") {
+            continue;
+        }
+        for item in value.split([' ', ',']).map(str::trim) {
+            let Some((package, _)) = item.split_once(':') else {
+                continue;
+            };
+            let top = package.split('.').next().unwrap_or_default();
+            let valid = !top.is_empty()
+                && !item.contains("://")
+                && !item.contains('%')
+                && top.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if valid && !packages.iter().any(|p| p == top) {
+                packages.push(top.to_string());
+            }
+        }
+    }
+    packages
 }
 
 /// The minor version number of an interpreter (12 for 3.12).

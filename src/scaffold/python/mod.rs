@@ -3,6 +3,7 @@
 //! declares, and the environment variables env.py reads. Reads files only: runs no process, imports
 //! nothing, writes nothing.
 
+mod console_scripts;
 mod declared_python;
 mod dependencies;
 mod env_py;
@@ -25,6 +26,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
+pub use console_scripts::{AlembicWrapper, alembic_wrappers, console_scripts};
 pub use env_read::{EnvRead, UrlPart, is_secret};
 pub use requires_python::RequiresPython;
 
