@@ -58,13 +58,24 @@ impl Dependencies {
                 deps.add_groups(files);
                 deps.add_alembic(true);
             }
-            None => {
-                deps.notes.push(
-                    "no dependency list found (requirements.txt, pyproject.toml, setup.cfg, setup.py, Pipfile): alembic alone is installed; add what env.py imports to `packages`"
-                        .to_string(),
-                );
-                deps.add_alembic(false);
-            }
+            None => match folders.iter().find_map(wheel_metadata) {
+                // A tree unpacked from a wheel has no packaging file, only its metadata.
+                Some((origin, requires)) => {
+                    deps.notes
+                        .push(format!("dependencies from {origin} (Requires-Dist)"));
+                    for specifier in requires {
+                        deps.add_package(specifier);
+                    }
+                    deps.add_alembic(true);
+                }
+                None => {
+                    deps.notes.push(
+                        "no dependency list found (requirements.txt, pyproject.toml, setup.cfg, setup.py, Pipfile, a wheel's METADATA): alembic alone is installed; add what env.py imports to `packages`"
+                            .to_string(),
+                    );
+                    deps.add_alembic(false);
+                }
+            },
         }
         for files in folders {
             for (lock, export) in &files.locks {
@@ -290,4 +301,61 @@ fn requirements(files: &ProjectFiles, names: &[&str]) -> Vec<(String, Requiremen
             (file.entries > 0).then(|| (files.path(name), file))
         })
         .collect()
+}
+
+/// The `Requires-Dist` lines of a `*.dist-info/METADATA` in `files`' folder (a tree unpacked from a
+/// wheel), without those of extras, and the file's path.
+fn wheel_metadata(files: &ProjectFiles) -> Option<(String, Vec<String>)> {
+    let mut infos: Vec<std::path::PathBuf> = std::fs::read_dir(&files.folder)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && p.extension().is_some_and(|e| e == "dist-info")
+                && p.join("METADATA").is_file()
+        })
+        .collect();
+    infos.sort();
+    let info = infos.first()?;
+    let text = std::fs::read_to_string(info.join("METADATA")).ok()?;
+    let requires: Vec<String> = text
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.strip_prefix("Requires-Dist:"))
+        .map(str::trim)
+        .filter(|spec| !spec.contains("extra =="))
+        .map(str::to_string)
+        .filter(|spec| !spec.is_empty())
+        .collect();
+    let name = info.file_name()?.to_string_lossy().into_owned();
+    Some((files.path(&format!("{name}/METADATA")), requires))
+}
+
+#[cfg(test)]
+mod wheel_tests {
+    use super::*;
+
+    #[test]
+    fn a_wheels_metadata_gives_the_dependencies_of_a_tree_that_has_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = dir.path().join("depot-2.1.0.dist-info");
+        std::fs::create_dir_all(&info).unwrap();
+        std::fs::write(
+            info.join("METADATA"),
+            "Metadata-Version: 2.1\nName: depot\nRequires-Dist: SQLAlchemy>=2.0\nRequires-Dist: alembic (>=1.12)\nRequires-Dist: psycopg2 ; extra == 'postgres'\nRequires-Dist: tomli ; python_version < \"3.11\"\n\nRequires-Dist: not-a-header\n",
+        )
+        .unwrap();
+        let files = ProjectFiles::read(dir.path(), dir.path());
+        let (origin, requires) = wheel_metadata(&files).unwrap();
+        assert_eq!(origin, "depot-2.1.0.dist-info/METADATA");
+        assert_eq!(
+            requires,
+            [
+                "SQLAlchemy>=2.0",
+                "alembic (>=1.12)",
+                "tomli ; python_version < \"3.11\""
+            ]
+        );
+    }
 }
