@@ -563,6 +563,23 @@ async fn plan(
             ));
         }
     }
+    // Every other engine's failed trial is reported too (SQLite tried on approval is settled above).
+    for (want, ran) in wanted.iter().zip(&trial.engines).skip(1) {
+        if want.only_if_it_passes {
+            continue;
+        }
+        if let TrialOutcome::Failed { line, .. } | TrialOutcome::NoEngine(line) = &ran.outcome {
+            let line = line.lines().next().unwrap_or_default();
+            eprintln!(
+                "  note: the trial upgrade on an empty {} database failed: {line}",
+                ran.spec
+            );
+            notes.push(format!(
+                "a trial upgrade on an empty {} database failed: {line}",
+                ran.spec
+            ));
+        }
+    }
     let first = &trial.engines[0];
     match &first.outcome {
         TrialOutcome::Passed | TrialOutcome::NoEngine(_) => {}
@@ -652,6 +669,16 @@ async fn plan(
                     graph.heads.join(", ")
                 }
             );
+            let files = revision_files_below(&root.join(&detected.script_dir));
+            if files > graph.revisions.len() + 2 && files >= graph.revisions.len() * 3 / 2 {
+                let line = format!(
+                    "Alembic loads {} revisions, but {} holds {files} revision files: the project adds the rest in code (an env.py or settings that set version_locations at run time, or a configuration of its own); cells and lint see only what Alembic loads here",
+                    graph.revisions.len(),
+                    shown_dir(&detected.script_dir)
+                );
+                eprintln!("  note: {line}");
+                notes.push(line);
+            }
             graph
         }
         Err(why) => {
@@ -790,6 +817,19 @@ fn package_locations(ini: &Path) -> Vec<String> {
         }
     }
     packages
+}
+
+/// How many revision files the script folder holds at any depth (every versions folder, listed or
+/// not).
+fn revision_files_below(script_dir: &Path) -> usize {
+    let none = crate::lint::VersionDirs {
+        dirs: Vec::new(),
+        recursive: false,
+    };
+    crate::lint::unlisted_revision_files(script_dir, &none)
+        .iter()
+        .map(|(_, count)| count)
+        .sum()
 }
 
 /// The minor version number of an interpreter (12 for 3.12).

@@ -393,6 +393,18 @@ fn checked(project: &AlembicProject) -> Result<VersionDirs, Failure> {
     for note in &project.notes {
         eprintln!("note: {note}");
     }
+    let unlisted = lint::unlisted_revision_files(&project.script_dir, &project.version_dirs);
+    if !unlisted.is_empty() {
+        eprintln!(
+            "note: revision files below {} that the versions folders lint reads do not hold: {}; the project lists them in code (env.py setting version_locations, or its own configuration): lint each with `harness lint <folder>`",
+            discover::relative(&working_dir(), &project.script_dir),
+            unlisted
+                .iter()
+                .map(|(folder, count)| format!("{folder}/ ({count})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     project
         .version_dirs
         .ensure_exist(project.ini.as_deref())

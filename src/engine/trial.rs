@@ -106,7 +106,7 @@ pub async fn trial(
         Ok(prepared) => prepared,
         Err(err) => {
             let failure = match &err {
-                runtime::RuntimeError::Setup { failure, .. } => Some(failure.clone()),
+                runtime::RuntimeError::Setup { failure, .. } => Some((**failure).clone()),
                 _ => None,
             };
             return Ok(all_setup(
@@ -182,7 +182,7 @@ pub async fn prepare_only(
         Err(err) => Err((
             err.to_string(),
             match &err {
-                runtime::RuntimeError::Setup { failure, .. } => Some(failure.clone()),
+                runtime::RuntimeError::Setup { failure, .. } => Some((**failure).clone()),
                 _ => None,
             },
         )),

@@ -201,6 +201,61 @@ fn read_batch(paths: &[PathBuf], buffer: &mut ReadBuffer) -> Vec<RevisionFile> {
 }
 
 /// Lints the revision files of `dirs`; ids longer than `version_length` are findings.
+/// Revision files below `script_dir` (any depth, five levels at most) that the versions folders
+/// `dirs` do not hold, grouped by folder: the chains a project adds in code (an env.py that sets
+/// `version_locations` at run time). Each folder relative to `script_dir`, with its file count.
+pub fn unlisted_revision_files(script_dir: &Path, dirs: &VersionDirs) -> Vec<(String, usize)> {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if depth < 5 && !name.starts_with('.') && name != "__pycache__" {
+                    walk(&path, depth + 1, out);
+                }
+            } else if name.ends_with(".py")
+                && name != "env.py"
+                && name != "__init__.py"
+                && std::fs::read_to_string(&path).is_ok_and(|text| {
+                    text.lines()
+                        .any(|l| l.starts_with("revision =") || l.starts_with("revision: str ="))
+                })
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(script_dir, 0, &mut files);
+    let mut folders: Vec<(String, usize)> = Vec::new();
+    for file in files {
+        let listed = dirs.dirs.iter().any(|dir| {
+            if dirs.recursive {
+                file.starts_with(dir)
+            } else {
+                file.parent() == Some(dir.as_path())
+            }
+        });
+        if listed {
+            continue;
+        }
+        let folder = file
+            .parent()
+            .and_then(|p| p.strip_prefix(script_dir).ok())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        match folders.iter_mut().find(|(f, _)| *f == folder) {
+            Some((_, count)) => *count += 1,
+            None => folders.push((folder, 1)),
+        }
+    }
+    folders.sort();
+    folders
+}
+
 pub fn analyze(dirs: &VersionDirs, version_length: usize) -> Result<LintReport, LintError> {
     let paths = dirs.files()?;
     let files = read_files(&paths);
@@ -217,6 +272,37 @@ pub fn analyze(dirs: &VersionDirs, version_length: usize) -> Result<LintReport, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revision_files_the_versions_folders_do_not_hold_are_counted_per_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path();
+        for (folder, name) in [
+            ("versions", "a.py"),
+            ("versions/sqlite", "b.py"),
+            ("versions/sqlite", "c.py"),
+            ("versions/postgres", "d.py"),
+        ] {
+            std::fs::create_dir_all(script.join(folder)).unwrap();
+            std::fs::write(
+                script.join(folder).join(name),
+                "revision = \"x\"\ndown_revision = None\n",
+            )
+            .unwrap();
+        }
+        std::fs::write(script.join("env.py"), "revision = 1\n").unwrap();
+        let dirs = VersionDirs {
+            dirs: vec![script.join("versions")],
+            recursive: false,
+        };
+        assert_eq!(
+            unlisted_revision_files(script, &dirs),
+            [
+                ("versions/postgres".to_string(), 1),
+                ("versions/sqlite".to_string(), 2)
+            ]
+        );
+    }
 
     #[test]
     fn files_come_back_in_the_order_given_whatever_thread_read_them() {

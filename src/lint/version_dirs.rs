@@ -134,12 +134,39 @@ impl VersionDirs {
 
 /// `value` as a path: absolute as it is, relative from `run_dir`.
 fn resolve(run_dir: &Path, value: &str) -> PathBuf {
+    // `package:path`, which Alembic resolves by importing the package: the package's folder is
+    // looked for where the project would import it from (the run folder or a folder above it, or
+    // their src/).
+    if let Some((package, path)) = package_path(value.trim()) {
+        let relative: PathBuf = package.split('.').collect();
+        for dir in run_dir.ancestors().take(5) {
+            for base in [dir.to_path_buf(), dir.join("src")] {
+                let folder = base.join(&relative);
+                if folder.join("__init__.py").is_file() {
+                    return folder.join(path);
+                }
+            }
+        }
+    }
     let path = Path::new(value.trim());
     if path.is_absolute() {
         path.to_path_buf()
     } else {
         run_dir.join(path)
     }
+}
+
+/// `("pkg.sub", "path")` for `pkg.sub:path`; `None` for a path (a Windows drive letter included).
+fn package_path(value: &str) -> Option<(&str, &str)> {
+    let (package, path) = value.split_once(':')?;
+    let identifier = |part: &str| {
+        part.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    (package.len() > 1 && package.split('.').all(identifier) && !path.starts_with('/'))
+        .then_some((package, path))
 }
 
 /// Splits `version_locations` the way Alembic does for each `path_separator` setting; without one,
@@ -235,5 +262,28 @@ mod tests {
             dirs.ensure_exist(Some(Path::new("db/alembic.ini"))),
             Err(LintError::MissingFolder { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod package_tests {
+    use super::*;
+
+    #[test]
+    fn a_package_location_is_found_where_the_project_imports_it_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let package = dir.path().join("src/depot/db");
+        std::fs::create_dir_all(package.join("versions/core")).unwrap();
+        std::fs::write(dir.path().join("src/depot/__init__.py"), "").unwrap();
+        std::fs::write(package.join("__init__.py"), "").unwrap();
+        assert_eq!(
+            resolve(dir.path(), "depot.db:versions/core"),
+            package.join("versions/core")
+        );
+        assert_eq!(
+            resolve(dir.path(), "migrations/versions"),
+            dir.path().join("migrations/versions")
+        );
+        assert_eq!(package_path("C:\\app"), None);
     }
 }

@@ -54,7 +54,7 @@ pub enum RuntimeError {
         status: String,
         tail: String,
         /// Why, read from the installer's whole output.
-        failure: InstallFailure,
+        failure: Box<InstallFailure>,
     },
     #[error("{runtime}: {what}")]
     Container {

@@ -440,7 +440,10 @@ async fn step(
             command,
             status: out.status_text(),
             tail: out.tail(15),
-            failure: super::InstallFailure::of(&format!("{}\n{}", out.stdout, out.stderr)),
+            failure: Box::new(super::InstallFailure::of(&format!(
+                "{}\n{}",
+                out.stdout, out.stderr
+            ))),
         })
     }
 }

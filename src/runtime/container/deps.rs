@@ -367,10 +367,10 @@ async fn install(
                 command: format!("{shown} (in a container of image {})", base.reference),
                 status: out.status_text(),
                 tail: out.tail(15),
-                failure: crate::runtime::InstallFailure::of(&format!(
+                failure: Box::new(crate::runtime::InstallFailure::of(&format!(
                     "{}\n{}",
                     out.stdout, out.stderr
-                )),
+                ))),
             });
         }
     }
