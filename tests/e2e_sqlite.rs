@@ -264,6 +264,37 @@ fn a_failing_migration_reports_the_step_the_file_and_the_tool_output() {
         "the tool's own error is shown:\n{stdout}"
     );
     assert!(stdout.contains("runtime: python:3.12 3.12"), "{stdout}");
+    assert!(
+        !stdout.contains("SQLite's dialect refused"),
+        "a missing table is not the dialect's: {stdout}"
+    );
+}
+
+/// A migration only PostgreSQL can run fails its SQLite cell with the hint to add a server engine;
+/// other failures never get that hint (above).
+#[test]
+fn a_migration_sqlites_dialect_refuses_suggests_a_server_engine() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "league/migrations/versions/0007_jsonb.py",
+        &migration(
+            "0007",
+            "0006",
+            "    from sqlalchemy.dialects import postgresql\n    op.add_column(\"players\", sa.Column(\"stats\", postgresql.JSONB()))",
+        ),
+    );
+    let out = run(project.harness().args(["run", "--quiet", "fresh"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains("can't render element of type JSONB"),
+        "{}",
+        out.1
+    );
+    assert!(
+        out.1.contains("SQLite's dialect refused the migration: a project written for a server engine needs it in matrix.databases"),
+        "{}",
+        out.1
+    );
 }
 
 #[test]

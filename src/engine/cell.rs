@@ -311,6 +311,19 @@ async fn replay(
         {
             detail.push_str(&format!("; {hint}"));
         }
+        if cell.database.engine == crate::config::EngineKind::Sqlite
+            && output.as_ref().is_some_and(|o| {
+                super::trial::dialect_error(&format!("{}\n{}", o.stdout, o.stderr))
+            })
+            && !ctx
+                .config
+                .matrix
+                .databases
+                .iter()
+                .any(|d| d.engine != crate::config::EngineKind::Sqlite)
+        {
+            detail.push_str("; SQLite's dialect refused the migration: a project written for a server engine needs it in matrix.databases (e.g. \"postgres:17\"; `harness init` chooses them from the project's drivers, settings and compose files)");
+        }
         if ctx.config.project.bootstrap.is_none()
             && let Some(hint) = output.as_ref().and_then(|o| {
                 bootstrap_hint(&format!("{}\n{}", o.stdout, o.stderr), ctx.graph.as_ref())
