@@ -418,6 +418,20 @@ fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgrade
 {
     let dir = layout("models-bootstrap");
     let root = dir.path();
+    // Release 1.0's models import a package only its own requirements install: its fresh install
+    // must be made in an environment of those requirements, not today's.
+    let requirements = std::fs::read_to_string(root.join("requirements.txt")).unwrap();
+    std::fs::write(
+        root.join("requirements.txt"),
+        format!("{requirements}six==1.16.0\n"),
+    )
+    .unwrap();
+    let models = std::fs::read_to_string(root.join("guestbook/models.py")).unwrap();
+    std::fs::write(
+        root.join("guestbook/models.py"),
+        format!("import six  # noqa: F401  (release 1.0 only)\n{models}"),
+    )
+    .unwrap();
     git(root, &["init", "-q"]);
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "1.0"]);
@@ -432,6 +446,7 @@ fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgrade
         root.join("guestbook/models.py"),
     )
     .unwrap();
+    std::fs::write(root.join("requirements.txt"), requirements).unwrap();
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "1.1: rating"]);
 
@@ -453,6 +468,11 @@ fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgrade
     let out = sqlite_run(root);
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
     assert!(out.1.contains("4 cells: 4 passed"), "{}", out.1);
+    assert!(
+        out.2.contains(" at v1.0: "),
+        "the release's own environment is prepared: {}",
+        out.2
+    );
     let snapshot =
         std::fs::read_to_string(root.join("snapshots/from-release/sqlite.snap")).unwrap();
     assert!(snapshot.contains("column rating INTEGER"), "{snapshot}");

@@ -95,11 +95,49 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
                 }
                 Ok(database) => {
                     let session = Session::new(runtime, Some(&database), cell.id.clone());
-                    replay(ctx, cell, &session, engine.as_ref(), &database, &mut run).await;
+                    // The release's own environment, when its requirements differ from today's.
+                    let at_ref = scenario
+                        .from_ref
+                        .as_ref()
+                        .and_then(|from| ctx.refs.get(&from.reference))
+                        .and_then(|tree| tree.runtimes.get(&cell.runtime.key()));
+                    let ref_session = match at_ref {
+                        Some(Ok(prepared)) => Some(Session::new(
+                            prepared,
+                            Some(&database),
+                            format!("{}-at-ref", cell.id),
+                        )),
+                        _ => None,
+                    };
+                    if let Some(Err(why)) = at_ref {
+                        fail(
+                            &mut run.result,
+                            Verdict::Error,
+                            Cause::Infrastructure,
+                            format!(
+                                "the environment of the release's own requirements could not be prepared: {}",
+                                why.trim_end()
+                            ),
+                        );
+                    } else {
+                        replay(
+                            ctx,
+                            cell,
+                            &session,
+                            ref_session.as_ref(),
+                            engine.as_ref(),
+                            &database,
+                            &mut run,
+                        )
+                        .await;
+                    }
                     if let Some(stopped) = run.engine_stopped.as_mut() {
                         stopped.0 = generation;
                     }
                     session.close().await;
+                    if let Some(ref_session) = ref_session {
+                        ref_session.close().await;
+                    }
                 }
             }
         }
@@ -175,6 +213,7 @@ async fn replay(
     ctx: &Context,
     cell: &Cell,
     session: &Session<'_>,
+    ref_session: Option<&Session<'_>>,
     engine: &dyn Engine,
     database: &CellDatabase,
     run: &mut CellRun,
@@ -213,10 +252,14 @@ async fn replay(
     let mut upgraded = false;
     for (index, step) in steps.into_iter().chain(target).enumerate() {
         let is_target = has_target && index + 1 == count;
+        let step_session = match ref_session {
+            Some(at_ref) if step.at_ref => at_ref,
+            _ => session,
+        };
         let (record, output) = execute_with_output(
             ctx,
             cell,
-            session,
+            step_session,
             engine,
             database,
             &step.action,

@@ -20,6 +20,11 @@ pub(super) struct RefTree {
     pub root: PathBuf,
     /// What changed in the revision files since the ref, once the graph is known.
     pub changes: Option<String>,
+    /// The ref's own requirements (its requirements files, as they were at the ref), when they
+    /// differ from today's: its steps run in an environment made from them.
+    pub requirements: Option<crate::config::Requirements>,
+    /// That environment, per runtime key, once prepared.
+    pub runtimes: BTreeMap<String, Result<crate::runtime::PreparedRuntime, String>>,
 }
 
 /// Extracts the tree of every ref the selected cells' scenarios start from, once per commit.
@@ -98,6 +103,21 @@ fn extract(project: &Project, from: &FromRef, cache: &CacheDir) -> Result<RefTre
         }
     };
     let mut old = project.clone();
+    // The release's own requirements files, when every one exists at the ref; packages named in
+    // harness.toml are today's.
+    let files: Vec<PathBuf> = project
+        .requirements
+        .files
+        .iter()
+        .map(|f| moved(f))
+        .collect();
+    let requirements = (!files.is_empty() && files.iter().all(|f| f.is_file()))
+        .then(|| crate::config::Requirements {
+            files,
+            packages: project.requirements.packages.clone(),
+            dir: project.requirements.dir.clone(),
+        })
+        .filter(|theirs| theirs.key_text().ok() != project.requirements.key_text().ok());
     old.dir = moved(&project.dir);
     old.pythonpath = project.pythonpath.iter().map(|p| moved(p)).collect();
     old.script_location = project.script_location.as_deref().map(moved);
@@ -115,6 +135,8 @@ fn extract(project: &Project, from: &FromRef, cache: &CacheDir) -> Result<RefTre
         tool,
         root,
         changes: None,
+        requirements,
+        runtimes: BTreeMap::new(),
     })
 }
 

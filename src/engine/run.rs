@@ -127,6 +127,42 @@ pub async fn run(
             progress.as_ref(),
         ),
     );
+    // A release whose requirements differ from today's runs its own steps in an environment made
+    // from them (cached like any other).
+    let mut refs = refs;
+    for (reference, tree) in refs.iter_mut() {
+        let Some(theirs) = &tree.requirements else {
+            continue;
+        };
+        let ref_cells: Vec<Cell> = cells
+            .iter()
+            .filter(|c| {
+                config.scenarios[c.scenario]
+                    .from_ref
+                    .as_ref()
+                    .is_some_and(|from| from.reference == *reference)
+            })
+            .cloned()
+            .collect();
+        if ref_cells.is_empty() {
+            continue;
+        }
+        let engines: Vec<crate::config::EngineKind> =
+            ref_cells.iter().map(|c| c.database.engine).collect();
+        let (theirs, _) = prepare::drivers_for(theirs, config.project.tool, &engines);
+        let named = AtRef {
+            inner: progress.as_ref(),
+            reference,
+        };
+        let mut keys: Vec<String> = ref_cells.iter().map(|c| c.runtime.key()).collect();
+        keys.dedup();
+        for key in &keys {
+            named.runtime_preparing(key);
+        }
+        let (prepared, _) =
+            prepare::runtimes(&theirs, &ref_cells, cache, &plan, &options.refresh, &named).await;
+        tree.runtimes = prepared;
+    }
     let outcome = run_cells(
         config,
         cells,
@@ -148,6 +184,31 @@ pub async fn run(
         duration: started.elapsed(),
         graphs: graph.into_iter().collect(),
     })
+}
+
+/// Progress of the environments made from a release's own requirements: the runtime's key reads
+/// `python:3.12 at v1.4.0`.
+struct AtRef<'a> {
+    inner: &'a dyn Progress,
+    reference: &'a str,
+}
+
+impl Progress for AtRef<'_> {
+    fn runtime_preparing(&self, key: &str) {
+        self.inner
+            .runtime_preparing(&format!("{key} at {}", self.reference));
+    }
+
+    fn runtime_phase(&self, key: &str, phase: &crate::runtime::Phase) {
+        self.inner
+            .runtime_phase(&format!("{key} at {}", self.reference), phase);
+    }
+
+    fn runtime_ready(&self, summary: &crate::outcome::RuntimeSummary) {
+        let mut summary = summary.clone();
+        summary.key = format!("{} at {}", summary.key, self.reference);
+        self.inner.runtime_ready(&summary);
+    }
 }
 
 /// Picks the runtime backend (`HARNESS_RUNTIME_BACKEND`, else `[runtime] backend`, else a
