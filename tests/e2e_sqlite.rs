@@ -693,3 +693,50 @@ fn an_upgrade_command_that_does_nothing_fails_the_cell() {
         );
     }
 }
+
+/// The same on PostgreSQL, where a do-nothing command used to pass with `(no tables)` and `version
+/// table: absent`; and a command that migrates passes there, with the URL naming the installed
+/// driver.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and a PostgreSQL image: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn an_upgrade_command_that_does_nothing_fails_on_postgres_too() {
+    let project = Project::league(&["python:3.12"]);
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    project.write("scenarios/fresh.toml", "description = \"x\"\n");
+    let config = |upgrade: &str, version_table: &str| {
+        format!(
+            "[project]\ntool = \"command\"\npath = \"league\"\npackages = [\"alembic==1.13.3\", \"SQLAlchemy==2.0.36\", \"psycopg[binary]==3.2.3\"]\n{upgrade}\nversion_table = \"{version_table}\"\n\n[matrix]\ndatabases = [\"postgres:17\"]\nruntimes = [\"python:3.12\"]\n\n[databases.\"postgres:17\"]\nbackend = \"container\"\n"
+        )
+    };
+    project.write(
+        "harness.toml",
+        &config(
+            "upgrade = [\"python\", \"-c\", \"pass\"]",
+            "alembic_version",
+        ),
+    );
+    let out = run(project.harness().args(["run", "--quiet", "--check"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains(
+            "the database has no `alembic_version` table (the configured version table) afterwards"
+        ),
+        "{}",
+        out.1
+    );
+    // Only psycopg 3 is installed: the URL the command gets must name it (a bare postgresql://
+    // means psycopg2 to SQLAlchemy).
+    project.write(
+        "league/stamp.py",
+        "import os\n\nimport sqlalchemy as sa\n\nengine = sa.create_engine(os.environ['DATABASE_URL'])\nwith engine.begin() as connection:\n    connection.execute(sa.text('CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)'))\n    connection.execute(sa.text(\"INSERT INTO alembic_version VALUES ('0006')\"))\n",
+    );
+    project.write(
+        "harness.toml",
+        &config("upgrade = [\"python\", \"stamp.py\"]", "alembic_version"),
+    );
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+}
