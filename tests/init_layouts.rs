@@ -538,6 +538,28 @@ fn an_upgrade_that_stops_after_an_empty_base_revision_suggests_bootstrap() {
     assert!(out.1.contains("set `bootstrap = \"models\"`"), "{}", out.1);
 }
 
+/// `harness init` where PostgreSQL 17 runs in a container: the output and harness.toml.
+fn init_on_postgres(root: &Path) -> ((i32, String, String), String) {
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .arg("init"));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    (out, toml)
+}
+
+/// `harness run` with no flags there: every one of the six cells passes.
+fn run_on_postgres(root: &Path, toml: &str) -> (i32, String, String) {
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .args(["run", "--jobs", "2"]));
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+    out
+}
+
 /// A project that runs on PostgreSQL only (compose image, psycopg, JSONB): init writes
 /// `postgres:17` with the evidence, leaves SQLite out after a trial there fails, and the run with
 /// no flags reaches head on PostgreSQL.
@@ -549,12 +571,7 @@ fn an_upgrade_that_stops_after_an_empty_base_revision_suggests_bootstrap() {
 fn a_postgres_only_project_gets_postgres_and_no_sqlite() {
     let dir = layout("postgres-only");
     let root = dir.path();
-    let out = run(harness(root)
-        .env_remove("HARNESS_RUNTIME_BACKEND")
-        .env("HARNESS_BACKEND_POSTGRES_17", "container")
-        .arg("init"));
-    assert_eq!(out.0, 0, "{}", transcript(&out));
-    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    let (out, toml) = init_on_postgres(root);
     assert!(toml.contains("databases = [\"postgres:17\"]\n"), "{toml}");
     assert!(
         toml.contains("#   postgres:17: image postgres:17.5 in docker-compose.yml:3"),
@@ -571,12 +588,7 @@ fn a_postgres_only_project_gets_postgres_and_no_sqlite() {
         out.2
     );
 
-    let out = run(harness(root)
-        .env_remove("HARNESS_RUNTIME_BACKEND")
-        .env("HARNESS_BACKEND_POSTGRES_17", "container")
-        .args(["run", "--jobs", "2"]));
-    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
-    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+    let out = run_on_postgres(root, &toml);
     assert!(out.1.contains("fresh/postgres-17/"), "{}", out.1);
 }
 
@@ -603,12 +615,7 @@ fn a_custom_alembic_option_for_the_url_gets_the_cells_url() {
 fn split_url_variables_get_the_cells_parts_and_a_required_secret_a_throwaway_value() {
     let dir = layout("split-url-variables");
     let root = dir.path();
-    let out = run(harness(root)
-        .env_remove("HARNESS_RUNTIME_BACKEND")
-        .env("HARNESS_BACKEND_POSTGRES_17", "container")
-        .arg("init"));
-    assert_eq!(out.0, 0, "{}", transcript(&out));
-    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    let (_, toml) = init_on_postgres(root);
     for line in [
         "DB_HOST = \"${HARNESS_DATABASE_HOST}\"",
         "DB_PORT = \"${HARNESS_DATABASE_PORT}\"",
@@ -621,12 +628,7 @@ fn split_url_variables_get_the_cells_parts_and_a_required_secret_a_throwaway_val
         assert!(toml.contains(line), "{line}\n{toml}");
     }
     assert!(!toml.contains("DB_POOL_SIZE ="), "{toml}");
-    let out = run(harness(root)
-        .env_remove("HARNESS_RUNTIME_BACKEND")
-        .env("HARNESS_BACKEND_POSTGRES_17", "container")
-        .args(["run", "--jobs", "2"]));
-    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
-    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+    run_on_postgres(root, &toml);
 }
 
 /// A pinned dependency that does not build on the newest Python: init says which Python and why
