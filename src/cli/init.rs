@@ -534,9 +534,12 @@ async fn plan(
         }
     }
     let release_tag = if bootstrap {
+        // The newest release tag at which the project's migrations already existed.
         let tag = crate::engine::tags(root, "*", 20).ok().and_then(|tags| {
-            tags.into_iter()
-                .find(|tag| tag.chars().any(|c| c.is_ascii_digit()))
+            tags.into_iter().find(|tag| {
+                tag.chars().any(|c| c.is_ascii_digit())
+                    && exists_at(root, tag, &detected.script_dir)
+            })
         });
         match &tag {
             Some(tag) => eprintln!(
@@ -557,8 +560,13 @@ async fn plan(
     notes.extend(settled.notes.iter().cloned());
     for ran in &trial.engines {
         if ran.outcome == TrialOutcome::Passed {
+            let what = if project.bootstrap.is_some() {
+                "fresh install from the models, then `alembic upgrade heads`,"
+            } else {
+                "`alembic upgrade heads`"
+            };
             notes.push(format!(
-                "a trial `alembic upgrade heads` on an empty {} database passed (Python {})",
+                "a trial {what} on an empty {} database passed (Python {})",
                 ran.spec, trial.python
             ));
         }
@@ -842,6 +850,18 @@ fn minor_number(python: &Interpreter) -> u32 {
         .unwrap_or(0)
 }
 
+/// Whether `path` (relative to `root`) existed in the repository at `tag`.
+fn exists_at(root: &Path, tag: &str, path: &str) -> bool {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "-e", &format!("{tag}:./{path}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 /// One line saying what a trial outcome was.
 fn outcome_line(outcome: &TrialOutcome) -> String {
     match outcome {
@@ -945,20 +965,17 @@ async fn choose_runtimes(
             .iter()
             .map(|(_, from)| from.as_str())
             .collect();
+        sources.sort_unstable();
         sources.dedup();
         eprintln!(
-            "  note: Pythons {} as {} name{}",
+            "  note: Pythons {}: of those {} name{}, the ones this machine has (3.{OLDEST_SUPPORTED_MINOR} and newer when there is a choice)",
             named
                 .iter()
                 .map(|i| i.minor())
                 .collect::<Vec<_>>()
                 .join(", "),
             sources.join(", "),
-            if sources.len() == 1 {
-                "s them"
-            } else {
-                " them"
-            }
+            if sources.len() == 1 { "s" } else { "" }
         );
         named
     };

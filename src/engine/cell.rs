@@ -515,6 +515,25 @@ pub(super) async fn execute_with_output(
         Some(tree) => (&tree.project, &tree.tool),
         None => (&ctx.config.project, &ctx.tool),
     };
+    if let Some(tree) = release
+        && !tree.project.dir.is_dir()
+    {
+        record.ok = false;
+        record.status = Some("could not run".into());
+        record.output_tail = Some(format!(
+            "the project did not exist yet at `{}`: {} is not in the repository there; point from_ref at a release that has it",
+            scenario
+                .from_ref
+                .as_ref()
+                .map_or("", |from| from.reference.as_str()),
+            tree.project
+                .dir
+                .strip_prefix(&tree.root)
+                .unwrap_or(&tree.project.dir)
+                .display()
+        ));
+        return (record, None);
+    }
     let outcome = match action {
         PlannedAction::Sql(sql) => {
             let outcome = match sql.for_engine(cell.database.engine) {

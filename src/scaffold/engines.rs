@@ -379,7 +379,12 @@ impl TargetEngines {
                     (Target::Sqlite, true) => Source::Tests,
                     _ => Source::Url,
                 };
-                let shown = crate::config::redact(caps[0].trim_end_matches(['"', '\'', ',', ')']));
+                let whole = caps.get(0).map_or("", |m| m.as_str());
+                let start = caps
+                    .get(1)
+                    .map_or(0, |m| m.start() - caps.get(0).map_or(0, |w| w.start()));
+                let shown =
+                    crate::config::redact(whole[start..].trim_end_matches(['"', '\'', ',', ')']));
                 let kind = if test { "a test's URL" } else { "the URL" };
                 self.push(
                     target,
@@ -412,7 +417,10 @@ fn image_regex() -> Regex {
 }
 
 fn url_regex() -> Regex {
-    Regex::new(r#"(?i)\b(postgresql|postgres|mysql|mariadb|sqlite)(?:\+[a-z0-9_]+)?://[^\s"'`]*"#)
+    // The scheme starts a token: `example-sqlite://` (a made-up scheme in a docstring) is not one.
+    Regex::new(
+        r#"(?i)(?:^|[^\w.+\-])(postgresql|postgres|mysql|mariadb|sqlite)(?:\+[a-z0-9_]+)?://[^\s"'`]*"#,
+    )
         .expect("a valid pattern")
 }
 
@@ -579,6 +587,10 @@ mod tests {
             "{whats:?}"
         );
         assert!(!whats.iter().any(|w| w.contains("secret")));
+        assert!(
+            !whats.iter().any(|w| w.contains("app/docs.py")),
+            "a made-up scheme is no URL: {whats:?}"
+        );
     }
 
     #[test]

@@ -125,9 +125,12 @@ fn named_versions(folders: &[ProjectFiles], classifiers: &[String]) -> Vec<(Stri
     {
         let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         files.sort();
-        let matrix =
-            regex::Regex::new(r#"python-version\s*:\s*(\[[^\]]*\]|["']?[0-9][0-9.]*["']?)"#)
-                .expect("a valid pattern");
+        // `python-version: [...]`, `python-version: "3.12"`, and a matrix include's `python:
+        // "3.10"`.
+        let matrix = regex::Regex::new(
+            r#"python(?:-version)?\s*:\s*(\[[^\]]*\]|["']?3\.[0-9][0-9.]*["']?)"#,
+        )
+        .expect("a valid pattern");
         for file in files {
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
@@ -179,4 +182,28 @@ fn classifier_versions(files: &ProjectFiles) -> Vec<String> {
         }
     }
     versions
+}
+
+#[cfg(test)]
+mod named_tests {
+    use super::*;
+
+    #[test]
+    fn python_version_files_classifiers_and_ci_matrices_name_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(".python-version"), "3.11.4\n").unwrap();
+        std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+        std::fs::write(
+            root.join(".github/workflows/test.yml"),
+            "jobs:\n  t:\n    strategy:\n      matrix:\n        python-version: [\"3.12\", '3.13']\n        include:\n          - python: \"3.10\"\n",
+        )
+        .unwrap();
+        let files = ProjectFiles::read(root, root);
+        let named = named_versions(&[files], &["3.9".to_string()]);
+        let minors: Vec<&str> = named.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(minors, ["3.11", "3.9", "3.12", "3.13", "3.10"]);
+        assert_eq!(named[0].1, ".python-version");
+        assert_eq!(named[4].1, ".github/workflows/test.yml");
+    }
 }
