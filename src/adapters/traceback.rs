@@ -90,6 +90,14 @@ pub fn error_line(output: &str) -> String {
             last.ends_with("Error") || last.ends_with("Exception") || last.ends_with("Exit")
         })
     });
+    if let Some(line) = exception
+        && line.contains("validation error")
+    {
+        let fields = missing_settings(output);
+        if !fields.is_empty() {
+            return format!("{}: missing {}", line.trim(), fields.join(", "));
+        }
+    }
     exception
         .or_else(|| output.lines().rev().find(|line| name_of(line).is_some()))
         .or_else(|| {
@@ -101,6 +109,29 @@ pub fn error_line(output: &str) -> String {
         .unwrap_or("")
         .trim()
         .to_string()
+}
+
+/// The settings fields a pydantic `ValidationError` says are required and missing: a field's name
+/// on a line of its own, then `Field required` (pydantic 2) or `field required` (pydantic 1)
+/// indented below it.
+pub fn missing_settings(output: &str) -> Vec<String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let mut fields = Vec::new();
+    for pair in lines.windows(2) {
+        let (name, reason) = (pair[0], pair[1]);
+        let is_field = !name.starts_with(' ')
+            && !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let required = reason.starts_with(' ')
+            && (reason.trim_start().starts_with("Field required")
+                || reason.trim_start().starts_with("field required"));
+        if is_field && required && !fields.iter().any(|f| f == name) {
+            fields.push(name.to_string());
+        }
+    }
+    fields
 }
 
 /// The module of the last `ModuleNotFoundError: No module named 'x.y'` in a traceback.
@@ -177,5 +208,22 @@ mod entry_frame_tests {
             "{kept}"
         );
         assert!(kept.ends_with("RuntimeError: x"), "{kept}");
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::{error_line, missing_settings};
+
+    #[test]
+    fn a_settings_validation_error_names_the_missing_fields() {
+        let v2 = "Traceback (most recent call last):\n  File \"x.py\", line 1\npydantic_core._pydantic_core.ValidationError: 2 validation errors for ProdAppSettings\nsecret_key\n  Field required [type=missing, input_value={}, input_type=dict]\ndatabase_url\n  Field required [type=missing]\n";
+        assert_eq!(missing_settings(v2), ["secret_key", "database_url"]);
+        assert_eq!(
+            error_line(v2),
+            "pydantic_core._pydantic_core.ValidationError: 2 validation errors for ProdAppSettings: missing secret_key, database_url"
+        );
+        let v1 = "pydantic.error_wrappers.ValidationError: 1 validation error for Settings\nsecret_key\n  field required (type=value_error.missing)\n";
+        assert_eq!(missing_settings(v1), ["secret_key"]);
     }
 }

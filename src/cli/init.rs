@@ -503,6 +503,48 @@ async fn plan(
             }
         }
     }
+    // Settings the trial's pydantic error says are missing: a secret gets a throwaway value and the
+    // trial runs again; any other is a line for the owner to fill in.
+    if let TrialOutcome::Failed { settings, .. } = trial.outcome()
+        && !settings.is_empty()
+    {
+        let mut secrets = Vec::new();
+        for field in settings.clone() {
+            let name = field.to_ascii_uppercase();
+            if env.iter().any(|(n, ..)| *n == name) || unset.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if python::is_secret(&name) {
+                env.push((
+                    name.clone(),
+                    format!("${{{}}}", crate::runtime::RUN_SECRET),
+                    format!(
+                        "a secret the settings require (`{field}` in the trial's validation error): a random value, new each run"
+                    ),
+                ));
+                project
+                    .env
+                    .insert(name.clone(), format!("${{{}}}", crate::runtime::RUN_SECRET));
+                secrets.push(name);
+            } else {
+                unset.push((
+                    name,
+                    format!(
+                        "the settings require `{field}` (the trial's validation error); only the project's owner knows its value"
+                    ),
+                ));
+            }
+        }
+        if !secrets.is_empty() {
+            eprintln!(
+                "  note: the settings require {}: a throwaway value, new each run; trying again",
+                secrets.join(", ")
+            );
+            trial = trial::trial(&project, &newest, &candidates)
+                .await
+                .map_err(|err| Failure::Environment(err.to_string()))?;
+        }
+    }
     // Migrations that stop in their first revisions on a table none of them creates start from a
     // schema the project makes from its models: a fresh install is made that way instead.
     let mut bootstrap = false;

@@ -257,6 +257,7 @@ mod tests {
             line: "near \"SET\": syntax error".into(),
             dialect: true,
             needs_bootstrap: false,
+            settings: Vec::new(),
         };
         let settled = settle(
             &wanted,

@@ -36,6 +36,8 @@ pub enum TrialOutcome {
         /// It stopped in the first revisions on a table none creates: the project creates its
         /// schema from its models (`bootstrap`).
         needs_bootstrap: bool,
+        /// Settings fields a pydantic ValidationError said are required and missing.
+        settings: Vec<String>,
     },
     /// The environment could not be prepared.
     Setup(String),
@@ -276,6 +278,7 @@ async fn on_engine(
                 ),
                 dialect: false,
                 needs_bootstrap: false,
+                settings: Vec::new(),
             });
         }
     };
@@ -296,6 +299,7 @@ async fn on_engine(
         TrialOutcome::Failed {
             line: error_line(&text),
             dialect: dialect_error(&text),
+            settings: crate::adapters::traceback::missing_settings(&text),
             needs_bootstrap: project.bootstrap.is_none()
                 && graph
                     .as_ref()
