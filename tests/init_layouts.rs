@@ -691,3 +691,29 @@ fn a_project_that_migrates_only_through_its_own_command_gets_it_named() {
     assert!(toml.contains("pythonpath = [\"src\"]"), "{toml}");
     assert!(toml.contains("upgrade = [\"depot\", ...]"), "{toml}");
 }
+
+/// env.py names its version table in code (`"{}_version".format(name)`, as CKAN's plugins do):
+/// init takes the table the trial's upgrade really left, so cells watch that one.
+#[test]
+fn a_version_table_env_py_names_in_code_is_read_from_the_trial() {
+    let dir = layout("custom-url-key");
+    let env_py = dir.path().join("migrations/env.py");
+    let text = std::fs::read_to_string(&env_py).unwrap();
+    std::fs::write(
+        &env_py,
+        text.replace(
+            "context.configure(connection=connection, target_metadata=None)",
+            "context.configure(connection=connection, target_metadata=None, version_table=\"{}_version\".format(\"notebook\"))",
+        ),
+    )
+    .unwrap();
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(
+        toml.contains("version_table = \"notebook_version\""),
+        "{toml}"
+    );
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+}

@@ -595,6 +595,21 @@ async fn plan(
     } else {
         None
     };
+    // env.py may name its version table in code ('{}_alembic_version'.format(name)): the table the
+    // trial's upgrade really left is the one to watch.
+    let mut version_table = version_table;
+    if let Some(ran) = trial.engines.first()
+        && ran.outcome == TrialOutcome::Passed
+        && !ran.version_tables.contains(&version_table)
+        && let [only] = ran.version_tables.as_slice()
+    {
+        let line = format!(
+            "the version table is `{only}`: the table with version_num the trial's upgrade left (env.py names it in code)"
+        );
+        eprintln!("  note: {line}");
+        notes.push(line);
+        version_table = only.clone();
+    }
     let settled = init_engines::settle(&wanted, &trial.engines);
     for line in &settled.said {
         eprintln!("  note: {line}");

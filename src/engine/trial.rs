@@ -50,6 +50,9 @@ pub enum TrialOutcome {
 pub struct EngineTrial {
     /// The entry that ran (the first candidate that started).
     pub spec: DatabaseSpec,
+    /// The tables with a `version_num` column the upgrade left: the version table(s) env.py
+    /// really uses (it may name one in code).
+    pub version_tables: Vec<String>,
     /// Candidates tried before it that did not start, with why.
     pub skipped: Vec<(String, String)>,
     pub outcome: TrialOutcome,
@@ -97,6 +100,7 @@ pub async fn trial(
             .filter_map(|c| c.first())
             .map(|spec| EngineTrial {
                 spec: spec.clone(),
+                version_tables: Vec::new(),
                 skipped: Vec::new(),
                 outcome: TrialOutcome::Setup(why.clone()),
             })
@@ -147,6 +151,7 @@ pub async fn trial(
                 .join("; ");
             results.push(EngineTrial {
                 spec: specs[0].clone(),
+                version_tables: Vec::new(),
                 skipped: Vec::new(),
                 outcome: TrialOutcome::NoEngine(why),
             });
@@ -154,10 +159,12 @@ pub async fn trial(
         };
         let outcome = on_engine(project, &adapter, &prepared, engine.as_ref(), &mut graph).await;
         engine.shutdown().await;
+        let (outcome, version_tables) = outcome?;
         results.push(EngineTrial {
             spec,
+            version_tables,
             skipped,
-            outcome: outcome?,
+            outcome,
         });
     }
     Ok(Trial {
@@ -198,10 +205,10 @@ async fn on_engine(
     prepared: &PreparedRuntime,
     engine: &dyn crate::database::Engine,
     graph: &mut Option<Result<Graph, String>>,
-) -> Result<TrialOutcome, TrialError> {
+) -> Result<(TrialOutcome, Vec<String>), TrialError> {
     let database = match engine.create().await {
         Ok(database) => database,
-        Err(err) => return Ok(TrialOutcome::NoEngine(err.to_string())),
+        Err(err) => return Ok((TrialOutcome::NoEngine(err.to_string()), Vec::new())),
     };
     let session = Session::new(prepared, Some(&database), "init");
     if graph.is_none() {
@@ -268,22 +275,26 @@ async fn on_engine(
     })
     .await;
     session.close().await;
+    let version_tables = version_tables(engine, &database).await;
     drop(database);
     let output = match upgrade {
         Ok(output) => output.map_err(|err| TrialError(err.to_string()))?,
         Err(_) => {
-            return Ok(TrialOutcome::Failed {
-                line: format!(
-                    "it did not finish within {limit} s (the project may be waiting for a server or a prompt of its own); `harness run` shows where it stops"
-                ),
-                dialect: false,
-                needs_bootstrap: false,
-                settings: Vec::new(),
-            });
+            return Ok((
+                TrialOutcome::Failed {
+                    line: format!(
+                        "it did not finish within {limit} s (the project may be waiting for a server or a prompt of its own); `harness run` shows where it stops"
+                    ),
+                    dialect: false,
+                    needs_bootstrap: false,
+                    settings: Vec::new(),
+                },
+                version_tables,
+            ));
         }
     };
     let text = format!("{}\n{}", output.stdout, output.stderr);
-    Ok(if output.success() {
+    let outcome = if output.success() {
         TrialOutcome::Passed
     } else if let Some(url) = text
         .lines()
@@ -307,7 +318,41 @@ async fn on_engine(
                     .and_then(|g| missing_table_at_base(&text, g))
                     .is_some(),
         }
-    })
+    };
+    Ok((outcome, version_tables))
+}
+
+/// The tables of a trial's database that have a `version_num` column, sorted.
+async fn version_tables(
+    engine: &dyn crate::database::Engine,
+    database: &crate::database::CellDatabase,
+) -> Vec<String> {
+    let sql = match engine.spec().engine {
+        EngineKind::Sqlite => {
+            "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.name = 'version_num'"
+        }
+        EngineKind::Postgres => {
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'version_num' \
+             AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+        }
+        EngineKind::Mariadb | EngineKind::Mysql => {
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'version_num' \
+             AND table_schema = DATABASE()"
+        }
+    };
+    let mut tables: Vec<String> = engine
+        .query(database, sql)
+        .await
+        .map(|rows| {
+            rows.into_iter()
+                .filter_map(|row| row.into_iter().next())
+                .collect()
+        })
+        .unwrap_or_default();
+    tables.sort();
+    tables.dedup();
+    tables
 }
 
 /// When an upgrade from an empty database stopped in the base revision or its child on a table
