@@ -239,6 +239,7 @@ mod tests {
     fn trial(entry: &str, outcome: TrialOutcome) -> EngineTrial {
         EngineTrial {
             spec: DatabaseSpec::parse(entry).unwrap(),
+            version_tables: Vec::new(),
             skipped: Vec::new(),
             outcome,
         }
