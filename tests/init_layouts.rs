@@ -717,3 +717,22 @@ fn a_version_table_env_py_names_in_code_is_read_from_the_trial() {
     let out = sqlite_run(dir.path());
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
 }
+
+/// The migrations live inside the app's package, so Flask runs in a package folder and would read
+/// `portal.core.factory` as `portal.portal.core.factory`: init names the factory's file instead.
+#[test]
+fn a_flask_app_run_from_inside_its_package_is_named_by_its_file() {
+    let dir = layout("nested-flask");
+    std::fs::rename(
+        dir.path().join("server/migrations"),
+        dir.path().join("server/portal/migrations"),
+    )
+    .unwrap();
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(toml.contains("path = \"server/portal\""), "{toml}");
+    assert!(toml.contains("FLASK_APP = \"core/factory.py\""), "{toml}");
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+}

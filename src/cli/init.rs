@@ -294,6 +294,31 @@ async fn plan(
         {
             found.pythonpath.push(base.to_string());
         }
+        // Flask reads FLASK_APP relative to the folder it runs in, and when that folder is itself
+        // a package it prefixes the package's name ("zou.zou.app"): the module's file, relative to
+        // the run folder, then names it unambiguously.
+        let module = if root.join(&detected.run_dir).join("__init__.py").is_file()
+            && !module.contains(':')
+        {
+            let dotted = module.replace('.', "/");
+            let file = if root.join(base).join(&dotted).is_dir() {
+                format!("{dotted}/__init__.py")
+            } else {
+                format!("{dotted}.py")
+            };
+            let file = if base == "." {
+                file
+            } else {
+                format!("{base}/{file}")
+            };
+            if root.join(&file).is_file() {
+                relative_to(&file, &detected.run_dir)
+            } else {
+                module
+            }
+        } else {
+            module
+        };
         env.push((
             "FLASK_APP".into(),
             module,
@@ -505,11 +530,15 @@ async fn plan(
     }
     // Settings the trial's pydantic error says are missing: a secret gets a throwaway value and the
     // trial runs again; any other is a line for the owner to fill in.
-    if let TrialOutcome::Failed { settings, .. } = trial.outcome()
-        && !settings.is_empty()
+    if let TrialOutcome::Failed { settings, line, .. } = trial.outcome()
+        && (!settings.is_empty() || !secrets_named(line).is_empty())
     {
         let mut secrets = Vec::new();
-        for field in settings.clone() {
+        // A secret the error names outright ("SECRET_KEY is set to the insecure default"): any
+        // value but the default serves.
+        let mut fields = settings.clone();
+        fields.extend(secrets_named(line));
+        for field in fields {
             let name = field.to_ascii_uppercase();
             if env.iter().any(|(n, ..)| *n == name) || unset.iter().any(|(n, _)| *n == name) {
                 continue;
@@ -519,7 +548,7 @@ async fn plan(
                     name.clone(),
                     format!("${{{}}}", crate::runtime::RUN_SECRET),
                     format!(
-                        "a secret the settings require (`{field}` in the trial's validation error): a random value, new each run"
+                        "a secret the settings require (`{field}`, named by the trial's error): a random value, new each run"
                     ),
                 ));
                 project
@@ -907,6 +936,25 @@ fn minor_number(python: &Interpreter) -> u32 {
         .unwrap_or(0)
 }
 
+/// The variables named in an error line that look like secrets: upper-case names with SECRET,
+/// KEY, TOKEN, SALT or PASSWORD (`SECRET_KEY is set to the insecure default`).
+fn secrets_named(line: &str) -> Vec<String> {
+    let mut names: Vec<String> = line
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| {
+            word.len() > 3
+                && word.chars().any(|c| c.is_ascii_uppercase())
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && python::is_secret(word)
+        })
+        .map(str::to_string)
+        .collect();
+    names.dedup();
+    names
+}
+
 /// Whether `path` (relative to `root`) existed in the repository at `tag`.
 fn exists_at(root: &Path, tag: &str, path: &str) -> bool {
     std::process::Command::new("git")
@@ -1113,6 +1161,16 @@ fn submodule_not_imported(line: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_an_error_names_are_found() {
+        assert_eq!(
+            secrets_named("RuntimeError: SECRET_KEY is set to the insecure default 'mysecretkey'"),
+            ["SECRET_KEY"]
+        );
+        assert!(secrets_named("KeyError: 'url'").is_empty());
+        assert!(secrets_named("ValueError: bad KEY").is_empty());
+    }
 
     #[test]
     fn a_submodule_that_cannot_be_imported_is_named() {

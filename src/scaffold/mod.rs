@@ -133,12 +133,45 @@ impl Revisions {
     }
 }
 
+/// Whether a versions folder holds a revision file.
+fn holds_revisions(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.ends_with(".py") && name != "__init__.py"
+        })
+    })
+}
+
 /// Finds the Alembic projects of `root` and the folders below it (see [`discover::find_projects`]).
 /// The harness runs Alembic through an alembic.ini, so finding only script folders without one is
 /// an error that says so.
 pub fn detect(root: &Path) -> Result<Detected, ScaffoldError> {
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     let (mut found, skipped) = discover::find_projects_skipping(&root)?;
+    let mut skipped: Vec<String> = skipped.iter().map(|err| err.to_string()).collect();
+    // A plugin skeleton (a folder named like a template, whose versions folder holds no revision)
+    // is what a generator copies, not a project, unless it is all there is.
+    if found.len() > 1 {
+        let (templates, projects): (Vec<_>, Vec<_>) = found.into_iter().partition(|p| {
+            let named = p.script_dir.components().any(|c| {
+                let name = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+                name.contains("template") || name.contains("skeleton") || name.contains("scaffold")
+            });
+            named && !p.version_dirs.dirs.iter().any(|dir| holds_revisions(dir))
+        });
+        found = if projects.is_empty() {
+            templates
+        } else {
+            for template in &templates {
+                skipped.push(format!(
+                    "{}: a template with no revisions (a skeleton the project copies), not a project",
+                    discover::relative(&root, template.origin())
+                ));
+            }
+            projects
+        };
+    }
     found.sort_by_key(|p| {
         (
             p.ini.is_none(),
@@ -160,7 +193,7 @@ pub fn detect(root: &Path) -> Result<Detected, ScaffoldError> {
         project: projects[0].run_dir.clone(),
         requirements,
         projects,
-        skipped: skipped.iter().map(|err| err.to_string()).collect(),
+        skipped,
     })
 }
 
@@ -311,10 +344,21 @@ mod tests {
         );
         touch(root, "{{cookiecutter.slug}}/migrations/env.py", ENV_PY);
         std::fs::create_dir_all(root.join("{{cookiecutter.slug}}/migrations/versions")).unwrap();
+        touch(
+            root,
+            "app/plugin_alembic_template/alembic.ini",
+            "[alembic]\nscript_location = .\n",
+        );
+        touch(root, "app/plugin_alembic_template/env.py", ENV_PY);
+        std::fs::create_dir_all(root.join("app/plugin_alembic_template/versions")).unwrap();
         let detected = detect(root).unwrap();
         assert_eq!(detected.projects.len(), 1, "{detected:?}");
         assert_eq!(detected.projects[0].script_dir, "migrations");
-        assert_eq!(detected.skipped.len(), 1, "{detected:?}");
+        assert_eq!(detected.skipped.len(), 2, "{detected:?}");
+        assert!(
+            detected.skipped[1].contains("a template with no revisions"),
+            "{detected:?}"
+        );
         assert!(
             detected.skipped[0].contains("plugins/broken/alembic.ini"),
             "{detected:?}"
