@@ -85,7 +85,9 @@ fn json_and_sarif_carry_every_finding() {
 }
 
 #[test]
-fn the_repository_harness_toml_points_lint_at_the_league_example() {
+/// From the repository's root, lint covers harness.toml's project (the league example) and every
+/// member, one report after the other; the members that plant lint errors make it exit 1.
+fn the_repository_harness_toml_lints_the_league_example_and_every_member() {
     let out = harness(&["lint"]);
     snapshot!("lint_league_via_harness_toml", out);
 }

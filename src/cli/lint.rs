@@ -138,16 +138,15 @@ fn lint_each(
     let base = working_dir();
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut failed = false;
-    println!(
-        "{} Alembic projects; each is linted in turn",
-        projects.len()
-    );
+    println!("{} projects; each is linted in turn", projects.len());
     for (name, target) in projects {
         println!("\n== {name}");
         let (project, configured) = match target {
             Ok(found) => found,
             Err(why) => {
-                println!("not linted: {}", why.lines().next().unwrap_or_default());
+                let first = why.lines().next().unwrap_or_default();
+                let here = format!("{}/", base.display());
+                println!("not linted: {}", first.replace(&here, ""));
                 continue;
             }
         };
