@@ -736,3 +736,24 @@ fn a_flask_app_run_from_inside_its_package_is_named_by_its_file() {
     let out = sqlite_run(dir.path());
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
 }
+
+/// A revision that reads Flask's `current_app` when it is imported (as Lemur's do): the revision
+/// graph is read inside the app, as `flask db heads` reads it.
+#[test]
+fn a_revision_that_needs_the_flask_app_at_import_is_read_inside_it() {
+    let dir = layout("flask-app");
+    let revision = dir
+        .path()
+        .join("migrations/versions/7e44b1c0a9d3_add_colour.py");
+    let text = std::fs::read_to_string(&revision).unwrap();
+    std::fs::write(
+        &revision,
+        format!("from flask import current_app\n\nAPP_NAME = current_app.name\n{text}"),
+    )
+    .unwrap();
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(out.2.contains("reports 2 revisions"), "{}", out.2);
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+}

@@ -237,11 +237,36 @@ def main(argv):
         guard_engines(cell, os.environ.get("HARNESS_FOREIGN_URLS", "refuse"))
 
     script_dir = ScriptDirectory.from_config(config).dir
-    app = flask_app(script_dir) if command_name not in ("heads", "revisions") else None
+    if command_name in ("heads", "revisions"):
+        try:
+            return run(command, config, ScriptDirectory, command_name, args)
+        except RuntimeError as error:
+            # A revision that reads Flask's current_app when it is imported loads only inside the
+            # app, as `flask db heads` loads it.
+            if "application context" not in str(error):
+                raise
+            app = graph_app(script_dir)
+            if app is None:
+                raise
+            with app.app_context():
+                return run(command, config, ScriptDirectory, command_name, args)
+    app = flask_app(script_dir)
     if app is not None:
         with app.app_context():
             return run(command, config, ScriptDirectory, command_name, args)
     return run(command, config, ScriptDirectory, command_name, args)
+
+
+def graph_app(script_dir):
+    """The Flask app, loaded to read the revision graph: with no database to touch, every engine
+    the app creates is pointed at an in-memory SQLite database. None when it does not load."""
+    from sqlalchemy.engine import url as url_module
+    guard_engines(url_module.make_url("sqlite://"), "redirect")
+    try:
+        return flask_app(script_dir)
+    except Exception as error:  # the graph's own error is the one to report
+        sys.stderr.write("harness: the Flask app did not load to read the revision graph: %s\n" % error)
+        return None
 
 
 class UsageError(Exception):
