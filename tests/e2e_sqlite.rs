@@ -740,3 +740,31 @@ fn an_upgrade_command_that_does_nothing_fails_on_postgres_too() {
     let out = run(project.harness().args(["run", "--quiet"]));
     assert_eq!(out.0, 0, "{}", transcript(&out));
 }
+
+/// A project that checks its database exists before migrating, on a connection to the server that
+/// names no database (sqlalchemy_utils' database_exists on MySQL, as CTFd does): that connection
+/// runs on the cell's database instead of being refused.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and a MariaDB image: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_server_connection_that_names_no_database_runs_on_the_cells() {
+    let project = Project::league(&["python:3.12"]);
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    project.write("scenarios/fresh.toml", "description = \"x\"\n");
+    let env_py = project.read("league/migrations/env.py");
+    project.write(
+        "league/migrations/env.py",
+        &env_py.replace(
+            "def run_migrations_online():\n",
+            "def run_migrations_online():\n    import sqlalchemy as sa\n    from sqlalchemy.engine import make_url\n    server = make_url(config.get_main_option(\"sqlalchemy.url\")).set(database=\"\")\n    with sa.create_engine(server).connect() as check:\n        check.execute(sa.text(\"SELECT SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA\"))\n",
+        ),
+    );
+    project.write(
+        "harness.toml",
+        "[project]\ntool = \"alembic\"\npath = \"league\"\npackages = [\"alembic==1.13.3\", \"SQLAlchemy==2.0.36\", \"PyMySQL==1.1.1\"]\n\n[matrix]\ndatabases = [\"mariadb:11\"]\nruntimes = [\"python:3.12\"]\n\n[databases.\"mariadb:11\"]\nbackend = \"container\"\n",
+    );
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+}

@@ -112,6 +112,13 @@ def same_database(a, b):
     return ((a.host or "localhost"), a.port, a.database) == ((b.host or "localhost"), b.port, b.database)
 
 
+def same_server_no_database(a, b):
+    """A server URL that names no database, on the server (and with the user) of `b`."""
+    if backend(a) != backend(b) or a.get_backend_name() == "sqlite" or a.database:
+        return False
+    return ((a.host or "localhost"), a.port, a.username) == ((b.host or "localhost"), b.port, b.username)
+
+
 def harmless(url):
     """An in-memory SQLite database touches nothing outside the process."""
     return url.get_backend_name() == "sqlite" and (url.database or ":memory:") in (":memory:", "")
@@ -142,6 +149,11 @@ def guard_engines(cell, mode):
         if url is not None and not harmless(url):
             if same_database(url, cell):
                 target = with_driver(url, asynchronous)
+            elif same_server_no_database(url, cell):
+                # A server-level connection on the cell's own server, as a "does the database
+                # exist" check opens (sqlalchemy_utils' database_exists on MySQL): it runs on the
+                # cell's database, which reaches the same server and touches no other database.
+                target = with_driver(cell, asynchronous)
             elif mode == "redirect":
                 target = with_driver(cell, asynchronous)
                 if backend(url) != backend(cell):
