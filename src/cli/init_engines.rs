@@ -26,15 +26,20 @@ pub(super) fn wanted(targets: &TargetEngines) -> Vec<Wanted> {
     let mut wanted: Vec<Wanted> = targets
         .servers()
         .into_iter()
-        .map(|chosen| {
-            let spec = DatabaseSpec::parse(&chosen.entry).expect("init writes valid entries");
-            Wanted {
+        .filter_map(|chosen| {
+            let spec = DatabaseSpec::parse(&chosen.entry).ok()?;
+            let target = match spec.engine {
+                EngineKind::Postgres => Target::Postgres,
+                _ => Target::Mysql,
+            };
+            Some(Wanted {
                 specs: with_nearest(spec),
                 why: chosen.why,
                 note: chosen.note,
-                only_if_it_passes: false,
+                // Only an extra's driver or a test's image: kept when its migrations run there.
+                only_if_it_passes: !targets.strong(target),
                 embedded_default: false,
-            }
+            })
         })
         .collect();
     let sqlite = DatabaseSpec::parse("sqlite").expect("a valid entry");
@@ -45,14 +50,18 @@ pub(super) fn wanted(targets: &TargetEngines) -> Vec<Wanted> {
         }
         None => "a trial upgrade on SQLite reached head".into(),
     };
-    let embedded_default = wanted.is_empty() && !targets.uses_sqlite();
+    let surely_server = wanted.iter().any(|w| !w.only_if_it_passes);
+    let embedded_default = !targets.has_server() && targets.first(Target::Sqlite).is_none();
     wanted.push(Wanted {
         specs: vec![sqlite],
         why,
         note: None,
-        only_if_it_passes: targets.has_server() && !targets.uses_sqlite(),
+        only_if_it_passes: surely_server && !targets.uses_sqlite(),
         embedded_default,
     });
+    // The engines the project surely targets come first (the first is the one init reports on);
+    // those tried only to see whether they reach head, last.
+    wanted.sort_by_key(|w| w.only_if_it_passes);
     wanted
 }
 
@@ -167,6 +176,15 @@ pub(super) fn settle(wanted: &[Wanted], trials: &[EngineTrial]) -> Settled {
         if want.only_if_it_passes {
             if trial.outcome == TrialOutcome::Passed {
                 settled.databases.push((entry, want.why.clone(), None));
+            } else if trial.spec.engine != EngineKind::Sqlite {
+                settled.said.push(format!(
+                    "{entry} is left out: only {} names it, and a trial upgrade on it did not reach head",
+                    want.why
+                ));
+                settled.notes.push(format!(
+                    "{entry} is not in the matrix: only {} names it, and the migrations do not reach head on it",
+                    want.why
+                ));
             } else {
                 settled.said.push(format!(
                     "SQLite is left out: the project names no use of it, and a trial upgrade on it did not reach head{}",
@@ -278,6 +296,54 @@ mod tests {
             ],
         );
         assert_eq!(settled.databases.len(), 2);
+    }
+
+    #[test]
+    fn a_driver_only_an_extra_installs_is_tried_and_kept_only_when_it_reaches_head() {
+        let targets = TargetEngines {
+            evidence: vec![
+                evidence(Target::Postgres, Some(17), "image postgres:17"),
+                Evidence {
+                    target: Target::Mysql,
+                    source: Source::Weak,
+                    major: None,
+                    mariadb: false,
+                    what: "the driver mysqlclient in pyproject.toml".into(),
+                },
+            ],
+        };
+        let wanted = wanted(&targets);
+        let entries: Vec<(String, bool)> = wanted
+            .iter()
+            .map(|w| (w.specs[0].to_string(), w.only_if_it_passes))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("postgres:17".to_string(), false),
+                ("mariadb:11".to_string(), true),
+                ("sqlite".to_string(), true)
+            ]
+        );
+        let failed = TrialOutcome::Failed {
+            line: "x".into(),
+            dialect: false,
+            needs_bootstrap: false,
+            settings: Vec::new(),
+        };
+        let settled = settle(
+            &wanted,
+            &[
+                trial("postgres:17", TrialOutcome::Passed),
+                trial("mariadb:11", failed.clone()),
+                trial("sqlite", failed),
+            ],
+        );
+        assert_eq!(settled.databases.len(), 1, "{settled:?}");
+        assert!(
+            settled.said[0].contains("mariadb:11 is left out"),
+            "{settled:?}"
+        );
     }
 
     #[test]

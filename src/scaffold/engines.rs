@@ -35,6 +35,9 @@ pub enum Source {
     Url,
     /// A driver among the dependencies.
     Driver,
+    /// A driver only an optional group (an extra) installs, or a server image a test or example
+    /// compose file names: the project may only talk to such a server, not keep its schema there.
+    Weak,
     /// Code in a migration that only one engine accepts.
     Migration,
     /// Tests or settings that use SQLite.
@@ -109,14 +112,14 @@ impl TargetEngines {
     ) -> Self {
         let mut found = TargetEngines::default();
         for package in packages {
-            found.driver(package, "the dependencies");
+            found.driver(package, "the dependencies", Source::Driver);
         }
         for file in requirement_files {
             if let Ok(text) = std::fs::read_to_string(root.join(file)) {
                 for line in text.lines() {
                     let line = line.split('#').next().unwrap_or("").trim();
                     if !line.is_empty() && !line.starts_with('-') {
-                        found.driver(line, file);
+                        found.driver(line, file, Source::Driver);
                     }
                 }
             }
@@ -164,9 +167,19 @@ impl TargetEngines {
         self.evidence.iter().any(|e| e.target != Target::Sqlite)
     }
 
-    /// Whether the project itself uses SQLite somewhere (tests, a default URL).
+    /// Whether the project itself uses SQLite (a default URL in its settings, not only a test's).
     pub fn uses_sqlite(&self) -> bool {
-        self.evidence.iter().any(|e| e.target == Target::Sqlite)
+        self.evidence
+            .iter()
+            .any(|e| e.target == Target::Sqlite && e.source == Source::Url)
+    }
+
+    /// Whether anything but weak evidence names `target` (a main dependency's driver, a URL in the
+    /// settings, a CI or deployment image, dialect-specific migrations).
+    pub fn strong(&self, target: Target) -> bool {
+        self.evidence
+            .iter()
+            .any(|e| e.target == target && !matches!(e.source, Source::Weak | Source::Tests))
     }
 
     /// The first evidence for `target`, the strongest kind first.
@@ -259,7 +272,7 @@ impl TargetEngines {
         });
     }
 
-    fn driver(&mut self, requirement: &str, file: &str) {
+    fn driver(&mut self, requirement: &str, file: &str, source: Source) {
         let name: String = requirement
             .trim()
             .chars()
@@ -279,17 +292,22 @@ impl TargetEngines {
             | "mysql-connector" => Target::Mysql,
             _ => return,
         };
-        self.push(
-            target,
-            Source::Driver,
-            None,
-            format!("the driver {name} in {file}"),
-        );
+        self.push(target, source, None, format!("the driver {name} in {file}"));
     }
 
     /// Server images in a compose file or CI workflow: `image: postgres:17.5`, `postgis/postgis:15-3.4`.
     fn images(&mut self, text: &str, file: &str) {
         let image = image_regex();
+        let lower = file.to_ascii_lowercase();
+        let source = if ["test", "example", "sample", "demo"]
+            .iter()
+            .any(|word| lower.contains(word))
+            && !lower.starts_with(".github/")
+        {
+            Source::Weak
+        } else {
+            Source::Image
+        };
         for (number, line) in text.lines().enumerate() {
             let trimmed = line.trim_start();
             if trimmed.starts_with('#') {
@@ -313,7 +331,7 @@ impl TargetEngines {
                 });
                 self.evidence.push(Evidence {
                     target,
-                    source: Source::Image,
+                    source,
                     major,
                     mariadb,
                     what: format!(
@@ -363,7 +381,21 @@ impl TargetEngines {
     fn urls(&mut self, text: &str, file: &str, test: bool) {
         let url = url_regex();
         let mut seen = BTreeSet::new();
+        let python = file.ends_with(".py");
+        let mut in_docstring = false;
         for (number, line) in text.lines().enumerate() {
+            // In Python, a URL in a comment or a docstring is an example, not a setting.
+            if python {
+                let quotes = line.matches("\"\"\"").count() + line.matches("'''").count();
+                let was = in_docstring;
+                if quotes % 2 == 1 {
+                    in_docstring = !in_docstring;
+                }
+                if was || (quotes > 0 && !line.contains('=')) || line.trim_start().starts_with('#')
+                {
+                    continue;
+                }
+            }
             for caps in url.captures_iter(line) {
                 let scheme = caps[1].to_ascii_lowercase();
                 let target = match scheme.as_str() {
@@ -402,7 +434,7 @@ impl TargetEngines {
         let quoted = Regex::new(r#"["']([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?:[<>=!~;].*?)?["']"#)
             .expect("a valid pattern");
         for caps in quoted.captures_iter(text) {
-            self.driver(&caps[1], file);
+            self.driver(&caps[1], file, Source::Weak);
         }
     }
 }
@@ -572,7 +604,11 @@ mod tests {
         assert_eq!(servers[0].entry, "postgres:15");
         assert_eq!(servers[1].entry, "mariadb:11");
         assert!(servers[1].note.as_deref().unwrap().contains("MySQL 8"));
-        assert!(found.uses_sqlite());
+        assert!(
+            !found.uses_sqlite(),
+            "a test's SQLite URL alone is not a use: the trial decides"
+        );
+        assert!(found.first(Target::Sqlite).is_some());
         let whats: Vec<&str> = found.evidence.iter().map(|e| e.what.as_str()).collect();
         assert!(
             whats
