@@ -294,6 +294,35 @@ async fn plan(
         {
             found.pythonpath.push(base.to_string());
         }
+        // The variables the app's configuration reads, which env.py (taking its engine from
+        // `current_app`) never names.
+        let (urls, parts, required) = python::flask_app_reads(root, &root.join(base), &module);
+        for read in urls {
+            if read.name != "DATABASE_URL" && !env.iter().any(|(n, ..)| *n == read.name) {
+                env.push((
+                    read.name.clone(),
+                    "${DATABASE_URL}".into(),
+                    format!(
+                        "the cell's database, read by the Flask app's configuration at {}:{}",
+                        read.file, read.line
+                    ),
+                ));
+            }
+        }
+        for part in parts {
+            if !found
+                .part_variables
+                .iter()
+                .any(|(r, _)| r.name == part.0.name)
+            {
+                found.part_variables.push(part);
+            }
+        }
+        for read in required {
+            if !found.required_variables.iter().any(|r| r.name == read.name) {
+                found.required_variables.push(read);
+            }
+        }
         // Flask reads FLASK_APP relative to the folder it runs in, and when that folder is itself
         // a package it prefixes the package's name ("zou.zou.app"): the module's file, relative to
         // the run folder, then names it unambiguously.

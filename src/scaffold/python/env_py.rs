@@ -115,7 +115,7 @@ impl EnvPy {
         });
         if flask_app {
             scan.notes.push(
-                "env.py takes its engine from the Flask app (Flask-Migrate's `current_app`): the app FLASK_APP names, and the variables its configuration reads, are not followed from here"
+                "env.py takes its engine from the Flask app (Flask-Migrate's `current_app`): the variables are read from the module that makes the app, and the modules of its package it imports"
                     .to_string(),
             );
         }
@@ -212,4 +212,49 @@ mod option_tests {
         let source = "url = config.get_main_option('url')\nother = config.get_main_option(\"sqlalchemy.url\")\nlevel = config.get_main_option('log_level')\ndsn = config.get_section_option('db', 'dsn')\nx = config.get_section_option(config.config_ini_section, \"database_url\")\n";
         assert_eq!(url_options(source), ["database_url", "db:dsn", "url"]);
     }
+}
+
+/// What a Flask app's module and the project modules it imports (one level, absolute imports of
+/// its own top package) read: the variables its configuration reads, which env.py, taking its
+/// engine from `current_app`, never names. `base` is the folder the module imports from.
+pub fn app_reads(root: &Path, base: &Path, module: &str) -> EnvPy {
+    let mut scan = EnvPy::default();
+    let relative = |path: &Path| slashed(path.strip_prefix(root).unwrap_or(path));
+    let Some(start) = module_file(base, module) else {
+        return scan;
+    };
+    let Ok(source) = std::fs::read_to_string(&start) else {
+        return scan;
+    };
+    let top = module.split('.').next().unwrap_or(module);
+    let parsed = PythonFile::parse(&source);
+    let mut reads = EnvReads::default();
+    reads.add(&relative(&start), &parsed.reads);
+    let mut followed: Vec<PathBuf> = Vec::new();
+    for import in &parsed.imports {
+        if import.module.split('.').next() != Some(top) {
+            continue;
+        }
+        let submodules = import
+            .names
+            .iter()
+            .map(|name| module_file(base, &format!("{}.{name}", import.module)));
+        for file in std::iter::once(module_file(base, &import.module))
+            .chain(submodules)
+            .flatten()
+        {
+            if file != start && !followed.contains(&file) {
+                followed.push(file);
+            }
+        }
+    }
+    for file in &followed {
+        if let Ok(source) = std::fs::read_to_string(file) {
+            reads.add(&relative(file), &PythonFile::parse(&source).reads);
+        }
+    }
+    scan.url_variables = reads.url;
+    scan.required_variables = reads.required;
+    scan.part_variables = reads.parts;
+    scan
 }

@@ -98,6 +98,21 @@ pub fn analyze(root: &Path, script_dir: &Path) -> PythonProject {
     }
 }
 
+/// The variables a Flask app's configuration reads (`module`, imported from `base`, and the modules
+/// of its own package it imports): URL-like ones, URL parts, and those read without a default.
+pub fn flask_app_reads(
+    root: &Path,
+    base: &Path,
+    module: &str,
+) -> (Vec<EnvRead>, Vec<(EnvRead, UrlPart)>, Vec<EnvRead>) {
+    let scan = env_py::app_reads(&absolute(root), &absolute(base), module);
+    (
+        scan.url_variables,
+        scan.part_variables,
+        scan.required_variables,
+    )
+}
+
 /// `path` made absolute without touching the file system (symbolic links are kept).
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
