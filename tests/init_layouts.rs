@@ -669,6 +669,10 @@ fn a_flask_factory_in_a_nested_package_of_an_app_folder_is_found() {
         "{toml}"
     );
     assert!(toml.contains("pythonpath = [\"server\"]"), "{toml}");
+    assert!(
+        toml.contains("PORTAL_DATABASE_URL = \"${DATABASE_URL}\""),
+        "the app's own URL variable: {toml}"
+    );
     assert!(!dir.path().join("server/portal.db").exists());
 }
 
