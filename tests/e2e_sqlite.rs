@@ -768,3 +768,26 @@ fn a_server_connection_that_names_no_database_runs_on_the_cells() {
     let out = run(project.harness().args(["run", "--quiet"]));
     assert_eq!(out.0, 0, "{}", transcript(&out));
 }
+
+/// An async-only project (asyncpg and no sync driver, an async env.py, as Prefect is): the cell's
+/// URL names asyncpg instead of failing for want of psycopg2.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and a PostgreSQL image: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn an_async_only_project_gets_its_async_driver_on_postgres() {
+    let project = Project::league(&["python:3.12"]);
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    project.write("scenarios/fresh.toml", "description = \"x\"\n");
+    project.write(
+        "league/migrations/env.py",
+        "import asyncio\n\nfrom alembic import context\nfrom sqlalchemy import pool\nfrom sqlalchemy.ext.asyncio import async_engine_from_config\n\nconfig = context.config\n\n\ndef do_run_migrations(connection):\n    context.configure(connection=connection, target_metadata=None)\n    with context.begin_transaction():\n        context.run_migrations()\n\n\nasync def run_async_migrations():\n    connectable = async_engine_from_config(\n        config.get_section(config.config_ini_section, {}),\n        prefix=\"sqlalchemy.\",\n        poolclass=pool.NullPool,\n    )\n    async with connectable.connect() as connection:\n        await connection.run_sync(do_run_migrations)\n    await connectable.dispose()\n\n\nasyncio.run(run_async_migrations())\n",
+    );
+    project.write(
+        "harness.toml",
+        "[project]\ntool = \"alembic\"\npath = \"league\"\npackages = [\"alembic==1.13.3\", \"SQLAlchemy[asyncio]==2.0.36\", \"asyncpg==0.30.0\"]\n\n[matrix]\ndatabases = [\"postgres:17\"]\nruntimes = [\"python:3.12\"]\n\n[databases.\"postgres:17\"]\nbackend = \"container\"\n",
+    );
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+}

@@ -192,7 +192,15 @@ def prepare_url():
     if not raw:
         return None
     from sqlalchemy.engine import url as url_module
-    cell = with_driver(url_module.make_url(raw), False)
+    url = url_module.make_url(raw)
+    synchronous = SYNC_DRIVERS.get(backend(url)) or []
+    asynchronous = ASYNC_DRIVERS.get(backend(url)) or []
+    if not any(installed(module) for _, module, _ in synchronous) and any(
+            installed(module) for _, module, _ in asynchronous):
+        # An async-only project (asyncpg and no sync driver): its env.py opens async engines.
+        cell = with_driver(url, True)
+    else:
+        cell = with_driver(url, False)
     text = url_text(cell, False)
     if text != raw:
         for name, value in list(os.environ.items()):

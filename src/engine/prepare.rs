@@ -358,15 +358,29 @@ pub(super) fn graph_stop(config: &Config, cells: &[Cell], loaded: &LoadedGraph) 
     }
     let mut message =
         String::from("the migration tool cannot load the revision graph, so no cell can run");
+    // A settings check that stops the project from loading is not a file to fix.
+    let settings = groups.iter().any(|(text, _)| {
+        [
+            "environment variable",
+            "must be set",
+            "Field required",
+            "field required",
+            "is not set",
+        ]
+        .iter()
+        .any(|marker| text.contains(marker))
+    });
     for (text, runtimes) in groups {
         message.push_str(&format!("\n  on {}:", runtimes.join(", ")));
         for line in text.lines() {
             message.push_str(&format!("\n    {line}"));
         }
     }
-    message.push_str(
-        "\n  help: fix the file the error points at; `harness lint` reads the revision files without running them",
-    );
+    message.push_str(if settings {
+        "\n  help: the project's settings refuse to load without a value it is not given: set it under [project.env] in harness.toml (any value serves for a secret; `${HARNESS_RUN_SECRET}` is a random one)"
+    } else {
+        "\n  help: fix the file the error points at; `harness lint` reads the revision files without running them"
+    });
     Some(message)
 }
 
