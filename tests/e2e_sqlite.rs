@@ -556,6 +556,30 @@ fn a_revision_graph_no_runtime_can_load_stops_the_run_with_one_message() {
     let out = run(project.harness().args(["run", "--quiet"]));
     assert_eq!(out.0, 2, "{}", transcript(&out));
     common::snapshot("run_graph_cannot_load", project.path(), transcript(&out));
+    assert!(
+        out.2.contains("help: fix the file the error points at"),
+        "{}",
+        out.2
+    );
+
+    // A settings check that refuses to load is no file to fix: the help says what to set.
+    // (A revision that imports the project's settings, as real ones do.)
+    project.write(
+        file,
+        &format!(
+            "import os\nif not os.environ.get(\"LEAGUE_SECRET\"):\n    raise RuntimeError(\"You must set the LEAGUE_SECRET environment variable\")\n{}",
+            text.replacen("def upgrade(:", "def upgrade", 1)
+        ),
+    );
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(
+        out.2.contains(
+            "help: the project's settings refuse to load without a value it is not given"
+        ),
+        "{}",
+        out.2
+    );
 }
 
 /// Verdicts and diffs in colour when asked (CLICOLOR_FORCE, as on a terminal); NO_COLOR wins.
