@@ -761,3 +761,29 @@ fn a_revision_that_needs_the_flask_app_at_import_is_read_inside_it() {
     let out = sqlite_run(dir.path());
     assert_eq!(out.0, 0, "{}", transcript(&out));
 }
+
+/// env.py opens its own engine on a URL written in it: init switches to `foreign_urls =
+/// "redirect"` and tries again, so its notes say how far the migrations then get.
+#[test]
+fn an_engine_on_the_projects_own_url_is_redirected_and_the_trial_runs_again() {
+    let dir = layout("custom-url-key");
+    let env_py = dir.path().join("migrations/env.py");
+    let text = std::fs::read_to_string(&env_py).unwrap();
+    std::fs::write(
+        &env_py,
+        text.replace(
+            "create_engine(config.get_main_option(\"url\"), poolclass=pool.NullPool)",
+            "create_engine(\"sqlite:///notebook.db\", poolclass=pool.NullPool)",
+        ),
+    )
+    .unwrap();
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(toml.contains("foreign_urls = \"redirect\""), "{toml}");
+    assert!(
+        toml.contains("a trial `alembic upgrade heads` on an empty sqlite database passed"),
+        "{toml}"
+    );
+    assert!(!dir.path().join("notebook.db").exists());
+}

@@ -557,6 +557,22 @@ async fn plan(
             }
         }
     }
+    // A project that opens its own engine on a URL of its own: its engines are pointed at the
+    // cell's database, and the trial runs again to see how far the migrations then get.
+    if let TrialOutcome::Foreign(url) = trial.outcome() {
+        let url = url.clone();
+        eprintln!(
+            "  note: the project connects to {url} on its own; its engines are redirected to the cell's database, and the trial runs again"
+        );
+        notes.push(format!(
+            "the project opens its own engine on {url} rather than the URL it is given; \
+             foreign_urls = \"redirect\" points that engine at each cell's database"
+        ));
+        project.foreign_urls = ForeignUrls::Redirect;
+        trial = trial::trial(&project, &newest, &candidates)
+            .await
+            .map_err(|err| Failure::Environment(err.to_string()))?;
+    }
     // Settings the trial's pydantic error says are missing: a secret gets a throwaway value and the
     // trial runs again; any other is a line for the owner to fill in.
     if let TrialOutcome::Failed { settings, line, .. } = trial.outcome()
