@@ -203,17 +203,6 @@ pub fn url_options(source: &str) -> Vec<String> {
     found
 }
 
-#[cfg(test)]
-mod option_tests {
-    use super::url_options;
-
-    #[test]
-    fn custom_url_options_are_found_and_sqlalchemy_url_is_not() {
-        let source = "url = config.get_main_option('url')\nother = config.get_main_option(\"sqlalchemy.url\")\nlevel = config.get_main_option('log_level')\ndsn = config.get_section_option('db', 'dsn')\nx = config.get_section_option(config.config_ini_section, \"database_url\")\n";
-        assert_eq!(url_options(source), ["database_url", "db:dsn", "url"]);
-    }
-}
-
 /// What a Flask app's module and the project modules it imports (one level, absolute imports of
 /// its own top package) read: the variables its configuration reads, which env.py, taking its
 /// engine from `current_app`, never names. `base` is the folder the module imports from.
@@ -257,4 +246,15 @@ pub fn app_reads(root: &Path, base: &Path, module: &str) -> EnvPy {
     scan.required_variables = reads.required;
     scan.part_variables = reads.parts;
     scan
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::url_options;
+
+    #[test]
+    fn custom_url_options_are_found_and_sqlalchemy_url_is_not() {
+        let source = "url = config.get_main_option('url')\nother = config.get_main_option(\"sqlalchemy.url\")\nlevel = config.get_main_option('log_level')\ndsn = config.get_section_option('db', 'dsn')\nx = config.get_section_option(config.config_ini_section, \"database_url\")\n";
+        assert_eq!(url_options(source), ["database_url", "db:dsn", "url"]);
+    }
 }
