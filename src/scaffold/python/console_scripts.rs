@@ -94,7 +94,25 @@ pub fn alembic_wrappers(root: &Path, scripts: &[ConsoleScript]) -> Vec<AlembicWr
         else {
             continue;
         };
-        if let Some(file) = first_upgrade_call(&package, 0) {
+        // The script's own module migrates, or it is a command-line entry point (a `cli`, `manage`
+        // or `db` module or script) of a package that does; a web server's `start` is neither.
+        let own =
+            super::module_locator::module_file(package.parent().unwrap_or(root), &script.module)
+                .filter(|file| calls_upgrade(file));
+        let names_a_cli = [script.name.as_str(), script.module.as_str()]
+            .iter()
+            .any(|name| {
+                let lower = name.to_ascii_lowercase();
+                ["cli", "manage", "db", "migrat", "admin"]
+                    .iter()
+                    .any(|word| lower.contains(word))
+            });
+        let file = own.or_else(|| {
+            names_a_cli
+                .then(|| first_upgrade_call(&package, 0))
+                .flatten()
+        });
+        if let Some(file) = file {
             found.push(AlembicWrapper {
                 script: script.name.clone(),
                 file: crate::discover::relative(root, &file),
@@ -102,6 +120,11 @@ pub fn alembic_wrappers(root: &Path, scripts: &[ConsoleScript]) -> Vec<AlembicWr
         }
     }
     found
+}
+
+/// Whether a Python file calls Alembic's (or Flask-Migrate's) upgrade.
+fn calls_upgrade(file: &Path) -> bool {
+    std::fs::read_to_string(file).is_ok_and(|text| text.contains("command.upgrade("))
 }
 
 /// The first Python file below `dir` (four levels at most, in name order) that calls
@@ -117,9 +140,7 @@ fn first_upgrade_call(dir: &Path, depth: usize) -> Option<PathBuf> {
         .collect();
     entries.sort();
     for path in &entries {
-        if path.extension().is_some_and(|e| e == "py")
-            && std::fs::read_to_string(path).is_ok_and(|text| text.contains("command.upgrade("))
-        {
+        if path.extension().is_some_and(|e| e == "py") && calls_upgrade(path) {
             return Some(path.clone());
         }
     }
@@ -145,7 +166,7 @@ mod tests {
         let root = dir.path();
         std::fs::write(
             root.join("pyproject.toml"),
-            "[project]\nname = \"depot\"\n[project.scripts]\ndepot = \"depot.cli:main\"\nother = \"tool.x:run\"\n",
+            "[project]\nname = \"depot\"\n[project.scripts]\ndepot = \"depot.cli:main\"\nstart = \"depot.app:main\"\nother = \"tool.x:run\"\n",
         )
         .unwrap();
         std::fs::create_dir_all(root.join("src/depot/db")).unwrap();
@@ -156,7 +177,7 @@ mod tests {
         )
         .unwrap();
         let scripts = console_scripts(root);
-        assert_eq!(scripts.len(), 2);
+        assert_eq!(scripts.len(), 3);
         let wrappers = alembic_wrappers(root, &scripts);
         assert_eq!(
             wrappers,
