@@ -76,8 +76,9 @@ pub enum Command {
     /// Show the diff of each pending .snap.new; on a terminal, accept, reject or skip them one by
     /// one
     Review,
-    /// Find the Alembic projects below this folder, what they install and which Pythons they allow,
-    /// try an upgrade, and write harness.toml and starter scenarios
+    /// Find the Alembic projects below this folder, the engines they target, what they install and
+    /// which Pythons install it, try an upgrade on each engine, and write harness.toml and starter
+    /// scenarios
     Init(init::InitArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
