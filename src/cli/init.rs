@@ -780,6 +780,22 @@ async fn plan(
         }
         TrialOutcome::Setup(why) => problem = Some(why.clone()),
     }
+    // A service the project connects to when it starts (Redis, a message broker) is not a
+    // database the harness runs: say so, with the address.
+    if let TrialOutcome::Failed { line, .. } = trial.outcome()
+        && (line.contains("Connection refused") || line.contains("connecting to"))
+    {
+        let service = if line.contains("6379") || line.to_ascii_lowercase().contains("redis") {
+            "a Redis server"
+        } else {
+            "a service"
+        };
+        let text = format!(
+            "the project connects to {service} when it starts, which the harness does not run ({line}): run one where the cells can reach it and point the project's setting for it at that address under [project.env]"
+        );
+        eprintln!("  note: {text}");
+        notes.push(text);
+    }
     // A project that fails under plain Alembic may migrate through a command of its own: name it.
     let plain_alembic_failed =
         matches!(trial.outcome(), TrialOutcome::Failed { dialect: false, .. })

@@ -35,8 +35,9 @@ pub enum Source {
     Url,
     /// A driver among the dependencies.
     Driver,
-    /// A driver only an optional group (an extra) installs, or a server image a test or example
-    /// compose file names: the project may only talk to such a server, not keep its schema there.
+    /// A driver only an optional group (an extra) installs, or a server image a test, integration
+    /// or example compose file names: the project may only talk to such a server, not keep its
+    /// schema there.
     Weak,
     /// Code in a migration that only one engine accepts.
     Migration,
@@ -299,9 +300,16 @@ impl TargetEngines {
     fn images(&mut self, text: &str, file: &str) {
         let image = image_regex();
         let lower = file.to_ascii_lowercase();
-        let source = if ["test", "example", "sample", "demo"]
-            .iter()
-            .any(|word| lower.contains(word))
+        let source = if [
+            "test",
+            "example",
+            "sample",
+            "demo",
+            "integration",
+            "fixture",
+        ]
+        .iter()
+        .any(|word| lower.contains(word))
             && !lower.starts_with(".github/")
         {
             Source::Weak
@@ -407,10 +415,9 @@ impl TargetEngines {
                 if !seen.insert(target) {
                     continue;
                 }
-                let source = match (target, test) {
-                    (Target::Sqlite, true) => Source::Tests,
-                    _ => Source::Url,
-                };
+                // A test's URL may be a data store the project talks to, not where it keeps its
+                // schema: weak evidence, for every engine.
+                let source = if test { Source::Tests } else { Source::Url };
                 let whole = caps.get(0).map_or("", |m| m.as_str());
                 let start = caps
                     .get(1)
@@ -477,7 +484,11 @@ fn is_ci(rel: &str) -> bool {
 
 fn is_test(rel: &str) -> bool {
     rel.split('/').any(|part| {
-        part == "tests" || part == "test" || part.starts_with("test_") || part == "conftest.py"
+        part == "tests"
+            || part == "test"
+            || part == "fixtures"
+            || part.starts_with("test_")
+            || part == "conftest.py"
     }) || rel.ends_with("_test.py")
         || rel == "pytest.ini"
         || rel == "tox.ini"
