@@ -358,7 +358,7 @@ async fn plan(
         if !env.iter().any(|(n, ..)| *n == read.name) {
             env.push((
                 read.name.clone(),
-                format!("${{{}}}", part.variable()),
+                part.value(),
                 format!(
                     "the cell's database {}, read at {}:{}",
                     part.noun(),

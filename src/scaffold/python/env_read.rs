@@ -58,24 +58,22 @@ pub fn is_url_like(name: &str, context: &str) -> bool {
     if !url_shaped || cast_to_scalar(context) {
         return false;
     }
-    if [
-        "DATABASE",
-        "DB_URL",
-        "DB_URI",
-        "SQLALCHEMY",
-        "_DSN",
-        "DB_CONN",
-    ]
-    .iter()
-    .any(|part| upper.contains(part))
-        || upper == "DSN"
-    {
+    // The name says database (`DATABASE_URL`, `ORDERS_DB_URI`, `PG_DSN`), or its line does; a
+    // `SENTRY_DSN` or `REDIS_URL` does neither.
+    let name_says = ["DATABASE", "DB_URL", "DB_URI", "SQLALCHEMY", "DB_CONN"]
+        .iter()
+        .any(|part| upper.contains(part))
+        || upper.split('_').any(|word| {
+            word != "DSN" && DATABASE_WORDS.contains(&word.to_ascii_lowercase().as_str())
+        });
+    if name_says || upper == "DSN" {
         return true;
     }
-    (upper.ends_with("_URL") || upper.ends_with("_URI"))
-        && context
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|word| DATABASE_WORDS.contains(&word.to_ascii_lowercase().as_str()))
+    // (The name's own `DSN` on its line says nothing.)
+    context
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .any(|word| word != "dsn" && DATABASE_WORDS.contains(&word.as_str()))
 }
 
 /// Whether the read converts the value to a number or a flag (`cast=int`, `int(os.environ[...])`).
@@ -105,6 +103,8 @@ pub enum UrlPart {
     User,
     Password,
     Name,
+    /// `user:password` in one variable (`DATABASE_CREDENTIALS`).
+    Credentials,
 }
 
 impl UrlPart {
@@ -116,6 +116,18 @@ impl UrlPart {
             UrlPart::User => "HARNESS_DATABASE_USER",
             UrlPart::Password => "HARNESS_DATABASE_PASSWORD",
             UrlPart::Name => "HARNESS_DATABASE_NAME",
+            UrlPart::Credentials => "HARNESS_DATABASE_USER",
+        }
+    }
+
+    /// The `[project.env]` value that gives a variable this part: `${HARNESS_DATABASE_HOST}`, or
+    /// `${HARNESS_DATABASE_USER}:${HARNESS_DATABASE_PASSWORD}` for credentials.
+    pub fn value(self) -> String {
+        match self {
+            UrlPart::Credentials => {
+                "${HARNESS_DATABASE_USER}:${HARNESS_DATABASE_PASSWORD}".to_string()
+            }
+            other => format!("${{{}}}", other.variable()),
         }
     }
 
@@ -126,6 +138,7 @@ impl UrlPart {
             UrlPart::User => "user",
             UrlPart::Password => "password",
             UrlPart::Name => "name",
+            UrlPart::Credentials => "user and password",
         }
     }
 
@@ -161,6 +174,7 @@ impl UrlPart {
             "USER" | "USERNAME" | "LOGIN" => Some(UrlPart::User),
             "PASSWORD" | "PASS" | "PWD" => Some(UrlPart::Password),
             "NAME" | "DB" | "DATABASE" | "DBNAME" => Some(UrlPart::Name),
+            "CREDENTIALS" | "CREDS" => Some(UrlPart::Credentials),
             _ => None,
         }
     }
@@ -204,7 +218,12 @@ impl EnvReads {
                 }
             } else if let Some(known) = known_url {
                 known.has_default &= read.has_default;
-            } else if is_url_like(&read.name, &read.context) {
+            } else if is_url_like(&read.name, &read.context)
+                || (file.ends_with("env.py")
+                    && !cast_to_scalar(&read.context)
+                    && is_url_like(&read.name, "database"))
+            {
+                // In Alembic's env.py, a URL-shaped variable is the database's.
                 self.required.retain(|r| r.name != read.name);
                 self.url.push(entry);
             } else if !read.has_default && !self.required.iter().any(|r| r.name == read.name) {
@@ -262,6 +281,13 @@ mod tests {
         );
         assert!(
             !is_url_like(
+                "SENTRY_DSN",
+                "SENTRY_DSN = config(\"SENTRY_DSN\", default=None)"
+            ),
+            "an error tracker's DSN is no database"
+        );
+        assert!(
+            !is_url_like(
                 "DATABASE_POOL_SIZE",
                 "DATABASE_POOL_SIZE = config('DATABASE_POOL_SIZE', cast=int, default=5)"
             ),
@@ -285,6 +311,7 @@ mod tests {
             ("PGHOST", Some(UrlPart::Host)),
             ("PGDATABASE", Some(UrlPart::Name)),
             ("DATABASE_NAME", Some(UrlPart::Name)),
+            ("DATABASE_CREDENTIALS", Some(UrlPart::Credentials)),
             ("DATABASE_URL", None),
             ("REDIS_HOST", None),
             ("DB_POOL_SIZE", None),
