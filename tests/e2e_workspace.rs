@@ -186,3 +186,31 @@ fn without_times(xml: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A member whose revision graph cannot load (a syntax error in a revision) gives its own cells
+/// that error; the root's cells still run and are reported (the whole run used to stop with exit
+/// 2 and no verdict for the cells that had run).
+#[test]
+fn a_member_whose_graph_cannot_load_errs_its_cells_and_the_others_still_run() {
+    let project = workspace();
+    let file = "billing/league/migrations/versions/0005_player_email.py";
+    let text = project
+        .read(file)
+        .replacen("def upgrade", "def upgrade(:", 1);
+    project.write(file, &text);
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 3, "error cells: {}", transcript(&out));
+    assert!(out.1.contains("fresh/sqlite/python-3.12"), "{}", out.1);
+    assert!(
+        out.1.contains("billing:fresh/sqlite/python-3.12"),
+        "{}",
+        out.1
+    );
+    assert!(
+        out.1
+            .contains("the migration tool cannot load the revision graph, so no cell can run"),
+        "{}",
+        out.1
+    );
+    assert!(out.1.contains("2 passed"), "the root's cells: {}", out.1);
+}

@@ -49,6 +49,7 @@ pub async fn run_all(
     let started = Instant::now();
     let mut all = RunReport::default();
     let mut skipped: Vec<String> = Vec::new();
+    let workspace = plans.len() > 1;
     for (config, cells) in plans {
         let failed = all
             .cells
@@ -58,7 +59,24 @@ pub async fn run_all(
             skipped.push(config.label.clone().unwrap_or_else(|| "the root".into()));
             continue;
         }
-        let report = run(config.clone(), cells, options, cache, progress.clone()).await?;
+        // In a workspace, a member whose revision graph cannot load gives its cells that error
+        // and the others still run; alone, it stops the run (exit 2).
+        let member_cells = if workspace { cells.clone() } else { Vec::new() };
+        let report = match run(config.clone(), cells, options, cache, progress.clone()).await {
+            Ok(report) => report,
+            Err(RunError::Graph(why)) if workspace => {
+                let cells = member_cells
+                    .iter()
+                    .filter(|cell| !cell.hidden)
+                    .map(|cell| cell_error(&config, cell, &why))
+                    .collect();
+                RunReport {
+                    cells,
+                    ..RunReport::default()
+                }
+            }
+            Err(err) => return Err(err),
+        };
         all.cells.extend(report.cells);
         all.runtimes.extend(report.runtimes);
         all.graphs.extend(report.graphs);
@@ -79,6 +97,29 @@ pub async fn run_all(
     }
     all.duration = started.elapsed();
     Ok(all)
+}
+
+/// A cell that could not run because its configuration's revision graph did not load.
+fn cell_error(config: &Config, cell: &Cell, why: &str) -> crate::outcome::CellResult {
+    crate::outcome::CellResult {
+        id: cell.id.clone(),
+        member: config.label.clone(),
+        position: cell.position,
+        scenario: config.scenarios[cell.scenario].name.clone(),
+        database: cell.database.id(),
+        runtime: cell.runtime.id(),
+        verdict: Verdict::Error,
+        expected_failure: false,
+        cause: Some(crate::outcome::Cause::Infrastructure),
+        detail: Some(why.to_string()),
+        steps: Vec::new(),
+        snapshot: None,
+        snapshot_note: None,
+        diff: None,
+        runtime_info: None,
+        duration: std::time::Duration::ZERO,
+        tool_time: std::time::Duration::ZERO,
+    }
 }
 
 /// Runs `cells` of `config`.

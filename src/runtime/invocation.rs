@@ -87,6 +87,15 @@ impl Invocation {
     pub fn expanded_env(&self, cell: &[(String, String)]) -> Vec<(String, String)> {
         self.env
             .iter()
+            // Without a database (reading the revision graph), a value made of the cell's
+            // database is not set at all, so the project's own default applies (an empty port
+            // would not parse).
+            .filter(|(_, value)| {
+                references(value).iter().all(|var| {
+                    !var.starts_with("HARNESS_DATABASE_") && *var != "DATABASE_URL"
+                        || cell.iter().any(|(n, _)| n == var)
+                })
+            })
             .map(|(name, value)| {
                 let lookup = |var: &str| {
                     cell.iter()
