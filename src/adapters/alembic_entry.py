@@ -217,7 +217,9 @@ def flask_app(script_dir):
             source = handle.read()
     except (IOError, OSError):
         return None
-    if "current_app" not in source:
+    # env.py taking its engine from current_app, or a project whose revisions need the app
+    # (FLASK_APP set for it in harness.toml's [project.env]).
+    if "current_app" not in source and not os.environ.get("FLASK_APP"):
         return None
     from flask.cli import ScriptInfo
     try:
