@@ -219,7 +219,7 @@ def flask_app(script_dir):
         return None
     # env.py taking its engine from current_app, or a project whose revisions need the app
     # (FLASK_APP set for it in harness.toml's [project.env]).
-    if "current_app" not in source and not os.environ.get("FLASK_APP"):
+    if "current_app" not in source and not (os.environ.get("FLASK_APP") and installed("flask")):
         return None
     from flask.cli import ScriptInfo
     try:
