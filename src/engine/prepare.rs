@@ -347,7 +347,12 @@ pub(super) fn graph_stop(config: &Config, cells: &[Cell], loaded: &LoadedGraph) 
     for (runtime, err) in &loaded.failures {
         let text = match err {
             crate::adapters::AdapterError::Failed { tail, .. } => {
-                crate::adapters::traceback::excerpt(tail, &config.project.dir, 4)
+                let excerpt = crate::adapters::traceback::excerpt(tail, &config.project.dir, 4);
+                // What the entry point said on the way (the Flask app that did not load) first.
+                match tail.lines().find(|line| line.starts_with("harness: ")) {
+                    Some(said) => format!("{said}\n{excerpt}"),
+                    None => excerpt,
+                }
             }
             other => other.to_string(),
         };
