@@ -113,7 +113,22 @@ impl Alembic {
             return Err(AdapterError::Failed {
                 command,
                 status: out.status_text(),
-                tail: out.tail(20),
+                // The entry point's own words (a Flask app that did not load) come first, wherever
+                // they were in the output.
+                tail: {
+                    let said: Vec<&str> = out
+                        .stderr
+                        .lines()
+                        .filter(|line| line.starts_with("harness: "))
+                        .take(2)
+                        .collect();
+                    let tail = out.tail(20);
+                    if said.is_empty() || said.iter().all(|line| tail.contains(line)) {
+                        tail
+                    } else {
+                        format!("{}\n{tail}", said.join("\n"))
+                    }
+                },
             });
         }
         let json = out
