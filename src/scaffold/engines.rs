@@ -416,8 +416,17 @@ impl TargetEngines {
                     continue;
                 }
                 // A test's URL may be a data store the project talks to, not where it keeps its
-                // schema: weak evidence, for every engine.
-                let source = if test { Source::Tests } else { Source::Url };
+                // schema, and a URL built from a template (`mariadb+pymysql://{user}{netloc}`) is
+                // a connector's: weak evidence, for every engine.
+                let whole_text = caps.get(0).map_or("", |m| m.as_str());
+                let templated = whole_text.contains('{') || whole_text.contains("%s");
+                let source = if test {
+                    Source::Tests
+                } else if templated {
+                    Source::Weak
+                } else {
+                    Source::Url
+                };
                 let whole = caps.get(0).map_or("", |m| m.as_str());
                 let start = caps
                     .get(1)
@@ -638,6 +647,19 @@ mod tests {
             !whats.iter().any(|w| w.contains("app/docs.py")),
             "a made-up scheme is no URL: {whats:?}"
         );
+    }
+
+    #[test]
+    fn a_connectors_url_template_is_weak_evidence() {
+        let root = tempfile::tempdir().unwrap();
+        write(
+            root.path(),
+            "app/connectors/mariadb.py",
+            "url = f\"mariadb+pymysql://{user}{netloc}/{dbname}\"\n",
+        );
+        let found = TargetEngines::detect(root.path(), root.path(), &[], &[]);
+        assert!(found.first(Target::Mysql).is_some());
+        assert!(!found.strong(Target::Mysql), "{:?}", found.evidence);
     }
 
     #[test]
