@@ -43,6 +43,12 @@ fn sqlite_run(dir: &Path) -> (i32, String, String) {
     ]))
 }
 
+/// `path` with `from` replaced by `to`.
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
 /// Init then run: both succeed, every cell passes; returns init's harness.toml.
 fn init_then_run(name: &str) -> (tempfile::TempDir, String) {
     let dir = layout(name);
@@ -481,15 +487,11 @@ fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgrade
     // The model gains a column and no migration adds it: a fresh install has it, an upgraded
     // release does not.
     let models = root.join("guestbook/models.py");
-    let text = std::fs::read_to_string(&models).unwrap();
-    std::fs::write(
+    replace_in(
         &models,
-        text.replace(
-            "    Column(\"rating\", Integer, nullable=True),\n",
-            "    Column(\"rating\", Integer, nullable=True),\n    Column(\"approved\", Integer, nullable=True),\n",
-        ),
-    )
-    .unwrap();
+        "    Column(\"rating\", Integer, nullable=True),\n",
+        "    Column(\"rating\", Integer, nullable=True),\n    Column(\"approved\", Integer, nullable=True),\n",
+    );
     git(root, &["commit", "-qam", "approved, no migration"]);
     let out = run(harness(root).env_remove("HARNESS_RUNTIME_BACKEND").args([
         "run",
@@ -702,15 +704,11 @@ fn a_project_that_migrates_only_through_its_own_command_gets_it_named() {
 fn a_version_table_env_py_names_in_code_is_read_from_the_trial() {
     let dir = layout("custom-url-key");
     let env_py = dir.path().join("migrations/env.py");
-    let text = std::fs::read_to_string(&env_py).unwrap();
-    std::fs::write(
+    replace_in(
         &env_py,
-        text.replace(
-            "context.configure(connection=connection, target_metadata=None)",
-            "context.configure(connection=connection, target_metadata=None, version_table=\"{}_version\".format(\"notebook\"))",
-        ),
-    )
-    .unwrap();
+        "context.configure(connection=connection, target_metadata=None)",
+        "context.configure(connection=connection, target_metadata=None, version_table=\"{}_version\".format(\"notebook\"))",
+    );
     let out = init(dir.path());
     assert_eq!(out.0, 0, "{}", transcript(&out));
     let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
@@ -768,15 +766,11 @@ fn a_revision_that_needs_the_flask_app_at_import_is_read_inside_it() {
 fn an_engine_on_the_projects_own_url_is_redirected_and_the_trial_runs_again() {
     let dir = layout("custom-url-key");
     let env_py = dir.path().join("migrations/env.py");
-    let text = std::fs::read_to_string(&env_py).unwrap();
-    std::fs::write(
+    replace_in(
         &env_py,
-        text.replace(
-            "create_engine(config.get_main_option(\"url\"), poolclass=pool.NullPool)",
-            "create_engine(\"sqlite:///notebook.db\", poolclass=pool.NullPool)",
-        ),
-    )
-    .unwrap();
+        "create_engine(config.get_main_option(\"url\"), poolclass=pool.NullPool)",
+        "create_engine(\"sqlite:///notebook.db\", poolclass=pool.NullPool)",
+    );
     let out = init(dir.path());
     assert_eq!(out.0, 0, "{}", transcript(&out));
     let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();

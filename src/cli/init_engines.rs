@@ -2,8 +2,6 @@
 //! (`scaffold::engines`), the entries to try (the pinned major first, then the nearest this
 //! machine can start), and from the trial on each, the `matrix.databases` init writes and why.
 
-use std::path::Path;
-
 use crate::config::{BackendChoice, DatabaseSpec, EngineKind};
 use crate::engine::trial::{EngineTrial, TrialOutcome};
 use crate::scaffold::engines::{Target, TargetEngines};
@@ -116,6 +114,9 @@ fn with_nearest(spec: DatabaseSpec) -> Vec<DatabaseSpec> {
     specs
 }
 
+/// The PostgreSQL majors init looks for local server binaries of.
+const POSTGRES_MAJORS: std::ops::RangeInclusive<u32> = 10..=18;
+
 /// The majors of `engine` that start here without a registry: from images the environment names,
 /// and from local server binaries.
 fn available_majors(engine: EngineKind) -> (Vec<u32>, Vec<u32>) {
@@ -131,27 +132,8 @@ fn available_majors(engine: EngineKind) -> (Vec<u32>, Vec<u32>) {
     images.dedup();
     let mut majors = Vec::new();
     if engine == EngineKind::Postgres {
-        for base in ["/usr/lib/postgresql", "/usr/pgsql-"] {
-            let (dir, pattern) = if base.ends_with('-') {
-                ("/usr", "pgsql-")
-            } else {
-                (base, "")
-            };
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().to_string();
-                let Some(version) = name.strip_prefix(pattern) else {
-                    continue;
-                };
-                if Path::new(&entry.path()).join("bin/postgres").is_file()
-                    && let Ok(major) = version.parse()
-                {
-                    majors.push(major);
-                }
-            }
-        }
+        // The majors the local backend would find binaries for, where it looks for them.
+        majors.extend(POSTGRES_MAJORS.filter(|major| crate::database::has_local_postgres(*major)));
     }
     majors.sort_unstable();
     majors.dedup();

@@ -207,6 +207,12 @@ pub(super) fn find_binaries(
     Err(tried)
 }
 
+/// Whether this machine has the server binaries of PostgreSQL `major` where the local backend
+/// looks for them.
+pub fn has_binaries(major: u32) -> bool {
+    find_binaries(&major.to_string(), None).is_ok()
+}
+
 /// The user initdb and the server run as: this one (`None`), or an unprivileged one when this is
 /// root, as (uid, gid, name). Public so a test can start a server outside the harness the same way.
 pub fn server_user() -> Option<(u32, u32, String)> {

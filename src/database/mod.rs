@@ -27,7 +27,7 @@ use crate::dialect::Dialect;
 
 pub use crate::dialect::Family;
 pub use image::{DEBIAN_MARIADB, ImageChoice, LABEL_FLAVOUR};
-pub use local_postgres::server_user;
+pub use local_postgres::{has_binaries as has_local_postgres, server_user};
 pub use server_url::ServerUrl;
 pub use sqlite::SqliteEngine;
 pub use start::start;
