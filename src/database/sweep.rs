@@ -76,10 +76,40 @@ pub async fn sweep_stale() -> Vec<String> {
     sweep(false).await
 }
 
+/// How long [`sweep`] waits before looking again after it removed a killed process's containers:
+/// a create request the process sent just before it died still completes in the engine.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(1_500);
+
+/// How many times [`sweep`] looks at most.
+const MAX_PASSES: usize = 4;
+
 /// What the harness processes of this host that are no longer running left behind: removed, or
 /// with `dry_run` only listed ("would remove ..."). Never anything of a live process, nor of
-/// another host sharing the Docker engine (only this host's labels are listed).
+/// another host sharing the Docker engine (only this host's labels are listed). After removing
+/// containers or networks it looks again a moment later, until a look finds nothing more: a
+/// container the process asked for just before it was killed appears after it died.
 pub async fn sweep(dry_run: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    for pass in 0..MAX_PASSES {
+        if pass > 0 {
+            tokio::time::sleep(SETTLE).await;
+        }
+        let (removed_docker, pass_notes) = sweep_once(dry_run).await;
+        for note in pass_notes {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        if dry_run || !removed_docker {
+            break;
+        }
+    }
+    notes
+}
+
+/// One look: removes (or lists) what dead processes left; says whether it removed containers or
+/// networks of theirs.
+async fn sweep_once(dry_run: bool) -> (bool, Vec<String>) {
     let found = leftovers().await;
     let mut notes = Vec::new();
     let dead = |pid: &Option<u32>| pid.is_some_and(|pid| !docker::process_alive(pid));
@@ -163,5 +193,8 @@ pub async fn sweep(dry_run: bool) -> Vec<String> {
             )),
         }
     }
-    notes
+    let removed_docker = notes
+        .iter()
+        .any(|note| note.starts_with("removed container") || note.starts_with("removed network"));
+    (removed_docker, notes)
 }
