@@ -781,3 +781,57 @@ fn an_engine_on_the_projects_own_url_is_redirected_and_the_trial_runs_again() {
     );
     assert!(!dir.path().join("notebook.db").exists());
 }
+
+/// Settings configured as the project's image runs them: a required `PRODUCTION` the Dockerfile
+/// sets, the engine chosen by a word (`DB_ENGINE`), a data folder written in production, all in
+/// a settings package that re-exports its modules. init gives each its value and the run on
+/// SQLite writes nothing outside the cell.
+#[test]
+fn settings_get_the_images_values_the_cells_engine_by_name_and_a_folder_of_its_own() {
+    let dir = layout("image-settings");
+    let root = dir.path();
+    let outside = Path::new("/var/lib/recipes-example-data");
+    let out = init_sqlite(root);
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    for line in [
+        "PRODUCTION = \"true\"                # required by the settings at recipes/settings/config.py:6; the value the project's image gives it (docker/Dockerfile:6)",
+        "DB_ENGINE = \"${HARNESS_DATABASE_ENGINE}\"",
+        "DATA_DIR = \"${HARNESS_CELL_DIR}\"",
+        "POSTGRES_SERVER = \"${HARNESS_DATABASE_HOST}\"",
+        "foreign_urls = \"redirect\"",
+    ] {
+        assert!(toml.contains(line), "{line}\n{toml}");
+    }
+    let out = sqlite_run(root);
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("0 failed"), "{}", out.1);
+    assert!(
+        !outside.exists(),
+        "the app wrote its files outside the cell"
+    );
+}
+
+/// The same project on PostgreSQL: `DB_ENGINE` is `postgres` there, and the URL the settings
+/// build from the `POSTGRES_*` parts is the cell's own, so no cell needs a redirect to pass.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and a PostgreSQL image: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn settings_that_choose_postgres_by_a_word_reach_head_on_postgres() {
+    let dir = layout("image-settings");
+    let root = dir.path();
+    let (_, toml) = init_on_postgres(root);
+    assert!(
+        toml.contains("databases = [\"postgres:17\", \"sqlite\"]"),
+        "{toml}"
+    );
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .args(["run", "--jobs", "2"]));
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    let snapshot = std::fs::read_to_string(root.join("snapshots/fresh/postgres-17.snap")).unwrap();
+    assert!(snapshot.contains("column servings integer"), "{snapshot}");
+}

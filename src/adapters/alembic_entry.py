@@ -10,6 +10,7 @@ Environment:
   HARNESS_INI_SECTION      the section of alembic.ini to read instead of [alembic] (alembic -n)
   HARNESS_URL_OPTIONS      comma-separated options ("key" or "section:key") env.py reads the URL from
                            besides sqlalchemy.url: each is set to the cell's URL
+  HARNESS_CELL_DIR         the cell's own folder for files the project writes; made when missing
   HARNESS_FOREIGN_URLS     refuse (default) | redirect: what happens to an engine the project opens
                            on another database
   HARNESS_INTERRUPT        REV:N, upgrade only: the process ends (exit 75, no commit, no rollback)
@@ -235,6 +236,10 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     ini, command_name, args = argv[1], argv[2], argv[3:]
+    # The cell's own folder for the project's files exists wherever this runs (a runtime
+    # container's temporary folder is its own).
+    if os.environ.get("HARNESS_CELL_DIR"):
+        os.makedirs(os.environ["HARNESS_CELL_DIR"], exist_ok=True)
     from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory

@@ -359,12 +359,7 @@ async fn plan(
             env.push((
                 read.name.clone(),
                 part.value(),
-                format!(
-                    "the cell's database {}, read at {}:{}",
-                    part.noun(),
-                    read.file,
-                    read.line
-                ),
+                format!("{}, read at {}:{}", part.noun(), read.file, read.line),
             ));
         }
     }
@@ -377,6 +372,24 @@ async fn plan(
                 format!(
                     "a secret the settings require, read at {}:{}: a random value, new each run",
                     read.file, read.line
+                ),
+            ));
+        }
+    }
+    // A value the settings require that the project's own image sets is the value its installs
+    // run with (`ENV PRODUCTION=true`).
+    let image_env = crate::scaffold::image_env::image_env(root);
+    for read in &found.required_variables {
+        if env.iter().any(|(n, ..)| *n == read.name) {
+            continue;
+        }
+        if let Some(set) = crate::scaffold::image_env::value_for(&image_env, &read.name) {
+            env.push((
+                read.name.clone(),
+                set.value.clone(),
+                format!(
+                    "required by the settings at {}:{}; the value the project's image gives it ({}:{})",
+                    read.file, read.line, set.file, set.line
                 ),
             ));
         }
@@ -559,8 +572,12 @@ async fn plan(
     }
     // A project that opens its own engine on a URL of its own: its engines are pointed at the
     // cell's database, and the trial runs again to see how far the migrations then get.
-    if let TrialOutcome::Foreign(url) = trial.outcome() {
-        let url = url.clone();
+    // (On any engine: a project whose default is its own SQLite file opens it in that trial only.)
+    let foreign = trial.engines.iter().find_map(|ran| match &ran.outcome {
+        TrialOutcome::Foreign(url) => Some(url.clone()),
+        _ => None,
+    });
+    if let Some(url) = foreign {
         eprintln!(
             "  note: the project connects to {url} on its own; its engines are redirected to the cell's database, and the trial runs again"
         );
@@ -600,6 +617,17 @@ async fn plan(
                     .env
                     .insert(name.clone(), format!("${{{}}}", crate::runtime::RUN_SECRET));
                 secrets.push(name);
+            } else if let Some(set) = crate::scaffold::image_env::value_for(&image_env, &name) {
+                env.push((
+                    name.clone(),
+                    set.value.clone(),
+                    format!(
+                        "required by the settings (`{field}`, named by the trial's error); the value the project's image gives it ({}:{})",
+                        set.file, set.line
+                    ),
+                ));
+                project.env.insert(name.clone(), set.value.clone());
+                secrets.push(name);
             } else {
                 unset.push((
                     name,
@@ -611,7 +639,7 @@ async fn plan(
         }
         if !secrets.is_empty() {
             eprintln!(
-                "  note: the settings require {}: a throwaway value, new each run; trying again",
+                "  note: the settings require {}: given (see harness.toml); trying again",
                 secrets.join(", ")
             );
             trial = trial::trial(&project, &newest, &candidates)

@@ -106,13 +106,15 @@ pub fn main() -> ExitStatus {
             return ExitStatus::from_code(err.exit_code());
         }
     };
-    match execute(cli) {
+    let status = match execute(cli) {
         Ok(status) => status,
         Err(failure) => {
             eprintln!("error: {failure}");
             failure.status()
         }
-    }
+    };
+    crate::runtime::remove_shared_cell_dir();
+    status
 }
 
 fn execute(cli: Cli) -> Result<ExitStatus, Failure> {

@@ -632,6 +632,9 @@ fn check_env_references(
         "HARNESS_DATABASE_USER",
         "HARNESS_DATABASE_PASSWORD",
         "HARNESS_DATABASE_NAME",
+        "HARNESS_DATABASE_ENGINE",
+        "HARNESS_DATABASE_DIALECT",
+        crate::runtime::CELL_DIR,
         crate::runtime::RUN_SECRET,
     ];
     for (name, value) in env {

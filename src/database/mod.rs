@@ -107,23 +107,60 @@ pub struct CellDatabase {
     /// The same URL as a runtime container on the run's network reaches it (the database
     /// container's name instead of the host's mapped port); `None` when not on that network.
     pub network_url: Option<String>,
+    /// The cell's own folder, empty when the cell starts, for files the project writes (a data
+    /// folder its settings demand): `HARNESS_CELL_DIR`. Removed with the cell.
+    pub files: PathBuf,
     /// Keeps the cell's temporary folder alive until the cell is done.
     _scratch: Option<tempfile::TempDir>,
+}
+
+/// The prefix of a server cell's temporary folder (its `files`): `harness-cell-<pid>-<random>`.
+pub(crate) const CELL_DIR_PREFIX: &str = "harness-cell-";
+
+/// A new temporary folder for a cell's files.
+fn cell_folder() -> Result<tempfile::TempDir, DatabaseError> {
+    tempfile::Builder::new()
+        .prefix(&format!("{CELL_DIR_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .map_err(|source| DatabaseError::TempDir {
+            what: "a cell's files".into(),
+            source,
+        })
 }
 
 impl CellDatabase {
     /// The variables every process of the cell gets: `HARNESS_DATABASE_URL` and `DATABASE_URL` (the
     /// SQLAlchemy URL), for SQLite `HARNESS_SQLITE_PATH` (the file), and the URL's parts for
     /// projects that read them one by one (`HARNESS_DATABASE_HOST`, `_PORT`, `_USER`, `_PASSWORD`,
-    /// `_NAME`; for SQLite only `_NAME`, the file).
+    /// `_NAME`; for SQLite only `_NAME`, the file), the engine by name for projects that choose
+    /// theirs by a word (`HARNESS_DATABASE_ENGINE`: `postgres`, `mariadb` or `sqlite`;
+    /// `HARNESS_DATABASE_DIALECT`: SQLAlchemy's `postgresql`, `mysql` or `sqlite`), and
+    /// `HARNESS_CELL_DIR`, the cell's own empty folder.
     pub fn env(&self) -> Vec<(String, String)> {
         self.env_for(&self.url)
     }
 
     fn env_for(&self, url: &str) -> Vec<(String, String)> {
+        let (engine, dialect) = match &self.location {
+            Location::SqliteFile(_) => ("sqlite", "sqlite"),
+            Location::Server {
+                family: Family::Postgres,
+                ..
+            } => ("postgres", "postgresql"),
+            Location::Server {
+                family: Family::Mysql,
+                ..
+            } => ("mariadb", "mysql"),
+        };
         let mut env = vec![
             ("HARNESS_DATABASE_URL".to_string(), url.to_string()),
             ("DATABASE_URL".to_string(), url.to_string()),
+            ("HARNESS_DATABASE_ENGINE".to_string(), engine.to_string()),
+            ("HARNESS_DATABASE_DIALECT".to_string(), dialect.to_string()),
+            (
+                crate::runtime::CELL_DIR.to_string(),
+                self.files.display().to_string(),
+            ),
         ];
         if let Location::SqliteFile(path) = &self.location {
             env.push((

@@ -155,6 +155,7 @@ impl Engine for ServerEngine {
             if let Ok(mut created) = self.created.lock() {
                 created.push(name.clone());
             }
+            let scratch = super::cell_folder()?;
             Ok(CellDatabase {
                 location: Location::Server {
                     family,
@@ -163,7 +164,8 @@ impl Engine for ServerEngine {
                 },
                 url: self.url.sqlalchemy(&name),
                 network_url: self.network_url.as_ref().map(|url| url.sqlalchemy(&name)),
-                _scratch: None,
+                files: scratch.path().to_path_buf(),
+                _scratch: Some(scratch),
             })
         })
     }

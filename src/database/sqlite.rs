@@ -47,10 +47,16 @@ impl Engine for SqliteEngine {
                 })?;
             let path = scratch.path().join("cell.sqlite");
             let url = format!("sqlite:///{}", path.display());
+            let files = scratch.path().join("files");
+            std::fs::create_dir(&files).map_err(|source| DatabaseError::TempDir {
+                what: "a cell's files".into(),
+                source,
+            })?;
             Ok(CellDatabase {
                 location: Location::SqliteFile(path),
                 url,
                 network_url: None,
+                files,
                 _scratch: Some(scratch),
             })
         })

@@ -11,8 +11,9 @@ use crate::docker;
 pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
 
 /// The prefixes of the other temporary folders a run makes, each followed by `<pid>-<random>`:
-/// a SQLite cell's database, a tool step's output files.
-pub const SCRATCH_DIR_PREFIXES: [&str; 2] = ["harness-sqlite-", "harness-worker-"];
+/// a SQLite cell's database, a tool step's output files, a server cell's files.
+pub const SCRATCH_DIR_PREFIXES: [&str; 3] =
+    ["harness-sqlite-", "harness-worker-", super::CELL_DIR_PREFIX];
 
 /// What the harness started and has not removed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

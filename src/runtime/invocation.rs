@@ -30,6 +30,34 @@ pub fn run_secret() -> String {
         .clone()
 }
 
+/// The cell variable naming the cell's own empty folder, for files the project writes (a data
+/// folder its settings demand). Reading the revision graph, with no cell, it names a folder of
+/// this process ([`shared_cell_dir`]).
+pub const CELL_DIR: &str = "HARNESS_CELL_DIR";
+
+/// The folder `${HARNESS_CELL_DIR}` names outside a cell: `harness-cell-<pid>-graph` in the
+/// temporary folder, made on first use and removed by [`remove_shared_cell_dir`] (or, after a
+/// kill, by the next sweep).
+pub fn shared_cell_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "{}{}-graph",
+        crate::database::CELL_DIR_PREFIX,
+        std::process::id()
+    ));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Removes [`shared_cell_dir`]'s folder if this process made it.
+pub fn remove_shared_cell_dir() {
+    let dir = std::env::temp_dir().join(format!(
+        "{}{}-graph",
+        crate::database::CELL_DIR_PREFIX,
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// The program to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Program {
@@ -85,7 +113,8 @@ impl Invocation {
     /// `HARNESS_DATABASE_URL`, `HARNESS_SQLITE_PATH`) from `cell`, else this process's
     /// environment, else empty. `$$` is a literal `$`.
     pub fn expanded_env(&self, cell: &[(String, String)]) -> Vec<(String, String)> {
-        self.env
+        let mut env = self
+            .env
             .iter()
             // Without a database (reading the revision graph), a value made of the cell's
             // database is not set at all, so the project's own default applies (an empty port
@@ -102,11 +131,27 @@ impl Invocation {
                         .find(|(n, _)| n == var)
                         .map(|(_, v)| v.clone())
                         .or_else(|| (var == RUN_SECRET).then(run_secret))
+                        .or_else(|| {
+                            (var == CELL_DIR).then(|| shared_cell_dir().display().to_string())
+                        })
                         .or_else(|| std::env::var(var).ok())
                 };
                 (name.clone(), expand(value, lookup))
             })
-            .collect()
+            .collect::<Vec<_>>();
+        // Outside a cell the folder is this process's; the tool process makes it where it runs
+        // (a runtime container has its own temporary folder).
+        let uses_cell_dir = self
+            .env
+            .values()
+            .any(|value| references(value).contains(&CELL_DIR));
+        if uses_cell_dir && !cell.iter().any(|(n, _)| n == CELL_DIR) {
+            env.push((
+                CELL_DIR.to_string(),
+                shared_cell_dir().display().to_string(),
+            ));
+        }
+        env
     }
 
     /// The command line for messages.

@@ -4,6 +4,7 @@
 
 mod app_files;
 pub mod engines;
+pub mod image_env;
 pub mod python;
 mod templates;
 

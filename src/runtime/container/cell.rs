@@ -19,6 +19,14 @@ use crate::runtime::{Invocation, Program, RuntimeError};
 /// How long starting a runtime container (from an image already on the machine) may take.
 const START_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The cell's own folder (`HARNESS_CELL_DIR`), read-write at its own path.
+fn cell_files(database: Option<&CellDatabase>) -> Mount {
+    let dir = database
+        .map(|db| db.files.display().to_string())
+        .unwrap_or_default();
+    Mount::bind_mount(dir.clone(), dir)
+}
+
 /// A running runtime container.
 pub struct CellContainer {
     container: Option<ContainerAsync<GenericImage>>,
@@ -58,6 +66,7 @@ impl CellContainer {
                 }
             }
             Some((Location::Server { .. }, true)) => {
+                request = request.with_mount(cell_files(database));
                 if let Some(network) = &options.network {
                     request = request.with_network(network.clone());
                     in_network = true;
@@ -65,7 +74,11 @@ impl CellContainer {
             }
             // A server on this machine (a local cluster, an external server) is reached as the
             // host reaches it.
-            Some((Location::Server { .. }, false)) => request = request.with_network("host"),
+            Some((Location::Server { .. }, false)) => {
+                request = request
+                    .with_network("host")
+                    .with_mount(cell_files(database));
+            }
             None => {}
         }
         // A frozen engine would hold the start for the whole limit: ask it first.

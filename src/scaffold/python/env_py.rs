@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::env_read::{EnvRead, EnvReads, UrlPart};
+use super::env_read::{CellPart, EnvRead, EnvReads};
 use super::module_locator::{ModuleLocator, module_file};
 use super::package_name::PackageName;
 use super::project_files::slashed;
@@ -19,7 +19,7 @@ pub struct EnvPy {
     pub pythonpath: Vec<String>,
     pub url_variables: Vec<EnvRead>,
     pub required_variables: Vec<EnvRead>,
-    pub part_variables: Vec<(EnvRead, UrlPart)>,
+    pub part_variables: Vec<(EnvRead, CellPart)>,
     /// Alembic options env.py reads a URL from besides `sqlalchemy.url` (`url`, `section:key`).
     pub url_options: Vec<String>,
     pub notes: Vec<String>,
@@ -120,6 +120,27 @@ impl EnvPy {
             );
         }
 
+        // Further down: what those modules import of the project (a config module importing a
+        // settings package whose `__init__` re-exports its modules), breadth first, two more
+        // levels, settings and configuration modules first at each level.
+        let mut level = followed.clone();
+        for _ in 0..FOLLOW_DEPTH {
+            let mut next_level = Vec::new();
+            for file in &level {
+                let Ok(source) = std::fs::read_to_string(file) else {
+                    continue;
+                };
+                for next in project_imports(&PythonFile::parse(&source), file, &locator) {
+                    if next != env_py && !followed.contains(&next) && !next_level.contains(&next) {
+                        next_level.push(next);
+                    }
+                }
+            }
+            next_level.sort_by_key(|file| !says_settings(file));
+            next_level.truncate(MAX_FOLLOWED.saturating_sub(followed.len()));
+            followed.extend(next_level.iter().cloned());
+            level = next_level;
+        }
         let mut read = vec![relative(&env_py)];
         for file in &followed {
             if let Ok(source) = std::fs::read_to_string(file) {
@@ -142,6 +163,57 @@ impl EnvPy {
         scan.part_variables = reads.parts;
         scan
     }
+}
+
+/// How many project modules env.py's scan reads at most.
+const MAX_FOLLOWED: usize = 60;
+
+/// How many levels of imports below env.py's own the scan follows.
+const FOLLOW_DEPTH: usize = 2;
+
+/// Whether a module's path says it holds settings (`settings`, `config`, `conf`).
+fn says_settings(file: &Path) -> bool {
+    let text = file.to_string_lossy().to_ascii_lowercase();
+    ["settings", "config", "conf"]
+        .iter()
+        .any(|word| text.contains(word))
+}
+
+/// The project's module files `parsed` (the file `file`) imports: absolute imports the locator
+/// finds in the project, and relative ones from the file's own package; for a package's
+/// `__init__`, its relative imports of its own modules too.
+fn project_imports(parsed: &PythonFile, file: &Path, locator: &ModuleLocator) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut take = |folder: &Path, module: &str, names: &[String]| {
+        let own = (!module.is_empty())
+            .then(|| module_file(folder, module))
+            .flatten();
+        let submodules = names.iter().filter_map(|name| {
+            let dotted = if module.is_empty() {
+                name.clone()
+            } else {
+                format!("{module}.{name}")
+            };
+            module_file(folder, &dotted)
+        });
+        found.extend(own.into_iter().chain(submodules));
+    };
+    for import in &parsed.imports {
+        let top = import.module.split('.').next().unwrap_or("");
+        if let Some((folder, _)) = locator.locate(top) {
+            take(folder, &import.module, &import.names);
+        }
+    }
+    for (level, import) in &parsed.relative_imports {
+        let mut folder = file.parent().map(Path::to_path_buf);
+        for _ in 1..*level {
+            folder = folder.and_then(|f| f.parent().map(Path::to_path_buf));
+        }
+        if let Some(folder) = folder {
+            take(&folder, &import.module, &import.names);
+        }
+    }
+    found
 }
 
 /// The Python files under `script_dir/versions` (and its subfolders), sorted.

@@ -95,9 +95,10 @@ fn cast_to_scalar(context: &str) -> bool {
     .any(|marker| squeezed.contains(marker))
 }
 
-/// One part of the database URL a project may read from a variable of its own.
+/// One value of the cell a project may read from a variable of its own: a part of the database
+/// URL, the engine by name, or a folder it writes files to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UrlPart {
+pub enum CellPart {
     Host,
     Port,
     User,
@@ -105,18 +106,28 @@ pub enum UrlPart {
     Name,
     /// `user:password` in one variable (`DATABASE_CREDENTIALS`).
     Credentials,
+    /// The engine by the harness's word (`postgres`, `mariadb`, `sqlite`): `DB_ENGINE = "sqlite"`
+    /// with `'postgres'` among its options.
+    Engine,
+    /// The engine by SQLAlchemy's dialect name (`postgresql`, `mysql`, `sqlite`).
+    Dialect,
+    /// A folder the project writes its data to (`DATA_DIR`): the cell's own empty folder.
+    Folder,
 }
 
-impl UrlPart {
+impl CellPart {
     /// The cell variable that holds it.
     pub fn variable(self) -> &'static str {
         match self {
-            UrlPart::Host => "HARNESS_DATABASE_HOST",
-            UrlPart::Port => "HARNESS_DATABASE_PORT",
-            UrlPart::User => "HARNESS_DATABASE_USER",
-            UrlPart::Password => "HARNESS_DATABASE_PASSWORD",
-            UrlPart::Name => "HARNESS_DATABASE_NAME",
-            UrlPart::Credentials => "HARNESS_DATABASE_USER",
+            CellPart::Host => "HARNESS_DATABASE_HOST",
+            CellPart::Port => "HARNESS_DATABASE_PORT",
+            CellPart::User => "HARNESS_DATABASE_USER",
+            CellPart::Password => "HARNESS_DATABASE_PASSWORD",
+            CellPart::Name => "HARNESS_DATABASE_NAME",
+            CellPart::Credentials => "HARNESS_DATABASE_USER",
+            CellPart::Engine => "HARNESS_DATABASE_ENGINE",
+            CellPart::Dialect => "HARNESS_DATABASE_DIALECT",
+            CellPart::Folder => crate::runtime::CELL_DIR,
         }
     }
 
@@ -124,22 +135,75 @@ impl UrlPart {
     /// `${HARNESS_DATABASE_USER}:${HARNESS_DATABASE_PASSWORD}` for credentials.
     pub fn value(self) -> String {
         match self {
-            UrlPart::Credentials => {
+            CellPart::Credentials => {
                 "${HARNESS_DATABASE_USER}:${HARNESS_DATABASE_PASSWORD}".to_string()
             }
             other => format!("${{{}}}", other.variable()),
         }
     }
 
+    /// What the variable gets, for init's comment: "the cell's database host".
     pub fn noun(self) -> &'static str {
         match self {
-            UrlPart::Host => "host",
-            UrlPart::Port => "port",
-            UrlPart::User => "user",
-            UrlPart::Password => "password",
-            UrlPart::Name => "name",
-            UrlPart::Credentials => "user and password",
+            CellPart::Host => "the cell's database host",
+            CellPart::Port => "the cell's database port",
+            CellPart::User => "the cell's database user",
+            CellPart::Password => "the cell's database password",
+            CellPart::Name => "the cell's database name",
+            CellPart::Credentials => "the cell's database user and password",
+            CellPart::Engine => "the cell's engine by name (postgres, mariadb, sqlite)",
+            CellPart::Dialect => "the cell's engine by dialect name (postgresql, mysql, sqlite)",
+            CellPart::Folder => {
+                "a folder of the cell's own, so the project writes its files nowhere else"
+            }
         }
+    }
+
+    /// The value a variable read in `context` (its line) holds besides a URL part: the engine by
+    /// name, when its name says engine or dialect and a word of one stands quoted on its line
+    /// (`DB_ENGINE: str = "sqlite"  # 'sqlite' or 'postgres'`); a data folder by its name
+    /// (`DATA_DIR`, `APP_STORAGE_PATH`, `UPLOAD_FOLDER`).
+    pub fn of_read(name: &str, context: &str) -> Option<Self> {
+        if let Some(part) = Self::of(name) {
+            return Some(part);
+        }
+        let upper = name.to_ascii_uppercase();
+        let words: Vec<&str> = upper.split('_').collect();
+        let names_engine = words
+            .iter()
+            .any(|word| ["ENGINE", "DIALECT", "VENDOR"].contains(word))
+            || [
+                "DB_TYPE",
+                "DATABASE_TYPE",
+                "DB_BACKEND",
+                "DATABASE_BACKEND",
+                "DB_KIND",
+            ]
+            .iter()
+            .any(|part| upper.contains(part));
+        let settles_more = words
+            .iter()
+            .any(|word| ["OPTIONS", "ARGS", "KWARGS", "POOL", "ECHO", "URL", "URI"].contains(word));
+        if names_engine && !settles_more {
+            let quoted = quoted_words(context);
+            let has = |word: &str| quoted.iter().any(|q| q == word);
+            if has("postgresql") || has("mysql") {
+                return Some(CellPart::Dialect);
+            }
+            if ["postgres", "mariadb", "sqlite", "sqlite3"]
+                .iter()
+                .any(|word| has(word))
+            {
+                return Some(CellPart::Engine);
+            }
+        }
+        let folder = ["DATA", "STORAGE", "UPLOAD", "UPLOADS", "MEDIA"]
+            .iter()
+            .any(|word| words.contains(word))
+            && ["DIR", "PATH", "FOLDER", "ROOT"]
+                .iter()
+                .any(|end| words.last() == Some(end));
+        folder.then_some(CellPart::Folder)
     }
 
     /// The part a variable named like `DB_HOST`, `POSTGRES_PASSWORD`, `PGDATABASE` or
@@ -169,15 +233,29 @@ impl UrlPart {
         };
         let _ = prefix;
         match rest {
-            "HOST" | "HOSTNAME" | "SERVER" => Some(UrlPart::Host),
-            "PORT" => Some(UrlPart::Port),
-            "USER" | "USERNAME" | "LOGIN" => Some(UrlPart::User),
-            "PASSWORD" | "PASS" | "PWD" => Some(UrlPart::Password),
-            "NAME" | "DB" | "DATABASE" | "DBNAME" => Some(UrlPart::Name),
-            "CREDENTIALS" | "CREDS" => Some(UrlPart::Credentials),
+            "HOST" | "HOSTNAME" | "SERVER" => Some(CellPart::Host),
+            "PORT" => Some(CellPart::Port),
+            "USER" | "USERNAME" | "LOGIN" => Some(CellPart::User),
+            "PASSWORD" | "PASS" | "PWD" => Some(CellPart::Password),
+            "NAME" | "DB" | "DATABASE" | "DBNAME" => Some(CellPart::Name),
+            "CREDENTIALS" | "CREDS" => Some(CellPart::Credentials),
             _ => None,
         }
     }
+}
+
+/// The lower-cased words in quotes on a line: `'sqlite', "postgres"` gives both.
+fn quoted_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for quote in ['"', '\''] {
+        let mut parts = line.split(quote);
+        parts.next();
+        while let Some(inside) = parts.next() {
+            words.push(inside.trim().to_ascii_lowercase());
+            parts.next();
+        }
+    }
+    words
 }
 
 /// Whether a variable the settings require, by its name, is a secret a throwaway value serves
@@ -196,7 +274,7 @@ pub struct EnvReads {
     pub url: Vec<EnvRead>,
     pub required: Vec<EnvRead>,
     /// Variables holding one part of the database URL, with or without a default.
-    pub parts: Vec<(EnvRead, UrlPart)>,
+    pub parts: Vec<(EnvRead, CellPart)>,
 }
 
 impl EnvReads {
@@ -211,7 +289,7 @@ impl EnvReads {
                 has_default: read.has_default,
             };
             let known_url = self.url.iter_mut().find(|r| r.name == read.name);
-            if let Some(part) = UrlPart::of(&read.name) {
+            if let Some(part) = CellPart::of_read(&read.name, &read.context) {
                 if !self.parts.iter().any(|(r, _)| r.name == read.name) {
                     self.required.retain(|r| r.name != read.name);
                     self.parts.push((entry, part));
@@ -302,21 +380,21 @@ mod tests {
     #[test]
     fn url_parts_and_secrets_are_told_apart_by_name() {
         for (name, part) in [
-            ("DB_HOST", Some(UrlPart::Host)),
-            ("APP_DB_PORT", Some(UrlPart::Port)),
-            ("POSTGRES_USER", Some(UrlPart::User)),
-            ("POSTGRES_PASSWORD", Some(UrlPart::Password)),
-            ("POSTGRES_DB", Some(UrlPart::Name)),
-            ("MYSQL_DATABASE", Some(UrlPart::Name)),
-            ("PGHOST", Some(UrlPart::Host)),
-            ("PGDATABASE", Some(UrlPart::Name)),
-            ("DATABASE_NAME", Some(UrlPart::Name)),
-            ("DATABASE_CREDENTIALS", Some(UrlPart::Credentials)),
+            ("DB_HOST", Some(CellPart::Host)),
+            ("APP_DB_PORT", Some(CellPart::Port)),
+            ("POSTGRES_USER", Some(CellPart::User)),
+            ("POSTGRES_PASSWORD", Some(CellPart::Password)),
+            ("POSTGRES_DB", Some(CellPart::Name)),
+            ("MYSQL_DATABASE", Some(CellPart::Name)),
+            ("PGHOST", Some(CellPart::Host)),
+            ("PGDATABASE", Some(CellPart::Name)),
+            ("DATABASE_NAME", Some(CellPart::Name)),
+            ("DATABASE_CREDENTIALS", Some(CellPart::Credentials)),
             ("DATABASE_URL", None),
             ("REDIS_HOST", None),
             ("DB_POOL_SIZE", None),
         ] {
-            assert_eq!(UrlPart::of(name), part, "{name}");
+            assert_eq!(CellPart::of(name), part, "{name}");
         }
         for name in [
             "SECRET_KEY",
@@ -328,6 +406,45 @@ mod tests {
         }
         for name in ["APP_ENV", "KEYCLOAK_REALM", "DEBUG"] {
             assert!(!is_secret(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_engine_by_name_and_a_data_folder_are_told_by_name_and_line() {
+        for (name, context, part) in [
+            (
+                "DB_ENGINE",
+                "DB_ENGINE: str = \"sqlite\"  # Options: 'sqlite', 'postgres'",
+                Some(CellPart::Engine),
+            ),
+            (
+                "DATABASE_DIALECT",
+                "DATABASE_DIALECT = os.getenv('DATABASE_DIALECT', 'postgresql')",
+                Some(CellPart::Dialect),
+            ),
+            (
+                "DB_TYPE",
+                "DB_TYPE = env('DB_TYPE', 'mysql')",
+                Some(CellPart::Dialect),
+            ),
+            (
+                "SQLALCHEMY_ENGINE_OPTIONS",
+                "SQLALCHEMY_ENGINE_OPTIONS = {'sqlite': {}}",
+                None,
+            ),
+            ("DB_ENGINE", "DB_ENGINE = os.getenv('DB_ENGINE')", None),
+            (
+                "DATA_DIR",
+                "DATA_DIR = os.getenv('DATA_DIR')",
+                Some(CellPart::Folder),
+            ),
+            ("APP_STORAGE_PATH", "", Some(CellPart::Folder)),
+            ("UPLOAD_FOLDER", "", Some(CellPart::Folder)),
+            ("DATA_RETENTION_DAYS", "", None),
+            ("LOG_DIR", "", None),
+            ("POSTGRES_SERVER", "", Some(CellPart::Host)),
+        ] {
+            assert_eq!(CellPart::of_read(name, context), part, "{name}");
         }
     }
 

@@ -27,7 +27,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use console_scripts::{AlembicWrapper, alembic_wrappers, console_scripts};
-pub use env_read::{EnvRead, UrlPart, is_secret};
+pub use env_read::{CellPart, EnvRead, is_secret};
 pub use requires_python::RequiresPython;
 
 use declared_python::DeclaredPython;
@@ -59,7 +59,7 @@ pub struct PythonProject {
     /// Other variables read without a default: the user has to set them.
     pub required_variables: Vec<EnvRead>,
     /// Variables holding one part of the database URL (`DB_HOST`, `POSTGRES_PASSWORD`).
-    pub part_variables: Vec<(EnvRead, UrlPart)>,
+    pub part_variables: Vec<(EnvRead, CellPart)>,
     /// Alembic options env.py reads the URL from besides `sqlalchemy.url`.
     pub url_options: Vec<String>,
     /// For the user: which files were read, what was left out and why.
@@ -104,7 +104,7 @@ pub fn flask_app_reads(
     root: &Path,
     base: &Path,
     module: &str,
-) -> (Vec<EnvRead>, Vec<(EnvRead, UrlPart)>, Vec<EnvRead>) {
+) -> (Vec<EnvRead>, Vec<(EnvRead, CellPart)>, Vec<EnvRead>) {
     let scan = env_py::app_reads(&absolute(root), &absolute(base), module);
     (
         scan.url_variables,

@@ -19,6 +19,9 @@ const MAX_CONTEXT: usize = 600;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PythonFile {
     pub imports: Vec<Import>,
+    /// `from .settings import *` and `from ..core import config`: the number of dots, and the
+    /// import with the dotted rest as its module (empty for `from . import x`).
+    pub relative_imports: Vec<(u32, Import)>,
     pub reads: Vec<VariableRead>,
 }
 
@@ -117,6 +120,25 @@ impl Scanner<'_> {
                         line: line_of(self.source, stmt.start()),
                     });
                 }
+            }
+            Stmt::ImportFrom(import) if import.level > 0 => {
+                self.file.relative_imports.push((
+                    import.level,
+                    Import {
+                        module: import
+                            .module
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                        names: import
+                            .names
+                            .iter()
+                            .map(|a| a.name.to_string())
+                            .filter(|n| n != "*")
+                            .collect(),
+                        line: line_of(self.source, stmt.start()),
+                    },
+                ));
             }
             Stmt::ImportFrom(import) if import.level == 0 => {
                 let Some(module) = &import.module else {
