@@ -685,6 +685,8 @@ fn a_flask_factory_in_a_nested_package_of_an_app_folder_is_found() {
 #[test]
 fn a_project_that_migrates_only_through_its_own_command_gets_it_named() {
     let dir = layout("own-migrate-command");
+    // Without the guide saying how to run it.
+    std::fs::remove_dir_all(dir.path().join("docs")).unwrap();
     let out = init(dir.path());
     assert_eq!(out.0, 0, "{}", transcript(&out));
     assert!(
@@ -834,4 +836,33 @@ fn settings_that_choose_postgres_by_a_word_reach_head_on_postgres() {
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
     let snapshot = std::fs::read_to_string(root.join("snapshots/fresh/postgres-17.snap")).unwrap();
     assert!(snapshot.contains("column servings integer"), "{snapshot}");
+}
+
+/// The same project with its operations guide: init tries the command as the guide runs it, with
+/// the URL where the guide puts it, and writes `tool = "command"`; the run reaches head through it.
+#[test]
+fn a_documented_migrate_command_becomes_the_tool_and_reaches_head() {
+    let dir = layout("own-migrate-command");
+    let root = dir.path();
+    let out = init(root);
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    for line in [
+        "tool = \"command\"",
+        "upgrade = [\"depot\", \"db-upgrade\"]",
+        "url_env = \"DEPOT_DATABASE_URL\"",
+        "\"-e .\"] # installed too",
+        "`depot db-upgrade` (README.md:3, and 3 other places), with the URL in DEPOT_DATABASE_URL (docs/operations.md:6)",
+    ] {
+        assert!(toml.contains(line), "{line}\n{toml}");
+    }
+    assert!(!root.join("scenarios/roundtrip.toml").exists());
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .args(["run", "--jobs", "2"]));
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("0 failed"), "{}", out.1);
+    let snapshot = std::fs::read_to_string(root.join("snapshots/fresh/sqlite.snap")).unwrap();
+    assert!(snapshot.contains("table crates"), "{snapshot}");
+    assert!(!root.join("depot.db").exists());
 }

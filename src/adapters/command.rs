@@ -31,8 +31,10 @@ impl CommandTool {
 
 /// The SQLAlchemy driver to name in a server URL handed to a SQLAlchemy project: the one its
 /// environment installs (psycopg2 first, SQLAlchemy's default, then psycopg, pg8000, asyncpg; for
-/// MySQL, PyMySQL, then mysqlclient). `None` for SQLite, for an environment without SQLAlchemy (the
-/// program may not be Python at all) and when no driver is known.
+/// MySQL, PyMySQL, then mysqlclient). For SQLite, `aiosqlite` when the environment's only
+/// PostgreSQL driver is asyncpg and aiosqlite is there (a project that opens async engines only),
+/// else `None`, as for an environment without SQLAlchemy (the program may not be Python at all) and
+/// when no driver is known.
 pub fn installed_driver(url: &str, packages: &[(String, String)]) -> Option<&'static str> {
     let has = |name: &str| {
         packages.iter().any(|(n, _)| {
@@ -52,6 +54,12 @@ pub fn installed_driver(url: &str, packages: &[(String, String)]) -> Option<&'st
             ("asyncpg", "asyncpg"),
         ],
         "mysql" | "mariadb" => &[("pymysql", "pymysql"), ("mysqlclient", "mysqldb")],
+        "sqlite" => {
+            let sync_postgres = ["psycopg2", "psycopg2-binary", "psycopg", "pg8000"]
+                .iter()
+                .any(|name| has(name));
+            return (has("aiosqlite") && has("asyncpg") && !sync_postgres).then_some("aiosqlite");
+        }
         _ => return None,
     };
     choices
@@ -115,6 +123,20 @@ mod driver_tests {
         assert_eq!(
             installed_driver("sqlite:////tmp/x.db", &packages(&["sqlalchemy"])),
             None
+        );
+        let sqlite = "sqlite:////tmp/x.db";
+        assert_eq!(
+            installed_driver(sqlite, &packages(&["sqlalchemy", "asyncpg", "aiosqlite"])),
+            Some("aiosqlite"),
+            "an async-only project"
+        );
+        assert_eq!(
+            installed_driver(
+                sqlite,
+                &packages(&["sqlalchemy", "psycopg2", "asyncpg", "aiosqlite"])
+            ),
+            None,
+            "a project with a sync driver keeps pysqlite"
         );
     }
 }

@@ -130,7 +130,7 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
         for (name, why) in setup
             .unset
             .iter()
-            .filter(|(name, _)| !name.starts_with('#'))
+            .filter(|(name, _)| !name.starts_with('#') && !setup.trial_passed)
         {
             println!("fill in {name} under [project.env] in harness.toml: {why}");
         }
@@ -572,9 +572,18 @@ async fn plan(
     }
     // A project that opens its own engine on a URL of its own: its engines are pointed at the
     // cell's database, and the trial runs again to see how far the migrations then get.
-    // (On any engine: a project whose default is its own SQLite file opens it in that trial only.)
+    // (On any engine whose kind the URL names: a project whose default is its own SQLite file
+    // opens it in the SQLite trial only. A server's URL built on a SQLite cell is no such case.)
     let foreign = trial.engines.iter().find_map(|ran| match &ran.outcome {
-        TrialOutcome::Foreign(url) => Some(url.clone()),
+        TrialOutcome::Foreign(url) => {
+            let scheme = url.split([':', '+']).next().unwrap_or_default();
+            let family = crate::dialect::Family::from_scheme(&scheme.to_ascii_lowercase());
+            let same = match crate::dialect::Family::of(ran.spec.engine) {
+                None => scheme.eq_ignore_ascii_case("sqlite"),
+                Some(engine) => family == Some(engine),
+            };
+            same.then(|| url.clone())
+        }
         _ => None,
     });
     if let Some(url) = foreign {
@@ -828,19 +837,118 @@ async fn plan(
     let plain_alembic_failed =
         matches!(trial.outcome(), TrialOutcome::Failed { dialect: false, .. })
             || trial.graph.is_err();
+    let mut through = None;
     if plain_alembic_failed {
         let wrappers = python::alembic_wrappers(root, &python::console_scripts(root));
         if let Some(wrapper) = wrappers.first() {
-            let line = format!(
-                "the project has its own migrate command, `{}` ({} calls Alembic's command.upgrade): when env.py only runs inside it, set tool = \"command\", upgrade = [\"{}\", ...] with the arguments that upgrade a database, and \"-e .\" in packages so the script is installed (docs/configuration.md)",
-                wrapper.script, wrapper.file, wrapper.script
-            );
-            eprintln!("  note: {line}");
-            notes.push(line);
+            // The way the project's own files run it, with the variable they give the URL in: the
+            // trial runs again through it, and when that reaches head, so do the cells.
+            let command = crate::scaffold::documented::upgrade_command(root, &wrapper.script);
+            let variable = crate::scaffold::documented::url_variable(root);
+            let mut tried = None;
+            if let (Some(command), Some(variable)) = (&command, &variable) {
+                let attempt = trial::Through {
+                    upgrade: command.what.clone(),
+                    url_env: variable.what.clone(),
+                };
+                let develop = !packages.iter().any(|p| p.starts_with("-e "));
+                if develop {
+                    project
+                        .requirements
+                        .packages
+                        .push(format!("-e {}", root.display()));
+                }
+                let said = format!(
+                    "`{}` ({}:{}, and {} other places), with the URL in {} ({}:{})",
+                    command.what.join(" "),
+                    command.file,
+                    command.line,
+                    command.places - 1,
+                    variable.what,
+                    variable.file,
+                    variable.line
+                );
+                eprintln!(
+                    "  note: the project migrates through its own command, `{}` ({} calls Alembic's command.upgrade); trying it as its files run it: {said}",
+                    wrapper.script, wrapper.file
+                );
+                // A command keeping state in a home folder of its own (`PREFECT_HOME`) keeps it
+                // in the cell's folder, not under the user's home.
+                let home = format!(
+                    "{}_HOME",
+                    wrapper.script.to_ascii_uppercase().replace('-', "_")
+                );
+                let home = (crate::scaffold::documented::mentions(root, &home)
+                    && !env.iter().any(|(n, ..)| *n == home))
+                .then_some(home);
+                if let Some(home) = &home {
+                    project
+                        .env
+                        .insert(home.clone(), format!("${{{}}}", crate::runtime::CELL_DIR));
+                }
+                let again = trial::trial_through(&project, &newest, &candidates, Some(&attempt))
+                    .await
+                    .map_err(|err| Failure::Environment(err.to_string()))?;
+                if matches!(again.outcome(), TrialOutcome::Passed) {
+                    if let Some(home) = home {
+                        env.push((
+                            home,
+                            format!("${{{}}}", crate::runtime::CELL_DIR),
+                            format!(
+                                "`{}` keeps its state there, else under the user's home: the cell's own folder",
+                                wrapper.script
+                            ),
+                        ));
+                    }
+                    notes.push(format!(
+                        "plain Alembic fails here; the project migrates through its own command, run as its files run it: {said}. tool = \"command\" runs it in every cell"
+                    ));
+                    if develop {
+                        packages.push(format!("-e {}", rel(".")));
+                    }
+                    through = Some(attempt);
+                    trial = again;
+                } else {
+                    if develop {
+                        project.requirements.packages.pop();
+                    }
+                    if let Some(home) = &home {
+                        project.env.remove(home);
+                    }
+                    let why = match again.outcome() {
+                        TrialOutcome::Failed { line, .. }
+                        | TrialOutcome::Setup(line)
+                        | TrialOutcome::NoEngine(line) => line.clone(),
+                        TrialOutcome::Foreign(url) => format!("it connected to {url} on its own"),
+                        TrialOutcome::MissingModule { module, .. } => {
+                            format!("no module named `{module}`")
+                        }
+                        TrialOutcome::Passed => String::new(),
+                    };
+                    eprintln!("  note: through the project's command the trial failed too: {why}");
+                    tried = Some(format!(
+                        "; run as its files run it ({said}) the trial failed too: {why}"
+                    ));
+                }
+            }
+            if through.is_none() {
+                let line = format!(
+                    "the project has its own migrate command, `{}` ({} calls Alembic's command.upgrade){}: when env.py only runs inside it, set tool = \"command\", upgrade = [\"{}\", ...] with the arguments that upgrade a database, url_env to the variable it reads the URL from, and \"-e .\" in packages so the script is installed (docs/configuration.md)",
+                    wrapper.script,
+                    wrapper.file,
+                    tried.unwrap_or_default(),
+                    wrapper.script
+                );
+                eprintln!("  note: {line}");
+                notes.push(line);
+            }
         }
     }
     let installed = !matches!(trial.outcome(), TrialOutcome::Setup(_));
+    let trial_passed = matches!(trial.outcome(), TrialOutcome::Passed);
     let graph = match trial.graph {
+        // Through the project's own command, the revisions Alembic loads on its own do not matter.
+        Ok(graph) if through.is_some() => graph,
         Ok(graph) => {
             eprintln!(
                 "  Alembic (Python {}) reports {}, head {}",
@@ -969,6 +1077,8 @@ async fn plan(
         bootstrap,
         release_tag,
         url_options: found.url_options.clone(),
+        command: through.map(|through| (through.upgrade, through.url_env)),
+        trial_passed,
     };
     Ok((setup, Revisions::of(&graph), problem))
 }

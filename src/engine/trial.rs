@@ -84,6 +84,24 @@ pub async fn trial(
     interpreter: &Interpreter,
     candidates: &[Vec<DatabaseSpec>],
 ) -> Result<Trial, TrialError> {
+    trial_through(project, interpreter, candidates, None).await
+}
+
+/// The project's own migrate command, run instead of Alembic's upgrade (Alembic still reads the
+/// revision graph): `url_env` gets the cell's URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Through {
+    pub upgrade: Vec<String>,
+    pub url_env: String,
+}
+
+/// [`trial`], the upgrade run `through` the project's own command when given.
+pub async fn trial_through(
+    project: &Project,
+    interpreter: &Interpreter,
+    candidates: &[Vec<DatabaseSpec>],
+    through: Option<&Through>,
+) -> Result<Trial, TrialError> {
     let spec =
         RuntimeSpec::parse(&format!("python:{}", interpreter.minor())).map_err(TrialError)?;
     let cache = CacheDir::from_env();
@@ -157,7 +175,15 @@ pub async fn trial(
             });
             continue;
         };
-        let outcome = on_engine(project, &adapter, &prepared, engine.as_ref(), &mut graph).await;
+        let outcome = on_engine(
+            project,
+            &adapter,
+            &prepared,
+            engine.as_ref(),
+            &mut graph,
+            through,
+        )
+        .await;
         engine.shutdown().await;
         let (outcome, version_tables) = outcome?;
         results.push(EngineTrial {
@@ -205,6 +231,7 @@ async fn on_engine(
     prepared: &PreparedRuntime,
     engine: &dyn crate::database::Engine,
     graph: &mut Option<Result<Graph, String>>,
+    through: Option<&Through>,
 ) -> Result<(TrialOutcome, Vec<String>), TrialError> {
     let database = match engine.create().await {
         Ok(database) => database,
@@ -266,11 +293,23 @@ async fn on_engine(
         match started {
             Some(Ok(output)) if !output.success() => Ok(output),
             Some(Err(err)) => Err(err),
-            _ => {
-                adapter
-                    .run(&session, &Action::Upgrade("heads".into()))
+            _ => match through {
+                Some(through) => {
+                    crate::adapters::run_program(
+                        &through.upgrade,
+                        &project.dir,
+                        &session,
+                        &project.process_env(),
+                        std::slice::from_ref(&through.url_env),
+                    )
                     .await
-            }
+                }
+                None => {
+                    adapter
+                        .run(&session, &Action::Upgrade("heads".into()))
+                        .await
+                }
+            },
         }
     })
     .await;

@@ -102,7 +102,7 @@ impl Invocation {
             return url.to_string();
         };
         match url.split_once("://") {
-            Some((scheme, rest)) if !scheme.contains('+') && scheme != "sqlite" => {
+            Some((scheme, rest)) if !scheme.contains('+') => {
                 format!("{scheme}+{driver}://{rest}")
             }
             _ => url.to_string(),

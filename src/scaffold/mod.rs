@@ -3,6 +3,7 @@
 //! from the revision graph the tool itself reported. Never overwrites a file; runs no process.
 
 mod app_files;
+pub mod documented;
 pub mod engines;
 pub mod image_env;
 pub mod python;

@@ -46,6 +46,12 @@ pub struct ProjectSetup {
     pub release_tag: Option<String>,
     /// `url_options`: Alembic options env.py reads the URL from.
     pub url_options: Vec<String>,
+    /// `tool = "command"`: the project's own migrate command (its arguments) and the variable it
+    /// reads the URL from, for a project plain Alembic cannot migrate.
+    pub command: Option<(Vec<String>, String)>,
+    /// The trial upgrade reached head on the first engine: the `unset` lines are not needed for
+    /// it, so init does not ask for them.
+    pub trial_passed: bool,
 }
 
 /// harness.toml and the starter scenarios for one project.
@@ -63,7 +69,9 @@ pub fn files_in(folder: &str, setup: &ProjectSetup, revisions: &Revisions) -> Ve
         }
     };
     let mut files = vec![file(&at("harness.toml"), harness_toml(setup))];
-    if setup.bootstrap {
+    if setup.command.is_some() {
+        files.push(file(&at("scenarios/fresh.toml"), fresh_command()));
+    } else if setup.bootstrap {
         files.push(file(&at("scenarios/fresh.toml"), fresh_install(revisions)));
         if let Some(tag) = &setup.release_tag {
             files.push(file(&at("scenarios/from-release.toml"), from_release(tag)));
@@ -89,26 +97,47 @@ fn file(path: &str, text: String) -> PlannedFile {
 }
 
 fn harness_toml(setup: &ProjectSetup) -> String {
-    let mut project = vec![
-        commented("tool = \"alembic\"", "the migration tool adapter"),
-        commented(
-            &format!("path = {}", quoted(&setup.path)),
-            "the folder Alembic runs in (relative script_location values start here)",
-        ),
-    ];
-    if let Some(config) = &setup.config {
+    let mut project = match &setup.command {
+        Some((upgrade, url_env)) => vec![
+            commented(
+                "tool = \"command\"",
+                "the project's own migrate command (plain Alembic cannot run its env.py)",
+            ),
+            commented(
+                &format!("path = {}", quoted(&setup.path)),
+                "the folder the command runs in",
+            ),
+            commented(
+                &format!("upgrade = {}", list(upgrade)),
+                "as the project's own files run it",
+            ),
+            commented(
+                &format!("url_env = {}", quoted(url_env)),
+                "the variable it reads the cell's URL from",
+            ),
+        ],
+        None => vec![
+            commented("tool = \"alembic\"", "the migration tool adapter"),
+            commented(
+                &format!("path = {}", quoted(&setup.path)),
+                "the folder Alembic runs in (relative script_location values start here)",
+            ),
+        ],
+    };
+    let alembic = setup.command.is_none();
+    if let Some(config) = setup.config.as_ref().filter(|_| alembic) {
         project.push(commented(
             &format!("config = {}", quoted(config)),
             "alembic.ini, relative to `path`",
         ));
     }
-    if let Some(section) = &setup.section {
+    if let Some(section) = setup.section.as_ref().filter(|_| alembic) {
         project.push(commented(
             &format!("section = {}", quoted(section)),
             "the section of alembic.ini to read (alembic -n)",
         ));
     }
-    if let Some(location) = &setup.script_location {
+    if let Some(location) = setup.script_location.as_ref().filter(|_| alembic) {
         project.push(commented(
             &format!("script_location = {}", quoted(location)),
             "env.py's folder: alembic.ini names no usable one",
@@ -141,19 +170,19 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         &format!("version_table = {}", quoted(&setup.version_table)),
         "the table Alembic records applied revisions in",
     ));
-    if !setup.url_options.is_empty() {
+    if alembic && !setup.url_options.is_empty() {
         project.push(commented(
             &format!("url_options = {}", list(&setup.url_options)),
             "Alembic options env.py reads the URL from: set to the cell's",
         ));
     }
-    if setup.bootstrap {
+    if alembic && setup.bootstrap {
         project.push(commented(
             "bootstrap = \"models\"",
             "a fresh install: the models' tables created, stamped at head",
         ));
     }
-    project.push(if setup.redirect {
+    let foreign = if setup.redirect {
         commented(
             "foreign_urls = \"redirect\"",
             "the project opens its own engine: it is pointed at each cell's database",
@@ -163,7 +192,10 @@ fn harness_toml(setup: &ProjectSetup) -> String {
             "foreign_urls = \"refuse\"",
             "an engine on any database but the cell's is refused (\"redirect\": pointed at the cell)",
         )
-    });
+    };
+    if alembic {
+        project.push(foreign);
+    }
     let mut env = String::from(
         "\n[project.env]                      # the environment of every Alembic process; ${DATABASE_URL} is the cell's URL\n",
     );
@@ -290,6 +322,14 @@ version = ["{target}"]               # the version table afterwards holds the gr
         target = revisions.target,
         target_line = target_line(revisions),
     )
+}
+
+fn fresh_command() -> String {
+    r#"# An empty database migrated by the project's own command (`upgrade` in harness.toml): the schema
+# a new install gets.
+description = "An empty database migrated by the project's own command."
+"#
+    .to_string()
 }
 
 fn fresh_install(revisions: &Revisions) -> String {

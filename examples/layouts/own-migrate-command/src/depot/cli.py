@@ -13,6 +13,6 @@ def main(argv=None):
         return 2
     config = Config()
     config.set_main_option("script_location", "depot:migrations")
-    config.attributes["settings"] = {"url": os.environ.get("DATABASE_URL", "sqlite:///depot.db")}
+    config.attributes["settings"] = {"url": os.environ.get("DEPOT_DATABASE_URL", "sqlite:///depot.db")}
     command.upgrade(config, "head")
     return 0
