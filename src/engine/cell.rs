@@ -179,6 +179,19 @@ pub(super) enum CellError {
         step: usize,
         why: String,
     },
+    #[error(
+        "the warm tool worker stopped during step {step}; the database state is unknown, so the step is not run again (its output so far is below)"
+    )]
+    WorkerLost { step: usize },
+}
+
+/// A step's run: its record, the process's output when one ran to its end, and whether the
+/// warm worker it ran in stopped during it (the step must then not run again: its cell is an
+/// infrastructure error).
+pub(super) struct StepRun {
+    pub record: StepRecord,
+    pub output: Option<Output>,
+    pub worker_lost: bool,
 }
 
 fn setup<'a>(
@@ -256,7 +269,11 @@ async fn replay(
             Some(at_ref) if step.at_ref => at_ref,
             _ => session,
         };
-        let (record, output) = execute_with_output(
+        let StepRun {
+            record,
+            output,
+            worker_lost,
+        } = execute_with_output(
             ctx,
             cell,
             step_session,
@@ -272,6 +289,16 @@ async fn replay(
             run.result.steps.push(record);
             upgraded |= is_target;
             continue;
+        }
+        if worker_lost {
+            let step = record.number;
+            run.result.steps.push(record);
+            return fail(
+                &mut run.result,
+                Verdict::Error,
+                Cause::Infrastructure,
+                CellError::WorkerLost { step }.to_string(),
+            );
         }
         // A step that failed because the database engine died is the infrastructure's failure,
         // not the migration's (nor the failure a scenario expects).
@@ -496,7 +523,7 @@ pub(super) async fn execute_with_output(
     mut record: StepRecord,
     result: &mut CellResult,
     at_ref: bool,
-) -> (StepRecord, Option<Output>) {
+) -> StepRun {
     let started = Instant::now();
     let scenario = &ctx.config.scenarios[cell.scenario];
     let release = scenario
@@ -509,7 +536,11 @@ pub(super) async fn execute_with_output(
         record.status = Some("could not run".into());
         record.output_tail =
             Some("the project at the scenario's `from_ref` was not prepared".into());
-        return (record, None);
+        return StepRun {
+            record,
+            output: None,
+            worker_lost: false,
+        };
     }
     let (project, tool) = match release {
         Some(tree) => (&tree.project, &tree.tool),
@@ -532,7 +563,11 @@ pub(super) async fn execute_with_output(
                 .unwrap_or(&tree.project.dir)
                 .display()
         ));
-        return (record, None);
+        return StepRun {
+            record,
+            output: None,
+            worker_lost: false,
+        };
     }
     let outcome = match action {
         PlannedAction::Sql(sql) => {
@@ -552,7 +587,11 @@ pub(super) async fn execute_with_output(
                 record.status = Some("SQL error".into());
                 record.output_tail = Some(why);
             }
-            return (record, None);
+            return StepRun {
+                record,
+                output: None,
+                worker_lost: false,
+            };
         }
         PlannedAction::Tool(action) => {
             let upgrade = scenario.upgrade_command.as_deref();
@@ -577,7 +616,11 @@ pub(super) async fn execute_with_output(
             result.tool_time += output.duration;
             if let PlannedAction::Tool(Action::Interrupt { revision, after }) = action {
                 interrupted(&mut record, &output, revision, *after, &project.dir);
-                return (record, Some(output));
+                return StepRun {
+                    record,
+                    output: Some(output),
+                    worker_lost: false,
+                };
             }
             if !output.success() {
                 record.ok = false;
@@ -590,13 +633,34 @@ pub(super) async fn execute_with_output(
                 record.status = Some("migrated another database".into());
                 record.output_tail = Some(why);
             }
-            (record, Some(output))
+            StepRun {
+                record,
+                output: Some(output),
+                worker_lost: false,
+            }
         }
         Err(err) => {
+            let worker_lost = matches!(
+                err,
+                crate::adapters::AdapterError::Runtime(
+                    crate::runtime::RuntimeError::WorkerLost { .. }
+                )
+            );
             record.ok = false;
-            record.status = Some("could not run".into());
+            record.status = Some(
+                if worker_lost {
+                    "stopped with the worker"
+                } else {
+                    "could not run"
+                }
+                .into(),
+            );
             record.output_tail = Some(ctx.secrets.redact(&err.to_string()));
-            (record, None)
+            StepRun {
+                record,
+                output: None,
+                worker_lost,
+            }
         }
     }
 }

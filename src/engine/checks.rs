@@ -149,7 +149,7 @@ impl Steps<'_, '_> {
         label: String,
     ) -> Result<(), Outcome> {
         let number = self.run.result.steps.len() + 1;
-        let (step, _) = execute_with_output(
+        let run = execute_with_output(
             self.ctx,
             self.cell,
             session,
@@ -161,8 +161,15 @@ impl Steps<'_, '_> {
             false,
         )
         .await;
+        let step = run.record;
         let ok = step.ok;
         let detail = failed_step_detail(&step);
+        if run.worker_lost {
+            self.run.result.steps.push(step);
+            return Err(Outcome::Error(
+                super::cell::CellError::WorkerLost { step: number }.to_string(),
+            ));
+        }
         self.run.result.steps.push(step);
         if ok {
             return Ok(());

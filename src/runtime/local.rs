@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::process::Command;
 
-use super::worker::{self, Job, Worker};
+use super::worker::{self, Job, Worker, WorkerRun};
 use super::{CacheDir, Invocation, Program, RuntimeError};
 use crate::database::CellDatabase;
 use crate::process::{self, Output};
@@ -78,11 +78,24 @@ impl LocalEnv {
                     .map(|name| (name.clone(), Some(invocation.url_for_vars(&database.url)))),
             );
         }
-        if matches!(invocation.program, Program::Python)
-            && joined.to_str().is_some()
-            && let Some(output) = self.in_worker(invocation, &overrides).await
-        {
-            return Ok(output);
+        if matches!(invocation.program, Program::Python) && joined.to_str().is_some() {
+            match self.in_worker(invocation, &overrides).await {
+                Some(WorkerRun::Done(output)) => return Ok(output),
+                // The step may have run partly: never again.
+                Some(WorkerRun::Lost {
+                    pid,
+                    worker_stderr,
+                    step_stderr,
+                }) => {
+                    return Err(RuntimeError::WorkerLost {
+                        command: process::display(Path::new(&program), &invocation.args),
+                        pid,
+                        worker_stderr,
+                        step_stderr,
+                    });
+                }
+                Some(WorkerRun::NotTaken) | None => {}
+            }
         }
         let mut command = Command::new(&program);
         command.args(&invocation.args).current_dir(&invocation.dir);
@@ -103,13 +116,14 @@ impl LocalEnv {
             })
     }
 
-    /// Runs a Python tool process through the warm worker; `None` when there is none (or it
-    /// died, or the environment holds a value that is not UTF-8): the caller starts a process.
+    /// Runs a Python tool process through the warm worker; `None` when there is none (or the
+    /// environment holds a value that is not UTF-8), as [`WorkerRun::NotTaken`]: the caller starts
+    /// a process.
     async fn in_worker(
         &self,
         invocation: &Invocation,
         overrides: &[(String, Option<String>)],
-    ) -> Option<Output> {
+    ) -> Option<WorkerRun> {
         if !worker::enabled() {
             return None;
         }
@@ -132,12 +146,14 @@ impl LocalEnv {
         if !worker.is_alive() {
             return None;
         }
-        worker
-            .run(Job {
-                argv: &invocation.args,
-                dir: &invocation.dir,
-                env: &env,
-            })
-            .await
+        Some(
+            worker
+                .run(Job {
+                    argv: &invocation.args,
+                    dir: &invocation.dir,
+                    env: &env,
+                })
+                .await,
+        )
     }
 }

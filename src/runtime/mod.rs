@@ -68,6 +68,36 @@ pub enum RuntimeError {
         what: String,
         source: std::io::Error,
     },
+    /// The warm worker stopped while a step's child ran: the step is not run again.
+    #[error(
+        "the warm tool worker stopped while `{command}` ran (its child, process {pid}, was stopped with it): the database state is unknown, so the step is not run again{}{}",
+        lines_after("the worker's last stderr lines", worker_stderr),
+        lines_after("the step's output so far", &last_lines(step_stderr, 12))
+    )]
+    WorkerLost {
+        command: String,
+        pid: i32,
+        worker_stderr: Vec<String>,
+        step_stderr: String,
+    },
+}
+
+/// `title:` and the lines, indented, on lines of their own; nothing when there are none.
+fn lines_after(title: &str, lines: &[String]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let body: String = lines.iter().map(|line| format!("\n    | {line}")).collect();
+    format!("\n  {title}:{body}")
+}
+
+/// The last `count` non-empty lines of `text`.
+fn last_lines(text: &str, count: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(count)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
 }
 
 impl RuntimeError {
@@ -79,6 +109,10 @@ impl RuntimeError {
             RuntimeError::Setup { failure, .. } => Some(failure.help()),
             RuntimeError::Container { help, .. } => Some(help.clone()),
             RuntimeError::Io { .. } => None,
+            RuntimeError::WorkerLost { .. } => Some(
+                "a worker that stops is not expected: its last lines above say why; run again, or with --no-worker to run each tool process on its own"
+                    .into(),
+            ),
         }
     }
 }

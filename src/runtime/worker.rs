@@ -39,6 +39,28 @@ pub fn enabled() -> bool {
         && std::env::var_os("HARNESS_NO_WORKER").is_none_or(|v| v.is_empty() || v == "0")
 }
 
+/// How many of the worker's own last stderr lines are kept for a message.
+const STDERR_TAIL: usize = 20;
+
+/// What became of one job given to the worker.
+#[derive(Debug)]
+pub enum WorkerRun {
+    /// The child ran and ended: its output, as a process's.
+    Done(Output),
+    /// The worker could not take the job (it is gone): nothing of it ran, so a process may.
+    NotTaken,
+    /// The worker stopped after the job's child had started: how far the child got is unknown
+    /// (it is killed with its process group), so the job must not run again.
+    Lost {
+        /// The child's pid.
+        pid: i32,
+        /// The worker's own last stderr lines.
+        worker_stderr: Vec<String>,
+        /// What the child had written to its stderr.
+        step_stderr: String,
+    },
+}
+
 /// What the worker said about one request.
 enum Event {
     Started(i32),
@@ -53,6 +75,8 @@ pub struct Worker {
     pending: Pending,
     next: AtomicU64,
     alive: Arc<AtomicBool>,
+    /// The worker's own last stderr lines (a crash's traceback).
+    stderr_tail: Arc<Mutex<std::collections::VecDeque<String>>>,
     _child: Child,
 }
 
@@ -82,10 +106,25 @@ impl Worker {
             .env_remove("PYTHONPATH")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
         let mut child = command.spawn().ok()?;
         let stdin = child.stdin.take()?;
+        let stderr_tail: Arc<Mutex<std::collections::VecDeque<String>>> = Arc::default();
+        if let Some(stderr) = child.stderr.take() {
+            let tail = stderr_tail.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Ok(mut tail) = tail.lock() {
+                        if tail.len() == STDERR_TAIL {
+                            tail.pop_front();
+                        }
+                        tail.push_back(line);
+                    }
+                }
+            });
+        }
         let mut lines = BufReader::new(child.stdout.take()?).lines();
         let ready = tokio::time::timeout(START_LIMIT, lines.next_line()).await;
         if !matches!(ready, Ok(Ok(Some(ref line))) if line.contains("\"ready\"")) {
@@ -132,6 +171,7 @@ impl Worker {
             pending,
             next: AtomicU64::new(1),
             alive,
+            stderr_tail,
             _child: child,
         })
     }
@@ -140,15 +180,38 @@ impl Worker {
         self.alive.load(Ordering::SeqCst)
     }
 
-    /// Runs `job` in a forked child; `None` when the worker could not take it (it died), so the
-    /// caller runs a process instead. Dropping the future kills the child's process group.
-    pub async fn run(&self, job: Job<'_>) -> Option<Output> {
+    /// Runs `job` in a forked child. [`WorkerRun::NotTaken`] when the worker could not take it
+    /// (it died before), so the caller may run a process instead; [`WorkerRun::Lost`] when it died
+    /// while the child ran, which the caller must never run again. Dropping the future kills the
+    /// child's process group.
+    pub async fn run(&self, job: Job<'_>) -> WorkerRun {
+        match self.run_job(job).await {
+            Ok(output) => WorkerRun::Done(output),
+            Err(None) => WorkerRun::NotTaken,
+            Err(Some((pid, step_stderr))) => {
+                // Its reader may still be taking the last lines.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                WorkerRun::Lost {
+                    pid,
+                    worker_stderr: self
+                        .stderr_tail
+                        .lock()
+                        .map(|tail| tail.iter().cloned().collect())
+                        .unwrap_or_default(),
+                    step_stderr,
+                }
+            }
+        }
+    }
+
+    /// `Err(None)`: not taken; `Err(Some((pid, stderr)))`: lost after the child started.
+    async fn run_job(&self, job: Job<'_>) -> Result<Output, Option<(i32, String)>> {
         let started = Instant::now();
         let id = self.next.fetch_add(1, Ordering::SeqCst);
         let files = tempfile::Builder::new()
             .prefix(&format!("harness-worker-{}-", std::process::id()))
             .tempdir()
-            .ok()?;
+            .map_err(|_| None)?;
         let (stdout, stderr) = (files.path().join("stdout"), files.path().join("stderr"));
         let request = serde_json::json!({
             "id": id,
@@ -162,31 +225,35 @@ impl Worker {
         let (ended_tx, ended_rx) = oneshot::channel();
         self.pending
             .lock()
-            .ok()?
+            .map_err(|_| None)?
             .insert(id, vec![started_tx, ended_tx]);
         {
             let mut stdin = self.stdin.lock().await;
             let line = format!("{request}\n");
             if stdin.write_all(line.as_bytes()).await.is_err() || stdin.flush().await.is_err() {
                 self.alive.store(false, Ordering::SeqCst);
-                return None;
+                return Err(None);
             }
         }
         let Ok(Event::Started(pid)) = started_rx.await else {
-            return None;
+            return Err(None);
         };
-        let guard = KillOnDrop(Some(pid));
-        let code = match ended_rx.await {
-            Ok(Event::Ended(code)) => code,
-            _ => return None,
-        };
-        guard.disarm();
         let read = |path: &PathBuf| {
             std::fs::read(path)
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default()
         };
-        Some(Output {
+        let guard = KillOnDrop(Some(pid));
+        let code = match ended_rx.await {
+            Ok(Event::Ended(code)) => code,
+            _ => {
+                // The child is stopped now, before its output is read.
+                drop(guard);
+                return Err(Some((pid, read(&stderr))));
+            }
+        };
+        guard.disarm();
+        Ok(Output {
             // A child killed by a signal has no exit code, as a process would not.
             code: (code >= 0).then_some(code),
             stdout: read(&stdout),
