@@ -420,9 +420,20 @@ impl TargetEngines {
                 // a connector's: weak evidence, for every engine.
                 let whole_text = caps.get(0).map_or("", |m| m.as_str());
                 let templated = whole_text.contains('{') || whole_text.contains("%s");
+                // So is a URL in a connector's module (a data source the app reads from).
+                let lower_file = file.to_ascii_lowercase();
+                let connector = [
+                    "connector",
+                    "datasource",
+                    "data_source",
+                    "query_runner",
+                    "integrations/",
+                ]
+                .iter()
+                .any(|word| lower_file.contains(word));
                 let source = if test {
                     Source::Tests
-                } else if templated {
+                } else if templated || connector {
                     Source::Weak
                 } else {
                     Source::Url
@@ -660,6 +671,14 @@ mod tests {
         let found = TargetEngines::detect(root.path(), root.path(), &[], &[]);
         assert!(found.first(Target::Mysql).is_some());
         assert!(!found.strong(Target::Mysql), "{:?}", found.evidence);
+        // A literal URL in a connector's module is a data source too.
+        write(
+            root.path(),
+            "app/service/connectors/cloud_postgres_connector.py",
+            "DIALECT = \"postgresql+pg8000://\"\n",
+        );
+        let found = TargetEngines::detect(root.path(), root.path(), &[], &[]);
+        assert!(!found.strong(Target::Postgres), "{:?}", found.evidence);
     }
 
     #[test]
