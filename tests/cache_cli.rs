@@ -50,6 +50,10 @@ fn runtime_line(out: &(i32, String, String)) -> &str {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn an_environment_is_listed_removed_by_name_and_refreshed() {
     let project = Project::league(&["python:3.12"]);
     let cache = tempfile::tempdir().unwrap();

@@ -7,6 +7,10 @@ use std::process::Command;
 mod common;
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs user namespaces and tmpfs (unshare --map-root-user): cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_full_disk_under_the_cache_is_named_as_the_cause() {
     let project = common::Project::league(&["python:3.12"]);
     project.write(

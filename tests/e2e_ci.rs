@@ -29,6 +29,10 @@ fn verdicts(path: &std::path::Path) -> Vec<(String, String, String)> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn merged_shard_reports_equal_the_unsharded_report() {
     let project = Project::league(BOTH);
     assert_eq!(run(project.harness().args(["run", "--quiet"])).0, 0);
@@ -155,6 +159,10 @@ fn merged_shard_reports_equal_the_unsharded_report() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_missing_shard_report_is_refused() {
     let project = Project::league(&["python:3.12"]);
     let report = project.path().join("one.json");
@@ -169,6 +177,10 @@ fn a_missing_shard_report_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn init_writes_a_project_that_runs_without_edits() {
     let dir = tempfile::Builder::new()
         .prefix("harness-init-")
@@ -268,6 +280,10 @@ fn runtime_lines(stderr: &str, key: &str) -> String {
 /// empty cache the environment is resolved and installed, on the next run it is reused; each
 /// phase once, before the runtime's line, and no more than four lines per runtime.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn ci_lines_name_the_phases_of_preparing_a_runtime() {
     let project = Project::league(&["python:3.12"]);
     let cache = tempfile::tempdir().unwrap();

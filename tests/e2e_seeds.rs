@@ -44,6 +44,10 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn tenant_upgrade_missing_tables_are_caught_by_convergence() {
     let dir = example("tenant-upgrade");
     let out = sqlite_run(dir.path(), None);
@@ -85,6 +89,10 @@ fn tenant_upgrade_missing_tables_are_caught_by_convergence() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn schema_sql_tables_outside_the_version_table_break_the_shipped_runner() {
     let dir = example("schema-sql-runner");
     let out = sqlite_run(dir.path(), None);
@@ -113,6 +121,10 @@ fn schema_sql_tables_outside_the_version_table_break_the_shipped_runner() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_chain_with_two_heads_fails_from_the_fork_point_and_the_merge_fixes_it() {
     let dir = example("forked-chain");
     let out = sqlite_run(dir.path(), None);
@@ -149,6 +161,10 @@ fn a_chain_with_two_heads_fails_from_the_fork_point_and_the_merge_fixes_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_database_behind_the_code_is_reported_as_drift() {
     let dir = example("deploy-drift");
     let out = sqlite_run(dir.path(), None);
@@ -177,6 +193,10 @@ fn a_database_behind_the_code_is_reported_as_drift() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn lost_rows_fail_the_rows_check() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -198,6 +218,10 @@ fn lost_rows_fail_the_rows_check() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn roundtrip_and_stepwise_pass_on_a_sound_chain_and_name_the_revision_that_breaks() {
     let project = Project::league(&["python:3.12"]);
     let toml = project.read("harness.toml");

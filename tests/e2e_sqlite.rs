@@ -10,6 +10,10 @@ use common::{Project, migration, repo, run, transcript};
 const BOTH: &[&str] = &["python:3.10", "python:3.12"];
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn the_repositorys_sqlite_cells_match_their_committed_snapshots() {
     // The README's first command, in check mode: every example's SQLite cells, no Docker.
     let out =
@@ -24,6 +28,10 @@ fn the_repositorys_sqlite_cells_match_their_committed_snapshots() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn the_warm_worker_and_new_processes_give_the_same_report() {
     // Every example's SQLite cells, once forking each tool process from the warm worker and once
     // starting each as a new Python process: verdicts, details, steps, output tails and snapshot
@@ -62,6 +70,10 @@ fn the_repository_matrix_matches_its_committed_snapshots() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn snapshots_are_written_then_matched_then_changes_are_caught_and_accepted() {
     let project = Project::league(BOTH);
 
@@ -151,6 +163,10 @@ fn snapshots_are_written_then_matched_then_changes_are_caught_and_accepted() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn ci_mode_never_writes_a_snapshot_and_leaves_the_new_text_pending() {
     let project = Project::league(&["python:3.12"]);
     let out = run(project.harness().args(["run", "--quiet"]).env("CI", "true"));
@@ -207,6 +223,10 @@ fn ci_mode_never_writes_a_snapshot_and_leaves_the_new_text_pending() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn run_accept_rewrites_changed_snapshots_in_place() {
     let project = Project::league(&["python:3.12"]);
     assert_eq!(
@@ -234,6 +254,10 @@ fn run_accept_rewrites_changed_snapshots_in_place() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_failing_migration_reports_the_step_the_file_and_the_tool_output() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -273,6 +297,10 @@ fn a_failing_migration_reports_the_step_the_file_and_the_tool_output() {
 /// A migration only PostgreSQL can run fails its SQLite cell with the hint to add a server engine;
 /// other failures never get that hint (above).
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_migration_sqlites_dialect_refuses_suggests_a_server_engine() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -298,6 +326,10 @@ fn a_migration_sqlites_dialect_refuses_suggests_a_server_engine() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_failing_sql_step_names_its_location() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -316,6 +348,10 @@ fn a_failing_sql_step_names_its_location() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn an_expected_failure_is_a_pass_and_an_unexpected_success_is_not() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -352,6 +388,10 @@ fn an_expected_failure_is_a_pass_and_an_unexpected_success_is_not() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn an_unknown_revision_is_a_configuration_error_at_its_line() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -375,6 +415,10 @@ fn an_unknown_revision_is_a_configuration_error_at_its_line() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn runtimes_that_leave_different_schemas_fail_naming_both() {
     let project = Project::league(BOTH);
     project.write(
@@ -442,6 +486,10 @@ fn a_missing_interpreter_is_an_environment_error_listing_where_it_looked() {
 
 /// Two heads where a scenario upgrades to `head`: one message before any cell, exit 2.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn two_heads_stop_the_run_with_one_message() {
     let project = Project::league(&["python:3.10", "python:3.12"]);
     project.write(
@@ -458,6 +506,10 @@ fn two_heads_stop_the_run_with_one_message() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn an_explicit_interpreter_path_is_used() {
     let project = Project::league(&["python:3.12"]);
     let python = harness_python("3.12");
@@ -487,6 +539,10 @@ fn harness_python(version: &str) -> std::path::PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn the_report_of_a_run_with_a_pass_and_a_failure() {
     let project = Project::league(&["python:3.12"]);
     assert_eq!(
@@ -514,6 +570,10 @@ fn the_report_of_a_run_with_a_pass_and_a_failure() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_command_tool_around_alembic_files_keeps_lint_and_checks_revisions_before_any_cell() {
     let project = Project::league(&["python:3.12"]);
     std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
@@ -546,6 +606,10 @@ fn a_command_tool_around_alembic_files_keeps_lint_and_checks_revisions_before_an
 /// before any cell with the error once (it printed the same traceback once per cell and runtime,
 /// 159 lines, and exited 1).
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_revision_graph_no_runtime_can_load_stops_the_run_with_one_message() {
     let project = Project::league(&["python:3.10", "python:3.12"]);
     let file = "league/migrations/versions/0005_player_email.py";
@@ -584,6 +648,10 @@ fn a_revision_graph_no_runtime_can_load_stops_the_run_with_one_message() {
 
 /// Verdicts and diffs in colour when asked (CLICOLOR_FORCE, as on a terminal); NO_COLOR wins.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn the_run_report_is_coloured_on_request_and_plain_with_no_color() {
     let project = Project::league(&["python:3.12"]);
     let coloured = run(project
@@ -608,6 +676,10 @@ fn the_run_report_is_coloured_on_request_and_plain_with_no_color() {
 
 /// `--last-failed` reruns only what did not pass last time, and everything once nothing fails.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn last_failed_reruns_only_the_cells_that_did_not_pass() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -654,6 +726,10 @@ fn last_failed_reruns_only_the_cells_that_did_not_pass() {
 
 /// `--fail-fast` starts no cell after the first one that failed, and says which were not run.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn fail_fast_stops_starting_cells_after_the_first_failure() {
     let project = Project::league(&["python:3.12"]);
     project.write(
@@ -682,6 +758,10 @@ fn fail_fast_stops_starting_cells_after_the_first_failure() {
 /// An upgrade command that exits 0 but does nothing used to pass with `(no tables)`. It fails now:
 /// without a file, without a table, and without the version table it was configured to keep.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn an_upgrade_command_that_does_nothing_fails_the_cell() {
     let project = Project::league(&["python:3.12"]);
     std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();

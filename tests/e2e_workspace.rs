@@ -32,6 +32,10 @@ fn cells(path: &std::path::Path) -> Vec<Value> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn shards_of_a_workspace_merge_into_the_unsharded_report_and_members_stay_apart() {
     let project = workspace();
     let first = run(project.harness().args(["run", "--quiet"]));
@@ -110,6 +114,10 @@ fn shards_of_a_workspace_merge_into_the_unsharded_report_and_members_stay_apart(
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn cells_run_only_for_a_convergence_check_write_no_snapshot() {
     let project = Project::league(&["python:3.12"]);
     let out = run(project.harness().args(["run", "--quiet", "partial"]));
@@ -139,6 +147,10 @@ fn cells_run_only_for_a_convergence_check_write_no_snapshot() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn reports_are_the_same_bytes_run_to_run_durations_aside() {
     let project = Project::league(&["python:3.12"]);
     assert_eq!(run(project.harness().args(["run", "--quiet"])).0, 0);
@@ -191,6 +203,10 @@ fn without_times(xml: &str) -> String {
 /// that error; the root's cells still run and are reported (the whole run used to stop with exit
 /// 2 and no verdict for the cells that had run).
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_member_whose_graph_cannot_load_errs_its_cells_and_the_others_still_run() {
     let project = workspace();
     let file = "billing/league/migrations/versions/0005_player_email.py";

@@ -31,6 +31,10 @@ fn repository_state(dir: &Path) -> (String, String, Vec<String>) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_migration_rewritten_after_the_release_is_caught_and_the_checkout_is_untouched() {
     let project = released();
     // After the release, 0001 is edited in place: tenants that ran the old 0001 never get the
@@ -79,6 +83,10 @@ fn a_migration_rewritten_after_the_release_is_caught_and_the_checkout_is_untouch
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_release_whose_chain_only_grew_upgrades_to_the_fresh_schema_with_its_data() {
     let project = released();
     project.write(

@@ -949,6 +949,10 @@ fn a_nul_byte_in_a_dump_fails_instead_of_hanging() {
 /// A long chain in env.py, a migration and a module beside them: `harness init` reads them all
 /// (its scanner walks every expression) and must not overflow its stack.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn init_reads_sources_with_long_chains() {
     let dir = tempfile::tempdir().unwrap();
     common::copy_dir(&common::repo().join("examples/league"), dir.path());

@@ -71,6 +71,10 @@ fn init_then_run(name: &str) -> (tempfile::TempDir, String) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_flask_migrate_app_runs_inside_its_app_with_the_cells_database() {
     let (dir, toml) = init_then_run("flask-app");
     assert!(toml.contains("script_location = \"migrations\""), "{toml}");
@@ -82,6 +86,10 @@ fn a_flask_migrate_app_runs_inside_its_app_with_the_cells_database() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_template_ini_falls_back_to_the_env_py_beside_it() {
     let (_dir, toml) = init_then_run("template-ini");
     assert!(toml.contains("path = \"kiosk\""), "{toml}");
@@ -93,6 +101,10 @@ fn a_template_ini_falls_back_to_the_env_py_beside_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_monorepo_project_four_folders_down_is_found() {
     let (_dir, toml) = init_then_run("monorepo");
     assert!(
@@ -108,12 +120,20 @@ fn a_monorepo_project_four_folders_down_is_found() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_src_layout_package_is_put_on_pythonpath() {
     let (_dir, toml) = init_then_run("src-package");
     assert!(toml.contains("pythonpath = [\"src\"]"), "{toml}");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_module_the_build_writes_is_had_by_installing_the_project_in_develop_mode() {
     let dir = layout("generated-module");
     let generated = dir.path().join("src/inventory/_build_info.py");
@@ -135,6 +155,10 @@ fn a_module_the_build_writes_is_had_by_installing_the_project_in_develop_mode() 
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn env_py_with_its_own_url_variable_gets_the_cells_url_and_without_it_is_refused() {
     let (dir, toml) = init_then_run("own-url-variable");
     assert!(
@@ -167,6 +191,10 @@ fn env_py_with_its_own_url_variable_gets_the_cells_url_and_without_it_is_refused
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn requires_python_keeps_the_newest_interpreter_out() {
     let (_dir, toml) = init_then_run("python-upper-bound");
     let runtimes = toml
@@ -182,6 +210,10 @@ fn requires_python_keeps_the_newest_interpreter_out() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_project_without_alembic_ini_runs_from_an_in_memory_configuration() {
     let dir = tempfile::Builder::new()
         .prefix("harness-layout-")
@@ -211,6 +243,10 @@ fn a_project_without_alembic_ini_runs_from_an_in_memory_configuration() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_uv_lock_pins_the_environment_to_its_exact_versions() {
     let dir = layout("src-package");
     // The lock is made here (a committed one would name the index it came from).
@@ -251,6 +287,10 @@ fn a_uv_lock_pins_the_environment_to_its_exact_versions() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_path_dependency_of_the_lock_is_imported_from_its_source_folder() {
     let dir = layout("src-package");
     // A package of the same repository, named by path in pyproject.toml (as a workspace's SDK is),
@@ -332,6 +372,10 @@ fn uv() -> std::path::PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn named_sections_of_one_alembic_ini_become_harness_toml_and_a_member() {
     let dir = layout("named-sections");
     let out = init(dir.path());
@@ -363,6 +407,10 @@ fn named_sections_of_one_alembic_ini_become_harness_toml_and_a_member() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_forked_graph_is_said_out_loud_by_init_and_stops_the_run_before_any_cell() {
     let dir = tempfile::Builder::new()
         .prefix("harness-layout-")
@@ -395,6 +443,10 @@ fn a_forked_graph_is_said_out_loud_by_init_and_stops_the_run_before_any_cell() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_trial_upgrade_that_hangs_is_stopped_and_init_still_writes_the_files() {
     let dir = layout("monorepo");
     let env_py = dir.path().join("services/billing/app/db/migrations/env.py");
@@ -420,6 +472,10 @@ fn a_trial_upgrade_that_hangs_is_stopped_and_init_still_writes_the_files() {
 /// from the release tag; the run passes, and a model change shipped without its migration fails
 /// the upgrade from the release.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgraded_from_its_release()
 {
     let dir = layout("models-bootstrap");
@@ -517,6 +573,10 @@ fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgrade
 /// Without `bootstrap`, the run names the pattern where it fails: the revision right after the
 /// base needs a table no revision creates.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn an_upgrade_that_stops_after_an_empty_base_revision_suggests_bootstrap() {
     let dir = layout("models-bootstrap");
     let root = dir.path();
@@ -597,6 +657,10 @@ fn a_postgres_only_project_gets_postgres_and_no_sqlite() {
 /// env.py reads its URL from an Alembic option of its own (`config.get_main_option("url")`): init
 /// writes `url_options`, and every cell's Alembic gets the cell's URL there.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_custom_alembic_option_for_the_url_gets_the_cells_url() {
     let (dir, toml) = init_then_run("custom-url-key");
     assert!(toml.contains("url_options = [\"url\"]"), "{toml}");
@@ -637,6 +701,10 @@ fn split_url_variables_get_the_cells_parts_and_a_required_secret_a_throwaway_val
 /// (the package and the header its build lacks), tries the next, and writes the newest and oldest
 /// whose environments install; the run then passes on both.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_python_the_pins_do_not_install_on_is_left_out_saying_why() {
     let dir = layout("python-pins");
     let out = init(dir.path());
@@ -664,6 +732,10 @@ fn a_python_the_pins_do_not_install_on_is_left_out_saying_why() {
 /// A Flask app in a folder below the root, made by `create_app` in a nested package, with nothing
 /// for Flask to find it by: init names the module and puts its folder on `pythonpath`.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_flask_factory_in_a_nested_package_of_an_app_folder_is_found() {
     let (dir, toml) = init_then_run("nested-flask");
     assert!(
@@ -683,6 +755,10 @@ fn a_flask_factory_in_a_nested_package_of_an_app_folder_is_found() {
 /// Alembic, with the configuration that drives it; `package:path` in alembic.ini puts the
 /// package's folder on `pythonpath`.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_project_that_migrates_only_through_its_own_command_gets_it_named() {
     let dir = layout("own-migrate-command");
     // Without the guide saying how to run it.
@@ -703,6 +779,10 @@ fn a_project_that_migrates_only_through_its_own_command_gets_it_named() {
 /// env.py names its version table in code (`"{}_version".format(name)`, as CKAN's plugins do):
 /// init takes the table the trial's upgrade really left, so cells watch that one.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_version_table_env_py_names_in_code_is_read_from_the_trial() {
     let dir = layout("custom-url-key");
     let env_py = dir.path().join("migrations/env.py");
@@ -725,6 +805,10 @@ fn a_version_table_env_py_names_in_code_is_read_from_the_trial() {
 /// The migrations live inside the app's package, so Flask runs in a package folder and would read
 /// `portal.core.factory` as `portal.portal.core.factory`: init names the factory's file instead.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_flask_app_run_from_inside_its_package_is_named_by_its_file() {
     let dir = layout("nested-flask");
     std::fs::rename(
@@ -744,6 +828,10 @@ fn a_flask_app_run_from_inside_its_package_is_named_by_its_file() {
 /// A revision that reads Flask's `current_app` when it is imported (as Lemur's do): the revision
 /// graph is read inside the app, as `flask db heads` reads it.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_revision_that_needs_the_flask_app_at_import_is_read_inside_it() {
     let dir = layout("flask-app");
     let revision = dir
@@ -765,6 +853,10 @@ fn a_revision_that_needs_the_flask_app_at_import_is_read_inside_it() {
 /// env.py opens its own engine on a URL written in it: init switches to `foreign_urls =
 /// "redirect"` and tries again, so its notes say how far the migrations then get.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn an_engine_on_the_projects_own_url_is_redirected_and_the_trial_runs_again() {
     let dir = layout("custom-url-key");
     let env_py = dir.path().join("migrations/env.py");
@@ -789,6 +881,10 @@ fn an_engine_on_the_projects_own_url_is_redirected_and_the_trial_runs_again() {
 /// a settings package that re-exports its modules. init gives each its value and the run on
 /// SQLite writes nothing outside the cell.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn settings_get_the_images_values_the_cells_engine_by_name_and_a_folder_of_its_own() {
     let dir = layout("image-settings");
     let root = dir.path();
@@ -841,6 +937,10 @@ fn settings_that_choose_postgres_by_a_word_reach_head_on_postgres() {
 /// The same project with its operations guide: init tries the command as the guide runs it, with
 /// the URL where the guide puts it, and writes `tool = "command"`; the run reaches head through it.
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_documented_migrate_command_becomes_the_tool_and_reaches_head() {
     let dir = layout("own-migrate-command");
     let root = dir.path();

@@ -16,6 +16,10 @@ use common::{Project, migration, repo, run, transcript};
 const BROWSER_LIMIT: Duration = Duration::from_secs(60);
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs headless Chromium: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn the_html_report_loads_in_a_browser_with_its_grid_failures_and_diffs() {
     let browser = chromium();
     let project = Project::league(&["python:3.10", "python:3.12"]);

@@ -183,6 +183,10 @@ fn installed_names(venv: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn uv_is_installed_into_the_cache_once_and_builds_environments_whose_scripts_run() {
     let root = tempfile::tempdir().unwrap();
     let cache = root.path().join("cache");
@@ -245,6 +249,10 @@ fn uv_is_installed_into_the_cache_once_and_builds_environments_whose_scripts_run
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn no_uv_builds_with_python_venv_and_pip_and_its_scripts_run() {
     let root = tempfile::tempdir().unwrap();
     let cache = root.path().join("cache");
@@ -263,6 +271,10 @@ fn no_uv_builds_with_python_venv_and_pip_and_its_scripts_run() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn concurrent_builds_of_one_environment_both_end_with_a_working_one() {
     let root = tempfile::tempdir().unwrap();
     let cache = CacheDir::new(root.path().join("cache"));

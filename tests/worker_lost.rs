@@ -136,6 +136,10 @@ fn kill_the_worker_mid_step(databases: &str, steps: usize, extra_env: &[(&str, &
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
 fn a_worker_killed_mid_step_on_sqlite_is_an_error_and_the_step_never_runs_twice() {
     kill_the_worker_mid_step("\"sqlite\"", 1, &[]);
 }
