@@ -16,6 +16,39 @@ pub struct Requirements {
 }
 
 impl Requirements {
+    /// A file a develop-mode install (`-e path` in `packages`) writes into the checkout, which the
+    /// checkout lacks: its build's version file (`[tool.setuptools_scm] version_file` or
+    /// `write_to`, hatch-vcs's `version-file`). A fresh checkout has none of them even when an
+    /// environment of the same requirements is cached, so that environment must be built again.
+    pub fn missing_build_output(&self) -> Option<PathBuf> {
+        self.packages.iter().find_map(|entry| {
+            let path = entry
+                .strip_prefix("-e ")
+                .or_else(|| entry.strip_prefix("--editable "))?
+                .trim();
+            let project = self.dir.join(path);
+            let text = std::fs::read_to_string(project.join("pyproject.toml")).ok()?;
+            let value = text.parse::<toml::Table>().ok()?;
+            let tool = value.get("tool")?;
+            let scm = tool.get("setuptools_scm");
+            let written = [
+                scm.and_then(|t| t.get("version_file")),
+                scm.and_then(|t| t.get("write_to")),
+                tool.get("hatch")
+                    .and_then(|h| h.get("build"))
+                    .and_then(|b| b.get("hooks"))
+                    .and_then(|h| h.get("vcs"))
+                    .and_then(|v| v.get("version-file")),
+            ];
+            written
+                .into_iter()
+                .flatten()
+                .filter_map(|file| file.as_str())
+                .map(|file| project.join(file))
+                .find(|file| !file.exists())
+        })
+    }
+
     /// One requirements file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
@@ -143,6 +176,29 @@ fn append_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_version_file_a_develop_install_writes_is_missed_in_a_fresh_checkout() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("master");
+        std::fs::create_dir_all(project.join("pkg")).unwrap();
+        std::fs::write(
+            project.join("pyproject.toml"),
+            "[tool.setuptools_scm]\nversion_file = \"pkg/_version.py\"\n",
+        )
+        .unwrap();
+        let requirements = Requirements {
+            files: Vec::new(),
+            packages: vec!["alembic".into(), "-e master".into()],
+            dir: dir.path().to_path_buf(),
+        };
+        assert_eq!(
+            requirements.missing_build_output(),
+            Some(project.join("pkg/_version.py"))
+        );
+        std::fs::write(project.join("pkg/_version.py"), "version = '1'\n").unwrap();
+        assert_eq!(requirements.missing_build_output(), None);
+    }
 
     #[test]
     fn install_args_split_flags_and_keep_files_first() {

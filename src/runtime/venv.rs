@@ -101,7 +101,10 @@ pub async fn prepare_venv_refreshing(
     let key = venv_key(interpreter, &requirements_text);
     let venvs = cache.venvs();
     let target = venvs.join(format!("python-{}-{key}", interpreter.version));
-    let refreshing = refresh.is_due(&target.display().to_string());
+    // A develop-mode install that writes a file into the checkout (a version file) is redone in a
+    // fresh checkout, which lacks it even when the environment is cached.
+    let refreshing = refresh.is_due(&target.display().to_string())
+        || (is_ready(&target) && requirements.missing_build_output().is_some());
     if is_ready(&target) && !refreshing {
         phases.tell(Phase::Reusing(Prepared::Environment));
         touch(&target);
