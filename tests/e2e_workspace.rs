@@ -27,6 +27,20 @@ fn workspace() -> Project {
     project
 }
 
+/// `value` without the fields that hold durations (`*_ms`).
+fn without_durations(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(key, _)| !key.ends_with("_ms"))
+                .map(|(key, value)| (key, without_durations(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_durations).collect()),
+        other => other,
+    }
+}
+
 fn cells(path: &std::path::Path) -> Vec<Value> {
     common::report_cells(path)
 }
@@ -98,6 +112,15 @@ fn shards_of_a_workspace_merge_into_the_unsharded_report_and_members_stay_apart(
         .env("GITHUB_STEP_SUMMARY", &summary));
     assert_eq!(merged.0, 0, "{}", transcript(&merged));
     assert_eq!(cells(&reports.join("merged.json")), all);
+    // The whole report, every field but the durations: runtimes and graphs of every member too.
+    let whole_report = |name: &str| {
+        let text = std::fs::read_to_string(reports.join(name)).unwrap();
+        without_durations(serde_json::from_str(&text).unwrap())
+    };
+    let merged_report = whole_report("merged.json");
+    assert_eq!(merged_report, whole_report("all.json"));
+    assert_eq!(merged_report["graphs"].as_array().unwrap().len(), 2);
+    assert_eq!(merged_report["runtimes"].as_array().unwrap().len(), 2);
 
     let summary = std::fs::read_to_string(summary).unwrap();
     assert!(summary.contains("\n| fresh | ✅ passed |\n"), "{summary}");

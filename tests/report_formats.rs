@@ -116,6 +116,7 @@ pub fn sample() -> RunReport {
         partition: None,
         runtimes: vec![RuntimeSummary {
             key: "python:3.12".into(),
+            member: None,
             outcome: Ok((info(), true, Duration::from_millis(350))),
         }],
         warnings: vec![],
@@ -250,6 +251,7 @@ fn runtimes_that_disagree_name_the_packages_that_differ() {
             .into_iter()
             .map(|info| RuntimeSummary {
                 key: info.key.clone(),
+                member: None,
                 outcome: Ok((info, true, Duration::from_millis(10))),
             })
             .collect(),

@@ -223,6 +223,7 @@ pub(super) async fn runtimes(
 fn summary(key: &str, result: &Result<PreparedRuntime, String>) -> RuntimeSummary {
     RuntimeSummary {
         key: key.to_string(),
+        member: None,
         outcome: result
             .as_ref()
             .map(|rt| (info(rt), rt.reused, rt.setup_time))

@@ -14,7 +14,7 @@ use crate::config::{Config, ConfigError, RuntimeBackend};
 use crate::database;
 use crate::docker::RunNetwork;
 use crate::matrix::Cell;
-use crate::outcome::{RevisionGraph, RunReport, Verdict};
+use crate::outcome::{RevisionGraph, RunReport, RuntimeSummary, Verdict};
 use crate::report::words;
 use crate::runtime::container::ContainerOptions;
 use crate::runtime::{self, CacheDir};
@@ -78,7 +78,11 @@ pub async fn run_all(
             Err(err) => return Err(err),
         };
         all.cells.extend(report.cells);
-        all.runtimes.extend(report.runtimes);
+        all.runtimes
+            .extend(report.runtimes.into_iter().map(|summary| RuntimeSummary {
+                member: config.label.clone(),
+                ..summary
+            }));
         all.graphs.extend(report.graphs);
         let label = config
             .label

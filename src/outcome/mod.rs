@@ -216,6 +216,8 @@ pub struct RevisionGraph {
 #[derive(Debug, Clone)]
 pub struct RuntimeSummary {
     pub key: String,
+    /// The workspace member whose cells it ran (`None`: the root configuration).
+    pub member: Option<String>,
     pub outcome: Result<(RuntimeInfo, bool, Duration), String>,
 }
 

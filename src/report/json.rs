@@ -81,6 +81,9 @@ struct Summary {
 #[derive(Debug, Serialize, Deserialize)]
 struct Runtime {
     key: String,
+    /// The workspace member whose cells it ran (absent for the root configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    member: Option<String>,
     /// Set when the runtime was prepared.
     ready: Option<Ready>,
     /// Set when it could not be.
@@ -215,14 +218,27 @@ pub fn parse(text: &str) -> Result<RunReport, JsonError> {
         ),
         None => None,
     };
+    let runtimes: Vec<RuntimeSummary> = report.runtimes.into_iter().map(runtime_in).collect();
+    let mut cells: Vec<CellResult> = report
+        .cells
+        .into_iter()
+        .map(cell_in)
+        .collect::<Result<_, _>>()?;
+    // A cell's packages are written once, with its runtime: read back from there.
+    for cell in &mut cells {
+        if let Some(info) = cell.runtime_info.as_mut()
+            && let Some(Ok((ready, ..))) = runtimes
+                .iter()
+                .find(|r| r.key == info.key && r.member == cell.member)
+                .map(|r| r.outcome.as_ref())
+        {
+            info.packages = ready.packages.clone();
+        }
+    }
     Ok(RunReport {
-        cells: report
-            .cells
-            .into_iter()
-            .map(cell_in)
-            .collect::<Result<_, _>>()?,
+        cells,
         partition,
-        runtimes: report.runtimes.into_iter().map(runtime_in).collect(),
+        runtimes,
         // Engines are described in the terminal report only; the JSON schema has no field for them.
         warnings: report.warnings,
         duration: Duration::from_millis(report.duration_ms),
@@ -265,6 +281,7 @@ fn runtime_out(summary: &RuntimeSummary) -> Runtime {
     match &summary.outcome {
         Ok((info, reused, took)) => Runtime {
             key: summary.key.clone(),
+            member: summary.member.clone(),
             ready: Some(Ready {
                 backend: info.backend.clone(),
                 version: info.version.clone(),
@@ -279,6 +296,7 @@ fn runtime_out(summary: &RuntimeSummary) -> Runtime {
         },
         Err(why) => Runtime {
             key: summary.key.clone(),
+            member: summary.member.clone(),
             ready: None,
             error: Some(why.clone()),
         },
@@ -304,6 +322,7 @@ fn runtime_in(runtime: Runtime) -> RuntimeSummary {
     };
     RuntimeSummary {
         key: runtime.key,
+        member: runtime.member,
         outcome,
     }
 }

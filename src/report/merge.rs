@@ -48,7 +48,11 @@ pub fn merge(reports: Vec<(String, RunReport)>) -> Result<RunReport, MergeError>
             merged.cells.push(cell);
         }
         for runtime in report.runtimes {
-            match merged.runtimes.iter_mut().find(|r| r.key == runtime.key) {
+            match merged
+                .runtimes
+                .iter_mut()
+                .find(|r| r.key == runtime.key && r.member == runtime.member)
+            {
                 Some(known) if known.outcome.is_err() && runtime.outcome.is_ok() => {
                     *known = runtime;
                 }
@@ -61,9 +65,11 @@ pub fn merge(reports: Vec<(String, RunReport)>) -> Result<RunReport, MergeError>
                 merged.warnings.push(warning);
             }
         }
-        // Every shard loaded the same graphs: the first shard's stand for all.
-        if merged.graphs.is_empty() {
-            merged.graphs = report.graphs;
+        // A shard loads the graphs of the configurations its cells belong to: one per member.
+        for graph in report.graphs {
+            if !merged.graphs.iter().any(|g| g.member == graph.member) {
+                merged.graphs.push(graph);
+            }
         }
         // Jobs run side by side: the merged run took as long as its longest job.
         merged.duration = merged.duration.max(report.duration);
@@ -74,7 +80,23 @@ pub fn merge(reports: Vec<(String, RunReport)>) -> Result<RunReport, MergeError>
     merged
         .cells
         .sort_by(|a, b| a.position.cmp(&b.position).then_with(|| a.id.cmp(&b.id)));
-    merged.runtimes.sort_by(|a, b| a.key.cmp(&b.key));
+    // Configurations in the order one run takes them: as their first cells come in the matrix.
+    let order = |member: &Option<String>| {
+        merged
+            .cells
+            .iter()
+            .position(|cell| cell.member == *member)
+            .unwrap_or(usize::MAX)
+    };
+    let runtime_order: Vec<usize> = merged.runtimes.iter().map(|r| order(&r.member)).collect();
+    let mut runtimes: Vec<_> = merged.runtimes.drain(..).zip(runtime_order).collect();
+    runtimes
+        .sort_by(|(a, a_order), (b, b_order)| a_order.cmp(b_order).then_with(|| a.key.cmp(&b.key)));
+    merged.runtimes = runtimes.into_iter().map(|(runtime, _)| runtime).collect();
+    let graph_order: Vec<usize> = merged.graphs.iter().map(|g| order(&g.member)).collect();
+    let mut graphs: Vec<_> = merged.graphs.drain(..).zip(graph_order).collect();
+    graphs.sort_by_key(|(_, at)| *at);
+    merged.graphs = graphs.into_iter().map(|(graph, _)| graph).collect();
     Ok(merged)
 }
 
