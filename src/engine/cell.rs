@@ -402,7 +402,7 @@ async fn replay(
             detail.push_str(&format!("; {hint}"));
         }
         if let Some(interrupt) = &scenario.interrupt
-            && record.label.ends_with("(target)")
+            && is_target
         {
             detail.push_str(&format!(
                 "; this is the retry after the upgrade stopped after statement {} of {} (`interrupt`)",
