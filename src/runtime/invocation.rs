@@ -58,6 +58,19 @@ pub fn remove_shared_cell_dir() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The value a URL part's variable holds outside a cell (reading the revision graph), where no
+/// database exists: a placeholder that parses.
+fn graph_placeholder(var: &str) -> Option<&'static str> {
+    match var {
+        "HARNESS_DATABASE_HOST" => Some("localhost"),
+        "HARNESS_DATABASE_PORT" => Some("5432"),
+        "HARNESS_DATABASE_USER" | "HARNESS_DATABASE_PASSWORD" | "HARNESS_DATABASE_NAME" => {
+            Some("harness")
+        }
+        _ => None,
+    }
+}
+
 /// The program to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Program {
@@ -116,13 +129,15 @@ impl Invocation {
         let mut env = self
             .env
             .iter()
-            // Without a database (reading the revision graph), a value made of the cell's
-            // database is not set at all, so the project's own default applies (an empty port
-            // would not parse).
+            // Without a database (reading the revision graph), a value made of the cell's URL or
+            // engine name is not set at all, so the project's own default applies; one made of
+            // the URL's parts gets placeholders, so settings that require them load (nothing
+            // connects while the graph is read).
             .filter(|(_, value)| {
                 references(value).iter().all(|var| {
                     !var.starts_with("HARNESS_DATABASE_") && *var != "DATABASE_URL"
                         || cell.iter().any(|(n, _)| n == var)
+                        || graph_placeholder(var).is_some()
                 })
             })
             .map(|(name, value)| {
@@ -131,6 +146,7 @@ impl Invocation {
                         .find(|(n, _)| n == var)
                         .map(|(_, v)| v.clone())
                         .or_else(|| (var == RUN_SECRET).then(run_secret))
+                        .or_else(|| graph_placeholder(var).map(str::to_string))
                         .or_else(|| {
                             (var == CELL_DIR).then(|| shared_cell_dir().display().to_string())
                         })
@@ -244,6 +260,32 @@ mod tests {
         assert_eq!(
             env,
             [("APP_DB".to_string(), "postgresql://h/c".to_string())]
+        );
+    }
+
+    #[test]
+    fn outside_a_cell_url_parts_get_placeholders_and_the_url_stays_unset() {
+        let mut invocation = Invocation::new(Program::Python, vec![], "/");
+        for (name, value) in [
+            ("APP_DB", "${DATABASE_URL}"),
+            ("DB_ENGINE", "${HARNESS_DATABASE_ENGINE}"),
+            ("DB_HOST", "${HARNESS_DATABASE_HOST}"),
+            ("DB_PORT", "${HARNESS_DATABASE_PORT}"),
+            (
+                "DB_CREDENTIALS",
+                "${HARNESS_DATABASE_USER}:${HARNESS_DATABASE_PASSWORD}",
+            ),
+        ] {
+            invocation.env.insert(name.into(), value.into());
+        }
+        let env = invocation.expanded_env(&[]);
+        assert_eq!(
+            env,
+            [
+                ("DB_CREDENTIALS".to_string(), "harness:harness".to_string()),
+                ("DB_HOST".to_string(), "localhost".to_string()),
+                ("DB_PORT".to_string(), "5432".to_string()),
+            ]
         );
     }
 }
