@@ -21,3 +21,4 @@ pub mod runtime;
 pub mod scaffold;
 pub mod snapshot;
 pub mod stack;
+pub mod words;

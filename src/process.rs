@@ -34,16 +34,6 @@ impl Output {
         tail(text, lines)
     }
 
-    /// Like [`Output::tail`], but keeps the traceback frames that point into `project`.
-    pub fn excerpt(&self, project: &Path, lines: usize) -> String {
-        let text = if self.stderr.trim().is_empty() {
-            &self.stdout
-        } else {
-            &self.stderr
-        };
-        crate::adapters::traceback::excerpt(text, project, lines)
-    }
-
     /// "exit code 1" / "killed by a signal".
     pub fn status_text(&self) -> String {
         match self.code {

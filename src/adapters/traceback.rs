@@ -159,6 +159,17 @@ pub fn importing_file(text: &str, dir: &Path) -> Option<String> {
     })
 }
 
+/// A process's output like [`crate::process::Output::tail`], but keeping the traceback frames
+/// that point into `project`: from stderr, or stdout when stderr is empty.
+pub fn output_excerpt(output: &crate::process::Output, project: &Path, lines: usize) -> String {
+    let text = if output.stderr.trim().is_empty() {
+        &output.stdout
+    } else {
+        &output.stderr
+    };
+    excerpt(text, project, lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

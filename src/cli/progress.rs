@@ -191,7 +191,7 @@ impl Progress for Display {
 
     fn engine_ready(&self, summary: &EngineSummary) {
         self.update(|counts| counts.done(&format!("engine {}", summary.database)));
-        self.say(report::engine_line(summary));
+        self.say(report::engine_line(&summary.database, &summary.outcome));
     }
 
     fn cell_started(&self, id: &str) {

@@ -634,11 +634,11 @@ fn check_env_references(
         "HARNESS_DATABASE_NAME",
         "HARNESS_DATABASE_ENGINE",
         "HARNESS_DATABASE_DIALECT",
-        crate::runtime::CELL_DIR,
-        crate::runtime::RUN_SECRET,
+        super::env_vars::CELL_DIR,
+        super::env_vars::RUN_SECRET,
     ];
     for (name, value) in env {
-        for var in crate::runtime::env_references(value) {
+        for var in super::env_vars::references(value) {
             if !CELL.contains(&var) && std::env::var_os(var).is_none() {
                 let at = file
                     .text

@@ -3,6 +3,7 @@
 //! Reads files only; starts nothing.
 
 mod database;
+pub mod env_vars;
 mod error;
 mod expect;
 mod harness_file;

@@ -6,25 +6,7 @@ use std::path::PathBuf;
 
 use super::DatabaseSettings;
 
-/// A database engine kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EngineKind {
-    Sqlite,
-    Postgres,
-    Mariadb,
-    Mysql,
-}
-
-impl EngineKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineKind::Sqlite => "sqlite",
-            EngineKind::Postgres => "postgres",
-            EngineKind::Mariadb => "mariadb",
-            EngineKind::Mysql => "mysql",
-        }
-    }
-}
+pub use crate::dialect::EngineKind;
 
 /// One entry of `matrix.databases`. Two specs are the same entry when engine and version match;
 /// the settings say how the engine is provided, not which one it is.

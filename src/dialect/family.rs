@@ -1,7 +1,7 @@
 //! The family of a server engine: what its URLs and its connections look like.
 
 use super::Dialect;
-use crate::config::EngineKind;
+use super::EngineKind;
 
 /// The family of a server engine: PostgreSQL, or MySQL and MariaDB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

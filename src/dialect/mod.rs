@@ -2,17 +2,19 @@
 //! quoting, server URLs, sqlx connections, version-table SQL. Knows no backend or tool; runs no SQL.
 
 mod connect;
+mod engine_kind;
 mod family;
+mod redact;
 mod server_address;
 mod version_table;
 
 pub use connect::{
     CONNECT_TIMEOUT, ConnectError, SqliteAccess, connect, connect_sqlite, connect_with,
 };
+pub use engine_kind::EngineKind;
 pub use family::Family;
+pub use redact::redact;
 pub use server_address::{ServerAddress, UrlError};
-
-use crate::config::EngineKind;
 
 /// The SQL dialect of a database: one per family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use url::{Host, Url};
 
 use super::Family;
-use crate::config::redact;
+use super::redact;
 
 /// What a user or password given raw is percent-encoded against: all but letters, digits, `-._~`.
 const USERINFO: &AsciiSet = &NON_ALPHANUMERIC
@@ -88,7 +88,7 @@ impl ServerAddress {
     /// A password may also be written without percent-encoding, as SQLAlchemy accepts it
     /// (`user:pa/ss@host`): when the URL does not parse as written, a user holding none of
     /// `: / ? # @`, then `:`, starts a password that runs to the last `@` (the reading
-    /// [`crate::config::redact`] hides), and the URL is read again with that password encoded.
+    /// [`super::redact`] hides), and the URL is read again with that password encoded.
     /// Such a password is kept as written: a re-emitted URL holds it so, which SQLAlchemy reads
     /// and sqlx refuses (drift then names the fix), while host, port and credentials are right.
     pub fn parse(text: &str) -> Result<Self, UrlError> {

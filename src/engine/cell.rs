@@ -625,7 +625,11 @@ pub(super) async fn execute_with_output(
             if !output.success() {
                 record.ok = false;
                 record.status = Some(output.status_text());
-                record.output_tail = Some(output.excerpt(&project.dir, TAIL_LINES));
+                record.output_tail = Some(crate::adapters::traceback::output_excerpt(
+                    &output,
+                    &project.dir,
+                    TAIL_LINES,
+                ));
             } else if let PlannedAction::Tool(action) = action
                 && let Some(why) = migrated_elsewhere(ctx, cell, engine, database, action).await
             {
@@ -691,7 +695,7 @@ fn interrupted(
             record.output_tail = Some(match ran {
                 Some(count) if count >= 0 => format!(
                     "revision {revision} ran {} before the upgrade ended: `after_statements = {after}` never came; lower it",
-                    crate::report::words::plural(count as usize, "SQL statement")
+                    crate::words::plural(count as usize, "SQL statement")
                 ),
                 _ => format!(
                     "revision {revision} did not run in the upgrade to it: it was applied already, or the steps before went past it"
@@ -701,7 +705,9 @@ fn interrupted(
         _ => {
             record.ok = false;
             record.status = Some(output.status_text());
-            record.output_tail = Some(output.excerpt(dir, TAIL_LINES));
+            record.output_tail = Some(crate::adapters::traceback::output_excerpt(
+                output, dir, TAIL_LINES,
+            ));
         }
     }
 }

@@ -12,9 +12,9 @@ use crate::config::Kind;
 use crate::database::{CellDatabase, Engine};
 use crate::introspect;
 use crate::matrix::Cell;
-use crate::report::words;
 use crate::runtime::Session;
 use crate::snapshot::{self, RenderOptions};
+use crate::words;
 
 /// What a check found.
 pub(super) enum Outcome {
@@ -97,7 +97,11 @@ pub(super) async fn models(
     let Some(report) = report else {
         step.ok = false;
         step.status = Some(output.status_text());
-        step.output_tail = Some(output.excerpt(&ctx.config.project.dir, super::cell::TAIL_LINES));
+        step.output_tail = Some(crate::adapters::traceback::output_excerpt(
+            &output,
+            &ctx.config.project.dir,
+            super::cell::TAIL_LINES,
+        ));
         let detail = format!(
             "the models check could not compare: {}",
             crate::adapters::traceback::error_line(&format!(

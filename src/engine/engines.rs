@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use crate::config::DatabaseSpec;
 use crate::database::{self, Engine};
 use crate::docker::Teardown;
-use crate::report::words;
+use crate::words;
 
 /// An engine as a cell sees it: which start of its entry it is (0, then 1 after a restart).
 pub(super) type Generation = usize;

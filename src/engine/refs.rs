@@ -190,7 +190,7 @@ pub(super) fn changes(
             let verb = if files.len() == 1 { "was" } else { "were" };
             parts.push(format!(
                 "{} {verb} {what}",
-                crate::report::words::list_cut(&files, 5)
+                crate::words::list_cut(&files, 5)
             ));
         }
     }

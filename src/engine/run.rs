@@ -15,9 +15,9 @@ use crate::database;
 use crate::docker::RunNetwork;
 use crate::matrix::Cell;
 use crate::outcome::{RevisionGraph, RunReport, RuntimeSummary, Verdict};
-use crate::report::words;
 use crate::runtime::container::ContainerOptions;
 use crate::runtime::{self, CacheDir};
+use crate::words;
 
 /// What stops a run before its cells can give verdicts.
 #[derive(Debug, thiserror::Error)]

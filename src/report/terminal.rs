@@ -4,7 +4,6 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::engine::EngineSummary;
 use crate::outcome::{CellResult, RunReport, RuntimeSummary, Verdict};
 use crate::report::colour::Palette;
 use crate::report::words;
@@ -360,10 +359,13 @@ fn runtime_head(summary: &RuntimeSummary) -> String {
 }
 
 /// `engine postgres:17: container, image postgres:17 (official flavour, from default), PostgreSQL 17.2, ready in 2.10s`
-pub fn engine_line(summary: &EngineSummary) -> String {
-    match &summary.outcome {
+pub fn engine_line(
+    database: &str,
+    outcome: &Result<crate::database::EngineInfo, String>,
+) -> String {
+    match outcome {
         Ok(info) => {
-            let mut line = format!("engine {}: {}", summary.database, info.backend);
+            let mut line = format!("engine {database}: {}", info.backend);
             if info.backend != "sqlite" {
                 let _ = write!(line, ", {}", info.source);
             }
@@ -373,11 +375,7 @@ pub fn engine_line(summary: &EngineSummary) -> String {
             let _ = write!(line, ", ready in {}", seconds(info.ready_after));
             line
         }
-        Err(why) => format!(
-            "engine {}: not available: {}",
-            summary.database,
-            indent_rest(why)
-        ),
+        Err(why) => format!("engine {database}: not available: {}", indent_rest(why)),
     }
 }
 

@@ -1,0 +1,73 @@
+//! The dependency directions ARCHITECTURE.md states, held by reading the source: a module below
+//! another never names it. A line that breaks one fails here with its file and line.
+
+use std::path::{Path, PathBuf};
+
+/// (the files of a module, a path they must not name, why).
+const RULES: &[(&str, &str, &str)] = &[
+    (
+        "src/engine",
+        "crate::report",
+        "the engine builds outcomes; reports render them",
+    ),
+    (
+        "src/report",
+        "crate::engine",
+        "reports read outcomes, never the engine",
+    ),
+    (
+        "src/config",
+        "crate::runtime",
+        "the configuration is read before anything runs",
+    ),
+    (
+        "src/process.rs",
+        "crate::adapters",
+        "processes know no migration tool",
+    ),
+    (
+        "src/dialect",
+        "crate::config",
+        "dialects know SQL and URLs, not harness.toml",
+    ),
+];
+
+fn rust_files(path: &Path, found: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        found.push(path.to_path_buf());
+        return;
+    }
+    for entry in std::fs::read_dir(path).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_module_names_one_it_must_not_depend_on() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut broken = Vec::new();
+    for (module, forbidden, why) in RULES {
+        let mut files = Vec::new();
+        rust_files(&root.join(module), &mut files);
+        assert!(!files.is_empty(), "{module} holds no Rust file");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (number, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if !code.starts_with("//") && code.contains(forbidden) {
+                    broken.push(format!(
+                        "{}:{}: names {forbidden} ({why})",
+                        file.strip_prefix(root).unwrap().display(),
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
