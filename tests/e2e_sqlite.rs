@@ -798,6 +798,48 @@ fn an_upgrade_command_that_does_nothing_fails_the_cell() {
     }
 }
 
+/// An env.py that finds nothing to migrate in an empty database (it migrates each tenant's schema,
+/// and there is none yet) reports success: the step fails, and the message names both causes.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn an_env_py_that_migrates_nothing_fails_the_cell_naming_both_causes() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "league/migrations/env.py",
+        r#"from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+engine = engine_from_config(
+    config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool
+)
+# Each tenant's tables are migrated; an empty database has no tenant.
+with engine.connect() as connection:
+    tenants = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'tenant_%'"
+    ).fetchall()
+    for tenant in tenants:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+"#,
+    );
+    let out = run(project
+        .harness()
+        .args(["run", "fresh", "--quiet", "--check"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    for text in [
+        "left no version table",
+        "env.py migrated nothing there",
+        "or it found nothing to migrate in an empty database",
+    ] {
+        assert!(out.1.contains(text), "{text}\n{}", out.1);
+    }
+}
+
 /// The same on PostgreSQL, where a do-nothing command used to pass with `(no tables)` and `version
 /// table: absent`; and a command that migrates passes there, with the URL naming the installed
 /// driver.

@@ -634,7 +634,7 @@ pub(super) async fn execute_with_output(
                 && let Some(why) = migrated_elsewhere(ctx, cell, engine, database, action).await
             {
                 record.ok = false;
-                record.status = Some("migrated another database".into());
+                record.status = Some("left no version table".into());
                 record.output_tail = Some(why);
             }
             StepRun {
@@ -789,7 +789,7 @@ fn why_stopped(step: usize, why: String) -> String {
 /// What to check when an upgrade that reported success did nothing to the cell's database.
 fn nothing_done_help(ctx: &Context) -> &'static str {
     if matches!(ctx.tool, crate::adapters::Tool::Alembic(_)) {
-        "the project migrated some other database: point its env.py at DATABASE_URL, or copy the cell's URL into the variable it reads with [project.env]"
+        "env.py migrated nothing in the cell's database: it takes the URL from elsewhere (point it at DATABASE_URL, or copy the cell's URL into the variable it reads with [project.env]), or found nothing to migrate in an empty database (give the cell its starting state with `bootstrap` or the scenario's steps)"
     } else {
         "the upgrade command must migrate the database its URL variable (`url_env`, DATABASE_URL by default) names"
     }
@@ -849,7 +849,7 @@ fn not_at_target(ctx: &Context, schema: &Schema, target: Option<&str>) -> Option
 }
 
 /// After a tool step that succeeded and should have left a version table (an upgrade or stamp to
-/// a revision), says why the cell's database has none: the project migrated another database.
+/// a revision), says why the cell's database has none: env.py migrated nothing there.
 async fn migrated_elsewhere(
     ctx: &Context,
     cell: &Cell,
@@ -887,10 +887,12 @@ async fn migrated_elsewhere(
     match engine.query(database, &probe).await {
         Ok(rows) if rows.is_empty() => Some(format!(
             "the migration tool reported success, but the cell's database has no `{table}` table: \
-             the project migrated some other database. Its env.py (or the settings it imports) \
-             takes the URL from somewhere other than the harness: point it at DATABASE_URL, or copy \
-             the cell's URL into the variable it reads with [project.env] (e.g. APP_DATABASE_URL = \
-             \"${{DATABASE_URL}}\")"
+             env.py migrated nothing there. Either it takes the URL from somewhere other than the \
+             harness (point it at DATABASE_URL, or copy the cell's URL into the variable it reads \
+             with [project.env], e.g. APP_DATABASE_URL = \"${{DATABASE_URL}}\"), or it found \
+             nothing to migrate in an empty database (an env.py that migrates each tenant's schema \
+             when none exists yet: give the cell its starting state with `bootstrap` or the \
+             scenario's steps)"
         )),
         _ => None,
     }

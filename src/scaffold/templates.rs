@@ -196,9 +196,11 @@ fn harness_toml(setup: &ProjectSetup) -> String {
     if alembic {
         project.push(foreign);
     }
-    let mut env = String::from(
-        "\n[project.env]                      # the environment of every Alembic process; ${DATABASE_URL} is the cell's URL\n",
-    );
+    let mut env = String::from(if alembic {
+        "\n[project.env]                      # the environment of every Alembic process; ${DATABASE_URL} is the cell's URL\n"
+    } else {
+        "\n[project.env]                      # the environment of the command; ${DATABASE_URL} is the cell's URL\n"
+    });
     for (name, value, why) in &setup.env {
         env.push_str(&commented(&format!("{name} = {}", quoted(value)), why));
         env.push('\n');
