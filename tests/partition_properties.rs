@@ -3,9 +3,91 @@
 //! order, keep each cell with its configuration, never split a snapshot group, and differ in size
 //! by at most one group.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use harness::config::{DatabaseSpec, RuntimeSpec};
 use harness::matrix::{Cell, Partition};
+use harness::outcome::{
+    Cause, CellResult, RevisionGraph, RunReport, RuntimeInfo, RuntimeSummary, StepRecord, Verdict,
+};
+use harness::report;
 use proptest::prelude::*;
+
+/// What a run of `configs` (each with the cells it runs) reports, as `harness run` builds it: per
+/// configuration, in order, its cells, the runtimes those cells use (by key) and its revision
+/// graph; a configuration with no cell to run is skipped.
+fn report_of(configs: &[(usize, Vec<Cell>)], partition: Option<Partition>) -> RunReport {
+    let mut report = RunReport {
+        partition,
+        ..RunReport::default()
+    };
+    for (config, cells) in configs {
+        if cells.is_empty() {
+            continue;
+        }
+        let member = (*config > 0).then(|| format!("m{config}"));
+        let info = |key: &str| RuntimeInfo {
+            key: key.to_string(),
+            backend: "local".into(),
+            version: key.trim_start_matches("python:").to_string(),
+            interpreter: PathBuf::from(format!("/usr/bin/{key}")),
+            source: "PATH".into(),
+            image: None,
+            packages: vec![("alembic".into(), "1.13.3".into())],
+        };
+        let mut keys: Vec<String> = cells.iter().map(|cell| cell.runtime.key()).collect();
+        keys.sort();
+        keys.dedup();
+        report
+            .runtimes
+            .extend(keys.iter().map(|key| RuntimeSummary {
+                key: key.clone(),
+                member: member.clone(),
+                outcome: Ok((info(key), true, Duration::from_millis(7))),
+            }));
+        report.cells.extend(cells.iter().map(|cell| {
+            let failed = cell.position % 3 == 1;
+            CellResult {
+                id: cell.id.clone(),
+                member: member.clone(),
+                position: cell.position,
+                scenario: format!("s{}", cell.scenario),
+                database: cell.database.id(),
+                runtime: cell.runtime.id(),
+                verdict: if failed {
+                    Verdict::Failed
+                } else {
+                    Verdict::Passed
+                },
+                expected_failure: false,
+                cause: failed.then_some(Cause::StepFailed),
+                detail: failed.then(|| "step 1 failed".to_string()),
+                steps: vec![StepRecord {
+                    number: 1,
+                    label: "upgrade head (target)".into(),
+                    at: None,
+                    ok: !failed,
+                    duration: Duration::from_millis(cell.position as u64),
+                    status: failed.then(|| "exit code 1".to_string()),
+                    output_tail: None,
+                }],
+                snapshot: None,
+                snapshot_note: None,
+                diff: None,
+                runtime_info: Some(info(&cell.runtime.key())),
+                duration: Duration::from_millis(cell.position as u64),
+                tool_time: Duration::ZERO,
+            }
+        }));
+        report.graphs.push(RevisionGraph {
+            member: member.clone(),
+            revisions: vec![(format!("r{config}"), Vec::new())],
+            heads: vec![format!("r{config}")],
+        });
+    }
+    report
+}
 
 /// A workspace: one configuration (by index) per shape, each with its scenarios x databases x
 /// runtimes, positions running across the whole workspace as `harness run` numbers them.
@@ -92,6 +174,26 @@ proptest! {
         let most = groups_per_shard.iter().max().copied().unwrap_or(0);
         let least = groups_per_shard.iter().min().copied().unwrap_or(0);
         prop_assert!(most - least <= 1, "balanced: {:?}", groups_per_shard);
+    }
+
+    #[test]
+    fn merged_shard_reports_equal_the_unsharded_report(
+        shapes in prop::collection::vec(prop::collection::vec((1usize..=4, 1usize..=4), 0..5), 1..4),
+        count in 1usize..=8,
+    ) {
+        let configs = workspace(&shapes);
+        prop_assume!(configs.iter().any(|(_, cells)| !cells.is_empty()));
+        let whole = report_of(&configs, None);
+        let shards: Vec<(String, RunReport)> = (1..=count)
+            .map(|index| {
+                let partition = Partition::new(index, count).unwrap();
+                let shard = partition.shard(configs.clone());
+                (format!("shard-{index}.json"), report_of(&shard, Some(partition)))
+            })
+            .collect();
+        let merged = report::merge(shards).unwrap();
+        // Every field the JSON report holds, durations included: a merge keeps a shard's own.
+        prop_assert_eq!(report::json::render(&merged), report::json::render(&whole));
     }
 
     #[test]
