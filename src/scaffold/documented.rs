@@ -33,13 +33,7 @@ pub fn upgrade_command(root: &Path, script: &str) -> Option<Documented<Vec<Strin
     for (file, text) in files(root) {
         for (index, line) in text.lines().enumerate() {
             for argv in invocations(line, script) {
-                let entry = found.entry(argv.clone()).or_insert(Documented {
-                    what: argv,
-                    file: file.clone(),
-                    line: index + 1,
-                    places: 0,
-                });
-                entry.places += 1;
+                count(&mut found, argv, &file, index + 1);
             }
         }
     }
@@ -75,13 +69,7 @@ pub fn url_variable(root: &Path) -> Option<Documented<String>> {
                 if !says_database {
                     continue;
                 }
-                let entry = found.entry(name.clone()).or_insert(Documented {
-                    what: name,
-                    file: file.clone(),
-                    line: index + 1,
-                    places: 0,
-                });
-                entry.places += 1;
+                count(&mut found, name, &file, index + 1);
             }
         }
     }
@@ -101,6 +89,19 @@ pub fn mentions(root: &Path, word: &str) -> bool {
             outside(before) && outside(after)
         })
     })
+}
+
+/// Counts one more place saying `what`, remembering the first.
+fn count<T: Ord + Clone>(found: &mut BTreeMap<T, Documented<T>>, what: T, file: &str, line: usize) {
+    found
+        .entry(what.clone())
+        .or_insert(Documented {
+            what,
+            file: file.to_string(),
+            line,
+            places: 0,
+        })
+        .places += 1;
 }
 
 /// The runs of `script` on one line, each as its argument vector (the script first).

@@ -103,6 +103,15 @@ struct Scanner<'a> {
     settings: SettingsClasses,
 }
 
+/// The names a `from` import takes, without `*`.
+fn imported_names(aliases: &[ruff_python_ast::Alias]) -> Vec<String> {
+    aliases
+        .iter()
+        .map(|a| a.name.to_string())
+        .filter(|n| n != "*")
+        .collect()
+}
+
 impl Scanner<'_> {
     fn record_import(&mut self, stmt: &Stmt) {
         match stmt {
@@ -130,12 +139,7 @@ impl Scanner<'_> {
                             .as_ref()
                             .map(ToString::to_string)
                             .unwrap_or_default(),
-                        names: import
-                            .names
-                            .iter()
-                            .map(|a| a.name.to_string())
-                            .filter(|n| n != "*")
-                            .collect(),
+                        names: imported_names(&import.names),
                         line: line_of(self.source, stmt.start()),
                     },
                 ));
@@ -156,12 +160,7 @@ impl Scanner<'_> {
                 }
                 self.file.imports.push(Import {
                     module: module.to_string(),
-                    names: import
-                        .names
-                        .iter()
-                        .map(|a| a.name.to_string())
-                        .filter(|n| n != "*")
-                        .collect(),
+                    names: imported_names(&import.names),
                     line: line_of(self.source, stmt.start()),
                 });
             }
