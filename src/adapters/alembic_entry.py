@@ -319,7 +319,7 @@ def run(command, config, ScriptDirectory, command_name, args):
 STOPPED_MARK = "HARNESS-STOPPED-IN "
 
 
-class RevisionTracker(object):
+class RevisionTracker:
     """Remembers the revision whose upgrade() or downgrade() is running, so that a failure names it
     in one structured line (STOPPED_MARK + JSON) instead of the harness reading Alembic's log."""
 
@@ -427,7 +427,7 @@ def interrupt_spec(raw):
     return revision, int(count)
 
 
-class Interruption(object):
+class Interruption:
     """Counts the SQL statements one revision's upgrade() runs and ends the process right after the
     Nth, as a killed deploy would: no commit, no rollback, no cleanup. Statements before and after
     that upgrade() (Alembic's own version table update among them) are not counted."""
@@ -518,7 +518,7 @@ class NoModels(Exception):
     """There is no model metadata to compare with the database."""
 
 
-class ModelsSettings(object):
+class ModelsSettings:
     """The comparison settings from HARNESS_MODELS_*; they apply whichever way the metadata comes."""
 
     def __init__(self, ignored, compare_type, compare_server_default):
@@ -583,7 +583,7 @@ def flag(name, default):
 TEXT = (str,) if sys.version_info[0] >= 3 else (str, type(u""))
 
 
-class Comparison(object):
+class Comparison:
     """The differences found, gathered over every context env.py runs (one per database)."""
 
     def __init__(self):

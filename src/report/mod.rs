@@ -11,4 +11,4 @@ mod terminal;
 pub use crate::words;
 
 pub use merge::{MergeError, merge};
-pub use terminal::{cell_line, engine_line, render, render_with, runtime_line};
+pub use terminal::{engine_line, render, render_with, runtime_line};

@@ -148,10 +148,6 @@ pub fn divergence(report: &RunReport) -> String {
 }
 
 /// `partial/sqlite/python-3.12  passed  snapshots/partial/sqlite.snap (matches)  1.20s`
-pub fn cell_line(cell: &CellResult, width: usize) -> String {
-    painted_line(cell, width, Palette::new(false))
-}
-
 fn painted_line(cell: &CellResult, width: usize, palette: Palette) -> String {
     let verdict = palette.verdict(&format!("{:<16}", cell.verdict.label()));
     let mut line = format!("{:<width$}  {verdict}", cell.id);
