@@ -71,3 +71,42 @@ fn no_module_names_one_it_must_not_depend_on() {
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// What the tool process says to the harness travels as records (src/adapters/protocol.rs), never
+/// as marker lines in its output: no Rust file reads one, and only the protocol module reads the
+/// records file.
+#[test]
+fn the_tool_process_is_read_through_its_records_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut broken = Vec::new();
+    for file in files {
+        let shown = file.strip_prefix(root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            if code.contains("\"HARNESS-") {
+                broken.push(format!(
+                    "{shown}:{}: a marker line in a tool's output",
+                    number + 1
+                ));
+            }
+            if code.contains("read_records(") && shown != "src/adapters/protocol.rs" {
+                broken.push(format!(
+                    "{shown}:{}: reads the records outside adapters/protocol.rs",
+                    number + 1
+                ));
+            }
+        }
+    }
+    let entry = std::fs::read_to_string(root.join("src/adapters/alembic_entry.py")).unwrap();
+    assert!(
+        !entry.contains("HARNESS-"),
+        "alembic_entry.py writes a marker line"
+    );
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

@@ -294,6 +294,57 @@ fn a_failing_migration_reports_the_step_the_file_and_the_tool_output() {
     );
 }
 
+/// A database error whose SQL is longer than the excerpt still shows the exception's own line, in
+/// the terminal and the JSON report, and the failure names the revision it stopped in: both come
+/// from the entry point's records, not from the tool's output.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn a_long_statements_error_keeps_its_own_line_and_names_the_revision() {
+    let project = Project::league(&["python:3.12"]);
+    let columns: Vec<String> = (0..40).map(|n| format!("    column_{n}")).collect();
+    project.write(
+        "league/migrations/versions/0007_broken.py",
+        &migration(
+            "0007",
+            "0006",
+            &format!(
+                "    op.execute(\"\"\"SELECT\n{}\nFROM no_such_table\"\"\")",
+                columns.join(",\n")
+            ),
+        ),
+    );
+    let json = project.path().join("report.json");
+    let out = run(project.harness().args([
+        "run",
+        "--quiet",
+        "fresh",
+        "--report",
+        &format!("json={}", json.display()),
+    ]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    let line = "sqlite3.OperationalError) no such table: no_such_table";
+    assert!(out.1.contains(line), "{}", out.1);
+    assert!(
+        out.1.contains("it stopped in upgrade 0006 -> 0007"),
+        "{}",
+        out.1
+    );
+    let report = std::fs::read_to_string(&json).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let tail = value["cells"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|step| step["output_tail"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(tail.contains(line), "{tail}");
+    assert!(tail.contains("column_39"), "the SQL's end stays: {tail}");
+}
+
 /// A migration only PostgreSQL can run fails its SQLite cell with the hint to add a server engine;
 /// other failures never get that hint (above).
 #[test]

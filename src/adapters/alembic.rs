@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Action, AdapterError, Graph, ModelsReport};
+use super::protocol::{self, RecordsFile, ToolRun};
+use super::{Action, AdapterError, Graph};
 use crate::config::ModelsOptions;
-use crate::process::Output;
 use crate::runtime::{CacheDir, Invocation, Program, Session};
 
 const ENTRY: &str = include_str!("alembic_entry.py");
@@ -32,7 +32,7 @@ impl Alembic {
         cache: &CacheDir,
     ) -> Result<Self, AdapterError> {
         let entry = cache
-            .script("alembic_entry", ENTRY)
+            .script("alembic_entry", &protocol::install(ENTRY))
             .map_err(|source| AdapterError::Io {
                 what: format!(
                     "cannot write the Alembic entry point in {}",
@@ -48,13 +48,13 @@ impl Alembic {
         })
     }
 
-    /// Runs an action against the session's database; a failing tool is an `Ok` output with a
-    /// non-zero code, so the caller can report the tool's own words.
+    /// Runs an action against the session's database; a failing tool is an `Ok` run whose outcome
+    /// says how it failed, so the caller can report the tool's own words.
     pub async fn run(
         &self,
         session: &Session<'_>,
         action: &Action,
-    ) -> Result<Output, AdapterError> {
+    ) -> Result<ToolRun, AdapterError> {
         let mut env = BTreeMap::new();
         let args: Vec<String> = match action {
             Action::Upgrade(rev) => vec!["upgrade".into(), rev.clone()],
@@ -76,13 +76,13 @@ impl Alembic {
         self.invoke(session, &args, env).await
     }
 
-    /// Compares the project's models with the session's database, as autogenerate does; the
-    /// output's last line carries a [`ModelsReport`](super::ModelsReport) (see [`models_report`]).
+    /// Compares the project's models with the session's database, as autogenerate does; the run's
+    /// [`ToolRun::models`] is what it found.
     pub async fn models(
         &self,
         session: &Session<'_>,
         options: &ModelsOptions,
-    ) -> Result<Output, AdapterError> {
+    ) -> Result<ToolRun, AdapterError> {
         let mut env = BTreeMap::new();
         if let Some(metadata) = &options.metadata {
             env.insert("HARNESS_MODELS_METADATA".to_string(), metadata.clone());
@@ -104,7 +104,8 @@ impl Alembic {
     /// The revision graph as Alembic loads it (the session needs no database).
     pub async fn graph(&self, session: &Session<'_>) -> Result<Graph, AdapterError> {
         let args = vec!["revisions".to_string()];
-        let out = self.invoke(session, &args, BTreeMap::new()).await?;
+        let run = self.invoke(session, &args, BTreeMap::new()).await?;
+        let out = &run.output;
         let command = format!(
             "alembic (via {}) revisions",
             session.runtime().python_display()
@@ -131,19 +132,12 @@ impl Alembic {
                 },
             });
         }
-        let json = out
-            .stdout
-            .lines()
-            .rev()
-            .find_map(|line| line.strip_prefix("HARNESS-JSON "))
+        run.graph()
+            .cloned()
             .ok_or_else(|| AdapterError::Unreadable {
-                command: command.clone(),
-                detail: "no result line".into(),
-            })?;
-        serde_json::from_str(json).map_err(|err| AdapterError::Unreadable {
-            command,
-            detail: err.to_string(),
-        })
+                command,
+                detail: "no graph record".into(),
+            })
     }
 
     /// The folder Alembic runs in.
@@ -161,7 +155,7 @@ impl Alembic {
         session: &Session<'_>,
         args: &[String],
         extra_env: BTreeMap<String, String>,
-    ) -> Result<Output, AdapterError> {
+    ) -> Result<ToolRun, AdapterError> {
         let mut argv = vec![
             self.entry.display().to_string(),
             self.ini
@@ -172,41 +166,21 @@ impl Alembic {
         let mut invocation = Invocation::new(Program::Python, argv, &self.dir);
         invocation.env = self.env.clone();
         invocation.env.extend(extra_env);
-        session
+        let records = RecordsFile::new().map_err(|source| AdapterError::Io {
+            what: format!(
+                "cannot make a records file in {}",
+                crate::runtime::records_dir().display()
+            ),
+            source,
+        })?;
+        invocation.env.insert(
+            protocol::RECORDS_ENV.into(),
+            records.path().display().to_string(),
+        );
+        let output = session
             .run(&invocation)
             .await
-            .map_err(AdapterError::Runtime)
-    }
-}
-
-/// The models check's result, from the last `HARNESS-JSON` line of its output.
-pub fn models_report(output: &Output) -> Option<ModelsReport> {
-    let json = output
-        .stdout
-        .lines()
-        .rev()
-        .find_map(|line| line.strip_prefix("HARNESS-JSON "))?;
-    serde_json::from_str(json).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_models_report_is_the_last_result_line() {
-        let output = Output {
-            stdout: "INFO something\nHARNESS-JSON {\"differences\": [\"add_column items.notes\"], \"operations\": \"op.add_column()\"}\n".into(),
-            code: Some(0),
-            ..Default::default()
-        };
-        let report = models_report(&output).unwrap();
-        assert_eq!(report.differences, ["add_column items.notes"]);
-        assert_eq!(report.operations, "op.add_column()");
-        let nothing = Output {
-            stdout: "Traceback".into(),
-            ..Default::default()
-        };
-        assert_eq!(models_report(&nothing), None);
+            .map_err(AdapterError::Runtime)?;
+        Ok(ToolRun::new(output, records.read()))
     }
 }

@@ -13,27 +13,67 @@ Environment:
   HARNESS_CELL_DIR         the cell's own folder for files the project writes; made when missing
   HARNESS_FOREIGN_URLS     refuse (default) | redirect: what happens to an engine the project opens
                            on another database
-  HARNESS_INTERRUPT        REV:N, upgrade only: the process ends (exit 75, no commit, no rollback)
-                           right after the Nth SQL statement of REV's upgrade() (REV: a unique prefix);
-                           exit 76 when the upgrade ends without that statement having run
+  HARNESS_INTERRUPT        REV:N, upgrade only: the process ends (EXIT_INTERRUPTED, no commit, no
+                           rollback) right after the Nth SQL statement of REV's upgrade() (REV: a
+                           unique prefix); EXIT_INTERRUPT_MISSED when the upgrade ends without that
+                           statement having run
   HARNESS_MODELS_METADATA  models and bootstrap: "package.module:attribute" to compare (or create)
                            instead of env.py's target_metadata
   HARNESS_MODELS_IGNORE_TABLES            models only: JSON list of table names left out
   HARNESS_MODELS_COMPARE_TYPE             models only: 1 (default) | 0
   HARNESS_MODELS_COMPARE_SERVER_DEFAULT   models only: 1 | 0 (default)
+  HARNESS_RECORDS          the file this process appends its records to, for the harness to read:
+                           one JSON object a line, {"v": PROTOCOL_VERSION, "kind": ..., ...}; the
+                           tool's own output never carries them
 `models` compares the models with the database as autogenerate does and writes nothing anywhere; its
-last line is HARNESS-JSON {"differences": [...], "operations": "..."}; exit 3: no models to compare.
+result is a "models" record {"differences": [...], "operations": "..."}; EXIT_NO_MODELS: no models
+to compare. `revisions` writes a "graph" record, `heads` a "heads" record.
 `bootstrap` creates the models' tables (through env.py's connection, or on its own with
 HARNESS_MODELS_METADATA) and stamps the heads: a fresh install of a project that creates its schema
-from its models; exit 3: no models.
+from its models; EXIT_NO_MODELS: no models.
 The user's files are not modified: the URL is set on the in-memory Config only.
 """
 import json
 import os
 import sys
 
-FOREIGN_MARK = "HARNESS-FOREIGN-URL "
-DRIVER_MARK = "HARNESS-NO-DRIVER "
+# protocol: begin (written from src/adapters/protocol.rs; edit it there)
+PROTOCOL_VERSION = 1
+RECORDS_ENV = "HARNESS_RECORDS"
+EXIT_USAGE = 2
+EXIT_NO_MODELS = 3
+EXIT_INTERRUPTED = 75
+EXIT_INTERRUPT_MISSED = 76
+# protocol: end
+
+# Read once, and kept from the project's own child processes.
+RECORDS_PATH = os.environ.pop(RECORDS_ENV, None)
+
+
+def record(kind, **fields):
+    """Appends one record for the harness to the file HARNESS_RECORDS named; nothing without one.
+
+    >>> record("redirected", url="sqlite://") is None
+    True
+    """
+    if not RECORDS_PATH:
+        return
+    fields["v"] = PROTOCOL_VERSION
+    fields["kind"] = kind
+    with open(RECORDS_PATH, "a") as handle:
+        handle.write(json.dumps(fields, sort_keys=True) + "\n")
+
+
+def exception_record(error):
+    """The record of the exception the process ends with: its type, the line Python prints for it
+    (the message's first line, so a database error's own words come before its SQL), and the module
+    a ModuleNotFoundError names."""
+    kind = type(error)
+    name = kind.__name__ if kind.__module__ == "builtins" else "%s.%s" % (kind.__module__, kind.__name__)
+    message = str(error).strip().splitlines()
+    line = "%s: %s" % (name, message[0]) if message else name
+    module = getattr(error, "name", None) if isinstance(error, ImportError) else None
+    record("exception", type=name, line=line, module=module if kind.__name__ == "ModuleNotFoundError" else None)
 
 # For each backend: the SQLAlchemy driver names to try, with the module that provides them and the
 # package to install, in the order the harness prefers them.
@@ -78,8 +118,9 @@ def with_driver(url, asynchronous):
     for name, module, _ in drivers:
         if installed(module):
             return set_driver(url, "%s+%s" % (url.get_backend_name(), name))
-    packages = " or ".join(package for _, _, package in drivers if package)
-    sys.stderr.write(DRIVER_MARK + backend(url) + " " + packages + "\n")
+    packages = [package for _, _, package in drivers if package]
+    record("no_driver", backend=backend(url), packages=packages)
+    packages = " or ".join(packages)
     raise RuntimeError(
         "no %s%s driver is installed in this environment: add %s to the project's requirements"
         % ("async " if asynchronous else "", backend(url), packages))
@@ -164,8 +205,9 @@ def guard_engines(cell, mode):
                                    "pool_timeout", "pool_use_lifo"):
                         kwargs.pop(option, None)
                 sys.stderr.write("harness: engine on %s redirected to the cell's database\n" % shown(url))
+                record("redirected", url=shown(url))
             else:
-                sys.stderr.write(FOREIGN_MARK + shown(url) + "\n")
+                record("foreign_url", url=shown(url))
                 raise ForeignDatabaseError(
                     "the project opened an engine on %s, not on the cell's database %s; the harness "
                     "refused it before it connected. Point the project's URL setting at the cell "
@@ -307,21 +349,19 @@ def run(command, config, ScriptDirectory, command_name, args):
         return run_command(command, config, ScriptDirectory, command_name, args)
     except UsageError as error:
         sys.stderr.write("%s\n" % error)
-        return 2
+        return EXIT_USAGE
     except NoModels as error:
         sys.stderr.write("%s\n" % error)
+        record("no_models", message=str(error))
         return EXIT_NO_MODELS
     except BaseException:
         RevisionTracker.report()
         raise
 
 
-STOPPED_MARK = "HARNESS-STOPPED-IN "
-
-
 class RevisionTracker:
     """Remembers the revision whose upgrade() or downgrade() is running, so that a failure names it
-    in one structured line (STOPPED_MARK + JSON) instead of the harness reading Alembic's log."""
+    in a "stopped_in" record instead of the harness reading Alembic's log."""
 
     current = None
 
@@ -360,8 +400,7 @@ class RevisionTracker:
     @classmethod
     def report(cls):
         if cls.current is not None:
-            sys.stdout.write(STOPPED_MARK + json.dumps(cls.current, sort_keys=True) + "\n")
-            sys.stdout.flush()
+            record("stopped_in", **cls.current)
 
 
 def run_command(command, config, ScriptDirectory, command_name, args):
@@ -382,7 +421,7 @@ def run_command(command, config, ScriptDirectory, command_name, args):
         command.stamp(config, args if len(args) > 1 else args[0])
     elif command_name == "heads":
         script = ScriptDirectory.from_config(config)
-        emit(sorted(script.get_heads()))
+        record("heads", heads=sorted(script.get_heads()))
     elif command_name == "revisions":
         script = ScriptDirectory.from_config(config)
         revisions = []
@@ -398,20 +437,14 @@ def run_command(command, config, ScriptDirectory, command_name, args):
                 "branch_labels": sorted(rev.branch_labels or []),
                 "path": rev.path,
             })
-        emit({"heads": sorted(script.get_heads()), "revisions": revisions})
+        record("graph", heads=sorted(script.get_heads()), revisions=revisions)
     else:
         sys.stderr.write("unknown command %r\n" % command_name)
-        return 2
+        return EXIT_USAGE
     return 0
 
 
 # --- upgrade interrupted mid-revision (HARNESS_INTERRUPT) -------------------------------------
-
-INTERRUPTED_MARK = "HARNESS-INTERRUPTED "
-MISSED_MARK = "HARNESS-INTERRUPT-MISSED "
-EXIT_INTERRUPTED = 75
-EXIT_MISSED = 76
-
 
 def interrupt_spec(raw):
     """HARNESS_INTERRUPT's "REV:N" as (REV, N), or None when it is malformed.
@@ -495,20 +528,18 @@ class Interruption:
             return
         self.count += 1
         if self.count == self.after:
-            sys.stdout.write("%s%s %d\n" % (INTERRUPTED_MARK, self.revision, self.count))
+            record("interrupted", revision=self.revision, statements=self.count)
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(EXIT_INTERRUPTED)
 
     def missed(self):
-        sys.stdout.write("%s%s %d\n" % (MISSED_MARK, self.revision, self.count))
-        sys.stdout.flush()
-        return EXIT_MISSED
+        record("interrupt_missed", revision=self.revision, statements=self.count)
+        return EXIT_INTERRUPT_MISSED
 
 
 # --- models: the project's metadata against the live database -----------------------------------
 
-EXIT_NO_MODELS = 3
 NO_TARGET_METADATA = (
     "env.py passes no target_metadata to context.configure(): set `metadata = \"module:attribute\"` "
     "under [models] in the scenario or harness.toml")
@@ -786,7 +817,7 @@ def models(config, ScriptDirectory):
     if not comparison.runs:
         sys.stderr.write("env.py never called context.run_migrations(), so nothing was compared\n")
         return 1
-    emit(comparison.result())
+    record("models", **comparison.result())
     return 0
 
 
@@ -917,9 +948,12 @@ def create_through_env(config, script):
     return bool(created)
 
 
-def emit(value):
-    sys.stdout.write("HARNESS-JSON " + json.dumps(value, sort_keys=True) + "\n")
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        code = main(sys.argv)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as error:
+        exception_record(error)
+        raise
+    sys.exit(code)

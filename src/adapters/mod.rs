@@ -4,15 +4,16 @@
 
 mod alembic;
 mod command;
+pub mod protocol;
 pub mod traceback;
 
-pub use alembic::{Alembic, models_report};
+pub use alembic::Alembic;
 pub use command::{CommandTool, run_program};
+pub use protocol::{ToolOutcome, ToolRun};
 
 use std::path::Path;
 
 use crate::config::{Project, ToolConfig};
-use crate::process::Output;
 use crate::runtime::{CacheDir, Session};
 
 /// The project's migration tool.
@@ -42,15 +43,15 @@ impl Tool {
         })
     }
 
-    /// Runs an action against a cell's database. A failing tool is an `Ok` output with a non-zero
-    /// code, so the caller can report the tool's own words.
+    /// Runs an action against a cell's database. A failing tool is an `Ok` run whose outcome says
+    /// how it failed, so the caller can report the tool's own words.
     pub async fn run(
         &self,
         project: &Project,
         session: &Session<'_>,
         action: &Action,
         upgrade_override: Option<&[String]>,
-    ) -> Result<Output, AdapterError> {
+    ) -> Result<ToolRun, AdapterError> {
         match self {
             Tool::Alembic(alembic) => alembic.run(session, action).await,
             Tool::Command(_) if matches!(action, Action::Interrupt { .. }) => {
@@ -68,6 +69,7 @@ impl Tool {
                         &url_vars,
                     )
                     .await
+                    .map(ToolRun::plain)
                 }
                 other => Err(AdapterError::Unsupported(format!("{other:?}"))),
             },
@@ -79,7 +81,7 @@ impl Tool {
         &self,
         session: &Session<'_>,
         options: &crate::config::ModelsOptions,
-    ) -> Result<Output, AdapterError> {
+    ) -> Result<ToolRun, AdapterError> {
         match self {
             Tool::Alembic(alembic) => alembic.models(session, options).await,
             Tool::Command(_) => Err(AdapterError::Unsupported("the models check".into())),
@@ -149,7 +151,7 @@ pub enum Action {
     Downgrade(String),
     Stamp(Vec<String>),
     /// Upgrade to `revision`, ending the process right after the `after`th SQL statement of that
-    /// revision (a simulated crash): exit code [`INTERRUPTED`].
+    /// revision (a simulated crash): [`ToolOutcome::Interrupted`].
     Interrupt {
         revision: String,
         after: usize,
@@ -162,28 +164,14 @@ pub enum Action {
     },
 }
 
-/// The exit code of an upgrade stopped as [`Action::Interrupt`] asked.
-pub const INTERRUPTED: i32 = 75;
-/// The exit code of an interrupted upgrade that ended before the statement it was to stop after.
-pub const INTERRUPT_MISSED: i32 = 76;
-
 /// The revision whose upgrade() or downgrade() was running when a tool process failed, as the
-/// entry point reports it (`HARNESS-STOPPED-IN` and a JSON object, read only by [`stopped_in`]).
+/// entry point's `stopped_in` record says.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct StoppedIn {
     pub revision: String,
     pub down_revision: Vec<String>,
     /// `upgrade` or `downgrade`.
     pub direction: String,
-}
-
-/// The revision a failed Alembic process stopped in, from its output.
-pub fn stopped_in(output: &str) -> Option<StoppedIn> {
-    output
-        .lines()
-        .rev()
-        .find_map(|line| line.strip_prefix("HARNESS-STOPPED-IN "))
-        .and_then(|json| serde_json::from_str(json.trim()).ok())
 }
 
 /// What the models check found: nothing when the models match the schema.

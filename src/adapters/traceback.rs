@@ -170,6 +170,44 @@ pub fn output_excerpt(output: &crate::process::Output, project: &Path, lines: us
     excerpt(text, project, lines)
 }
 
+/// A tool process's excerpt for a report: [`output_excerpt`] without terminal control codes, and
+/// ending with the exception's own line when the tail cut it (a database error's SQL can be longer
+/// than the tail).
+pub fn tool_excerpt(run: &super::ToolRun, project: &Path, lines: usize) -> String {
+    let mut text = without_terminal_codes(&output_excerpt(&run.output, project, lines));
+    if let Some(line) = run.exception_line()
+        && !text.contains(line)
+    {
+        text.push_str("\n  ...\n");
+        text.push_str(line);
+    }
+    text
+}
+
+/// `text` without ANSI escape sequences (colours, cursor moves) and other control characters but
+/// newlines and tabs.
+pub fn without_terminal_codes(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters final-byte; other escapes: ESC and one character.
+            if chars.next_if_eq(&'[').is_some() {
+                for next in chars.by_ref() {
+                    if ('@'..='~').contains(&next) {
+                        break;
+                    }
+                }
+            } else {
+                chars.next();
+            }
+        } else if !c.is_control() || c == '\n' || c == '\t' {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +262,15 @@ mod entry_frame_tests {
 
 #[cfg(test)]
 mod settings_tests {
-    use super::{error_line, missing_settings};
+    use super::{error_line, missing_settings, without_terminal_codes};
+
+    #[test]
+    fn terminal_codes_are_dropped() {
+        assert_eq!(
+            without_terminal_codes("\u{1b}[31mERROR\u{1b}[0m: x\r\n\tdone\u{7}"),
+            "ERROR: x\n\tdone"
+        );
+    }
 
     #[test]
     fn a_settings_validation_error_names_the_missing_fields() {

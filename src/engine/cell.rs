@@ -9,13 +9,12 @@ use super::engines::Generation;
 use super::plan::{Planned, PlannedAction, plan};
 use super::prepare::{Context, info};
 use crate::adapters::traceback::error_line;
-use crate::adapters::{Action, INTERRUPT_MISSED, INTERRUPTED};
+use crate::adapters::{Action, ToolOutcome, ToolRun};
 use crate::config::{Expect, Kind, Outcome, RevRef};
 use crate::database::{CellDatabase, Engine};
 use crate::introspect::{self, Schema};
 use crate::matrix::Cell;
 use crate::outcome::{Cause, CellResult, StepRecord, Verdict};
-use crate::process::Output;
 use crate::runtime::{PreparedRuntime, Session};
 use crate::snapshot::{self, RenderOptions};
 
@@ -28,7 +27,7 @@ pub(super) struct CellRun {
     /// The snapshot text (schema and, if asked, the version table).
     pub rendered: Option<String>,
     /// The schema alone, for convergence checks.
-    pub schema_text: Option<String>,
+    pub schema: Option<super::seen::Seen>,
     /// The expectations that held for this cell.
     pub expect: Expect,
     /// Run for another cell's convergence check only ([`Cell::hidden`]).
@@ -65,7 +64,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
             tool_time: Duration::ZERO,
         },
         rendered: None,
-        schema_text: None,
+        schema: None,
         expect,
         hidden: cell.hidden,
         engine_stopped: None,
@@ -190,7 +189,7 @@ pub(super) enum CellError {
 /// infrastructure error).
 pub(super) struct StepRun {
     pub record: StepRecord,
-    pub output: Option<Output>,
+    pub output: Option<ToolRun>,
     pub worker_lost: bool,
 }
 
@@ -321,7 +320,7 @@ async fn replay(
         // Likewise for the runtime container the cell's processes run in.
         let killed = output
             .as_ref()
-            .is_some_and(|o| o.code.is_none_or(|code| code >= 128));
+            .is_some_and(|o| o.output.code.is_none_or(|code| code >= 128));
         if let Err(why) = session.responds(killed).await {
             let step_number = record.number;
             run.result.steps.push(record);
@@ -340,7 +339,7 @@ async fn replay(
         if run.expect.outcome == Outcome::Failure {
             let everything = output
                 .as_ref()
-                .map(|o| format!("{}\n{}", o.stdout, o.stderr))
+                .map(|o| format!("{}\n{}", o.output.stdout, o.output.stderr))
                 .or_else(|| record.output_tail.clone())
                 .unwrap_or_default();
             let shown = record.output_tail.clone().unwrap_or_default();
@@ -375,15 +374,12 @@ async fn replay(
             break;
         }
         let mut detail = failed_step_detail(&record);
-        if let Some(hint) = output
-            .as_ref()
-            .and_then(|o| environment_hint(&format!("{}\n{}", o.stdout, o.stderr)))
-        {
+        if let Some(hint) = output.as_ref().and_then(environment_hint) {
             detail.push_str(&format!("; {hint}"));
         }
         if cell.database.engine == crate::config::EngineKind::Sqlite
             && output.as_ref().is_some_and(|o| {
-                super::trial::dialect_error(&format!("{}\n{}", o.stdout, o.stderr))
+                super::trial::dialect_error(&format!("{}\n{}", o.output.stdout, o.output.stderr))
             })
             && !ctx
                 .config
@@ -395,9 +391,9 @@ async fn replay(
             detail.push_str("; SQLite's dialect refused the migration: a project written for a server engine needs it in matrix.databases (e.g. \"postgres:17\"; `harness init` chooses them from the project's drivers, settings and compose files)");
         }
         if ctx.config.project.bootstrap.is_none()
-            && let Some(hint) = output.as_ref().and_then(|o| {
-                bootstrap_hint(&format!("{}\n{}", o.stdout, o.stderr), ctx.graph.as_ref())
-            })
+            && let Some(hint) = output
+                .as_ref()
+                .and_then(|o| bootstrap_hint(o, ctx.graph.as_ref()))
         {
             detail.push_str(&format!("; {hint}"));
         }
@@ -411,10 +407,7 @@ async fn replay(
         }
         if let Some(revision) = step.revision {
             detail = format!("first failing revision: {revision}; {detail}");
-        } else if let Some(revision) = output
-            .as_ref()
-            .and_then(|o| last_running_revision(&format!("{}\n{}", o.stdout, o.stderr)))
-        {
+        } else if let Some(revision) = output.as_ref().and_then(last_running_revision) {
             detail.push_str(&format!("; it stopped in {revision}"));
         }
         run.result.steps.push(record);
@@ -499,12 +492,7 @@ async fn replay(
             None => line,
         });
     }
-    run.schema_text = Some(snapshot::render(
-        &schema,
-        RenderOptions {
-            version_table: false,
-        },
-    ));
+    run.schema = Some(super::seen::Seen::new(schema.clone()));
     if scenario.snapshot.enabled {
         let version_table = scenario.snapshot.version_table && version_table.is_some();
         run.rendered = Some(snapshot::render(&schema, RenderOptions { version_table }));
@@ -597,23 +585,25 @@ pub(super) async fn execute_with_output(
             let upgrade = scenario.upgrade_command.as_deref();
             tool.run(project, session, action, upgrade).await
         }
-        PlannedAction::Dump(path) => engine.load_dump(database, path).await.map_err(|err| {
-            crate::adapters::AdapterError::Unreadable {
+        PlannedAction::Dump(path) => engine
+            .load_dump(database, path)
+            .await
+            .map(ToolRun::plain)
+            .map_err(|err| crate::adapters::AdapterError::Unreadable {
                 command: format!("loading {}", path.display()),
                 detail: err.to_string(),
-            }
-        }),
+            }),
         PlannedAction::Command(argv) => {
             crate::adapters::run_program(argv, &project.dir, session, &project.process_env(), &[])
                 .await
+                .map(ToolRun::plain)
         }
     };
     record.duration = started.elapsed();
     match outcome {
         Ok(mut output) => {
-            output.stdout = ctx.secrets.redact(&output.stdout);
-            output.stderr = ctx.secrets.redact(&output.stderr);
-            result.tool_time += output.duration;
+            output.redact(|text| ctx.secrets.redact(text));
+            result.tool_time += output.output.duration;
             if let PlannedAction::Tool(Action::Interrupt { revision, after }) = action {
                 interrupted(&mut record, &output, revision, *after, &project.dir);
                 return StepRun {
@@ -624,8 +614,8 @@ pub(super) async fn execute_with_output(
             }
             if !output.success() {
                 record.ok = false;
-                record.status = Some(output.status_text());
-                record.output_tail = Some(crate::adapters::traceback::output_excerpt(
+                record.status = Some(output.output.status_text());
+                record.output_tail = Some(crate::adapters::traceback::tool_excerpt(
                     &output,
                     &project.dir,
                     TAIL_LINES,
@@ -672,28 +662,22 @@ pub(super) async fn execute_with_output(
 /// An interrupted upgrade's record: passed when the process stopped where it was asked to.
 fn interrupted(
     record: &mut StepRecord,
-    output: &Output,
+    run: &ToolRun,
     revision: &str,
     after: usize,
     dir: &std::path::Path,
 ) {
-    match output.code {
-        Some(INTERRUPTED) => {
+    match &run.outcome {
+        ToolOutcome::Interrupted { .. } => {
             record.status = Some(format!(
                 "stopped after statement {after} of {revision}, as asked"
             ));
         }
-        Some(INTERRUPT_MISSED) => {
-            let ran = output
-                .stdout
-                .lines()
-                .find_map(|line| line.strip_prefix("HARNESS-INTERRUPT-MISSED "))
-                .and_then(|rest| rest.split_whitespace().nth(1))
-                .and_then(|count| count.parse::<i64>().ok());
+        ToolOutcome::InterruptMissed { statements, .. } => {
             record.ok = false;
             record.status = Some("not interrupted".into());
-            record.output_tail = Some(match ran {
-                Some(count) if count >= 0 => format!(
+            record.output_tail = Some(match *statements {
+                count if count >= 0 => format!(
                     "revision {revision} ran {} before the upgrade ended: `after_statements = {after}` never came; lower it",
                     crate::words::plural(count as usize, "SQL statement")
                 ),
@@ -704,9 +688,9 @@ fn interrupted(
         }
         _ => {
             record.ok = false;
-            record.status = Some(output.status_text());
-            record.output_tail = Some(crate::adapters::traceback::output_excerpt(
-                output, dir, TAIL_LINES,
+            record.status = Some(run.output.status_text());
+            record.output_tail = Some(crate::adapters::traceback::tool_excerpt(
+                run, dir, TAIL_LINES,
             ));
         }
     }
@@ -876,9 +860,16 @@ async fn migrated_elsewhere(
         EngineKind::Sqlite => {
             format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{literal}'")
         }
-        EngineKind::Postgres => format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_name = '{literal}'"
-        ),
+        // `schema.name`, or a bare name in whichever schema env.py put it.
+        EngineKind::Postgres => match literal.split_once('.') {
+            Some((schema, name)) => format!(
+                "SELECT table_name FROM information_schema.tables \
+                 WHERE table_schema = '{schema}' AND table_name = '{name}'"
+            ),
+            None => format!(
+                "SELECT table_name FROM information_schema.tables WHERE table_name = '{literal}'"
+            ),
+        },
         EngineKind::Mariadb | EngineKind::Mysql => format!(
             "SELECT table_name FROM information_schema.tables WHERE table_name = '{literal}' \
              AND table_schema = DATABASE()"
@@ -1056,48 +1047,40 @@ pub(super) fn failed_step_detail(step: &StepRecord) -> String {
 
 /// What to change when a tool failed for want of something in its environment: a module env.py
 /// imports, or a database driver.
-fn environment_hint(output: &str) -> Option<String> {
-    if let Some(line) = output
-        .lines()
-        .find_map(|l| l.strip_prefix("HARNESS-NO-DRIVER "))
-    {
-        let (engine, packages) = line.split_once(' ').unwrap_or((line, ""));
-        return Some(format!(
-            "the environment has no {engine} driver: add {packages} to `packages` (or the requirements) in harness.toml"
-        ));
+fn environment_hint(run: &ToolRun) -> Option<String> {
+    match &run.outcome {
+        ToolOutcome::NoDriver { backend, packages } => Some(format!(
+            "the environment has no {backend} driver: add {} to `packages` (or the requirements) in harness.toml",
+            packages.join(" or ")
+        )),
+        ToolOutcome::MissingModule { module } => {
+            let module = module.split('.').next().unwrap_or(module);
+            Some(format!(
+                "Python cannot import `{module}`: add the package that provides it to `packages` (or the requirements) in harness.toml, or, when it is the project's own code, its folder to `pythonpath`"
+            ))
+        }
+        _ => None,
     }
-    let missing = crate::adapters::traceback::missing_module(output)?;
-    let module = missing.split('.').next().unwrap_or(&missing);
-    Some(format!(
-        "Python cannot import `{module}`: add the package that provides it to `packages` (or the requirements) in harness.toml, or, when it is the project's own code, its folder to `pythonpath`"
-    ))
 }
 
 /// Said when an upgrade from an empty database stops in one of the first revisions on a table that
 /// does not exist: the project creates its schema from its models, and its migrations start from
 /// that schema.
-fn bootstrap_hint(output: &str, graph: Option<&crate::adapters::Graph>) -> Option<String> {
-    let which = super::trial::missing_table_at_base(output, graph?)?;
+fn bootstrap_hint(run: &ToolRun, graph: Option<&crate::adapters::Graph>) -> Option<String> {
+    let which = super::trial::missing_table_at_base(run, graph?)?;
     Some(format!(
         "{which} needs a table no earlier revision creates: this project creates its schema from its models and stamps it, so its migrations never start from an empty database; set `bootstrap = \"models\"` under [project] (or `bootstrap = {{ command = [...] }}` with the project's own setup command) to start its cells from a fresh install made that way"
     ))
 }
 
-/// The revision Alembic was running when it stopped: its last `Running upgrade/downgrade A -> B`.
-fn last_running_revision(output: &str) -> Option<String> {
-    if let Some(stopped) = crate::adapters::stopped_in(output) {
-        let parents = stopped.down_revision.join(", ");
-        return Some(if stopped.direction == "downgrade" {
-            format!("downgrade {} -> {parents}", stopped.revision)
-        } else {
-            format!("upgrade {parents} -> {}", stopped.revision)
-        });
-    }
-    output.lines().rev().find_map(|line| {
-        let at = line.find("Running ")?;
-        let rest = &line[at + "Running ".len()..];
-        (rest.starts_with("upgrade") || rest.starts_with("downgrade"))
-            .then(|| rest.trim().to_string())
+/// The revision the tool was running when it stopped, as its records say.
+fn last_running_revision(run: &ToolRun) -> Option<String> {
+    let stopped = run.stopped_in()?;
+    let parents = stopped.down_revision.join(", ");
+    Some(if stopped.direction == "downgrade" {
+        format!("downgrade {} -> {parents}", stopped.revision)
+    } else {
+        format!("upgrade {parents} -> {}", stopped.revision)
     })
 }
 
@@ -1121,30 +1104,55 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_missing_module_or_driver_says_what_to_add() {
-        let missing = "Traceback (most recent call last):\n  File \"env.py\", line 3\nModuleNotFoundError: No module named 'myapp.models'\n";
-        let hint = environment_hint(missing).unwrap();
-        assert!(hint.starts_with("Python cannot import `myapp`"), "{hint}");
-        let driver = "HARNESS-NO-DRIVER postgresql psycopg2-binary or psycopg[binary]\nRuntimeError: no postgresql driver";
-        assert!(
-            environment_hint(driver)
-                .unwrap()
-                .contains("add psycopg2-binary or psycopg[binary] to `packages`")
-        );
-        assert_eq!(
-            environment_hint("sqlite3.OperationalError: no such table: x"),
-            None
-        );
+    fn failed(records: Vec<crate::adapters::protocol::Record>) -> ToolRun {
+        let output = crate::process::Output {
+            code: Some(1),
+            stdout: String::new(),
+            stderr: String::new(),
+            duration: std::time::Duration::ZERO,
+        };
+        ToolRun::new(output, records)
     }
 
     #[test]
-    fn the_running_revision_is_found() {
-        let out = "INFO  [alembic.runtime.migration] Running downgrade 0004 -> 0003, create matches\nTraceback";
-        assert_eq!(
-            last_running_revision(out).as_deref(),
-            Some("downgrade 0004 -> 0003, create matches")
+    fn a_missing_module_or_driver_says_what_to_add() {
+        use crate::adapters::protocol::Record;
+        let missing = failed(vec![Record::Exception {
+            type_name: "ModuleNotFoundError".into(),
+            line: "ModuleNotFoundError: No module named 'myapp.models'".into(),
+            module: Some("myapp.models".into()),
+        }]);
+        let hint = environment_hint(&missing).unwrap();
+        assert!(hint.starts_with("Python cannot import `myapp`"), "{hint}");
+        let driver = failed(vec![Record::NoDriver {
+            backend: "postgresql".into(),
+            packages: vec!["psycopg2-binary".into(), "psycopg[binary]".into()],
+        }]);
+        assert!(
+            environment_hint(&driver)
+                .unwrap()
+                .contains("add psycopg2-binary or psycopg[binary] to `packages`")
         );
-        assert_eq!(last_running_revision("nothing"), None);
+        let other = failed(vec![Record::Exception {
+            type_name: "sqlite3.OperationalError".into(),
+            line: "sqlite3.OperationalError: no such table: x".into(),
+            module: None,
+        }]);
+        assert_eq!(environment_hint(&other), None);
+    }
+
+    #[test]
+    fn the_running_revision_is_the_one_the_records_name() {
+        use crate::adapters::{StoppedIn, protocol::Record};
+        let stopped = failed(vec![Record::StoppedIn(StoppedIn {
+            revision: "0003".into(),
+            down_revision: vec!["0004".into()],
+            direction: "downgrade".into(),
+        })]);
+        assert_eq!(
+            last_running_revision(&stopped).as_deref(),
+            Some("downgrade 0003 -> 0004")
+        );
+        assert_eq!(last_running_revision(&failed(Vec::new())), None);
     }
 }

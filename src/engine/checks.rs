@@ -7,13 +7,14 @@ use std::time::Instant;
 use super::cell::{CellRun, execute_with_output, failed_step_detail};
 use super::plan::{PlannedAction, record};
 use super::prepare::Context;
-use crate::adapters::{Action, Graph, models_report};
+use super::seen::Seen;
+use crate::adapters::{Action, Graph};
 use crate::config::Kind;
 use crate::database::{CellDatabase, Engine};
 use crate::introspect;
 use crate::matrix::Cell;
 use crate::runtime::Session;
-use crate::snapshot::{self, RenderOptions};
+use crate::snapshot;
 use crate::words;
 
 /// What a check found.
@@ -90,24 +91,20 @@ pub(super) async fn models(
             return Outcome::Error(format!("the models check could not run: {why}"));
         }
     };
-    output.stdout = ctx.secrets.redact(&output.stdout);
-    output.stderr = ctx.secrets.redact(&output.stderr);
-    run.result.tool_time += output.duration;
-    let report = models_report(&output).filter(|_| output.success());
+    output.redact(|text| ctx.secrets.redact(text));
+    run.result.tool_time += output.output.duration;
+    let report = output.models().filter(|_| output.success()).cloned();
     let Some(report) = report else {
         step.ok = false;
-        step.status = Some(output.status_text());
-        step.output_tail = Some(crate::adapters::traceback::output_excerpt(
+        step.status = Some(output.output.status_text());
+        step.output_tail = Some(crate::adapters::traceback::tool_excerpt(
             &output,
             &ctx.config.project.dir,
             super::cell::TAIL_LINES,
         ));
         let detail = format!(
             "the models check could not compare: {}",
-            crate::adapters::traceback::error_line(&format!(
-                "{}\n{}",
-                output.stdout, output.stderr
-            ))
+            output.failure_line()
         );
         run.result.steps.push(step);
         return Outcome::Error(detail);
@@ -184,13 +181,13 @@ impl Steps<'_, '_> {
         Err(Outcome::Failed { detail, diff: None })
     }
 
-    /// The schema of `database` without the version table, as snapshots render it.
-    async fn schema(&self, database: &CellDatabase) -> Result<String, Outcome> {
+    /// The schema of `database` without the version table.
+    async fn schema(&self, database: &CellDatabase) -> Result<Seen, Outcome> {
         Ok(self.state(database).await?.0)
     }
 
-    /// The schema as [`Self::schema`] renders it, and the version table's rows, sorted.
-    async fn state(&self, database: &CellDatabase) -> Result<(String, Vec<String>), Outcome> {
+    /// The schema as [`Self::schema`] reads it, and the version table's rows, sorted.
+    async fn state(&self, database: &CellDatabase) -> Result<(Seen, Vec<String>), Outcome> {
         let version_table = self.ctx.config.project.version_table.as_deref();
         let schema = introspect::inspect(database, version_table)
             .await
@@ -201,13 +198,7 @@ impl Steps<'_, '_> {
             .map(|table| table.rows.clone())
             .unwrap_or_default();
         versions.sort();
-        let text = snapshot::render(
-            &schema,
-            RenderOptions {
-                version_table: false,
-            },
-        );
-        Ok((text, versions))
+        Ok((Seen::new(schema), versions))
     }
 }
 
@@ -222,12 +213,7 @@ async fn stairway(
     let order = graph.upgrade_order();
     let outcome: Result<(), Outcome> = async {
         // The cell's database is empty (for SQLite, not even a file yet).
-        let mut before = snapshot::render(
-            &introspect::Schema::default(),
-            RenderOptions {
-                version_table: false,
-            },
-        );
+        let mut before = Seen::new(introspect::Schema::default());
         let mut versions_before: Vec<String> = Vec::new();
         for revision in &order {
             let down = graph
@@ -268,8 +254,8 @@ async fn stairway(
                     ),
                     diff: (after != before).then(|| {
                         snapshot::diff(
-                            &before,
-                            &after,
+                            &before.text,
+                            &after.text,
                             &format!("before upgrade {revision}"),
                             &format!("after downgrade {revision} -> {shown}"),
                         )
@@ -280,11 +266,11 @@ async fn stairway(
                 return Err(Outcome::Failed {
                     detail: format!(
                         "the downgrade of {revision} does not undo its upgrade: the schema after it differs from the schema before the upgrade{}",
-                        table_summary(&before, &after)
+                        before.summary(&after, "missing", "left behind")
                     ),
                     diff: Some(snapshot::diff(
-                        &before,
-                        &after,
+                        &before.text,
+                        &after.text,
                         &format!("before upgrade {revision}"),
                         &format!("after downgrade {revision} -> {shown}"),
                     )),
@@ -302,11 +288,11 @@ async fn stairway(
                 return Err(Outcome::Failed {
                     detail: format!(
                         "upgrading {revision} again after its downgrade ends in another schema than its first upgrade{}",
-                        table_summary(&upgraded, &again)
+                        upgraded.summary(&again, "missing", "left behind")
                     ),
                     diff: Some(snapshot::diff(
-                        &upgraded,
-                        &again,
+                        &upgraded.text,
+                        &again.text,
                         &format!("after upgrade {revision}"),
                         &format!("after upgrade {revision} again"),
                     )),
@@ -354,7 +340,7 @@ async fn fork_order(steps: &mut Steps<'_, '_>, graph: &Graph, session: &Session<
     let mut databases = Vec::new();
     for merge in &merges {
         let fork = fork_point(graph, &merge.down_revision);
-        let mut first: Option<(String, String)> = None;
+        let mut first: Option<(String, Seen)> = None;
         for (index, parents) in orders(&merge.down_revision).into_iter().enumerate() {
             let shown = parents.join(" then ");
             let database = match steps.engine.create().await {
@@ -370,7 +356,7 @@ async fn fork_order(steps: &mut Steps<'_, '_>, graph: &Graph, session: &Session<
                 Some(&database),
                 format!("{}-order-{}", steps.cell.id, index + 1),
             );
-            let applied: Result<String, Outcome> = async {
+            let applied: Result<Seen, Outcome> = async {
                 for parent in &parents {
                     let label = format!("fork at {fork}, order {shown}: upgrade {parent}");
                     steps
@@ -415,9 +401,14 @@ async fn fork_order(steps: &mut Steps<'_, '_>, graph: &Graph, session: &Session<
                         detail: format!(
                             "fork at {fork} (merged by {}): applying {shown} ends in another schema than {first_shown}{}",
                             merge.revision,
-                            table_summary(first_schema, &schema)
+                            first_schema.summary(&schema, "missing", "left behind")
                         ),
-                        diff: Some(snapshot::diff(first_schema, &schema, first_shown, &shown)),
+                        diff: Some(snapshot::diff(
+                            &first_schema.text,
+                            &schema.text,
+                            first_shown,
+                            &shown,
+                        )),
                     };
                 }
                 Some(_) => {}
@@ -506,52 +497,6 @@ fn fork_point(graph: &Graph, parents: &[String]) -> String {
 
 /// ` (left behind: table tmp_a, enum status; missing: table b)`: the objects (tables, views,
 /// types, sequences, ...) only one side has, or nothing when both have the same.
-fn table_summary(before: &str, after: &str) -> String {
-    const KINDS: [&str; 7] = [
-        "table ",
-        "view ",
-        "enum ",
-        "sequence ",
-        "extension ",
-        "schema ",
-        "trigger ",
-    ];
-    let objects = |text: &str| -> Vec<String> {
-        text.lines()
-            .filter(|line| KINDS.iter().any(|kind| line.starts_with(kind)))
-            .map(|line| {
-                line.split_whitespace()
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
-    };
-    let (old, new) = (objects(before), objects(after));
-    let gone: Vec<&str> = old
-        .iter()
-        .filter(|t| !new.contains(t))
-        .map(String::as_str)
-        .collect();
-    let added: Vec<&str> = new
-        .iter()
-        .filter(|t| !old.contains(t))
-        .map(String::as_str)
-        .collect();
-    let mut parts = Vec::new();
-    if !added.is_empty() {
-        parts.push(format!("left behind: {}", added.join(", ")));
-    }
-    if !gone.is_empty() {
-        parts.push(format!("missing: {}", gone.join(", ")));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join("; "))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,16 +545,5 @@ mod tests {
         assert_eq!(fork_point(&g, &["a2".into(), "b1".into()]), "r2");
         let roots = graph(&[("x", &[]), ("y", &[])]);
         assert_eq!(fork_point(&roots, &["x".into(), "y".into()]), "base");
-    }
-
-    #[test]
-    fn the_table_summary_names_what_a_downgrade_left() {
-        let before = "table a\n  id INTEGER\ntable b\n  id INTEGER\n";
-        let after = "enum status (new, sold)\ntable a\n  id INTEGER\ntable tmp_a\n  id INTEGER\n";
-        assert_eq!(
-            table_summary(before, after),
-            " (left behind: enum status, table tmp_a; missing: table b)"
-        );
-        assert_eq!(table_summary(before, before), "");
     }
 }

@@ -3,6 +3,7 @@
 //! divergence (`diverges_from`) must differ. This is what catches "15 tables instead of 28".
 
 use super::cell::CellRun;
+use super::seen::Seen;
 use crate::config::Outcome;
 use crate::outcome::{Cause, Verdict};
 use crate::snapshot;
@@ -19,7 +20,7 @@ pub(super) fn converge(runs: &mut [CellRun], partial: bool) {
             (None, None) => continue,
         };
         if run.result.verdict != Verdict::Passed
-            || run.schema_text.is_none()
+            || run.schema.is_none()
             || run.result.scenario == reference
         {
             continue;
@@ -36,14 +37,14 @@ pub(super) fn converge(runs: &mut [CellRun], partial: bool) {
                 format!("`{reference}` did not run on this database and runtime"),
                 None,
             )),
-            Some(other) => match (&runs[other].schema_text, &runs[index].schema_text) {
+            Some(other) => match (&runs[other].schema, &runs[index].schema) {
                 (Some(expected), Some(actual)) => {
                     let same = expected == actual;
                     let tables = table_summary(expected, actual, &reference);
                     let diff = (!same).then(|| {
                         snapshot::diff(
-                            expected,
-                            actual,
+                            &expected.text,
+                            &actual.text,
                             &format!("{reference} (fresh schema)"),
                             &run.result.scenario,
                         )
@@ -107,13 +108,9 @@ pub(super) fn converge(runs: &mut [CellRun], partial: bool) {
 }
 
 /// `: tables only in `fresh`: a, b; tables only here: c`, or nothing when both have the same tables.
-fn table_summary(expected: &str, actual: &str, reference: &str) -> String {
-    let tables = |text: &str| -> Vec<String> {
-        text.lines()
-            .filter_map(|line| line.strip_prefix("table "))
-            .map(str::to_string)
-            .collect()
-    };
+fn table_summary(expected: &Seen, actual: &Seen, reference: &str) -> String {
+    let tables =
+        |seen: &Seen| -> Vec<String> { seen.model.tables.iter().map(|t| t.name.clone()).collect() };
     let (theirs, ours) = (tables(expected), tables(actual));
     let only_theirs: Vec<&str> = theirs
         .iter()

@@ -11,6 +11,7 @@ mod plan;
 mod prepare;
 mod refs;
 mod run;
+mod seen;
 mod snapshots;
 pub mod trial;
 

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::adapters::traceback::{error_line, importing_file, missing_module};
-use crate::adapters::{Action, Alembic, Graph};
+use crate::adapters::{Action, Alembic, Graph, ToolOutcome, ToolRun};
 use crate::config::{self, Bootstrap, DatabaseSpec, EngineKind, Project, RuntimeSpec};
 use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
 
@@ -287,23 +287,23 @@ async fn on_engine(
                     &project.process_env(),
                     &[],
                 )
-                .await,
+                .await
+                .map(ToolRun::plain),
             ),
         };
         match started {
             Some(Ok(output)) if !output.success() => Ok(output),
             Some(Err(err)) => Err(err),
             _ => match through {
-                Some(through) => {
-                    crate::adapters::run_program(
-                        &through.upgrade,
-                        &project.dir,
-                        &session,
-                        &project.process_env(),
-                        std::slice::from_ref(&through.url_env),
-                    )
-                    .await
-                }
+                Some(through) => crate::adapters::run_program(
+                    &through.upgrade,
+                    &project.dir,
+                    &session,
+                    &project.process_env(),
+                    std::slice::from_ref(&through.url_env),
+                )
+                .await
+                .map(ToolRun::plain),
                 None => {
                     adapter
                         .run(&session, &Action::Upgrade("heads".into()))
@@ -316,8 +316,8 @@ async fn on_engine(
     session.close().await;
     let version_tables = version_tables(engine, &database).await;
     drop(database);
-    let output = match upgrade {
-        Ok(output) => output.map_err(|err| TrialError(err.to_string()))?,
+    let run = match upgrade {
+        Ok(run) => run.map_err(|err| TrialError(err.to_string()))?,
         Err(_) => {
             return Ok((
                 TrialOutcome::Failed {
@@ -332,31 +332,32 @@ async fn on_engine(
             ));
         }
     };
-    let text = format!("{}\n{}", output.stdout, output.stderr);
-    let outcome = if output.success() {
-        TrialOutcome::Passed
-    } else if let Some(url) = text
-        .lines()
-        .find_map(|l| l.strip_prefix("HARNESS-FOREIGN-URL "))
-    {
-        TrialOutcome::Foreign(url.trim().to_string())
-    } else if let Some(module) = missing_module(&text) {
-        TrialOutcome::MissingModule {
+    let text = format!("{}\n{}", run.output.stdout, run.output.stderr);
+    let outcome = match &run.outcome {
+        ToolOutcome::Succeeded => TrialOutcome::Passed,
+        ToolOutcome::ForeignUrl { url } => TrialOutcome::Foreign(url.clone()),
+        ToolOutcome::MissingModule { module } => TrialOutcome::MissingModule {
             by: importing_file(&text, &project.dir),
-            module,
+            module: module.clone(),
+        },
+        // A project's own command writes no records: its traceback is all there is.
+        ToolOutcome::Failed { .. } if missing_module(&text).is_some() => {
+            TrialOutcome::MissingModule {
+                by: importing_file(&text, &project.dir),
+                module: missing_module(&text).unwrap_or_default(),
+            }
         }
-    } else {
-        TrialOutcome::Failed {
-            line: error_line(&text),
+        _ => TrialOutcome::Failed {
+            line: run.failure_line(),
             dialect: dialect_error(&text),
             settings: crate::adapters::traceback::missing_settings(&text),
             needs_bootstrap: project.bootstrap.is_none()
                 && graph
                     .as_ref()
                     .and_then(|g| g.as_ref().ok())
-                    .and_then(|g| missing_table_at_base(&text, g))
+                    .and_then(|g| missing_table_at_base(&run, g))
                     .is_some(),
-        }
+        },
     };
     Ok((outcome, version_tables))
 }
@@ -397,19 +398,20 @@ async fn version_tables(
 /// When an upgrade from an empty database stopped in the base revision or its child on a table
 /// that does not exist: which revision, as a phrase ("the base revision 0001", "0002, right after
 /// the base revision 0001,"). Such a project creates its schema from its models and stamps it.
-pub fn missing_table_at_base(output: &str, graph: &Graph) -> Option<String> {
+pub fn missing_table_at_base(run: &ToolRun, graph: &Graph) -> Option<String> {
     const MISSING: [&str; 4] = [
         "no such table",
         "NoSuchTableError",
         "doesn't exist",
         "UndefinedTable",
     ];
-    let missing = MISSING.iter().any(|m| output.contains(m))
-        || (output.contains("relation \"") && output.contains("does not exist"));
+    let error = run.exception_line()?;
+    let missing = MISSING.iter().any(|m| error.contains(m))
+        || (error.contains("relation \"") && error.contains("does not exist"));
     if !missing {
         return None;
     }
-    let stopped = crate::adapters::stopped_in(output)?;
+    let stopped = run.stopped_in()?;
     if stopped.direction != "upgrade" {
         return None;
     }

@@ -126,6 +126,37 @@ pub struct VersionTable {
 
 impl Schema {
     /// Sorts every collection into its canonical order.
+    /// Every named object, `kind name` (`table users`, `enum status`), in the order snapshots
+    /// render them: what a short summary of two schemas' difference names.
+    pub fn objects(&self) -> Vec<String> {
+        let mut schema = self.clone();
+        schema.normalize();
+        let mut objects: Vec<String> = Vec::new();
+        objects.extend(schema.namespaces.iter().map(|n| format!("schema {n}")));
+        objects.extend(
+            schema
+                .extensions
+                .iter()
+                .map(|e| format!("extension {}", e.name)),
+        );
+        objects.extend(schema.enums.iter().map(|e| format!("enum {}", e.name)));
+        objects.extend(
+            schema
+                .sequences
+                .iter()
+                .map(|s| format!("sequence {}", s.name)),
+        );
+        objects.extend(schema.tables.iter().map(|t| format!("table {}", t.name)));
+        objects.extend(schema.views.iter().map(|v| format!("view {}", v.name)));
+        objects.extend(
+            schema
+                .triggers
+                .iter()
+                .map(|t| format!("trigger {}", t.name)),
+        );
+        objects
+    }
+
     pub fn normalize(&mut self) {
         self.namespaces.sort();
         self.extensions.sort_by(|a, b| a.name.cmp(&b.name));

@@ -41,7 +41,18 @@ pub fn shared_cell_dir() -> PathBuf {
     dir
 }
 
-/// Removes [`shared_cell_dir`]'s folder if this process made it.
+/// The folder of the files tool processes write records to for the harness to read:
+/// `harness-cell-<pid>-records` in the temporary folder, mounted into runtime containers at its own
+/// path; removed by [`remove_shared_cell_dir`] at exit or, after a kill, by the next sweep.
+pub fn records_dir() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "{}{}-records",
+        crate::database::CELL_DIR_PREFIX,
+        std::process::id()
+    ))
+}
+
+/// Removes [`shared_cell_dir`]'s folder and the tool's records folder, if this process made them.
 pub fn remove_shared_cell_dir() {
     let dir = std::env::temp_dir().join(format!(
         "{}{}-graph",
@@ -49,6 +60,7 @@ pub fn remove_shared_cell_dir() {
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(records_dir());
 }
 
 /// The value a URL part's variable holds outside a cell (reading the revision graph), where no

@@ -26,8 +26,8 @@ pub use cached_venv::{CachedVenv, DiskUsage, cached_venvs, other_usage};
 pub use discover::{Interpreter, find_interpreter};
 pub use install_failure::InstallFailure;
 pub use invocation::{
-    CELL_DIR, Invocation, Program, RUN_SECRET, expand as expand_env, references as env_references,
-    remove_shared_cell_dir, run_secret, shared_cell_dir,
+    CELL_DIR, Invocation, Program, RUN_SECRET, expand as expand_env, records_dir,
+    references as env_references, remove_shared_cell_dir, run_secret, shared_cell_dir,
 };
 pub use local::LocalEnv;
 pub use phase::{Phase, PhaseSink, Prepared, requirement_count};

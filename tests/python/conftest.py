@@ -2,6 +2,7 @@
 warm worker, loaded from the source tree, run with a real Alembic against throwaway SQLite files."""
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -83,16 +84,22 @@ class Project(object):
         (self.versions / ("%s.py" % rev)).write_text(revision(rev, down, body))
 
     def run(self, *args, **env):
+        """Runs the entry point; the result's `records` are the records it wrote, in order."""
+        records = self.root / "records.jsonl"
+        records.write_text("")
         environment = dict(os.environ)
         environment["HARNESS_DATABASE_URL"] = "sqlite:///%s" % self.database
+        environment["HARNESS_RECORDS"] = str(records)
         environment.update(env)
-        return subprocess.run(
+        done = subprocess.run(
             [sys.executable, ENTRY, str(self.root / "alembic.ini")] + list(args),
             cwd=str(self.root),
             env=environment,
             capture_output=True,
             text=True,
         )
+        done.records = [json.loads(line) for line in records.read_text().splitlines()]
+        return done
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Unit tests of src/adapters/alembic_entry.py: its URL handling, the revision tracker, interrupts,
 the engine guard and bootstrap, with a real Alembic and SQLAlchemy on throwaway SQLite files."""
 
-import json
-
 import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
@@ -50,16 +48,33 @@ def test_an_upgrade_reaches_head_and_records_it(project):
     assert versions == ["0002"]
 
 
-def test_a_failing_revision_is_named_in_one_structured_line(entry, project):
+def test_a_failing_revision_and_its_exception_are_records_not_output(entry, project):
     project.add("0001", None, "op.create_table('teams', sa.Column('id', sa.Integer, primary_key=True))")
-    project.add("0002", "0001", "raise RuntimeError('broken on purpose')")
+    project.add("0002", "0001", "raise RuntimeError('broken on purpose\\nsecond line')")
     done = project.run("upgrade", "head")
     assert done.returncode != 0
     assert "RuntimeError: broken on purpose" in done.stderr
-    lines = [line for line in done.stdout.splitlines() if line.startswith(entry.STOPPED_MARK)]
-    assert len(lines) == 1, done.stdout
-    stopped = json.loads(lines[0][len(entry.STOPPED_MARK):])
-    assert stopped == {"revision": "0002", "down_revision": ["0001"], "direction": "upgrade"}
+    assert "stopped_in" not in done.stdout + done.stderr
+    assert done.records == [
+        {"v": entry.PROTOCOL_VERSION, "kind": "stopped_in", "revision": "0002", "down_revision": ["0001"],
+         "direction": "upgrade"},
+        {"v": entry.PROTOCOL_VERSION, "kind": "exception", "type": "RuntimeError",
+         "line": "RuntimeError: broken on purpose", "module": None},
+    ]
+
+
+def test_a_missing_module_names_it(project):
+    project.add("0001", None, "import no_such_package.models")
+    done = project.run("upgrade", "head")
+    assert done.returncode != 0
+    assert done.records[-1]["type"] == "ModuleNotFoundError"
+    assert done.records[-1]["module"] == "no_such_package"
+
+
+def test_without_a_records_file_nothing_is_written(project):
+    project.add("0001", None, "raise RuntimeError('x')")
+    done = project.run("upgrade", "head", HARNESS_RECORDS="")
+    assert done.returncode != 0 and done.records == []
 
 
 def test_the_graph_is_read_without_a_database(project):
@@ -67,7 +82,12 @@ def test_the_graph_is_read_without_a_database(project):
     project.add("0002", "0001", "pass")
     done = project.run("heads", HARNESS_DATABASE_URL="")
     assert done.returncode == 0, done.stderr
-    assert "0002" in done.stdout
+    assert [r["heads"] for r in done.records if r["kind"] == "heads"] == [["0002"]]
+    graph = project.run("revisions", HARNESS_DATABASE_URL="")
+    assert graph.returncode == 0, graph.stderr
+    [found] = [r for r in graph.records if r["kind"] == "graph"]
+    assert found["heads"] == ["0002"]
+    assert [r["revision"] for r in found["revisions"]] == ["0002", "0001"]
 
 
 def test_an_engine_on_another_database_is_refused_or_redirected(project, tmp_path):
@@ -84,9 +104,11 @@ def test_an_engine_on_another_database_is_refused_or_redirected(project, tmp_pat
     refused = project.run("upgrade", "head")
     assert refused.returncode != 0
     assert "elsewhere.db" in refused.stderr + refused.stdout
+    assert [r["url"] for r in refused.records if r["kind"] == "foreign_url"] == ["sqlite:///%s" % other]
     assert not other.exists()
     redirected = project.run("upgrade", "head", HARNESS_FOREIGN_URLS="redirect")
     assert redirected.returncode == 0, redirected.stderr
+    assert [r["kind"] for r in redirected.records] == ["redirected"]
     assert not other.exists()
 
 
@@ -101,13 +123,15 @@ def test_an_interrupt_stops_after_the_nth_statement_without_commit(entry, projec
         """,
     )
     done = project.run("upgrade", "head", HARNESS_INTERRUPT="0001:2")
-    assert done.returncode == 75, done.stderr
+    assert done.returncode == entry.EXIT_INTERRUPTED, done.stderr
+    assert done.records == [{"v": 1, "kind": "interrupted", "revision": "0001", "statements": 2}]
     tables = set(inspect(create_engine("sqlite:///%s" % project.database)).get_table_names())
     # SQLite's DDL is not transactional here: what ran stays, nothing after it.
     assert {"a", "b"} <= tables and "c" not in tables
     fresh = "sqlite:///%s" % (project.root / "fresh.sqlite")
     missed = project.run("upgrade", "head", HARNESS_INTERRUPT="0001:9", HARNESS_DATABASE_URL=fresh)
-    assert missed.returncode == 76, missed.stderr
+    assert missed.returncode == entry.EXIT_INTERRUPT_MISSED, missed.stderr
+    assert missed.records == [{"v": 1, "kind": "interrupt_missed", "revision": "0001", "statements": 3}]
 
 
 def test_bootstrap_creates_the_models_and_stamps_the_heads(project, tmp_path):

@@ -54,6 +54,11 @@ impl CellContainer {
         if let Some(bundle) = &options.ca_bundle {
             request = request.with_mount(read_only(bundle, Path::new(CA_TARGET)));
         }
+        // The tool's records files, written inside and read by the harness outside.
+        let records = crate::runtime::records_dir();
+        let _ = std::fs::create_dir_all(&records);
+        let records = records.display().to_string();
+        request = request.with_mount(Mount::bind_mount(records.clone(), records));
         let mut in_network = false;
         match database.map(|db| (&db.location, db.network_url.is_some())) {
             Some((Location::SqliteFile(file), _)) => {

@@ -1,0 +1,408 @@
+//! The one protocol between the harness and its Python entry point: the records the entry point
+//! appends to the file `HARNESS_RECORDS` names (one versioned JSON object a line, never mixed into
+//! the tool's own output), the exit codes both sides share, and the typed [`ToolOutcome`] a tool
+//! process ends in. The adapter is the only reader; nothing else reads the tool's text for a
+//! marker. The constants are written into the entry point from here ([`install`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{Graph, ModelsReport, StoppedIn};
+use crate::process::Output;
+
+/// The version of the records this harness reads; a record of another version is not read.
+pub const VERSION: u32 = 1;
+/// The variable naming the file the entry point appends its records to.
+pub const RECORDS_ENV: &str = "HARNESS_RECORDS";
+/// The harness passed something the entry point cannot use.
+pub const EXIT_USAGE: i32 = 2;
+/// `models` and `bootstrap`: the project has no model metadata.
+pub const EXIT_NO_MODELS: i32 = 3;
+/// An upgrade stopped as `Action::Interrupt` asked.
+pub const EXIT_INTERRUPTED: i32 = 75;
+/// An interrupted upgrade that ended before the statement it was to stop after.
+pub const EXIT_INTERRUPT_MISSED: i32 = 76;
+
+const BEGIN: &str = "# protocol: begin";
+const END: &str = "# protocol: end";
+
+/// The entry point's block of shared constants, as this harness defines them.
+pub fn python_constants() -> String {
+    format!(
+        "{BEGIN} (written from src/adapters/protocol.rs; edit it there)\n\
+         PROTOCOL_VERSION = {VERSION}\n\
+         RECORDS_ENV = \"{RECORDS_ENV}\"\n\
+         EXIT_USAGE = {EXIT_USAGE}\n\
+         EXIT_NO_MODELS = {EXIT_NO_MODELS}\n\
+         EXIT_INTERRUPTED = {EXIT_INTERRUPTED}\n\
+         EXIT_INTERRUPT_MISSED = {EXIT_INTERRUPT_MISSED}\n\
+         {END}"
+    )
+}
+
+/// `script` with its constants block replaced by [`python_constants`]; unchanged when it has none.
+pub fn install(script: &str) -> String {
+    let Some(start) = script.find(BEGIN) else {
+        return script.to_string();
+    };
+    let Some(end) = script[start..].find(END).map(|at| start + at + END.len()) else {
+        return script.to_string();
+    };
+    format!(
+        "{}{}{}",
+        &script[..start],
+        python_constants(),
+        &script[end..]
+    )
+}
+
+/// One record the entry point wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// The revision whose upgrade() or downgrade() was running when the process failed.
+    StoppedIn(StoppedIn),
+    /// The process ended after statement `statements` of `revision`, as asked.
+    Interrupted { revision: String, statements: i64 },
+    /// The upgrade ended with `revision` having run `statements` statements (-1: it never ran).
+    InterruptMissed { revision: String, statements: i64 },
+    /// No driver for `backend` is installed; `packages` would provide one.
+    NoDriver {
+        backend: String,
+        packages: Vec<String>,
+    },
+    /// The project opened an engine on another database, refused before it connected.
+    ForeignUrl { url: String },
+    /// The project opened an engine on another database, pointed at the cell's.
+    Redirected { url: String },
+    /// The project has no model metadata (`models`, `bootstrap`).
+    NoModels { message: String },
+    /// What the models check found.
+    Models(ModelsReport),
+    /// The revision graph as Alembic loads it.
+    Graph(Graph),
+    /// The exception the process ended with: its type (`module.Name`), the line Python prints for
+    /// it, and the module a `ModuleNotFoundError` names.
+    Exception {
+        #[serde(rename = "type")]
+        type_name: String,
+        line: String,
+        #[serde(default)]
+        module: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+struct Versioned {
+    v: u32,
+}
+
+/// Reads a records file: each line one record; lines of another version, or of a kind this
+/// harness does not know, are skipped (a newer entry point may say more).
+pub fn read_records(text: &str) -> Vec<Record> {
+    text.lines()
+        .filter(|line| {
+            serde_json::from_str::<Versioned>(line).is_ok_and(|versioned| versioned.v == VERSION)
+        })
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+/// How a tool process ended, as its records and exit code say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolOutcome {
+    Succeeded,
+    /// Stopped after the statement it was asked to stop after.
+    Interrupted {
+        revision: String,
+        statements: i64,
+    },
+    /// The upgrade ended before that statement; `statements`: how many the revision ran (-1: none,
+    /// the revision did not run).
+    InterruptMissed {
+        revision: String,
+        statements: i64,
+    },
+    /// No driver for the cell's database in the environment.
+    NoDriver {
+        backend: String,
+        packages: Vec<String>,
+    },
+    /// An engine on another database, refused.
+    ForeignUrl {
+        url: String,
+    },
+    /// No model metadata to compare or create.
+    NoModels,
+    /// A module Python could not import.
+    MissingModule {
+        module: String,
+    },
+    /// Any other failure: the exit code (`None`: a signal ended it).
+    Failed {
+        code: Option<i32>,
+    },
+}
+
+/// A tool process: its output, how it ended, and what its records said.
+#[derive(Debug, Clone)]
+pub struct ToolRun {
+    pub output: Output,
+    pub outcome: ToolOutcome,
+    records: Vec<Record>,
+}
+
+impl ToolRun {
+    /// A process whose outcome is read from its records and exit code.
+    pub fn new(output: Output, records: Vec<Record>) -> Self {
+        let outcome = outcome(&output, &records);
+        Self {
+            output,
+            outcome,
+            records,
+        }
+    }
+
+    /// A process that writes no records (a command of the project's own).
+    pub fn plain(output: Output) -> Self {
+        Self::new(output, Vec::new())
+    }
+
+    pub fn success(&self) -> bool {
+        self.outcome == ToolOutcome::Succeeded
+    }
+
+    /// The revision the process stopped in, when one was running.
+    pub fn stopped_in(&self) -> Option<&StoppedIn> {
+        self.records.iter().rev().find_map(|record| match record {
+            Record::StoppedIn(stopped) => Some(stopped),
+            _ => None,
+        })
+    }
+
+    /// The line Python printed for the exception the process ended with.
+    pub fn exception_line(&self) -> Option<&str> {
+        self.records.iter().rev().find_map(|record| match record {
+            Record::Exception { line, .. } => Some(line.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The line that says why the process failed: the exception's own line, the entry point's
+    /// own message, or else the line of the output that reads most like an error.
+    pub fn failure_line(&self) -> String {
+        let said = self.records.iter().rev().find_map(|record| match record {
+            // A settings error lists the missing fields below its first line.
+            Record::Exception { line, .. } if line.contains("validation error") => None,
+            Record::Exception { line, .. } => Some(line.clone()),
+            Record::NoModels { message } => Some(message.clone()),
+            _ => None,
+        });
+        said.unwrap_or_else(|| {
+            super::traceback::error_line(&format!("{}\n{}", self.output.stdout, self.output.stderr))
+        })
+    }
+
+    /// The databases the project's engines were redirected from.
+    pub fn redirected(&self) -> Vec<&str> {
+        self.records
+            .iter()
+            .filter_map(|record| match record {
+                Record::Redirected { url } => Some(url.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What the models check found, when it compared.
+    pub fn models(&self) -> Option<&ModelsReport> {
+        self.records.iter().rev().find_map(|record| match record {
+            Record::Models(report) => Some(report),
+            _ => None,
+        })
+    }
+
+    /// The revision graph the process read.
+    pub fn graph(&self) -> Option<&Graph> {
+        self.records.iter().rev().find_map(|record| match record {
+            Record::Graph(graph) => Some(graph),
+            _ => None,
+        })
+    }
+
+    /// Applies `redact` to the output and to every text the records carry.
+    pub fn redact(&mut self, redact: impl Fn(&str) -> String) {
+        self.output.stdout = redact(&self.output.stdout);
+        self.output.stderr = redact(&self.output.stderr);
+        for record in &mut self.records {
+            match record {
+                Record::Exception { line, .. } | Record::NoModels { message: line } => {
+                    *line = redact(line);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn outcome(output: &Output, records: &[Record]) -> ToolOutcome {
+    let last = |pick: fn(&Record) -> Option<ToolOutcome>| records.iter().rev().find_map(pick);
+    match output.code {
+        Some(0) => return ToolOutcome::Succeeded,
+        Some(EXIT_INTERRUPTED) | Some(EXIT_INTERRUPT_MISSED) => {
+            if let Some(found) = last(|record| match record {
+                Record::Interrupted {
+                    revision,
+                    statements,
+                } => Some(ToolOutcome::Interrupted {
+                    revision: revision.clone(),
+                    statements: *statements,
+                }),
+                Record::InterruptMissed {
+                    revision,
+                    statements,
+                } => Some(ToolOutcome::InterruptMissed {
+                    revision: revision.clone(),
+                    statements: *statements,
+                }),
+                _ => None,
+            }) {
+                return found;
+            }
+        }
+        _ => {}
+    }
+    let cause = last(|record| match record {
+        Record::NoDriver { backend, packages } => Some(ToolOutcome::NoDriver {
+            backend: backend.clone(),
+            packages: packages.clone(),
+        }),
+        Record::ForeignUrl { url } => Some(ToolOutcome::ForeignUrl { url: url.clone() }),
+        Record::NoModels { .. } => Some(ToolOutcome::NoModels),
+        Record::Exception {
+            module: Some(module),
+            ..
+        } => Some(ToolOutcome::MissingModule {
+            module: module.clone(),
+        }),
+        _ => None,
+    });
+    cause.unwrap_or(ToolOutcome::Failed { code: output.code })
+}
+
+/// A records file for one tool process, in `crate::runtime::records_dir`: made empty, read once the process
+/// ended, removed when dropped.
+pub struct RecordsFile {
+    path: PathBuf,
+}
+
+impl RecordsFile {
+    pub fn new() -> std::io::Result<Self> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = crate::runtime::records_dir();
+        std::fs::create_dir_all(&dir)?;
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("{n}.jsonl"));
+        std::fs::write(&path, "")?;
+        Ok(Self { path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The records written so far.
+    pub fn read(&self) -> Vec<Record> {
+        std::fs::read_to_string(&self.path)
+            .map(|text| read_records(&text))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for RecordsFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(code: Option<i32>) -> Output {
+        Output {
+            code,
+            stdout: String::new(),
+            stderr: String::new(),
+            duration: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_entry_points_constants_are_the_ones_written_here() {
+        let entry = include_str!("alembic_entry.py");
+        assert!(
+            entry.contains(&python_constants()),
+            "src/adapters/alembic_entry.py's protocol block differs from protocol::python_constants(); copy it from there:\n{}",
+            python_constants()
+        );
+        assert_eq!(install(entry), entry);
+        let stale = entry.replace("EXIT_INTERRUPTED = 75", "EXIT_INTERRUPTED = 99");
+        assert_eq!(install(&stale), entry);
+    }
+
+    #[test]
+    fn records_of_another_version_or_kind_are_skipped() {
+        let text = "{\"v\": 1, \"kind\": \"foreign_url\", \"url\": \"postgresql://x/y\"}\n\
+                    {\"v\": 2, \"kind\": \"foreign_url\", \"url\": \"postgresql://x/z\"}\n\
+                    {\"v\": 1, \"kind\": \"something_new\"}\n\
+                    not json\n";
+        assert_eq!(
+            read_records(text),
+            vec![Record::ForeignUrl {
+                url: "postgresql://x/y".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn the_outcome_follows_the_exit_code_and_the_records() {
+        let interrupted = vec![Record::Interrupted {
+            revision: "0002".into(),
+            statements: 2,
+        }];
+        assert_eq!(
+            ToolRun::new(output(Some(EXIT_INTERRUPTED)), interrupted).outcome,
+            ToolOutcome::Interrupted {
+                revision: "0002".into(),
+                statements: 2
+            }
+        );
+        let missing = vec![Record::Exception {
+            type_name: "ModuleNotFoundError".into(),
+            line: "ModuleNotFoundError: No module named 'app'".into(),
+            module: Some("app".into()),
+        }];
+        assert_eq!(
+            ToolRun::new(output(Some(1)), missing).outcome,
+            ToolOutcome::MissingModule {
+                module: "app".into()
+            }
+        );
+        // A record does not make a success a failure, nor a failure a success.
+        let driver = vec![Record::NoDriver {
+            backend: "postgresql".into(),
+            packages: vec!["psycopg2-binary".into()],
+        }];
+        assert!(ToolRun::new(output(Some(0)), driver.clone()).success());
+        assert!(matches!(
+            ToolRun::new(output(Some(1)), driver).outcome,
+            ToolOutcome::NoDriver { .. }
+        ));
+        assert_eq!(
+            ToolRun::plain(output(None)).outcome,
+            ToolOutcome::Failed { code: None }
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! A schema as the engine compares it: the introspected model, normalized, so that two databases
+//! hold the same schema exactly when their models are equal; and its snapshot text, kept for the
+//! diff a failure shows. Comparisons never read the text back.
+
+use crate::introspect::model::Schema;
+use crate::snapshot::{self, RenderOptions};
+
+#[derive(Debug, Clone)]
+pub(super) struct Seen {
+    pub model: Schema,
+    pub text: String,
+}
+
+impl Seen {
+    /// `model` without its version table, normalized, and rendered as snapshots render it.
+    pub fn new(mut model: Schema) -> Self {
+        model.version_table = None;
+        model.normalize();
+        let text = snapshot::render(
+            &model,
+            RenderOptions {
+                version_table: false,
+            },
+        );
+        Self { model, text }
+    }
+
+    /// ` (left behind: table tmp; missing: table b)`: the objects only one side has, or nothing.
+    pub fn summary(&self, after: &Seen, only_before: &str, only_after: &str) -> String {
+        let (old, new) = (self.model.objects(), after.model.objects());
+        let gone: Vec<&str> = old
+            .iter()
+            .filter(|t| !new.contains(t))
+            .map(String::as_str)
+            .collect();
+        let added: Vec<&str> = new
+            .iter()
+            .filter(|t| !old.contains(t))
+            .map(String::as_str)
+            .collect();
+        let mut parts = Vec::new();
+        if !added.is_empty() {
+            parts.push(format!("{only_after}: {}", added.join(", ")));
+        }
+        if !gone.is_empty() {
+            parts.push(format!("{only_before}: {}", gone.join(", ")));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join("; "))
+        }
+    }
+}
+
+impl PartialEq for Seen {
+    fn eq(&self, other: &Self) -> bool {
+        self.model == other.model
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::introspect::model::{EnumType, Table, View};
+
+    #[test]
+    fn the_summary_names_what_only_one_side_has() {
+        let table = |name: &str| Table {
+            name: name.into(),
+            ..Table::default()
+        };
+        let before = Seen::new(Schema {
+            tables: vec![table("b"), table("a")],
+            ..Schema::default()
+        });
+        let after = Seen::new(Schema {
+            enums: vec![EnumType {
+                name: "status".into(),
+                ..EnumType::default()
+            }],
+            tables: vec![table("tmp_a"), table("a")],
+            views: vec![View {
+                name: "totals".into(),
+                materialized: true,
+                ..View::default()
+            }],
+            ..Schema::default()
+        });
+        assert_eq!(
+            before.summary(&after, "missing", "left behind"),
+            " (left behind: enum status, table tmp_a, view totals; missing: table b)"
+        );
+        assert_eq!(before.summary(&before, "missing", "left behind"), "");
+        assert_ne!(before, after);
+        let reordered = Seen::new(Schema {
+            tables: vec![table("a"), table("b")],
+            ..Schema::default()
+        });
+        assert_eq!(before, reordered);
+    }
+}
