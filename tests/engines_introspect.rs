@@ -177,6 +177,58 @@ async fn postgres_15_as_a_local_cluster() {
     insta::assert_snapshot!("postgres_15", forward);
 }
 
+/// A version table env.py keeps in a schema of its own (`version_table_schema`) is the version
+/// table under its bare name when it is the only one; with two schemas holding one, the bare name
+/// takes neither and `schema.name` picks.
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and server engines: cargo test --features engine-tests (scripts/test runs it)"
+)]
+async fn a_version_table_outside_public_is_found_by_its_bare_name() {
+    let mut spec = DatabaseSpec::parse("postgres:15").expect("entry");
+    spec.settings.backend = harness::config::BackendChoice::Local;
+    let engine = database::start(&spec, None).await.expect("a local cluster");
+    let database = engine.create().await.expect("a cell database");
+    for statement in [
+        "CREATE SCHEMA app_core",
+        "CREATE TABLE app_core.alembic_version (version_num VARCHAR(32) PRIMARY KEY)",
+        "INSERT INTO app_core.alembic_version VALUES ('0007')",
+    ] {
+        engine.execute(&database, statement).await.expect(statement);
+    }
+    let schema = introspect::inspect(&database, Some("alembic_version"))
+        .await
+        .expect("introspection");
+    let found = schema.version_table.as_ref().expect("the version table");
+    assert_eq!(found.rows, vec!["0007".to_string()]);
+    assert!(schema.tables.is_empty(), "{:?}", schema.tables);
+    for statement in [
+        "CREATE SCHEMA app_tenant",
+        "CREATE TABLE app_tenant.alembic_version (version_num VARCHAR(32) PRIMARY KEY)",
+        "INSERT INTO app_tenant.alembic_version VALUES ('0003')",
+    ] {
+        engine.execute(&database, statement).await.expect(statement);
+    }
+    let two = introspect::inspect(&database, Some("alembic_version"))
+        .await
+        .expect("introspection");
+    assert!(
+        two.version_table.is_none(),
+        "two candidates: neither is taken"
+    );
+    let named = introspect::inspect(&database, Some("app_tenant.alembic_version"))
+        .await
+        .expect("introspection");
+    assert_eq!(
+        named.version_table.expect("the named one").rows,
+        vec!["0003".to_string()]
+    );
+    drop(database);
+    let warnings = engine.shutdown().await;
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[cfg_attr(
     not(feature = "engine-tests"),

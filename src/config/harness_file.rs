@@ -485,6 +485,9 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let models = scenario::models_options(file, raw.models.unwrap_or_default())?;
     add_builtins(file, &raw.builtins, &models, &mut scenarios)?;
     check_scenarios(&scenarios, raw.project.tool)?;
+    if bootstrap.is_some() {
+        check_bootstrapped(&scenarios)?;
+    }
     let scenarios_dir = root.join(scenarios_path);
     let names: BTreeSet<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     let pattern = |raw: &Spanned<RawPattern>| -> Result<CellPattern, ConfigError> {
@@ -894,6 +897,33 @@ fn add_builtins(
     Ok(())
 }
 
+/// With `bootstrap`, a cell starts at the heads (a fresh install made the project's way): a
+/// scenario's first upgrade to an older revision would do nothing and test nothing.
+fn check_bootstrapped(scenarios: &[scenario::Scenario]) -> Result<(), ConfigError> {
+    for scenario in scenarios {
+        if scenario.from_ref.is_some() || scenario.kind != Kind::Custom {
+            continue;
+        }
+        let leading = scenario.steps.iter().map_while(|step| match &step.kind {
+            StepKind::Upgrade(rev) => Some((step, rev)),
+            _ => None,
+        });
+        for (step, rev) in leading {
+            if !matches!(rev.value.as_str(), "head" | "heads") {
+                return Err(ConfigError::at(
+                    step.at.clone(),
+                    format!(
+                        "`upgrade {}` does nothing here: with `bootstrap`, every cell starts at the heads, from a fresh install made the project's way",
+                        rev.value
+                    ),
+                )
+                .with_help("to test an upgrade from an older state, set `from_ref` to a release (its state is built by the bootstrap with that release's code), or run `harness run --from-tags`; a scenario without steps tests the fresh install"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Cross-scenario checks: referenced scenarios exist; the tool supports the steps used.
 fn check_scenarios(scenarios: &[scenario::Scenario], tool: ToolKind) -> Result<(), ConfigError> {
     for scenario in scenarios {
@@ -1041,5 +1071,40 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("needs a program"), "{error}");
+    }
+
+    #[test]
+    fn an_upgrade_to_an_older_revision_after_bootstrap_is_refused_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alembic.ini"), "[alembic]\n").unwrap();
+        std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+        let path = dir.path().join("harness.toml");
+        let write = |steps: &str| {
+            std::fs::write(
+                dir.path().join("scenarios/partial.toml"),
+                format!("description = \"x\"\n{steps}"),
+            )
+            .unwrap();
+        };
+        let parse_with = |bootstrap: &str| {
+            let text = format!("[project]\ntool = \"alembic\"\n{bootstrap}\n");
+            parse(&SourceFile::new(&path, text))
+        };
+        write("[[steps]]\nupgrade = \"0003\"\n");
+        let error = parse_with("bootstrap = \"models\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("partial.toml:2:1")
+                && error.contains("`upgrade 0003` does nothing here"),
+            "{error}"
+        );
+        assert!(
+            parse_with("").is_ok(),
+            "without bootstrap it is a real upgrade"
+        );
+        // After a downgrade, an upgrade to an older revision is a real step.
+        write("[[steps]]\ndowngrade = \"0002\"\n\n[[steps]]\nupgrade = \"0003\"\n");
+        assert!(parse_with("bootstrap = \"models\"").is_ok());
     }
 }

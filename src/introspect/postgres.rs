@@ -70,10 +70,11 @@ async fn read_schema(
     schema.enums = read_enums(conn).await?;
     schema.sequences = read_sequences(conn).await?;
 
-    let (version_schema, version_name) = match version_table.split_once('.') {
+    let (mut version_schema, version_name) = match version_table.split_once('.') {
         Some((schema, name)) => (schema.to_string(), name.to_string()),
         None => ("public".to_string(), version_table.to_string()),
     };
+    let named_schema = version_table.contains('.');
     let relations = sqlx::query(AssertSqlSafe(format!(
         "SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name, \
          c.relkind::text AS kind, \
@@ -83,6 +84,27 @@ async fn read_schema(
     )))
     .fetch_all(&mut *conn)
     .await?;
+    // A bare name is where the project's env.py put it: `public`, else the one schema that holds
+    // a table of that name (an env.py that sets `version_table_schema`). With several, none is
+    // taken: `version_table = "schema.name"` says which.
+    if !named_schema {
+        let holders: Vec<String> = relations
+            .iter()
+            .filter(|row| {
+                row.try_get::<String, _>("kind")
+                    .is_ok_and(|kind| kind == "r" || kind == "p")
+                    && row
+                        .try_get::<String, _>("name")
+                        .is_ok_and(|name| name == version_name)
+            })
+            .filter_map(|row| row.try_get::<String, _>("schema").ok())
+            .collect();
+        if !holders.iter().any(|holder| holder == "public")
+            && let [only] = holders.as_slice()
+        {
+            version_schema = only.clone();
+        }
+    }
     // Columns, constraints and indexes of every table in one query each (set-based: the cost
     // grows with the schema, not with the schema times the number of tables).
     let mut columns = read_all_columns(conn).await?;
