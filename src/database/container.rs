@@ -1,15 +1,9 @@
-//! The container backend: one container per matrix entry, started through testcontainers from the
+//! The container backend: one container per matrix entry, started through `crate::docker` from the
 //! configured image, labelled so leftovers can be found, its port bound on loopback only, ready
 //! once a real query succeeds, and removed on shutdown.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
-use testcontainers::bollard::Docker;
-use testcontainers::bollard::models::PortBinding;
-use testcontainers::core::IntoContainerPort;
-use testcontainers::runners::AsyncRunner;
-use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 use tokio::sync::Mutex;
 
 use super::DatabaseError;
@@ -18,11 +12,14 @@ use super::server::{Hosting, ServerEngine};
 use super::server_url::ServerUrl;
 use super::sql::{self, ReadinessError};
 use crate::config::{DatabaseSpec, ImageFlavour};
-use crate::docker::{LABEL_ENGINE, labelled};
+use crate::docker::{ContainerSpec, Docker, Started};
+
+/// The matrix entry a database container serves (`postgres-17`).
+const LABEL_ENGINE: &str = "dev.harness.engine";
 
 /// A running container; removed by [`ContainerHost::remove`].
 pub(super) struct ContainerHost {
-    container: Mutex<Option<ContainerAsync<GenericImage>>>,
+    container: Mutex<Option<Started>>,
     id: String,
     docker: Docker,
 }
@@ -37,7 +34,8 @@ impl ContainerHost {
         let Some(container) = self.container.lock().await.take() else {
             return Vec::new();
         };
-        match crate::docker::discard(container, &self.docker, std::time::Duration::from_secs(60))
+        match container
+            .discard(&self.docker, std::time::Duration::from_secs(60))
             .await
         {
             Ok(()) => Vec::new(),
@@ -70,42 +68,31 @@ pub(super) async fn start(
             "remove `backend` from its entry",
         ));
     };
-    let (name, tag) = choice.name_and_tag();
     let port = launch.port;
-    let mut request = labelled(GenericImage::new(name, tag).with_exposed_port(port.tcp()))
-        .with_label(LABEL_ENGINE, spec.id())
-        .with_host_config_modifier(move |config| {
-            // Loopback only: the server is never reachable from outside this machine.
-            config.publish_all_ports = Some(false);
-            config.port_bindings = Some(HashMap::from([(
-                format!("{port}/tcp"),
-                Some(vec![PortBinding {
-                    host_ip: Some("127.0.0.1".into()),
-                    host_port: Some(String::new()),
-                }]),
-            )]));
-        })
-        .with_startup_timeout(sql::ready_timeout());
     // On the run's network the container is reached by its name: `<network>-postgres-17`.
     let alias = network.map(|network| format!("{network}-{}", spec.id()));
-    if let (Some(network), Some(alias)) = (network, &alias) {
-        request = request
-            .with_network(network.to_string())
-            .with_container_name(alias.clone());
-    }
-    for (key, value) in &launch.env {
-        request = request.with_env_var(key, value);
-    }
-    if !launch.cmd.is_empty() {
-        request = request.with_cmd(launch.cmd.clone());
-    }
+    let request = ContainerSpec {
+        image: choice.reference.clone(),
+        cmd: launch.cmd.clone(),
+        labels: vec![(LABEL_ENGINE.into(), spec.id())],
+        network: network.map(str::to_string),
+        name: alias.clone(),
+        env: launch
+            .env
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect(),
+        loopback_port: Some(port),
+        startup_timeout: Some(sql::ready_timeout()),
+        ..ContainerSpec::default()
+    };
     let source = format!(
         "image {} ({} flavour, from {})",
         choice.reference,
         flavour.name(),
         choice.origin
     );
-    let container = request.start().await.map_err(|err| {
+    let container = crate::docker::start(&request).await.map_err(|err| {
         DatabaseError::start(
             spec,
             format!("cannot start a container from {source}: {err}"),
@@ -119,10 +106,8 @@ pub(super) async fn start(
         )
     })?;
     let id = container.id().to_string();
-    let removed_on_error = |container: ContainerAsync<GenericImage>| async move {
-        let _ = container.rm().await;
-    };
-    let host_port = match container.get_host_port_ipv4(port.tcp()).await {
+    let removed_on_error = |container: Started| container.remove();
+    let host_port = match container.host_port(port).await {
         Ok(host_port) => host_port,
         Err(err) => {
             removed_on_error(container).await;
@@ -139,9 +124,10 @@ pub(super) async fn start(
     let family = launch.family;
     let url = ServerUrl::loopback(family, host_port, launch.user, PASSWORD, launch.maintenance);
     let ready = sql::wait_ready(&url, sql::ready_timeout(), || async {
-        match container.is_running().await {
-            Ok(true) => None,
-            _ => Some(logs_tail(&container).await),
+        if container.is_running().await {
+            None
+        } else {
+            Some(logs_tail(&container).await)
         }
     })
     .await;
@@ -202,19 +188,12 @@ pub(super) async fn start(
 
 /// The flavour an image declares through its label, if it is present locally and has one.
 async fn labelled_flavour(docker: &Docker, reference: &str) -> Option<ImageFlavour> {
-    let inspect = docker.inspect_image(reference).await.ok()?;
-    let labels = inspect.config?.labels?;
-    ImageFlavour::parse(labels.get(LABEL_FLAVOUR)?)
+    let image = crate::docker::inspect_image(docker, reference).await.ok()?;
+    ImageFlavour::parse(image.labels.get(LABEL_FLAVOUR)?)
 }
 
-async fn logs_tail(container: &ContainerAsync<GenericImage>) -> String {
-    let stdout = container.stdout_to_vec().await.unwrap_or_default();
-    let stderr = container.stderr_to_vec().await.unwrap_or_default();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&stdout),
-        String::from_utf8_lossy(&stderr)
-    );
+async fn logs_tail(container: &Started) -> String {
+    let text = container.logs().await;
     crate::process::tail(&text, 15)
         .lines()
         .map(|line| format!("    {line}"))

@@ -12,8 +12,6 @@ pub const LABEL_MANAGED: &str = "dev.harness.managed";
 pub const LABEL_PID: &str = "dev.harness.pid";
 /// The host name of the machine that process runs on.
 pub const LABEL_HOST: &str = "dev.harness.host";
-/// The matrix entry a database container serves (`postgres-17`).
-pub const LABEL_ENGINE: &str = "dev.harness.engine";
 
 /// The owner labels: managed, this process, this host.
 pub fn owner_labels() -> HashMap<String, String> {

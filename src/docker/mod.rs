@@ -4,8 +4,10 @@
 //! sweep of what dead runs left. Knows nothing of databases or migration tools: the database
 //! and runtime layers ask it.
 
+mod container;
 mod exec;
 mod image_ref;
+mod images;
 mod labels;
 mod network;
 mod sweep;
@@ -13,11 +15,15 @@ mod teardown;
 
 use std::time::Duration;
 
+pub use container::{ContainerSpec, Mount, Started, start};
 pub use exec::{ANSWER_LIMIT, ExecError, ExecRequest, exec};
 pub use image_ref::{ImageRef, split_reference};
+pub use images::{
+    Commit, ContainerState, ImageInfo, ListedImage, commit, container_state, inspect_image,
+    list_images, own_layer_size, ping, remove_image,
+};
 pub use labels::{
-    LABEL_ENGINE, LABEL_HOST, LABEL_MANAGED, LABEL_PID, host_name, labelled, owner_labels,
-    process_alive,
+    LABEL_HOST, LABEL_MANAGED, LABEL_PID, host_name, labelled, owner_labels, process_alive,
 };
 pub use network::RunNetwork;
 pub use sweep::{Owned, discard, owned, remove_container, remove_network};

@@ -3,14 +3,10 @@
 //! cache folder, as Docker does not); and their removal. An image without that label is never
 //! listed nor removed, nor one a user tagged under another name.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use testcontainers::bollard::Docker;
-use testcontainers::bollard::query_parameters::{
-    ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
-};
+use crate::docker::Docker;
 
 use super::LABEL_RUNTIME;
 use super::deps::{LABEL_BASE, LABEL_DEPS, LABEL_FREEZE, LABEL_REQUIREMENTS, LABEL_VERSION};
@@ -55,9 +51,11 @@ pub struct CachedImage {
 /// Every prepared runtime image of the engine, sorted by name. An error says why the engine did
 /// not list them.
 pub async fn cached_images(docker: &Docker, cache: &CacheDir) -> Result<Vec<CachedImage>, String> {
-    let filters = HashMap::from([("label".to_string(), vec![format!("{LABEL_DEPS}=true")])]);
-    let options = ListImagesOptionsBuilder::new().filters(&filters).build();
-    let summaries = limited("listing images", docker.list_images(Some(options))).await?;
+    let summaries = limited(
+        "listing images",
+        crate::docker::list_images(docker, &format!("{LABEL_DEPS}=true")),
+    )
+    .await?;
     let mut found = Vec::new();
     for summary in summaries {
         let labels = &summary.labels;
@@ -81,12 +79,11 @@ pub async fn cached_images(docker: &Docker, cache: &CacheDir) -> Result<Vec<Cach
         };
         let own = limited(
             "reading an image's history",
-            docker.image_history(&summary.id),
+            crate::docker::own_layer_size(docker, &summary.id),
         )
         .await
         .ok()
-        .and_then(|history| history.first().map(|layer| layer.size))
-        .and_then(|size| u64::try_from(size).ok());
+        .flatten();
         let created = SystemTime::UNIX_EPOCH
             + Duration::from_secs(u64::try_from(summary.created).unwrap_or_default());
         let used = tags
@@ -121,14 +118,13 @@ impl CachedImage {
     /// image itself when untagged. Never forced: an image a container uses (a run in progress)
     /// stays, and the error says so.
     pub async fn remove(&self, docker: &Docker, cache: &CacheDir) -> Result<(), String> {
-        let options = || Some(RemoveImageOptionsBuilder::new().force(false).build());
         let targets = if self.tags.is_empty() {
             vec![self.id.clone()]
         } else {
             self.tags.clone()
         };
         for target in &targets {
-            let removed = docker.remove_image(target, options(), None);
+            let removed = crate::docker::remove_image(docker, target);
             match tokio::time::timeout(LIMIT, removed).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) if crate::docker::is_not_found(&err) => {}
@@ -184,7 +180,7 @@ fn short_id(id: &str) -> String {
 /// `call` with a time limit; its error, or the limit's, as text.
 async fn limited<T>(
     what: &str,
-    call: impl std::future::Future<Output = Result<T, testcontainers::bollard::errors::Error>>,
+    call: impl std::future::Future<Output = Result<T, crate::docker::Error>>,
 ) -> Result<T, String> {
     match tokio::time::timeout(LIMIT, call).await {
         Ok(Ok(value)) => Ok(value),

@@ -5,14 +5,10 @@
 
 use std::path::Path;
 
-use testcontainers::core::Mount;
-use testcontainers::runners::AsyncRunner;
-use testcontainers::{ContainerAsync, GenericImage, ImageExt};
-
-use super::deps::{idle_command, read_only};
+use super::deps::idle_command;
 use super::{CA_TARGET, ContainerRuntime, LABEL_CELL, LABEL_RUNTIME, VENV};
 use crate::database::{CellDatabase, Location};
-use crate::docker::{ExecRequest, exec, labelled};
+use crate::docker::{ContainerSpec, ContainerState, ExecRequest, Mount, Started, exec};
 use crate::process::Output;
 use crate::runtime::{Invocation, Program, RuntimeError};
 
@@ -21,15 +17,12 @@ const START_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The cell's own folder (`HARNESS_CELL_DIR`), read-write at its own path.
 fn cell_files(database: Option<&CellDatabase>) -> Mount {
-    let dir = database
-        .map(|db| db.files.display().to_string())
-        .unwrap_or_default();
-    Mount::bind_mount(dir.clone(), dir)
+    Mount::read_write(database.map_or(Path::new(""), |db| db.files.as_path()))
 }
 
 /// A running runtime container.
 pub struct CellContainer {
-    container: Option<ContainerAsync<GenericImage>>,
+    container: Option<Started>,
     id: String,
     runtime: ContainerRuntime,
     /// Whether the database URL must be the in-network one.
@@ -44,52 +37,57 @@ impl CellContainer {
         cell: &str,
     ) -> Result<Self, RuntimeError> {
         let options = &runtime.options;
-        let (name, tag) = crate::docker::split_reference(&runtime.deps.tag);
-        let mut request = labelled(GenericImage::new(name, tag).with_cmd(idle_command()))
-            .with_label(LABEL_RUNTIME, runtime.base.reference.clone())
-            .with_label(LABEL_CELL, cell);
+        let mut request = ContainerSpec {
+            image: runtime.deps.tag.clone(),
+            cmd: idle_command(),
+            labels: vec![
+                (LABEL_RUNTIME.into(), runtime.base.reference.clone()),
+                (LABEL_CELL.into(), cell.to_string()),
+            ],
+            ..ContainerSpec::default()
+        };
         for dir in &options.read_only {
-            request = request.with_mount(read_only(dir, dir));
+            request.mounts.push(Mount::read_only(dir, dir));
         }
         if let Some(bundle) = &options.ca_bundle {
-            request = request.with_mount(read_only(bundle, Path::new(CA_TARGET)));
+            request
+                .mounts
+                .push(Mount::read_only(bundle, Path::new(CA_TARGET)));
         }
         // The tool's records files, written inside and read by the harness outside.
         let records = crate::runtime::records_dir();
         let _ = std::fs::create_dir_all(&records);
-        let records = records.display().to_string();
-        request = request.with_mount(Mount::bind_mount(records.clone(), records));
+        request.mounts.push(Mount::read_write(&records));
         let mut in_network = false;
         match database.map(|db| (&db.location, db.network_url.is_some())) {
             Some((Location::SqliteFile(file), _)) => {
                 if let Some(dir) = file.parent() {
-                    let dir = dir.display().to_string();
-                    request = request.with_mount(Mount::bind_mount(dir.clone(), dir));
+                    request.mounts.push(Mount::read_write(dir));
                 }
-                if let Some(network) = &options.network {
-                    request = request.with_network(network.clone());
-                }
+                request.network.clone_from(&options.network);
             }
             Some((Location::Server { .. }, true)) => {
-                request = request.with_mount(cell_files(database));
+                request.mounts.push(cell_files(database));
                 if let Some(network) = &options.network {
-                    request = request.with_network(network.clone());
+                    request.network = Some(network.clone());
                     in_network = true;
                 }
             }
             // A server on this machine (a local cluster, an external server) is reached as the
             // host reaches it.
             Some((Location::Server { .. }, false)) => {
-                request = request
-                    .with_network("host")
-                    .with_mount(cell_files(database));
+                request.network = Some("host".into());
+                request.mounts.push(cell_files(database));
             }
             None => {}
         }
         // A frozen engine would hold the start for the whole limit: ask it first.
-        if tokio::time::timeout(std::time::Duration::from_secs(5), options.docker.ping())
-            .await
-            .map_or(true, |pinged| pinged.is_err())
+        if tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            crate::docker::ping(&options.docker),
+        )
+        .await
+        .map_or(true, |pinged| pinged.is_err())
         {
             return Err(RuntimeError::Container {
                 runtime: runtime.deps.tag.clone(),
@@ -99,13 +97,13 @@ impl CellContainer {
                 help: "check the Docker engine (`docker info`); `harness clean` removes what the run leaves once it answers".into(),
             });
         }
-        let started = tokio::time::timeout(START_LIMIT, request.start())
+        let started = tokio::time::timeout(START_LIMIT, crate::docker::start(&request))
             .await
             .unwrap_or_else(|_| {
-                Err(testcontainers::TestcontainersError::other(format!(
+                Err(format!(
                     "the Docker engine did not start it within {} s",
                     START_LIMIT.as_secs()
-                )))
+                ))
             });
         let container = started.map_err(|err| RuntimeError::Container {
             runtime: runtime.deps.tag.clone(),
@@ -195,7 +193,7 @@ impl CellContainer {
         let docker = &self.runtime.options.docker;
         let asked = tokio::time::timeout(
             std::time::Duration::from_secs(10),
-            docker.inspect_container(&self.id, None),
+            crate::docker::container_state(docker, &self.id),
         )
         .await;
         match asked {
@@ -208,33 +206,22 @@ impl CellContainer {
             Ok(Err(err)) => Err(format!(
                 "the Docker engine does not answer about runtime container {short}: {err}"
             )),
-            Ok(Ok(inspect)) => {
-                let state = inspect.state.unwrap_or_default();
-                if state.running == Some(true) {
-                    return Ok(());
+            Ok(Ok(ContainerState::Running)) => Ok(()),
+            Ok(Ok(ContainerState::Stopped { status, exit_code })) => Err(match exit_code {
+                Some(code) => {
+                    format!("runtime container {short} stopped ({status}, exit code {code})")
                 }
-                let status = state
-                    .status
-                    .map_or_else(|| "not running".to_string(), |s| s.to_string());
-                Err(match state.exit_code {
-                    Some(code) => {
-                        format!("runtime container {short} stopped ({status}, exit code {code})")
-                    }
-                    None => format!("runtime container {short} stopped ({status})"),
-                })
-            }
+                None => format!("runtime container {short} stopped ({status})"),
+            }),
         }
     }
 
     /// Removes the container; returns a warning if it could not.
     pub async fn remove(mut self) -> Option<String> {
         let container = self.container.take()?;
-        let result = crate::docker::discard(
-            container,
-            &self.runtime.options.docker,
-            crate::docker::ANSWER_LIMIT,
-        )
-        .await;
+        let result = container
+            .discard(&self.runtime.options.docker, crate::docker::ANSWER_LIMIT)
+            .await;
         if result.is_ok() {
             self.runtime.options.teardown.forget_container(&self.id);
         }

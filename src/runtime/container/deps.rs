@@ -8,19 +8,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
-use testcontainers::bollard::models::ContainerConfig;
-use testcontainers::bollard::query_parameters::{
-    CommitContainerOptionsBuilder, RemoveImageOptionsBuilder,
-};
-use testcontainers::core::{AccessMode, Mount};
-use testcontainers::runners::AsyncRunner;
-use testcontainers::{GenericImage, ImageExt};
 
 use super::cached_image::record_use;
 use super::freeze;
 use super::{CA_TARGET, ContainerOptions, LABEL_RUNTIME, RuntimeImage, VENV, passed_through};
 use crate::config::{Requirements, RuntimeSpec};
-use crate::docker::{ExecRequest, exec, labelled};
+use crate::docker::{Commit, ContainerSpec, ExecRequest, Mount, exec};
 use crate::runtime::{
     CacheDir, Interpreter, Phase, PhaseSink, Prepared, Refresh, RuntimeError, discover,
     requirement_count,
@@ -81,8 +74,7 @@ pub async fn prepare_image(
         source,
     })?;
     // A missing base image is pulled when the installing container starts.
-    let base_id = docker
-        .inspect_image(&base.reference)
+    let base_id = crate::docker::inspect_image(docker, &base.reference)
         .await
         .ok()
         .and_then(|image| image.id);
@@ -90,8 +82,7 @@ pub async fn prepare_image(
     if let Some(id) = &base_id {
         let tag = tag_for(spec, &key(id, &requirements_text));
         if refresh.is_due(&tag) {
-            replaced = docker
-                .inspect_image(&tag)
+            replaced = crate::docker::inspect_image(docker, &tag)
                 .await
                 .ok()
                 .and_then(|image| image.id);
@@ -111,16 +102,14 @@ pub async fn prepare_image(
     .await?;
     refresh.built(&built.tag);
     record_use(cache, &built.tag);
-    let now = docker
-        .inspect_image(&built.tag)
+    let now = crate::docker::inspect_image(docker, &built.tag)
         .await
         .ok()
         .and_then(|image| image.id);
     if let Some(old) = replaced.filter(|old| Some(old) != now.as_ref()) {
         // The tag moved to the new image; the old one goes unless a container still uses it
         // (`harness cache` lists it then).
-        let options = RemoveImageOptionsBuilder::new().force(false).build();
-        let removal = docker.remove_image(&old, Some(options), None);
+        let removal = crate::docker::remove_image(docker, &old);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(30), removal).await;
     }
     Ok((built, false))
@@ -152,14 +141,14 @@ async fn existing(
     cache: &CacheDir,
     phases: &PhaseSink,
 ) -> Option<DepsImage> {
-    let image = options.docker.inspect_image(tag).await.ok()?;
-    let config = image.config?;
-    let labels = config.labels.unwrap_or_default();
+    let image = crate::docker::inspect_image(&options.docker, tag)
+        .await
+        .ok()?;
+    let labels = image.labels;
     let version = labels.get(LABEL_VERSION)?.clone();
     let executable = labels.get(LABEL_EXECUTABLE)?.clone();
-    let path = config
+    let path = image
         .env
-        .unwrap_or_default()
         .iter()
         .find_map(|entry| entry.strip_prefix("PATH=").map(str::to_string))
         .unwrap_or_else(|| default_path().to_string());
@@ -206,35 +195,40 @@ async fn build(
     phases.tell(Phase::StartingContainer {
         image: base.reference.clone(),
     });
-    let (name, tag) = base.name_and_tag();
-    let mut request = labelled(GenericImage::new(name, tag).with_cmd(idle_command()))
-        .with_label(LABEL_RUNTIME, spec.key());
+    let mut request = ContainerSpec {
+        image: base.reference.clone(),
+        cmd: idle_command(),
+        labels: vec![(LABEL_RUNTIME.into(), spec.key())],
+        ..ContainerSpec::default()
+    };
     // Each file's folder, so `-r other.txt` and `-c constraints.txt` inside it resolve, and the
     // install folder when a package is a local path.
     for dir in requirements.read_dirs() {
-        request = request.with_mount(read_only(&dir, &dir));
+        request.mounts.push(Mount::read_only(&dir, &dir));
     }
     if let Some(bundle) = &options.ca_bundle {
-        request = request.with_mount(read_only(bundle, Path::new(CA_TARGET)));
+        request
+            .mounts
+            .push(Mount::read_only(bundle, Path::new(CA_TARGET)));
     }
-    let container = request
-        .start()
-        .await
-        .map_err(|err| RuntimeError::Container {
-            runtime: spec.key(),
-            what: format!(
-                "cannot start a container from image {} (from {}): {err}",
-                base.reference, base.origin
-            ),
-            help: format!(
-                "check that the image exists (`docker image inspect {}`) or can be pulled; set \
+    let container =
+        crate::docker::start(&request)
+            .await
+            .map_err(|err| RuntimeError::Container {
+                runtime: spec.key(),
+                what: format!(
+                    "cannot start a container from image {} (from {}): {err}",
+                    base.reference, base.origin
+                ),
+                help: format!(
+                    "check that the image exists (`docker image inspect {}`) or can be pulled; set \
              HARNESS_RUNTIME_IMAGE_{} or `image` in [runtimes.\"{}\"] to another image (locally \
              built images: scripts/setup/30-runtimes.sh, see docs/runtimes.md)",
-                base.reference,
-                spec.env_suffix(),
-                spec.key()
-            ),
-        })?;
+                    base.reference,
+                    spec.env_suffix(),
+                    spec.key()
+                ),
+            })?;
     let id = container.id().to_string();
     options.teardown.register_container(&id);
     let result = install(
@@ -248,7 +242,7 @@ async fn build(
         phases,
     )
     .await;
-    let _ = container.rm().await;
+    container.remove().await;
     options.teardown.forget_container(&id);
     result
 }
@@ -391,20 +385,16 @@ async fn install(
     .filter(|(_, out)| out.success())
     .map(|(_, out)| out.stdout)
     .unwrap_or_default();
-    let image =
-        docker
-            .inspect_image(&base.reference)
-            .await
-            .map_err(|err| RuntimeError::Container {
-                runtime: spec.key(),
-                what: format!("cannot inspect image {}: {err}", base.reference),
-                help: "check that the Docker engine still runs".into(),
-            })?;
+    let image = crate::docker::inspect_image(docker, &base.reference)
+        .await
+        .map_err(|err| RuntimeError::Container {
+            runtime: spec.key(),
+            what: format!("cannot inspect image {}: {err}", base.reference),
+            help: "check that the Docker engine still runs".into(),
+        })?;
     let base_id = image.id.unwrap_or_else(|| base.reference.clone());
     let base_path = image
-        .config
-        .and_then(|config| config.env)
-        .unwrap_or_default()
+        .env
         .iter()
         .find_map(|entry| entry.strip_prefix("PATH=").map(str::to_string))
         .unwrap_or_else(|| default_path().to_string());
@@ -425,32 +415,29 @@ async fn install(
         ),
     ]);
     phases.tell(Phase::Committing);
-    let options_commit = CommitContainerOptionsBuilder::new()
-        .container(id)
-        .repo(&repo)
-        .tag(&tag_name)
-        .comment(&format!(
-            "harness: {} with the project's requirements, prepared in {:.1}s",
-            base.reference,
-            started.elapsed().as_secs_f64()
-        ))
-        .build();
-    docker
-        .commit_container(
-            options_commit,
-            ContainerConfig {
-                labels: Some(labels),
-                env: Some(vec![format!("PATH={path}"), format!("VIRTUAL_ENV={VENV}")]),
-                cmd: Some(idle_command()),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|err| RuntimeError::Container {
-            runtime: spec.key(),
-            what: format!("cannot commit the prepared image {tag}: {err}"),
-            help: "check the Docker engine's free disk space".into(),
-        })?;
+    let comment = format!(
+        "harness: {} with the project's requirements, prepared in {:.1}s",
+        base.reference,
+        started.elapsed().as_secs_f64()
+    );
+    crate::docker::commit(
+        docker,
+        Commit {
+            container: id,
+            repo: &repo,
+            tag: &tag_name,
+            comment: &comment,
+            labels,
+            env: vec![format!("PATH={path}"), format!("VIRTUAL_ENV={VENV}")],
+            cmd: idle_command(),
+        },
+    )
+    .await
+    .map_err(|err| RuntimeError::Container {
+        runtime: spec.key(),
+        what: format!("cannot commit the prepared image {tag}: {err}"),
+        help: "check the Docker engine's free disk space".into(),
+    })?;
     Ok(DepsImage {
         tag,
         interpreter: Interpreter {
@@ -461,11 +448,6 @@ async fn install(
         path,
         packages: crate::runtime::venv::parse_freeze(&freeze),
     })
-}
-
-pub(super) fn read_only(host: &Path, target: &Path) -> Mount {
-    Mount::bind_mount(host.display().to_string(), target.display().to_string())
-        .with_access_mode(AccessMode::ReadOnly)
 }
 
 #[cfg(test)]

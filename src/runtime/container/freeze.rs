@@ -5,14 +5,10 @@
 
 use std::path::PathBuf;
 
-use testcontainers::GenericImage;
-use testcontainers::ImageExt;
-use testcontainers::runners::AsyncRunner;
-
 use super::deps::idle_command;
 use super::{ContainerOptions, LABEL_RUNTIME, VENV};
 use crate::config::RuntimeSpec;
-use crate::docker::{ExecRequest, exec, labelled};
+use crate::docker::{ContainerSpec, ExecRequest, exec};
 use crate::runtime::CacheDir;
 
 /// The `name==version` lines of the prepared image `tag` (id `image_id`), read from a container
@@ -70,12 +66,14 @@ async fn from_container(
     tag: &str,
     options: &ContainerOptions,
 ) -> Option<String> {
-    let (name, version) = crate::docker::split_reference(tag);
-    let container = labelled(GenericImage::new(name, version).with_cmd(idle_command()))
-        .with_label(LABEL_RUNTIME, spec.key())
-        .start()
-        .await
-        .ok()?;
+    let container = crate::docker::start(&ContainerSpec {
+        image: tag.to_string(),
+        cmd: idle_command(),
+        labels: vec![(LABEL_RUNTIME.into(), spec.key())],
+        ..ContainerSpec::default()
+    })
+    .await
+    .ok()?;
     let id = container.id().to_string();
     options.teardown.register_container(&id);
     let out = exec(
@@ -99,7 +97,7 @@ async fn from_container(
         },
     )
     .await;
-    let _ = container.rm().await;
+    container.remove().await;
     options.teardown.forget_container(&id);
     out.ok()
         .filter(|out| out.success() && !out.stdout.trim().is_empty())

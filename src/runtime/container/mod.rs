@@ -18,7 +18,7 @@ pub use cell::CellContainer;
 pub use deps::{DepsImage, LABEL_DEPS, prepare_image};
 pub use image::RuntimeImage;
 
-use testcontainers::bollard::Docker;
+use crate::docker::Docker;
 
 use crate::docker::Teardown;
 
