@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod discover;
 pub mod docker;
 pub mod drift;
+pub mod drivers;
 pub mod engine;
 pub mod introspect;
 pub mod lint;

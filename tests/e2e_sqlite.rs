@@ -988,3 +988,64 @@ fn an_async_only_project_gets_its_async_driver_on_postgres() {
     let out = run(project.harness().args(["run", "--quiet"]));
     assert_eq!(out.0, 0, "{}", transcript(&out));
 }
+
+/// An env.py that keeps its version table in a schema of its own (`version_table_schema`), as
+/// Netflix's dispatch does: the bare name finds it there; when another schema holds a table of
+/// that name too, the cell says which schemas and what to write, and `schema.name` passes.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs PostgreSQL server binaries: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_version_table_in_a_schema_of_its_own_is_found_or_named() {
+    let project = Project::league(&["python:3.12"]);
+    std::fs::remove_dir_all(project.path().join("scenarios")).unwrap();
+    project.write("scenarios/fresh.toml", "description = \"x\"\n");
+    let env_py = project.read("league/migrations/env.py");
+    let with_schema = |tenant_table: bool| {
+        let tenant = if tenant_table {
+            "        setup.exec_driver_sql(\"CREATE SCHEMA IF NOT EXISTS app_tenant\")\n        setup.exec_driver_sql(\"CREATE TABLE IF NOT EXISTS app_tenant.alembic_version (version_num VARCHAR(32) PRIMARY KEY)\")\n"
+        } else {
+            ""
+        };
+        env_py
+            .replace(
+                "    with connectable.connect() as connection:\n",
+                &format!(
+                    "    with connectable.begin() as setup:\n        setup.exec_driver_sql(\"CREATE SCHEMA IF NOT EXISTS app_core\")\n{tenant}    with connectable.connect() as connection:\n"
+                ),
+            )
+            .replace(
+                "            target_metadata=None,\n",
+                "            target_metadata=None,\n            version_table_schema=\"app_core\",\n",
+            )
+    };
+    let config = |version_table: &str| {
+        format!(
+            "[project]\ntool = \"alembic\"\npath = \"league\"\npackages = [\"alembic==1.13.3\", \"SQLAlchemy==2.0.36\", \"psycopg2-binary==2.9.10\"]\nversion_table = \"{version_table}\"\n\n[matrix]\ndatabases = [\"postgres:15\"]\nruntimes = [\"python:3.12\"]\n\n[databases.\"postgres:15\"]\nbackend = \"local\"\n"
+        )
+    };
+    project.write("league/migrations/env.py", &with_schema(false));
+    project.write("harness.toml", &config("alembic_version"));
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+
+    project.write("league/migrations/env.py", &with_schema(true));
+    let out = run(project.harness().args(["run", "--quiet", "--check"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("in each of the schemas app_core, app_tenant")
+            && out
+                .1
+                .contains("set version_table = \"app_core.alembic_version\""),
+        "{}",
+        out.1
+    );
+
+    // The schema has another table now: a new snapshot is written.
+    std::fs::remove_dir_all(project.path().join("snapshots")).unwrap();
+    project.write("harness.toml", &config("app_core.alembic_version"));
+    let out = run(project.harness().args(["run", "--quiet"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+}

@@ -32,7 +32,10 @@ impl Alembic {
         cache: &CacheDir,
     ) -> Result<Self, AdapterError> {
         let entry = cache
-            .script("alembic_entry", &protocol::install(ENTRY))
+            .script(
+                "alembic_entry",
+                &crate::drivers::install(&protocol::install(ENTRY)),
+            )
             .map_err(|source| AdapterError::Io {
                 what: format!(
                     "cannot write the Alembic entry point in {}",

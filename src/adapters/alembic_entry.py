@@ -75,13 +75,11 @@ def exception_record(error):
     module = getattr(error, "name", None) if isinstance(error, ImportError) else None
     record("exception", type=name, line=line, module=module if kind.__name__ == "ModuleNotFoundError" else None)
 
-# For each backend: the SQLAlchemy driver names to try, with the module that provides them and the
-# package to install, in the order the harness prefers them.
+# drivers: begin (written from src/drivers.rs; edit it there)
+# For each backend: (SQLAlchemy driver name, module, package to install), preferred first.
 SYNC_DRIVERS = {
-    "postgresql": [("psycopg2", "psycopg2", "psycopg2-binary"), ("psycopg", "psycopg", "psycopg[binary]"),
-                   ("pg8000", "pg8000", "pg8000")],
-    "mysql": [("pymysql", "pymysql", "PyMySQL"), ("mysqldb", "MySQLdb", "mysqlclient"),
-              ("mysqlconnector", "mysql.connector", "mysql-connector-python")],
+    "postgresql": [("psycopg2", "psycopg2", "psycopg2-binary"), ("psycopg", "psycopg", "psycopg[binary]"), ("pg8000", "pg8000", "pg8000")],
+    "mysql": [("pymysql", "pymysql", "PyMySQL"), ("mysqldb", "MySQLdb", "mysqlclient"), ("mysqlconnector", "mysql.connector", "mysql-connector-python"), ("mariadbconnector", "mariadb", "mariadb")],
     "sqlite": [("pysqlite", "sqlite3", "")],
 }
 ASYNC_DRIVERS = {
@@ -89,9 +87,9 @@ ASYNC_DRIVERS = {
     "mysql": [("aiomysql", "aiomysql", "aiomysql"), ("asyncmy", "asyncmy", "asyncmy")],
     "sqlite": [("aiosqlite", "aiosqlite", "aiosqlite")],
 }
-
-
-ASYNC_DRIVER_NAMES = {"asyncpg", "psycopg_async", "aiosqlite", "aiomysql", "asyncmy"}
+ASYNC_DRIVER_NAMES = {"aiomysql", "aiosqlite", "asyncmy", "asyncpg", "psycopg_async"}
+DRIVER_MODULES = ["psycopg2", "psycopg", "pg8000", "asyncpg", "pymysql", "MySQLdb", "mysql.connector", "mariadb", "aiomysql", "asyncmy", "aiosqlite"]
+# drivers: end
 
 
 class ForeignDatabaseError(Exception):

@@ -44,28 +44,25 @@ pub fn installed_driver(url: &str, packages: &[(String, String)]) -> Option<&'st
     if !has("sqlalchemy") {
         return None;
     }
+    use crate::drivers::{self, Backend};
+    let installed = |driver: &&drivers::Driver| driver.distributions.iter().any(|name| has(name));
     let scheme = url.split_once("://")?.0;
-    let choices: &[(&str, &'static str)] = match scheme {
-        "postgresql" | "postgres" => &[
-            ("psycopg2", "psycopg2"),
-            ("psycopg2-binary", "psycopg2"),
-            ("psycopg", "psycopg"),
-            ("pg8000", "pg8000"),
-            ("asyncpg", "asyncpg"),
-        ],
-        "mysql" | "mariadb" => &[("pymysql", "pymysql"), ("mysqlclient", "mysqldb")],
+    let backend = match scheme {
+        "postgresql" | "postgres" => Backend::Postgresql,
+        "mysql" | "mariadb" => Backend::Mysql,
         "sqlite" => {
-            let sync_postgres = ["psycopg2", "psycopg2-binary", "psycopg", "pg8000"]
-                .iter()
-                .any(|name| has(name));
-            return (has("aiosqlite") && has("asyncpg") && !sync_postgres).then_some("aiosqlite");
+            let sync_postgres = drivers::of(Backend::Postgresql, false).any(|d| installed(&d));
+            let async_only = |backend| drivers::of(backend, true).find(installed).map(|d| d.name);
+            return async_only(Backend::Postgresql)
+                .filter(|_| !sync_postgres)
+                .and(async_only(Backend::Sqlite));
         }
         _ => return None,
     };
-    choices
-        .iter()
-        .find(|(package, _)| has(package))
-        .map(|(_, driver)| *driver)
+    drivers::of(backend, false)
+        .chain(drivers::of(backend, true))
+        .find(installed)
+        .map(|driver| driver.name)
 }
 
 /// Runs `argv` in `dir` through the session's runtime: its environment's `bin` first on PATH (so

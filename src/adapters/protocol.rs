@@ -43,18 +43,7 @@ pub fn python_constants() -> String {
 
 /// `script` with its constants block replaced by [`python_constants`]; unchanged when it has none.
 pub fn install(script: &str) -> String {
-    let Some(start) = script.find(BEGIN) else {
-        return script.to_string();
-    };
-    let Some(end) = script[start..].find(END).map(|at| start + at + END.len()) else {
-        return script.to_string();
-    };
-    format!(
-        "{}{}{}",
-        &script[..start],
-        python_constants(),
-        &script[end..]
-    )
+    crate::drivers::replace_block(script, BEGIN, END, &python_constants())
 }
 
 /// One record the entry point wrote.

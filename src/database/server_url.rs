@@ -6,12 +6,19 @@ use super::DatabaseError;
 use crate::config::redact;
 use crate::dialect::{Family, ServerAddress, UrlError};
 
-/// The SQLAlchemy driver used when the URL names none: psycopg2 for PostgreSQL, PyMySQL for MySQL
-/// and MariaDB (the project's requirements must install it).
-fn default_sqlalchemy_scheme(family: Family) -> &'static str {
+/// The SQLAlchemy scheme used when the URL names none: SQLAlchemy's own default driver for
+/// PostgreSQL (psycopg2), the preferred one of `crate::drivers` for MySQL and MariaDB (PyMySQL),
+/// which SQLAlchemy's default (mysqlclient) is not; the entry point switches to an installed one.
+fn default_sqlalchemy_scheme(family: Family) -> String {
     match family {
-        Family::Postgres => "postgresql",
-        Family::Mysql => "mysql+pymysql",
+        Family::Postgres => "postgresql".into(),
+        Family::Mysql => {
+            let preferred = crate::drivers::of(crate::drivers::Backend::Mysql, false).next();
+            format!(
+                "mysql+{}",
+                preferred.map_or("pymysql", |driver| driver.name)
+            )
+        }
     }
 }
 
@@ -121,9 +128,9 @@ impl ServerUrl {
     pub fn sqlalchemy(&self, database: &str) -> String {
         let scheme = self
             .sqlalchemy_scheme
-            .as_deref()
-            .unwrap_or(default_sqlalchemy_scheme(self.family()));
-        self.address.to_url(scheme, database)
+            .clone()
+            .unwrap_or_else(|| default_sqlalchemy_scheme(self.family()));
+        self.address.to_url(&scheme, database)
     }
 
     /// This server's maintenance URL with the password hidden, for messages.

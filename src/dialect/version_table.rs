@@ -1,5 +1,6 @@
-//! The SQL that reads a version table, per dialect: its revisions (drift) and its rows as text
-//! (introspection). Only the text of the queries; callers run them on their own connections.
+//! The SQL that reads a version table, per dialect: one column of it (drift's revisions) and its
+//! rows as text (introspection). Only the text of the queries; callers run them on their own
+//! connections and name the table and columns their migration tool uses.
 
 use super::Dialect;
 
@@ -9,12 +10,9 @@ impl Dialect {
         format!("{}.{}", self.quote(schema), self.quote(name))
     }
 
-    /// The revisions recorded in `table` (quoted or qualified already), one text value a row.
-    pub fn version_numbers_sql(self, table: &str) -> String {
-        format!(
-            "SELECT CAST(version_num AS {}) FROM {table}",
-            self.text_type()
-        )
+    /// `column` of every row of `table` (quoted or qualified already), one text value a row.
+    pub fn column_as_text_sql(self, table: &str, column: &str) -> String {
+        format!("SELECT CAST({column} AS {}) FROM {table}", self.text_type())
     }
 
     /// Every row of `table` (quoted or qualified already) as one text value `row_text`: the
@@ -72,11 +70,12 @@ mod tests {
     #[test]
     fn version_numbers_per_dialect() {
         assert_eq!(
-            Dialect::Sqlite.version_numbers_sql(&Dialect::Sqlite.quote("alembic_version")),
+            Dialect::Sqlite
+                .column_as_text_sql(&Dialect::Sqlite.quote("alembic_version"), "version_num"),
             "SELECT CAST(version_num AS TEXT) FROM \"alembic_version\""
         );
         assert_eq!(
-            Dialect::Mysql.version_numbers_sql(&Dialect::Mysql.qualified("app", "v")),
+            Dialect::Mysql.column_as_text_sql(&Dialect::Mysql.qualified("app", "v"), "version_num"),
             "SELECT CAST(version_num AS CHAR) FROM `app`.`v`"
         );
     }

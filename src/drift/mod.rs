@@ -18,6 +18,9 @@ use crate::database::ServerUrl;
 use crate::dialect::{self, ConnectError, Family};
 use crate::lint::RevisionGraph;
 
+/// The column Alembic records a revision in, one row per head.
+const REVISION_COLUMN: &str = "version_num";
+
 /// Why the version table could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DriftError {

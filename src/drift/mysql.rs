@@ -60,7 +60,10 @@ async fn read(
         transaction.rollback().await?;
         return Ok(Some(VersionTable::Missing));
     }
-    let sql = Dialect::Mysql.version_numbers_sql(&Dialect::Mysql.qualified(&database, table));
+    let sql = Dialect::Mysql.column_as_text_sql(
+        &Dialect::Mysql.qualified(&database, table),
+        super::REVISION_COLUMN,
+    );
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *transaction)
         .await?;

@@ -47,7 +47,7 @@ async fn read(conn: &mut PgConnection, table: &str) -> Result<VersionTable, sqlx
         return Ok(VersionTable::Missing);
     };
     // `relation` is the table's name as PostgreSQL itself writes it: quoted where needed.
-    let sql = Dialect::Postgres.version_numbers_sql(&relation);
+    let sql = Dialect::Postgres.column_as_text_sql(&relation, super::REVISION_COLUMN);
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *transaction)
         .await?;

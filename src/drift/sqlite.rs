@@ -41,7 +41,8 @@ async fn read(conn: &mut SqliteConnection, table: &str) -> Result<VersionTable, 
     if found.is_none() {
         return Ok(VersionTable::Missing);
     }
-    let sql = Dialect::Sqlite.version_numbers_sql(&Dialect::Sqlite.quote(table));
+    let sql =
+        Dialect::Sqlite.column_as_text_sql(&Dialect::Sqlite.quote(table), super::REVISION_COLUMN);
     let mut revisions: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
         .await?;

@@ -792,6 +792,20 @@ fn not_at_target(ctx: &Context, schema: &Schema, target: Option<&str>) -> Option
         });
     };
     let Some(versions) = &schema.version_table else {
+        // A bare name that several schemas hold (an env.py that keeps one per schema) is none
+        // of them: the configuration must say which.
+        let holders: Vec<&str> = schema
+            .tables
+            .iter()
+            .filter_map(|t| t.name.strip_suffix(&format!(".{table}")))
+            .collect();
+        if !table.contains('.') && holders.len() > 1 {
+            return Some(format!(
+                "the database has a `{table}` table in each of the schemas {}, so the configured version table `{table}` names none of them: set version_table = \"{}.{table}\" (the schema this project's env.py records its revisions in) in harness.toml",
+                holders.join(", "),
+                holders[0]
+            ));
+        }
         return Some(format!(
             "the upgrade reported success, but the database has no `{table}` table (the configured version table) afterwards; {}",
             nothing_done_help(ctx)

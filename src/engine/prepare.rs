@@ -10,6 +10,7 @@ use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, EngineKind, Requirements, RevRef, StepKind};
 use crate::database;
 use crate::docker::Teardown;
+use crate::drivers::{self, Backend};
 use crate::matrix::Cell;
 use crate::outcome::{RuntimeInfo, RuntimeSummary};
 use crate::runtime::container::ContainerOptions;
@@ -63,7 +64,7 @@ pub fn drivers_for(
         .key_text()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let mut add = |package: &str, engine: &str, drivers: &[&str]| {
+    let mut add = |package: &str, engine: &str, drivers: &[&'static str]| {
         if !drivers.iter().any(|d| listed.contains(d))
             && !requirements.packages.iter().any(|p| p == package)
         {
@@ -74,24 +75,30 @@ pub fn drivers_for(
         }
     };
     // A project on asyncio opens async engines: the cell's SQLite needs an async driver too.
-    let asynchronous = [
-        "asyncpg",
-        "aiomysql",
-        "asyncmy",
-        "[asyncio]",
-        "aiosqlite",
-        "asyncio",
-    ]
-    .iter()
-    .any(|marker| listed.contains(marker));
+    let asynchronous = drivers::async_distributions()
+        .iter()
+        .chain(&["asyncio"])
+        .any(|marker| listed.contains(marker));
+    let preferred = |backend, asynchronous| {
+        drivers::of(backend, asynchronous)
+            .next()
+            .map_or("", |driver| driver.package)
+    };
     if asynchronous && engines.contains(&EngineKind::Sqlite) {
-        add("aiosqlite", "async SQLite", &["aiosqlite"]);
+        add(
+            preferred(Backend::Sqlite, true),
+            "async SQLite",
+            &drivers::async_distributions()
+                .into_iter()
+                .filter(|name| drivers::distributions_of(Backend::Sqlite).contains(name))
+                .collect::<Vec<_>>(),
+        );
     }
     if engines.contains(&EngineKind::Postgres) {
         add(
-            "psycopg2-binary",
+            preferred(Backend::Postgresql, false),
             "PostgreSQL",
-            &["psycopg", "pg8000", "asyncpg"],
+            &drivers::distributions_of(Backend::Postgresql),
         );
     }
     if engines
@@ -99,16 +106,9 @@ pub fn drivers_for(
         .any(|e| matches!(e, EngineKind::Mariadb | EngineKind::Mysql))
     {
         add(
-            "PyMySQL",
+            preferred(Backend::Mysql, false),
             "MySQL/MariaDB",
-            &[
-                "pymysql",
-                "mysqlclient",
-                "mysql-connector",
-                "mariadb",
-                "aiomysql",
-                "asyncmy",
-            ],
+            &drivers::distributions_of(Backend::Mysql),
         );
     }
     (requirements, warnings)

@@ -65,24 +65,14 @@ pub struct RuntimeInfo {
     pub packages: Vec<(String, String)>,
 }
 
-/// The distributions that decide how migrations behave: the tools, SQLAlchemy and the drivers.
-const KEY_PACKAGES: &[&str] = &[
+/// The distributions that decide how migrations behave besides the drivers: the tools and
+/// SQLAlchemy.
+const KEY_TOOLS: &[&str] = &[
     "alembic",
     "sqlalchemy",
     "flask-migrate",
     "flask-sqlalchemy",
     "sqlmodel",
-    "psycopg2",
-    "psycopg2-binary",
-    "psycopg",
-    "psycopg-binary",
-    "asyncpg",
-    "pymysql",
-    "mysqlclient",
-    "mariadb",
-    "aiomysql",
-    "asyncmy",
-    "aiosqlite",
 ];
 
 /// A distribution's name as pip compares them: lower case, `_` and `.` as `-`.
@@ -93,8 +83,10 @@ fn normalised(name: &str) -> String {
 impl RuntimeInfo {
     /// The key packages and their versions: `alembic 1.13.1, SQLAlchemy 2.0.58, psycopg2-binary 2.9.9`.
     pub fn key_packages(&self) -> Vec<&(String, String)> {
-        KEY_PACKAGES
+        KEY_TOOLS
             .iter()
+            .copied()
+            .chain(crate::drivers::distributions())
             .filter_map(|key| {
                 self.packages
                     .iter()

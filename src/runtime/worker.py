@@ -17,6 +17,22 @@ import sys
 
 BASE_PATH = list(sys.path)
 
+# drivers: begin (written from src/drivers.rs; edit it there)
+# For each backend: (SQLAlchemy driver name, module, package to install), preferred first.
+SYNC_DRIVERS = {
+    "postgresql": [("psycopg2", "psycopg2", "psycopg2-binary"), ("psycopg", "psycopg", "psycopg[binary]"), ("pg8000", "pg8000", "pg8000")],
+    "mysql": [("pymysql", "pymysql", "PyMySQL"), ("mysqldb", "MySQLdb", "mysqlclient"), ("mysqlconnector", "mysql.connector", "mysql-connector-python"), ("mariadbconnector", "mariadb", "mariadb")],
+    "sqlite": [("pysqlite", "sqlite3", "")],
+}
+ASYNC_DRIVERS = {
+    "postgresql": [("asyncpg", "asyncpg", "asyncpg"), ("psycopg", "psycopg", "psycopg[binary]")],
+    "mysql": [("aiomysql", "aiomysql", "aiomysql"), ("asyncmy", "asyncmy", "asyncmy")],
+    "sqlite": [("aiosqlite", "aiosqlite", "aiosqlite")],
+}
+ASYNC_DRIVER_NAMES = {"aiomysql", "aiosqlite", "asyncmy", "asyncpg", "psycopg_async"}
+DRIVER_MODULES = ["psycopg2", "psycopg", "pg8000", "asyncpg", "pymysql", "MySQLdb", "mysql.connector", "mariadb", "aiomysql", "asyncmy", "aiosqlite"]
+# drivers: end
+
 
 def preload():
     # Best effort: whatever is missing is imported by the child as usual.
@@ -33,14 +49,7 @@ def preload():
         "alembic.op",
         "alembic.autogenerate",
         "logging.config",
-        "psycopg2",
-        "psycopg",
-        "pymysql",
-        "MySQLdb",
-        "asyncpg",
-        "aiosqlite",
-        "aiomysql",
-    ):
+    ) + tuple(DRIVER_MODULES):
         try:
             __import__(name)
         except BaseException:

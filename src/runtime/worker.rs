@@ -97,7 +97,9 @@ impl Worker {
     /// Starts a worker with `python` (the environment's) and waits until it has preloaded;
     /// `None` when it cannot.
     pub async fn start(python: &Path, env: &[(String, String)], cache: &CacheDir) -> Option<Self> {
-        let script = cache.script("tool_worker", SCRIPT).ok()?;
+        let script = cache
+            .script("tool_worker", &crate::drivers::install(SCRIPT))
+            .ok()?;
         let mut command = Command::new(python);
         command
             .arg(&script)

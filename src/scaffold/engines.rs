@@ -281,17 +281,11 @@ impl TargetEngines {
             .collect::<String>()
             .to_ascii_lowercase()
             .replace('_', "-");
-        let target = match name.as_str() {
-            "psycopg" | "psycopg2" | "psycopg2-binary" | "psycopg-binary" | "asyncpg"
-            | "pg8000" | "psycopg2cffi" => Target::Postgres,
-            "pymysql"
-            | "mysqlclient"
-            | "aiomysql"
-            | "asyncmy"
-            | "mariadb"
-            | "mysql-connector-python"
-            | "mysql-connector" => Target::Mysql,
-            _ => return,
+        let target = match crate::drivers::backend_of(&name) {
+            Some(crate::drivers::Backend::Postgresql) => Target::Postgres,
+            Some(crate::drivers::Backend::Mysql) => Target::Mysql,
+            // aiosqlite names no server; SQLite's evidence is a URL.
+            Some(crate::drivers::Backend::Sqlite) | None => return,
         };
         self.push(target, source, None, format!("the driver {name} in {file}"));
     }
