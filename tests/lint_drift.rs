@@ -184,3 +184,41 @@ fn a_password_with_a_slash_is_hidden_and_the_fix_is_named() {
     );
     assert!(stderr.contains("percent-encoded"), "{stderr}");
 }
+
+/// An alembic.ini kept inside the package its `script_location` names (`src/shop/alembic.ini`
+/// with `shop:db/migrations`, as Netflix's dispatch has it), found from the folder harness.toml
+/// names: drift reads the graph and compares.
+#[test]
+fn an_ini_inside_the_package_it_names_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |relative: &str, text: &str| {
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "harness.toml",
+        "[project]\ntool = \"alembic\"\npath = \"src/shop\"\n\n[matrix]\ndatabases = [\"sqlite\"]\nruntimes = [\"python:3.12\"]\n",
+    );
+    write(
+        "src/shop/alembic.ini",
+        "[alembic]\nscript_location = shop:db/migrations\n",
+    );
+    write("scenarios/fresh.toml", "description = \"x\"\n");
+    write("src/shop/__init__.py", "");
+    write("src/shop/db/migrations/env.py", "");
+    write(
+        "src/shop/db/migrations/versions/0001_teams.py",
+        "revision = \"0001\"\ndown_revision = None\n",
+    );
+    let db = root.join("app.sqlite");
+    database(&db, Some(&["0001"]));
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["drift", "--database-url", &url(&db)])
+        .current_dir(root)
+        .output()
+        .expect("harness runs");
+    let (code, stdout, stderr) = text(&output);
+    assert_eq!((code, stdout.as_str()), (0, "current\n"), "{stderr}");
+}

@@ -140,11 +140,21 @@ fn locate(
                 if !homes.iter().any(|dir| dir == ini_dir) {
                     homes.push(ini_dir.to_path_buf());
                 }
-                if let Some(script_dir) = homes.iter().find_map(|dir| {
-                    let package_dir = find_package(dir, package)?;
-                    let script_dir = super::normalize(&package_dir.join(path));
-                    script_dir.join("env.py").is_file().then_some(script_dir)
-                }) {
+                // Or the folder holding the ini is the package itself, or inside it
+                // (`src/app/alembic.ini` naming `app:migrations`, run from `src/app`).
+                let enclosing = ini_dir
+                    .ancestors()
+                    .filter(|dir| dir.file_name().is_some_and(|name| name == package))
+                    .map(Path::to_path_buf);
+                if let Some(script_dir) = homes
+                    .iter()
+                    .filter_map(|dir| find_package(dir, package))
+                    .chain(enclosing)
+                    .find_map(|package_dir| {
+                        let script_dir = super::normalize(&package_dir.join(path));
+                        script_dir.join("env.py").is_file().then_some(script_dir)
+                    })
+                {
                     return Ok(Located {
                         script_dir,
                         run_dir: fixed_or(run_dir, ini_dir),

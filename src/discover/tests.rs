@@ -223,6 +223,24 @@ fn a_package_location_resolves_under_the_root_or_src() {
     assert_eq!(project.run_dir, repo.root());
     assert_eq!(project.script_location_override, None);
 
+    // An alembic.ini kept inside the package it names (Netflix's dispatch).
+    let inside = Repo::new();
+    inside
+        .file(
+            "src/shop/alembic.ini",
+            "[alembic]\nscript_location = shop:db/migrations\n",
+        )
+        .file("src/shop/__init__.py", "")
+        .scripts("src/shop/db/migrations", ENV_PY);
+    assert_eq!(
+        inside.only().script_dir,
+        inside.path("src/shop/db/migrations")
+    );
+    // ... also when the search starts in the package's own folder (`harness drift src/shop`).
+    let found = find_projects(&inside.path("src/shop")).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].script_dir, inside.path("src/shop/db/migrations"));
+
     let missing = Repo::new();
     missing.file(
         "alembic.ini",
