@@ -158,8 +158,8 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
                 return Ok(ExitStatus::Interrupted);
             }
             Some(Err(RunError::Config(err))) => return Err(Failure::Config(err)),
-            Some(Err(RunError::Setup(why))) => return Err(Failure::Environment(why)),
             Some(Err(RunError::Graph(why))) => return Err(Failure::Usage(why)),
+            Some(Err(err)) => return Err(Failure::Environment(err.to_string())),
             Some(Ok(report)) => report,
         }
     };

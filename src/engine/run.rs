@@ -25,17 +25,36 @@ pub enum RunError {
     /// A scenario names something the project does not have (an unknown revision).
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The machine cannot host the run (the cache is not writable, ...).
-    #[error("cannot set up the run: {0}")]
-    Setup(String),
+    /// The migration tool cannot be set up (its entry point cannot be written in the cache).
+    #[error("{0}")]
+    Tool(#[from] AdapterError),
+    /// `HARNESS_RUNTIME_BACKEND` or the runtime backend cannot be used.
+    #[error("{}", with_help(.0))]
+    Backend(crate::runtime::RuntimeError),
+    /// The run's network for runtime containers could not be created.
+    #[error("cannot create the run's network {name} for runtime containers: {source}")]
+    Network {
+        name: String,
+        source: crate::docker::Error,
+    },
+    /// `HARNESS_RUNTIME_CA_BUNDLE` names no file.
+    #[error(
+        "HARNESS_RUNTIME_CA_BUNDLE names {}, which is not a file\n  help: point it at a PEM bundle such as /etc/ssl/certs/ca-certificates.crt, or unset it",
+        .0.display()
+    )]
+    CaBundle(std::path::PathBuf),
+    /// A cell's task panicked or was cancelled.
+    #[error("a cell's task ended abnormally: {0}")]
+    CellTask(tokio::task::JoinError),
     /// The project's revision graph cannot be loaded by any runtime: no cell could run.
     #[error("{0}")]
     Graph(String),
 }
 
-impl From<AdapterError> for RunError {
-    fn from(err: AdapterError) -> Self {
-        RunError::Setup(err.to_string())
+fn with_help(err: &crate::runtime::RuntimeError) -> String {
+    match err.help() {
+        Some(help) => format!("{err}\n  help: {help}"),
+        None => err.to_string(),
     }
 }
 
@@ -266,12 +285,7 @@ async fn runtime_plan(
     trees: &[std::path::PathBuf],
     options: &RunOptions,
 ) -> Result<(RuntimePlan, Option<String>), RunError> {
-    let choice = runtime::backend_choice(config.runtime.backend).map_err(|err| {
-        RunError::Setup(match err.help() {
-            Some(help) => format!("{err}\n  help: {help}"),
-            None => err.to_string(),
-        })
-    })?;
+    let choice = runtime::backend_choice(config.runtime.backend).map_err(RunError::Backend)?;
     let docker = match choice {
         RuntimeBackend::Local => return Ok((RuntimePlan::Local, None)),
         RuntimeBackend::Auto | RuntimeBackend::Container => crate::docker::client().await,
@@ -294,10 +308,9 @@ async fn runtime_plan(
         let name = runtime::container::run_name();
         RunNetwork::create(&docker, &name, &options.teardown)
             .await
-            .map_err(|err| {
-                RunError::Setup(format!(
-                    "cannot create the run's network {name} for runtime containers: {err}"
-                ))
+            .map_err(|source| RunError::Network {
+                name: name.clone(),
+                source,
             })?;
         Some(name)
     } else {
@@ -336,10 +349,7 @@ fn ca_bundle(config: &Config) -> Result<Option<std::path::PathBuf>, RunError> {
             if path.is_file() {
                 Ok(Some(path))
             } else {
-                Err(RunError::Setup(format!(
-                    "HARNESS_RUNTIME_CA_BUNDLE names {}, which is not a file\n  help: point it at a PEM bundle such as /etc/ssl/certs/ca-certificates.crt, or unset it",
-                    path.display()
-                )))
+                Err(RunError::CaBundle(path))
             }
         }
         None => Ok(config.runtime.ca_bundle.clone()),
@@ -429,11 +439,7 @@ async fn run_cells(
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(entry) => runs.push(entry),
-            Err(err) => {
-                return Err(RunError::Setup(format!(
-                    "a cell's task ended abnormally: {err}"
-                )));
-            }
+            Err(err) => return Err(RunError::CellTask(err)),
         }
     }
     warnings.extend(context.engines.warnings().await);
