@@ -30,6 +30,16 @@ const RULES: &[(&str, &str, &str)] = &[
         "crate::config",
         "dialects know SQL and URLs, not harness.toml",
     ),
+    (
+        "src/database",
+        "crate::runtime",
+        "runtimes reach databases; databases know no runtime",
+    ),
+    (
+        "src/scaffold",
+        "crate::runtime",
+        "init's files are written from what init read; the CLI runs processes",
+    ),
 ];
 
 fn rust_files(path: &Path, found: &mut Vec<PathBuf>) {
@@ -47,27 +57,50 @@ fn rust_files(path: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn no_module_names_one_it_must_not_depend_on() {
+/// How much of a file a rule reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Whole,
+    /// What comes before its `#[cfg(test)]` module.
+    BeforeTests,
+}
+
+/// Every line of code (comments aside) of the Rust files below `module`, as (shown path, 1-based
+/// line number, trimmed line), handed to `check`; the complaints it returns, `path:line: ...`.
+fn scan(module: &str, part: Part, check: impl Fn(&str, &str) -> Option<String>) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join(module), &mut files);
+    assert!(!files.is_empty(), "{module} holds no Rust file");
     let mut broken = Vec::new();
-    for (module, forbidden, why) in RULES {
-        let mut files = Vec::new();
-        rust_files(&root.join(module), &mut files);
-        assert!(!files.is_empty(), "{module} holds no Rust file");
-        for file in files {
-            let text = std::fs::read_to_string(&file).unwrap();
-            for (number, line) in text.lines().enumerate() {
-                let code = line.trim_start();
-                if !code.starts_with("//") && code.contains(forbidden) {
-                    broken.push(format!(
-                        "{}:{}: names {forbidden} ({why})",
-                        file.strip_prefix(root).unwrap().display(),
-                        number + 1
-                    ));
-                }
+    for file in files {
+        let shown = file.strip_prefix(root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = match part {
+            Part::Whole => text.as_str(),
+            Part::BeforeTests => text.split("#[cfg(test)]").next().unwrap_or_default(),
+        };
+        for (number, line) in code.lines().enumerate() {
+            let line = line.trim_start();
+            if line.starts_with("//") {
+                continue;
+            }
+            if let Some(why) = check(&shown, line) {
+                broken.push(format!("{shown}:{}: {why}", number + 1));
             }
         }
+    }
+    broken
+}
+
+#[test]
+fn no_module_names_one_it_must_not_depend_on() {
+    let mut broken = Vec::new();
+    for (module, forbidden, why) in RULES {
+        broken.extend(scan(module, Part::Whole, |_, line| {
+            line.contains(forbidden)
+                .then(|| format!("names {forbidden} ({why})"))
+        }));
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
@@ -77,32 +110,14 @@ fn no_module_names_one_it_must_not_depend_on() {
 /// records file.
 #[test]
 fn the_tool_process_is_read_through_its_records_only() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    let mut broken = Vec::new();
-    for file in files {
-        let shown = file.strip_prefix(root).unwrap().display().to_string();
-        let text = std::fs::read_to_string(&file).unwrap();
-        for (number, line) in text.lines().enumerate() {
-            let code = line.trim_start();
-            if code.starts_with("//") {
-                continue;
-            }
-            if code.contains("\"HARNESS-") {
-                broken.push(format!(
-                    "{shown}:{}: a marker line in a tool's output",
-                    number + 1
-                ));
-            }
-            if code.contains("read_records(") && shown != "src/adapters/protocol.rs" {
-                broken.push(format!(
-                    "{shown}:{}: reads the records outside adapters/protocol.rs",
-                    number + 1
-                ));
-            }
+    let broken = scan("src", Part::Whole, |shown, line| {
+        if line.contains("\"HARNESS-") {
+            return Some("a marker line in a tool's output".into());
         }
-    }
+        (line.contains("read_records(") && shown != "src/adapters/protocol.rs")
+            .then(|| "reads the records outside adapters/protocol.rs".into())
+    });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let entry = std::fs::read_to_string(root.join("src/adapters/alembic_entry.py")).unwrap();
     assert!(
         !entry.contains("HARNESS-"),
@@ -129,30 +144,18 @@ fn docker_is_called_only_from_src_docker() {
         ".create_exec(",
         ".ping()",
     ];
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    let mut broken = Vec::new();
-    for file in files {
-        let shown = file.strip_prefix(root).unwrap().display().to_string();
+    let broken = scan("src", Part::Whole, |shown, line| {
         if shown.starts_with("src/docker/") {
-            continue;
+            return None;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
-        for (number, line) in text.lines().enumerate() {
-            let code = line.trim_start();
-            if code.starts_with("//") {
-                continue;
-            }
-            let named = ["testcontainers", "bollard"]
-                .iter()
-                .find(|name| code.contains(*name));
-            let called = CALLS.iter().find(|call| code.contains(*call));
-            if let Some(what) = named.or(called) {
-                broken.push(format!("{shown}:{}: {what} outside src/docker", number + 1));
-            }
-        }
-    }
+        let named = ["testcontainers", "bollard"]
+            .iter()
+            .find(|name| line.contains(*name));
+        let called = CALLS.iter().find(|call| line.contains(*call));
+        named
+            .or(called)
+            .map(|what| format!("{what} outside src/docker"))
+    });
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
@@ -187,25 +190,13 @@ const UNKNOWN: &[(&str, &str, &str)] = &[
 
 #[test]
 fn no_layer_holds_knowledge_that_belongs_to_another() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut broken = Vec::new();
     for (module, word, why) in UNKNOWN {
-        let mut files = Vec::new();
-        rust_files(&root.join(module), &mut files);
-        for file in files {
-            let text = std::fs::read_to_string(&file).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-            for (number, line) in code.lines().enumerate() {
-                let trimmed = line.trim_start();
-                if !trimmed.starts_with("//") && trimmed.to_lowercase().contains(word) {
-                    broken.push(format!(
-                        "{}:{}: `{word}` ({why})",
-                        file.strip_prefix(root).unwrap().display(),
-                        number + 1
-                    ));
-                }
-            }
-        }
+        broken.extend(scan(module, Part::BeforeTests, |_, line| {
+            line.to_lowercase()
+                .contains(word)
+                .then(|| format!("`{word}` ({why})"))
+        }));
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
@@ -214,28 +205,16 @@ fn no_layer_holds_knowledge_that_belongs_to_another() {
 /// src/drivers.rs only (tests aside).
 #[test]
 fn driver_packages_are_named_in_the_driver_table_only() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    let mut broken = Vec::new();
-    for file in files {
-        let shown = file.strip_prefix(root).unwrap().display().to_string();
+    let mut broken = scan("src", Part::BeforeTests, |shown, line| {
         if shown == "src/drivers.rs" || shown.ends_with("/tests.rs") {
-            continue;
+            return None;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-        for (number, line) in code.lines().enumerate() {
-            if line.trim_start().starts_with("//") {
-                continue;
-            }
-            for package in ["\"psycopg2-binary\"", "\"PyMySQL\"", "\"aiosqlite\""] {
-                if line.contains(package) {
-                    broken.push(format!("{shown}:{}: {package}", number + 1));
-                }
-            }
-        }
-    }
+        ["\"psycopg2-binary\"", "\"PyMySQL\"", "\"aiosqlite\""]
+            .iter()
+            .find(|package| line.contains(*package))
+            .map(|package| package.to_string())
+    });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for script in ["src/adapters/alembic_entry.py", "src/runtime/worker.py"] {
         let text = std::fs::read_to_string(root.join(script)).unwrap();
         let outside: String = match (text.find("# drivers: begin"), text.find("# drivers: end")) {

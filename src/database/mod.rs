@@ -158,7 +158,7 @@ impl CellDatabase {
             ("HARNESS_DATABASE_ENGINE".to_string(), engine.to_string()),
             ("HARNESS_DATABASE_DIALECT".to_string(), dialect.to_string()),
             (
-                crate::runtime::CELL_DIR.to_string(),
+                crate::config::env_vars::CELL_DIR.to_string(),
                 self.files.display().to_string(),
             ),
         ];

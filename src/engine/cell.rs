@@ -289,129 +289,28 @@ async fn replay(
             upgraded |= is_target;
             continue;
         }
-        if worker_lost {
-            let step = record.number;
-            run.result.steps.push(record);
-            return fail(
-                &mut run.result,
-                Verdict::Error,
-                Cause::Infrastructure,
-                CellError::WorkerLost { step }.to_string(),
-            );
-        }
-        // A step that failed because the database engine died is the infrastructure's failure,
-        // not the migration's (nor the failure a scenario expects).
-        if let Err(why) = engine.responds().await {
-            let step_number = record.number;
-            run.result.steps.push(record);
-            run.engine_stopped = Some((0, why.clone()));
-            return fail(
-                &mut run.result,
-                Verdict::Error,
-                Cause::Infrastructure,
-                CellError::EngineStopped {
-                    database: cell.database.to_string(),
-                    step: step_number,
-                    why,
-                }
-                .to_string(),
-            );
-        }
-        // Likewise for the runtime container the cell's processes run in.
-        let killed = output
-            .as_ref()
-            .is_some_and(|o| o.output.code.is_none_or(|code| code >= 128));
-        if let Err(why) = session.responds(killed).await {
-            let step_number = record.number;
-            run.result.steps.push(record);
-            return fail(
-                &mut run.result,
-                Verdict::Error,
-                Cause::Infrastructure,
-                CellError::RuntimeStopped {
-                    runtime: cell.runtime.key(),
-                    step: step_number,
-                    why,
-                }
-                .to_string(),
-            );
-        }
-        if run.expect.outcome == Outcome::Failure {
-            let everything = output
-                .as_ref()
-                .map(|o| format!("{}\n{}", o.output.stdout, o.output.stderr))
-                .or_else(|| record.output_tail.clone())
-                .unwrap_or_default();
-            let shown = record.output_tail.clone().unwrap_or_default();
-            if let Some(pattern) = &run.expect.fails_with
-                && !pattern.regex.is_match(&everything)
-            {
-                let detail = format!(
-                    "{}, as expected, but its output does not match `fails_with` /{}/",
-                    failed_step_detail(&record),
-                    pattern.text
-                );
-                run.result.steps.push(record);
-                return fail(
-                    &mut run.result,
-                    Verdict::Failed,
-                    Cause::ExpectedFailureMissing,
-                    detail,
-                );
+        match failed_step(
+            ctx,
+            cell,
+            session,
+            engine,
+            run,
+            FailedStep {
+                record,
+                output,
+                worker_lost,
+                is_target,
+                revision: step.revision,
+            },
+        )
+        .await
+        {
+            StepFailure::AsExpected => {
+                failed_as_expected = true;
+                break;
             }
-            // The failure is the expected result: the step is not reported as a failed one.
-            let mut record = record;
-            record.ok = true;
-            record.status = Some(format!(
-                "failed as expected ({})",
-                record.status.clone().unwrap_or_default()
-            ));
-            run.result.steps.push(record);
-            run.result.detail = Some(format!("failed as expected: {}", error_line(&shown)));
-            run.result.cause = Some(Cause::FailedAsExpected);
-            run.result.expected_failure = true;
-            failed_as_expected = true;
-            break;
+            StepFailure::Settled => return,
         }
-        let mut detail = failed_step_detail(&record);
-        if let Some(hint) = output.as_ref().and_then(environment_hint) {
-            detail.push_str(&format!("; {hint}"));
-        }
-        if cell.database.engine == crate::config::EngineKind::Sqlite
-            && output.as_ref().is_some_and(|o| {
-                super::trial::dialect_error(&format!("{}\n{}", o.output.stdout, o.output.stderr))
-            })
-            && !ctx
-                .config
-                .matrix
-                .databases
-                .iter()
-                .any(|d| d.engine != crate::config::EngineKind::Sqlite)
-        {
-            detail.push_str("; SQLite's dialect refused the migration: a project written for a server engine needs it in matrix.databases (e.g. \"postgres:17\"; `harness init` chooses them from the project's drivers, settings and compose files)");
-        }
-        if ctx.config.project.bootstrap.is_none()
-            && let Some(hint) = output
-                .as_ref()
-                .and_then(|o| bootstrap_hint(o, ctx.graph.as_ref()))
-        {
-            detail.push_str(&format!("; {hint}"));
-        }
-        if let Some(interrupt) = &scenario.interrupt
-            && is_target
-        {
-            detail.push_str(&format!(
-                "; this is the retry after the upgrade stopped after statement {} of {} (`interrupt`)",
-                interrupt.after_statements, interrupt.revision.value
-            ));
-        }
-        if let Some(revision) = step.revision {
-            detail = format!("first failing revision: {revision}; {detail}");
-        } else if let Some(revision) = output.as_ref().and_then(last_running_revision) {
-            detail.push_str(&format!("; it stopped in {revision}"));
-        }
-        run.result.steps.push(record);
-        return fail(&mut run.result, Verdict::Failed, Cause::StepFailed, detail);
     }
     // A models scenario's expected failure is the check's, which comes next.
     if run.expect.outcome == Outcome::Failure
@@ -497,6 +396,171 @@ async fn replay(
         let version_table = scenario.snapshot.version_table && version_table.is_some();
         run.rendered = Some(snapshot::render(&schema, RenderOptions { version_table }));
     }
+}
+
+/// A step that failed, as the step loop hands it over.
+struct FailedStep {
+    record: StepRecord,
+    output: Option<ToolRun>,
+    worker_lost: bool,
+    is_target: bool,
+    /// The revision a stepwise step upgrades to.
+    revision: Option<String>,
+}
+
+/// What a failed step makes of the cell.
+enum StepFailure {
+    /// The failure the scenario expects: the steps stop, the cell goes on to its checks.
+    AsExpected,
+    /// The cell's verdict is set.
+    Settled,
+}
+
+/// Settles a failed step: the infrastructure's (a worker, engine or runtime that stopped), the
+/// failure the scenario expects, or the cell's failure with what to change.
+async fn failed_step(
+    ctx: &Context,
+    cell: &Cell,
+    session: &Session<'_>,
+    engine: &dyn Engine,
+    run: &mut CellRun,
+    failed: FailedStep,
+) -> StepFailure {
+    let FailedStep {
+        record,
+        output,
+        worker_lost,
+        is_target,
+        revision,
+    } = failed;
+    let scenario = &ctx.config.scenarios[cell.scenario];
+    if worker_lost {
+        let step = record.number;
+        run.result.steps.push(record);
+        fail(
+            &mut run.result,
+            Verdict::Error,
+            Cause::Infrastructure,
+            CellError::WorkerLost { step }.to_string(),
+        );
+        return StepFailure::Settled;
+    }
+    // A step that failed because the database engine died is the infrastructure's failure,
+    // not the migration's (nor the failure a scenario expects).
+    if let Err(why) = engine.responds().await {
+        let step_number = record.number;
+        run.result.steps.push(record);
+        run.engine_stopped = Some((0, why.clone()));
+        fail(
+            &mut run.result,
+            Verdict::Error,
+            Cause::Infrastructure,
+            CellError::EngineStopped {
+                database: cell.database.to_string(),
+                step: step_number,
+                why,
+            }
+            .to_string(),
+        );
+        return StepFailure::Settled;
+    }
+    // Likewise for the runtime container the cell's processes run in.
+    let killed = output
+        .as_ref()
+        .is_some_and(|o| o.output.code.is_none_or(|code| code >= 128));
+    if let Err(why) = session.responds(killed).await {
+        let step_number = record.number;
+        run.result.steps.push(record);
+        fail(
+            &mut run.result,
+            Verdict::Error,
+            Cause::Infrastructure,
+            CellError::RuntimeStopped {
+                runtime: cell.runtime.key(),
+                step: step_number,
+                why,
+            }
+            .to_string(),
+        );
+        return StepFailure::Settled;
+    }
+    if run.expect.outcome == Outcome::Failure {
+        let everything = output
+            .as_ref()
+            .map(|o| format!("{}\n{}", o.output.stdout, o.output.stderr))
+            .or_else(|| record.output_tail.clone())
+            .unwrap_or_default();
+        let shown = record.output_tail.clone().unwrap_or_default();
+        if let Some(pattern) = &run.expect.fails_with
+            && !pattern.regex.is_match(&everything)
+        {
+            let detail = format!(
+                "{}, as expected, but its output does not match `fails_with` /{}/",
+                failed_step_detail(&record),
+                pattern.text
+            );
+            run.result.steps.push(record);
+            fail(
+                &mut run.result,
+                Verdict::Failed,
+                Cause::ExpectedFailureMissing,
+                detail,
+            );
+            return StepFailure::Settled;
+        }
+        // The failure is the expected result: the step is not reported as a failed one.
+        let mut record = record;
+        record.ok = true;
+        record.status = Some(format!(
+            "failed as expected ({})",
+            record.status.clone().unwrap_or_default()
+        ));
+        run.result.steps.push(record);
+        run.result.detail = Some(format!("failed as expected: {}", error_line(&shown)));
+        run.result.cause = Some(Cause::FailedAsExpected);
+        run.result.expected_failure = true;
+        return StepFailure::AsExpected;
+    }
+    let mut detail = failed_step_detail(&record);
+    if let Some(hint) = output.as_ref().and_then(environment_hint) {
+        detail.push_str(&format!("; {hint}"));
+    }
+    if cell.database.engine == crate::config::EngineKind::Sqlite
+        && output.as_ref().is_some_and(|o| {
+            super::trial::dialect_error(&format!("{}\n{}", o.output.stdout, o.output.stderr))
+        })
+        && !ctx
+            .config
+            .matrix
+            .databases
+            .iter()
+            .any(|d| d.engine != crate::config::EngineKind::Sqlite)
+    {
+        detail.push_str("; SQLite's dialect refused the migration: a project written for a server engine needs it in matrix.databases (e.g. \"postgres:17\"; `harness init` chooses them from the project's drivers, settings and compose files)");
+    }
+    if ctx.config.project.bootstrap.is_none()
+        && let Some(hint) = output
+            .as_ref()
+            .and_then(|o| bootstrap_hint(o, ctx.graph.as_ref()))
+    {
+        detail.push_str(&format!("; {hint}"));
+    }
+    if let Some(interrupt) = &scenario.interrupt
+        && is_target
+    {
+        detail.push_str(&format!(
+            "; this is the retry after the upgrade stopped after statement {} of {} (`interrupt`)",
+            interrupt.after_statements, interrupt.revision.value
+        ));
+    }
+    if let Some(revision) = revision {
+        detail = format!("first failing revision: {revision}; {detail}");
+    } else if let Some(revision) = output.as_ref().and_then(last_running_revision) {
+        detail.push_str(&format!("; it stopped in {revision}"));
+    }
+    run.result.steps.push(record);
+    fail(&mut run.result, Verdict::Failed, Cause::StepFailed, detail);
+    StepFailure::Settled
 }
 
 /// Runs one step; returns its record and, for processes, their whole output.

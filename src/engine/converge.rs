@@ -111,30 +111,10 @@ pub(super) fn converge(runs: &mut [CellRun], partial: bool) {
 fn table_summary(expected: &Seen, actual: &Seen, reference: &str) -> String {
     let tables =
         |seen: &Seen| -> Vec<String> { seen.model.tables.iter().map(|t| t.name.clone()).collect() };
-    let (theirs, ours) = (tables(expected), tables(actual));
-    let only_theirs: Vec<&str> = theirs
-        .iter()
-        .filter(|t| !ours.contains(t))
-        .map(String::as_str)
-        .collect();
-    let only_ours: Vec<&str> = ours
-        .iter()
-        .filter(|t| !theirs.contains(t))
-        .map(String::as_str)
-        .collect();
-    let mut parts = Vec::new();
-    if !only_theirs.is_empty() {
-        parts.push(format!(
-            "tables only in `{reference}`: {}",
-            only_theirs.join(", ")
-        ));
-    }
-    if !only_ours.is_empty() {
-        parts.push(format!("tables only here: {}", only_ours.join(", ")));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join("; "))
-    }
+    super::seen::only_each(
+        &tables(expected),
+        &tables(actual),
+        &format!("tables only in `{reference}`"),
+        "tables only here",
+    )
 }

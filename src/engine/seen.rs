@@ -27,29 +27,34 @@ impl Seen {
 
     /// ` (left behind: table tmp; missing: table b)`: the objects only one side has, or nothing.
     pub fn summary(&self, after: &Seen, only_before: &str, only_after: &str) -> String {
-        let (old, new) = (self.model.objects(), after.model.objects());
-        let gone: Vec<&str> = old
-            .iter()
-            .filter(|t| !new.contains(t))
-            .map(String::as_str)
-            .collect();
-        let added: Vec<&str> = new
-            .iter()
-            .filter(|t| !old.contains(t))
-            .map(String::as_str)
-            .collect();
-        let mut parts = Vec::new();
-        if !added.is_empty() {
-            parts.push(format!("{only_after}: {}", added.join(", ")));
+        only_each(
+            &after.model.objects(),
+            &self.model.objects(),
+            only_after,
+            only_before,
+        )
+    }
+}
+
+/// ` (only_a: x, y; only_b: z)`: the names only `a` holds and those only `b` holds, each part
+/// left out when empty; nothing when both hold the same.
+pub fn only_each(a: &[String], b: &[String], only_a: &str, only_b: &str) -> String {
+    let missing_from = |from: &[String], other: &[String]| -> Vec<String> {
+        from.iter()
+            .filter(|n| !other.contains(n))
+            .cloned()
+            .collect()
+    };
+    let mut parts = Vec::new();
+    for (label, names) in [(only_a, missing_from(a, b)), (only_b, missing_from(b, a))] {
+        if !names.is_empty() {
+            parts.push(format!("{label}: {}", names.join(", ")));
         }
-        if !gone.is_empty() {
-            parts.push(format!("{only_before}: {}", gone.join(", ")));
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", parts.join("; "))
-        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
     }
 }
 

@@ -127,7 +127,7 @@ impl CellPart {
             CellPart::Credentials => "HARNESS_DATABASE_USER",
             CellPart::Engine => "HARNESS_DATABASE_ENGINE",
             CellPart::Dialect => "HARNESS_DATABASE_DIALECT",
-            CellPart::Folder => crate::runtime::CELL_DIR,
+            CellPart::Folder => crate::config::env_vars::CELL_DIR,
         }
     }
 
