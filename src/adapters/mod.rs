@@ -183,6 +183,18 @@ pub struct ModelsReport {
     pub operations: String,
 }
 
+/// Why what a scenario wrote names no revision of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevisionError {
+    #[error("unknown revision `{0}`")]
+    Unknown(String),
+    #[error("revision prefix `{prefix}` is ambiguous: {}", matching.join(", "))]
+    Ambiguous {
+        prefix: String,
+        matching: Vec<String>,
+    },
+}
+
 /// The revision graph as the tool itself sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct Graph {
@@ -229,7 +241,7 @@ impl Graph {
     /// Resolves what a scenario wrote to a revision the tool knows, or says why it cannot.
     /// Symbolic names (`head`, `heads`, `base`), relative (`+1`, `-1`) and branch (`x@head`) forms are
     /// left to the tool.
-    pub fn check(&self, written: &str) -> Result<(), String> {
+    pub fn check(&self, written: &str) -> Result<(), RevisionError> {
         if self.has(written) || matches!(written, "head" | "heads" | "base") {
             return Ok(());
         }
@@ -244,11 +256,11 @@ impl Graph {
             .collect();
         match matching.len() {
             1 => Ok(()),
-            0 => Err(format!("unknown revision `{written}`")),
-            _ => Err(format!(
-                "revision prefix `{written}` is ambiguous: {}",
-                matching.join(", ")
-            )),
+            0 => Err(RevisionError::Unknown(written.to_string())),
+            _ => Err(RevisionError::Ambiguous {
+                prefix: written.to_string(),
+                matching: matching.iter().map(|id| id.to_string()).collect(),
+            }),
         }
     }
 
@@ -325,7 +337,10 @@ mod tests {
         assert!(g.check("0001aaa").is_ok());
         assert!(g.check("0002").is_ok());
         assert!(g.check("+1").is_ok());
-        assert!(g.check("0009").unwrap_err().contains("unknown revision"));
-        assert!(g.check("0005").unwrap_err().contains("ambiguous"));
+        assert_eq!(g.check("0009"), Err(RevisionError::Unknown("0009".into())));
+        assert_eq!(
+            g.check("0005").unwrap_err().to_string(),
+            "revision prefix `0005` is ambiguous: 0005abc, 0005abd"
+        );
     }
 }

@@ -286,7 +286,10 @@ async fn remove(
             match entry {
                 Entry::Venv(venv) => venv.remove(cache).map_err(|err| err.to_string()),
                 Entry::Image(image) => match &contents.docker {
-                    Some(docker) => image.remove(docker, cache).await,
+                    Some(docker) => image
+                        .remove(docker, cache)
+                        .await
+                        .map_err(|err| err.to_string()),
                     None => Err("no Docker engine answers".into()),
                 },
             }

@@ -29,6 +29,7 @@ pub use crate::dialect::Family;
 pub use image::{DEBIAN_MARIADB, ImageChoice, LABEL_FLAVOUR};
 pub use local_postgres::{has_binaries as has_local_postgres, server_user};
 pub use server_url::ServerUrl;
+pub use sql::SqlError;
 pub use sqlite::SqliteEngine;
 pub use start::start;
 pub use sweep::{Leftovers, SCRATCH_DIR_PREFIXES, leftovers, sweep, sweep_stale};
@@ -281,7 +282,7 @@ pub trait Engine: Send + Sync {
 
     /// Whether the engine still answers; `Err` says why not (its server or container stopped).
     /// SQLite, in process, always answers.
-    fn responds(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn responds(&self) -> BoxFuture<'_, Result<(), sql::SqlError>> {
         Box::pin(async { Ok(()) })
     }
 

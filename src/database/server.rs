@@ -112,13 +112,8 @@ impl ServerEngine {
 }
 
 impl Engine for ServerEngine {
-    fn responds(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move {
-            sql::server_version(&self.url)
-                .await
-                .map(|_| ())
-                .map_err(|err| err.to_string())
-        })
+    fn responds(&self) -> BoxFuture<'_, Result<(), sql::SqlError>> {
+        Box::pin(async move { sql::server_version(&self.url).await.map(|_| ()) })
     }
 
     fn spec(&self) -> &DatabaseSpec {

@@ -156,7 +156,11 @@ impl Started {
     }
 
     /// Removes the container waiting at most `limit` for the engine (see [`super::discard`]).
-    pub async fn discard(self, docker: &Docker, limit: Duration) -> Result<(), String> {
+    pub async fn discard(
+        self,
+        docker: &Docker,
+        limit: Duration,
+    ) -> Result<(), super::RemovalError> {
         super::discard(self.inner, docker, limit).await
     }
 }

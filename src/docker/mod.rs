@@ -26,7 +26,7 @@ pub use labels::{
     LABEL_HOST, LABEL_MANAGED, LABEL_PID, host_name, labelled, owner_labels, process_alive,
 };
 pub use network::RunNetwork;
-pub use sweep::{Owned, discard, owned, remove_container, remove_network};
+pub use sweep::{Owned, RemovalError, discard, owned, remove_container, remove_network};
 pub use teardown::{Release, Teardown};
 pub use testcontainers::bollard::Docker;
 pub use testcontainers::bollard::errors::Error;

@@ -89,6 +89,15 @@ pub async fn remove_container(docker: &Docker, id: &str) -> Result<(), Error> {
     }
 }
 
+/// Why something could not be removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemovalError {
+    #[error(transparent)]
+    Docker(#[from] Error),
+    #[error("the Docker engine did not answer within {} s", .0.as_secs())]
+    NoAnswer(Duration),
+}
+
 /// Removes a container started through testcontainers, waiting at most `limit` for the Docker
 /// engine. The handle is never dropped: its drop removes the container again and blocks the thread
 /// until the engine answers, which a frozen engine never does.
@@ -96,16 +105,12 @@ pub async fn discard(
     container: testcontainers::ContainerAsync<testcontainers::GenericImage>,
     docker: &Docker,
     limit: Duration,
-) -> Result<(), String> {
+) -> Result<(), RemovalError> {
     let id = container.id().to_string();
     std::mem::forget(container);
     match tokio::time::timeout(limit, remove_container(docker, &id)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(err)) => Err(err.to_string()),
-        Err(_) => Err(format!(
-            "the Docker engine did not answer within {} s",
-            limit.as_secs()
-        )),
+        Ok(result) => Ok(result?),
+        Err(_) => Err(RemovalError::NoAnswer(limit)),
     }
 }
 

@@ -88,7 +88,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
                     let mut why = CellError::CreateDatabase(err).to_string();
                     if let Err(stopped) = engine.responds().await {
                         why = format!("engine {} stopped: {stopped}", cell.database);
-                        run.engine_stopped = Some((generation, stopped));
+                        run.engine_stopped = Some((generation, stopped.to_string()));
                     }
                     fail(&mut run.result, Verdict::Error, Cause::Infrastructure, why)
                 }
@@ -168,7 +168,7 @@ pub(super) enum CellError {
     EngineStopped {
         database: String,
         step: usize,
-        why: String,
+        why: crate::database::SqlError,
     },
     #[error(
         "runtime {runtime} stopped working during the cell (step {step} failed, and {why}); the cell's result is unknown"
@@ -176,7 +176,7 @@ pub(super) enum CellError {
     RuntimeStopped {
         runtime: String,
         step: usize,
-        why: String,
+        why: crate::runtime::container::ContainerGone,
     },
     #[error(
         "the warm tool worker stopped during step {step}; the database state is unknown, so the step is not run again (its output so far is below)"
@@ -450,7 +450,7 @@ async fn failed_step(
     if let Err(why) = engine.responds().await {
         let step_number = record.number;
         run.result.steps.push(record);
-        run.engine_stopped = Some((0, why.clone()));
+        run.engine_stopped = Some((0, why.to_string()));
         fail(
             &mut run.result,
             Verdict::Error,

@@ -176,7 +176,7 @@ impl Steps<'_, '_> {
             return Ok(());
         }
         if let Err(why) = self.engine.responds().await {
-            return Err(Outcome::EngineStopped(why, number));
+            return Err(Outcome::EngineStopped(why.to_string(), number));
         }
         Err(Outcome::Failed { detail, diff: None })
     }

@@ -450,9 +450,9 @@ pub(super) fn check_revisions(
         let versions = scenario.expect.version_refs();
         refs.extend(versions.iter());
         for rev in refs {
-            graph
-                .check(&rev.value)
-                .map_err(|msg| ConfigError::at(rev.at.clone(), msg).with_help(graph.known()))?;
+            graph.check(&rev.value).map_err(|err| {
+                ConfigError::at(rev.at.clone(), err.to_string()).with_help(graph.known())
+            })?;
         }
     }
     Ok(())

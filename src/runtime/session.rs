@@ -71,9 +71,9 @@ impl<'a> Session<'a> {
     /// stopped (or a Docker engine that no longer answers) says so. A local interpreter always is.
     /// `killed`: the last process ended by a signal, as it does when its container is killed;
     /// Docker may report the container running for a moment after that, so it is asked again.
-    pub async fn responds(&self, killed: bool) -> Result<(), String> {
+    pub async fn responds(&self, killed: bool) -> Result<(), super::container::ContainerGone> {
         if let Some(failed) = self.failed.lock().ok().and_then(|f| f.clone()) {
-            return Err(format!("its container could not be started: {failed}"));
+            return Err(super::container::ContainerGone::NotStarted(failed));
         }
         let Some(container) = self.container.get() else {
             return Ok(());

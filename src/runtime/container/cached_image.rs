@@ -117,7 +117,11 @@ impl CachedImage {
     /// Removes the image: its `harness-deps/` tags (the image goes with its last one), or the
     /// image itself when untagged. Never forced: an image a container uses (a run in progress)
     /// stays, and the error says so.
-    pub async fn remove(&self, docker: &Docker, cache: &CacheDir) -> Result<(), String> {
+    pub async fn remove(
+        &self,
+        docker: &Docker,
+        cache: &CacheDir,
+    ) -> Result<(), crate::docker::RemovalError> {
         let targets = if self.tags.is_empty() {
             vec![self.id.clone()]
         } else {
@@ -128,8 +132,8 @@ impl CachedImage {
             match tokio::time::timeout(LIMIT, removed).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) if crate::docker::is_not_found(&err) => {}
-                Ok(Err(err)) => return Err(err.to_string()),
-                Err(_) => return Err(not_answering()),
+                Ok(Err(err)) => return Err(err.into()),
+                Err(_) => return Err(crate::docker::RemovalError::NoAnswer(LIMIT)),
             }
             std::fs::remove_file(use_marker(cache, target)).ok();
         }

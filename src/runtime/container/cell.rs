@@ -20,6 +20,28 @@ fn cell_files(database: Option<&CellDatabase>) -> Mount {
     Mount::read_write(database.map_or(Path::new(""), |db| db.files.as_path()))
 }
 
+/// Why a cell's runtime container no longer runs its processes.
+#[derive(Debug, thiserror::Error)]
+pub enum ContainerGone {
+    #[error("its container could not be started: {0}")]
+    NotStarted(String),
+    #[error("the Docker engine did not answer within 10 s about runtime container {0}")]
+    NoAnswer(String),
+    #[error("runtime container {0} was removed")]
+    Removed(String),
+    #[error("the Docker engine does not answer about runtime container {short}: {source}")]
+    Engine {
+        short: String,
+        source: crate::docker::Error,
+    },
+    #[error("runtime container {short} stopped ({status}{})", exit_code.map(|code| format!(", exit code {code}")).unwrap_or_default())]
+    Stopped {
+        short: String,
+        status: String,
+        exit_code: Option<i64>,
+    },
+}
+
 /// A running runtime container.
 pub struct CellContainer {
     container: Option<Started>,
@@ -188,7 +210,7 @@ impl CellContainer {
 
     /// Whether the container still runs; `Err` says what became of it (stopped with its exit code,
     /// removed, or the Docker engine does not answer).
-    pub async fn running(&self) -> Result<(), String> {
+    pub async fn running(&self) -> Result<(), ContainerGone> {
         let short = &self.id[..self.id.len().min(12)];
         let docker = &self.runtime.options.docker;
         let asked = tokio::time::timeout(
@@ -196,22 +218,16 @@ impl CellContainer {
             crate::docker::container_state(docker, &self.id),
         )
         .await;
+        let short = short.to_string();
         match asked {
-            Err(_) => Err(format!(
-                "the Docker engine did not answer within 10 s about runtime container {short}"
-            )),
-            Ok(Err(err)) if crate::docker::is_not_found(&err) => {
-                Err(format!("runtime container {short} was removed"))
-            }
-            Ok(Err(err)) => Err(format!(
-                "the Docker engine does not answer about runtime container {short}: {err}"
-            )),
+            Err(_) => Err(ContainerGone::NoAnswer(short)),
+            Ok(Err(err)) if crate::docker::is_not_found(&err) => Err(ContainerGone::Removed(short)),
+            Ok(Err(source)) => Err(ContainerGone::Engine { short, source }),
             Ok(Ok(ContainerState::Running)) => Ok(()),
-            Ok(Ok(ContainerState::Stopped { status, exit_code })) => Err(match exit_code {
-                Some(code) => {
-                    format!("runtime container {short} stopped ({status}, exit code {code})")
-                }
-                None => format!("runtime container {short} stopped ({status})"),
+            Ok(Ok(ContainerState::Stopped { status, exit_code })) => Err(ContainerGone::Stopped {
+                short,
+                status,
+                exit_code,
             }),
         }
     }
