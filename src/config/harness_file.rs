@@ -199,43 +199,30 @@ fn default_snapshots() -> String {
 }
 
 /// Parses and validates a harness.toml held in `file`.
-pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
-    let raw: RawHarness = parse_toml(file)?;
-    let root = absolute(file.path().parent().unwrap_or(Path::new(".")));
+/// `[project]`'s tool: Alembic with its alembic.ini (or none, with `script_location`), or an
+/// upgrade command.
+fn tool_config(
+    file: &SourceFile,
+    project: &RawProject,
+    project_dir: &Path,
+) -> Result<ToolConfig, ConfigError> {
     let at = |span: std::ops::Range<usize>| file.location(span.start);
-
-    // `path = "."` (the default) is the root itself: tracebacks are matched against this text.
-    let project_dir: PathBuf = root
-        .join(raw.project.path.get_ref())
-        .components()
-        .filter(|part| *part != std::path::Component::CurDir)
-        .collect();
-    if !project_dir.is_dir() {
-        return Err(ConfigError::at(
-            at(raw.project.path.span()),
-            format!(
-                "the project folder `{}` does not exist",
-                project_dir.display()
-            ),
-        )
-        .with_help("`project.path` is relative to harness.toml's folder"));
-    }
-    let tool_config = match raw.project.tool {
+    Ok(match project.tool {
         ToolKind::Alembic => {
-            if let Some(upgrade) = &raw.project.upgrade {
+            if let Some(upgrade) = &project.upgrade {
                 return Err(ConfigError::at(
                     at(upgrade.span()),
                     "`upgrade` belongs to tool = \"command\"",
                 )
                 .with_help("Alembic projects are upgraded by Alembic itself; remove `upgrade`"));
             }
-            let (path, span) = match &raw.project.config {
+            let (path, span) = match &project.config {
                 Some(config) => (project_dir.join(config.get_ref()), config.span()),
-                None => (project_dir.join("alembic.ini"), raw.project.path.span()),
+                None => (project_dir.join("alembic.ini"), project.path.span()),
             };
             if path.is_file() {
                 ToolConfig::Alembic { ini: Some(path) }
-            } else if raw.project.config.is_none() && raw.project.script_location.is_some() {
+            } else if project.config.is_none() && project.script_location.is_some() {
                 // No alembic.ini: Alembic runs from an in-memory configuration.
                 ToolConfig::Alembic { ini: None }
             } else {
@@ -243,7 +230,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                     .with_help("set `project.config` to the alembic.ini of the migration project (relative to `project.path`), or, for a project without one, `project.script_location` to the folder holding env.py"));
             }
         }
-        ToolKind::Command => match &raw.project.upgrade {
+        ToolKind::Command => match &project.upgrade {
             Some(upgrade)
                 if upgrade
                     .get_ref()
@@ -252,8 +239,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             {
                 ToolConfig::Command {
                     upgrade: upgrade.get_ref().clone(),
-                    url_env: raw
-                        .project
+                    url_env: project
                         .url_env
                         .clone()
                         .unwrap_or_else(|| "DATABASE_URL".to_string()),
@@ -270,11 +256,16 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                     .with_help("e.g. upgrade = [\"python\", \"scripts/upgrade.py\"]; the database URL is passed in DATABASE_URL (see `url_env`)"));
             }
         },
-    };
-    for option in &raw.project.url_options {
+    })
+}
+
+/// `[project] url_options`: Alembic option names, for Alembic projects only.
+fn check_url_options(file: &SourceFile, project: &RawProject) -> Result<(), ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
+    for option in &project.url_options {
         let text = option.get_ref();
         let bad = text.trim().is_empty() || text.contains(',') || text.split(':').count() > 2;
-        if bad || raw.project.tool != ToolKind::Alembic {
+        if bad || project.tool != ToolKind::Alembic {
             return Err(ConfigError::at(
                 at(option.span()),
                 if bad {
@@ -286,11 +277,17 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             .with_help("name the option env.py reads the URL from, e.g. url_options = [\"url\"] for config.get_main_option(\"url\"), or \"section:key\" for get_section_option"));
         }
     }
-    let bootstrap = match &raw.project.bootstrap {
+    Ok(())
+}
+
+/// `[project] bootstrap`: `"models"` (Alembic only) or `{ command = [...] }`.
+fn bootstrap(file: &SourceFile, project: &RawProject) -> Result<Option<Bootstrap>, ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
+    Ok(match &project.bootstrap {
         None => None,
         Some(spanned) => Some(match spanned.get_ref() {
             RawBootstrap::Named(name) if name == "models" => {
-                if raw.project.tool != ToolKind::Alembic {
+                if project.tool != ToolKind::Alembic {
                     return Err(ConfigError::at(
                         at(spanned.span()),
                         "`bootstrap = \"models\"` needs tool = \"alembic\": the models are env.py's target_metadata",
@@ -318,9 +315,20 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                 ));
             }
         }),
-    };
-    let mut requirements = Requirements::packages(Vec::new(), root.clone());
-    if let Some(files) = &raw.project.requirements {
+    })
+}
+
+/// `[project] requirements` and `packages`; without either, the project folder's
+/// requirements.txt, else Alembic alone.
+fn requirements_of(
+    file: &SourceFile,
+    project: &RawProject,
+    root: &Path,
+    project_dir: &Path,
+) -> Result<Requirements, ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
+    let mut requirements = Requirements::packages(Vec::new(), root.to_path_buf());
+    if let Some(files) = &project.requirements {
         for name in files.get_ref().items() {
             let path = root.join(name);
             if !path.is_file() {
@@ -333,20 +341,30 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             requirements.files.push(path);
         }
     }
-    if let Some(packages) = &raw.project.packages {
+    if let Some(packages) = &project.packages {
         requirements.packages = packages.clone();
     }
-    if raw.project.requirements.is_none() && raw.project.packages.is_none() {
+    if project.requirements.is_none() && project.packages.is_none() {
         match project_dir.join("requirements.txt") {
             path if path.is_file() => requirements.files.push(path),
-            _ if raw.project.tool == ToolKind::Alembic => {
+            _ if project.tool == ToolKind::Alembic => {
                 requirements.packages.push("alembic".to_string())
             }
             _ => {}
         }
     }
+    Ok(requirements)
+}
+
+/// `[project] pythonpath`: folders that exist, relative to harness.toml's.
+fn pythonpath_of(
+    file: &SourceFile,
+    project: &RawProject,
+    root: &Path,
+) -> Result<Vec<PathBuf>, ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
     let mut pythonpath = Vec::new();
-    for entry in &raw.project.pythonpath {
+    for entry in &project.pythonpath {
         let path = root.join(entry.get_ref());
         if !path.is_dir() {
             return Err(ConfigError::at(
@@ -357,8 +375,18 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         }
         pythonpath.push(path);
     }
-    let script_location = match &raw.project.script_location {
-        Some(location) if raw.project.tool == ToolKind::Alembic => {
+    Ok(pythonpath)
+}
+
+/// `[project] script_location`: a folder holding env.py, for Alembic projects only.
+fn script_location_of(
+    file: &SourceFile,
+    project: &RawProject,
+    project_dir: &Path,
+) -> Result<Option<PathBuf>, ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
+    Ok(match &project.script_location {
+        Some(location) if project.tool == ToolKind::Alembic => {
             let path = project_dir.join(location.get_ref());
             if !path.join("env.py").is_file() {
                 return Err(ConfigError::at(
@@ -376,7 +404,36 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             ));
         }
         None => None,
-    };
+    })
+}
+
+pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
+    let raw: RawHarness = parse_toml(file)?;
+    let root = absolute(file.path().parent().unwrap_or(Path::new(".")));
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
+
+    // `path = "."` (the default) is the root itself: tracebacks are matched against this text.
+    let project_dir: PathBuf = root
+        .join(raw.project.path.get_ref())
+        .components()
+        .filter(|part| *part != std::path::Component::CurDir)
+        .collect();
+    if !project_dir.is_dir() {
+        return Err(ConfigError::at(
+            at(raw.project.path.span()),
+            format!(
+                "the project folder `{}` does not exist",
+                project_dir.display()
+            ),
+        )
+        .with_help("`project.path` is relative to harness.toml's folder"));
+    }
+    let tool_config = tool_config(file, &raw.project, &project_dir)?;
+    check_url_options(file, &raw.project)?;
+    let bootstrap = bootstrap(file, &raw.project)?;
+    let requirements = requirements_of(file, &raw.project, &root, &project_dir)?;
+    let pythonpath = pythonpath_of(file, &raw.project, &root)?;
+    let script_location = script_location_of(file, &raw.project, &project_dir)?;
     check_env_references(file, &raw.project.env)?;
     let version_length = match &raw.lint.version_length {
         Some(length) if *length.get_ref() == 0 => {
