@@ -171,13 +171,18 @@ pub fn of(backend: Backend, asynchronous: bool) -> impl Iterator<Item = &'static
 
 /// Every distribution name of a driver, lower case, in table order, each once.
 pub fn distributions() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = Vec::new();
-    for name in DRIVERS.iter().flat_map(|d| d.distributions.iter().copied()) {
-        if !names.contains(&name) {
-            names.push(name);
+    distinct(DRIVERS.iter().flat_map(|d| d.distributions.iter().copied()))
+}
+
+/// `names` in order, each once.
+fn distinct(names: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut kept: Vec<&'static str> = Vec::new();
+    for name in names {
+        if !kept.contains(&name) {
+            kept.push(name);
         }
     }
-    names
+    kept
 }
 
 /// The backend whose driver the distribution `name` (lower case, `-` for `_`) installs.
@@ -190,15 +195,12 @@ pub fn backend_of(name: &str) -> Option<Backend> {
 
 /// Every distribution of a driver of `backend`, lower case.
 pub fn distributions_of(backend: Backend) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = Vec::new();
-    for driver in DRIVERS.iter().filter(|d| d.backend == backend) {
-        for name in driver.distributions {
-            if !names.contains(name) {
-                names.push(name);
-            }
-        }
-    }
-    names
+    distinct(
+        DRIVERS
+            .iter()
+            .filter(|d| d.backend == backend)
+            .flat_map(|d| d.distributions.iter().copied()),
+    )
 }
 
 /// The distributions that serve async drivers only (psycopg serves both), lower case: a
@@ -209,15 +211,13 @@ pub fn async_distributions() -> Vec<&'static str> {
         .filter(|d| !d.asynchronous)
         .flat_map(|d| d.distributions.iter().copied())
         .collect();
-    let mut names: Vec<&'static str> = Vec::new();
-    for driver in DRIVERS.iter().filter(|d| d.asynchronous) {
-        for name in driver.distributions {
-            if !names.contains(name) && !sync.contains(name) {
-                names.push(name);
-            }
-        }
-    }
-    names
+    distinct(
+        DRIVERS
+            .iter()
+            .filter(|d| d.asynchronous)
+            .flat_map(|d| d.distributions.iter().copied())
+            .filter(|name| !sync.contains(name)),
+    )
 }
 
 const BEGIN: &str = "# drivers: begin";
@@ -245,12 +245,12 @@ pub fn python_block() -> String {
         .collect();
     async_names.sort_unstable();
     async_names.dedup();
-    let mut modules: Vec<&str> = Vec::new();
-    for driver in DRIVERS.iter().filter(|d| !d.package.is_empty()) {
-        if !modules.contains(&driver.module) {
-            modules.push(driver.module);
-        }
-    }
+    let modules = distinct(
+        DRIVERS
+            .iter()
+            .filter(|d| !d.package.is_empty())
+            .map(|d| d.module),
+    );
     let quoted = |names: &[&str]| -> String {
         names
             .iter()

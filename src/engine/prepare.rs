@@ -88,10 +88,7 @@ pub fn drivers_for(
         add(
             preferred(Backend::Sqlite, true),
             "async SQLite",
-            &drivers::async_distributions()
-                .into_iter()
-                .filter(|name| drivers::distributions_of(Backend::Sqlite).contains(name))
-                .collect::<Vec<_>>(),
+            &drivers::distributions_of(Backend::Sqlite),
         );
     }
     if engines.contains(&EngineKind::Postgres) {
