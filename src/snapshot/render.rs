@@ -1,5 +1,6 @@
 //! Schema model -> deterministic, human-readable text. Sorted; no paths, times or random names.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use crate::introspect::model::{Column, Schema, Table};
@@ -37,7 +38,7 @@ pub fn render(schema: &Schema, options: RenderOptions) -> String {
     for sequence in &schema.sequences {
         let _ = write!(preamble, "sequence {}", sequence.name);
         if !sequence.definition.is_empty() {
-            let _ = write!(preamble, " {}", sequence.definition);
+            let _ = write!(preamble, " {}", one_line(&sequence.definition));
         }
         preamble.push('\n');
     }
@@ -110,9 +111,10 @@ fn table_block(table: &Table) -> String {
         if let Some(method) = &index.method {
             let _ = write!(text, " using {method}");
         }
-        let _ = write!(text, " ({})", index.columns.join(", "));
+        let columns: Vec<Cow<str>> = index.columns.iter().map(|c| one_line(c)).collect();
+        let _ = write!(text, " ({})", columns.join(", "));
         if let Some(predicate) = &index.predicate {
-            let _ = write!(text, " where {predicate}");
+            let _ = write!(text, " where {}", one_line(predicate));
         }
         text.push('\n');
     }
@@ -125,7 +127,12 @@ fn table_block(table: &Table) -> String {
         );
     }
     for check in &table.checks {
-        let _ = writeln!(text, "  check {} {}", check.name, check.expression);
+        let _ = writeln!(
+            text,
+            "  check {} {}",
+            check.name,
+            one_line(&check.expression)
+        );
     }
     for key in &table.foreign_keys {
         text.push_str("  foreign key ");
@@ -158,10 +165,10 @@ fn column_line(text: &mut String, column: &Column) {
         if column.nullable { "" } else { " not null" }
     );
     if let Some(default) = &column.default {
-        let _ = write!(text, " default {default}");
+        let _ = write!(text, " default {}", one_line(default));
     }
     if let Some(generated) = &column.generated {
-        let _ = write!(text, " {generated}");
+        let _ = write!(text, " {}", one_line(generated));
     }
     text.push('\n');
 }
@@ -172,4 +179,49 @@ fn indent(definition: &str) -> String {
         .map(|line| format!("  {}", line.trim_end()))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// An expression on one line of the snapshot: an engine may keep the line breaks it was written
+/// with (PostgreSQL prints `CASE ... END` in an index over several lines), and a line of its own
+/// would read as a block of the snapshot and split the diff there.
+fn one_line(expression: &str) -> Cow<'_, str> {
+    if !expression.contains('\n') {
+        return Cow::Borrowed(expression);
+    }
+    let words: Vec<&str> = expression
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    Cow::Owned(words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::introspect::model::{CheckConstraint, Index};
+
+    #[test]
+    fn an_expression_written_over_several_lines_stays_on_its_line() {
+        let mut table = Table {
+            name: "user".to_string(),
+            ..Table::default()
+        };
+        table.indexes.push(Index {
+            name: "idx_user_name_index".to_string(),
+            columns: vec![
+                "(\nCASE\n    WHEN fullname IS NULL THEN name\n    ELSE fullname\nEND)".to_string(),
+            ],
+            ..Index::default()
+        });
+        table.checks.push(CheckConstraint {
+            name: "ck_name".to_string(),
+            expression: "CHECK (\n  name <> ''\n)".to_string(),
+        });
+        let text = table_block(&table);
+        assert_eq!(
+            text,
+            "table user\n  index idx_user_name_index (( CASE WHEN fullname IS NULL THEN name ELSE fullname END))\n  check ck_name CHECK ( name <> '' )\n"
+        );
+    }
 }
