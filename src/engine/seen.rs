@@ -70,6 +70,30 @@ mod tests {
     use crate::introspect::model::{EnumType, Table, View};
 
     #[test]
+    fn a_gap_in_column_numbers_is_the_same_schema() {
+        let column = |position: u32, name: &str| crate::introspect::model::Column {
+            position,
+            name: name.into(),
+            data_type: "text".into(),
+            ..crate::introspect::model::Column::default()
+        };
+        let with = |columns| Schema {
+            tables: vec![Table {
+                name: "activity".into(),
+                columns,
+                ..Table::default()
+            }],
+            ..Schema::default()
+        };
+        // `permission_labels` dropped by a downgrade and added again by the upgrade: number 3.
+        let fresh = Seen::new(with(vec![column(1, "id"), column(2, "permission_labels")]));
+        let again = Seen::new(with(vec![column(1, "id"), column(3, "permission_labels")]));
+        assert!(fresh == again);
+        let reordered = Seen::new(with(vec![column(2, "id"), column(1, "permission_labels")]));
+        assert!(fresh != reordered, "the order of columns is part of the schema");
+    }
+
+    #[test]
     fn the_summary_names_what_only_one_side_has() {
         let table = |name: &str| Table {
             name: name.into(),

@@ -165,6 +165,11 @@ impl Schema {
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
         for table in &mut self.tables {
             table.columns.sort_by_key(|c| c.position);
+            // A column dropped and added again leaves a gap in the engine's numbering: the order
+            // is what a schema is, not the numbers.
+            for (rank, column) in table.columns.iter_mut().enumerate() {
+                column.position = u32::try_from(rank + 1).unwrap_or(u32::MAX);
+            }
             table
                 .indexes
                 .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.columns.cmp(&b.columns)));
