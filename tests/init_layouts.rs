@@ -600,6 +600,81 @@ fn an_upgrade_that_stops_after_an_empty_base_revision_suggests_bootstrap() {
     assert!(out.1.contains("set `bootstrap = \"models\"`"), "{}", out.1);
 }
 
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn a_plugins_chain_runs_after_the_core_chain_whose_tables_it_alters() {
+    let dir = layout("core-and-plugins");
+    let root = dir.path();
+    let out = init(root);
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.2
+            .contains("trying with shop/migration's migrations first (upgrade_first)"),
+        "{}",
+        out.2
+    );
+    let core = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    let member_file = root.join("harness/migration/harness.toml");
+    let member = std::fs::read_to_string(&member_file).unwrap();
+    assert!(!core.contains("upgrade_first"), "{core}");
+    assert!(
+        member.contains("upgrade_first = [\"../../shop/migration\"]")
+            && member.contains("version_table = \"reviews_alembic_version\"")
+            && !member.contains("bootstrap"),
+        "{member}"
+    );
+    let out = sqlite_run(root);
+    assert_eq!(out.0, 0, "{member}\n{}", transcript(&out));
+    assert!(out.1.contains("12 cells: 12 passed"), "{}", out.1);
+    // The plugin's snapshot holds the core's table as the plugin leaves it.
+    let snapshot =
+        std::fs::read_to_string(root.join("harness/migration/snapshots/fresh/sqlite.snap"))
+            .unwrap();
+    assert!(
+        snapshot.contains("table products")
+            && snapshot.contains("column rating")
+            && snapshot.contains("table reviews")
+            && snapshot.contains("version table reviews_alembic_version"),
+        "{snapshot}"
+    );
+    // The stairway starts from the core at head, so the plugin's first downgrade undoes its upgrade.
+    let member_dir = root.join("harness/migration");
+    std::fs::write(
+        member_dir.join("scenarios/stairway.toml"),
+        "kind = \"stairway\"\n",
+    )
+    .unwrap();
+    let out = run(harness(&member_dir)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .args(["run", "stairway", "--filter", "python-3.10"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("2 revisions: each downgrade undid its upgrade"),
+        "{}",
+        out.1
+    );
+    // Without upgrade_first, the plugin's first revision stops on the core's table, and the
+    // failure says what to write.
+    replace_in(
+        &member_file,
+        "upgrade_first = [\"../../shop/migration\"]",
+        "",
+    );
+    let out = run(harness(&member_dir)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .args(["run", "fresh", "--filter", "python-3.10"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains("no such table: products") && out.1.contains("`upgrade_first = [\"...\"]`"),
+        "{}",
+        out.1
+    );
+}
+
 /// `harness init` where PostgreSQL 17 runs in a container: the output and harness.toml.
 fn init_on_postgres(root: &Path) -> ((i32, String, String), String) {
     let out = run(harness(root)

@@ -102,7 +102,19 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
         } else {
             format!("harness/{}", member_name(project, &members))
         };
-        let (setup, revisions, problem) = tokio.block_on(plan(&root, &folder, project, &args))?;
+        // A member's migrations may need the first project's schema (a plugin's, the core's).
+        let core = projects
+            .first()
+            .filter(|_| index > 0)
+            .and_then(|first| first.ini.as_deref())
+            .map(|ini| {
+                root.join(ini)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            });
+        let (setup, revisions, problem) =
+            tokio.block_on(plan(&root, &folder, project, core.as_deref(), &args))?;
         if index > 0 {
             members.push(folder.clone());
         }
@@ -151,6 +163,7 @@ async fn plan(
     root: &Path,
     folder: &str,
     detected: &DetectedProject,
+    core: Option<&Path>,
     args: &InitArgs,
 ) -> Result<(ProjectSetup, Revisions, Option<String>), Failure> {
     let mut found = python::analyze(root, &root.join(&detected.script_dir));
@@ -445,6 +458,7 @@ async fn plan(
         foreign_urls: ForeignUrls::Refuse,
         bootstrap: None,
         url_options: found.url_options.clone(),
+        upgrade_first: Vec::new(),
     };
     let base = if folder.is_empty() {
         String::new()
@@ -654,6 +668,44 @@ async fn plan(
             trial = trial::trial(&project, &newest, &candidates)
                 .await
                 .map_err(|err| Failure::Environment(err.to_string()))?;
+        }
+    }
+    // A member whose migrations stop in their first revisions on a table none of them creates may
+    // need the first project's schema: its chain is upgraded first when that reaches head.
+    let mut upgrade_first = Vec::new();
+    if let (
+        TrialOutcome::Failed {
+            line,
+            needs_bootstrap: true,
+            ..
+        },
+        Some(core),
+    ) = (trial.outcome(), core)
+    {
+        let shown = core
+            .strip_prefix(root)
+            .unwrap_or(core)
+            .display()
+            .to_string();
+        eprintln!(
+            "  note: the upgrade from an empty database stops in its first revisions on a table none of them creates ({line}); trying with {shown}'s migrations first (upgrade_first)"
+        );
+        project.upgrade_first = vec![core.to_path_buf()];
+        let again = trial::trial(&project, &newest, &candidates)
+            .await
+            .map_err(|err| Failure::Environment(err.to_string()))?;
+        if *again.outcome() == TrialOutcome::Passed {
+            notes.push(format!(
+                "the migrations need {shown}'s schema (an upgrade from an empty database stops with {line}): upgrade_first upgrades that chain to head before this one's, as the project's own upgrade does"
+            ));
+            upgrade_first.push(rel(&shown));
+            trial = again;
+        } else {
+            project.upgrade_first = Vec::new();
+            eprintln!(
+                "  note: with {shown}'s migrations first, the upgrade did not reach head either: {}",
+                outcome_line(again.outcome())
+            );
         }
     }
     // Migrations that stop in their first revisions on a table none of them creates start from a
@@ -1077,6 +1129,7 @@ async fn plan(
         bootstrap,
         release_tag,
         url_options: found.url_options.clone(),
+        upgrade_first,
         command: through.map(|through| (through.upgrade, through.url_env)),
         trial_passed,
     };

@@ -82,6 +82,8 @@ struct RawProject {
     bootstrap: Option<Spanned<RawBootstrap>>,
     #[serde(default)]
     url_options: Vec<Spanned<String>>,
+    #[serde(default)]
+    upgrade_first: Vec<Spanned<String>>,
 }
 
 /// `bootstrap = "models"` or `bootstrap = { command = [...] }`.
@@ -407,6 +409,35 @@ fn script_location_of(
     })
 }
 
+/// `[project] upgrade_first`: the folders (relative to harness.toml's) of the Alembic projects whose
+/// chains run before this one's, each holding its alembic.ini.
+fn upgrade_first_of(
+    file: &SourceFile,
+    project: &RawProject,
+    root: &Path,
+) -> Result<Vec<PathBuf>, ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
+    let mut dirs = Vec::new();
+    for folder in &project.upgrade_first {
+        if project.tool != ToolKind::Alembic {
+            return Err(ConfigError::at(
+                at(folder.span()),
+                "`upgrade_first` belongs to tool = \"alembic\"",
+            ));
+        }
+        let dir = absolute(&root.join(folder.get_ref()));
+        if !dir.join("alembic.ini").is_file() {
+            return Err(ConfigError::at(
+                at(folder.span()),
+                format!("no alembic.ini in `{}`", dir.display()),
+            )
+            .with_help("each entry of `upgrade_first` is the folder of another Alembic project (where its alembic.ini is), relative to harness.toml's folder"));
+        }
+        dirs.push(dir);
+    }
+    Ok(dirs)
+}
+
 pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let raw: RawHarness = parse_toml(file)?;
     let root = absolute(file.path().parent().unwrap_or(Path::new(".")));
@@ -434,6 +465,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let requirements = requirements_of(file, &raw.project, &root, &project_dir)?;
     let pythonpath = pythonpath_of(file, &raw.project, &root)?;
     let script_location = script_location_of(file, &raw.project, &project_dir)?;
+    let upgrade_first = upgrade_first_of(file, &raw.project, &root)?;
     check_env_references(file, &raw.project.env)?;
     let version_length = match &raw.lint.version_length {
         Some(length) if *length.get_ref() == 0 => {
@@ -646,6 +678,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                 .iter()
                 .map(|o| o.get_ref().clone())
                 .collect(),
+            upgrade_first,
             bootstrap: bootstrap.map(|b| match b {
                 Bootstrap::Models { .. } => Bootstrap::Models {
                     metadata: models.metadata.clone(),
@@ -1128,6 +1161,50 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("needs a program"), "{error}");
+    }
+
+    #[test]
+    fn upgrade_first_names_folders_of_other_alembic_projects() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alembic.ini"), "[alembic]\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("core/migration")).unwrap();
+        std::fs::write(dir.path().join("core/migration/alembic.ini"), "[alembic]\n").unwrap();
+        std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+        let path = dir.path().join("harness.toml");
+        let parse_with = |lines: &str| {
+            let text = format!("builtins = [\"fresh\"]\n[project]\n{lines}\n");
+            parse(&SourceFile::new(&path, text))
+        };
+        let config =
+            parse_with("tool = \"alembic\"\nupgrade_first = [\"core/migration\"]").unwrap();
+        assert_eq!(
+            config.project.upgrade_first,
+            vec![absolute(&dir.path().join("core/migration"))]
+        );
+        let chain = config.project.chain(&config.project.upgrade_first[0]);
+        assert_eq!(
+            chain.tool_config,
+            ToolConfig::Alembic {
+                ini: Some(config.project.upgrade_first[0].join("alembic.ini"))
+            }
+        );
+        let error = parse_with("tool = \"alembic\"\nupgrade_first = [\"core\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(":4:18: no alembic.ini in")
+                && error.contains("relative to harness.toml's folder"),
+            "{error}"
+        );
+        let error = parse_with(
+            "tool = \"command\"\nupgrade = [\"migrate\"]\nupgrade_first = [\"core/migration\"]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("`upgrade_first` belongs to tool = \"alembic\""),
+            "{error}"
+        );
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub struct Project {
     /// Alembic options env.py reads the URL from besides `sqlalchemy.url` (`url`, or
     /// `section:key`): each is set to the cell's URL.
     pub url_options: Vec<String>,
+    /// The folders of other Alembic projects on the same database whose chains are upgraded to
+    /// head before this project's steps (a plugin's migrations that need the core's schema),
+    /// absolute. After a bootstrap they are stamped at their heads first.
+    pub upgrade_first: Vec<PathBuf>,
 }
 
 /// How the project creates a fresh install's schema, for a project that does not migrate from an
@@ -116,6 +120,23 @@ impl Bootstrap {
 }
 
 impl Project {
+    /// The project of a chain in [`Self::upgrade_first`]: its own folder and alembic.ini, this
+    /// project's environment and requirements.
+    pub fn chain(&self, dir: &Path) -> Project {
+        Project {
+            dir: dir.to_path_buf(),
+            tool_config: ToolConfig::Alembic {
+                ini: Some(dir.join("alembic.ini")),
+            },
+            version_table: None,
+            script_location: None,
+            section: None,
+            bootstrap: None,
+            upgrade_first: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// The environment of every tool process: `[project.env]` (its `${...}` expanded per cell by
     /// the runtime), `PYTHONPATH` with `pythonpath` first, and the settings the Alembic entry point
     /// reads (`HARNESS_SCRIPT_LOCATION`, `HARNESS_FOREIGN_URLS`).

@@ -240,6 +240,10 @@ async fn replay(
         scenario,
         ctx.graph.as_ref(),
         ctx.config.project.bootstrap.as_ref(),
+        &ctx.chains
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>(),
     ) {
         Ok(planned) => planned,
         Err(err) => {
@@ -539,6 +543,7 @@ async fn failed_step(
         detail.push_str("; SQLite's dialect refused the migration: a project written for a server engine needs it in matrix.databases (e.g. \"postgres:17\"; `harness init` chooses them from the project's drivers, settings and compose files)");
     }
     if ctx.config.project.bootstrap.is_none()
+        && ctx.config.project.upgrade_first.is_empty()
         && let Some(hint) = output
             .as_ref()
             .and_then(|o| bootstrap_hint(o, ctx.graph.as_ref()))
@@ -594,9 +599,17 @@ pub(super) async fn execute_with_output(
             worker_lost: false,
         };
     }
-    let (project, tool) = match release {
-        Some(tree) => (&tree.project, &tree.tool),
-        None => (&ctx.config.project, &ctx.tool),
+    let (project, tool) = match (release, action) {
+        (Some(tree), PlannedAction::Chain { index, .. }) => {
+            let (project, tool) = &tree.chains[*index];
+            (project, tool)
+        }
+        (None, PlannedAction::Chain { index, .. }) => {
+            let chain = &ctx.chains[*index];
+            (&chain.project, &chain.tool)
+        }
+        (Some(tree), _) => (&tree.project, &tree.tool),
+        (None, _) => (&ctx.config.project, &ctx.tool),
     };
     if let Some(tree) = release
         && !tree.project.dir.is_dir()
@@ -649,6 +662,7 @@ pub(super) async fn execute_with_output(
             let upgrade = scenario.upgrade_command.as_deref();
             tool.run(project, session, action, upgrade).await
         }
+        PlannedAction::Chain { action, .. } => tool.run(project, session, action, None).await,
         PlannedAction::Dump(path) => engine
             .load_dump(database, path)
             .await
@@ -1143,11 +1157,11 @@ fn environment_hint(run: &ToolRun) -> Option<String> {
 
 /// Said when an upgrade from an empty database stops in one of the first revisions on a table that
 /// does not exist: the project creates its schema from its models, and its migrations start from
-/// that schema.
+/// that schema; or another project's migrations create that table first.
 fn bootstrap_hint(run: &ToolRun, graph: Option<&crate::adapters::Graph>) -> Option<String> {
     let which = super::trial::missing_table_at_base(run, graph?)?;
     Some(format!(
-        "{which} needs a table no earlier revision creates: this project creates its schema from its models and stamps it, so its migrations never start from an empty database; set `bootstrap = \"models\"` under [project] (or `bootstrap = {{ command = [...] }}` with the project's own setup command) to start its cells from a fresh install made that way"
+        "{which} needs a table no earlier revision creates: this project creates its schema from its models and stamps it, so its migrations never start from an empty database; set `bootstrap = \"models\"` under [project] (or `bootstrap = {{ command = [...] }}` with the project's own setup command) to start its cells from a fresh install made that way; when another Alembic project on the same database creates that table (a plugin's migrations need the core's), name its folder in `upgrade_first = [\"...\"]` instead"
     ))
 }
 

@@ -55,7 +55,10 @@ pub(super) async fn run(
     };
     match scenario.kind {
         Kind::ForkOrder => fork_order(&mut cell_run, graph, session).await,
-        _ => stairway(&mut cell_run, graph, session, database).await,
+        _ => match cell_run.chains(session, database).await {
+            Ok(()) => stairway(&mut cell_run, graph, session, database).await,
+            Err(stop) => stop,
+        },
     }
 }
 
@@ -149,6 +152,35 @@ impl Steps<'_, '_> {
         action: Action,
         label: String,
     ) -> Result<(), Outcome> {
+        self.step(session, database, PlannedAction::Tool(action), label)
+            .await
+    }
+
+    /// Brings the chains this project's migrations need to head (`upgrade_first`).
+    async fn chains(
+        &mut self,
+        session: &Session<'_>,
+        database: &CellDatabase,
+    ) -> Result<(), Outcome> {
+        for (index, chain) in self.ctx.chains.iter().enumerate() {
+            let action = PlannedAction::Chain {
+                index,
+                action: Action::Upgrade("head".into()),
+            };
+            let label = format!("{}: upgrade head", chain.name);
+            self.step(session, database, action, label).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs one step of the plan's kind on `database` and records it (see [`Self::tool`]).
+    async fn step(
+        &mut self,
+        session: &Session<'_>,
+        database: &CellDatabase,
+        action: PlannedAction,
+        label: String,
+    ) -> Result<(), Outcome> {
         let number = self.run.result.steps.len() + 1;
         let run = execute_with_output(
             self.ctx,
@@ -156,7 +188,7 @@ impl Steps<'_, '_> {
             session,
             self.engine,
             database,
-            &PlannedAction::Tool(action),
+            &action,
             record(number, label, None),
             &mut self.run.result,
             false,
@@ -212,8 +244,13 @@ async fn stairway(
 ) -> Outcome {
     let order = graph.upgrade_order();
     let outcome: Result<(), Outcome> = async {
-        // The cell's database is empty (for SQLite, not even a file yet).
-        let mut before = Seen::new(introspect::Schema::default());
+        // The cell's database is empty (for SQLite, not even a file yet), or holds the chains of
+        // `upgrade_first` at their heads.
+        let mut before = if steps.ctx.chains.is_empty() {
+            Seen::new(introspect::Schema::default())
+        } else {
+            steps.schema(database).await?
+        };
         let mut versions_before: Vec<String> = Vec::new();
         for revision in &order {
             let down = graph
@@ -357,6 +394,7 @@ async fn fork_order(steps: &mut Steps<'_, '_>, graph: &Graph, session: &Session<
                 format!("{}-order-{}", steps.cell.id, index + 1),
             );
             let applied: Result<Seen, Outcome> = async {
+                steps.chains(&order_session, &database).await?;
                 for parent in &parents {
                     let label = format!("fork at {fork}, order {shown}: upgrade {parent}");
                     steps

@@ -7,6 +7,11 @@ use crate::outcome::StepRecord;
 
 pub(super) enum PlannedAction {
     Tool(Action),
+    /// An action of the chain `upgrade_first[index]` names, run before the project's own.
+    Chain {
+        index: usize,
+        action: Action,
+    },
     Sql(SqlText),
     Command(Vec<String>),
     Dump(std::path::PathBuf),
@@ -29,82 +34,137 @@ pub(super) struct Planned {
 
 /// Plans a scenario's cell. With `bootstrap`, a scenario of steps and the models check start from
 /// a fresh install made the project's way (built with the release's code under `from_ref`), not
-/// from an empty database; the checks that walk the migrations from base do not.
+/// from an empty database; the checks that walk the migrations from base do not. `chains` names
+/// the projects of `upgrade_first`: each is brought to head before the project's own steps
+/// (stamped at its heads after a bootstrap, which made its tables), and under `from_ref` upgraded
+/// again with today's code before the target.
 pub(super) fn plan(
     scenario: &Scenario,
     graph: Option<&Graph>,
     bootstrap: Option<&Bootstrap>,
+    chains: &[String],
 ) -> Result<Planned, CellError> {
     let mut steps = Vec::new();
-    let at_ref = scenario.from_ref.is_some();
-    let mut push =
-        |action: PlannedAction, label: String, at: Option<Location>, revision: Option<String>| {
-            let number = steps.len() + 1;
-            steps.push(PlannedStep {
-                action,
-                record: record(number, label, at),
-                revision,
-                at_ref,
-            });
-        };
+    let from = scenario.from_ref.as_ref();
+    let at_ref = from.is_some();
+    let at_release = |label: String| match from {
+        Some(from) => format!("{label} at {}", from.reference),
+        None => label,
+    };
+    let mut push = |action: PlannedAction,
+                    label: String,
+                    at: Option<Location>,
+                    revision: Option<String>,
+                    at_ref: bool| {
+        let number = steps.len() + 1;
+        steps.push(PlannedStep {
+            action,
+            record: record(number, label, at),
+            revision,
+            at_ref,
+        });
+    };
+    let chain = |index: usize, action: Action| PlannedAction::Chain { index, action };
     let bootstrap_step = |bootstrap: &Bootstrap| match bootstrap {
         Bootstrap::Models { metadata } => PlannedAction::Tool(Action::Bootstrap {
             metadata: metadata.clone(),
         }),
         Bootstrap::Command(argv) => PlannedAction::Command(argv.clone()),
     };
+    let release_at = from.map(|from| from.at.clone());
     match (scenario.kind, bootstrap) {
         (Kind::Custom | Kind::Models, Some(bootstrap)) => {
-            let label = match &scenario.from_ref {
-                Some(from) => format!("{} at {}", bootstrap.label(), from.reference),
-                None => bootstrap.label(),
-            };
-            let at = scenario.from_ref.as_ref().map(|from| from.at.clone());
-            push(bootstrap_step(bootstrap), label, at, None);
-            custom_steps(scenario, &mut push);
+            let label = at_release(bootstrap.label());
+            push(
+                bootstrap_step(bootstrap),
+                label,
+                release_at.clone(),
+                None,
+                at_ref,
+            );
+            for (index, name) in chains.iter().enumerate() {
+                let action = chain(index, Action::Stamp(vec!["heads".into()]));
+                let label = at_release(format!("{name}: stamp heads"));
+                push(action, label, release_at.clone(), None, at_ref);
+            }
+            custom_steps(scenario, &mut |action, label, at, revision| {
+                push(action, label, at, revision, at_ref)
+            });
         }
         (Kind::Custom, None) => {
-            if let Some(from) = &scenario.from_ref {
+            for (index, name) in chains.iter().enumerate() {
+                let target = if at_ref { "heads" } else { "head" };
+                let action = chain(index, Action::Upgrade(target.into()));
+                let label = at_release(format!("{name}: upgrade {target}"));
+                push(action, label, release_at.clone(), None, at_ref);
+            }
+            if let Some(from) = from {
                 // The release's own upgrade builds the starting state.
                 push(
                     PlannedAction::Tool(Action::Upgrade("heads".into())),
                     format!("upgrade heads at {}", from.reference),
                     Some(from.at.clone()),
                     None,
+                    true,
                 );
             }
-            custom_steps(scenario, &mut push);
+            custom_steps(scenario, &mut |action, label, at, revision| {
+                push(action, label, at, revision, at_ref)
+            });
         }
-        (Kind::Roundtrip, _) => {
+        (Kind::Roundtrip | Kind::Models | Kind::Stepwise, _) => {
+            for (index, name) in chains.iter().enumerate() {
+                let action = chain(index, Action::Upgrade("head".into()));
+                push(action, format!("{name}: upgrade head"), None, None, false);
+            }
+        }
+        // Their cells run their own sequence (see `checks`), which brings the chains to head first.
+        (Kind::Stairway | Kind::ForkOrder, _) => {}
+    }
+    // Under from_ref, today's chains are upgraded before the project's own target.
+    if at_ref {
+        for (index, name) in chains.iter().enumerate() {
+            let action = chain(index, Action::Upgrade("head".into()));
+            push(action, format!("{name}: upgrade head"), None, None, false);
+        }
+    }
+    match scenario.kind {
+        Kind::Roundtrip => {
             push(
                 PlannedAction::Tool(Action::Upgrade("head".into())),
                 "upgrade head".into(),
                 None,
                 None,
+                false,
             );
             push(
                 PlannedAction::Tool(Action::Downgrade("base".into())),
                 "downgrade base".into(),
                 None,
                 None,
+                false,
             );
         }
-        // Their cells run their own sequence (see `checks`); the models check is the upgrade to
-        // head followed by the comparison.
-        (Kind::Models | Kind::Stairway | Kind::ForkOrder, _) => {}
-        (Kind::Stepwise, _) => {
+        Kind::Stepwise => {
             let graph = graph.ok_or(CellError::Plan(
                 "a stepwise scenario needs the revision graph, which the tool could not load",
             ))?;
             for revision in graph.upgrade_order() {
                 let action = PlannedAction::Tool(Action::Upgrade(revision.clone()));
-                push(action, format!("upgrade {revision}"), None, Some(revision));
+                push(
+                    action,
+                    format!("upgrade {revision}"),
+                    None,
+                    Some(revision),
+                    false,
+                );
             }
             return Ok(Planned {
                 steps,
                 target: None,
             });
         }
+        _ => {}
     }
     if let Some(interrupt) = &scenario.interrupt {
         let number = steps.len() + 1;
@@ -174,5 +234,70 @@ pub(super) fn record(number: usize, label: String, at: Option<Location>) -> Step
         duration: std::time::Duration::ZERO,
         status: None,
         output_tail: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FromRef;
+
+    fn labels(planned: &Planned) -> Vec<(String, bool)> {
+        planned
+            .steps
+            .iter()
+            .chain(&planned.target)
+            .map(|step| (step.record.label.clone(), step.at_ref))
+            .collect()
+    }
+
+    #[test]
+    fn chains_run_first_and_are_upgraded_with_todays_code_before_the_target() {
+        let at = Location {
+            path: "scenarios/fresh.toml".into(),
+            line: 1,
+            column: 1,
+        };
+        let mut scenario = Scenario::builtin_fresh(at.clone());
+        let chains = ["shop/migration".to_string()];
+        let owned = |steps: &[(&str, bool)]| -> Vec<(String, bool)> {
+            steps.iter().map(|(l, r)| (l.to_string(), *r)).collect()
+        };
+        let fresh = plan(&scenario, None, None, &chains).unwrap();
+        assert_eq!(
+            labels(&fresh),
+            owned(&[
+                ("shop/migration: upgrade head", false),
+                ("upgrade head (target)", false)
+            ])
+        );
+        scenario.from_ref = Some(FromRef {
+            reference: "v1.0".into(),
+            at,
+        });
+        let models = Bootstrap::Models { metadata: None };
+        let release = plan(&scenario, None, Some(&models), &chains).unwrap();
+        assert_eq!(
+            labels(&release),
+            owned(&[
+                (
+                    "bootstrap from the models (create_all, stamp heads) at v1.0",
+                    true
+                ),
+                ("shop/migration: stamp heads at v1.0", true),
+                ("shop/migration: upgrade head", false),
+                ("upgrade head (target)", false),
+            ])
+        );
+        let release = plan(&scenario, None, None, &chains).unwrap();
+        assert_eq!(
+            labels(&release),
+            owned(&[
+                ("shop/migration: upgrade heads at v1.0", true),
+                ("upgrade heads at v1.0", true),
+                ("shop/migration: upgrade head", false),
+                ("upgrade head (target)", false),
+            ])
+        );
     }
 }

@@ -20,6 +20,8 @@ use crate::runtime::{self, CacheDir, PreparedRuntime, Refresh, Session};
 pub(super) struct Context {
     pub config: Arc<Config>,
     pub tool: Tool,
+    /// The chains of `upgrade_first`, in order.
+    pub chains: Vec<Chain>,
     /// By runtime key (`python:3.12`).
     pub runtimes: BTreeMap<String, Result<PreparedRuntime, String>>,
     /// By database id (`sqlite`), each restarted at most once when it dies.
@@ -30,6 +32,52 @@ pub(super) struct Context {
     pub secrets: crate::config::Secrets,
     /// The project at each `from_ref` the cells' scenarios start from.
     pub refs: BTreeMap<String, super::refs::RefTree>,
+}
+
+/// A project whose chain runs before this one's (`upgrade_first`).
+pub(super) struct Chain {
+    /// Its folder as step labels name it.
+    pub name: String,
+    pub project: crate::config::Project,
+    pub tool: Tool,
+}
+
+impl Chain {
+    /// The chains of `project`'s `upgrade_first`, each named by its folder relative to the
+    /// folder it shares with the project.
+    pub fn all(
+        project: &crate::config::Project,
+        cache: &crate::runtime::CacheDir,
+    ) -> Result<Vec<Chain>, crate::adapters::AdapterError> {
+        project
+            .upgrade_first
+            .iter()
+            .map(|dir| {
+                let chain = project.chain(dir);
+                Ok(Chain {
+                    name: relative_name(dir, &project.dir),
+                    tool: Tool::new(&chain, cache)?,
+                    project: chain,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `dir` below the deepest folder it shares with `from`: `ckan/migration` for a plugin's project
+/// in `ckanext/activity/migration`.
+fn relative_name(dir: &std::path::Path, from: &std::path::Path) -> String {
+    let shared = dir
+        .components()
+        .zip(from.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let rest: std::path::PathBuf = dir.components().skip(shared).collect();
+    if rest.as_os_str().is_empty() {
+        dir.display().to_string()
+    } else {
+        rest.display().to_string()
+    }
 }
 
 /// How this run's runtimes are prepared.

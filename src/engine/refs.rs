@@ -16,6 +16,8 @@ pub(super) struct RefTree {
     /// The project with every path inside the repository moved into the extracted tree.
     pub project: Project,
     pub tool: Tool,
+    /// The chains of `upgrade_first` as they were at the ref.
+    pub chains: Vec<(Project, Tool)>,
     /// The extracted repository (mounted into runtime containers).
     pub root: PathBuf,
     /// What changed in the revision files since the ref, once the graph is known.
@@ -130,9 +132,21 @@ fn extract(project: &Project, from: &FromRef, cache: &CacheDir) -> Result<RefTre
             "check the cache folder",
         )
     })?;
+    let mut chains = Vec::new();
+    for dir in &project.upgrade_first {
+        let chain = old.chain(&moved(dir));
+        let tool = Tool::new(&chain, cache).map_err(|err| {
+            failed(
+                format!("cannot use the project at `{}`: {err}", from.reference),
+                "check the cache folder",
+            )
+        })?;
+        chains.push((chain, tool));
+    }
     Ok(RefTree {
         project: old,
         tool,
+        chains,
         root,
         changes: None,
         requirements,

@@ -156,6 +156,7 @@ pub async fn run(
     let started = Instant::now();
     let project = &config.project;
     let tool = Tool::new(project, cache)?;
+    let chains = super::prepare::Chain::all(project, cache)?;
     let refs = super::refs::prepare(&config, &cells, cache)?;
     let mut warnings = database::sweep_stale().await;
     let trees: Vec<std::path::PathBuf> = refs.values().map(|tree| tree.root.clone()).collect();
@@ -232,7 +233,7 @@ pub async fn run(
         cells,
         options,
         progress,
-        (tool, refs),
+        (tool, chains, refs),
         engines,
         runtimes,
         &mut warnings,
@@ -324,7 +325,12 @@ async fn runtime_plan(
             read_only.push(dir);
         }
     }
-    for dir in &config.project.pythonpath {
+    for dir in config
+        .project
+        .pythonpath
+        .iter()
+        .chain(&config.project.upgrade_first)
+    {
         if !read_only.iter().any(|mounted| dir.starts_with(mounted)) {
             read_only.push(dir.clone());
         }
@@ -362,8 +368,9 @@ async fn run_cells(
     cells: Vec<Cell>,
     options: &RunOptions,
     progress: Arc<dyn Progress>,
-    (tool, mut refs): (
+    (tool, chains, mut refs): (
         Tool,
+        Vec<super::prepare::Chain>,
         std::collections::BTreeMap<String, super::refs::RefTree>,
     ),
     engines: super::engines::Engines,
@@ -395,6 +402,7 @@ async fn run_cells(
     let context = Arc::new(Context {
         config: config.clone(),
         tool,
+        chains,
         runtimes,
         engines,
         graph,

@@ -90,7 +90,10 @@ mod tests {
         let again = Seen::new(with(vec![column(1, "id"), column(3, "permission_labels")]));
         assert!(fresh == again);
         let reordered = Seen::new(with(vec![column(2, "id"), column(1, "permission_labels")]));
-        assert!(fresh != reordered, "the order of columns is part of the schema");
+        assert!(
+            fresh != reordered,
+            "the order of columns is part of the schema"
+        );
     }
 
     #[test]

@@ -265,7 +265,38 @@ async fn on_engine(
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|v| *v > 0)
         .unwrap_or(TRIAL_SECONDS);
+    // The version tables the chains left, which are not the project's.
+    let mut chain_tables: Vec<String> = Vec::new();
     let upgrade = tokio::time::timeout(std::time::Duration::from_secs(limit), async {
+        // The chains this project's migrations need (`upgrade_first`) go to their heads first:
+        // stamped after a bootstrap, which made their tables, upgraded otherwise.
+        let chain_action = match &project.bootstrap {
+            None => Action::Upgrade("heads".into()),
+            Some(_) => Action::Stamp(vec!["heads".into()]),
+        };
+        let mut chains = Vec::new();
+        for dir in &project.upgrade_first {
+            let chain = project.chain(dir);
+            let ini = match &chain.tool_config {
+                crate::config::ToolConfig::Alembic { ini } => ini.clone(),
+                crate::config::ToolConfig::Command { .. } => None,
+            };
+            chains.push(Alembic::new(
+                &chain.dir,
+                ini.as_deref(),
+                &chain.process_env(),
+                &CacheDir::from_env(),
+            )?);
+        }
+        if project.bootstrap.is_none() && !chains.is_empty() {
+            for chain in &chains {
+                let run = chain.run(&session, &chain_action).await?;
+                if !run.success() {
+                    return Ok(run);
+                }
+            }
+            chain_tables = version_tables(engine, &database).await;
+        }
         // A project that creates its schema from its models starts from that fresh install.
         let started = match &project.bootstrap {
             None => None,
@@ -292,29 +323,43 @@ async fn on_engine(
             ),
         };
         match started {
-            Some(Ok(output)) if !output.success() => Ok(output),
-            Some(Err(err)) => Err(err),
-            _ => match through {
-                Some(through) => crate::adapters::run_program(
-                    &through.upgrade,
-                    &project.dir,
-                    &session,
-                    &project.process_env(),
-                    std::slice::from_ref(&through.url_env),
-                )
-                .await
-                .map(ToolRun::plain),
-                None => {
-                    adapter
-                        .run(&session, &Action::Upgrade("heads".into()))
-                        .await
+            Some(Ok(output)) if !output.success() => return Ok(output),
+            Some(Err(err)) => return Err(err),
+            Some(Ok(_)) if !chains.is_empty() => {
+                let before = version_tables(engine, &database).await;
+                for chain in &chains {
+                    let run = chain.run(&session, &chain_action).await?;
+                    if !run.success() {
+                        return Ok(run);
+                    }
                 }
-            },
+                chain_tables = version_tables(engine, &database).await;
+                chain_tables.retain(|table| !before.contains(table));
+            }
+            Some(Ok(_)) => {}
+            None => {}
+        }
+        match through {
+            Some(through) => crate::adapters::run_program(
+                &through.upgrade,
+                &project.dir,
+                &session,
+                &project.process_env(),
+                std::slice::from_ref(&through.url_env),
+            )
+            .await
+            .map(ToolRun::plain),
+            None => {
+                adapter
+                    .run(&session, &Action::Upgrade("heads".into()))
+                    .await
+            }
         }
     })
     .await;
     session.close().await;
-    let version_tables = version_tables(engine, &database).await;
+    let mut version_tables = version_tables(engine, &database).await;
+    version_tables.retain(|table| !chain_tables.contains(table));
     drop(database);
     let run = match upgrade {
         Ok(run) => run.map_err(|err| TrialError(err.to_string()))?,

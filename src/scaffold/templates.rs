@@ -46,6 +46,9 @@ pub struct ProjectSetup {
     pub release_tag: Option<String>,
     /// `url_options`: Alembic options env.py reads the URL from.
     pub url_options: Vec<String>,
+    /// `upgrade_first`: the folders (relative to harness.toml's) of the projects whose chains run
+    /// before this one's.
+    pub upgrade_first: Vec<String>,
     /// `tool = "command"`: the project's own migrate command (its arguments) and the variable it
     /// reads the URL from, for a project plain Alembic cannot migrate.
     pub command: Option<(Vec<String>, String)>,
@@ -174,6 +177,12 @@ fn harness_toml(setup: &ProjectSetup) -> String {
         project.push(commented(
             &format!("url_options = {}", list(&setup.url_options)),
             "Alembic options env.py reads the URL from: set to the cell's",
+        ));
+    }
+    if alembic && !setup.upgrade_first.is_empty() {
+        project.push(commented(
+            &format!("upgrade_first = {}", list(&setup.upgrade_first)),
+            "upgraded to head before this project's migrations run",
         ));
     }
     if alembic && setup.bootstrap {

@@ -1,0 +1,30 @@
+"""Alembic environment of the reviews plugin: its own version table, beside the core's: online migrations, the URL from alembic.ini."""
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
+
+
+def run_migrations_online():
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=None,
+            render_as_batch=connection.dialect.name == "sqlite",
+            version_table="reviews_alembic_version",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
