@@ -804,6 +804,39 @@ fn a_python_the_pins_do_not_install_on_is_left_out_saying_why() {
     assert!(out.1.contains("4 cells: 4 passed"), "{}", out.1);
 }
 
+/// A project that imports a module newer Pythons removed from the standard library (`imp`): its
+/// dependencies install everywhere, but the trial stops on the import, so init says which Python
+/// removed it, tries older ones, and writes the newest and oldest that run the project.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn a_python_that_removed_a_module_the_project_imports_is_left_out_saying_why() {
+    let dir = layout("stdlib-removed");
+    let out = init(dir.path());
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.2.contains(
+            "the project imports `imp`, which Python 3.12 removed from the standard library; trying Python 3.11"
+        ),
+        "{}",
+        out.2
+    );
+    let toml = std::fs::read_to_string(dir.path().join("harness.toml")).unwrap();
+    assert!(
+        toml.contains("left out of the matrix, as the project's code does not run there: Python 3.12 (no `imp`: removed from the standard library in Python 3.12)"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("runtimes = [\"python:3.10\", \"python:3.11\"]"),
+        "{toml}"
+    );
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+}
+
 /// A Flask app in a folder below the root, made by `create_app` in a nested package, with nothing
 /// for Flask to find it by: init names the module and puts its folder on `pythonpath`.
 #[test]

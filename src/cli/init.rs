@@ -511,6 +511,7 @@ async fn plan(
             .collect()
     };
     let mut unusable: Vec<(String, String)> = Vec::new();
+    let mut cannot_run: Vec<(String, String)> = Vec::new();
     let mut trial = None;
     for (index, python) in attempts.iter().enumerate() {
         let attempt = trial::trial(&project, python, &candidates)
@@ -529,6 +530,23 @@ async fn plan(
                 attempts[index + 1].version
             );
             unusable.push((python.minor(), why));
+            continue;
+        }
+        // The project imports a module this Python no longer has in its standard library: an
+        // older one that still has it is tried.
+        if !last
+            && let TrialOutcome::MissingModule { module, .. } = attempt.outcome()
+            && let Some(removed) = removed_from_stdlib(module)
+            && minor_number(python) >= removed
+        {
+            let why =
+                format!("no `{module}`: removed from the standard library in Python 3.{removed}");
+            eprintln!(
+                "  note: Python {}: the project imports `{module}`, which Python 3.{removed} removed from the standard library; trying Python {}",
+                python.version,
+                attempts[index + 1].version
+            );
+            cannot_run.push((python.minor(), why));
             continue;
         }
         newest = python.clone();
@@ -1092,11 +1110,17 @@ async fn plan(
     } else if fixed {
         runtimes = pythons.clone();
     }
-    if !unusable.is_empty() {
-        unusable.sort();
+    for (mut left_out, as_) in [
+        (unusable, "their environments do not install"),
+        (cannot_run, "the project's code does not run there"),
+    ] {
+        if left_out.is_empty() {
+            continue;
+        }
+        left_out.sort();
         notes.push(format!(
-            "left out of the matrix, as their environments do not install: {}",
-            unusable
+            "left out of the matrix, as {as_}: {}",
+            left_out
                 .iter()
                 .map(|(minor, why)| format!("Python {minor} ({why})"))
                 .collect::<Vec<_>>()
@@ -1179,6 +1203,43 @@ fn revision_files_below(script_dir: &Path) -> usize {
 }
 
 /// The minor version number of an interpreter (12 for 3.12).
+/// The minor version of Python 3 that removed `module` (its top-level name) from the standard
+/// library (PEP 594 and PEP 632), for the modules a project may still import.
+fn removed_from_stdlib(module: &str) -> Option<u32> {
+    const REMOVED: [(&str, u32); 25] = [
+        ("distutils", 12),
+        ("imp", 12),
+        ("asynchat", 12),
+        ("asyncore", 12),
+        ("smtpd", 12),
+        ("aifc", 13),
+        ("audioop", 13),
+        ("cgi", 13),
+        ("cgitb", 13),
+        ("chunk", 13),
+        ("crypt", 13),
+        ("imghdr", 13),
+        ("mailcap", 13),
+        ("msilib", 13),
+        ("nis", 13),
+        ("nntplib", 13),
+        ("ossaudiodev", 13),
+        ("pipes", 13),
+        ("sndhdr", 13),
+        ("spwd", 13),
+        ("sunau", 13),
+        ("telnetlib", 13),
+        ("uu", 13),
+        ("xdrlib", 13),
+        ("lib2to3", 13),
+    ];
+    let top = module.split('.').next().unwrap_or(module);
+    REMOVED
+        .iter()
+        .find(|(name, _)| *name == top)
+        .map(|(_, minor)| *minor)
+}
+
 fn minor_number(python: &Interpreter) -> u32 {
     python
         .version
