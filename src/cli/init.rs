@@ -1095,10 +1095,14 @@ async fn plan(
                     runtimes.insert(0, python.clone());
                     break;
                 }
-                Err((why, failure)) => {
-                    let why = failure
-                        .map(|f| f.to_string())
-                        .unwrap_or_else(|| why.lines().next().unwrap_or_default().to_string());
+                Err(err) => {
+                    let why = err.install_failure().map_or_else(
+                        || {
+                            let text = err.to_string();
+                            text.lines().next().unwrap_or_default().to_string()
+                        },
+                        ToString::to_string,
+                    );
                     eprintln!(
                         "  note: Python {} cannot install the dependencies ({why})",
                         python.version
@@ -1317,7 +1321,7 @@ async fn choose_runtimes(
     if !args.runtimes.is_empty() {
         let mut chosen = Vec::new();
         for text in &args.runtimes {
-            let spec = RuntimeSpec::parse(text).map_err(Failure::Usage)?;
+            let spec = RuntimeSpec::parse(text).map_err(|err| Failure::Usage(err.to_string()))?;
             let interpreter = runtime::find_interpreter(&spec)
                 .await
                 .map_err(|err| Failure::Environment(err.to_string()))?;

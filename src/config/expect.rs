@@ -232,7 +232,7 @@ pub(super) fn convert(
                 None
             }
             Some(text) => Some(DatabaseSpec::parse(text.get_ref()).map_err(|msg| {
-                spec_error(text, msg).with_help("name an engine (sqlite, postgres, mariadb, mysql) or an entry such as postgres:17")
+                spec_error(text, msg.to_string()).with_help("name an engine (sqlite, postgres, mariadb, mysql) or an entry such as postgres:17")
             })?),
             None => None,
         };
@@ -242,7 +242,9 @@ pub(super) fn convert(
             runtime: raw_when
                 .runtime
                 .as_ref()
-                .map(|r| RuntimeSpec::parse(r.get_ref()).map_err(|msg| spec_error(r, msg)))
+                .map(|r| {
+                    RuntimeSpec::parse(r.get_ref()).map_err(|msg| spec_error(r, msg.to_string()))
+                })
                 .transpose()?,
         };
         if selector.database.is_none() && selector.engine.is_none() && selector.runtime.is_none() {

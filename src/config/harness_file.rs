@@ -481,8 +481,8 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let mut runtime_paths = BTreeMap::new();
     let mut runtime_images = BTreeMap::new();
     for (key, runtime) in &raw.runtimes {
-        let spec =
-            RuntimeSpec::parse(key).map_err(|msg| ConfigError::at(at(runtime.span()), msg))?;
+        let spec = RuntimeSpec::parse(key)
+            .map_err(|msg| ConfigError::at(at(runtime.span()), msg.to_string()))?;
         if let Some(interpreter) = &runtime.get_ref().interpreter {
             runtime_paths.insert(spec.key(), root.join(interpreter));
         }
@@ -499,7 +499,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     }
     let runtime = |text: &Spanned<String>| -> Result<RuntimeSpec, ConfigError> {
         let mut spec = RuntimeSpec::parse(text.get_ref())
-            .map_err(|msg| ConfigError::at(at(text.span()), msg))?;
+            .map_err(|msg| ConfigError::at(at(text.span()), msg.to_string()))?;
         spec.interpreter = runtime_paths.get(&spec.key()).cloned();
         spec.image = runtime_images.get(&spec.key()).cloned();
         Ok(spec)
@@ -544,7 +544,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     }
     let database = |text: &Spanned<String>| -> Result<DatabaseSpec, ConfigError> {
         let mut spec = DatabaseSpec::parse(text.get_ref())
-            .map_err(|msg| ConfigError::at(at(text.span()), msg))?;
+            .map_err(|msg| ConfigError::at(at(text.span()), msg.to_string()))?;
         if let Some((_, settings)) = database_settings.iter().find(|(s, _)| *s == spec) {
             spec.settings = settings.clone();
         }

@@ -28,7 +28,7 @@ pub use scenario::{
 };
 pub use secrets::Secrets;
 pub use source::{Location, SourceFile};
-pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec};
+pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec, SpecError};
 
 /// The file name looked for when no `--config` is given.
 pub const DEFAULT_FILE: &str = "harness.toml";

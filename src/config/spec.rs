@@ -34,9 +34,28 @@ impl std::hash::Hash for DatabaseSpec {
     }
 }
 
+/// Why a `matrix.databases` or `matrix.runtimes` entry is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error(
+        "unknown database engine `{0}`; allowed: sqlite, postgres:<version>, mariadb:<version>, mysql:<version>"
+    )]
+    UnknownEngine(String),
+    #[error("`sqlite` takes no version: it is the SQLite library the harness is built with")]
+    SqliteVersion,
+    #[error("`{0}` needs a version, e.g. `{0}:16`")]
+    NoVersion(String),
+    #[error("version `{0}` may hold only letters, digits, `.` and `-`")]
+    BadVersion(String),
+    #[error("unknown runtime `{0}`; allowed: python:<version>, e.g. python:3.12")]
+    UnknownRuntime(String),
+    #[error("runtime `{0}` needs a version made of numbers, e.g. python:3.12")]
+    RuntimeVersion(String),
+}
+
 impl DatabaseSpec {
     /// Parses `sqlite`, `postgres:17`, `mariadb:11`, `mysql:8`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, SpecError> {
         let (name, version) = match text.split_once(':') {
             Some((name, version)) => (name, Some(version)),
             None => (text, None),
@@ -46,26 +65,19 @@ impl DatabaseSpec {
             "postgres" | "postgresql" => EngineKind::Postgres,
             "mariadb" => EngineKind::Mariadb,
             "mysql" => EngineKind::Mysql,
-            other => {
-                return Err(format!(
-                    "unknown database engine `{other}`; allowed: sqlite, postgres:<version>, mariadb:<version>, mysql:<version>"
-                ));
-            }
+            other => return Err(SpecError::UnknownEngine(other.to_string())),
         };
         match (engine, version) {
-            (EngineKind::Sqlite, Some(_)) => Err(
-                "`sqlite` takes no version: it is the SQLite library the harness is built with"
-                    .into(),
-            ),
+            (EngineKind::Sqlite, Some(_)) => Err(SpecError::SqliteVersion),
             (EngineKind::Sqlite, None) => Ok(Self {
                 engine,
                 version: None,
                 settings: DatabaseSettings::default(),
             }),
-            (_, None) | (_, Some("")) => Err(format!("`{name}` needs a version, e.g. `{name}:16`")),
-            (_, Some(version)) if !is_id_safe(version) => Err(format!(
-                "version `{version}` may hold only letters, digits, `.` and `-`"
-            )),
+            (_, None) | (_, Some("")) => Err(SpecError::NoVersion(name.to_string())),
+            (_, Some(version)) if !is_id_safe(version) => {
+                Err(SpecError::BadVersion(version.to_string()))
+            }
             (_, Some(version)) => Ok(Self {
                 engine,
                 version: Some(version.to_string()),
@@ -126,21 +138,17 @@ pub struct RuntimeSpec {
 
 impl RuntimeSpec {
     /// Parses `python:3.12` (also `python3.12`).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, SpecError> {
         let version = text
             .strip_prefix("python:")
             .or_else(|| text.strip_prefix("python"))
-            .ok_or_else(|| {
-                format!("unknown runtime `{text}`; allowed: python:<version>, e.g. python:3.12")
-            })?;
+            .ok_or_else(|| SpecError::UnknownRuntime(text.to_string()))?;
         let valid = !version.is_empty()
             && version
                 .split('.')
                 .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
         if !valid {
-            return Err(format!(
-                "runtime `{text}` needs a version made of numbers, e.g. python:3.12"
-            ));
+            return Err(SpecError::RuntimeVersion(text.to_string()));
         }
         Ok(Self {
             version: version.to_string(),
@@ -210,7 +218,7 @@ mod tests {
     #[case("sqlite:3", "takes no version")]
     #[case("postgres:1/7", "only letters")]
     fn bad_databases(#[case] text: &str, #[case] message: &str) {
-        let err = DatabaseSpec::parse(text).unwrap_err();
+        let err = DatabaseSpec::parse(text).unwrap_err().to_string();
         assert!(err.contains(message), "{err}");
     }
 

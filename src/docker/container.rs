@@ -68,8 +68,18 @@ pub struct Started {
     inner: ContainerAsync<GenericImage>,
 }
 
-/// Starts `spec`; the error is Docker's (or testcontainers') own words.
-pub async fn start(spec: &ContainerSpec) -> Result<Started, String> {
+/// Why a container did not start, or cannot be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Docker's (or testcontainers') own words.
+    #[error("{0}")]
+    Docker(#[from] testcontainers::TestcontainersError),
+    #[error("the Docker engine did not start it within {} s", .0.as_secs())]
+    TimedOut(Duration),
+}
+
+/// Starts `spec`.
+pub async fn start(spec: &ContainerSpec) -> Result<Started, StartError> {
     let (name, tag) = split_reference(&spec.image);
     let mut image = GenericImage::new(name, tag);
     if let Some(port) = spec.loopback_port {
@@ -118,7 +128,7 @@ pub async fn start(spec: &ContainerSpec) -> Result<Started, String> {
         .start()
         .await
         .map(|inner| Started { inner })
-        .map_err(|err| err.to_string())
+        .map_err(StartError::from)
 }
 
 impl Started {
@@ -127,11 +137,11 @@ impl Started {
     }
 
     /// The host port 127.0.0.1 publishes `port` on.
-    pub async fn host_port(&self, port: u16) -> Result<u16, String> {
+    pub async fn host_port(&self, port: u16) -> Result<u16, StartError> {
         self.inner
             .get_host_port_ipv4(port.tcp())
             .await
-            .map_err(|err| err.to_string())
+            .map_err(StartError::from)
     }
 
     /// Whether the container still runs.

@@ -15,7 +15,7 @@ mod teardown;
 
 use std::time::Duration;
 
-pub use container::{ContainerSpec, Mount, Started, start};
+pub use container::{ContainerSpec, Mount, StartError, Started, start};
 pub use exec::{ANSWER_LIMIT, ExecError, ExecRequest, exec};
 pub use image_ref::{ImageRef, split_reference};
 pub use images::{

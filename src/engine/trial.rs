@@ -12,8 +12,26 @@ use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
 
 /// Why a trial could not run at all (not a failing project: that is a [`TrialOutcome`]).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TrialError(pub String);
+pub enum TrialError {
+    #[error(transparent)]
+    Spec(#[from] config::SpecError),
+    #[error("init's trial runs Alembic projects only")]
+    NotAlembic,
+    #[error(transparent)]
+    Tool(#[from] crate::adapters::AdapterError),
+    #[error(transparent)]
+    Runtime(#[from] runtime::RuntimeError),
+}
+
+impl TrialError {
+    /// Why the dependencies did not install, when that is what stopped it.
+    pub fn install_failure(&self) -> Option<&runtime::InstallFailure> {
+        match self {
+            TrialError::Runtime(runtime::RuntimeError::Setup { failure, .. }) => Some(failure),
+            _ => None,
+        }
+    }
+}
 
 /// How long init's trial upgrade may take on one engine, in seconds (`HARNESS_TRIAL_SECONDS`
 /// overrides).
@@ -102,8 +120,7 @@ pub async fn trial_through(
     candidates: &[Vec<DatabaseSpec>],
     through: Option<&Through>,
 ) -> Result<Trial, TrialError> {
-    let spec =
-        RuntimeSpec::parse(&format!("python:{}", interpreter.minor())).map_err(TrialError)?;
+    let spec = RuntimeSpec::parse(&format!("python:{}", interpreter.minor()))?;
     let cache = CacheDir::from_env();
     let engines: Vec<EngineKind> = candidates
         .iter()
@@ -143,10 +160,9 @@ pub async fn trial_through(
         }
     };
     let config::ToolConfig::Alembic { ini } = &project.tool_config else {
-        return Err(TrialError("init's trial runs Alembic projects only".into()));
+        return Err(TrialError::NotAlembic);
     };
-    let adapter = Alembic::new(&project.dir, ini.as_deref(), &project.process_env(), &cache)
-        .map_err(|err| TrialError(err.to_string()))?;
+    let adapter = Alembic::new(&project.dir, ini.as_deref(), &project.process_env(), &cache)?;
     let mut graph = None;
     let mut results = Vec::new();
     for specs in candidates {
@@ -202,26 +218,18 @@ pub async fn trial_through(
 }
 
 /// Prepares `interpreter`'s environment for the project (a driver added for each of `engines` the
-/// requirements lack), as a run will: `Err` says why the dependencies did not install.
+/// requirements lack), as a run will: `Err` says why the dependencies did not install
+/// ([`TrialError::install_failure`]).
 pub async fn prepare_only(
     project: &Project,
     interpreter: &Interpreter,
     engines: &[EngineKind],
-) -> Result<(), (String, Option<runtime::InstallFailure>)> {
-    let spec = RuntimeSpec::parse(&format!("python:{}", interpreter.minor()))
-        .map_err(|why| (why, None))?;
+) -> Result<(), TrialError> {
+    let spec = RuntimeSpec::parse(&format!("python:{}", interpreter.minor()))?;
     let (requirements, _) =
         crate::engine::prepare::drivers_for(&project.requirements, project.tool, engines);
-    match runtime::prepare(&spec, &requirements, &CacheDir::from_env()).await {
-        Ok(_) => Ok(()),
-        Err(err) => Err((
-            err.to_string(),
-            match &err {
-                runtime::RuntimeError::Setup { failure, .. } => Some((**failure).clone()),
-                _ => None,
-            },
-        )),
-    }
+    runtime::prepare(&spec, &requirements, &CacheDir::from_env()).await?;
+    Ok(())
 }
 
 /// One engine's trial: a fresh database, the graph (read once, on the first engine), the upgrade.
@@ -362,7 +370,7 @@ async fn on_engine(
     version_tables.retain(|table| !chain_tables.contains(table));
     drop(database);
     let run = match upgrade {
-        Ok(run) => run.map_err(|err| TrialError(err.to_string()))?,
+        Ok(run) => run?,
         Err(_) => {
             return Ok((
                 TrialOutcome::Failed {

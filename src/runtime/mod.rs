@@ -33,7 +33,7 @@ pub use local::LocalEnv;
 pub use phase::{Phase, PhaseSink, Prepared, requirement_count};
 pub use refresh::Refresh;
 pub use session::Session;
-pub use uv::{Installer, LockExport, Uv, UvLookup, UvSource};
+pub use uv::{ExportError, Installer, LockExport, Uv, UvLookup, UvSource};
 pub use venv::{PreparedVenv, installed, prepare_venv, prepare_venv_refreshing, prepare_venv_with};
 
 use crate::config::{Requirements, RuntimeBackend, RuntimeSpec};

@@ -281,7 +281,7 @@ impl Uv {
     /// requirements file (no hashes, no development groups, the project and workspace members
     /// left out: they are on PYTHONPATH), and the folders of the path dependencies it leaves out
     /// (`-e ../sdk`), resolved from `dir`. The lock is read as it is (`--frozen`), never updated.
-    pub async fn export_lock(&self, dir: &Path) -> Result<LockExport, String> {
+    pub async fn export_lock(&self, dir: &Path) -> Result<LockExport, ExportError> {
         let base = [
             "export",
             "--frozen",
@@ -303,14 +303,27 @@ impl Uv {
                 .envs(command_env(|name| std::env::var(name).ok()));
             let out = process::run(&mut command)
                 .await
-                .map_err(|err| format!("cannot run {}: {err}", self.path.display()))?;
+                .map_err(|source| ExportError::Spawn {
+                    uv: self.path.clone(),
+                    source,
+                })?;
             if out.success() {
                 return Ok(LockExport::read(&out.stdout, dir));
             }
             last = out.tail(3);
         }
-        Err(last)
+        Err(ExportError::Refused(last))
     }
+}
+
+/// Why `uv export` gave no requirements.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot run {}: {source}", uv.display())]
+    Spawn { uv: PathBuf, source: std::io::Error },
+    /// uv's own last lines.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// What `uv export` gave: the pinned requirements, and the local folders it named instead of a

@@ -121,12 +121,7 @@ impl CellContainer {
         }
         let started = tokio::time::timeout(START_LIMIT, crate::docker::start(&request))
             .await
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "the Docker engine did not start it within {} s",
-                    START_LIMIT.as_secs()
-                ))
-            });
+            .unwrap_or(Err(crate::docker::StartError::TimedOut(START_LIMIT)));
         let container = started.map_err(|err| RuntimeError::Container {
             runtime: runtime.deps.tag.clone(),
             what: format!(
