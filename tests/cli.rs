@@ -291,6 +291,7 @@ fn report_merge_refuses_a_cell_reported_twice() {
         expected_failure: false,
         cause: None,
         detail: None,
+        signature: None,
         steps: vec![],
         snapshot: None,
         snapshot_note: None,

@@ -294,6 +294,55 @@ fn a_failing_migration_reports_the_step_the_file_and_the_tool_output() {
     );
 }
 
+/// A requirement the package index does not have fails every runtime the same way: the report
+/// shows it once, whatever interpreter and scratch folder each installer's message names, because
+/// the cells carry the installer's typed failure (in the JSON report too).
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn a_requirement_the_index_lacks_is_one_failure_on_every_runtime() {
+    let project = Project::league(BOTH);
+    project.write(
+        "league/requirements.txt",
+        "alembic==1.13.3\nSQLAlchemy==2.0.36\nsqlalchemy-utilz-not-a-package==9.9\n",
+    );
+    project.write(
+        "harness.toml",
+        "[project]\ntool = \"alembic\"\npath = \"league\"\nrequirements = \"league/requirements.txt\"\n\n[matrix]\ndatabases = [\"sqlite\"]\nruntimes = [\"python:3.10\", \"python:3.12\"]\n",
+    );
+    let report = project.path().join("report.json");
+    let out = run(project.harness().args([
+        "run",
+        "--quiet",
+        "fresh",
+        "--report",
+        &format!("json={}", report.display()),
+    ]));
+    assert_eq!(out.0, 3, "an environment error: {}", transcript(&out));
+    let stdout = &out.1;
+    assert_eq!(
+        stdout.matches("\n--- ").count(),
+        1,
+        "one failure, shown once:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("the same on 1 more cell: fresh/sqlite/python-3.12"),
+        "{stdout}"
+    );
+    let cells = common::report_cells(&report);
+    let signatures: Vec<&str> = cells
+        .iter()
+        .map(|cell| cell["signature"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(signatures.len(), 2);
+    assert!(
+        signatures[0].contains("sqlalchemy-utilz-not-a-package") && signatures[0] == signatures[1],
+        "{signatures:?}"
+    );
+}
+
 /// A database error whose SQL is longer than the excerpt still shows the exception's own line, in
 /// the terminal and the JSON report, and the failure names the revision it stopped in: both come
 /// from the entry point's records, not from the tool's output.

@@ -63,6 +63,7 @@ fn report_of(configs: &[(usize, Vec<Cell>)], partition: Option<Partition>) -> Ru
                 expected_failure: false,
                 cause: failed.then_some(Cause::StepFailed),
                 detail: failed.then(|| "step 1 failed".to_string()),
+                signature: failed.then(|| format!("upgrade head\nKeyError: {}", cell.scenario)),
                 steps: vec![StepRecord {
                     number: 1,
                     label: "upgrade head (target)".into(),

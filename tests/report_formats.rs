@@ -61,6 +61,7 @@ fn cell(position: usize, scenario: &str, verdict: Verdict) -> CellResult {
             Verdict::Error => Some(Cause::Infrastructure),
         },
         detail: None,
+        signature: None,
         steps: vec![step(1, "upgrade head (target)", None)],
         snapshot: Some(PathBuf::from(format!("snapshots/{scenario}/sqlite.snap"))),
         snapshot_note: Some(SnapshotNote::Matches),

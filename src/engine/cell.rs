@@ -55,6 +55,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
             cause: None,
             expected_failure: false,
             detail: None,
+            signature: None,
             steps: Vec::new(),
             snapshot: None,
             snapshot_note: None,
@@ -75,12 +76,17 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
             .and_then(|tree| tree.changes.clone()),
     };
     match setup(ctx, cell) {
-        Err(err) => fail(
-            &mut run.result,
-            Verdict::Error,
-            Cause::Infrastructure,
-            err.to_string(),
-        ),
+        Err(err) => {
+            fail(
+                &mut run.result,
+                Verdict::Error,
+                Cause::Infrastructure,
+                err.to_string(),
+            );
+            if let CellError::RuntimeUnavailable { signature, .. } = err {
+                run.result.signature = signature;
+            }
+        }
         Ok((runtime, generation, engine)) => {
             run.result.runtime_info = Some(info(runtime));
             match engine.create().await {
@@ -115,9 +121,13 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
                             Cause::Infrastructure,
                             format!(
                                 "the environment of the release's own requirements could not be prepared: {}",
-                                why.trim_end()
+                                why.message.trim_end()
                             ),
                         );
+                        run.result.signature = why
+                            .signature
+                            .as_ref()
+                            .map(|s| format!("at the release: {s}"));
                     } else {
                         replay(
                             ctx,
@@ -149,7 +159,12 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
 #[derive(Debug, thiserror::Error)]
 pub(super) enum CellError {
     #[error("runtime {runtime} is not available: {why}")]
-    RuntimeUnavailable { runtime: String, why: String },
+    RuntimeUnavailable {
+        runtime: String,
+        why: String,
+        /// The same failure on every runtime (see [`NotPrepared`](super::prepare::NotPrepared)).
+        signature: Option<String>,
+    },
     #[error("runtime {0} was not prepared")]
     RuntimeNotPrepared(String),
     #[error("database {database} is not available: {why}")]
@@ -202,7 +217,8 @@ fn setup<'a>(
         Some(Err(why)) => {
             return Err(CellError::RuntimeUnavailable {
                 runtime: cell.runtime.key(),
-                why: why.trim_end().to_string(),
+                why: why.message.trim_end().to_string(),
+                signature: why.signature.clone(),
             });
         }
         None => return Err(CellError::RuntimeNotPrepared(cell.runtime.key())),
@@ -563,8 +579,15 @@ async fn failed_step(
     } else if let Some(revision) = output.as_ref().and_then(last_running_revision) {
         detail.push_str(&format!("; it stopped in {revision}"));
     }
+    // The same failure wherever the step, the exception and the revision it stopped in are.
+    let signature = output.as_ref().and_then(|run| {
+        let line = run.exception_line()?;
+        let stopped = last_running_revision(run).unwrap_or_default();
+        Some(format!("{}\n{line}\n{stopped}", record.label))
+    });
     run.result.steps.push(record);
     fail(&mut run.result, Verdict::Failed, Cause::StepFailed, detail);
+    run.result.signature = signature;
     StepFailure::Settled
 }
 

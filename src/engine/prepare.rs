@@ -23,7 +23,7 @@ pub(super) struct Context {
     /// The chains of `upgrade_first`, in order.
     pub chains: Vec<Chain>,
     /// By runtime key (`python:3.12`).
-    pub runtimes: BTreeMap<String, Result<PreparedRuntime, String>>,
+    pub runtimes: BTreeMap<String, Result<PreparedRuntime, NotPrepared>>,
     /// By database id (`sqlite`), each restarted at most once when it dies.
     pub engines: Engines,
     /// The revision graph as the tool loads it, when any runtime could load it.
@@ -32,6 +32,38 @@ pub(super) struct Context {
     pub secrets: crate::config::Secrets,
     /// The project at each `from_ref` the cells' scenarios start from.
     pub refs: BTreeMap<String, super::refs::RefTree>,
+}
+
+/// Why a runtime could not be prepared: what a cell says, and what makes it the same failure
+/// on every runtime (the installer's failure, which names no interpreter or scratch folder).
+#[derive(Debug, Clone)]
+pub(crate) struct NotPrepared {
+    pub message: String,
+    pub signature: Option<String>,
+}
+
+impl NotPrepared {
+    /// The error, with the full disk under the cache first when there is one, else its help.
+    pub fn of(err: &runtime::RuntimeError, disk_full: Option<String>) -> Self {
+        let message = match (disk_full, err.help()) {
+            (Some(full), _) => format!("{full}\n  {err}"),
+            (None, Some(help)) => format!("{err}\n  help: {help}"),
+            (None, None) => err.to_string(),
+        };
+        let signature = match err {
+            runtime::RuntimeError::Setup { failure, .. } => {
+                Some(format!("the environment could not be prepared: {failure}"))
+            }
+            _ => None,
+        };
+        Self { message, signature }
+    }
+}
+
+impl std::fmt::Display for NotPrepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// A project whose chain runs before this one's (`upgrade_first`).
@@ -167,7 +199,7 @@ pub(super) async fn runtimes(
     refresh: &Refresh,
     progress: &dyn Progress,
 ) -> (
-    BTreeMap<String, Result<PreparedRuntime, String>>,
+    BTreeMap<String, Result<PreparedRuntime, NotPrepared>>,
     Vec<RuntimeSummary>,
 ) {
     let mut specs = Vec::new();
@@ -219,15 +251,9 @@ pub(super) async fn runtimes(
                         .into(),
                 }),
             };
-            let result = result.map_err(|err| {
-                // A full disk under the cache explains most failures of a preparation; the
-                // installers' messages seldom say so.
-                match (cache.disk_full(), err.help()) {
-                    (Some(full), _) => format!("{full}\n  {err}"),
-                    (None, Some(help)) => format!("{err}\n  help: {help}"),
-                    (None, None) => err.to_string(),
-                }
-            });
+            // A full disk under the cache explains most failures of a preparation; the
+            // installers' messages seldom say so.
+            let result = result.map_err(|err| NotPrepared::of(&err, cache.disk_full()));
             (index, spec.key(), result)
         });
     }
@@ -265,14 +291,14 @@ pub(super) async fn runtimes(
     )
 }
 
-fn summary(key: &str, result: &Result<PreparedRuntime, String>) -> RuntimeSummary {
+fn summary(key: &str, result: &Result<PreparedRuntime, NotPrepared>) -> RuntimeSummary {
     RuntimeSummary {
         key: key.to_string(),
         member: None,
         outcome: result
             .as_ref()
             .map(|rt| (info(rt), rt.reused, rt.setup_time))
-            .map_err(Clone::clone),
+            .map_err(|err| err.message.clone()),
     }
 }
 
@@ -345,7 +371,7 @@ pub(super) struct LoadedGraph {
 /// Loads the graph with the first runtime that can.
 pub(super) async fn graph(
     tool: &Tool,
-    runtimes: &BTreeMap<String, Result<PreparedRuntime, String>>,
+    runtimes: &BTreeMap<String, Result<PreparedRuntime, NotPrepared>>,
 ) -> LoadedGraph {
     let mut loaded = LoadedGraph {
         graph: None,

@@ -135,6 +135,7 @@ fn cell_error(config: &Config, cell: &Cell, why: &str) -> crate::outcome::CellRe
         expected_failure: false,
         cause: Some(crate::outcome::Cause::Infrastructure),
         detail: Some(why.to_string()),
+        signature: None,
         steps: Vec::new(),
         snapshot: None,
         snapshot_note: None,
@@ -374,7 +375,10 @@ async fn run_cells(
         std::collections::BTreeMap<String, super::refs::RefTree>,
     ),
     engines: super::engines::Engines,
-    runtimes: std::collections::BTreeMap<String, Result<crate::runtime::PreparedRuntime, String>>,
+    runtimes: std::collections::BTreeMap<
+        String,
+        Result<crate::runtime::PreparedRuntime, prepare::NotPrepared>,
+    >,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<crate::engine::CellResult>, Option<RevisionGraph>), RunError> {
     let secrets = crate::config::Secrets::of_urls(

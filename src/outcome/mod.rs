@@ -162,6 +162,10 @@ pub struct CellResult {
     pub cause: Option<Cause>,
     /// One line saying why (for anything but a plain pass), e.g. which step failed.
     pub detail: Option<String>,
+    /// What makes this failure the same as another cell's, built from its typed cause where the
+    /// harness has one (the installer's failure, the tool's exception and the revision it stopped
+    /// in), free of what differs between runtimes: the report groups failures on it.
+    pub signature: Option<String>,
     pub steps: Vec<StepRecord>,
     /// The snapshot file this cell is checked against, relative to harness.toml's folder.
     pub snapshot: Option<PathBuf>,

@@ -415,6 +415,7 @@ mod tests {
             expected_failure: false,
             cause: None,
             detail: None,
+            signature: None,
             steps: Vec::new(),
             snapshot: None,
             snapshot_note: None,

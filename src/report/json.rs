@@ -124,6 +124,10 @@ struct Cell {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cause: Option<Cause>,
     detail: Option<String>,
+    /// What makes the failure the same as another cell's (absent when the harness has no typed
+    /// cause, and in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<String>,
     duration_ms: u64,
     tool_ms: u64,
     interpreter: Option<Interpreter>,
@@ -345,6 +349,7 @@ fn cell_out(cell: &CellResult) -> Cell {
         expected_failure: cell.expected_failure,
         cause: cell.cause,
         detail: cell.detail.clone(),
+        signature: cell.signature.clone(),
         duration_ms: millis(cell.duration),
         tool_ms: millis(cell.tool_time),
         interpreter: cell.runtime_info.as_ref().map(|info| Interpreter {
@@ -383,6 +388,7 @@ fn cell_in(cell: Cell) -> Result<CellResult, JsonError> {
         expected_failure: cell.expected_failure,
         cause: cell.cause,
         detail: cell.detail,
+        signature: cell.signature,
         steps: cell.steps.into_iter().map(step_in).collect(),
         snapshot,
         snapshot_note,

@@ -217,6 +217,14 @@ fn details(cell: &CellResult, palette: Palette) -> String {
 /// output, the diff; without what differs from one runtime or cell to the next (interpreter and
 /// environment paths, library frames, scratch database and folder names, runtime names).
 fn cause_key(cell: &CellResult) -> String {
+    // The typed cause, when the harness has one, says it without the text around it.
+    if let Some(signature) = &cell.signature {
+        return format!(
+            "{}\n{signature}\n{}",
+            cell.verdict.label(),
+            cell.diff.as_deref().unwrap_or("")
+        );
+    }
     let mut text = format!(
         "{}\n{}\n",
         cell.verdict.label(),
