@@ -96,6 +96,10 @@ class ForeignDatabaseError(Exception):
     """The project opened an engine on a database that is not the cell's."""
 
 
+class MigratesElsewhere(Exception):
+    """env.py hands Alembic a connection to an in-memory SQLite database, not to the cell's."""
+
+
 def installed(module):
     import importlib.util
     try:
@@ -227,6 +231,30 @@ def guard_engines(cell, mode):
                 setattr(module, attribute, create_engine)
 
 
+def guard_migration_connection(cell):
+    """Refuses to migrate on an in-memory SQLite connection when the cell is a real database: the
+    project's own database setting was never set (Flask-SQLAlchemy falls back to one), and every
+    migration would run on a database that vanishes with the process."""
+    if harmless(cell):
+        return
+    from alembic.runtime.migration import MigrationContext
+    original = MigrationContext.configure.__func__
+
+    def configure(cls, *args, **kwargs):
+        connection = kwargs.get("connection", args[0] if args else None)
+        url = getattr(getattr(connection, "engine", None), "url", None)
+        if url is not None and harmless(url):
+            raise MigratesElsewhere(
+                "env.py gives Alembic a connection to an in-memory SQLite database, not the cell's "
+                "database %s: the project's own database setting is not set (Flask-SQLAlchemy "
+                "falls back to sqlite:///:memory: when SQLALCHEMY_DATABASE_URI is unset). Point it at "
+                "the cell: [project.env] can copy DATABASE_URL into the variable the settings read, "
+                "or the project's configuration file can read it" % shown(cell))
+        return original(cls, *args, **kwargs)
+
+    MigrationContext.configure = classmethod(configure)
+
+
 def prepare_url():
     """The cell's URL with a driver this environment has; every variable that held it is updated."""
     raw = os.environ.get("HARNESS_DATABASE_URL")
@@ -302,6 +330,7 @@ def main(argv):
             else:
                 config.set_main_option(key, text.replace("%", "%%"))
         guard_engines(cell, os.environ.get("HARNESS_FOREIGN_URLS", "refuse"))
+        guard_migration_connection(cell)
 
     script_dir = ScriptDirectory.from_config(config).dir
     if command_name in ("heads", "revisions"):

@@ -497,6 +497,24 @@ async fn plan(
         "  preparing Python {} with the project's dependencies (cached after the first time; a project with packages built from source can take minutes)",
         newest.version
     );
+    // An app that loads its plugins from an entry-point group its packaging declares finds them
+    // only once the project is installed: it is, in develop mode, as its own setup does.
+    let mut plugin_note = None;
+    if let Some(plugins) = python::plugin_group(root)
+        && !packages.iter().any(|p| p.starts_with("-e "))
+    {
+        let line = format!(
+            "the app loads plugins from the entry-point group `{}` ({}), which {} declares: packages installs the project in develop mode (`-e`), so the group exists",
+            plugins.group, plugins.loaded_at, plugins.declared_in
+        );
+        eprintln!("  note: {line}");
+        plugin_note = Some(line);
+        project
+            .requirements
+            .packages
+            .push(format!("-e {}", root.display()));
+        packages.push(format!("-e {}", rel(".")));
+    }
     // The newest Python whose environment installs the dependencies (three tries at most, newest
     // first); each environment built stays in the cache.
     let fixed = !args.runtimes.is_empty();
@@ -556,7 +574,7 @@ async fn plan(
     let Some(mut trial) = trial else {
         return Err(Failure::Environment("no Python was tried".into()));
     };
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = plugin_note.into_iter().collect();
     let mut problem = None;
     // A module of the project's own package that its source folder lacks is one its build
     // writes (a version file, build information): the project is then installed in develop

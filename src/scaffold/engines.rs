@@ -529,7 +529,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The files below `root` init reads for evidence, in a stable order.
-fn walk(root: &Path) -> Vec<PathBuf> {
+pub(in crate::scaffold) fn walk(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![(root.to_path_buf(), 0usize)];
     while let Some((dir, depth)) = stack.pop() {

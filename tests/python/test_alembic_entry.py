@@ -112,6 +112,28 @@ def test_an_engine_on_another_database_is_refused_or_redirected(project, tmp_pat
     assert not other.exists()
 
 
+def test_a_connection_to_an_in_memory_database_is_refused(project):
+    (project.root / "migrations" / "env.py").write_text(
+        "from alembic import context\n"
+        "from sqlalchemy import create_engine\n"
+        "with create_engine('sqlite://').connect() as connection:\n"
+        "    context.configure(connection=connection, target_metadata=None)\n"
+        "    with context.begin_transaction():\n"
+        "        context.run_migrations()\n"
+    )
+    project.add("0001", None, "op.create_table('teams', sa.Column('id', sa.Integer, primary_key=True))")
+    refused = project.run("upgrade", "head")
+    assert refused.returncode != 0
+    assert "MigratesElsewhere: env.py gives Alembic a connection to an in-memory SQLite database" in refused.stderr
+    assert [r["kind"] for r in refused.records] == ["exception"]
+    # An in-memory engine the project opens for itself is left alone.
+    project.add("0002", "0001", "from sqlalchemy import create_engine\ncreate_engine('sqlite://').connect().close()")
+    (project.root / "migrations" / "env.py").write_text(
+        __import__("conftest").ENV_PY
+    )
+    assert project.run("upgrade", "head").returncode == 0
+
+
 def test_an_interrupt_stops_after_the_nth_statement_without_commit(entry, project):
     project.add(
         "0001",

@@ -6,6 +6,7 @@
 mod console_scripts;
 mod declared_python;
 mod dependencies;
+mod entry_points;
 mod env_py;
 mod env_read;
 mod module_locator;
@@ -27,6 +28,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use console_scripts::{AlembicWrapper, alembic_wrappers, console_scripts};
+pub use entry_points::{PluginGroup, plugin_group};
 pub use env_read::{CellPart, EnvRead, is_secret};
 pub use requires_python::RequiresPython;
 
