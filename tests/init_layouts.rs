@@ -837,6 +837,30 @@ fn a_python_that_removed_a_module_the_project_imports_is_left_out_saying_why() {
     assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
 }
 
+/// An app that loads its plugins from an entry-point group its own pyproject.toml declares: init
+/// installs the project in develop mode so the group exists, says why, and the run passes; without
+/// that line, env.py's import of the app fails.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn plugins_registered_as_entry_points_get_the_project_installed() {
+    let (dir, toml) = init_then_run("entry-point-plugins");
+    assert!(
+        toml.contains("the app loads plugins from the entry-point group `vault.plugins` (vault/factory.py:9), which pyproject.toml declares"),
+        "{toml}"
+    );
+    assert!(toml.contains("\"-e .\"]"), "{toml}");
+    // The develop install left the project's metadata in the checkout (vault.egg-info), where
+    // Python finds the group too: without both, the app does not load.
+    replace_in(&dir.path().join("harness.toml"), ", \"-e .\"]", "]");
+    std::fs::remove_dir_all(dir.path().join("vault.egg-info")).unwrap();
+    let out = sqlite_run(dir.path());
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(out.1.contains("no notifier plugin 'email'"), "{}", out.1);
+}
+
 /// A Flask app in a folder below the root, made by `create_app` in a nested package, with nothing
 /// for Flask to find it by: init names the module and puts its folder on `pythonpath`.
 #[test]

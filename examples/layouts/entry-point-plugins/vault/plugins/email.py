@@ -1,0 +1,5 @@
+"""The default notifier."""
+
+
+class EmailNotifier:
+    slug = "email"
