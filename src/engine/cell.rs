@@ -228,7 +228,7 @@ fn setup<'a>(
         Some((_, Err(why))) => {
             return Err(CellError::DatabaseUnavailable {
                 database: cell.database.to_string(),
-                why: why.clone(),
+                why: why.to_string(),
             });
         }
         None => return Err(CellError::DatabaseNotStarted(cell.database.to_string())),

@@ -15,8 +15,23 @@ use crate::words;
 /// An engine as a cell sees it: which start of its entry it is (0, then 1 after a restart).
 pub(super) type Generation = usize;
 
-/// An engine as started, or why it could not start.
-pub(super) type Started = Result<Arc<dyn Engine>, String>;
+/// An engine as started, or why it could not start (shared by every cell that asks).
+pub(super) type Started = Result<Arc<dyn Engine>, Arc<database::DatabaseError>>;
+
+/// Why an engine that stopped answering was not started again.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(super) enum NoRestart {
+    #[error("the engine is not part of this run")]
+    NotInRun,
+    #[error("it stopped again after the harness restarted it once")]
+    StoppedAgain,
+    #[error("it cannot be restarted")]
+    NoSpec,
+    #[error("an external server is the user's to restart; the harness does not")]
+    External,
+    #[error("restarting it failed: {0}")]
+    Failed(Arc<database::DatabaseError>),
+}
 
 pub(super) struct Engines {
     slots: BTreeMap<String, Slot>,
@@ -37,7 +52,7 @@ struct Restart {
     /// Why the engine stopped, once it did.
     stopped: Option<String>,
     /// Why the replacement could not start.
-    failed: Option<String>,
+    failed: Option<NoRestart>,
     /// The cells run again on the replacement.
     rerun: Vec<String>,
 }
@@ -84,9 +99,9 @@ impl Engines {
         seen: Generation,
         why: &str,
         cell: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), NoRestart> {
         let Some(slot) = self.slots.get(id) else {
-            return Err("the engine is not part of this run".into());
+            return Err(NoRestart::NotInRun);
         };
         let mut restart = slot.restarting.lock().await;
         let generation = slot.current.lock().map(|c| c.0).unwrap_or(seen);
@@ -98,11 +113,11 @@ impl Engines {
             return Err(failed.clone());
         }
         if restart.stopped.is_some() {
-            return Err("it stopped again after the harness restarted it once".into());
+            return Err(NoRestart::StoppedAgain);
         }
         restart.stopped = Some(why.to_string());
         let outcome = match &slot.spec {
-            None => Err("it cannot be restarted".to_string()),
+            None => Err(NoRestart::NoSpec),
             Some(spec) => self.replace(slot, spec, generation).await,
         };
         match outcome {
@@ -122,20 +137,18 @@ impl Engines {
         slot: &Slot,
         spec: &DatabaseSpec,
         generation: Generation,
-    ) -> Result<(), String> {
+    ) -> Result<(), NoRestart> {
         let backend = slot
             .current
             .lock()
             .ok()
             .and_then(|c| c.1.as_ref().ok().map(|e| e.info().backend));
         if backend == Some("external") {
-            return Err(
-                "an external server is the user's to restart; the harness does not".to_string(),
-            );
+            return Err(NoRestart::External);
         }
         let engine = database::start(spec, self.network.as_deref())
             .await
-            .map_err(|err| format!("restarting it failed: {err}"))?;
+            .map_err(|err| NoRestart::Failed(Arc::new(err)))?;
         self.teardown.register(database::release(engine.clone()));
         if let Ok(mut current) = slot.current.lock() {
             *current = (generation + 1, Ok(engine));

@@ -51,7 +51,8 @@ pub struct RunOptions {
 pub struct EngineSummary {
     /// The matrix entry: `postgres:17`.
     pub database: String,
-    pub outcome: Result<crate::database::EngineInfo, String>,
+    pub outcome:
+        Result<crate::database::EngineInfo, std::sync::Arc<crate::database::DatabaseError>>,
 }
 
 /// Told about progress as it happens (the CLI prints it; tests may ignore it).

@@ -337,7 +337,7 @@ pub(super) async fn engines(
             if let Ok(engine) = &result {
                 teardown.register(database::release(engine.clone()));
             }
-            (index, spec, result.map_err(|err| err.to_string()))
+            (index, spec, result.map_err(Arc::new))
         });
     }
     let mut done = Vec::new();
@@ -345,7 +345,7 @@ pub(super) async fn engines(
         if let Ok((index, spec, result)) = joined {
             let summary = EngineSummary {
                 database: spec.to_string(),
-                outcome: result.as_ref().map(|e| e.info()).map_err(Clone::clone),
+                outcome: result.as_ref().map(|e| e.info()).map_err(Arc::clone),
             };
             progress.engine_ready(&summary);
             done.push((index, spec, result));

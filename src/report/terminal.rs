@@ -365,7 +365,7 @@ fn runtime_head(summary: &RuntimeSummary) -> String {
 /// `engine postgres:17: container, image postgres:17 (official flavour, from default), PostgreSQL 17.2, ready in 2.10s`
 pub fn engine_line(
     database: &str,
-    outcome: &Result<crate::database::EngineInfo, String>,
+    outcome: &Result<crate::database::EngineInfo, impl std::fmt::Display>,
 ) -> String {
     match outcome {
         Ok(info) => {
@@ -379,7 +379,10 @@ pub fn engine_line(
             let _ = write!(line, ", ready in {}", seconds(info.ready_after));
             line
         }
-        Err(why) => format!("engine {database}: not available: {}", indent_rest(why)),
+        Err(why) => format!(
+            "engine {database}: not available: {}",
+            indent_rest(&why.to_string())
+        ),
     }
 }
 
