@@ -116,6 +116,7 @@ impl Alembic {
         if !out.success() {
             return Err(AdapterError::Failed {
                 command,
+                missing_setting: run.missing_setting(),
                 status: out.status_text(),
                 // The entry point's own words (a Flask app that did not load) come first, wherever
                 // they were in the output.

@@ -66,14 +66,29 @@ def record(kind, **fields):
 
 def exception_record(error):
     """The record of the exception the process ends with: its type, the line Python prints for it
-    (the message's first line, so a database error's own words come before its SQL), and the module
-    a ModuleNotFoundError names."""
+    (the message's first line, so a database error's own words come before its SQL), the module
+    a ModuleNotFoundError names, and the environment variable `os.environ[...]` found unset."""
     kind = type(error)
     name = kind.__name__ if kind.__module__ == "builtins" else "%s.%s" % (kind.__module__, kind.__name__)
     message = str(error).strip().splitlines()
     line = "%s: %s" % (name, message[0]) if message else name
     module = getattr(error, "name", None) if isinstance(error, ImportError) else None
-    record("exception", type=name, line=line, module=module if kind.__name__ == "ModuleNotFoundError" else None)
+    record("exception", type=name, line=line, module=module if kind.__name__ == "ModuleNotFoundError" else None,
+           variable=unset_variable(error))
+
+
+def unset_variable(error):
+    """The name `os.environ[name]` raised a KeyError for, or None."""
+    if not isinstance(error, KeyError) or not error.args or error.__traceback__ is None:
+        return None
+    last = error.__traceback__
+    while last.tb_next is not None:
+        last = last.tb_next
+    code = last.tb_frame.f_code
+    # Python 3.11 and newer run a frozen `os`.
+    if code.co_name == "__getitem__" and code.co_filename in ("<frozen os>", os.__file__):
+        return str(error.args[0])
+    return None
 
 # drivers: begin (written from src/drivers.rs; edit it there)
 # For each backend: (SQLAlchemy driver name, module, package to install), preferred first.

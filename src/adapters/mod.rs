@@ -121,6 +121,8 @@ pub enum AdapterError {
         command: String,
         status: String,
         tail: String,
+        /// The project's settings lack a value it is not given ([`ToolRun::missing_setting`]).
+        missing_setting: bool,
     },
     #[error("`{command}` printed no result the harness could read: {detail}")]
     Unreadable { command: String, detail: String },

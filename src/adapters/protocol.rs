@@ -79,6 +79,9 @@ pub enum Record {
         line: String,
         #[serde(default)]
         module: Option<String>,
+        /// The environment variable `os.environ[...]` found unset.
+        #[serde(default)]
+        variable: Option<String>,
     },
 }
 
@@ -176,6 +179,30 @@ impl ToolRun {
             Record::Exception { line, .. } => Some(line.as_str()),
             _ => None,
         })
+    }
+
+    /// Whether the process stopped because the project's settings lack a value it is not given:
+    /// an environment variable `os.environ[...]` found unset, or a settings check that says so.
+    pub fn missing_setting(&self) -> bool {
+        const SAID: [&str; 5] = [
+            "environment variable",
+            "must be set",
+            "Field required",
+            "field required",
+            "is not set",
+        ];
+        let unset = self.records.iter().any(|record| {
+            matches!(
+                record,
+                Record::Exception {
+                    variable: Some(_),
+                    ..
+                }
+            )
+        });
+        // A settings class lists its missing fields below the exception's first line.
+        let tail = self.output.tail(20);
+        unset || SAID.iter().any(|said| tail.contains(said))
     }
 
     /// The line that says why the process failed: the exception's own line, the entry point's
@@ -356,6 +383,23 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_setting_is_an_unset_variable_or_a_settings_check_that_says_so() {
+        let exception = |line: &str, variable: Option<&str>| Record::Exception {
+            type_name: "KeyError".into(),
+            line: line.into(),
+            module: None,
+            variable: variable.map(str::to_string),
+        };
+        let unset = vec![exception("KeyError: 'APP_DB'", Some("APP_DB"))];
+        assert!(ToolRun::new(output(Some(1)), unset).missing_setting());
+        let other = vec![exception("KeyError: 'teams'", None)];
+        assert!(!ToolRun::new(output(Some(1)), other.clone()).missing_setting());
+        let mut said = output(Some(1));
+        said.stderr = "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\nsecret_key\n  Field required [type=missing]\n".into();
+        assert!(ToolRun::new(said, other).missing_setting());
+    }
+
+    #[test]
     fn the_outcome_follows_the_exit_code_and_the_records() {
         let interrupted = vec![Record::Interrupted {
             revision: "0002".into(),
@@ -372,6 +416,7 @@ mod tests {
             type_name: "ModuleNotFoundError".into(),
             line: "ModuleNotFoundError: No module named 'app'".into(),
             module: Some("app".into()),
+            variable: None,
         }];
         assert_eq!(
             ToolRun::new(output(Some(1)), missing).outcome,

@@ -1064,10 +1064,10 @@ async fn plan(
             eprintln!(
                 "  Alembic (Python {}) could not load the revision graph: {}",
                 trial.python,
-                why.lines().next().unwrap_or(&why)
+                why.message.lines().next().unwrap_or(&why.message)
             );
             if problem.is_none() {
-                let help = if why.contains("environment variable") || why.contains("not set") {
+                let help = if why.missing_setting {
                     "\n  help: the project needs a setting only its owner knows: set it under [project.env] in harness.toml, then `harness run`"
                 } else {
                     ""

@@ -1236,6 +1236,7 @@ mod tests {
             type_name: "ModuleNotFoundError".into(),
             line: "ModuleNotFoundError: No module named 'myapp.models'".into(),
             module: Some("myapp.models".into()),
+            variable: None,
         }]);
         let hint = environment_hint(&missing).unwrap();
         assert!(hint.starts_with("Python cannot import `myapp`"), "{hint}");
@@ -1252,6 +1253,7 @@ mod tests {
             type_name: "sqlite3.OperationalError".into(),
             line: "sqlite3.OperationalError: no such table: x".into(),
             module: None,
+            variable: None,
         }]);
         assert_eq!(environment_hint(&other), None);
     }

@@ -436,16 +436,14 @@ pub(super) fn graph_stop(config: &Config, cells: &[Cell], loaded: &LoadedGraph) 
     let mut message =
         String::from("the migration tool cannot load the revision graph, so no cell can run");
     // A settings check that stops the project from loading is not a file to fix.
-    let settings = groups.iter().any(|(text, _)| {
-        [
-            "environment variable",
-            "must be set",
-            "Field required",
-            "field required",
-            "is not set",
-        ]
-        .iter()
-        .any(|marker| text.contains(marker))
+    let settings = loaded.failures.iter().any(|(_, err)| {
+        matches!(
+            err,
+            crate::adapters::AdapterError::Failed {
+                missing_setting: true,
+                ..
+            }
+        )
     });
     for (text, runtimes) in groups {
         message.push_str(&format!("\n  on {}:", runtimes.join(", ")));

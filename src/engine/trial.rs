@@ -33,6 +33,15 @@ impl TrialError {
     }
 }
 
+/// Why the revision graph did not load: the tool's error as init says it, and whether it is a
+/// setting the project lacks (an unset environment variable, a settings check).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct GraphError {
+    pub message: String,
+    pub missing_setting: bool,
+}
+
 /// How long init's trial upgrade may take on one engine, in seconds (`HARNESS_TRIAL_SECONDS`
 /// overrides).
 pub const TRIAL_SECONDS: u64 = 180;
@@ -84,7 +93,7 @@ pub struct Trial {
     /// Why the dependencies did not install, when the environment could not be prepared.
     pub install_failure: Option<runtime::InstallFailure>,
     /// The revision graph, or the error line of the tool's failure.
-    pub graph: Result<Graph, String>,
+    pub graph: Result<Graph, GraphError>,
 }
 
 impl Trial {
@@ -141,7 +150,10 @@ pub async fn trial_through(
             })
             .collect(),
         python: interpreter.version.clone(),
-        graph: Err("the environment could not be prepared".into()),
+        graph: Err(GraphError {
+            message: "the environment could not be prepared".into(),
+            missing_setting: false,
+        }),
     };
     let prepared: PreparedRuntime = match runtime::prepare(&spec, &requirements, &cache).await {
         Ok(prepared) => prepared,
@@ -213,7 +225,12 @@ pub async fn trial_through(
         engines: results,
         install_failure: None,
         python: prepared.interpreter.version.clone(),
-        graph: graph.unwrap_or_else(|| Err("no engine started to read it with".into())),
+        graph: graph.unwrap_or_else(|| {
+            Err(GraphError {
+                message: "no engine started to read it with".into(),
+                missing_setting: false,
+            })
+        }),
     })
 }
 
@@ -238,7 +255,7 @@ async fn on_engine(
     adapter: &Alembic,
     prepared: &PreparedRuntime,
     engine: &dyn crate::database::Engine,
-    graph: &mut Option<Result<Graph, String>>,
+    graph: &mut Option<Result<Graph, GraphError>>,
     through: Option<&Through>,
 ) -> Result<(TrialOutcome, Vec<String>), TrialError> {
     let database = match engine.create().await {
@@ -249,7 +266,14 @@ async fn on_engine(
     if graph.is_none() {
         *graph = Some(adapter.graph(&session).await.map_err(|err| {
             let text = err.to_string();
-            match missing_module(&text) {
+            let missing_setting = matches!(
+                err,
+                crate::adapters::AdapterError::Failed {
+                    missing_setting: true,
+                    ..
+                }
+            );
+            let message = match missing_module(&text) {
                 Some(module) => format!(
                     "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
                     importing_file(&text, &project.dir)
@@ -263,6 +287,10 @@ async fn on_engine(
                     Some(file) => format!("{}, raised from {file}", error_line(&text)),
                     None => error_line(&text),
                 },
+            };
+            GraphError {
+                message,
+                missing_setting,
             }
         }));
     }

@@ -59,7 +59,7 @@ def test_a_failing_revision_and_its_exception_are_records_not_output(entry, proj
         {"v": entry.PROTOCOL_VERSION, "kind": "stopped_in", "revision": "0002", "down_revision": ["0001"],
          "direction": "upgrade"},
         {"v": entry.PROTOCOL_VERSION, "kind": "exception", "type": "RuntimeError",
-         "line": "RuntimeError: broken on purpose", "module": None},
+         "line": "RuntimeError: broken on purpose", "module": None, "variable": None},
     ]
 
 
@@ -110,6 +110,18 @@ def test_an_engine_on_another_database_is_refused_or_redirected(project, tmp_pat
     assert redirected.returncode == 0, redirected.stderr
     assert [r["kind"] for r in redirected.records] == ["redirected"]
     assert not other.exists()
+
+
+def test_an_unset_environment_variable_is_named_in_the_exception_record(project):
+    (project.root / "migrations" / "env.py").write_text("import os\nos.environ['APP_DATABASE_URL']\n")
+    done = project.run("upgrade", "head")
+    assert done.returncode != 0
+    exceptions = [r for r in done.records if r["kind"] == "exception"]
+    assert [(r["type"], r["variable"]) for r in exceptions] == [("KeyError", "APP_DATABASE_URL")]
+    # A KeyError of the project's own dictionaries names no variable.
+    (project.root / "migrations" / "env.py").write_text("{}['APP_DATABASE_URL']\n")
+    done = project.run("upgrade", "head")
+    assert [r["variable"] for r in done.records if r["kind"] == "exception"] == [None]
 
 
 def test_a_connection_to_an_in_memory_database_is_refused(project):
