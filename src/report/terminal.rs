@@ -218,12 +218,14 @@ fn details(cell: &CellResult, palette: Palette) -> String {
 /// environment paths, library frames, scratch database and folder names, runtime names).
 fn cause_key(cell: &CellResult) -> String {
     // The typed cause, when the harness has one, says it without the text around it.
+    // (An exception may still name the cell's scratch database.)
     if let Some(signature) = &cell.signature {
-        return format!(
+        let key = format!(
             "{}\n{signature}\n{}",
             cell.verdict.label(),
             cell.diff.as_deref().unwrap_or("")
         );
+        return varying_parts().replace_all(&key, "*").into_owned();
     }
     let mut text = format!(
         "{}\n{}\n",
@@ -392,4 +394,54 @@ fn seconds(duration: Duration) -> String {
 
 fn indent_rest(text: &str) -> String {
     text.replace('\n', "\n  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Verdict;
+
+    fn failed(runtime: &str, detail: &str, signature: Option<&str>) -> CellResult {
+        CellResult {
+            id: format!("fresh/postgres-17/{runtime}"),
+            member: None,
+            position: 0,
+            scenario: "fresh".into(),
+            database: "postgres-17".into(),
+            runtime: runtime.into(),
+            verdict: Verdict::Failed,
+            expected_failure: false,
+            cause: None,
+            detail: Some(detail.into()),
+            signature: signature.map(str::to_string),
+            steps: Vec::new(),
+            snapshot: None,
+            snapshot_note: None,
+            diff: None,
+            runtime_info: None,
+            duration: std::time::Duration::ZERO,
+            tool_time: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn failures_with_one_typed_cause_are_one_group_whatever_their_text() {
+        let a = failed(
+            "python-3.10",
+            "setting up /venvs/.building-1a2b-x/venv failed",
+            Some("upgrade head\nMigratesElsewhere: not the cell's database harness_10_1_1\n"),
+        );
+        let b = failed(
+            "python-3.12",
+            "setting up /venvs/.building-9f8e-y/venv failed",
+            Some("upgrade head\nMigratesElsewhere: not the cell's database harness_10_2_7\n"),
+        );
+        assert_eq!(cause_key(&a), cause_key(&b));
+        let other = failed(
+            "python-3.12",
+            "setting up /venvs/.building-9f8e-y/venv failed",
+            Some("upgrade head\nKeyError: 'APP_DB'\n"),
+        );
+        assert_ne!(cause_key(&a), cause_key(&other));
+    }
 }
