@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::init_engines;
 use super::{ExitStatus, Failure};
+use super::{init_engines, init_retries};
 use crate::adapters::Graph;
 use crate::config::{
     self, DatabaseSpec, EngineKind, ForeignUrls, Project, Requirements, RuntimeSpec,
@@ -532,9 +532,7 @@ async fn plan(
     let mut cannot_run: Vec<(String, String)> = Vec::new();
     let mut trial = None;
     for (index, python) in attempts.iter().enumerate() {
-        let attempt = trial::trial(&project, python, &candidates)
-            .await
-            .map_err(|err| Failure::Environment(err.to_string()))?;
+        let attempt = init_retries::Retry::once(&project, python, &candidates).await?;
         let last = index + 1 == attempts.len();
         if !last && matches!(attempt.outcome(), TrialOutcome::Setup(_)) {
             let why = attempt
@@ -595,9 +593,7 @@ async fn plan(
             shown_dir(&build)
         );
         project.requirements.packages.push(entry);
-        let again = trial::trial(&project, &newest, &candidates)
-            .await
-            .map_err(|err| Failure::Environment(err.to_string()))?;
+        let again = init_retries::Retry::once(&project, &newest, &candidates).await?;
         let fixed = match again.outcome() {
             TrialOutcome::MissingModule { module: m, .. } => *m != module,
             TrialOutcome::Failed { line, .. } => {
@@ -620,35 +616,12 @@ async fn plan(
             }
         }
     }
-    // A project that opens its own engine on a URL of its own: its engines are pointed at the
-    // cell's database, and the trial runs again to see how far the migrations then get.
-    // (On any engine whose kind the URL names: a project whose default is its own SQLite file
-    // opens it in the SQLite trial only. A server's URL built on a SQLite cell is no such case.)
-    let foreign = trial.engines.iter().find_map(|ran| match &ran.outcome {
-        TrialOutcome::Foreign(url) => {
-            let scheme = url.split([':', '+']).next().unwrap_or_default();
-            let family = crate::dialect::Family::from_scheme(&scheme.to_ascii_lowercase());
-            let same = match crate::dialect::Family::of(ran.spec.engine) {
-                None => scheme.eq_ignore_ascii_case("sqlite"),
-                Some(engine) => family == Some(engine),
-            };
-            same.then(|| url.clone())
-        }
-        _ => None,
-    });
-    if let Some(url) = foreign {
-        eprintln!(
-            "  note: the project connects to {url} on its own; its engines are redirected to the cell's database, and the trial runs again"
-        );
-        notes.push(format!(
-            "the project opens its own engine on {url} rather than the URL it is given; \
-             foreign_urls = \"redirect\" points that engine at each cell's database"
-        ));
-        project.foreign_urls = ForeignUrls::Redirect;
-        trial = trial::trial(&project, &newest, &candidates)
-            .await
-            .map_err(|err| Failure::Environment(err.to_string()))?;
-    }
+    let mut retry = init_retries::Retry {
+        project: &mut project,
+        python: &newest,
+        candidates: &candidates,
+    };
+    init_retries::redirect_own_engine(&mut retry, &mut trial, &mut notes).await?;
     // Settings the trial's pydantic error says are missing: a secret gets a throwaway value and the
     // trial runs again; any other is a line for the owner to fill in.
     if let TrialOutcome::Failed { settings, line, .. } = trial.outcome()
@@ -701,79 +674,17 @@ async fn plan(
                 "  note: the settings require {}: given (see harness.toml); trying again",
                 secrets.join(", ")
             );
-            trial = trial::trial(&project, &newest, &candidates)
-                .await
-                .map_err(|err| Failure::Environment(err.to_string()))?;
+            trial = init_retries::Retry::once(&project, &newest, &candidates).await?;
         }
     }
-    // A member whose migrations stop in their first revisions on a table none of them creates may
-    // need the first project's schema: its chain is upgraded first when that reaches head.
-    let mut upgrade_first = Vec::new();
-    if let (
-        TrialOutcome::Failed {
-            line,
-            needs_bootstrap: true,
-            ..
-        },
-        Some(core),
-    ) = (trial.outcome(), core)
-    {
-        let shown = core
-            .strip_prefix(root)
-            .unwrap_or(core)
-            .display()
-            .to_string();
-        eprintln!(
-            "  note: the upgrade from an empty database stops in its first revisions on a table none of them creates ({line}); trying with {shown}'s migrations first (upgrade_first)"
-        );
-        project.upgrade_first = vec![core.to_path_buf()];
-        let again = trial::trial(&project, &newest, &candidates)
-            .await
-            .map_err(|err| Failure::Environment(err.to_string()))?;
-        if *again.outcome() == TrialOutcome::Passed {
-            notes.push(format!(
-                "the migrations need {shown}'s schema (an upgrade from an empty database stops with {line}): upgrade_first upgrades that chain to head before this one's, as the project's own upgrade does"
-            ));
-            upgrade_first.push(rel(&shown));
-            trial = again;
-        } else {
-            project.upgrade_first = Vec::new();
-            eprintln!(
-                "  note: with {shown}'s migrations first, the upgrade did not reach head either: {}",
-                outcome_line(again.outcome())
-            );
-        }
-    }
-    // Migrations that stop in their first revisions on a table none of them creates start from a
-    // schema the project makes from its models: a fresh install is made that way instead.
-    let mut bootstrap = false;
-    if let TrialOutcome::Failed {
-        line,
-        needs_bootstrap: true,
-        ..
-    } = trial.outcome()
-    {
-        eprintln!(
-            "  note: the upgrade from an empty database stops in its first revisions on a table none of them creates ({line}); trying a fresh install made from the models (bootstrap = \"models\")"
-        );
-        project.bootstrap = Some(config::Bootstrap::Models { metadata: None });
-        let again = trial::trial(&project, &newest, &candidates)
-            .await
-            .map_err(|err| Failure::Environment(err.to_string()))?;
-        if *again.outcome() == TrialOutcome::Passed {
-            notes.push(format!(
-                "the migrations do not start from an empty database (an upgrade from one stops with {line}): the project creates its schema from its models and stamps it, so bootstrap = \"models\" starts each cell from such a fresh install"
-            ));
-            bootstrap = true;
-            trial = again;
-        } else {
-            project.bootstrap = None;
-            eprintln!(
-                "  note: a fresh install from the models did not reach head either: {}",
-                outcome_line(again.outcome())
-            );
-        }
-    }
+    let mut retry = init_retries::Retry {
+        project: &mut project,
+        python: &newest,
+        candidates: &candidates,
+    };
+    let upgrade_first =
+        init_retries::chain_first(&mut retry, &mut trial, &mut notes, root, core, &rel).await?;
+    let bootstrap = init_retries::models_bootstrap(&mut retry, &mut trial, &mut notes).await?;
     let release_tag = if bootstrap {
         // The newest release tag at which the project's migrations already existed.
         let tag = crate::engine::tags(root, "*", 20).ok().and_then(|tags| {
@@ -1303,7 +1214,7 @@ fn exists_at(root: &Path, tag: &str, path: &str) -> bool {
 }
 
 /// One line saying what a trial outcome was.
-fn outcome_line(outcome: &TrialOutcome) -> String {
+pub(super) fn outcome_line(outcome: &TrialOutcome) -> String {
     match outcome {
         TrialOutcome::Passed => "it passed".into(),
         TrialOutcome::Foreign(url) => format!("the project opened its own engine on {url}"),

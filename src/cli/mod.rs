@@ -12,6 +12,7 @@ mod exit;
 mod graph;
 mod init;
 mod init_engines;
+mod init_retries;
 mod last_run;
 mod lint;
 mod list;
