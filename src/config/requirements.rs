@@ -18,7 +18,8 @@ pub struct Requirements {
 impl Requirements {
     /// A file a develop-mode install (`-e path` in `packages`) writes into the checkout, which the
     /// checkout lacks: its build's version file (`[tool.setuptools_scm] version_file` or
-    /// `write_to`, hatch-vcs's `version-file`). A fresh checkout has none of them even when an
+    /// `write_to`, hatch-vcs's `version-file`, versioningit's `[tool.versioningit.write]` `file`
+    /// or `path`). A fresh checkout has none of them even when an
     /// environment of the same requirements is cached, so that environment must be built again.
     pub fn missing_build_output(&self) -> Option<PathBuf> {
         self.packages.iter().find_map(|entry| {
@@ -31,7 +32,10 @@ impl Requirements {
             let value = text.parse::<toml::Table>().ok()?;
             let tool = value.get("tool")?;
             let scm = tool.get("setuptools_scm");
+            let versioningit = tool.get("versioningit").and_then(|v| v.get("write"));
             let written = [
+                versioningit.and_then(|w| w.get("file")),
+                versioningit.and_then(|w| w.get("path")),
                 scm.and_then(|t| t.get("version_file")),
                 scm.and_then(|t| t.get("write_to")),
                 tool.get("hatch")
@@ -198,6 +202,16 @@ mod tests {
         );
         std::fs::write(project.join("pkg/_version.py"), "version = '1'\n").unwrap();
         assert_eq!(requirements.missing_build_output(), None);
+        // versioningit writes its file from `[tool.versioningit.write]` (Prefect's build info).
+        std::fs::write(
+            project.join("pyproject.toml"),
+            "[tool.versioningit.write]\nmethod = { module = \"tools\", value = \"write\" }\npath = \"pkg/_build_info.py\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            requirements.missing_build_output(),
+            Some(project.join("pkg/_build_info.py"))
+        );
     }
 
     #[test]
