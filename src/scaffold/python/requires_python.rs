@@ -1,71 +1,54 @@
-//! `requires-python`: the PEP 440 specifiers a project declares for its interpreter, on versions of
-//! the form X.Y[.Z], and whether an interpreter version satisfies them. Pure: text in, answers out.
+//! `requires-python`: the PEP 440 specifiers a project declares for its interpreter, and whether
+//! an interpreter version satisfies them, read by `pep440_rs` (as uv reads them). Pure: text in,
+//! answers out.
 
-use std::cmp::Ordering;
 use std::fmt;
+use std::str::FromStr;
+
+use pep440_rs::{Operator, Version, VersionSpecifier};
 
 use super::poetry_constraint;
 
 /// A parsed `requires-python` (`>=3.9,<3.13`, `~=3.10`, `==3.11.*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequiresPython {
-    clauses: Vec<Clause>,
+    clauses: Vec<VersionSpecifier>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Operator {
-    Ge,
-    Gt,
-    Le,
-    Lt,
-    Eq,
-    Ne,
-    Compatible,
-}
-
-impl Operator {
-    /// Longest first, so `>=` is not read as `>`.
-    const ALL: [(&'static str, Operator); 7] = [
-        ("~=", Operator::Compatible),
-        ("==", Operator::Eq),
-        ("!=", Operator::Ne),
-        (">=", Operator::Ge),
-        ("<=", Operator::Le),
-        (">", Operator::Gt),
-        ("<", Operator::Lt),
-    ];
-
-    fn text(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, op)| *op == self)
-            .map_or("", |(text, _)| text)
-    }
-}
-
-/// One comma-separated part: an operator, a release, and `.*` for `==`/`!=` prefix matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Clause {
-    operator: Operator,
-    release: Vec<u64>,
-    wildcard: bool,
+/// Why a `requires-python` cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequiresPythonError {
+    #[error(
+        "cannot read `{part}` in requires-python `{whole}`: expected an operator (>=, >, <=, <, ==, !=, ~=) and a version such as 3.10 ({why})"
+    )]
+    Unreadable {
+        part: String,
+        whole: String,
+        why: String,
+    },
+    #[error("`{part}` in requires-python `{whole}`: `===` (arbitrary equality) is not supported")]
+    ArbitraryEquality { part: String, whole: String },
+    /// Poetry's `^`/`~` constraint that does not translate.
+    #[error("{0}")]
+    Poetry(String),
 }
 
 impl RequiresPython {
     /// Reads comma-joined PEP 440 specifiers; Poetry's `^3.10` and `~3.10` are read as the PEP 440
     /// they stand for. An empty text allows every version.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RequiresPythonError> {
         let mut clauses = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let is_poetry =
                 part.starts_with('^') || (part.starts_with('~') && !part.starts_with("~="));
             if is_poetry {
-                let converted = poetry_constraint::to_pep440(part)?;
+                let converted =
+                    poetry_constraint::to_pep440(part).map_err(RequiresPythonError::Poetry)?;
                 for converted_part in converted.split(',') {
-                    clauses.push(Clause::parse(converted_part, text)?);
+                    clauses.push(clause(converted_part, text)?);
                 }
             } else {
-                clauses.push(Clause::parse(part, text)?);
+                clauses.push(clause(part, text)?);
             }
         }
         Ok(Self { clauses })
@@ -78,91 +61,35 @@ impl RequiresPython {
         let Some(candidate) = interpreter_release(version) else {
             return false;
         };
-        self.clauses.iter().all(|clause| clause.allows(&candidate))
+        let candidate = Version::new(candidate);
+        self.clauses
+            .iter()
+            .all(|clause| clause.contains(&candidate))
     }
 }
 
-impl Clause {
-    fn parse(part: &str, whole: &str) -> Result<Self, String> {
-        let part = part.trim();
-        let unreadable = || {
-            format!(
-                "cannot read `{part}` in requires-python `{whole}`: expected an operator (>=, >, <=, <, ==, !=, ~=) and a version such as 3.10"
-            )
-        };
-        let (operator, rest) = Operator::ALL
-            .iter()
-            .find_map(|(text, op)| part.strip_prefix(text).map(|rest| (*op, rest.trim())))
-            .ok_or_else(unreadable)?;
-        if rest.starts_with('=') {
-            return Err(format!(
-                "`{part}` in requires-python `{whole}`: `===` (arbitrary equality) is not supported"
-            ));
-        }
-        let (version, wildcard) = match rest.strip_suffix(".*") {
-            Some(version) => (version, true),
-            None => (rest, false),
-        };
-        if wildcard && !matches!(operator, Operator::Eq | Operator::Ne) {
-            return Err(format!(
-                "`{part}` in requires-python `{whole}`: `.*` is only allowed after == and !="
-            ));
-        }
-        let release = version
-            .split('.')
-            .map(|n| {
-                if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
-                    n.parse::<u64>().ok()
-                } else {
-                    None
-                }
-            })
-            .collect::<Option<Vec<u64>>>()
-            .ok_or_else(unreadable)?;
-        if operator == Operator::Compatible && release.len() < 2 {
-            return Err(format!(
-                "`{part}` in requires-python `{whole}`: ~= needs at least two components (~=3.10)"
-            ));
-        }
-        Ok(Self {
-            operator,
-            release,
-            wildcard,
-        })
+/// One comma-separated part.
+fn clause(part: &str, whole: &str) -> Result<VersionSpecifier, RequiresPythonError> {
+    let part = part.trim();
+    let parsed =
+        VersionSpecifier::from_str(part).map_err(|why| RequiresPythonError::Unreadable {
+            part: part.to_string(),
+            whole: whole.to_string(),
+            why: why.to_string(),
+        })?;
+    if *parsed.operator() == Operator::ExactEqual {
+        return Err(RequiresPythonError::ArbitraryEquality {
+            part: part.to_string(),
+            whole: whole.to_string(),
+        });
     }
-
-    fn allows(&self, candidate: &[u64]) -> bool {
-        let order = compare(candidate, &self.release);
-        match self.operator {
-            Operator::Ge => order != Ordering::Less,
-            Operator::Gt => order == Ordering::Greater,
-            Operator::Le => order != Ordering::Greater,
-            Operator::Lt => order == Ordering::Less,
-            Operator::Eq if self.wildcard => has_prefix(candidate, &self.release),
-            Operator::Eq => order == Ordering::Equal,
-            Operator::Ne if self.wildcard => !has_prefix(candidate, &self.release),
-            Operator::Ne => order != Ordering::Equal,
-            // ~=3.10 is >=3.10 together with ==3.*.
-            Operator::Compatible => {
-                order != Ordering::Less
-                    && has_prefix(candidate, &self.release[..self.release.len() - 1])
-            }
-        }
-    }
+    Ok(parsed)
 }
 
 impl fmt::Display for RequiresPython {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let clauses: Vec<String> = self.clauses.iter().map(Clause::to_string).collect();
+        let clauses: Vec<String> = self.clauses.iter().map(ToString::to_string).collect();
         f.write_str(&clauses.join(","))
-    }
-}
-
-impl fmt::Display for Clause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let release: Vec<String> = self.release.iter().map(u64::to_string).collect();
-        let wildcard = if self.wildcard { ".*" } else { "" };
-        write!(f, "{}{}{wildcard}", self.operator.text(), release.join("."))
     }
 }
 
@@ -180,27 +107,6 @@ fn interpreter_release(version: &str) -> Option<Vec<u64>> {
         }
     }
     (!release.is_empty()).then_some(release)
-}
-
-/// PEP 440 release order: missing components count as zero.
-fn compare(a: &[u64], b: &[u64]) -> Ordering {
-    (0..a.len().max(b.len()))
-        .map(|i| {
-            a.get(i)
-                .copied()
-                .unwrap_or(0)
-                .cmp(&b.get(i).copied().unwrap_or(0))
-        })
-        .find(|order| *order != Ordering::Equal)
-        .unwrap_or(Ordering::Equal)
-}
-
-/// Whether `candidate`, zero-padded, starts with `prefix`.
-fn has_prefix(candidate: &[u64], prefix: &[u64]) -> bool {
-    prefix
-        .iter()
-        .enumerate()
-        .all(|(i, n)| candidate.get(i).copied().unwrap_or(0) == *n)
 }
 
 #[cfg(test)]
@@ -310,7 +216,9 @@ mod tests {
 
     #[test]
     fn unreadable_specifiers_say_what_is_allowed() {
-        let err = RequiresPython::parse(">=3.9,python3").unwrap_err();
+        let err = RequiresPython::parse(">=3.9,python3")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cannot read `python3`"), "{err}");
         assert!(err.contains(">=, >, <=, <, ==, !=, ~="), "{err}");
         assert!(
@@ -320,11 +228,13 @@ mod tests {
         assert!(
             RequiresPython::parse(">=3.10.*")
                 .unwrap_err()
+                .to_string()
                 .contains(".*")
         );
         assert!(
             RequiresPython::parse("===3.10")
                 .unwrap_err()
+                .to_string()
                 .contains("===")
         );
         assert!(RequiresPython::parse(">=3.x").is_err());
