@@ -229,3 +229,111 @@ fn driver_packages_are_named_in_the_driver_table_only() {
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// The files of `module` (its top-level `.rs` files, `mod.rs` aside) each file names through
+/// `super::name`, outside its tests.
+fn sibling_edges(module: &str) -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(module);
+    let names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.path();
+            let stem = path.file_stem()?.to_str()?.to_string();
+            let is_module = path.extension().is_some_and(|e| e == "rs") || path.is_dir();
+            (is_module && stem != "mod").then_some(stem)
+        })
+        .collect();
+    let edges = std::sync::Mutex::new(Vec::new());
+    scan(module, Part::BeforeTests, |shown, line| {
+        let from = shown
+            .strip_prefix(&format!("{module}/"))?
+            .split(['/', '.'])
+            .next()?
+            .to_string();
+        for name in &names {
+            let named = [format!("super::{name}::"), format!("super::{name}{{")]
+                .iter()
+                .any(|pattern| line.contains(pattern.as_str()))
+                || line.contains(&format!("use super::{name};"));
+            if named && *name != from && from != "mod" {
+                let mut edges = edges.lock().unwrap();
+                let edge = (from.clone(), name.clone());
+                if !edges.contains(&edge) {
+                    edges.push(edge);
+                }
+            }
+        }
+        None
+    });
+    edges.into_inner().unwrap()
+}
+
+/// A cycle among the files of `module`, as `a -> b -> a`, if there is one.
+fn file_cycle(module: &str) -> Option<String> {
+    let edges = sibling_edges(module);
+    let nodes: Vec<&String> = edges.iter().map(|(from, _)| from).collect();
+    for start in nodes {
+        // Depth first from `start`, looking for a way back to it.
+        let mut stack = vec![vec![start.clone()]];
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(path) = stack.pop() {
+            let last = path.last().unwrap().clone();
+            for (_, to) in edges.iter().filter(|(from, _)| *from == last) {
+                if to == start {
+                    let mut cycle = path.clone();
+                    cycle.push(to.clone());
+                    return Some(cycle.join(" -> "));
+                }
+                if !seen.contains(to) {
+                    seen.push(to.clone());
+                    let mut next = path.clone();
+                    next.push(to.clone());
+                    stack.push(next);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The files of every module name each other in one direction (a cell's phases, cell, checks,
+/// plan and step, never reach back into each other; nor do a runtime's uv and venv, a database's
+/// sweep and local cluster, or a scenario and its expectations).
+#[test]
+fn the_files_of_a_module_name_each_other_without_a_cycle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut modules = Vec::new();
+    let mut folders = vec![root.join("src")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            if entry.path().is_dir() {
+                folders.push(entry.path());
+                modules.push(
+                    entry
+                        .path()
+                        .strip_prefix(root)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    assert!(modules.len() > 10, "{modules:?}");
+    let cycles: Vec<String> = modules
+        .iter()
+        .filter_map(|module| file_cycle(module).map(|cycle| format!("{module}: {cycle}")))
+        .collect();
+    assert!(cycles.is_empty(), "{}", cycles.join("\n"));
+    // What the check reads: checks names step, and cell names checks.
+    let edges = sibling_edges("src/engine");
+    assert!(
+        edges.contains(&("checks".to_string(), "step".to_string())),
+        "{edges:?}"
+    );
+    assert!(
+        edges.contains(&("cell".to_string(), "checks".to_string())),
+        "{edges:?}"
+    );
+}

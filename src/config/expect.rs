@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::scenario::{RevRef, rev};
+use super::revision::{RevRef, rev};
 use super::{ConfigError, DatabaseSpec, Location, RuntimeSpec, SourceFile};
 
 /// What must hold after the upgrade in one cell.

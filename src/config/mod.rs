@@ -8,6 +8,7 @@ mod error;
 mod expect;
 mod harness_file;
 mod requirements;
+mod revision;
 mod runtime;
 mod scenario;
 mod secrets;

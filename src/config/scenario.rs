@@ -8,6 +8,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::expect::{self, Expectations, RawExpect};
+pub use super::revision::RevRef;
+use super::revision::{checked_rev, rev};
 use super::{ConfigError, EngineKind, Location, SourceFile, parse_toml, read};
 
 /// A validated scenario.
@@ -225,13 +227,6 @@ impl StepKind {
             }
         }
     }
-}
-
-/// A revision named in a scenario, with where it was written (for "unknown revision" errors).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RevRef {
-    pub value: String,
-    pub at: Location,
 }
 
 /// What goes into the snapshot.
@@ -649,25 +644,6 @@ fn check_sql(text: &SqlText, at: &Location) -> Result<(), ConfigError> {
             Ok(())
         }
     }
-}
-
-pub(super) fn rev(file: &SourceFile, value: Spanned<String>) -> Result<RevRef, ConfigError> {
-    let at = file.location(value.span().start);
-    checked_rev(value.into_inner(), &at)
-}
-
-fn checked_rev(value: String, at: &Location) -> Result<RevRef, ConfigError> {
-    if value.trim().is_empty() || value.chars().any(char::is_whitespace) {
-        return Err(
-            ConfigError::at(at.clone(), format!("`{value}` is not a revision")).with_help(
-                "write a revision id, a unique prefix of one, `head`, `heads` or `base`",
-            ),
-        );
-    }
-    Ok(RevRef {
-        value,
-        at: at.clone(),
-    })
 }
 
 fn check_name(name: &str) -> Result<(), String> {

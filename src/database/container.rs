@@ -8,7 +8,6 @@ use tokio::sync::Mutex;
 
 use super::DatabaseError;
 use super::image::{self, ImageChoice, LABEL_FLAVOUR, PASSWORD};
-use super::server::{Hosting, ServerEngine};
 use super::server_url::ServerUrl;
 use super::sql::{self, ReadinessError};
 use crate::config::{DatabaseSpec, ImageFlavour};
@@ -47,13 +46,25 @@ impl ContainerHost {
     }
 }
 
+/// A server container that answers, and what the engine says of it.
+pub(super) struct StartedContainer {
+    pub host: ContainerHost,
+    pub url: ServerUrl,
+    /// How other containers on the run's network reach it.
+    pub network_url: Option<ServerUrl>,
+    /// The image, its flavour and where the choice came from.
+    pub source: String,
+    pub version: String,
+    pub ready_after: std::time::Duration,
+}
+
 /// Starts `spec` in a container from `choice`.
 pub(super) async fn start(
     spec: &DatabaseSpec,
     choice: ImageChoice,
     docker: &Docker,
     network: Option<&str>,
-) -> Result<ServerEngine, DatabaseError> {
+) -> Result<StartedContainer, DatabaseError> {
     let started = Instant::now();
     let flavour = match choice.flavour {
         Some(flavour) => flavour,
@@ -168,21 +179,17 @@ pub(super) async fn start(
             launch.maintenance,
         )
     });
-    let engine = ServerEngine::new(
-        spec.clone(),
-        url,
-        Hosting::Container(Box::new(ContainerHost {
+    Ok(StartedContainer {
+        host: ContainerHost {
             container: Mutex::new(Some(container)),
             id,
             docker: docker.clone(),
-        })),
+        },
+        url,
+        network_url,
         source,
         version,
-        started.elapsed(),
-    );
-    Ok(match network_url {
-        Some(network_url) => engine.with_network_url(network_url),
-        None => engine,
+        ready_after: started.elapsed(),
     })
 }
 

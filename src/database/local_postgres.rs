@@ -13,12 +13,13 @@ use tokio::process::{Child, Command};
 
 use super::DatabaseError;
 use super::image::PASSWORD;
-use super::server::{Hosting, ServerEngine};
 use super::server_url::ServerUrl;
 use super::sql::{self, ReadinessError};
-use super::sweep::CLUSTER_DIR_PREFIX;
 use crate::config::DatabaseSpec;
 use crate::dialect::Family;
+
+/// The prefix of a local cluster's temporary folder: `harness-pg-<pid>-<random>`.
+pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
 
 /// A running cluster; stopped and removed by [`LocalCluster::stop`] or, at the latest, on drop.
 pub(super) struct LocalCluster {
@@ -246,8 +247,18 @@ fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
+/// A cluster that answers, and what the engine says of it.
+pub(super) struct StartedCluster {
+    pub cluster: LocalCluster,
+    pub url: ServerUrl,
+    /// Where its binaries came from.
+    pub source: String,
+    pub version: String,
+    pub ready_after: std::time::Duration,
+}
+
 /// Starts an ephemeral cluster for `spec` (PostgreSQL of its major version).
-pub(super) async fn start(spec: &DatabaseSpec) -> Result<ServerEngine, DatabaseError> {
+pub(super) async fn start(spec: &DatabaseSpec) -> Result<StartedCluster, DatabaseError> {
     let started = Instant::now();
     let major = spec.major().unwrap_or("");
     let bin = find_binaries(major, spec.settings.bin_dir.as_deref()).map_err(|tried| {
@@ -377,14 +388,13 @@ pub(super) async fn start(spec: &DatabaseSpec) -> Result<ServerEngine, DatabaseE
                 if let Ok(mut slot) = cluster.dir.lock() {
                     *slot = Some(dir);
                 }
-                return Ok(ServerEngine::new(
-                    spec.clone(),
+                return Ok(StartedCluster {
+                    cluster,
                     url,
-                    Hosting::Local(Box::new(cluster)),
-                    format!("local cluster from {}", bin.display()),
+                    source: format!("local cluster from {}", bin.display()),
                     version,
-                    started.elapsed(),
-                ));
+                    ready_after: started.elapsed(),
+                });
             }
             Err(err) => {
                 cluster.stop().await;

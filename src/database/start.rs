@@ -42,11 +42,11 @@ pub async fn start(
                     "start one (dockerd, Docker Desktop) or point DOCKER_HOST at it",
                 ));
             };
-            container::start(spec, ImageChoice::configured(spec, env), &docker, network).await?
+            in_container(spec, &docker, network).await?
         }
         BackendChoice::Auto => {
             if let Some(docker) = crate::docker::client().await {
-                container::start(spec, ImageChoice::configured(spec, env), &docker, network).await?
+                in_container(spec, &docker, network).await?
             } else if spec.engine == EngineKind::Postgres {
                 let major = spec.major().unwrap_or("");
                 match local_postgres::find_binaries(major, spec.settings.bin_dir.as_deref()) {
@@ -85,6 +85,27 @@ pub async fn start(
     Ok(Arc::new(engine))
 }
 
+async fn in_container(
+    spec: &DatabaseSpec,
+    docker: &crate::docker::Docker,
+    network: Option<&str>,
+) -> Result<super::server::ServerEngine, DatabaseError> {
+    let started =
+        container::start(spec, ImageChoice::configured(spec, env), docker, network).await?;
+    let engine = super::server::ServerEngine::new(
+        spec.clone(),
+        started.url,
+        super::server::Hosting::Container(Box::new(started.host)),
+        started.source,
+        started.version,
+        started.ready_after,
+    );
+    Ok(match started.network_url {
+        Some(network_url) => engine.with_network_url(network_url),
+        None => engine,
+    })
+}
+
 async fn local(spec: &DatabaseSpec) -> Result<super::server::ServerEngine, DatabaseError> {
     if spec.engine != EngineKind::Postgres {
         return Err(DatabaseError::start(
@@ -93,7 +114,15 @@ async fn local(spec: &DatabaseSpec) -> Result<super::server::ServerEngine, Datab
             "use the container backend or an external server",
         ));
     }
-    local_postgres::start(spec).await
+    let started = local_postgres::start(spec).await?;
+    Ok(super::server::ServerEngine::new(
+        spec.clone(),
+        started.url,
+        super::server::Hosting::Local(Box::new(started.cluster)),
+        started.source,
+        started.version,
+        started.ready_after,
+    ))
 }
 
 fn env(name: &str) -> Option<String> {

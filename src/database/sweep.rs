@@ -7,9 +7,6 @@ use std::path::PathBuf;
 
 use crate::docker;
 
-/// The prefix of a local cluster's temporary folder: `harness-pg-<pid>-<random>`.
-pub(super) const CLUSTER_DIR_PREFIX: &str = "harness-pg-";
-
 /// The prefixes of the other temporary folders a run makes, each followed by `<pid>-<random>`:
 /// a SQLite cell's database, a tool step's output files, a server cell's files.
 pub const SCRATCH_DIR_PREFIXES: [&str; 3] =
@@ -55,7 +52,7 @@ pub async fn leftovers() -> Leftovers {
     if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(pid) = pid_after(&name, CLUSTER_DIR_PREFIX) {
+            if let Some(pid) = pid_after(&name, super::local_postgres::CLUSTER_DIR_PREFIX) {
                 found.clusters.push((entry.path(), pid));
             } else if let Some(pid) = SCRATCH_DIR_PREFIXES
                 .iter()

@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
-use super::cell::{CellRun, execute_with_output, failed_step_detail};
 use super::plan::{PlannedAction, record};
 use super::prepare::Context;
 use super::seen::Seen;
+use super::step::{CellRun, execute_with_output, failed_step_detail};
 use crate::adapters::{Action, Graph};
 use crate::config::Kind;
 use crate::database::{CellDatabase, Engine};
@@ -103,7 +103,7 @@ pub(super) async fn models(
         step.output_tail = Some(crate::adapters::traceback::tool_excerpt(
             &output,
             &ctx.config.project.dir,
-            super::cell::TAIL_LINES,
+            super::step::TAIL_LINES,
         ));
         let detail = format!(
             "the models check could not compare: {}",
@@ -200,7 +200,7 @@ impl Steps<'_, '_> {
         if run.worker_lost {
             self.run.result.steps.push(step);
             return Err(Outcome::Error(
-                super::cell::CellError::WorkerLost { step: number }.to_string(),
+                super::step::CellError::WorkerLost { step: number }.to_string(),
             ));
         }
         self.run.result.steps.push(step);

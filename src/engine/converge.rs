@@ -2,8 +2,8 @@
 //! as its reference scenario (`fresh` by default) on the same database and runtime; a reproduced
 //! divergence (`diverges_from`) must differ. This is what catches "15 tables instead of 28".
 
-use super::cell::CellRun;
 use super::seen::Seen;
+use super::step::CellRun;
 use crate::config::Outcome;
 use crate::outcome::{Cause, Verdict};
 use crate::snapshot;

@@ -13,6 +13,7 @@ mod refs;
 mod run;
 mod seen;
 mod snapshots;
+mod step;
 pub mod trial;
 
 pub use refs::tags;
@@ -69,4 +70,36 @@ pub trait Progress: Send + Sync {
     fn engine_ready(&self, _summary: &EngineSummary) {}
     fn cell_started(&self, _id: &str) {}
     fn cell_finished(&self, _result: &CellResult) {}
+}
+
+/// Why a runtime could not be prepared: what a cell says, and what makes it the same failure
+/// on every runtime (the installer's failure, which names no interpreter or scratch folder).
+#[derive(Debug, Clone)]
+pub(crate) struct NotPrepared {
+    pub message: String,
+    pub signature: Option<String>,
+}
+
+impl NotPrepared {
+    /// The error, with the full disk under the cache first when there is one, else its help.
+    pub fn of(err: &crate::runtime::RuntimeError, disk_full: Option<String>) -> Self {
+        let message = match (disk_full, err.help()) {
+            (Some(full), _) => format!("{full}\n  {err}"),
+            (None, Some(help)) => format!("{err}\n  help: {help}"),
+            (None, None) => err.to_string(),
+        };
+        let signature = match err {
+            crate::runtime::RuntimeError::Setup { failure, .. } => {
+                Some(format!("the environment could not be prepared: {failure}"))
+            }
+            _ => None,
+        };
+        Self { message, signature }
+    }
+}
+
+impl std::fmt::Display for NotPrepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }

@@ -1,6 +1,5 @@
 //! Turns a scenario (its kind, steps and target) into the actions a cell runs, in order.
 
-use super::cell::CellError;
 use crate::adapters::{Action, Graph};
 use crate::config::{Bootstrap, Kind, Location, Scenario, SqlText, StepKind};
 use crate::outcome::StepRecord;
@@ -26,6 +25,10 @@ pub(super) struct PlannedStep {
     pub at_ref: bool,
 }
 
+/// Why a scenario's cell cannot be planned.
+#[derive(Debug)]
+pub(super) struct PlanError(pub &'static str);
+
 pub(super) struct Planned {
     pub steps: Vec<PlannedStep>,
     /// The final upgrade, whose failure may be expected; none for stepwise scenarios.
@@ -43,7 +46,7 @@ pub(super) fn plan(
     graph: Option<&Graph>,
     bootstrap: Option<&Bootstrap>,
     chains: &[String],
-) -> Result<Planned, CellError> {
+) -> Result<Planned, PlanError> {
     let mut steps = Vec::new();
     let from = scenario.from_ref.as_ref();
     let at_ref = from.is_some();
@@ -146,7 +149,7 @@ pub(super) fn plan(
             );
         }
         Kind::Stepwise => {
-            let graph = graph.ok_or(CellError::Plan(
+            let graph = graph.ok_or(PlanError(
                 "a stepwise scenario needs the revision graph, which the tool could not load",
             ))?;
             for revision in graph.upgrade_order() {

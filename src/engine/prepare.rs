@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::engines::Engines;
-use super::{EngineSummary, Progress};
+use super::{EngineSummary, NotPrepared, Progress};
 use crate::adapters::{Graph, Tool};
 use crate::config::{Config, ConfigError, EngineKind, Requirements, RevRef, StepKind};
 use crate::database;
@@ -32,38 +32,6 @@ pub(super) struct Context {
     pub secrets: crate::config::Secrets,
     /// The project at each `from_ref` the cells' scenarios start from.
     pub refs: BTreeMap<String, super::refs::RefTree>,
-}
-
-/// Why a runtime could not be prepared: what a cell says, and what makes it the same failure
-/// on every runtime (the installer's failure, which names no interpreter or scratch folder).
-#[derive(Debug, Clone)]
-pub(crate) struct NotPrepared {
-    pub message: String,
-    pub signature: Option<String>,
-}
-
-impl NotPrepared {
-    /// The error, with the full disk under the cache first when there is one, else its help.
-    pub fn of(err: &runtime::RuntimeError, disk_full: Option<String>) -> Self {
-        let message = match (disk_full, err.help()) {
-            (Some(full), _) => format!("{full}\n  {err}"),
-            (None, Some(help)) => format!("{err}\n  help: {help}"),
-            (None, None) => err.to_string(),
-        };
-        let signature = match err {
-            runtime::RuntimeError::Setup { failure, .. } => {
-                Some(format!("the environment could not be prepared: {failure}"))
-            }
-            _ => None,
-        };
-        Self { message, signature }
-    }
-}
-
-impl std::fmt::Display for NotPrepared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 /// A project whose chain runs before this one's (`upgrade_first`).

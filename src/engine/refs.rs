@@ -26,8 +26,7 @@ pub(super) struct RefTree {
     /// differ from today's: its steps run in an environment made from them.
     pub requirements: Option<crate::config::Requirements>,
     /// That environment, per runtime key, once prepared.
-    pub runtimes:
-        BTreeMap<String, Result<crate::runtime::PreparedRuntime, super::prepare::NotPrepared>>,
+    pub runtimes: BTreeMap<String, Result<crate::runtime::PreparedRuntime, super::NotPrepared>>,
 }
 
 /// Extracts the tree of every ref the selected cells' scenarios start from, once per commit.

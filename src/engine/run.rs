@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use tokio::sync::Semaphore;
 
-use super::cell::{CellRun, run_cell};
+use super::cell::run_cell;
 use super::prepare::{self, Context, RuntimePlan};
 use super::snapshots::settle;
+use super::step::CellRun;
 use super::{Progress, RunOptions};
 use crate::adapters::{AdapterError, Tool};
 use crate::config::{Config, ConfigError, RuntimeBackend};
@@ -377,7 +378,7 @@ async fn run_cells(
     engines: super::engines::Engines,
     runtimes: std::collections::BTreeMap<
         String,
-        Result<crate::runtime::PreparedRuntime, prepare::NotPrepared>,
+        Result<crate::runtime::PreparedRuntime, super::NotPrepared>,
     >,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<crate::engine::CellResult>, Option<RevisionGraph>), RunError> {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::SnapshotMode;
-use super::cell::CellRun;
+use super::step::CellRun;
 use crate::config::Config;
 use crate::outcome::{Cause, CellResult, SnapshotNote, Verdict};
 use crate::snapshot::{self, Header};

@@ -7,6 +7,7 @@ mod cache;
 mod cached_venv;
 pub mod container;
 mod discover;
+mod folders;
 mod install_failure;
 mod invocation;
 mod local;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use tokio::process::Command;
 use tokio::sync::Mutex;
 
-use super::venv::{relocate, remove_stale_scratch};
+use super::folders::{relocate, remove_stale_scratch};
 use super::{CacheDir, RuntimeError};
 use crate::process;
 

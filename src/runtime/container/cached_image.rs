@@ -9,10 +9,19 @@ use std::time::{Duration, SystemTime};
 use crate::docker::Docker;
 
 use super::LABEL_RUNTIME;
-use super::deps::{LABEL_BASE, LABEL_DEPS, LABEL_FREEZE, LABEL_REQUIREMENTS, LABEL_VERSION};
 use super::freeze;
 use crate::runtime::CacheDir;
 use crate::runtime::venv::parse_freeze;
+
+/// Set on every prepared image (`docker images --filter label=dev.harness.deps=true`).
+pub const LABEL_DEPS: &str = "dev.harness.deps";
+/// The image a prepared image was made from.
+pub(super) const LABEL_BASE: &str = "dev.harness.base";
+pub(super) const LABEL_VERSION: &str = "dev.harness.python-version";
+/// `name==version` lines of what the image's environment holds.
+pub(super) const LABEL_FREEZE: &str = "dev.harness.freeze";
+/// The short hash of the requirements' text.
+pub(super) const LABEL_REQUIREMENTS: &str = "dev.harness.requirements";
 
 /// The repository prepared images are tagged in (`harness-deps/python-3.12:<key>`).
 const REPOSITORY: &str = "harness-deps/";

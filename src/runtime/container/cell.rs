@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::deps::idle_command;
+use super::idle_command;
 use super::{CA_TARGET, ContainerRuntime, LABEL_CELL, LABEL_RUNTIME, VENV};
 use crate::database::{CellDatabase, Location};
 use crate::docker::{ContainerSpec, ContainerState, ExecRequest, Mount, Started, exec};

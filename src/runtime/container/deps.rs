@@ -9,8 +9,11 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
-use super::cached_image::record_use;
+use super::cached_image::{
+    LABEL_BASE, LABEL_DEPS, LABEL_FREEZE, LABEL_REQUIREMENTS, LABEL_VERSION, record_use,
+};
 use super::freeze;
+use super::idle_command;
 use super::{CA_TARGET, ContainerOptions, LABEL_RUNTIME, RuntimeImage, VENV, passed_through};
 use crate::config::{Requirements, RuntimeSpec};
 use crate::docker::{Commit, ContainerSpec, ExecRequest, Mount, exec};
@@ -23,16 +26,7 @@ use crate::runtime::{
 const LAYOUT: &str = "harness-deps-1";
 /// The repository prepared images are tagged in: `harness-deps/python-3.12:<key>`.
 const REPOSITORY: &str = "harness-deps";
-/// Set on every prepared image (`docker images --filter label=dev.harness.deps=true`).
-pub const LABEL_DEPS: &str = "dev.harness.deps";
-/// The image a prepared image was made from.
-pub(super) const LABEL_BASE: &str = "dev.harness.base";
-pub(super) const LABEL_VERSION: &str = "dev.harness.python-version";
 const LABEL_EXECUTABLE: &str = "dev.harness.python-executable";
-/// `name==version` lines of what the image's environment holds.
-pub(super) const LABEL_FREEZE: &str = "dev.harness.freeze";
-/// The short hash of the requirements' text.
-pub(super) const LABEL_REQUIREMENTS: &str = "dev.harness.requirements";
 
 /// A prepared image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +39,6 @@ pub struct DepsImage {
     pub path: String,
     /// The distributions installed in the image's environment (from its freeze label).
     pub packages: Vec<(String, String)>,
-}
-
-/// Keeps a container that sleeps until it is removed; stops at once on SIGTERM.
-pub(super) fn idle_command() -> Vec<String> {
-    vec![
-        "sh".into(),
-        "-c".into(),
-        "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done".into(),
-    ]
 }
 
 /// Returns the prepared image for `spec` from `base` with `requirements`, and whether it existed;

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::deps::idle_command;
+use super::idle_command;
 use super::{ContainerOptions, LABEL_RUNTIME, VENV};
 use crate::config::RuntimeSpec;
 use crate::docker::{ContainerSpec, ExecRequest, exec};

@@ -13,9 +13,10 @@ mod image;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use cached_image::LABEL_DEPS;
 pub use cached_image::{CachedImage, cached_images};
 pub use cell::{CellContainer, ContainerGone};
-pub use deps::{DepsImage, LABEL_DEPS, prepare_image};
+pub use deps::{DepsImage, prepare_image};
 pub use image::RuntimeImage;
 
 use crate::docker::Docker;
@@ -120,6 +121,15 @@ pub fn run_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_micros());
     format!("harness-{}-{nonce}", std::process::id())
+}
+
+/// Keeps a container that sleeps until it is removed; stops at once on SIGTERM.
+pub(super) fn idle_command() -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done".into(),
+    ]
 }
 
 #[cfg(test)]

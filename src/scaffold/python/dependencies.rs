@@ -9,13 +9,6 @@ use super::requirements_txt::{DEV_FILES, MAIN_FILES, RequirementsTxt};
 /// Optional groups installed anyway: their name says the migrations need them.
 const INCLUDED_GROUPS: &[&str] = &["alembic", "migrations", "db", "database", "server"];
 
-/// An optional set of dependencies: an extra, a dependency group, a development list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    pub name: String,
-    pub specifiers: Vec<String>,
-}
-
 /// The installation, in harness.toml's terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dependencies {

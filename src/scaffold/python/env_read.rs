@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::python_file::VariableRead;
+use super::source_text::VariableRead;
 
 /// Words that, on the line of a `*_URL`/`*_URI` read, say the URL is a database's.
 const DATABASE_WORDS: &[&str] = &[

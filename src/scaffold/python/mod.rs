@@ -9,6 +9,7 @@ mod dependencies;
 mod entry_points;
 mod env_py;
 mod env_read;
+mod group;
 mod module_locator;
 mod package_name;
 mod pipfile;
@@ -21,6 +22,7 @@ mod requires_python;
 mod settings_class;
 mod setup_cfg;
 mod setup_py;
+mod source_text;
 mod stdlib;
 #[cfg(test)]
 mod tests;

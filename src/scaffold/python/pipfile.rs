@@ -3,7 +3,7 @@
 
 use toml::{Table, Value};
 
-use super::dependencies::Group;
+use super::group::Group;
 
 /// What a Pipfile declares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

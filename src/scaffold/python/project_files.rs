@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::dependencies::Group;
+use super::group::Group;
 use super::pipfile::Pipfile;
 use super::pyproject::Pyproject;
 use super::setup_cfg::SetupCfg;

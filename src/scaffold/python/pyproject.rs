@@ -5,7 +5,7 @@
 
 use toml::{Table, Value};
 
-use super::dependencies::Group;
+use super::group::Group;
 use super::package_name::PackageName;
 use super::poetry_constraint;
 

@@ -11,6 +11,7 @@ use ruff_python_parser::parse_unchecked_source;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::settings_class::SettingsClasses;
+pub use super::source_text::{VariableRead, line_of, line_text};
 
 /// A statement longer than this is not used as the context of a read; its line is.
 const MAX_CONTEXT: usize = 600;
@@ -33,17 +34,6 @@ pub struct Import {
     /// The names a `from` import takes (not `*`).
     pub names: Vec<String>,
     pub line: usize,
-}
-
-/// One read of an environment variable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariableRead {
-    pub name: String,
-    pub line: usize,
-    /// The read falls back to a value when the variable is unset.
-    pub has_default: bool,
-    /// The statement (or line) holding the read.
-    pub context: String,
 }
 
 impl PythonFile {
@@ -70,21 +60,6 @@ impl PythonFile {
         }
         scanner.file
     }
-}
-
-/// The 1-based line of byte `offset`.
-pub fn line_of(source: &str, offset: TextSize) -> usize {
-    let end = offset.to_usize().min(source.len());
-    source.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// The text of line `line` (1-based).
-pub fn line_text(source: &str, line: usize) -> &str {
-    source.lines().nth(line.saturating_sub(1)).unwrap_or("")
 }
 
 struct Scanner<'a> {

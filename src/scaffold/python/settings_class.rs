@@ -5,7 +5,7 @@
 use ruff_python_ast::{Expr, Stmt, StmtClassDef};
 use ruff_text_size::Ranged;
 
-use super::python_file::{VariableRead, line_of, line_text};
+use super::source_text::{VariableRead, line_of, line_text};
 
 /// The settings classes of one module seen so far, with their prefixes (a subclass of a settings
 /// class is one too, and keeps its prefix unless it sets its own).

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::dependencies::Group;
+use super::group::Group;
 
 /// What a setup.cfg declares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

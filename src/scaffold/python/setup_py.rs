@@ -8,7 +8,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, PySourceType, Stmt};
 use ruff_python_parser::parse_unchecked_source;
 
-use super::dependencies::Group;
+use super::group::Group;
 
 /// What a setup.py's `setup(...)` call declares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
