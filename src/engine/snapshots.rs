@@ -53,13 +53,73 @@ fn settle_group(
     members: &[usize],
     mode: SnapshotMode,
 ) {
+    let rendered = compared(runs, members);
+    if rendered.is_empty() {
+        return;
+    }
+    let Some(reference) = reference(path, shown, header, runs, &rendered, mode) else {
+        return;
+    };
+    let place = Place {
+        path,
+        shown,
+        header,
+        mode,
+    };
+    let mut wrote_pending = false;
+    let mut any_changed = false;
+    // The first changed schema: later changed cells must agree with it.
+    let mut first_change: Option<(String, String)> = None;
+    for &m in &rendered {
+        let mine = text(runs, m);
+        if mine == reference {
+            if runs[m].result.snapshot_note.is_none() {
+                runs[m].result.snapshot_note = Some(SnapshotNote::Matches);
+            }
+            continue;
+        }
+        any_changed = true;
+        if disagrees(runs, &rendered, m, &reference, &first_change, shown) {
+            continue;
+        }
+        if first_change.is_none() {
+            first_change = Some((runs[m].result.runtime.clone(), mine.clone()));
+        }
+        changed(
+            &place,
+            &mut runs[m].result,
+            &reference,
+            &mine,
+            &mut wrote_pending,
+        );
+    }
+    if !any_changed {
+        // Everything matches: a pending file left from an earlier run is stale.
+        std::fs::remove_file(snapshot::pending_path(path)).ok();
+    }
+}
+
+/// Where a group's snapshot is, and what the run does with it.
+struct Place<'a> {
+    path: &'a Path,
+    shown: &'a Path,
+    header: &'a Header,
+    mode: SnapshotMode,
+}
+
+fn text(runs: &[CellRun], m: usize) -> String {
+    runs[m].rendered.clone().unwrap_or_default()
+}
+
+/// The members with a schema to compare. Runtimes the scenario expects to fail (a `when`
+/// narrowed to them) leave the schema of a failed upgrade: when other runtimes of the group
+/// upgraded, the snapshot is theirs, and these are not compared.
+fn compared(runs: &mut [CellRun], members: &[usize]) -> Vec<usize> {
     let mut rendered: Vec<usize> = members
         .iter()
         .copied()
         .filter(|&m| runs[m].rendered.is_some())
         .collect();
-    // Runtimes the scenario expects to fail (a `when` narrowed to them) leave the schema of a
-    // failed upgrade: when other runtimes of the group upgraded, the snapshot is theirs.
     if rendered.iter().any(|&m| !runs[m].result.expected_failure) {
         rendered.retain(|&m| {
             let keep = !runs[m].result.expected_failure;
@@ -69,31 +129,41 @@ fn settle_group(
             keep
         });
     }
-    if rendered.is_empty() {
-        return;
-    }
-    let text = |runs: &[CellRun], m: usize| runs[m].rendered.clone().unwrap_or_default();
+    rendered
+}
+
+/// The text the group is compared with: the stored snapshot, or the first cell's schema written
+/// as the first snapshot. `None` when the group is settled already (a missing snapshot under
+/// `--check`, whose text went to the pending file, or a file that could not be read or written).
+fn reference(
+    path: &Path,
+    shown: &Path,
+    header: &Header,
+    runs: &mut [CellRun],
+    rendered: &[usize],
+    mode: SnapshotMode,
+) -> Option<String> {
     let existing = match snapshot::file::read_body(path) {
         Ok(existing) => existing,
         Err(err) => {
-            for &m in &rendered {
+            for &m in rendered {
                 set(
                     &mut runs[m].result,
                     Verdict::Error,
                     format!("cannot read {}: {err}", shown.display()),
                 );
             }
-            return;
+            return None;
         }
     };
     let pending = snapshot::pending_path(path);
-    let reference = match existing {
-        Some(body) => body,
+    match existing {
+        Some(body) => Some(body),
         None if mode == SnapshotMode::Check => {
             // Never a .snap in CI: the new text goes to .snap.new, for review and `harness accept`.
             let first = text(runs, rendered[0]);
             let written = snapshot::file::write(&pending, header, &first);
-            for &m in &rendered {
+            for &m in rendered {
                 let result = &mut runs[m].result;
                 match &written {
                     Ok(()) => {
@@ -112,7 +182,7 @@ fn settle_group(
                     ),
                 }
             }
-            return;
+            None
         }
         None => {
             let first = text(runs, rendered[0]);
@@ -122,130 +192,115 @@ fn settle_group(
                     Verdict::Error,
                     format!("cannot write {}: {err}", shown.display()),
                 );
-                return;
+                return None;
             }
             runs[rendered[0]].result.snapshot_note = Some(SnapshotNote::Written);
-            first
-        }
-    };
-
-    let mut wrote_pending = false;
-    let mut any_changed = false;
-    // The first changed schema: later changed cells must agree with it.
-    let mut first_change: Option<(String, String)> = None;
-    for &m in &rendered {
-        let mine = text(runs, m);
-        if mine == reference {
-            if runs[m].result.snapshot_note.is_none() {
-                runs[m].result.snapshot_note = Some(SnapshotNote::Matches);
-            }
-            continue;
-        }
-        any_changed = true;
-        let agreeing = rendered
-            .iter()
-            .find(|&&other| other != m && text(runs, other) == reference);
-        let this_runtime = runs[m].result.runtime.clone();
-        if let Some(&other) = agreeing {
-            let other_runtime = runs[other].result.runtime.clone();
-            let diff = snapshot::diff(
-                &reference,
-                &mine,
-                &format!("{} ({other_runtime})", shown.display()),
-                &this_runtime,
-            );
-            let result = &mut runs[m].result;
-            set(
-                result,
-                Verdict::Failed,
-                format!(
-                    "runtimes disagree: {this_runtime} leaves a different schema than {other_runtime}"
-                ),
-            );
-            result.diff = Some(diff);
-            continue;
-        }
-        if let Some((first_runtime, first_text)) = &first_change
-            && *first_text != mine
-        {
-            let diff = snapshot::diff(first_text, &mine, first_runtime, &this_runtime);
-            let result = &mut runs[m].result;
-            set(
-                result,
-                Verdict::Failed,
-                format!(
-                    "runtimes disagree: {this_runtime} leaves a different schema than {first_runtime}"
-                ),
-            );
-            result.diff = Some(diff);
-            continue;
-        }
-        if first_change.is_none() {
-            first_change = Some((this_runtime.clone(), mine.clone()));
-        }
-        let diff = snapshot::diff(
-            &reference,
-            &mine,
-            &shown.display().to_string(),
-            &this_runtime,
-        );
-        let result = &mut runs[m].result;
-        result.diff = Some(diff);
-        match mode {
-            SnapshotMode::Check => {
-                if !wrote_pending {
-                    wrote_pending = true;
-                    if let Err(err) = snapshot::file::write(&pending, header, &mine) {
-                        set(
-                            result,
-                            Verdict::Error,
-                            format!("cannot write {}: {err}", pending.display()),
-                        );
-                        continue;
-                    }
-                }
-                set(
-                    result,
-                    Verdict::SnapshotChanged,
-                    "schema differs from the snapshot (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
-                );
-                result.snapshot_note = Some(SnapshotNote::ChangedPending(shown.to_path_buf()));
-            }
-            SnapshotMode::Update => {
-                if !wrote_pending {
-                    wrote_pending = true;
-                    if let Err(err) = snapshot::file::write(&pending, header, &mine) {
-                        set(
-                            result,
-                            Verdict::Error,
-                            format!("cannot write {}: {err}", pending.display()),
-                        );
-                        continue;
-                    }
-                }
-                set(result, Verdict::SnapshotChanged, "schema differs from the snapshot; review with `harness review`, take it with `harness accept`".into());
-                result.snapshot_note = Some(SnapshotNote::Pending(shown.to_path_buf()));
-            }
-            SnapshotMode::Accept => {
-                if !wrote_pending {
-                    wrote_pending = true;
-                    if let Err(err) = snapshot::file::write(path, header, &mine) {
-                        set(
-                            result,
-                            Verdict::Error,
-                            format!("cannot write {}: {err}", shown.display()),
-                        );
-                        continue;
-                    }
-                    std::fs::remove_file(&pending).ok();
-                }
-                result.snapshot_note = Some(SnapshotNote::Updated);
-            }
+            Some(first)
         }
     }
-    if !any_changed {
-        // Everything matches: a pending file left from an earlier run is stale.
-        std::fs::remove_file(&pending).ok();
+}
+
+/// Whether cell `m`, whose schema differs from the snapshot, also differs from another runtime of
+/// its group (one that matches the snapshot, or the first that changed it): it then fails saying
+/// the runtimes disagree, with the diff between them.
+fn disagrees(
+    runs: &mut [CellRun],
+    rendered: &[usize],
+    m: usize,
+    reference: &str,
+    first_change: &Option<(String, String)>,
+    shown: &Path,
+) -> bool {
+    let mine = text(runs, m);
+    let this_runtime = runs[m].result.runtime.clone();
+    let agreeing = rendered
+        .iter()
+        .find(|&&other| other != m && text(runs, other) == reference);
+    let (other_runtime, diff) = if let Some(&other) = agreeing {
+        let other_runtime = runs[other].result.runtime.clone();
+        let diff = snapshot::diff(
+            reference,
+            &mine,
+            &format!("{} ({other_runtime})", shown.display()),
+            &this_runtime,
+        );
+        (other_runtime, diff)
+    } else if let Some((first_runtime, first_text)) = first_change
+        && *first_text != mine
+    {
+        let diff = snapshot::diff(first_text, &mine, first_runtime, &this_runtime);
+        (first_runtime.clone(), diff)
+    } else {
+        return false;
+    };
+    let result = &mut runs[m].result;
+    set(
+        result,
+        Verdict::Failed,
+        format!("runtimes disagree: {this_runtime} leaves a different schema than {other_runtime}"),
+    );
+    result.diff = Some(diff);
+    true
+}
+
+/// A cell whose schema changed the snapshot: the diff, and what the mode does with the new text
+/// (a pending file, once per group, or the snapshot itself under `--accept`).
+fn changed(
+    place: &Place<'_>,
+    result: &mut CellResult,
+    reference: &str,
+    mine: &str,
+    wrote_pending: &mut bool,
+) {
+    let shown = place.shown;
+    let pending = snapshot::pending_path(place.path);
+    result.diff = Some(snapshot::diff(
+        reference,
+        mine,
+        &shown.display().to_string(),
+        &result.runtime.clone(),
+    ));
+    // Written once per group: the pending file, or the snapshot itself under --accept.
+    let target = if place.mode == SnapshotMode::Accept {
+        place.path
+    } else {
+        &pending
+    };
+    if !*wrote_pending {
+        *wrote_pending = true;
+        if let Err(err) = snapshot::file::write(target, place.header, mine) {
+            let failed = if place.mode == SnapshotMode::Accept {
+                shown.to_path_buf()
+            } else {
+                pending.clone()
+            };
+            set(
+                result,
+                Verdict::Error,
+                format!("cannot write {}: {err}", failed.display()),
+            );
+            return;
+        }
+        if place.mode == SnapshotMode::Accept {
+            std::fs::remove_file(&pending).ok();
+        }
+    }
+    match place.mode {
+        SnapshotMode::Check => {
+            set(
+                result,
+                Verdict::SnapshotChanged,
+                "schema differs from the snapshot (CI and --check never write a snapshot); take the pending file with `harness accept`".into(),
+            );
+            result.snapshot_note = Some(SnapshotNote::ChangedPending(shown.to_path_buf()));
+        }
+        SnapshotMode::Update => {
+            set(result, Verdict::SnapshotChanged, "schema differs from the snapshot; review with `harness review`, take it with `harness accept`".into());
+            result.snapshot_note = Some(SnapshotNote::Pending(shown.to_path_buf()));
+        }
+        SnapshotMode::Accept => {
+            result.snapshot_note = Some(SnapshotNote::Updated);
+        }
     }
 }
 
