@@ -216,77 +216,82 @@ async fn build(
             })?;
     let id = container.id().to_string();
     options.teardown.register_container(&id);
-    let result = install(
+    let preparing = Preparing {
         spec,
         base,
-        requirements,
-        requirements_text,
         options,
-        &id,
-        started,
-        phases,
-    )
-    .await;
+        id: &id,
+        install_dir: requirements
+            .has_local_paths()
+            .then(|| requirements.dir.display().to_string()),
+    };
+    let result = install(&preparing, requirements, requirements_text, started, phases).await;
     container.remove().await;
     options.teardown.forget_container(&id);
     result
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn install(
-    spec: &RuntimeSpec,
-    base: &RuntimeImage,
-    requirements: &Requirements,
-    requirements_text: &str,
-    options: &ContainerOptions,
-    id: &str,
-    started: Instant,
-    phases: &PhaseSink,
-) -> Result<DepsImage, RuntimeError> {
-    let docker = &options.docker;
-    // A local path among the packages (`-e .`) resolves from the install folder, mounted as is.
-    let install_dir = requirements
-        .has_local_paths()
-        .then(|| requirements.dir.display().to_string());
-    let install_dir = install_dir.as_deref();
-    let run = |argv: Vec<String>, env: Vec<(String, String)>| async move {
+/// A preparation in progress: the container it runs in, and what it is for.
+struct Preparing<'a> {
+    spec: &'a RuntimeSpec,
+    base: &'a RuntimeImage,
+    options: &'a ContainerOptions,
+    /// The container's id.
+    id: &'a str,
+    /// A local path among the packages (`-e .`) resolves from the install folder, mounted as is.
+    install_dir: Option<String>,
+}
+
+impl Preparing<'_> {
+    /// Runs `argv` in the container; the command as shown, and its output.
+    async fn run(
+        &self,
+        argv: Vec<String>,
+        env: Vec<(String, String)>,
+    ) -> Result<(String, crate::process::Output), RuntimeError> {
         let shown = argv.join(" ");
         exec(
-            docker,
-            id,
+            &self.options.docker,
+            self.id,
             ExecRequest {
                 argv,
                 env,
-                dir: install_dir,
+                dir: self.install_dir.as_deref(),
                 user: None,
                 stdin: None,
             },
         )
         .await
         .map_err(|err| RuntimeError::Container {
-            runtime: spec.key(),
+            runtime: self.spec.key(),
             what: format!(
                 "cannot run `{shown}` in a container of image {}: {err}",
-                base.reference
+                self.base.reference
             ),
             help: "check that the Docker engine still runs".into(),
         })
         .map(|out| (shown, out))
-    };
-    let probe = vec![
-        "sh".to_string(),
-        "-c".into(),
-        format!(
-            "exec \"$(command -v python3 || command -v python)\" -c '{}'",
-            discover::PROBE
-        ),
-    ];
-    let (_, out) = run(probe, Vec::new()).await?;
-    let mut lines = out.stdout.lines();
-    let version = lines.next().unwrap_or_default().trim().to_string();
-    let executable = lines.next().unwrap_or_default().trim().to_string();
-    if !out.success() || !discover::version_matches(&version, &spec.version) {
-        return Err(RuntimeError::Container {
+    }
+
+    /// The image's Python: its version and executable, which must be the runtime's.
+    async fn python(&self) -> Result<(String, String), RuntimeError> {
+        let (spec, base) = (self.spec, self.base);
+        let probe = vec![
+            "sh".to_string(),
+            "-c".into(),
+            format!(
+                "exec \"$(command -v python3 || command -v python)\" -c '{}'",
+                discover::PROBE
+            ),
+        ];
+        let (_, out) = self.run(probe, Vec::new()).await?;
+        let mut lines = out.stdout.lines();
+        let version = lines.next().unwrap_or_default().trim().to_string();
+        let executable = lines.next().unwrap_or_default().trim().to_string();
+        if out.success() && discover::version_matches(&version, &spec.version) {
+            return Ok((version, executable));
+        }
+        Err(RuntimeError::Container {
             runtime: spec.key(),
             what: if out.success() {
                 format!(
@@ -307,69 +312,98 @@ async fn install(
                 spec.key(),
                 spec.version
             ),
-        });
+        })
     }
-    let mut env = passed_through(|name| std::env::var(name).ok());
-    env.extend(options.ca_env());
-    env.push(("PIP_DISABLE_PIP_VERSION_CHECK".into(), "1".into()));
-    env.push(("PIP_NO_CACHE_DIR".into(), "1".into()));
-    env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
-    let mut steps = vec![vec![
-        executable.clone(),
-        "-m".into(),
-        "venv".into(),
-        VENV.into(),
-    ]];
-    let install_args = requirements.install_args();
-    if !install_args.is_empty() {
-        let mut install = vec![
-            format!("{VENV}/bin/python"),
+
+    /// The environment in VENV, made by `executable` and filled with the requirements; what it
+    /// holds, as `pip list --format freeze` prints it (best effort).
+    async fn environment(
+        &self,
+        executable: &str,
+        requirements: &Requirements,
+        phases: &PhaseSink,
+    ) -> Result<String, RuntimeError> {
+        let mut env = passed_through(|name| std::env::var(name).ok());
+        env.extend(self.options.ca_env());
+        env.push(("PIP_DISABLE_PIP_VERSION_CHECK".into(), "1".into()));
+        env.push(("PIP_NO_CACHE_DIR".into(), "1".into()));
+        env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+        let mut steps = vec![vec![
+            executable.to_string(),
             "-m".into(),
-            "pip".into(),
-            "install".into(),
-            "--quiet".into(),
-        ];
-        install.extend(install_args);
-        steps.push(install);
-    }
-    for (n, step) in steps.into_iter().enumerate() {
-        if n == 1 {
-            phases.tell(Phase::InstallingRequirements {
-                requirements: requirement_count(requirements),
-                installer: "pip",
-            });
+            "venv".into(),
+            VENV.into(),
+        ]];
+        let install_args = requirements.install_args();
+        if !install_args.is_empty() {
+            let mut install = vec![
+                format!("{VENV}/bin/python"),
+                "-m".into(),
+                "pip".into(),
+                "install".into(),
+                "--quiet".into(),
+            ];
+            install.extend(install_args);
+            steps.push(install);
         }
-        let (shown, out) = run(step, env.clone()).await?;
-        if !out.success() {
-            return Err(RuntimeError::Setup {
-                runtime: spec.key(),
-                command: format!("{shown} (in a container of image {})", base.reference),
-                status: out.status_text(),
-                tail: out.tail(15),
-                failure: Box::new(crate::runtime::InstallFailure::of(&format!(
-                    "{}\n{}",
-                    out.stdout, out.stderr
-                ))),
-            });
+        for (n, step) in steps.into_iter().enumerate() {
+            if n == 1 {
+                phases.tell(Phase::InstallingRequirements {
+                    requirements: requirement_count(requirements),
+                    installer: "pip",
+                });
+            }
+            let (shown, out) = self.run(step, env.clone()).await?;
+            if !out.success() {
+                return Err(RuntimeError::Setup {
+                    runtime: self.spec.key(),
+                    command: format!("{shown} (in a container of image {})", self.base.reference),
+                    status: out.status_text(),
+                    tail: out.tail(15),
+                    failure: Box::new(crate::runtime::InstallFailure::of(&format!(
+                        "{}\n{}",
+                        out.stdout, out.stderr
+                    ))),
+                });
+            }
         }
-    }
-    // What the environment got, for reports (best effort).
-    let freeze = run(
-        vec![
+        let list = vec![
             format!("{VENV}/bin/python"),
             "-m".into(),
             "pip".into(),
             "list".into(),
             "--format".into(),
             "freeze".into(),
-        ],
-        env.clone(),
-    )
-    .await
-    .ok()
-    .filter(|(_, out)| out.success())
-    .map(|(_, out)| out.stdout)
-    .unwrap_or_default();
+        ];
+        Ok(self
+            .run(list, env)
+            .await
+            .ok()
+            .filter(|(_, out)| out.success())
+            .map(|(_, out)| out.stdout)
+            .unwrap_or_default())
+    }
+}
+
+async fn install(
+    preparing: &Preparing<'_>,
+    requirements: &Requirements,
+    requirements_text: &str,
+    started: Instant,
+    phases: &PhaseSink,
+) -> Result<DepsImage, RuntimeError> {
+    let Preparing {
+        spec,
+        base,
+        options,
+        id,
+        ..
+    } = *preparing;
+    let docker = &options.docker;
+    let (version, executable) = preparing.python().await?;
+    let freeze = preparing
+        .environment(&executable, requirements, phases)
+        .await?;
     let image = crate::docker::inspect_image(docker, &base.reference)
         .await
         .map_err(|err| RuntimeError::Container {
