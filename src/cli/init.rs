@@ -528,99 +528,29 @@ async fn plan(
             .cloned()
             .collect()
     };
-    let mut unusable: Vec<(String, String)> = Vec::new();
-    let mut cannot_run: Vec<(String, String)> = Vec::new();
-    let mut trial = None;
-    for (index, python) in attempts.iter().enumerate() {
-        let attempt = init_retries::Retry::once(&project, python, &candidates).await?;
-        let last = index + 1 == attempts.len();
-        if !last && matches!(attempt.outcome(), TrialOutcome::Setup(_)) {
-            let why = attempt
-                .install_failure
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "the environment could not be prepared".into());
-            eprintln!(
-                "  note: Python {} cannot install the dependencies ({why}); trying Python {}",
-                python.version,
-                attempts[index + 1].version
-            );
-            unusable.push((python.minor(), why));
-            continue;
-        }
-        // The project imports a module this Python no longer has in its standard library: an
-        // older one that still has it is tried.
-        if !last
-            && let TrialOutcome::MissingModule { module, .. } = attempt.outcome()
-            && let Some(removed) = removed_from_stdlib(module)
-            && minor_number(python) >= removed
-        {
-            let why =
-                format!("no `{module}`: removed from the standard library in Python 3.{removed}");
-            eprintln!(
-                "  note: Python {}: the project imports `{module}`, which Python 3.{removed} removed from the standard library; trying Python {}",
-                python.version,
-                attempts[index + 1].version
-            );
-            cannot_run.push((python.minor(), why));
-            continue;
-        }
-        newest = python.clone();
-        trial = Some(attempt);
-        break;
-    }
-    let Some(mut trial) = trial else {
-        return Err(Failure::Environment("no Python was tried".into()));
-    };
+    let (python, mut trial, left_out) =
+        init_retries::newest_that_runs(&project, &attempts, &candidates).await?;
+    newest = python;
+    let init_retries::LeftOut {
+        mut unusable,
+        cannot_run,
+    } = left_out;
     let mut notes: Vec<String> = plugin_note.into_iter().collect();
     let mut problem = None;
-    // A module of the project's own package that its source folder lacks is one its build
-    // writes (a version file, build information): the project is then installed in develop
-    // mode, as its own setup does (`pip install -e`), and tried again.
-    let missing = match trial.outcome() {
-        TrialOutcome::MissingModule { module, .. } => Some(module.clone()),
-        TrialOutcome::Failed { line, .. } => submodule_not_imported(line),
-        _ => None,
-    };
-    if let Some(module) = &missing
-        && let Some(build) = generated_by_build(root, &found.pythonpath, module)
-        && !packages.iter().any(|p| *p == format!("-e {build}"))
-    {
-        let module = module.clone();
-        let entry = format!("-e {}", root.join(&build).display());
-        eprintln!(
-            "  note: `{module}` is written by the project's build; installing {} in develop mode (pip install -e) and trying again",
-            shown_dir(&build)
-        );
-        project.requirements.packages.push(entry);
-        let again = init_retries::Retry::once(&project, &newest, &candidates).await?;
-        let fixed = match again.outcome() {
-            TrialOutcome::MissingModule { module: m, .. } => *m != module,
-            TrialOutcome::Failed { line, .. } => {
-                submodule_not_imported(line).as_ref() != Some(&module)
-            }
-            TrialOutcome::Setup(_) => false,
-            _ => true,
-        };
-        if fixed {
-            notes.push(format!(
-                "`{module}` is a file the project's build writes: packages installs {} in develop mode (`-e`), which writes it into the checkout as the project's own setup does",
-                shown_dir(&build)
-            ));
-            packages.push(format!("-e {}", rel(&build)));
-            trial = again;
-        } else {
-            project.requirements.packages.pop();
-            if let TrialOutcome::Setup(why) = again.outcome() {
-                eprintln!("  note: the develop-mode install failed: {why}");
-            }
-        }
-    }
     let mut retry = init_retries::Retry {
         project: &mut project,
         python: &newest,
         candidates: &candidates,
     };
+    init_retries::develop_install(
+        &mut retry,
+        &mut trial,
+        &mut notes,
+        (root, &found.pythonpath),
+        &mut packages,
+        &rel,
+    )
+    .await?;
     init_retries::redirect_own_engine(&mut retry, &mut trial, &mut notes).await?;
     // Settings the trial's pydantic error says are missing: a secret gets a throwaway value and the
     // trial runs again; any other is a line for the owner to fill in.
@@ -1136,44 +1066,7 @@ fn revision_files_below(script_dir: &Path) -> usize {
 }
 
 /// The minor version number of an interpreter (12 for 3.12).
-/// The minor version of Python 3 that removed `module` (its top-level name) from the standard
-/// library (PEP 594 and PEP 632), for the modules a project may still import.
-fn removed_from_stdlib(module: &str) -> Option<u32> {
-    const REMOVED: [(&str, u32); 25] = [
-        ("distutils", 12),
-        ("imp", 12),
-        ("asynchat", 12),
-        ("asyncore", 12),
-        ("smtpd", 12),
-        ("aifc", 13),
-        ("audioop", 13),
-        ("cgi", 13),
-        ("cgitb", 13),
-        ("chunk", 13),
-        ("crypt", 13),
-        ("imghdr", 13),
-        ("mailcap", 13),
-        ("msilib", 13),
-        ("nis", 13),
-        ("nntplib", 13),
-        ("ossaudiodev", 13),
-        ("pipes", 13),
-        ("sndhdr", 13),
-        ("spwd", 13),
-        ("sunau", 13),
-        ("telnetlib", 13),
-        ("uu", 13),
-        ("xdrlib", 13),
-        ("lib2to3", 13),
-    ];
-    let top = module.split('.').next().unwrap_or(module);
-    REMOVED
-        .iter()
-        .find(|(name, _)| *name == top)
-        .map(|(_, minor)| *minor)
-}
-
-fn minor_number(python: &Interpreter) -> u32 {
+pub(super) fn minor_number(python: &Interpreter) -> u32 {
     python
         .version
         .split('.')
@@ -1232,7 +1125,7 @@ fn found_packages_from_pyproject(found: &python::PythonProject, package: &str) -
     found.packages.iter().any(|p| p == package) && package != "alembic"
 }
 
-fn shown_dir(dir: &str) -> String {
+pub(super) fn shown_dir(dir: &str) -> String {
     if dir == "." {
         "this folder".into()
     } else {
@@ -1373,7 +1266,11 @@ fn source_entry(root: &Path, dir: &Path) -> Option<String> {
 
 /// The folder (relative to `root`, holding pyproject.toml or setup.py) whose build writes
 /// `module`: a dotted module of a package on `pythonpath` that the package's folder lacks.
-fn generated_by_build(root: &Path, pythonpath: &[String], module: &str) -> Option<String> {
+pub(super) fn generated_by_build(
+    root: &Path,
+    pythonpath: &[String],
+    module: &str,
+) -> Option<String> {
     let top = module.split_once('.')?.0;
     let base = pythonpath
         .iter()
@@ -1393,7 +1290,7 @@ fn generated_by_build(root: &Path, pythonpath: &[String], module: &str) -> Optio
 /// `pkg.name` from `ImportError: cannot import name 'name' from 'pkg'` (or "from partially
 /// initialized module 'pkg'"), what `from . import name` raises when pkg/name.py does not exist;
 /// [`generated_by_build`] then checks that the file really is absent.
-fn submodule_not_imported(line: &str) -> Option<String> {
+pub(super) fn submodule_not_imported(line: &str) -> Option<String> {
     let rest = line.split("cannot import name '").nth(1)?;
     let (name, rest) = rest.split_once('\'')?;
     let rest = rest.trim_start().strip_prefix("from ")?;

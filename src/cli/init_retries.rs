@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use super::Failure;
-use super::init::outcome_line;
+use super::init::{
+    generated_by_build, minor_number, outcome_line, shown_dir, submodule_not_imported,
+};
 use crate::config::{self, DatabaseSpec, ForeignUrls, Project};
 use crate::engine::trial::{self, Trial, TrialOutcome};
 use crate::runtime::Interpreter;
@@ -33,6 +35,164 @@ impl Retry<'_> {
             .await
             .map_err(|err| Failure::Environment(err.to_string()))
     }
+}
+
+/// The interpreters left out on the way to the one that runs the project, each with why.
+pub(super) struct LeftOut {
+    /// Its environment does not install the dependencies.
+    pub unusable: Vec<(String, String)>,
+    /// The trial stops importing a module this Python removed from its standard library.
+    pub cannot_run: Vec<(String, String)>,
+}
+
+/// The newest of `attempts` (newest first) whose environment installs the dependencies and whose
+/// standard library still has what the project imports, with its trial; the last is taken as it
+/// is. Each environment built stays in the cache.
+pub(super) async fn newest_that_runs(
+    project: &Project,
+    attempts: &[Interpreter],
+    candidates: &[Vec<DatabaseSpec>],
+) -> Result<(Interpreter, Trial, LeftOut), Failure> {
+    let mut unusable: Vec<(String, String)> = Vec::new();
+    let mut cannot_run: Vec<(String, String)> = Vec::new();
+    for (index, python) in attempts.iter().enumerate() {
+        let attempt = Retry::once(project, python, candidates).await?;
+        let last = index + 1 == attempts.len();
+        if !last && matches!(attempt.outcome(), TrialOutcome::Setup(_)) {
+            let why = attempt
+                .install_failure
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "the environment could not be prepared".into());
+            eprintln!(
+                "  note: Python {} cannot install the dependencies ({why}); trying Python {}",
+                python.version,
+                attempts[index + 1].version
+            );
+            unusable.push((python.minor(), why));
+            continue;
+        }
+        // The project imports a module this Python no longer has in its standard library: an
+        // older one that still has it is tried.
+        if !last
+            && let TrialOutcome::MissingModule { module, .. } = attempt.outcome()
+            && let Some(removed) = removed_from_stdlib(module)
+            && minor_number(python) >= removed
+        {
+            let why =
+                format!("no `{module}`: removed from the standard library in Python 3.{removed}");
+            eprintln!(
+                "  note: Python {}: the project imports `{module}`, which Python 3.{removed} removed from the standard library; trying Python {}",
+                python.version,
+                attempts[index + 1].version
+            );
+            cannot_run.push((python.minor(), why));
+            continue;
+        }
+        return Ok((
+            python.clone(),
+            attempt,
+            LeftOut {
+                unusable,
+                cannot_run,
+            },
+        ));
+    }
+    Err(Failure::Environment("no Python was tried".into()))
+}
+
+/// The minor version of Python 3 that removed `module` (its top-level name) from the standard
+/// library (PEP 594 and PEP 632), for the modules a project may still import.
+fn removed_from_stdlib(module: &str) -> Option<u32> {
+    const REMOVED: [(&str, u32); 25] = [
+        ("distutils", 12),
+        ("imp", 12),
+        ("asynchat", 12),
+        ("asyncore", 12),
+        ("smtpd", 12),
+        ("aifc", 13),
+        ("audioop", 13),
+        ("cgi", 13),
+        ("cgitb", 13),
+        ("chunk", 13),
+        ("crypt", 13),
+        ("imghdr", 13),
+        ("mailcap", 13),
+        ("msilib", 13),
+        ("nis", 13),
+        ("nntplib", 13),
+        ("ossaudiodev", 13),
+        ("pipes", 13),
+        ("sndhdr", 13),
+        ("spwd", 13),
+        ("sunau", 13),
+        ("telnetlib", 13),
+        ("uu", 13),
+        ("xdrlib", 13),
+        ("lib2to3", 13),
+    ];
+    let top = module.split('.').next().unwrap_or(module);
+    REMOVED
+        .iter()
+        .find(|(name, _)| *name == top)
+        .map(|(_, minor)| *minor)
+}
+
+/// A module of the project's own package that its source folder lacks and its build writes (a
+/// version file, build information): the project (`root`, its `pythonpath`) is installed in
+/// develop mode, as its own setup does (`pip install -e`), and the trial runs again; the line is
+/// added to `packages` (relative to harness.toml by `rel`) when that helps.
+pub(super) async fn develop_install(
+    retry: &mut Retry<'_>,
+    trial: &mut Trial,
+    notes: &mut Vec<String>,
+    (root, pythonpath): (&Path, &[String]),
+    packages: &mut Vec<String>,
+    rel: &dyn Fn(&str) -> String,
+) -> Result<(), Failure> {
+    // A module of the project's own package that its source folder lacks is one its build
+    // writes (a version file, build information): the project is then installed in develop
+    // mode, as its own setup does (`pip install -e`), and tried again.
+    let missing = match trial.outcome() {
+        TrialOutcome::MissingModule { module, .. } => Some(module.clone()),
+        TrialOutcome::Failed { line, .. } => submodule_not_imported(line),
+        _ => None,
+    };
+    if let Some(module) = &missing
+        && let Some(build) = generated_by_build(root, pythonpath, module)
+        && !packages.iter().any(|p| *p == format!("-e {build}"))
+    {
+        let module = module.clone();
+        let entry = format!("-e {}", root.join(&build).display());
+        eprintln!(
+            "  note: `{module}` is written by the project's build; installing {} in develop mode (pip install -e) and trying again",
+            shown_dir(&build)
+        );
+        retry.project.requirements.packages.push(entry);
+        let again = retry.trial().await?;
+        let fixed = match again.outcome() {
+            TrialOutcome::MissingModule { module: m, .. } => *m != module,
+            TrialOutcome::Failed { line, .. } => {
+                submodule_not_imported(line).as_ref() != Some(&module)
+            }
+            TrialOutcome::Setup(_) => false,
+            _ => true,
+        };
+        if fixed {
+            notes.push(format!(
+                "`{module}` is a file the project's build writes: packages installs {} in develop mode (`-e`), which writes it into the checkout as the project's own setup does",
+                shown_dir(&build)
+            ));
+            packages.push(format!("-e {}", rel(&build)));
+            *trial = again;
+        } else {
+            retry.project.requirements.packages.pop();
+            if let TrialOutcome::Setup(why) = again.outcome() {
+                eprintln!("  note: the develop-mode install failed: {why}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A project that opens its own engine on a URL of its own: its engines are pointed at the cell's
