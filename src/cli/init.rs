@@ -552,66 +552,13 @@ async fn plan(
     )
     .await?;
     init_retries::redirect_own_engine(&mut retry, &mut trial, &mut notes).await?;
-    // Settings the trial's pydantic error says are missing: a secret gets a throwaway value and the
-    // trial runs again; any other is a line for the owner to fill in.
-    if let TrialOutcome::Failed { settings, line, .. } = trial.outcome()
-        && (!settings.is_empty() || !secrets_named(line).is_empty())
-    {
-        let mut secrets = Vec::new();
-        // A secret the error names outright ("SECRET_KEY is set to the insecure default"): any
-        // value but the default serves.
-        let mut fields = settings.clone();
-        fields.extend(secrets_named(line));
-        for field in fields {
-            let name = field.to_ascii_uppercase();
-            if env.iter().any(|(n, ..)| *n == name) || unset.iter().any(|(n, _)| *n == name) {
-                continue;
-            }
-            if python::is_secret(&name) {
-                env.push((
-                    name.clone(),
-                    format!("${{{}}}", crate::runtime::RUN_SECRET),
-                    format!(
-                        "a secret the settings require (`{field}`, named by the trial's error): a random value, new each run"
-                    ),
-                ));
-                project
-                    .env
-                    .insert(name.clone(), format!("${{{}}}", crate::runtime::RUN_SECRET));
-                secrets.push(name);
-            } else if let Some(set) = crate::scaffold::image_env::value_for(&image_env, &name) {
-                env.push((
-                    name.clone(),
-                    set.value.clone(),
-                    format!(
-                        "required by the settings (`{field}`, named by the trial's error); the value the project's image gives it ({}:{})",
-                        set.file, set.line
-                    ),
-                ));
-                project.env.insert(name.clone(), set.value.clone());
-                secrets.push(name);
-            } else {
-                unset.push((
-                    name,
-                    format!(
-                        "the settings require `{field}` (the trial's validation error); only the project's owner knows its value"
-                    ),
-                ));
-            }
-        }
-        if !secrets.is_empty() {
-            eprintln!(
-                "  note: the settings require {}: given (see harness.toml); trying again",
-                secrets.join(", ")
-            );
-            trial = init_retries::Retry::once(&project, &newest, &candidates).await?;
-        }
-    }
     let mut retry = init_retries::Retry {
         project: &mut project,
         python: &newest,
         candidates: &candidates,
     };
+    init_retries::required_settings(&mut retry, &mut trial, &mut env, &mut unset, &image_env)
+        .await?;
     let upgrade_first =
         init_retries::chain_first(&mut retry, &mut trial, &mut notes, root, core, &rel).await?;
     let bootstrap = init_retries::models_bootstrap(&mut retry, &mut trial, &mut notes).await?;
@@ -1077,7 +1024,7 @@ pub(super) fn minor_number(python: &Interpreter) -> u32 {
 
 /// The variables named in an error line that look like secrets: upper-case names with SECRET,
 /// KEY, TOKEN, SALT or PASSWORD (`SECRET_KEY is set to the insecure default`).
-fn secrets_named(line: &str) -> Vec<String> {
+pub(super) fn secrets_named(line: &str) -> Vec<String> {
     let mut names: Vec<String> = line
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|word| {

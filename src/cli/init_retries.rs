@@ -6,11 +6,13 @@ use std::path::Path;
 
 use super::Failure;
 use super::init::{
-    generated_by_build, minor_number, outcome_line, shown_dir, submodule_not_imported,
+    generated_by_build, minor_number, outcome_line, secrets_named, shown_dir,
+    submodule_not_imported,
 };
 use crate::config::{self, DatabaseSpec, ForeignUrls, Project};
 use crate::engine::trial::{self, Trial, TrialOutcome};
 use crate::runtime::Interpreter;
+use crate::scaffold::python;
 
 /// What a trial runs with: the project as set up so far, the interpreter and the engines.
 pub(super) struct Retry<'a> {
@@ -190,6 +192,73 @@ pub(super) async fn develop_install(
             if let TrialOutcome::Setup(why) = again.outcome() {
                 eprintln!("  note: the develop-mode install failed: {why}");
             }
+        }
+    }
+    Ok(())
+}
+
+/// Settings the trial's pydantic error says are missing: a secret gets a throwaway value (and a
+/// value the project's own image sets, that value) in `env`, and the trial runs again; any other
+/// is a line in `unset` for the owner to fill in.
+pub(super) async fn required_settings(
+    retry: &mut Retry<'_>,
+    trial: &mut Trial,
+    env: &mut Vec<(String, String, String)>,
+    unset: &mut Vec<(String, String)>,
+    image_env: &[crate::scaffold::image_env::ImageEnv],
+) -> Result<(), Failure> {
+    if let TrialOutcome::Failed { settings, line, .. } = trial.outcome()
+        && (!settings.is_empty() || !secrets_named(line).is_empty())
+    {
+        let mut secrets = Vec::new();
+        // A secret the error names outright ("SECRET_KEY is set to the insecure default"): any
+        // value but the default serves.
+        let mut fields = settings.clone();
+        fields.extend(secrets_named(line));
+        for field in fields {
+            let name = field.to_ascii_uppercase();
+            if env.iter().any(|(n, ..)| *n == name) || unset.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if python::is_secret(&name) {
+                env.push((
+                    name.clone(),
+                    format!("${{{}}}", crate::runtime::RUN_SECRET),
+                    format!(
+                        "a secret the settings require (`{field}`, named by the trial's error): a random value, new each run"
+                    ),
+                ));
+                retry
+                    .project
+                    .env
+                    .insert(name.clone(), format!("${{{}}}", crate::runtime::RUN_SECRET));
+                secrets.push(name);
+            } else if let Some(set) = crate::scaffold::image_env::value_for(image_env, &name) {
+                env.push((
+                    name.clone(),
+                    set.value.clone(),
+                    format!(
+                        "required by the settings (`{field}`, named by the trial's error); the value the project's image gives it ({}:{})",
+                        set.file, set.line
+                    ),
+                ));
+                retry.project.env.insert(name.clone(), set.value.clone());
+                secrets.push(name);
+            } else {
+                unset.push((
+                    name,
+                    format!(
+                        "the settings require `{field}` (the trial's validation error); only the project's owner knows its value"
+                    ),
+                ));
+            }
+        }
+        if !secrets.is_empty() {
+            eprintln!(
+                "  note: the settings require {}: given (see harness.toml); trying again",
+                secrets.join(", ")
+            );
+            *trial = retry.trial().await?;
         }
     }
     Ok(())
