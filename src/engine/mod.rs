@@ -88,12 +88,9 @@ impl NotPrepared {
             (None, Some(help)) => format!("{err}\n  help: {help}"),
             (None, None) => err.to_string(),
         };
-        let signature = match err {
-            crate::runtime::RuntimeError::Setup { failure, .. } => {
-                Some(format!("the environment could not be prepared: {failure}"))
-            }
-            _ => None,
-        };
+        let signature = err
+            .install_failure()
+            .map(|failure| format!("the environment could not be prepared: {failure}"));
         Self { message, signature }
     }
 }

@@ -27,7 +27,7 @@ impl TrialError {
     /// Why the dependencies did not install, when that is what stopped it.
     pub fn install_failure(&self) -> Option<&runtime::InstallFailure> {
         match self {
-            TrialError::Runtime(runtime::RuntimeError::Setup { failure, .. }) => Some(failure),
+            TrialError::Runtime(err) => err.install_failure(),
             _ => None,
         }
     }
@@ -158,10 +158,7 @@ pub async fn trial_through(
     let prepared: PreparedRuntime = match runtime::prepare(&spec, &requirements, &cache).await {
         Ok(prepared) => prepared,
         Err(err) => {
-            let failure = match &err {
-                runtime::RuntimeError::Setup { failure, .. } => Some((**failure).clone()),
-                _ => None,
-            };
+            let failure = err.install_failure().cloned();
             return Ok(all_setup(
                 match err.help() {
                     Some(help) => format!("{err}\n  help: {help}"),

@@ -102,6 +102,14 @@ fn last_lines(text: &str, count: usize) -> Vec<String> {
 }
 
 impl RuntimeError {
+    /// Why the dependencies did not install, when that is what failed.
+    pub fn install_failure(&self) -> Option<&InstallFailure> {
+        match self {
+            RuntimeError::Setup { failure, .. } => Some(failure),
+            _ => None,
+        }
+    }
+
     pub fn help(&self) -> Option<String> {
         match self {
             RuntimeError::NotFound { runtime, .. } => Some(format!(
