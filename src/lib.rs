@@ -20,6 +20,7 @@ pub mod process;
 pub mod report;
 pub mod runtime;
 pub mod scaffold;
+pub mod service;
 pub mod snapshot;
 pub mod stack;
 pub mod words;

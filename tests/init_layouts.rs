@@ -1098,3 +1098,103 @@ fn a_documented_migrate_command_becomes_the_tool_and_reaches_head() {
     assert!(snapshot.contains("table crates"), "{snapshot}");
     assert!(!root.join("depot.db").exists());
 }
+
+/// `harness init` then `harness run` on the Redis layout with the service's backend set, both
+/// without further flags; every process sees the same backend.
+fn init_then_run_with_redis(backend: &str) -> (tempfile::TempDir, String, (i32, String, String)) {
+    let dir = layout("redis-at-startup");
+    let root = dir.path();
+    let with_backend = |command: &mut std::process::Command| {
+        command
+            .env_remove("HARNESS_RUNTIME_BACKEND")
+            .env("HARNESS_BACKEND_REDIS", backend);
+    };
+    let mut init = harness(root);
+    with_backend(&mut init);
+    let out = run(init.arg("init"));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let toml = std::fs::read_to_string(root.join("harness.toml")).unwrap();
+    let mut again = harness(root);
+    with_backend(&mut again);
+    let ran = run(again.args(["run", "--jobs", "2"]));
+    (dir, toml, ran)
+}
+
+/// An app that connects to Redis when env.py builds it: init sees the trial stop on the refused
+/// connection, starts a Redis for the trial, points the app's setting at it and writes
+/// `services = ["redis"]`; the run starts one Redis for its cells (this machine's redis-server)
+/// and leaves none running.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters, the package index and redis-server: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn an_app_that_reaches_redis_when_it_starts_gets_a_redis_per_run() {
+    let servers = || {
+        let out = std::process::Command::new("pgrep")
+            // A local server's title names its loopback address (a container's listens on `*`).
+            .args(["-c", "-f", "^redis-server 127\\.0\\.0\\.1:"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .unwrap_or(0)
+    };
+    let before = servers();
+    let (dir, toml, out) = init_then_run_with_redis("local");
+    for line in [
+        "services = [\"redis\"]",
+        "SHOP_REDIS_URL = \"${HARNESS_REDIS_URL}\"",
+        "SHOP_DATABASE_URL = \"${DATABASE_URL}\"",
+    ] {
+        assert!(toml.contains(line), "{line}\n{toml}");
+    }
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+    // The servers went with the init and the run.
+    assert!(servers() <= before, "a redis-server outlived the run");
+    // Without the service the same project stops where it stopped before init knew it.
+    let file = dir.path().join("harness.toml");
+    let text = toml
+        .replace("services = [\"redis\"]", "")
+        .replace("SHOP_REDIS_URL = \"${HARNESS_REDIS_URL}\"", "");
+    std::fs::write(&file, text).unwrap();
+    let out = run(harness(dir.path())
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .args(["run", "fresh", "--database", "sqlite"]));
+    assert_ne!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.1.contains("connecting to localhost:6379"),
+        "{}",
+        transcript(&out)
+    );
+}
+
+/// The same with the container backend (the image HARNESS_IMAGE_REDIS names: scripts/setup
+/// builds one with redis-server): the run's Redis is a container, removed at the end.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and an image with redis-server: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_redis_container_serves_the_run_and_is_removed_after_it() {
+    let (_dir, toml, out) = init_then_run_with_redis("container");
+    assert!(toml.contains("services = [\"redis\"]"), "{toml}");
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+    let left = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "-q",
+            "--filter",
+            "label=dev.harness.service=redis",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&left.stdout).trim().is_empty(),
+        "a Redis container outlived the run"
+    );
+}

@@ -459,6 +459,7 @@ async fn plan(
         bootstrap: None,
         url_options: found.url_options.clone(),
         upgrade_first: Vec::new(),
+        services: Vec::new(),
     };
     let base = if folder.is_empty() {
         String::new()
@@ -559,6 +560,8 @@ async fn plan(
     };
     init_retries::required_settings(&mut retry, &mut trial, &mut env, &mut unset, &image_env)
         .await?;
+    let services =
+        init_retries::services_needed(&mut retry, &mut trial, (&mut env, &mut notes), root).await?;
     let upgrade_first =
         init_retries::chain_first(&mut retry, &mut trial, &mut notes, root, core, &rel).await?;
     let bootstrap = init_retries::models_bootstrap(&mut retry, &mut trial, &mut notes).await?;
@@ -693,18 +696,14 @@ async fn plan(
         }
         TrialOutcome::Setup(why) => problem = Some(why.clone()),
     }
-    // A service the project connects to when it starts (Redis, a message broker) is not a
-    // database the harness runs: say so, with the address.
+    // A service the project connects to when it starts, other than Redis (a message broker), is
+    // not one the harness runs: say so, with the address.
     if let TrialOutcome::Failed { line, .. } = trial.outcome()
         && (line.contains("Connection refused") || line.contains("connecting to"))
+        && !(line.contains("6379") || line.to_ascii_lowercase().contains("redis"))
     {
-        let service = if line.contains("6379") || line.to_ascii_lowercase().contains("redis") {
-            "a Redis server"
-        } else {
-            "a service"
-        };
         let text = format!(
-            "the project connects to {service} when it starts, which the harness does not run ({line}): run one where the cells can reach it and point the project's setting for it at that address under [project.env]"
+            "the project connects to a service when it starts, which the harness does not run ({line}): run one where the cells can reach it and point the project's setting for it at that address under [project.env]"
         );
         eprintln!("  note: {text}");
         notes.push(text);
@@ -964,6 +963,7 @@ async fn plan(
         release_tag,
         url_options: found.url_options.clone(),
         upgrade_first,
+        services,
         command: through.map(|through| (through.upgrade, through.url_env)),
         trial_passed,
     };

@@ -382,3 +382,114 @@ pub(super) async fn models_bootstrap(
     }
     Ok(bootstrap)
 }
+
+/// A project that connects to Redis when it starts: a Redis is started for the trial as a run
+/// starts one (a container where a Docker engine answers and its image starts, else this
+/// machine's redis-server), the variables the project reads its URL from get
+/// `${HARNESS_REDIS_URL}`, and the trial runs again. The services to write, each with the backend
+/// init had to choose (`None`: the default one started).
+pub(super) async fn services_needed(
+    retry: &mut Retry<'_>,
+    trial: &mut Trial,
+    (env, notes): (&mut Vec<(String, String, String)>, &mut Vec<String>),
+    root: &Path,
+) -> Result<Vec<(String, Option<&'static str>)>, Failure> {
+    let TrialOutcome::Failed { line, .. } = trial.outcome() else {
+        return Ok(Vec::new());
+    };
+    let refused = line.contains("Connection refused") || line.contains("connecting to");
+    if !refused || !(line.contains("6379") || line.to_ascii_lowercase().contains("redis")) {
+        return Ok(Vec::new());
+    }
+    let line = line.clone();
+    let reads = python::redis_url_reads(root);
+    if reads.is_empty() {
+        let text = format!(
+            "the project connects to a Redis server when it starts ({line}), and no variable its code reads names that server's URL: point the project's setting for it at `${{HARNESS_REDIS_URL}}` under [project.env] and add services = [\"redis\"] (docs/configuration.md)"
+        );
+        eprintln!("  note: {text}");
+        notes.push(text);
+        return Ok(Vec::new());
+    }
+    let Some(mut spec) = config::ServiceSpec::parse("redis") else {
+        return Ok(Vec::new());
+    };
+    let backend = match service_backend(&spec).await {
+        Ok(backend) => backend,
+        Err(why) => {
+            let text = format!(
+                "the project connects to a Redis server when it starts ({line}), and none could be started here ({why}): add services = [\"redis\"] where one can start (a Docker engine that pulls redis:7, or redis-server on PATH)"
+            );
+            eprintln!("  note: {text}");
+            notes.push(text);
+            return Ok(Vec::new());
+        }
+    };
+    if let Some(choice) = backend {
+        spec.backend = choice;
+    }
+    let variable = spec.kind.variable();
+    let names: Vec<String> = reads.iter().map(|read| read.name.clone()).collect();
+    for read in &reads {
+        if env.iter().any(|(name, ..)| *name == read.name) {
+            continue;
+        }
+        env.push((
+            read.name.clone(),
+            format!("${{{variable}}}"),
+            format!(
+                "the Redis server the run starts (read at {}:{})",
+                read.file, read.line
+            ),
+        ));
+        retry
+            .project
+            .env
+            .insert(read.name.clone(), format!("${{{variable}}}"));
+    }
+    retry.project.services = vec![spec.clone()];
+    eprintln!(
+        "  note: the project connects to a Redis server when it starts: one is started for each run ({}), and the trial runs again",
+        names.join(", ")
+    );
+    notes.push(format!(
+        "the project connects to a Redis server when it starts ({line}): services = [\"redis\"] starts one for each run, and {} point at it",
+        names.join(", ")
+    ));
+    *trial = retry.trial().await?;
+    Ok(vec![(
+        spec.to_string(),
+        backend.map(crate::config::BackendChoice::name),
+    )])
+}
+
+/// The backend a service starts with here: `None` for the default, `Local` when the default
+/// (a container) does not start and this machine has the server; `Err` says why none starts.
+async fn service_backend(
+    spec: &config::ServiceSpec,
+) -> Result<Option<crate::config::BackendChoice>, String> {
+    let attempt = |spec: config::ServiceSpec| async move {
+        let teardown = crate::docker::Teardown::new();
+        let started = crate::service::start_all(&[spec], None, false, &teardown).await;
+        teardown.shutdown_all().await;
+        started.map(|_| ()).map_err(|err| err.why)
+    };
+    match attempt(spec.clone()).await {
+        Ok(()) => Ok(None),
+        Err(why) => {
+            let explicit = std::env::var_os(format!("HARNESS_BACKEND_{}", spec.env_suffix()))
+                .is_some_and(|value| !value.is_empty());
+            if explicit || crate::service::local_binary(spec.kind).is_none() {
+                return Err(why);
+            }
+            let local = config::ServiceSpec {
+                backend: crate::config::BackendChoice::Local,
+                ..spec.clone()
+            };
+            attempt(local)
+                .await
+                .map(|()| Some(crate::config::BackendChoice::Local))
+                .map_err(|local| format!("{why}; {local}"))
+        }
+    }
+}

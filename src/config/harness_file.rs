@@ -29,6 +29,8 @@ struct RawHarness {
     #[serde(default)]
     databases: BTreeMap<String, Spanned<RawDatabase>>,
     #[serde(default)]
+    services: BTreeMap<String, Spanned<RawService>>,
+    #[serde(default)]
     builtins: Vec<Spanned<String>>,
     #[serde(default)]
     members: Vec<Spanned<RawMember>>,
@@ -47,6 +49,14 @@ struct RawDatabase {
     url: Option<Spanned<String>>,
     #[serde(default)]
     allow_external: bool,
+}
+
+/// `[services.NAME]`: how a service of `[project] services` is started.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    backend: Option<Spanned<BackendChoice>>,
+    image: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +94,8 @@ struct RawProject {
     url_options: Vec<Spanned<String>>,
     #[serde(default)]
     upgrade_first: Vec<Spanned<String>>,
+    #[serde(default)]
+    services: Vec<Spanned<String>>,
 }
 
 /// `bootstrap = "models"` or `bootstrap = { command = [...] }`.
@@ -438,6 +450,77 @@ fn upgrade_first_of(
     Ok(dirs)
 }
 
+/// `[project] services` with their `[services.NAME]` tables.
+fn services_of(
+    file: &SourceFile,
+    project: &RawProject,
+    tables: &BTreeMap<String, Spanned<RawService>>,
+) -> Result<Vec<super::ServiceSpec>, ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
+    let known = || {
+        super::ServiceKind::ALL
+            .iter()
+            .map(|kind| format!("\"{}\"", kind.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut services: Vec<super::ServiceSpec> = Vec::new();
+    for entry in &project.services {
+        let Some(mut spec) = super::ServiceSpec::parse(entry.get_ref()) else {
+            return Err(ConfigError::at(
+                at(entry.span()),
+                format!("`{}` is not a service the harness can start", entry.get_ref()),
+            )
+            .with_help(format!(
+                "the services are {} (optionally with the image's tag: \"redis:7\"); a database goes in [matrix] databases",
+                known()
+            )));
+        };
+        if services.iter().any(|seen| seen.kind == spec.kind) {
+            return Err(ConfigError::at(
+                at(entry.span()),
+                format!("`{}` is listed twice in `services`", spec.kind.name()),
+            ));
+        }
+        if let Some(table) = tables.get(spec.kind.name()) {
+            let table = table.get_ref();
+            if let Some(backend) = &table.backend {
+                if *backend.get_ref() == BackendChoice::External {
+                    return Err(ConfigError::at(
+                        at(backend.span()),
+                        "a service has no external backend",
+                    )
+                    .with_help("use auto, container or local"));
+                }
+                spec.backend = *backend.get_ref();
+            }
+            if let Some(image) = &table.image {
+                if !is_image_reference(image.get_ref()) {
+                    return Err(ConfigError::at(
+                        at(image.span()),
+                        format!("`{}` is not an image reference", image.get_ref()),
+                    ));
+                }
+                spec.image = Some(image.get_ref().trim().to_string());
+            }
+        }
+        services.push(spec);
+    }
+    for (name, table) in tables {
+        if !services.iter().any(|spec| spec.kind.name() == name) {
+            return Err(ConfigError::at(
+                at(table.span()),
+                format!("[services.{name}] configures a service `services` does not list"),
+            )
+            .with_help(format!(
+                "list it under [project] (services = [\"{name}\"]), or remove the table; the services are {}",
+                known()
+            )));
+        }
+    }
+    Ok(services)
+}
+
 pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let raw: RawHarness = parse_toml(file)?;
     let root = absolute(file.path().parent().unwrap_or(Path::new(".")));
@@ -466,7 +549,8 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let pythonpath = pythonpath_of(file, &raw.project, &root)?;
     let script_location = script_location_of(file, &raw.project, &project_dir)?;
     let upgrade_first = upgrade_first_of(file, &raw.project, &root)?;
-    check_env_references(file, &raw.project.env)?;
+    let services = services_of(file, &raw.project, &raw.services)?;
+    check_env_references(file, &raw.project.env, &services)?;
     let version_length = match &raw.lint.version_length {
         Some(length) if *length.get_ref() == 0 => {
             return Err(ConfigError::at(
@@ -679,6 +763,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
                 .map(|o| o.get_ref().clone())
                 .collect(),
             upgrade_first,
+            services,
             bootstrap: bootstrap.map(|b| match b {
                 Bootstrap::Models { .. } => Bootstrap::Models {
                     metadata: models.metadata.clone(),
@@ -715,6 +800,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
 fn check_env_references(
     file: &SourceFile,
     env: &BTreeMap<String, String>,
+    services: &[super::ServiceSpec],
 ) -> Result<(), ConfigError> {
     const CELL: &[&str] = &[
         "DATABASE_URL",
@@ -732,13 +818,33 @@ fn check_env_references(
     ];
     for (name, value) in env {
         for var in super::env_vars::references(value) {
-            if !CELL.contains(&var) && std::env::var_os(var).is_none() {
-                let at = file
-                    .text
+            let at = || {
+                file.text
                     .find(value.as_str())
-                    .map_or_else(|| file.start(), |offset| file.location(offset));
+                    .map_or_else(|| file.start(), |offset| file.location(offset))
+            };
+            if let Some(kind) = super::ServiceKind::ALL
+                .iter()
+                .find(|kind| kind.variable() == var)
+            {
+                if services.iter().any(|spec| spec.kind == *kind) {
+                    continue;
+                }
                 return Err(ConfigError::at(
-                    at,
+                    at(),
+                    format!(
+                        "[project.env] {name} uses ${{{var}}}, which only a run with the service `{}` sets",
+                        kind.name()
+                    ),
+                )
+                .with_help(format!(
+                    "add services = [\"{}\"] under [project]: the harness starts one for the run",
+                    kind.name()
+                )));
+            }
+            if !CELL.contains(&var) && std::env::var_os(var).is_none() {
+                return Err(ConfigError::at(
+                    at(),
                     format!("[project.env] {name} uses ${{{var}}}, which is not set"),
                 )
                 .with_help(format!(
@@ -1123,6 +1229,63 @@ mod tests {
                 "{}:1:1: cannot read the scenarios folder",
                 path.display()
             )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn services_name_known_servers_and_their_url_needs_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alembic.ini"), "[alembic]\n").unwrap();
+        std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+        let path = dir.path().join("harness.toml");
+        let parse_with = |project: &str, rest: &str| {
+            let text =
+                format!("builtins = [\"fresh\"]\n[project]\ntool = \"alembic\"\n{project}\n{rest}");
+            parse(&SourceFile::new(&path, text))
+        };
+        let config = parse_with(
+            "services = [\"redis:7\"]\nenv = { APP_REDIS_URL = \"${HARNESS_REDIS_URL}\" }",
+            "[services.redis]\nbackend = \"local\"\n",
+        )
+        .unwrap();
+        let [redis] = config.project.services.as_slice() else {
+            panic!("{:?}", config.project.services)
+        };
+        assert_eq!(redis.to_string(), "redis:7");
+        assert_eq!(redis.backend, BackendChoice::Local);
+        assert_eq!(redis.image_reference(), "redis:7");
+        let error = parse_with("services = [\"rabbitmq\"]", "")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("harness.toml:4:"), "{error}");
+        assert!(
+            error.contains("`rabbitmq` is not a service the harness can start"),
+            "{error}"
+        );
+        let error = parse_with("", "[services.redis]\nbackend = \"local\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("[services.redis] configures a service `services` does not list"),
+            "{error}"
+        );
+        let error = parse_with("env = { APP_REDIS_URL = \"${HARNESS_REDIS_URL}\" }", "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("only a run with the service `redis` sets")
+                && error.contains("add services = [\"redis\"]"),
+            "{error}"
+        );
+        let error = parse_with(
+            "services = [\"redis\"]",
+            "[services.redis]\nbackend = \"external\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("a service has no external backend"),
             "{error}"
         );
     }

@@ -12,6 +12,7 @@ mod revision;
 mod runtime;
 mod scenario;
 mod secrets;
+mod service;
 mod source;
 mod spec;
 
@@ -28,6 +29,7 @@ pub use scenario::{
     Step, StepKind,
 };
 pub use secrets::Secrets;
+pub use service::{BadBackend, ServiceKind, ServiceSpec, variables as service_variables};
 pub use source::{Location, SourceFile};
 pub use spec::{DatabaseSpec, EngineKind, RuntimeSpec, SpecError};
 
@@ -95,6 +97,9 @@ pub struct Project {
     /// head before this project's steps (a plugin's migrations that need the core's schema),
     /// absolute. After a bootstrap they are stamped at their heads first.
     pub upgrade_first: Vec<PathBuf>,
+    /// Servers besides the database the project connects to when it starts (`services`),
+    /// started once per run.
+    pub services: Vec<ServiceSpec>,
 }
 
 /// How the project creates a fresh install's schema, for a project that does not migrate from an

@@ -111,6 +111,8 @@ pub struct CellDatabase {
     /// The cell's own folder, empty when the cell starts, for files the project writes (a data
     /// folder its settings demand): `HARNESS_CELL_DIR`. Removed with the cell.
     pub files: PathBuf,
+    /// The run's services (`HARNESS_REDIS_URL`), handed to the cell's processes with its URL.
+    pub services: crate::service::Services,
     /// Keeps the cell's temporary folder alive until the cell is done.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -137,8 +139,17 @@ impl CellDatabase {
     /// theirs by a word (`HARNESS_DATABASE_ENGINE`: `postgres`, `mariadb` or `sqlite`;
     /// `HARNESS_DATABASE_DIALECT`: SQLAlchemy's `postgresql`, `mysql` or `sqlite`), and
     /// `HARNESS_CELL_DIR`, the cell's own empty folder.
+    /// With the run's services' URLs as the host reaches them.
     pub fn env(&self) -> Vec<(String, String)> {
-        self.env_for(&self.url)
+        let mut env = self.env_for(&self.url);
+        env.extend(self.services.env(false));
+        env
+    }
+
+    /// The cell with the run's services.
+    pub fn with_services(mut self, services: &crate::service::Services) -> Self {
+        self.services = services.clone();
+        self
     }
 
     fn env_for(&self, url: &str) -> Vec<(String, String)> {
@@ -186,7 +197,9 @@ impl CellDatabase {
 
     /// [`CellDatabase::env`] with [`CellDatabase::url_in_network`].
     pub fn env_in_network(&self) -> Vec<(String, String)> {
-        self.env_for(self.url_in_network())
+        let mut env = self.env_for(self.url_in_network());
+        env.extend(self.services.env(true));
+        env
     }
 }
 

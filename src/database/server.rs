@@ -160,6 +160,7 @@ impl Engine for ServerEngine {
                 url: self.url.sqlalchemy(&name),
                 network_url: self.network_url.as_ref().map(|url| url.sqlalchemy(&name)),
                 files: scratch.path().to_path_buf(),
+                services: Default::default(),
                 _scratch: Some(scratch),
             })
         })

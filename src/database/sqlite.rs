@@ -57,6 +57,7 @@ impl Engine for SqliteEngine {
                 url,
                 network_url: None,
                 files,
+                services: Default::default(),
                 _scratch: Some(scratch),
             })
         })

@@ -81,6 +81,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
                     fail(&mut run.result, Verdict::Error, Cause::Infrastructure, why)
                 }
                 Ok(database) => {
+                    let database = database.with_services(&ctx.services);
                     let session = Session::new(runtime, Some(&database), cell.id.clone());
                     // The release's own environment, when its requirements differ from today's.
                     let at_ref = scenario

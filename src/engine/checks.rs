@@ -381,7 +381,7 @@ async fn fork_order(steps: &mut Steps<'_, '_>, graph: &Graph, session: &Session<
         for (index, parents) in orders(&merge.down_revision).into_iter().enumerate() {
             let shown = parents.join(" then ");
             let database = match steps.engine.create().await {
-                Ok(database) => database,
+                Ok(database) => database.with_services(&steps.ctx.services),
                 Err(err) => {
                     return Outcome::Error(format!(
                         "cannot create a database for the order {shown}: {err}"

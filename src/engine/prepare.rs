@@ -32,6 +32,8 @@ pub(super) struct Context {
     pub secrets: crate::config::Secrets,
     /// The project at each `from_ref` the cells' scenarios start from.
     pub refs: BTreeMap<String, super::refs::RefTree>,
+    /// The run's services, handed to every cell's processes.
+    pub services: crate::service::Services,
 }
 
 /// A project whose chain runs before this one's (`upgrade_first`).

@@ -50,6 +50,9 @@ pub enum RunError {
     /// The project's revision graph cannot be loaded by any runtime: no cell could run.
     #[error("{0}")]
     Graph(String),
+    /// A service of `[project] services` did not start: no cell could reach it.
+    #[error(transparent)]
+    Service(#[from] crate::service::ServiceError),
 }
 
 fn with_help(err: &crate::runtime::RuntimeError) -> String {
@@ -163,6 +166,20 @@ pub async fn run(
     let mut warnings = database::sweep_stale().await;
     let trees: Vec<std::path::PathBuf> = refs.values().map(|tree| tree.root.clone()).collect();
     let (plan, network) = runtime_plan(&config, &cells, &tool, &trees, options).await?;
+    let services = match crate::service::start_all(
+        &config.project.services,
+        network.as_deref(),
+        matches!(plan, RuntimePlan::Container(_)),
+        &options.teardown,
+    )
+    .await
+    {
+        Ok(services) => services,
+        Err(err) => {
+            options.teardown.shutdown_all().await;
+            return Err(err.into());
+        }
+    };
     let (requirements, driver_warnings) = prepare::with_drivers(&config, &cells);
     warnings.extend(driver_warnings);
     // What is about to be prepared and started is announced first, in matrix order, so the
@@ -235,7 +252,7 @@ pub async fn run(
         cells,
         options,
         progress,
-        (tool, chains, refs),
+        (tool, chains, refs, services),
         engines,
         runtimes,
         &mut warnings,
@@ -306,7 +323,8 @@ async fn runtime_plan(
     };
     let servers = cells
         .iter()
-        .any(|cell| cell.database.engine != crate::config::EngineKind::Sqlite);
+        .any(|cell| cell.database.engine != crate::config::EngineKind::Sqlite)
+        || !config.project.services.is_empty();
     let network = if servers {
         let name = runtime::container::run_name();
         RunNetwork::create(&docker, &name, &options.teardown)
@@ -370,10 +388,11 @@ async fn run_cells(
     cells: Vec<Cell>,
     options: &RunOptions,
     progress: Arc<dyn Progress>,
-    (tool, chains, mut refs): (
+    (tool, chains, mut refs, services): (
         Tool,
         Vec<super::prepare::Chain>,
         std::collections::BTreeMap<String, super::refs::RefTree>,
+        crate::service::Services,
     ),
     engines: super::engines::Engines,
     runtimes: std::collections::BTreeMap<
@@ -413,6 +432,7 @@ async fn run_cells(
         graph,
         secrets,
         refs,
+        services,
     });
 
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));

@@ -172,6 +172,16 @@ pub async fn trial_through(
         return Err(TrialError::NotAlembic);
     };
     let adapter = Alembic::new(&project.dir, ini.as_deref(), &project.process_env(), &cache)?;
+    // The project's services, started for the trial alone (local runtimes, no network).
+    let teardown = crate::docker::Teardown::new();
+    let services = match crate::service::start_all(&project.services, None, false, &teardown).await
+    {
+        Ok(services) => services,
+        Err(err) => {
+            teardown.shutdown_all().await;
+            return Ok(all_setup(err.to_string(), None));
+        }
+    };
     let mut graph = None;
     let mut results = Vec::new();
     for specs in candidates {
@@ -204,7 +214,7 @@ pub async fn trial_through(
             project,
             &adapter,
             &prepared,
-            engine.as_ref(),
+            (engine.as_ref(), &services),
             &mut graph,
             through,
         )
@@ -218,6 +228,7 @@ pub async fn trial_through(
             outcome,
         });
     }
+    teardown.shutdown_all().await;
     Ok(Trial {
         engines: results,
         install_failure: None,
@@ -251,12 +262,12 @@ async fn on_engine(
     project: &Project,
     adapter: &Alembic,
     prepared: &PreparedRuntime,
-    engine: &dyn crate::database::Engine,
+    (engine, services): (&dyn crate::database::Engine, &crate::service::Services),
     graph: &mut Option<Result<Graph, GraphError>>,
     through: Option<&Through>,
 ) -> Result<(TrialOutcome, Vec<String>), TrialError> {
     let database = match engine.create().await {
-        Ok(database) => database,
+        Ok(database) => database.with_services(services),
         Err(err) => return Ok((TrialOutcome::NoEngine(err.to_string()), Vec::new())),
     };
     let session = Session::new(prepared, Some(&database), "init");

@@ -140,7 +140,10 @@ impl Invocation {
             // connects while the graph is read).
             .filter(|(_, value)| {
                 references(value).iter().all(|var| {
-                    !var.starts_with("HARNESS_DATABASE_") && *var != "DATABASE_URL"
+                    let of_cell = var.starts_with("HARNESS_DATABASE_")
+                        || *var == "DATABASE_URL"
+                        || crate::config::service_variables().any(|service| service == *var);
+                    !of_cell
                         || cell.iter().any(|(n, _)| n == var)
                         || graph_placeholder(var).is_some()
                 })

@@ -49,6 +49,8 @@ pub struct ProjectSetup {
     /// `upgrade_first`: the folders (relative to harness.toml's) of the projects whose chains run
     /// before this one's.
     pub upgrade_first: Vec<String>,
+    /// `services`: the entries (`redis`), each with the backend init had to choose.
+    pub services: Vec<(String, Option<&'static str>)>,
     /// `tool = "command"`: the project's own migrate command (its arguments) and the variable it
     /// reads the URL from, for a project plain Alembic cannot migrate.
     pub command: Option<(Vec<String>, String)>,
@@ -185,6 +187,13 @@ fn harness_toml(setup: &ProjectSetup) -> String {
             "upgraded to head before this project's migrations run",
         ));
     }
+    if !setup.services.is_empty() {
+        let entries: Vec<String> = setup.services.iter().map(|(e, _)| e.clone()).collect();
+        project.push(commented(
+            &format!("services = {}", list(&entries)),
+            "started once per run; ${HARNESS_REDIS_URL} is its URL",
+        ));
+    }
     if alembic && setup.bootstrap {
         project.push(commented(
             "bootstrap = \"models\"",
@@ -258,7 +267,7 @@ fn harness_toml(setup: &ProjectSetup) -> String {
 {runtimes}
 # exclude = [{{ scenario = "partial", runtime = "python:3.10" }}]
 
-{database_settings}[runtime]
+{database_settings}{service_settings}[runtime]
 backend = "local"                  # interpreters of this machine, checked by `harness init`
 
 [paths]
@@ -268,6 +277,7 @@ snapshots = "snapshots"            # snapshots/<scenario>/<database>.snap; the f
         project = project.join("\n"),
         databases = databases(&setup.databases),
         database_settings = database_settings(&setup.databases),
+        service_settings = service_settings(&setup.services),
         runtimes = commented(
             &format!("runtimes = {runtimes}"),
             "the oldest and newest local Pythons the project allows"
@@ -290,6 +300,25 @@ fn databases(chosen: &[(String, String, Option<&'static str>)]) -> String {
     let entries: Vec<String> = chosen.iter().map(|(entry, ..)| entry.clone()).collect();
     text.push_str(&format!("databases = {}", list(&entries)));
     text
+}
+
+/// `[services.<name>]` tables for the services whose backend init chose.
+fn service_settings(chosen: &[(String, Option<&'static str>)]) -> String {
+    chosen
+        .iter()
+        .filter_map(|(entry, backend)| {
+            let name = entry.split(':').next().unwrap_or(entry);
+            backend.map(|backend| {
+                format!(
+                    "[services.{name}]\n{}\n\n",
+                    commented(
+                        &format!("backend = {}", quoted(backend)),
+                        "how init could start it on this machine"
+                    )
+                )
+            })
+        })
+        .collect()
 }
 
 /// `[databases."<entry>"]` tables for the entries whose backend init chose.

@@ -87,6 +87,8 @@ impl CellContainer {
                     request.mounts.push(Mount::read_write(dir));
                 }
                 request.network.clone_from(&options.network);
+                // The run's services are reached by their names on that network.
+                in_network = options.network.is_some();
             }
             Some((Location::Server { .. }, true)) => {
                 request.mounts.push(cell_files(database));

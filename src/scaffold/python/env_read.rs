@@ -77,7 +77,7 @@ pub fn is_url_like(name: &str, context: &str) -> bool {
 }
 
 /// Whether the read converts the value to a number or a flag (`cast=int`, `int(os.environ[...])`).
-fn cast_to_scalar(context: &str) -> bool {
+pub(super) fn cast_to_scalar(context: &str) -> bool {
     let squeezed: String = context.chars().filter(|c| !c.is_whitespace()).collect();
     [
         "cast=int",

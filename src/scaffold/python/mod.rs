@@ -19,6 +19,7 @@ mod pyproject;
 mod python_file;
 mod requirements_txt;
 mod requires_python;
+mod service_reads;
 mod settings_class;
 mod setup_cfg;
 mod setup_py;
@@ -33,6 +34,7 @@ pub use console_scripts::{AlembicWrapper, alembic_wrappers, console_scripts};
 pub use entry_points::{PluginGroup, plugin_group};
 pub use env_read::{CellPart, EnvRead, is_secret};
 pub use requires_python::RequiresPython;
+pub use service_reads::redis_url_reads;
 
 use declared_python::DeclaredPython;
 use dependencies::Dependencies;
