@@ -36,6 +36,16 @@ const RULES: &[(&str, &str, &str)] = &[
         "runtimes reach databases; databases know no runtime",
     ),
     (
+        "src/service.rs",
+        "crate::database",
+        "services run beside the database; cells carry their URLs",
+    ),
+    (
+        "src/service.rs",
+        "crate::engine",
+        "the engine starts services; services know no run",
+    ),
+    (
         "src/scaffold",
         "crate::runtime",
         "init's files are written from what init read; the CLI runs processes",
@@ -180,6 +190,11 @@ const UNKNOWN: &[(&str, &str, &str)] = &[
         "src/docker",
         "mariadb",
         "docker knows containers, not databases",
+    ),
+    (
+        "src/docker",
+        "redis",
+        "docker knows containers, not services",
     ),
     (
         "src/docker",

@@ -1172,17 +1172,25 @@ fn an_app_that_reaches_redis_when_it_starts_gets_a_redis_per_run() {
 }
 
 /// The same with the container backend (the image HARNESS_IMAGE_REDIS names: scripts/setup
-/// builds one with redis-server): the run's Redis is a container, removed at the end.
+/// builds one with redis-server): the run's Redis is a container, removed at the end, and a
+/// runtime container reaches it too.
 #[test]
 #[cfg_attr(
     not(feature = "engine-tests"),
     ignore = "needs Docker and an image with redis-server: cargo test --features engine-tests (scripts/test runs it)"
 )]
 fn a_redis_container_serves_the_run_and_is_removed_after_it() {
-    let (_dir, toml, out) = init_then_run_with_redis("container");
+    let (dir, toml, out) = init_then_run_with_redis("container");
     assert!(toml.contains("services = [\"redis\"]"), "{toml}");
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
     assert!(out.1.contains("6 cells: 6 passed"), "{}", out.1);
+    // A runtime container reaches it by its name on the run's network.
+    let out = run(harness(dir.path())
+        .env("HARNESS_RUNTIME_BACKEND", "container")
+        .env("HARNESS_BACKEND_REDIS", "container")
+        .args(["run", "fresh", "--filter", "*python-3.10", "--check"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(out.1.contains("1 cell: 1 passed"), "{}", out.1);
     let left = std::process::Command::new("docker")
         .args([
             "ps",
