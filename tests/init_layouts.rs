@@ -515,8 +515,9 @@ fn a_project_that_creates_its_schema_from_its_models_is_bootstrapped_and_upgrade
     let out = init(root);
     assert_eq!(out.0, 0, "{}", transcript(&out));
     assert!(
-        out.2
-            .contains("stops in its first revisions on a table none of them creates"),
+        out.2.contains(
+            "they expect a schema none of them creates; trying a fresh install made from the models"
+        ),
         "{}",
         out.2
     );
@@ -1205,4 +1206,36 @@ fn a_redis_container_serves_the_run_and_is_removed_after_it() {
         String::from_utf8_lossy(&left.stdout).trim().is_empty(),
         "a Redis container outlived the run"
     );
+}
+
+/// A base revision written for a legacy schema catches the error of its own statement, leaving
+/// PostgreSQL's transaction aborted: init recognises the stop in the base revision, tries a fresh
+/// install from the models, and writes `bootstrap = "models"`; the run passes on PostgreSQL.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and a PostgreSQL image: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_base_revision_that_swallows_its_error_gets_a_fresh_install_from_the_models() {
+    let dir = layout("legacy-base-revision");
+    let root = dir.path();
+    let (out, toml) = init_on_postgres(root);
+    assert!(
+        out.2.contains("current transaction is aborted")
+            && out.2.contains("they expect a schema none of them creates"),
+        "{}",
+        out.2
+    );
+    assert!(toml.contains("bootstrap = \"models\""), "{toml}");
+    // SQLite stays: from the models, its trial reaches head too.
+    assert!(
+        toml.contains("databases = [\"postgres:17\", \"sqlite\"]\n"),
+        "{toml}"
+    );
+    let out = run(harness(root)
+        .env_remove("HARNESS_RUNTIME_BACKEND")
+        .env("HARNESS_BACKEND_POSTGRES_17", "container")
+        .args(["run", "--jobs", "2"]));
+    assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
+    assert!(out.1.contains("fresh/postgres-17/"), "{}", out.1);
 }

@@ -433,9 +433,10 @@ class RevisionTracker:
                 "down_revision": list(down),
                 "direction": "upgrade" if step.is_upgrade else "downgrade",
             }
-            result = function(*args, **kwargs)
-            cls.current = None
-            return result
+            # Kept once the function returns: Alembic records the revision in the version table
+            # next, and a failure there (a transaction the revision's own caught error aborted)
+            # stops in this revision too. The next revision's step replaces it.
+            return function(*args, **kwargs)
 
         return migration
 

@@ -362,7 +362,7 @@ pub(super) async fn models_bootstrap(
     } = trial.outcome()
     {
         eprintln!(
-            "  note: the upgrade from an empty database stops in its first revisions on a table none of them creates ({line}); trying a fresh install made from the models (bootstrap = \"models\")"
+            "  note: the upgrade from an empty database stops in its first revisions ({line}): they expect a schema none of them creates; trying a fresh install made from the models (bootstrap = \"models\")"
         );
         retry.project.bootstrap = Some(config::Bootstrap::Models { metadata: None });
         let again = retry.trial().await?;

@@ -826,9 +826,11 @@ fn environment_hint(run: &ToolRun) -> Option<String> {
 /// does not exist: the project creates its schema from its models, and its migrations start from
 /// that schema; or another project's migrations create that table first.
 fn bootstrap_hint(run: &ToolRun, graph: Option<&crate::adapters::Graph>) -> Option<String> {
-    let which = super::trial::missing_table_at_base(run, graph?)?;
+    let stop = super::trial::missing_table_at_base(run, graph?)?;
     Some(format!(
-        "{which} needs a table no earlier revision creates: this project creates its schema from its models and stamps it, so its migrations never start from an empty database; set `bootstrap = \"models\"` under [project] (or `bootstrap = {{ command = [...] }}` with the project's own setup command) to start its cells from a fresh install made that way; when another Alembic project on the same database creates that table (a plugin's migrations need the core's), name its folder in `upgrade_first = [\"...\"]` instead"
+        "{} {}: this project creates its schema from its models and stamps it, so its migrations never start from an empty database; set `bootstrap = \"models\"` under [project] (or `bootstrap = {{ command = [...] }}` with the project's own setup command) to start its cells from a fresh install made that way; when another Alembic project on the same database creates that table (a plugin's migrations need the core's), name its folder in `upgrade_first = [\"...\"]` instead",
+        stop.which,
+        stop.needs()
     ))
 }
 

@@ -487,7 +487,7 @@ async fn version_tables(
 /// When an upgrade from an empty database stopped in the base revision or its child on a table
 /// that does not exist: which revision, as a phrase ("the base revision 0001", "0002, right after
 /// the base revision 0001,"). Such a project creates its schema from its models and stamps it.
-pub fn missing_table_at_base(run: &ToolRun, graph: &Graph) -> Option<String> {
+pub fn missing_table_at_base(run: &ToolRun, graph: &Graph) -> Option<BaseStop> {
     const MISSING: [&str; 4] = [
         "no such table",
         "NoSuchTableError",
@@ -497,7 +497,11 @@ pub fn missing_table_at_base(run: &ToolRun, graph: &Graph) -> Option<String> {
     let error = run.exception_line()?;
     let missing = MISSING.iter().any(|m| error.contains(m))
         || (error.contains("relation \"") && error.contains("does not exist"));
-    if !missing {
+    // PostgreSQL: a revision that catches the error of one of its statements (a legacy schema's
+    // column "might exist") leaves its transaction aborted, and the next statement says only that.
+    let aborted = error.contains("InFailedSqlTransaction")
+        || error.contains("current transaction is aborted");
+    if !missing && !aborted {
         return None;
     }
     let stopped = run.stopped_in()?;
@@ -516,12 +520,37 @@ pub fn missing_table_at_base(run: &ToolRun, graph: &Graph) -> Option<String> {
             .iter()
             .any(|r| r.revision == id && r.down_revision.is_empty())
     };
-    if from.is_empty() {
-        Some(format!("the base revision {to}"))
-    } else if is_base(from) {
-        Some(format!("{to}, right after the base revision {from},"))
+    let which = if from.is_empty() {
+        format!("the base revision {to}")
+    } else if is_base(from) && missing {
+        format!("{to}, right after the base revision {from},")
     } else {
-        None
+        return None;
+    };
+    Some(BaseStop {
+        which,
+        caught: !missing,
+    })
+}
+
+/// Where an upgrade from an empty database stopped in its first revisions, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseStop {
+    /// `the base revision 0001`, or `0002, right after the base revision 0001,`.
+    pub which: String,
+    /// The revision caught the error of one of its statements and went on in an aborted
+    /// transaction: what failed is not known, only that the revision expects an older schema.
+    pub caught: bool,
+}
+
+impl BaseStop {
+    /// What the revision needs, as a sentence's predicate.
+    pub fn needs(&self) -> &'static str {
+        if self.caught {
+            "runs its statements in a transaction a caught error left aborted (the revision expects a schema an empty database does not have)"
+        } else {
+            "needs a table no earlier revision creates"
+        }
     }
 }
 

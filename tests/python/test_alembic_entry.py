@@ -191,3 +191,16 @@ def test_bootstrap_creates_the_models_and_stamps_the_heads(project, tmp_path):
 def test_an_unknown_command_is_a_usage_error(project, command):
     done = project.run(command)
     assert done.returncode == 2
+
+
+def test_a_failure_recording_a_revision_stops_in_that_revision(entry, project):
+    # The revision's own function returns; Alembic's insert into the version table then fails.
+    project.add("0001", None, "op.drop_table('alembic_version')")
+    done = project.run("upgrade", "head")
+    assert done.returncode != 0
+    stopped = [r for r in done.records if r["kind"] == "stopped_in"]
+    assert stopped == [
+        {"v": entry.PROTOCOL_VERSION, "kind": "stopped_in", "revision": "0001", "down_revision": [],
+         "direction": "upgrade"},
+    ]
+    assert "alembic_version" in done.records[-1]["line"]
