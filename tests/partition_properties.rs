@@ -44,7 +44,11 @@ fn report_of(configs: &[(usize, Vec<Cell>)], partition: Option<Partition>) -> Ru
             .extend(keys.iter().map(|key| RuntimeSummary {
                 key: key.clone(),
                 member: member.clone(),
-                outcome: Ok((info(key), true, Duration::from_millis(7))),
+                outcome: Ok(harness::outcome::RuntimeReady {
+                    info: info(key),
+                    reused: true,
+                    setup_time: Duration::from_millis(7),
+                }),
             }));
         report.cells.extend(cells.iter().map(|cell| {
             let failed = cell.position % 3 == 1;

@@ -118,7 +118,11 @@ pub fn sample() -> RunReport {
         runtimes: vec![RuntimeSummary {
             key: "python:3.12".into(),
             member: None,
-            outcome: Ok((info(), true, Duration::from_millis(350))),
+            outcome: Ok(harness::outcome::RuntimeReady {
+                info: info(),
+                reused: true,
+                setup_time: Duration::from_millis(350),
+            }),
         }],
         warnings: vec![],
         duration: Duration::from_millis(5432),
@@ -253,7 +257,11 @@ fn runtimes_that_disagree_name_the_packages_that_differ() {
             .map(|info| RuntimeSummary {
                 key: info.key.clone(),
                 member: None,
-                outcome: Ok((info, true, Duration::from_millis(10))),
+                outcome: Ok(harness::outcome::RuntimeReady {
+                    info: info,
+                    reused: true,
+                    setup_time: Duration::from_millis(10),
+                }),
             })
             .collect(),
         warnings: vec![],

@@ -267,8 +267,15 @@ fn summary(key: &str, result: &Result<PreparedRuntime, NotPrepared>) -> RuntimeS
         member: None,
         outcome: result
             .as_ref()
-            .map(|rt| (info(rt), rt.reused, rt.setup_time))
-            .map_err(|err| err.message.clone()),
+            .map(|rt| crate::outcome::RuntimeReady {
+                info: info(rt),
+                reused: rt.reused,
+                setup_time: rt.setup_time,
+            })
+            .map_err(|err| crate::outcome::RuntimeNotReady {
+                message: err.message.clone(),
+                signature: err.signature.clone(),
+            }),
     }
 }
 

@@ -214,7 +214,26 @@ pub struct RuntimeSummary {
     pub key: String,
     /// The workspace member whose cells it ran (`None`: the root configuration).
     pub member: Option<String>,
-    pub outcome: Result<(RuntimeInfo, bool, Duration), String>,
+    pub outcome: Result<RuntimeReady, RuntimeNotReady>,
+}
+
+/// A runtime prepared for the run.
+#[derive(Debug, Clone)]
+pub struct RuntimeReady {
+    pub info: RuntimeInfo,
+    /// Its environment (or prepared image) came from the cache.
+    pub reused: bool,
+    pub setup_time: Duration,
+}
+
+/// Why a runtime could not be prepared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RuntimeNotReady {
+    /// The error with its help, as people read it.
+    pub message: String,
+    /// The cause its cells are grouped by (`CellResult::signature`), when it has one.
+    pub signature: Option<String>,
 }
 
 impl RunReport {

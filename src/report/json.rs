@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Location;
 use crate::matrix::Partition;
 use crate::outcome::{
-    Cause, CellResult, RevisionGraph, RunReport, RuntimeInfo, RuntimeSummary, SnapshotNote,
-    StepRecord, Verdict,
+    Cause, CellResult, RevisionGraph, RunReport, RuntimeInfo, RuntimeNotReady, RuntimeReady,
+    RuntimeSummary, SnapshotNote, StepRecord, Verdict,
 };
 
 /// The value of the `schema` field.
@@ -88,6 +88,9 @@ struct Runtime {
     ready: Option<Ready>,
     /// Set when it could not be.
     error: Option<String>,
+    /// The cause of `error` its cells are grouped by, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -154,8 +157,55 @@ fn local() -> String {
 #[derive(Debug, Serialize, Deserialize)]
 struct Snapshot {
     path: Option<PathBuf>,
+    /// What became of the snapshot, as the terminal says it (for people).
     status: Option<String>,
+    /// The same, for programs; read back in preference to `status` (reports written before it
+    /// have `status` alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<Note>,
     diff: Option<String>,
+}
+
+/// A [`SnapshotNote`] as the JSON report holds it: `{"state": "changed_pending", "file":
+/// "snapshots/partial/sqlite.snap"}`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+enum Note {
+    Matches,
+    Written,
+    Updated,
+    Pending { file: PathBuf },
+    ChangedPending { file: PathBuf },
+    MissingPending { file: PathBuf },
+    NotCompared,
+}
+
+impl From<&SnapshotNote> for Note {
+    fn from(note: &SnapshotNote) -> Self {
+        match note {
+            SnapshotNote::Matches => Note::Matches,
+            SnapshotNote::Written => Note::Written,
+            SnapshotNote::Updated => Note::Updated,
+            SnapshotNote::Pending(file) => Note::Pending { file: file.clone() },
+            SnapshotNote::ChangedPending(file) => Note::ChangedPending { file: file.clone() },
+            SnapshotNote::MissingPending(file) => Note::MissingPending { file: file.clone() },
+            SnapshotNote::NotCompared => Note::NotCompared,
+        }
+    }
+}
+
+impl From<Note> for SnapshotNote {
+    fn from(note: Note) -> Self {
+        match note {
+            Note::Matches => SnapshotNote::Matches,
+            Note::Written => SnapshotNote::Written,
+            Note::Updated => SnapshotNote::Updated,
+            Note::Pending { file } => SnapshotNote::Pending(file),
+            Note::ChangedPending { file } => SnapshotNote::ChangedPending(file),
+            Note::MissingPending { file } => SnapshotNote::MissingPending(file),
+            Note::NotCompared => SnapshotNote::NotCompared,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -231,7 +281,7 @@ pub fn parse(text: &str) -> Result<RunReport, JsonError> {
     // A cell's packages are written once, with its runtime: read back from there.
     for cell in &mut cells {
         if let Some(info) = cell.runtime_info.as_mut()
-            && let Some(Ok((ready, ..))) = runtimes
+            && let Some(Ok(RuntimeReady { info: ready, .. })) = runtimes
                 .iter()
                 .find(|r| r.key == info.key && r.member == cell.member)
                 .map(|r| r.outcome.as_ref())
@@ -283,7 +333,11 @@ fn millis(duration: Duration) -> u64 {
 
 fn runtime_out(summary: &RuntimeSummary) -> Runtime {
     match &summary.outcome {
-        Ok((info, reused, took)) => Runtime {
+        Ok(RuntimeReady {
+            info,
+            reused,
+            setup_time: took,
+        }) => Runtime {
             key: summary.key.clone(),
             member: summary.member.clone(),
             ready: Some(Ready {
@@ -297,20 +351,22 @@ fn runtime_out(summary: &RuntimeSummary) -> Runtime {
                 packages: info.packages.iter().cloned().collect(),
             }),
             error: None,
+            signature: None,
         },
         Err(why) => Runtime {
             key: summary.key.clone(),
             member: summary.member.clone(),
             ready: None,
-            error: Some(why.clone()),
+            error: Some(why.message.clone()),
+            signature: why.signature.clone(),
         },
     }
 }
 
 fn runtime_in(runtime: Runtime) -> RuntimeSummary {
     let outcome = match (runtime.ready, runtime.error) {
-        (Some(ready), _) => Ok((
-            RuntimeInfo {
+        (Some(ready), _) => Ok(RuntimeReady {
+            info: RuntimeInfo {
                 key: runtime.key.clone(),
                 backend: ready.backend,
                 version: ready.version,
@@ -319,10 +375,13 @@ fn runtime_in(runtime: Runtime) -> RuntimeSummary {
                 image: ready.image,
                 packages: ready.packages.into_iter().collect(),
             },
-            ready.reused,
-            Duration::from_millis(ready.setup_ms),
-        )),
-        (None, error) => Err(error.unwrap_or_else(|| "not prepared".into())),
+            reused: ready.reused,
+            setup_time: Duration::from_millis(ready.setup_ms),
+        }),
+        (None, error) => Err(RuntimeNotReady {
+            message: error.unwrap_or_else(|| "not prepared".into()),
+            signature: runtime.signature,
+        }),
     };
     RuntimeSummary {
         key: runtime.key,
@@ -336,6 +395,7 @@ fn cell_out(cell: &CellResult) -> Cell {
         .then(|| Snapshot {
             path: cell.snapshot.clone(),
             status: cell.snapshot_note.as_ref().map(ToString::to_string),
+            note: cell.snapshot_note.as_ref().map(Note::from),
             diff: cell.diff.clone(),
         });
     Cell {
@@ -367,16 +427,25 @@ fn cell_out(cell: &CellResult) -> Cell {
 
 fn cell_in(cell: Cell) -> Result<CellResult, JsonError> {
     let (snapshot, snapshot_note, diff) = match cell.snapshot {
-        Some(s) => (s.path, s.status, s.diff),
+        Some(s) => {
+            let note = match (s.note, s.status) {
+                (Some(note), _) => Some(SnapshotNote::from(note)),
+                // A report written before `note`: its text.
+                (None, Some(text)) => {
+                    Some(
+                        text.parse::<SnapshotNote>()
+                            .map_err(|detail| JsonError::Cell {
+                                id: cell.id.clone(),
+                                detail,
+                            })?,
+                    )
+                }
+                (None, None) => None,
+            };
+            (s.path, note, s.diff)
+        }
         None => (None, None, None),
     };
-    let snapshot_note = snapshot_note
-        .map(|text| text.parse::<SnapshotNote>())
-        .transpose()
-        .map_err(|detail| JsonError::Cell {
-            id: cell.id.clone(),
-            detail,
-        })?;
     Ok(CellResult {
         id: cell.id,
         member: cell.member,

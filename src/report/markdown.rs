@@ -170,7 +170,7 @@ fn runtimes(out: &mut String, report: &RunReport) {
     let ready: Vec<&crate::outcome::RuntimeInfo> = report
         .runtimes
         .iter()
-        .filter_map(|r| r.outcome.as_ref().ok().map(|(info, ..)| info))
+        .filter_map(|r| r.outcome.as_ref().ok().map(|ready| &ready.info))
         .collect();
     if ready.is_empty() {
         return;

@@ -111,7 +111,7 @@ pub fn divergence(report: &RunReport) -> String {
                     .runtimes
                     .iter()
                     .find(|r| r.key == info.key)
-                    .and_then(|r| r.outcome.as_ref().ok().map(|(i, ..)| i))
+                    .and_then(|r| r.outcome.as_ref().ok().map(|ready| &ready.info))
             })
             .collect();
         if infos.len() > 1 {
@@ -314,7 +314,7 @@ fn summary(report: &RunReport) -> String {
 /// `python:3.12  3.12.1  /root/.pyenv/versions/3.12.1/bin/python3.12 (pyenv)  environment cached`
 pub fn runtime_line(summary: &RuntimeSummary) -> String {
     let mut line = runtime_head(summary);
-    if let Ok((info, ..)) = &summary.outcome {
+    if let Ok(crate::outcome::RuntimeReady { info, .. }) = &summary.outcome {
         let packages = info.key_packages();
         if !packages.is_empty() {
             let listed: Vec<String> = packages
@@ -329,7 +329,11 @@ pub fn runtime_line(summary: &RuntimeSummary) -> String {
 
 fn runtime_head(summary: &RuntimeSummary) -> String {
     match &summary.outcome {
-        Ok((info, reused, took)) => match &info.image {
+        Ok(crate::outcome::RuntimeReady {
+            info,
+            reused,
+            setup_time: took,
+        }) => match &info.image {
             None => format!(
                 "runtime {}: Python {} at {} (found via {}), environment {} {}",
                 summary.key,
@@ -359,7 +363,7 @@ fn runtime_head(summary: &RuntimeSummary) -> String {
         Err(why) => format!(
             "runtime {}: not available: {}",
             summary.key,
-            indent_rest(why)
+            indent_rest(&why.message)
         ),
     }
 }
