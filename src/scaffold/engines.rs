@@ -274,13 +274,15 @@ impl TargetEngines {
     }
 
     fn driver(&mut self, requirement: &str, file: &str, source: Source) {
-        let name: String = requirement
-            .trim()
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect::<String>()
-            .to_ascii_lowercase()
-            .replace('_', "-");
+        // A requirements file's line may go on with pip's options (`--hash=...`) or a `\`.
+        let specifier = requirement
+            .find(" -")
+            .map_or(requirement, |at| &requirement[..at]);
+        let specifier = specifier.trim().trim_end_matches('\\').trim();
+        let Ok(requirement) = specifier.parse::<pep508_rs::Requirement>() else {
+            return;
+        };
+        let name = requirement.name.to_string();
         let target = match crate::drivers::backend_of(&name) {
             Some(crate::drivers::Backend::Postgresql) => Target::Postgres,
             Some(crate::drivers::Backend::Mysql) => Target::Mysql,
@@ -651,6 +653,28 @@ mod tests {
         assert!(
             !whats.iter().any(|w| w.contains("app/docs.py")),
             "a made-up scheme is no URL: {whats:?}"
+        );
+    }
+
+    #[test]
+    fn a_driver_pinned_with_hashes_in_a_requirements_file_is_evidence() {
+        let root = tempfile::tempdir().unwrap();
+        write(
+            root.path(),
+            "requirements.txt",
+            "alembic==1.13.3 \\\n    --hash=sha256:aa\npsycopg2-binary==2.9.10 \\\n    --hash=sha256:bb\n./vendor/lib\n",
+        );
+        let found = TargetEngines::detect(
+            root.path(),
+            &root.path().join("migrations"),
+            &[],
+            &["requirements.txt".into()],
+        );
+        let whats: Vec<&str> = found.evidence.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(
+            whats,
+            ["the driver psycopg2-binary in requirements.txt"],
+            "{whats:?}"
         );
     }
 

@@ -43,15 +43,14 @@ impl PackageName {
         Self(normal)
     }
 
-    /// The name a PEP 508 specifier starts with: `SQLAlchemy[asyncio]>=2.0` → `sqlalchemy`.
+    /// The name of a PEP 508 specifier: `SQLAlchemy[asyncio]>=2.0` → `sqlalchemy`; `None` when the
+    /// text is not one.
     pub fn of_specifier(specifier: &str) -> Option<Self> {
-        let name: String = specifier
+        specifier
             .trim()
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        name.starts_with(|c: char| c.is_ascii_alphanumeric())
-            .then(|| Self::new(&name))
+            .parse::<pep508_rs::Requirement>()
+            .ok()
+            .map(|requirement| Self::new(requirement.name.as_ref()))
     }
 
     pub fn as_str(&self) -> &str {

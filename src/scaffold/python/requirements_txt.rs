@@ -112,21 +112,18 @@ impl Line {
         if line.starts_with('-') {
             return Line::Nothing;
         }
-        let Some(raw_name) = raw_name(line) else {
-            return Self::location(line);
-        };
-        let after = line[raw_name.len()..].trim_start();
-        let after = match after.strip_prefix('[') {
-            Some(extras) => extras
-                .split_once(']')
-                .map_or("", |(_, rest)| rest.trim_start()),
-            None => after,
-        };
-        // `name @ url` names itself; `https://...`, `vendor/lib`, `git+ssh://...` do not.
-        if after.starts_with([':', '/', '\\', '+']) {
-            return Self::location(line);
+        // pip's options of one requirement (`--hash=...`) follow it.
+        let specifier = line.find(" -").map_or(line, |at| &line[..at]).trim();
+        match PackageName::of_specifier(specifier) {
+            Some(name) => Line::Package(name),
+            // `https://...`, `vendor/lib`, `git+ssh://...` name nothing but an `#egg=`; a
+            // `name @ url` whose URL does not parse still names itself.
+            None => match specifier.split_once(" @ ") {
+                Some((name, _)) => PackageName::of_specifier(name)
+                    .map_or_else(|| Self::location(line), Line::Package),
+                None => Self::location(line),
+            },
         }
-        Line::Package(PackageName::new(raw_name))
     }
 
     /// A URL or path: named when it carries `#egg=name`.
@@ -136,16 +133,6 @@ impl Line {
             .and_then(|(_, egg)| PackageName::of_specifier(egg))
             .map_or(Line::Other, Line::Package)
     }
-}
-
-/// The distribution name a line starts with, as written.
-fn raw_name(line: &str) -> Option<&str> {
-    let end = line
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(line.len());
-    let name = &line[..end];
-    name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        .then_some(name)
 }
 
 /// The lines of a requirements file with `\` continuations joined and comments removed.
