@@ -258,7 +258,7 @@ fn runtimes_that_disagree_name_the_packages_that_differ() {
                 key: info.key.clone(),
                 member: None,
                 outcome: Ok(harness::outcome::RuntimeReady {
-                    info: info,
+                    info,
                     reused: true,
                     setup_time: Duration::from_millis(10),
                 }),
