@@ -524,119 +524,22 @@ fn services_of(
 pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let raw: RawHarness = parse_toml(file)?;
     let root = absolute(file.path().parent().unwrap_or(Path::new(".")));
-    let at = |span: std::ops::Range<usize>| file.location(span.start);
-
-    // `path = "."` (the default) is the root itself: tracebacks are matched against this text.
-    let project_dir: PathBuf = root
-        .join(raw.project.path.get_ref())
-        .components()
-        .filter(|part| *part != std::path::Component::CurDir)
-        .collect();
-    if !project_dir.is_dir() {
-        return Err(ConfigError::at(
-            at(raw.project.path.span()),
-            format!(
-                "the project folder `{}` does not exist",
-                project_dir.display()
-            ),
-        )
-        .with_help("`project.path` is relative to harness.toml's folder"));
-    }
-    let tool_config = tool_config(file, &raw.project, &project_dir)?;
-    check_url_options(file, &raw.project)?;
-    let bootstrap = bootstrap(file, &raw.project)?;
-    let requirements = requirements_of(file, &raw.project, &root, &project_dir)?;
-    let pythonpath = pythonpath_of(file, &raw.project, &root)?;
-    let script_location = script_location_of(file, &raw.project, &project_dir)?;
-    let upgrade_first = upgrade_first_of(file, &raw.project, &root)?;
-    let services = services_of(file, &raw.project, &raw.services)?;
-    check_env_references(file, &raw.project.env, &services)?;
-    let version_length = match &raw.lint.version_length {
-        Some(length) if *length.get_ref() == 0 => {
-            return Err(ConfigError::at(
-                at(length.span()),
-                "`lint.version_length` must be at least 1",
-            ));
-        }
-        Some(length) => Some(*length.get_ref()),
-        None => None,
-    };
-
-    let mut runtime_paths = BTreeMap::new();
-    let mut runtime_images = BTreeMap::new();
-    for (key, runtime) in &raw.runtimes {
-        let spec = RuntimeSpec::parse(key)
-            .map_err(|msg| ConfigError::at(at(runtime.span()), msg.to_string()))?;
-        if let Some(interpreter) = &runtime.get_ref().interpreter {
-            runtime_paths.insert(spec.key(), root.join(interpreter));
-        }
-        if let Some(image) = &runtime.get_ref().image {
-            if !is_image_reference(image.get_ref()) {
-                return Err(ConfigError::at(
-                    at(image.span()),
-                    format!("`{}` is not an image name", image.get_ref()),
-                )
-                .with_help("write an image reference such as `python:3.12-slim` or `registry.example.com/team/python:3.12`"));
-            }
-            runtime_images.insert(spec.key(), image.get_ref().trim().to_string());
-        }
-    }
-    let runtime = |text: &Spanned<String>| -> Result<RuntimeSpec, ConfigError> {
-        let mut spec = RuntimeSpec::parse(text.get_ref())
-            .map_err(|msg| ConfigError::at(at(text.span()), msg.to_string()))?;
-        spec.interpreter = runtime_paths.get(&spec.key()).cloned();
-        spec.image = runtime_images.get(&spec.key()).cloned();
-        Ok(spec)
-    };
-    let ca_bundle = match &raw.runtime.ca_bundle {
-        Some(path) => {
-            let full = root.join(path.get_ref());
-            if !full.is_file() {
-                return Err(ConfigError::at(
-                    at(path.span()),
-                    format!("the CA bundle `{}` does not exist", full.display()),
-                )
-                .with_help("`runtime.ca_bundle` names a PEM file on this machine, e.g. /etc/ssl/certs/ca-certificates.crt; remove it to mount none"));
-            }
-            Some(full)
-        }
-        None => None,
-    };
-    let mut database_settings: Vec<(DatabaseSpec, DatabaseSettings)> = Vec::new();
-    for (key, raw_db) in &raw.databases {
-        let spec = DatabaseSpec::parse(key).map_err(|msg| {
-            ConfigError::at(at(raw_db.span()), format!("[databases.\"{key}\"]: {msg}"))
-        })?;
-        let settings = database_settings_of(&spec, raw_db, &root, &at)?;
-        let listed = raw.matrix.databases.iter().chain(
-            raw.matrix
-                .include
-                .iter()
-                .filter_map(|p| p.get_ref().database.as_ref()),
-        );
-        let mut listed = listed.filter_map(|text| DatabaseSpec::parse(text.get_ref()).ok());
-        if !listed.any(|other| other == spec) {
-            return Err(ConfigError::at(
-                at(raw_db.span()),
-                format!("[databases.\"{key}\"] configures an entry the matrix does not list"),
-            )
-            .with_help(format!(
-                "add \"{key}\" to `matrix.databases`, or fix the key (it must match an entry)"
-            )));
-        }
-        database_settings.push((spec, settings));
-    }
-    let database = |text: &Spanned<String>| -> Result<DatabaseSpec, ConfigError> {
-        let mut spec = DatabaseSpec::parse(text.get_ref())
-            .map_err(|msg| ConfigError::at(at(text.span()), msg.to_string()))?;
-        if let Some((_, settings)) = database_settings.iter().find(|(s, _)| *s == spec) {
-            spec.settings = settings.clone();
-        }
-        Ok(spec)
-    };
-
-    let databases = unique(&raw.matrix.databases, database, "matrix.databases", file)?;
-    let runtimes = unique(&raw.matrix.runtimes, runtime, "matrix.runtimes", file)?;
+    let project = ProjectParts::read(file, &raw, &root)?;
+    let version_length = version_length_of(file, &raw.lint)?;
+    let entries = EntrySettings::read(file, &raw, &root)?;
+    let ca_bundle = ca_bundle_of(file, &raw.runtime, &root)?;
+    let databases = unique(
+        &raw.matrix.databases,
+        |text| entries.database(text),
+        "matrix.databases",
+        file,
+    )?;
+    let runtimes = unique(
+        &raw.matrix.runtimes,
+        |text| entries.runtime(text),
+        "matrix.runtimes",
+        file,
+    )?;
     if databases.is_empty() || runtimes.is_empty() {
         return Err(
             ConfigError::at(file.start(), "the matrix is empty").with_help(
@@ -653,16 +556,249 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
     let mut scenarios = if !raw.builtins.is_empty() && !scenarios_dir.exists() {
         Vec::new()
     } else {
-        load_scenarios(&scenarios_dir, at(raw.paths.scenarios.span()))?
+        load_scenarios(
+            &scenarios_dir,
+            file.location(raw.paths.scenarios.span().start),
+        )?
     };
     let models = scenario::models_options(file, raw.models.unwrap_or_default())?;
     add_builtins(file, &raw.builtins, &models, &mut scenarios)?;
     check_scenarios(&scenarios, raw.project.tool)?;
-    if bootstrap.is_some() {
+    if project.bootstrap.is_some() {
         check_bootstrapped(&scenarios)?;
     }
-    let scenarios_dir = root.join(scenarios_path);
     let names: BTreeSet<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let (include, exclude) = patterns_of(file, &raw.matrix, &entries, &names)?;
+    let members = members_of(file, &raw.members, shown_root)?;
+    Ok(Config {
+        members,
+        label: None,
+        file: file.path().to_path_buf(),
+        root: root.clone(),
+        project: project.into_project(raw.project, models.metadata.clone()),
+        matrix: Matrix {
+            databases,
+            runtimes,
+            include,
+            exclude,
+        },
+        runtime: RuntimeSettings {
+            backend: raw.runtime.backend,
+            ca_bundle,
+        },
+        scenarios,
+        scenarios_dir: root.join(scenarios_path),
+        snapshots_dir: root.join(&raw.paths.snapshots),
+        lint: super::LintSettings { version_length },
+    })
+}
+
+/// `[project]` (and the `[services.NAME]` tables its `services` configure), checked.
+struct ProjectParts {
+    dir: PathBuf,
+    tool_config: ToolConfig,
+    bootstrap: Option<Bootstrap>,
+    requirements: super::Requirements,
+    pythonpath: Vec<PathBuf>,
+    script_location: Option<PathBuf>,
+    upgrade_first: Vec<PathBuf>,
+    services: Vec<super::ServiceSpec>,
+}
+
+impl ProjectParts {
+    fn read(file: &SourceFile, raw: &RawHarness, root: &Path) -> Result<Self, ConfigError> {
+        let project = &raw.project;
+        // `path = "."` (the default) is the root itself: tracebacks are matched against this text.
+        let dir: PathBuf = root
+            .join(project.path.get_ref())
+            .components()
+            .filter(|part| *part != std::path::Component::CurDir)
+            .collect();
+        if !dir.is_dir() {
+            return Err(ConfigError::at(
+                file.location(project.path.span().start),
+                format!("the project folder `{}` does not exist", dir.display()),
+            )
+            .with_help("`project.path` is relative to harness.toml's folder"));
+        }
+        let tool_config = tool_config(file, project, &dir)?;
+        check_url_options(file, project)?;
+        let bootstrap = bootstrap(file, project)?;
+        let requirements = requirements_of(file, project, root, &dir)?;
+        let pythonpath = pythonpath_of(file, project, root)?;
+        let script_location = script_location_of(file, project, &dir)?;
+        let upgrade_first = upgrade_first_of(file, project, root)?;
+        let services = services_of(file, project, &raw.services)?;
+        check_env_references(file, &project.env, &services)?;
+        Ok(Self {
+            dir,
+            tool_config,
+            bootstrap,
+            requirements,
+            pythonpath,
+            script_location,
+            upgrade_first,
+            services,
+        })
+    }
+
+    /// The project, `[models] metadata` naming what `bootstrap = "models"` creates.
+    fn into_project(self, raw: RawProject, metadata: Option<String>) -> Project {
+        Project {
+            tool: raw.tool,
+            dir: self.dir,
+            tool_config: self.tool_config,
+            requirements: self.requirements,
+            env: raw.env,
+            pythonpath: self.pythonpath,
+            script_location: self.script_location,
+            section: raw
+                .section
+                .filter(|s| !s.trim().is_empty() && s != "alembic"),
+            foreign_urls: raw.foreign_urls,
+            url_options: raw
+                .url_options
+                .iter()
+                .map(|o| o.get_ref().clone())
+                .collect(),
+            upgrade_first: self.upgrade_first,
+            services: self.services,
+            bootstrap: self.bootstrap.map(|b| match b {
+                Bootstrap::Models { .. } => Bootstrap::Models { metadata },
+                other => other,
+            }),
+            version_table: match raw.version_table {
+                Some(name) if name.is_empty() => None,
+                Some(name) => Some(name),
+                None if raw.tool == ToolKind::Alembic => Some("alembic_version".to_string()),
+                None => None,
+            },
+        }
+    }
+}
+
+/// `[lint] version_length`.
+fn version_length_of(file: &SourceFile, lint: &RawLint) -> Result<Option<usize>, ConfigError> {
+    match &lint.version_length {
+        Some(length) if *length.get_ref() == 0 => Err(ConfigError::at(
+            file.location(length.span().start),
+            "`lint.version_length` must be at least 1",
+        )),
+        Some(length) => Ok(Some(*length.get_ref())),
+        None => Ok(None),
+    }
+}
+
+/// `[runtime] ca_bundle`, which must name a file.
+fn ca_bundle_of(
+    file: &SourceFile,
+    runtime: &RawRuntimeSection,
+    root: &Path,
+) -> Result<Option<PathBuf>, ConfigError> {
+    let Some(path) = &runtime.ca_bundle else {
+        return Ok(None);
+    };
+    let full = root.join(path.get_ref());
+    if !full.is_file() {
+        return Err(ConfigError::at(
+            file.location(path.span().start),
+            format!("the CA bundle `{}` does not exist", full.display()),
+        )
+        .with_help("`runtime.ca_bundle` names a PEM file on this machine, e.g. /etc/ssl/certs/ca-certificates.crt; remove it to mount none"));
+    }
+    Ok(Some(full))
+}
+
+/// What `[runtimes."..."]` and `[databases."..."]` add to the matrix's entries.
+struct EntrySettings<'f> {
+    file: &'f SourceFile,
+    runtime_paths: BTreeMap<String, PathBuf>,
+    runtime_images: BTreeMap<String, String>,
+    databases: Vec<(DatabaseSpec, DatabaseSettings)>,
+}
+
+impl<'f> EntrySettings<'f> {
+    fn read(file: &'f SourceFile, raw: &RawHarness, root: &Path) -> Result<Self, ConfigError> {
+        let at = |span: std::ops::Range<usize>| file.location(span.start);
+        let mut runtime_paths = BTreeMap::new();
+        let mut runtime_images = BTreeMap::new();
+        for (key, runtime) in &raw.runtimes {
+            let spec = RuntimeSpec::parse(key)
+                .map_err(|msg| ConfigError::at(at(runtime.span()), msg.to_string()))?;
+            if let Some(interpreter) = &runtime.get_ref().interpreter {
+                runtime_paths.insert(spec.key(), root.join(interpreter));
+            }
+            if let Some(image) = &runtime.get_ref().image {
+                if !is_image_reference(image.get_ref()) {
+                    return Err(ConfigError::at(
+                        at(image.span()),
+                        format!("`{}` is not an image name", image.get_ref()),
+                    )
+                    .with_help("write an image reference such as `python:3.12-slim` or `registry.example.com/team/python:3.12`"));
+                }
+                runtime_images.insert(spec.key(), image.get_ref().trim().to_string());
+            }
+        }
+        let mut databases: Vec<(DatabaseSpec, DatabaseSettings)> = Vec::new();
+        for (key, raw_db) in &raw.databases {
+            let spec = DatabaseSpec::parse(key).map_err(|msg| {
+                ConfigError::at(at(raw_db.span()), format!("[databases.\"{key}\"]: {msg}"))
+            })?;
+            let settings = database_settings_of(&spec, raw_db, root, &at)?;
+            let listed = raw.matrix.databases.iter().chain(
+                raw.matrix
+                    .include
+                    .iter()
+                    .filter_map(|p| p.get_ref().database.as_ref()),
+            );
+            let mut listed = listed.filter_map(|text| DatabaseSpec::parse(text.get_ref()).ok());
+            if !listed.any(|other| other == spec) {
+                return Err(ConfigError::at(
+                    at(raw_db.span()),
+                    format!("[databases.\"{key}\"] configures an entry the matrix does not list"),
+                )
+                .with_help(format!(
+                    "add \"{key}\" to `matrix.databases`, or fix the key (it must match an entry)"
+                )));
+            }
+            databases.push((spec, settings));
+        }
+        Ok(Self {
+            file,
+            runtime_paths,
+            runtime_images,
+            databases,
+        })
+    }
+
+    fn runtime(&self, text: &Spanned<String>) -> Result<RuntimeSpec, ConfigError> {
+        let mut spec = RuntimeSpec::parse(text.get_ref()).map_err(|msg| {
+            ConfigError::at(self.file.location(text.span().start), msg.to_string())
+        })?;
+        spec.interpreter = self.runtime_paths.get(&spec.key()).cloned();
+        spec.image = self.runtime_images.get(&spec.key()).cloned();
+        Ok(spec)
+    }
+
+    fn database(&self, text: &Spanned<String>) -> Result<DatabaseSpec, ConfigError> {
+        let mut spec = DatabaseSpec::parse(text.get_ref()).map_err(|msg| {
+            ConfigError::at(self.file.location(text.span().start), msg.to_string())
+        })?;
+        if let Some((_, settings)) = self.databases.iter().find(|(s, _)| *s == spec) {
+            spec.settings = settings.clone();
+        }
+        Ok(spec)
+    }
+}
+
+/// `[matrix] include` and `exclude`, each entry naming known scenarios; an include a whole cell.
+fn patterns_of(
+    file: &SourceFile,
+    matrix: &RawMatrix,
+    entries: &EntrySettings<'_>,
+    names: &BTreeSet<&str>,
+) -> Result<(Vec<CellPattern>, Vec<CellPattern>), ConfigError> {
+    let at = |span: std::ops::Range<usize>| file.location(span.start);
     let pattern = |raw: &Spanned<RawPattern>| -> Result<CellPattern, ConfigError> {
         let p = raw.get_ref();
         if p.scenario.is_none() && p.database.is_none() && p.runtime.is_none() {
@@ -685,23 +821,29 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         }
         Ok(CellPattern {
             scenario: p.scenario.as_ref().map(|s| s.get_ref().clone()),
-            database: p.database.as_ref().map(&database).transpose()?,
-            runtime: p.runtime.as_ref().map(&runtime).transpose()?,
+            database: p
+                .database
+                .as_ref()
+                .map(|text| entries.database(text))
+                .transpose()?,
+            runtime: p
+                .runtime
+                .as_ref()
+                .map(|text| entries.runtime(text))
+                .transpose()?,
         })
     };
-    let include = raw
-        .matrix
+    let include = matrix
         .include
         .iter()
         .map(&pattern)
         .collect::<Result<Vec<_>, _>>()?;
-    let exclude = raw
-        .matrix
+    let exclude = matrix
         .exclude
         .iter()
         .map(&pattern)
         .collect::<Result<Vec<_>, _>>()?;
-    for (raw_entry, entry) in raw.matrix.include.iter().zip(&include) {
+    for (raw_entry, entry) in matrix.include.iter().zip(&include) {
         if entry.scenario.is_none() || entry.database.is_none() || entry.runtime.is_none() {
             return Err(ConfigError::at(
                 at(raw_entry.span()),
@@ -710,9 +852,17 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
             .with_help("give `scenario`, `database` and `runtime`"));
         }
     }
+    Ok((include, exclude))
+}
 
+/// `members`: each a folder holding harness.toml or `{ name, config }`, with a unique name.
+fn members_of(
+    file: &SourceFile,
+    raw: &[Spanned<RawMember>],
+    shown_root: &Path,
+) -> Result<Vec<Member>, ConfigError> {
     let mut members: Vec<Member> = Vec::new();
-    for member in &raw.members {
+    for member in raw {
         let at = file.location(member.span().start);
         let (name, path) = match member.get_ref() {
             RawMember::Folder(folder) => {
@@ -737,63 +887,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         }
         members.push(Member { name, file: path });
     }
-
-    Ok(Config {
-        members,
-        label: None,
-        file: file.path().to_path_buf(),
-        root: root.clone(),
-        project: Project {
-            tool: raw.project.tool,
-            dir: project_dir,
-            tool_config,
-            requirements,
-            env: raw.project.env,
-            pythonpath,
-            script_location,
-            section: raw
-                .project
-                .section
-                .filter(|s| !s.trim().is_empty() && s != "alembic"),
-            foreign_urls: raw.project.foreign_urls,
-            url_options: raw
-                .project
-                .url_options
-                .iter()
-                .map(|o| o.get_ref().clone())
-                .collect(),
-            upgrade_first,
-            services,
-            bootstrap: bootstrap.map(|b| match b {
-                Bootstrap::Models { .. } => Bootstrap::Models {
-                    metadata: models.metadata.clone(),
-                },
-                other => other,
-            }),
-            version_table: match raw.project.version_table {
-                Some(name) if name.is_empty() => None,
-                Some(name) => Some(name),
-                None if raw.project.tool == ToolKind::Alembic => {
-                    Some("alembic_version".to_string())
-                }
-                None => None,
-            },
-        },
-        matrix: Matrix {
-            databases,
-            runtimes,
-            include,
-            exclude,
-        },
-        runtime: RuntimeSettings {
-            backend: raw.runtime.backend,
-            ca_bundle,
-        },
-        scenarios,
-        scenarios_dir,
-        snapshots_dir: root.join(&raw.paths.snapshots),
-        lint: super::LintSettings { version_length },
-    })
+    Ok(members)
 }
 
 /// Every `${NAME}` in `[project.env]` names a cell variable or one this process has.
