@@ -20,7 +20,7 @@ use crate::scaffold::engines::TargetEngines;
 use crate::scaffold::python::{self, RequiresPython};
 use crate::scaffold::{
     self, DetectedProject, PlannedFile, ProjectSetup, Revisions, ScaffoldError,
-    env_py_version_table, flask_app, member_name, relative_to,
+    env_py_version_table, member_name, relative_to,
 };
 
 #[derive(Debug, Args)]
@@ -50,8 +50,6 @@ const MINORS: std::ops::RangeInclusive<u32> = 7..=14;
 const OLDEST_SUPPORTED_MINOR: u32 = 10;
 /// How many interpreters init tries, from each end, for an environment that installs.
 const MAX_PYTHON_ATTEMPTS: usize = 3;
-/// How many variables read without a default init writes as `FILL IN` lines.
-const MAX_UNSET: usize = 8;
 
 pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
     let root = std::env::current_dir()
@@ -241,195 +239,23 @@ async fn plan(
         None
     };
     if let Some((export, lock_path)) = exported {
-        // Workspace members and path dependencies import from their source folders, as the
-        // project itself does: never built or installed into the checkout.
-        for dir in &export.paths {
-            let Some(entry) = source_entry(root, dir) else {
-                eprintln!(
-                    "  note: {lock_path} names {}, outside this folder: not installed",
-                    dir.display()
-                );
-                continue;
-            };
-            if !found.pythonpath.contains(&entry) {
-                eprintln!(
-                    "  note: path dependency {entry} is imported from its source folder (pythonpath)"
-                );
-                found.pythonpath.push(entry);
-            }
-        }
-        let text = export.text;
-        let name = "requirements.lock.txt".to_string();
-        let text = format!(
-            "# The versions {lock_path} pins, exported by `harness init` (uv export --frozen --no-dev).\n# Export again after the lock changes.\n{text}"
-        );
-        let scratch_file = scratch.path().join(&name);
-        std::fs::write(&scratch_file, &text).map_err(|err| {
-            Failure::Environment(format!("cannot write {}: {err}", scratch_file.display()))
-        })?;
-        eprintln!("  note: exact versions from {lock_path}, written to {name}");
+        let (file, written) = use_lock(
+            export,
+            lock_path,
+            (root, scratch.path()),
+            &mut found,
+            &mut packages,
+        )?;
         requirement_files = Vec::new();
-        trial_files = vec![scratch_file];
-        packages.retain(|p| !found_packages_from_pyproject(&found, p));
-        let lists_alembic = text
-            .lines()
-            .any(|l| l.trim_start().to_ascii_lowercase().starts_with("alembic=="));
-        if !lists_alembic && !packages.iter().any(|p| p == "alembic") {
-            packages.push("alembic".into());
-        }
-        lock = Some((name, text, lock_path));
+        trial_files = vec![file];
+        lock = Some(written);
     }
 
-    let mut env: Vec<(String, String, String)> = Vec::new();
-    for read in &found.url_variables {
-        if read.name != "DATABASE_URL" && !env.iter().any(|(n, ..)| *n == read.name) {
-            env.push((
-                read.name.clone(),
-                "${DATABASE_URL}".into(),
-                format!("the cell's database, read at {}:{}", read.file, read.line),
-            ));
-        }
-    }
-    if detected.flask
-        && let Some((module, why, from)) = flask_app(root, &root.join(&detected.run_dir))
-    {
-        // The module is imported from its base folder: the root, src/ for a src layout, or the
-        // app folder that holds its package.
-        let nested = from.is_some();
-        let (module, base) = match (from, module.strip_prefix("src.")) {
-            (Some(base), _) => (module.clone(), base),
-            (None, Some(inner)) => (inner.to_string(), "src".to_string()),
-            (None, None) => (module, ".".to_string()),
-        };
-        let base = base.as_str();
-        if (nested || module.contains('.') || root.join(format!("{module}.py")).is_file())
-            && !found.pythonpath.iter().any(|p| p == base)
-        {
-            found.pythonpath.push(base.to_string());
-        }
-        // The variables the app's configuration reads, which env.py (taking its engine from
-        // `current_app`) never names.
-        let (urls, parts, required) = python::flask_app_reads(root, &root.join(base), &module);
-        for read in urls {
-            if read.name != "DATABASE_URL" && !env.iter().any(|(n, ..)| *n == read.name) {
-                env.push((
-                    read.name.clone(),
-                    "${DATABASE_URL}".into(),
-                    format!(
-                        "the cell's database, read by the Flask app's configuration at {}:{}",
-                        read.file, read.line
-                    ),
-                ));
-            }
-        }
-        for part in parts {
-            if !found
-                .part_variables
-                .iter()
-                .any(|(r, _)| r.name == part.0.name)
-            {
-                found.part_variables.push(part);
-            }
-        }
-        for read in required {
-            if !found.required_variables.iter().any(|r| r.name == read.name) {
-                found.required_variables.push(read);
-            }
-        }
-        // Flask reads FLASK_APP relative to the folder it runs in, and when that folder is itself
-        // a package it prefixes the package's name ("zou.zou.app"): the module's file, relative to
-        // the run folder, then names it unambiguously.
-        let module = if root.join(&detected.run_dir).join("__init__.py").is_file()
-            && !module.contains(':')
-        {
-            let dotted = module.replace('.', "/");
-            let file = if root.join(base).join(&dotted).is_dir() {
-                format!("{dotted}/__init__.py")
-            } else {
-                format!("{dotted}.py")
-            };
-            let file = if base == "." {
-                file
-            } else {
-                format!("{base}/{file}")
-            };
-            if root.join(&file).is_file() {
-                relative_to(&file, &detected.run_dir)
-            } else {
-                module
-            }
-        } else {
-            module
-        };
-        env.push((
-            "FLASK_APP".into(),
-            module,
-            format!("the Flask app env.py takes its engine from ({why})"),
-        ));
-    }
-    for (read, part) in &found.part_variables {
-        if !env.iter().any(|(n, ..)| *n == read.name) {
-            env.push((
-                read.name.clone(),
-                part.value(),
-                format!("{}, read at {}:{}", part.noun(), read.file, read.line),
-            ));
-        }
-    }
-    // A secret the settings demand at import gets a throwaway value, new each run.
-    for read in &found.required_variables {
-        if python::is_secret(&read.name) && !env.iter().any(|(n, ..)| *n == read.name) {
-            env.push((
-                read.name.clone(),
-                format!("${{{}}}", crate::runtime::RUN_SECRET),
-                format!(
-                    "a secret the settings require, read at {}:{}: a random value, new each run",
-                    read.file, read.line
-                ),
-            ));
-        }
-    }
-    // A value the settings require that the project's own image sets is the value its installs
-    // run with (`ENV PRODUCTION=true`).
-    let image_env = crate::scaffold::image_env::image_env(root);
-    for read in &found.required_variables {
-        if env.iter().any(|(n, ..)| *n == read.name) {
-            continue;
-        }
-        if let Some(set) = crate::scaffold::image_env::value_for(&image_env, &read.name) {
-            env.push((
-                read.name.clone(),
-                set.value.clone(),
-                format!(
-                    "required by the settings at {}:{}; the value the project's image gives it ({}:{})",
-                    read.file, read.line, set.file, set.line
-                ),
-            ));
-        }
-    }
-    let mut unset: Vec<(String, String)> = found
-        .required_variables
-        .iter()
-        .filter(|read| !env.iter().any(|(n, ..)| *n == read.name))
-        .map(|read| {
-            (
-                read.name.clone(),
-                format!(
-                    "read without a default at {}:{}; only the project's owner knows its value",
-                    read.file, read.line
-                ),
-            )
-        })
-        .collect();
-
-    if unset.len() > MAX_UNSET {
-        let more = unset.len() - MAX_UNSET;
-        unset.truncate(MAX_UNSET);
-        unset.push((
-            format!("# and {more} more"),
-            "variables read without a default; see the notes above".into(),
-        ));
-    }
+    let crate::scaffold::project_env::ProjectEnv {
+        mut env,
+        mut unset,
+        image_env,
+    } = crate::scaffold::project_env::infer(root, detected, &mut found);
     let version_table = env_py_version_table(&root.join(&detected.script_dir));
     let run_dir = root.join(&detected.run_dir);
     let ini_path = root.join(&ini);
@@ -537,7 +363,6 @@ async fn plan(
         cannot_run,
     } = left_out;
     let mut notes: Vec<String> = plugin_note.into_iter().collect();
-    let mut problem = None;
     let mut retry = init_retries::Retry {
         project: &mut project,
         python: &newest,
@@ -605,268 +430,34 @@ async fn plan(
         eprintln!("  note: {line}");
     }
     notes.extend(settled.notes.iter().cloned());
-    for ran in &trial.engines {
-        if ran.outcome == TrialOutcome::Passed {
-            let what = if project.bootstrap.is_some() {
-                "fresh install from the models, then `alembic upgrade heads`,"
-            } else {
-                "`alembic upgrade heads`"
-            };
-            notes.push(format!(
-                "a trial {what} on an empty {} database passed (Python {})",
-                ran.spec, trial.python
-            ));
-        }
-    }
-    // Every other engine's failed trial is reported too (SQLite tried on approval is settled above).
-    for (want, ran) in wanted.iter().zip(&trial.engines).skip(1) {
-        if want.only_if_it_passes {
-            continue;
-        }
-        if let TrialOutcome::Failed { line, .. } | TrialOutcome::NoEngine(line) = &ran.outcome {
-            let line = line.lines().next().unwrap_or_default();
-            eprintln!(
-                "  note: the trial upgrade on an empty {} database failed: {line}",
-                ran.spec
-            );
-            notes.push(format!(
-                "a trial upgrade on an empty {} database failed: {line}",
-                ran.spec
-            ));
-        }
-    }
-    let first = &trial.engines[0];
-    match &first.outcome {
-        TrialOutcome::Passed | TrialOutcome::NoEngine(_) => {}
-        TrialOutcome::Foreign(url) => {
-            project.foreign_urls = ForeignUrls::Redirect;
-            notes.push(format!(
-                "the project opens its own engine on {url} rather than the URL it is given; \
-                 foreign_urls = \"redirect\" points that engine at each cell's database"
-            ));
-            eprintln!(
-                "  note: the project connects to {url} on its own; its engines are redirected to the cell's database"
-            );
-        }
-        TrialOutcome::MissingModule { module, by }
-            if module.contains('.')
-                && found.pythonpath.iter().any(|p| {
-                    root.join(p)
-                        .join(module.split('.').next().unwrap_or(""))
-                        .is_dir()
-                }) =>
-        {
-            problem = Some(format!(
-                "{}: env.py's imports fail: no module named `{module}`{}; its package is the project's own, on PYTHONPATH from its source folder, where `{module}` does not exist: a file the project generates when it is built or installed (a version file, build information)\n  help: generate it in the checkout before `harness run` (the project's build or develop step), or list a released version of the package in `packages` and drop its folder from `pythonpath`",
-                shown_dir(&detected.run_dir),
-                by.as_ref()
-                    .map(|file| format!(", imported by {file}"))
-                    .unwrap_or_default(),
-            ));
-        }
-        TrialOutcome::MissingModule { module, by } => {
-            let module = module.split('.').next().unwrap_or(module);
-            problem = Some(format!(
-                "{}: env.py's imports fail: no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in {}harness.toml (or pass --package NAME to `harness init`), then `harness run`",
-                shown_dir(&detected.run_dir),
-                by.as_ref()
-                    .map(|file| format!(", imported by {file}"))
-                    .unwrap_or_default(),
-                if folder.is_empty() {
-                    String::new()
-                } else {
-                    format!("{folder}/")
-                }
-            ));
-        }
-        TrialOutcome::Failed { line, dialect, .. } => {
-            let hint = if *dialect && first.spec.engine == EngineKind::Sqlite {
-                " (SQLite's dialect refused it: a project that needs a server engine fails its SQLite cells; add \"postgres:17\" to the databases)"
-            } else {
-                ""
-            };
-            eprintln!(
-                "  note: a trial upgrade on an empty {} database failed: {line}",
-                first.spec
-            );
-            notes.push(format!(
-                "a trial upgrade on an empty {} database failed: {line}{hint}",
-                first.spec
-            ));
-        }
-        TrialOutcome::Setup(why) => problem = Some(why.clone()),
-    }
-    // A service the project connects to when it starts, other than Redis (a message broker), is
-    // not one the harness runs: say so, with the address.
-    if let TrialOutcome::Failed { line, .. } = trial.outcome()
-        && (line.contains("Connection refused") || line.contains("connecting to"))
-        && !(line.contains("6379") || line.to_ascii_lowercase().contains("redis"))
-    {
-        let text = format!(
-            "the project connects to a service when it starts, which the harness does not run ({line}): run one where the cells can reach it and point the project's setting for it at that address under [project.env]"
-        );
-        eprintln!("  note: {text}");
-        notes.push(text);
-    }
-    // A project that fails under plain Alembic may migrate through a command of its own: name it.
-    let plain_alembic_failed =
-        matches!(trial.outcome(), TrialOutcome::Failed { dialect: false, .. })
-            || trial.graph.is_err();
-    let mut through = None;
-    if plain_alembic_failed {
-        let wrappers = python::alembic_wrappers(root, &python::console_scripts(root));
-        if let Some(wrapper) = wrappers.first() {
-            // The way the project's own files run it, with the variable they give the URL in: the
-            // trial runs again through it, and when that reaches head, so do the cells.
-            let command = crate::scaffold::documented::upgrade_command(root, &wrapper.script);
-            let variable = crate::scaffold::documented::url_variable(root);
-            let mut tried = None;
-            if let (Some(command), Some(variable)) = (&command, &variable) {
-                let attempt = trial::Through {
-                    upgrade: command.what.clone(),
-                    url_env: variable.what.clone(),
-                };
-                let develop = !packages.iter().any(|p| p.starts_with("-e "));
-                if develop {
-                    project
-                        .requirements
-                        .packages
-                        .push(format!("-e {}", root.display()));
-                }
-                let said = format!(
-                    "`{}` ({}:{}, and {} other places), with the URL in {} ({}:{})",
-                    command.what.join(" "),
-                    command.file,
-                    command.line,
-                    command.places - 1,
-                    variable.what,
-                    variable.file,
-                    variable.line
-                );
-                eprintln!(
-                    "  note: the project migrates through its own command, `{}` ({} calls Alembic's command.upgrade); trying it as its files run it: {said}",
-                    wrapper.script, wrapper.file
-                );
-                // A command keeping state in a home folder of its own (`PREFECT_HOME`) keeps it
-                // in the cell's folder, not under the user's home.
-                let home = format!(
-                    "{}_HOME",
-                    wrapper.script.to_ascii_uppercase().replace('-', "_")
-                );
-                let home = (crate::scaffold::documented::mentions(root, &home)
-                    && !env.iter().any(|(n, ..)| *n == home))
-                .then_some(home);
-                if let Some(home) = &home {
-                    project
-                        .env
-                        .insert(home.clone(), format!("${{{}}}", crate::runtime::CELL_DIR));
-                }
-                let again = trial::trial_through(&project, &newest, &candidates, Some(&attempt))
-                    .await
-                    .map_err(|err| Failure::Environment(err.to_string()))?;
-                if matches!(again.outcome(), TrialOutcome::Passed) {
-                    if let Some(home) = home {
-                        env.push((
-                            home,
-                            format!("${{{}}}", crate::runtime::CELL_DIR),
-                            format!(
-                                "`{}` keeps its state there, else under the user's home: the cell's own folder",
-                                wrapper.script
-                            ),
-                        ));
-                    }
-                    notes.push(format!(
-                        "plain Alembic fails here; the project migrates through its own command, run as its files run it: {said}. tool = \"command\" runs it in every cell"
-                    ));
-                    if develop {
-                        packages.push(format!("-e {}", rel(".")));
-                    }
-                    through = Some(attempt);
-                    trial = again;
-                } else {
-                    if develop {
-                        project.requirements.packages.pop();
-                    }
-                    if let Some(home) = &home {
-                        project.env.remove(home);
-                    }
-                    let why = match again.outcome() {
-                        TrialOutcome::Failed { line, .. }
-                        | TrialOutcome::Setup(line)
-                        | TrialOutcome::NoEngine(line) => line.clone(),
-                        TrialOutcome::Foreign(url) => format!("it connected to {url} on its own"),
-                        TrialOutcome::MissingModule { module, .. } => {
-                            format!("no module named `{module}`")
-                        }
-                        TrialOutcome::Passed => String::new(),
-                    };
-                    eprintln!("  note: through the project's command the trial failed too: {why}");
-                    tried = Some(format!(
-                        "; run as its files run it ({said}) the trial failed too: {why}"
-                    ));
-                }
-            }
-            if through.is_none() {
-                let line = format!(
-                    "the project has its own migrate command, `{}` ({} calls Alembic's command.upgrade){}: when env.py only runs inside it, set tool = \"command\", upgrade = [\"{}\", ...] with the arguments that upgrade a database, url_env to the variable it reads the URL from, and \"-e .\" in packages so the script is installed (docs/configuration.md)",
-                    wrapper.script,
-                    wrapper.file,
-                    tried.unwrap_or_default(),
-                    wrapper.script
-                );
-                eprintln!("  note: {line}");
-                notes.push(line);
-            }
-        }
-    }
+    let mut problem = trial_notes(
+        &trial,
+        &wanted,
+        (&mut project, &mut notes),
+        (root, folder, detected),
+        &found.pythonpath,
+    );
+    let through = init_retries::own_command(
+        &mut init_retries::Retry {
+            project: &mut project,
+            python: &newest,
+            candidates: &candidates,
+        },
+        &mut trial,
+        (&mut env, &mut notes),
+        (root, &mut packages),
+        &rel,
+    )
+    .await?;
     let installed = !matches!(trial.outcome(), TrialOutcome::Setup(_));
     let trial_passed = matches!(trial.outcome(), TrialOutcome::Passed);
-    let graph = match trial.graph {
-        // Through the project's own command, the revisions Alembic loads on its own do not matter.
-        Ok(graph) if through.is_some() => graph,
-        Ok(graph) => {
-            eprintln!(
-                "  Alembic (Python {}) reports {}, head {}",
-                trial.python,
-                crate::report::words::plural(graph.revisions.len(), "revision"),
-                if graph.heads.is_empty() {
-                    "none (the versions folder is empty)".to_string()
-                } else {
-                    graph.heads.join(", ")
-                }
-            );
-            let files = revision_files_below(&root.join(&detected.script_dir));
-            if files > graph.revisions.len() + 2 && files >= graph.revisions.len() * 3 / 2 {
-                let line = format!(
-                    "Alembic loads {} revisions, but {} holds {files} revision files: the project adds the rest in code (an env.py or settings that set version_locations at run time, or a configuration of its own); cells and lint see only what Alembic loads here",
-                    graph.revisions.len(),
-                    shown_dir(&detected.script_dir)
-                );
-                eprintln!("  note: {line}");
-                notes.push(line);
-            }
-            graph
-        }
-        Err(why) => {
-            eprintln!(
-                "  Alembic (Python {}) could not load the revision graph: {}",
-                trial.python,
-                why.message.lines().next().unwrap_or(&why.message)
-            );
-            if problem.is_none() {
-                let help = if why.missing_setting {
-                    "\n  help: the project needs a setting only its owner knows: set it under [project.env] in harness.toml, then `harness run`"
-                } else {
-                    ""
-                };
-                problem = Some(format!(
-                    "{}: Alembic could not read the revision graph: {why}{help}",
-                    shown_dir(&detected.run_dir)
-                ));
-            }
-            Graph::default()
-        }
-    };
+    let python_version = trial.python.clone();
+    let graph = graph_of(
+        trial.graph,
+        (&python_version, through.is_some()),
+        (root, detected),
+        (&mut notes, &mut problem),
+    );
     let config_rel = ini
         .strip_prefix(&format!("{}/", detected.run_dir))
         .map(str::to_string)
@@ -968,6 +559,228 @@ async fn plan(
         trial_passed,
     };
     Ok((setup, Revisions::of(&graph), problem))
+}
+
+/// What the trial found, said and added to the notes: each engine that passed, every other
+/// engine's failure, and on the first engine what the project needs (its own engine redirected, a
+/// module, a service); the problem that makes init exit 3 once the files are written, if any.
+fn trial_notes(
+    trial: &trial::Trial,
+    wanted: &[init_engines::Wanted],
+    (project, notes): (&mut Project, &mut Vec<String>),
+    (root, folder, detected): (&Path, &str, &DetectedProject),
+    pythonpath: &[String],
+) -> Option<String> {
+    let mut problem = None;
+    for ran in &trial.engines {
+        if ran.outcome == TrialOutcome::Passed {
+            let what = if project.bootstrap.is_some() {
+                "fresh install from the models, then `alembic upgrade heads`,"
+            } else {
+                "`alembic upgrade heads`"
+            };
+            notes.push(format!(
+                "a trial {what} on an empty {} database passed (Python {})",
+                ran.spec, trial.python
+            ));
+        }
+    }
+    // Every other engine's failed trial is reported too (SQLite tried on approval is settled above).
+    for (want, ran) in wanted.iter().zip(&trial.engines).skip(1) {
+        if want.only_if_it_passes {
+            continue;
+        }
+        if let TrialOutcome::Failed { line, .. } | TrialOutcome::NoEngine(line) = &ran.outcome {
+            let line = line.lines().next().unwrap_or_default();
+            eprintln!(
+                "  note: the trial upgrade on an empty {} database failed: {line}",
+                ran.spec
+            );
+            notes.push(format!(
+                "a trial upgrade on an empty {} database failed: {line}",
+                ran.spec
+            ));
+        }
+    }
+    let first = &trial.engines[0];
+    match &first.outcome {
+        TrialOutcome::Passed | TrialOutcome::NoEngine(_) => {}
+        TrialOutcome::Foreign(url) => {
+            project.foreign_urls = ForeignUrls::Redirect;
+            notes.push(format!(
+                "the project opens its own engine on {url} rather than the URL it is given; \
+                 foreign_urls = \"redirect\" points that engine at each cell's database"
+            ));
+            eprintln!(
+                "  note: the project connects to {url} on its own; its engines are redirected to the cell's database"
+            );
+        }
+        TrialOutcome::MissingModule { module, by }
+            if module.contains('.')
+                && pythonpath.iter().any(|p| {
+                    root.join(p)
+                        .join(module.split('.').next().unwrap_or(""))
+                        .is_dir()
+                }) =>
+        {
+            problem = Some(format!(
+                "{}: env.py's imports fail: no module named `{module}`{}; its package is the project's own, on PYTHONPATH from its source folder, where `{module}` does not exist: a file the project generates when it is built or installed (a version file, build information)\n  help: generate it in the checkout before `harness run` (the project's build or develop step), or list a released version of the package in `packages` and drop its folder from `pythonpath`",
+                shown_dir(&detected.run_dir),
+                by.as_ref()
+                    .map(|file| format!(", imported by {file}"))
+                    .unwrap_or_default(),
+            ));
+        }
+        TrialOutcome::MissingModule { module, by } => {
+            let module = module.split('.').next().unwrap_or(module);
+            problem = Some(format!(
+                "{}: env.py's imports fail: no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in {}harness.toml (or pass --package NAME to `harness init`), then `harness run`",
+                shown_dir(&detected.run_dir),
+                by.as_ref()
+                    .map(|file| format!(", imported by {file}"))
+                    .unwrap_or_default(),
+                if folder.is_empty() {
+                    String::new()
+                } else {
+                    format!("{folder}/")
+                }
+            ));
+        }
+        TrialOutcome::Failed { line, dialect, .. } => {
+            let hint = if *dialect && first.spec.engine == EngineKind::Sqlite {
+                " (SQLite's dialect refused it: a project that needs a server engine fails its SQLite cells; add \"postgres:17\" to the databases)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "  note: a trial upgrade on an empty {} database failed: {line}",
+                first.spec
+            );
+            notes.push(format!(
+                "a trial upgrade on an empty {} database failed: {line}{hint}",
+                first.spec
+            ));
+        }
+        TrialOutcome::Setup(why) => problem = Some(why.clone()),
+    }
+    // A service the project connects to when it starts, other than Redis (a message broker), is
+    // not one the harness runs: say so, with the address.
+    if let TrialOutcome::Failed { line, .. } = trial.outcome()
+        && (line.contains("Connection refused") || line.contains("connecting to"))
+        && !(line.contains("6379") || line.to_ascii_lowercase().contains("redis"))
+    {
+        let text = format!(
+            "the project connects to a service when it starts, which the harness does not run ({line}): run one where the cells can reach it and point the project's setting for it at that address under [project.env]"
+        );
+        eprintln!("  note: {text}");
+        notes.push(text);
+    }
+    problem
+}
+
+/// The revision graph the trial read, said on the terminal, with a note when Alembic loads far
+/// fewer revisions than the script folder holds files; when it did not load, the problem init
+/// reports (unless one is known already) and an empty graph.
+fn graph_of(
+    graph: Result<Graph, trial::GraphError>,
+    (python, through): (&str, bool),
+    (root, detected): (&Path, &DetectedProject),
+    (notes, problem): (&mut Vec<String>, &mut Option<String>),
+) -> Graph {
+    match graph {
+        // Through the project's own command, the revisions Alembic loads on its own do not matter.
+        Ok(graph) if through => graph,
+        Ok(graph) => {
+            eprintln!(
+                "  Alembic (Python {}) reports {}, head {}",
+                python,
+                crate::report::words::plural(graph.revisions.len(), "revision"),
+                if graph.heads.is_empty() {
+                    "none (the versions folder is empty)".to_string()
+                } else {
+                    graph.heads.join(", ")
+                }
+            );
+            let files = revision_files_below(&root.join(&detected.script_dir));
+            if files > graph.revisions.len() + 2 && files >= graph.revisions.len() * 3 / 2 {
+                let line = format!(
+                    "Alembic loads {} revisions, but {} holds {files} revision files: the project adds the rest in code (an env.py or settings that set version_locations at run time, or a configuration of its own); cells and lint see only what Alembic loads here",
+                    graph.revisions.len(),
+                    shown_dir(&detected.script_dir)
+                );
+                eprintln!("  note: {line}");
+                notes.push(line);
+            }
+            graph
+        }
+        Err(why) => {
+            eprintln!(
+                "  Alembic (Python {}) could not load the revision graph: {}",
+                python,
+                why.message.lines().next().unwrap_or(&why.message)
+            );
+            if problem.is_none() {
+                let help = if why.missing_setting {
+                    "\n  help: the project needs a setting only its owner knows: set it under [project.env] in harness.toml, then `harness run`"
+                } else {
+                    ""
+                };
+                *problem = Some(format!(
+                    "{}: Alembic could not read the revision graph: {why}{help}",
+                    shown_dir(&detected.run_dir)
+                ));
+            }
+            Graph::default()
+        }
+    }
+}
+
+/// The versions a lock file pins (exported by uv) in place of pyproject.toml's ranges: written to
+/// `requirements.lock.txt` in `scratch` for the trials (init writes it beside harness.toml), its
+/// path dependencies put on `pythonpath`, alembic added to `packages` when the lock lacks it.
+/// The scratch file, and (file name, text, lock file).
+fn use_lock(
+    export: runtime::LockExport,
+    lock_path: String,
+    (root, scratch): (&Path, &Path),
+    found: &mut python::PythonProject,
+    packages: &mut Vec<String>,
+) -> Result<(PathBuf, (String, String, String)), Failure> {
+    // Workspace members and path dependencies import from their source folders, as the
+    // project itself does: never built or installed into the checkout.
+    for dir in &export.paths {
+        let Some(entry) = source_entry(root, dir) else {
+            eprintln!(
+                "  note: {lock_path} names {}, outside this folder: not installed",
+                dir.display()
+            );
+            continue;
+        };
+        if !found.pythonpath.contains(&entry) {
+            eprintln!(
+                "  note: path dependency {entry} is imported from its source folder (pythonpath)"
+            );
+            found.pythonpath.push(entry);
+        }
+    }
+    let text = export.text;
+    let name = "requirements.lock.txt".to_string();
+    let text = format!(
+        "# The versions {lock_path} pins, exported by `harness init` (uv export --frozen --no-dev).\n# Export again after the lock changes.\n{text}"
+    );
+    let scratch_file = scratch.join(&name);
+    std::fs::write(&scratch_file, &text).map_err(|err| {
+        Failure::Environment(format!("cannot write {}: {err}", scratch_file.display()))
+    })?;
+    eprintln!("  note: exact versions from {lock_path}, written to {name}");
+    packages.retain(|p| !found_packages_from_pyproject(found, p));
+    let lists_alembic = text
+        .lines()
+        .any(|l| l.trim_start().to_ascii_lowercase().starts_with("alembic=="));
+    if !lists_alembic && !packages.iter().any(|p| p == "alembic") {
+        packages.push("alembic".into());
+    }
+    Ok((scratch_file, (name, text, lock_path)))
 }
 
 /// The packages an alembic.ini's `script_location` and `version_locations` name as

@@ -493,3 +493,133 @@ async fn service_backend(
         }
     }
 }
+
+/// A project that fails under plain Alembic may migrate through a console script of its own that
+/// calls Alembic's `command.upgrade`: the trial runs again through it, as the project's files run
+/// it, and when that reaches head, the cells do too (`tool = "command"`); else init names it.
+pub(super) async fn own_command(
+    retry: &mut Retry<'_>,
+    trial: &mut Trial,
+    (env, notes): (&mut Vec<(String, String, String)>, &mut Vec<String>),
+    (root, packages): (&Path, &mut Vec<String>),
+    rel: &dyn Fn(&str) -> String,
+) -> Result<Option<trial::Through>, Failure> {
+    let plain_alembic_failed =
+        matches!(trial.outcome(), TrialOutcome::Failed { dialect: false, .. })
+            || trial.graph.is_err();
+    let mut through = None;
+    if plain_alembic_failed {
+        let wrappers = python::alembic_wrappers(root, &python::console_scripts(root));
+        if let Some(wrapper) = wrappers.first() {
+            // The way the project's own files run it, with the variable they give the URL in: the
+            // trial runs again through it, and when that reaches head, so do the cells.
+            let command = crate::scaffold::documented::upgrade_command(root, &wrapper.script);
+            let variable = crate::scaffold::documented::url_variable(root);
+            let mut tried = None;
+            if let (Some(command), Some(variable)) = (&command, &variable) {
+                let attempt = trial::Through {
+                    upgrade: command.what.clone(),
+                    url_env: variable.what.clone(),
+                };
+                let develop = !packages.iter().any(|p| p.starts_with("-e "));
+                if develop {
+                    retry
+                        .project
+                        .requirements
+                        .packages
+                        .push(format!("-e {}", root.display()));
+                }
+                let said = format!(
+                    "`{}` ({}:{}, and {} other places), with the URL in {} ({}:{})",
+                    command.what.join(" "),
+                    command.file,
+                    command.line,
+                    command.places - 1,
+                    variable.what,
+                    variable.file,
+                    variable.line
+                );
+                eprintln!(
+                    "  note: the project migrates through its own command, `{}` ({} calls Alembic's command.upgrade); trying it as its files run it: {said}",
+                    wrapper.script, wrapper.file
+                );
+                // A command keeping state in a home folder of its own (`PREFECT_HOME`) keeps it
+                // in the cell's folder, not under the user's home.
+                let home = format!(
+                    "{}_HOME",
+                    wrapper.script.to_ascii_uppercase().replace('-', "_")
+                );
+                let home = (crate::scaffold::documented::mentions(root, &home)
+                    && !env.iter().any(|(n, ..)| *n == home))
+                .then_some(home);
+                if let Some(home) = &home {
+                    retry
+                        .project
+                        .env
+                        .insert(home.clone(), format!("${{{}}}", crate::runtime::CELL_DIR));
+                }
+                let again = trial::trial_through(
+                    retry.project,
+                    retry.python,
+                    retry.candidates,
+                    Some(&attempt),
+                )
+                .await
+                .map_err(|err| Failure::Environment(err.to_string()))?;
+                if matches!(again.outcome(), TrialOutcome::Passed) {
+                    if let Some(home) = home {
+                        env.push((
+                            home,
+                            format!("${{{}}}", crate::runtime::CELL_DIR),
+                            format!(
+                                "`{}` keeps its state there, else under the user's home: the cell's own folder",
+                                wrapper.script
+                            ),
+                        ));
+                    }
+                    notes.push(format!(
+                        "plain Alembic fails here; the project migrates through its own command, run as its files run it: {said}. tool = \"command\" runs it in every cell"
+                    ));
+                    if develop {
+                        packages.push(format!("-e {}", rel(".")));
+                    }
+                    through = Some(attempt);
+                    *trial = again;
+                } else {
+                    if develop {
+                        retry.project.requirements.packages.pop();
+                    }
+                    if let Some(home) = &home {
+                        retry.project.env.remove(home);
+                    }
+                    let why = match again.outcome() {
+                        TrialOutcome::Failed { line, .. }
+                        | TrialOutcome::Setup(line)
+                        | TrialOutcome::NoEngine(line) => line.clone(),
+                        TrialOutcome::Foreign(url) => format!("it connected to {url} on its own"),
+                        TrialOutcome::MissingModule { module, .. } => {
+                            format!("no module named `{module}`")
+                        }
+                        TrialOutcome::Passed => String::new(),
+                    };
+                    eprintln!("  note: through the project's command the trial failed too: {why}");
+                    tried = Some(format!(
+                        "; run as its files run it ({said}) the trial failed too: {why}"
+                    ));
+                }
+            }
+            if through.is_none() {
+                let line = format!(
+                    "the project has its own migrate command, `{}` ({} calls Alembic's command.upgrade){}: when env.py only runs inside it, set tool = \"command\", upgrade = [\"{}\", ...] with the arguments that upgrade a database, url_env to the variable it reads the URL from, and \"-e .\" in packages so the script is installed (docs/configuration.md)",
+                    wrapper.script,
+                    wrapper.file,
+                    tried.unwrap_or_default(),
+                    wrapper.script
+                );
+                eprintln!("  note: {line}");
+                notes.push(line);
+            }
+        }
+    }
+    Ok(through)
+}

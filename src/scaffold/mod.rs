@@ -6,6 +6,7 @@ mod app_files;
 pub mod documented;
 pub mod engines;
 pub mod image_env;
+pub mod project_env;
 pub mod python;
 mod templates;
 
