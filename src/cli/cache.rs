@@ -10,7 +10,7 @@ use super::{ExitStatus, Failure};
 use crate::docker::Docker;
 use crate::matrix::Filter;
 use crate::report::words::plural;
-use crate::runtime::container::{CachedImage, cached_images};
+use crate::runtime::container::{CachedImage, ImagesUnlisted, cached_images};
 use crate::runtime::{CacheDir, CachedVenv, cached_venvs, human_size, other_usage};
 
 const CACHE_HELP: &str = "\
@@ -72,7 +72,7 @@ pub struct RemoveArgs {
 /// What the cache holds; `images` says why none were listed when no engine answered.
 struct Contents {
     venvs: Vec<CachedVenv>,
-    images: Result<Vec<CachedImage>, String>,
+    images: Result<Vec<CachedImage>, ImagesUnlisted>,
     docker: Option<Docker>,
 }
 
@@ -101,7 +101,7 @@ async fn contents(cache: &CacheDir) -> Result<Contents, Failure> {
     let docker = crate::docker::client().await;
     let images = match &docker {
         Some(docker) => cached_images(docker, cache).await,
-        None => Err("no Docker engine answers (DOCKER_HOST or the default socket)".into()),
+        None => Err(ImagesUnlisted::NoEngine),
     };
     Ok(Contents {
         venvs,
@@ -342,7 +342,7 @@ async fn remove(
 }
 
 /// A filter that matches nothing: the names there are.
-fn no_match(filter: &str, entries: &[Entry], no_images: Option<&String>) -> String {
+fn no_match(filter: &str, entries: &[Entry], no_images: Option<&ImagesUnlisted>) -> String {
     let mut message = format!("no cached environment or prepared image matches `{filter}`");
     if let Some(why) = no_images {
         message.push_str(&format!(" (images were not looked at: {why})"));

@@ -257,7 +257,8 @@ fn archive(repository: &Path, commit: &str, into: &Path) -> Result<(), String> {
             &tar.display().to_string(),
             commit,
         ],
-    )?;
+    )
+    .map_err(|err| err.to_string())?;
     let tree = scratch.path().join("tree");
     std::fs::create_dir_all(&tree).map_err(|err| err.to_string())?;
     let untar = Command::new("tar")
@@ -279,27 +280,37 @@ fn archive(repository: &Path, commit: &str, into: &Path) -> Result<(), String> {
 }
 
 /// Runs git in `dir`; its stdout, or its stderr as the error.
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+/// Why a git command gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot run git: {0}")]
+    NotRun(std::io::Error),
+    /// git's own words, or the command when it said nothing.
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
         .output()
-        .map_err(|err| format!("cannot run git: {err}"))?;
+        .map_err(GitError::NotRun)?;
     if output.status.success() {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
-        Err(if stderr.is_empty() {
+        Err(GitError::Failed(if stderr.is_empty() {
             format!("git {} failed", args.join(" "))
         } else {
             stderr
-        })
+        }))
     }
 }
 
 /// Tags matching a glob, newest first (by the tagged commit's date), at most `newest`.
-pub fn tags(dir: &Path, pattern: &str, newest: usize) -> Result<Vec<String>, String> {
+pub fn tags(dir: &Path, pattern: &str, newest: usize) -> Result<Vec<String>, GitError> {
     let listed = git(
         dir,
         &[

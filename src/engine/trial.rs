@@ -580,7 +580,7 @@ pub async fn locked(
     root: &Path,
     script_dir: &Path,
     python: &Interpreter,
-) -> Result<Option<(runtime::LockExport, String)>, String> {
+) -> Result<Option<(runtime::LockExport, String)>, LockUnused> {
     let dir = script_dir
         .ancestors()
         .skip(1)
@@ -596,13 +596,26 @@ pub async fn locked(
         .await
     {
         Ok(runtime::Installer::Uv(uv)) => uv,
-        _ => return Err(format!("{lock_path} is not used: no uv to export it with")),
+        _ => return Err(LockUnused::NoUv { lock: lock_path }),
     };
     match uv.export_lock(dir).await {
         Ok(export) if !export.text.trim().is_empty() => Ok(Some((export, lock_path))),
         Ok(_) => Ok(None),
-        Err(why) => Err(format!(
-            "{lock_path} could not be exported ({why}); the ranges of pyproject.toml are used"
-        )),
+        Err(why) => Err(LockUnused::NotExported {
+            lock: lock_path,
+            why,
+        }),
     }
+}
+
+/// Why a project's lock file is not what init installs from.
+#[derive(Debug, thiserror::Error)]
+pub enum LockUnused {
+    #[error("{lock} is not used: no uv to export it with")]
+    NoUv { lock: String },
+    #[error("{lock} could not be exported ({why}); the ranges of pyproject.toml are used")]
+    NotExported {
+        lock: String,
+        why: runtime::ExportError,
+    },
 }

@@ -59,7 +59,10 @@ pub struct CachedImage {
 
 /// Every prepared runtime image of the engine, sorted by name. An error says why the engine did
 /// not list them.
-pub async fn cached_images(docker: &Docker, cache: &CacheDir) -> Result<Vec<CachedImage>, String> {
+pub async fn cached_images(
+    docker: &Docker,
+    cache: &CacheDir,
+) -> Result<Vec<CachedImage>, ImagesUnlisted> {
     let summaries = limited(
         "listing images",
         crate::docker::list_images(docker, &format!("{LABEL_DEPS}=true")),
@@ -191,22 +194,30 @@ fn short_id(id: &str) -> String {
 }
 
 /// `call` with a time limit; its error, or the limit's, as text.
-async fn limited<T>(
-    what: &str,
-    call: impl std::future::Future<Output = Result<T, crate::docker::Error>>,
-) -> Result<T, String> {
-    match tokio::time::timeout(LIMIT, call).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(format!("{what}: {err}")),
-        Err(_) => Err(not_answering()),
-    }
+/// Why the engine did not list the prepared images.
+#[derive(Debug, thiserror::Error)]
+pub enum ImagesUnlisted {
+    #[error("{what}: {source}")]
+    Docker {
+        what: &'static str,
+        source: crate::docker::Error,
+    },
+    #[error("the Docker engine did not answer within {} s", LIMIT.as_secs())]
+    NotAnswering,
+    /// No engine to ask.
+    #[error("no Docker engine answers (DOCKER_HOST or the default socket)")]
+    NoEngine,
 }
 
-fn not_answering() -> String {
-    format!(
-        "the Docker engine did not answer within {} s",
-        LIMIT.as_secs()
-    )
+async fn limited<T>(
+    what: &'static str,
+    call: impl std::future::Future<Output = Result<T, crate::docker::Error>>,
+) -> Result<T, ImagesUnlisted> {
+    match tokio::time::timeout(LIMIT, call).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(source)) => Err(ImagesUnlisted::Docker { what, source }),
+        Err(_) => Err(ImagesUnlisted::NotAnswering),
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use cached_image::LABEL_DEPS;
-pub use cached_image::{CachedImage, cached_images};
+pub use cached_image::{CachedImage, ImagesUnlisted, cached_images};
 pub use cell::{CellContainer, ContainerGone};
 pub use deps::{DepsImage, prepare_image};
 pub use image::RuntimeImage;
