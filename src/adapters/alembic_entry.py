@@ -607,7 +607,7 @@ class ModelsSettings:
             ignored = json.loads(raw)
         except ValueError:
             ignored = None
-        if not isinstance(ignored, list) or not all(isinstance(name, TEXT) for name in ignored):
+        if not isinstance(ignored, list) or not all(isinstance(name, str) for name in ignored):
             raise UsageError("HARNESS_MODELS_IGNORE_TABLES is %r; expected a JSON list of table names"
                              % raw)
         return cls(ignored, flag("HARNESS_MODELS_COMPARE_TYPE", True),
@@ -652,9 +652,6 @@ def flag(name, default):
     if value in ("", "1", "0"):
         return default if value == "" else value == "1"
     raise UsageError("%s is %r; expected 1 or 0" % (name, value))
-
-
-TEXT = (str,) if sys.version_info[0] >= 3 else (str, type(u""))
 
 
 class Comparison:
@@ -779,7 +776,7 @@ def table_text(table):
 
 
 def name_text(name):
-    return str(name) if isinstance(name, TEXT) and name else "(unnamed)"
+    return str(name) if isinstance(name, str) and name else "(unnamed)"
 
 
 def type_text(type_, dialect):
@@ -798,14 +795,14 @@ def default_text(default):
     if default is None:
         return "none"
     arg = getattr(default, "arg", default)
-    if isinstance(arg, TEXT):
+    if isinstance(arg, str):
         return "'%s'" % arg
     return str(getattr(arg, "text", arg))
 
 
 def expression_text(expression, dialect):
     name = getattr(expression, "name", None)
-    if isinstance(name, TEXT):
+    if isinstance(name, str):
         return name
     try:
         return str(expression.compile(dialect=dialect))
