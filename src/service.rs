@@ -68,21 +68,6 @@ impl Services {
             })
             .collect()
     }
-
-    /// Whether a runtime container must be on the run's network to reach every service.
-    pub fn need_network(&self) -> bool {
-        self.running
-            .iter()
-            .any(|service| service.network_url.is_some())
-    }
-
-    /// Whether one runs as a process of this machine, which a runtime container reaches only on
-    /// the host's network.
-    pub fn on_this_machine(&self) -> Option<&Address> {
-        self.running
-            .iter()
-            .find(|service| service.network_url.is_none())
-    }
 }
 
 /// Starts every service of `specs`, one after another (a Redis answers within a second), each
@@ -413,7 +398,5 @@ mod tests {
             )]
         );
         assert_eq!(services.env(true)[0].1, "redis://run-redis:6379/0");
-        assert!(services.need_network());
-        assert!(services.on_this_machine().is_none());
     }
 }

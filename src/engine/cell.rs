@@ -385,13 +385,16 @@ async fn failed_step(
     } = failed;
     let scenario = &ctx.config.scenarios[cell.scenario];
     if worker_lost {
-        let step = record.number;
+        let lost = CellError::WorkerLost {
+            step: record.number,
+            label: record.label.clone(),
+        };
         run.result.steps.push(record);
         fail(
             &mut run.result,
             Verdict::Error,
             Cause::Infrastructure,
-            CellError::WorkerLost { step }.to_string(),
+            lost.to_string(),
         );
         return StepFailure::Settled;
     }

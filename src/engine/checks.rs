@@ -198,10 +198,12 @@ impl Steps<'_, '_> {
         let ok = step.ok;
         let detail = failed_step_detail(&step);
         if run.worker_lost {
+            let lost = super::step::CellError::WorkerLost {
+                step: number,
+                label: step.label.clone(),
+            };
             self.run.result.steps.push(step);
-            return Err(Outcome::Error(
-                super::step::CellError::WorkerLost { step: number }.to_string(),
-            ));
+            return Err(Outcome::Error(lost.to_string()));
         }
         self.run.result.steps.push(step);
         if ok {

@@ -73,9 +73,9 @@ pub(super) enum CellError {
         why: crate::runtime::container::ContainerGone,
     },
     #[error(
-        "the warm tool worker stopped during step {step}; the database state is unknown, so the step is not run again (its output so far is below)"
+        "the warm tool worker stopped during step {step}, `{label}`; the database state is unknown, so the step is not run again (its output so far is below)"
     )]
-    WorkerLost { step: usize },
+    WorkerLost { step: usize, label: String },
 }
 
 /// A step's run: its record, the process's output when one ran to its end, and whether the

@@ -78,11 +78,6 @@ impl IniFile {
         }
     }
 
-    /// Whether the file has a section called `name` (`[alembic]`).
-    pub fn has_section(&self, name: &str) -> bool {
-        self.sections.contains_key(name)
-    }
-
     /// The sections besides `[alembic]` that name a `script_location`: configurations Alembic
     /// runs with `alembic -n NAME` (one file, several migration projects), sorted.
     pub fn named_sections(&self) -> Vec<String> {
@@ -192,7 +187,6 @@ mod tests {
             Some("100% %(missing)s")
         );
         assert_eq!(ini.get("alembic", "nothing"), None);
-        assert!(ini.has_section("alembic") && !ini.has_section("loggers"));
         let multi = IniFile::parse(
             Path::new("alembic.ini"),
             Path::new("/p"),
