@@ -1348,7 +1348,7 @@ mod tests {
         };
         assert_eq!(redis.to_string(), "redis:7");
         assert_eq!(redis.backend, BackendChoice::Local);
-        assert_eq!(redis.image_reference(), "redis:7");
+        assert_eq!(redis.version.as_deref(), Some("7"));
         let error = parse_with("services = [\"rabbitmq\"]", "")
             .unwrap_err()
             .to_string();

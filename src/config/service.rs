@@ -83,19 +83,24 @@ impl ServiceSpec {
     /// The image a container starts from: `HARNESS_IMAGE_<NAME>`, else `[services.NAME] image`,
     /// else the official image at the entry's version.
     pub fn image_reference(&self) -> String {
-        std::env::var(format!("HARNESS_IMAGE_{}", self.env_suffix()))
-            .ok()
-            .filter(|image| !image.trim().is_empty())
-            .or_else(|| self.image.clone())
-            .unwrap_or_else(|| {
-                format!(
-                    "{}:{}",
-                    self.kind.name(),
-                    self.version
-                        .as_deref()
-                        .unwrap_or(self.kind.default_version())
-                )
-            })
+        self.image_over(
+            std::env::var(format!("HARNESS_IMAGE_{}", self.env_suffix()))
+                .ok()
+                .filter(|image| !image.trim().is_empty()),
+        )
+    }
+
+    /// The image, `variable` (the value of `HARNESS_IMAGE_<NAME>`) first.
+    fn image_over(&self, variable: Option<String>) -> String {
+        variable.or_else(|| self.image.clone()).unwrap_or_else(|| {
+            format!(
+                "{}:{}",
+                self.kind.name(),
+                self.version
+                    .as_deref()
+                    .unwrap_or(self.kind.default_version())
+            )
+        })
     }
 
     /// The backend: `HARNESS_BACKEND_<NAME>` over harness.toml.
@@ -147,5 +152,18 @@ mod tests {
         assert_eq!(seven.to_string(), "redis:7.2");
         assert_eq!(ServiceSpec::parse("rabbitmq"), None);
         assert_eq!(ServiceSpec::parse("redis:"), None);
+    }
+
+    #[test]
+    fn the_image_is_the_variables_then_the_files_then_the_official_one() {
+        let mut seven = ServiceSpec::parse("redis:7").unwrap();
+        assert_eq!(seven.image_over(None), "redis:7");
+        assert_eq!(
+            ServiceSpec::parse("redis").unwrap().image_over(None),
+            "redis:7"
+        );
+        seven.image = Some("mirror.example/redis:7".into());
+        assert_eq!(seven.image_over(None), "mirror.example/redis:7");
+        assert_eq!(seven.image_over(Some("local/redis".into())), "local/redis");
     }
 }
