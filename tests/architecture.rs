@@ -124,6 +124,19 @@ fn the_tool_process_is_read_through_its_records_only() {
         if line.contains("\"HARNESS-") {
             return Some("a marker line in a tool's output".into());
         }
+        if !shown.starts_with("src/adapters/")
+            && (line.contains("starts_with(\"harness: \")")
+                || line.contains("contains(\"harness: \")"))
+        {
+            return Some("reads the entry point's `harness: ` lines outside src/adapters".into());
+        }
+        // Only the adapters read what a tool process printed; the engine, init and the reports
+        // get typed outcomes and methods of ToolRun.
+        if !shown.starts_with("src/adapters/")
+            && (line.contains(".output.stdout") || line.contains(".output.stderr"))
+        {
+            return Some("reads a tool process's output outside src/adapters".into());
+        }
         (line.contains("read_records(") && shown != "src/adapters/protocol.rs")
             .then(|| "reads the records outside adapters/protocol.rs".into())
     });

@@ -138,6 +138,29 @@ pub enum AdapterError {
     Unsupported(String),
 }
 
+impl AdapterError {
+    /// The module Python could not import, when the failed process's traceback names one.
+    pub fn module_not_found(&self) -> Option<String> {
+        traceback::missing_module(&self.to_string())
+    }
+
+    /// What the entry point said on the way before the process failed (the Flask app that did
+    /// not load): its `harness: ` line.
+    pub fn entry_point_said(&self) -> Option<&str> {
+        match self {
+            AdapterError::Failed { tail, .. } => {
+                tail.lines().find(|line| line.starts_with("harness: "))
+            }
+            _ => None,
+        }
+    }
+
+    /// The file of the project below `dir` the failure was raised from, from the traceback.
+    pub fn raised_from(&self, dir: &std::path::Path) -> Option<String> {
+        traceback::importing_file(&self.to_string(), dir)
+    }
+}
+
 /// A runtime error and, when it has one, its help line.
 fn with_help(err: &crate::runtime::RuntimeError) -> String {
     match err.help() {

@@ -181,6 +181,37 @@ impl ToolRun {
         })
     }
 
+    /// Everything the process printed, standard output then standard error (what a scenario's
+    /// `fails_with` pattern is matched against).
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.output.stdout, self.output.stderr)
+    }
+
+    /// Whether the database's dialect refused what the migration asked (SQL it does not accept,
+    /// a type or an ALTER it cannot do): another engine may accept it.
+    pub fn dialect_refused(&self) -> bool {
+        super::traceback::dialect_error(&self.text())
+    }
+
+    /// The fields a settings class found missing (pydantic's validation error).
+    pub fn missing_fields(&self) -> Vec<String> {
+        super::traceback::missing_settings(&self.text())
+    }
+
+    /// The module Python could not import: its record, else (a project's own command writes
+    /// none) its traceback.
+    pub fn module_not_found(&self) -> Option<String> {
+        match &self.outcome {
+            ToolOutcome::MissingModule { module } => Some(module.clone()),
+            _ => super::traceback::missing_module(&self.text()),
+        }
+    }
+
+    /// The file of the project below `dir` whose import failed, from the traceback.
+    pub fn importing_file(&self, dir: &std::path::Path) -> Option<String> {
+        super::traceback::importing_file(&self.text(), dir)
+    }
+
     /// Whether the process stopped because the project's settings lack a value it is not given:
     /// an environment variable `os.environ[...]` found unset, or a settings check that says so.
     pub fn missing_setting(&self) -> bool {

@@ -134,6 +134,25 @@ pub fn missing_settings(output: &str) -> Vec<String> {
     fields
 }
 
+/// Whether a failed upgrade's output is the database's dialect refusing what the migration asks
+/// (SQL it does not accept, a type or an ALTER it cannot do): another engine may accept it.
+pub fn dialect_error(text: &str) -> bool {
+    const MARKERS: [&str; 9] = [
+        "can't render element of type",
+        ": syntax error",
+        "No support for ALTER of constraints in SQLite",
+        "UnsupportedCompilationError",
+        "psycopg2.errors.SyntaxError",
+        "psycopg.errors.SyntaxError",
+        "You have an error in your SQL syntax",
+        "Cannot add a NOT NULL column with default value NULL",
+        "is not supported by this dialect",
+    ];
+    MARKERS.iter().any(|m| text.contains(m))
+        || (text.contains("sqlite3.OperationalError") && text.contains("near \""))
+        || (text.contains("NotImplementedError") && text.contains("SQLite"))
+}
+
 /// The module of the last `ModuleNotFoundError: No module named 'x.y'` in a traceback.
 pub fn missing_module(text: &str) -> Option<String> {
     text.lines().rev().find_map(|line| {

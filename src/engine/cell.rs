@@ -440,7 +440,7 @@ async fn failed_step(
     if run.expect.outcome == Outcome::Failure {
         let everything = output
             .as_ref()
-            .map(|o| format!("{}\n{}", o.output.stdout, o.output.stderr))
+            .map(|o| o.text())
             .or_else(|| record.output_tail.clone())
             .unwrap_or_default();
         let shown = record.output_tail.clone().unwrap_or_default();
@@ -479,9 +479,7 @@ async fn failed_step(
         detail.push_str(&format!("; {hint}"));
     }
     if cell.database.engine == crate::config::EngineKind::Sqlite
-        && output.as_ref().is_some_and(|o| {
-            super::trial::dialect_error(&format!("{}\n{}", o.output.stdout, o.output.stderr))
-        })
+        && output.as_ref().is_some_and(|o| o.dialect_refused())
         && !ctx
             .config
             .matrix

@@ -398,7 +398,7 @@ pub(super) fn graph_stop(config: &Config, cells: &[Cell], loaded: &LoadedGraph) 
             crate::adapters::AdapterError::Failed { tail, .. } => {
                 let excerpt = crate::adapters::traceback::excerpt(tail, &config.project.dir, 4);
                 // What the entry point said on the way (the Flask app that did not load) first.
-                match tail.lines().find(|line| line.starts_with("harness: ")) {
+                match err.entry_point_said() {
                     Some(said) => format!("{said}\n{excerpt}"),
                     None => excerpt,
                 }

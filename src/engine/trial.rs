@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::adapters::traceback::{error_line, importing_file, missing_module};
+use crate::adapters::traceback::error_line;
 use crate::adapters::{Action, Alembic, Graph, ToolOutcome, ToolRun};
 use crate::config::{self, Bootstrap, DatabaseSpec, EngineKind, Project, RuntimeSpec};
 use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
@@ -281,17 +281,17 @@ async fn on_engine(
                     ..
                 }
             );
-            let message = match missing_module(&text) {
+            let message = match err.module_not_found() {
                 Some(module) => format!(
                     "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
-                    importing_file(&text, &project.dir)
+                    err.raised_from(&project.dir)
                         .map(|file| format!(", imported by {file}"))
                         .unwrap_or_default()
                 ),
                 // Raised in the project's own code (a module that builds an Alembic
                 // configuration of its own, a settings check): where, so the owner knows what to
                 // look at.
-                None => match importing_file(&text, &project.dir) {
+                None => match err.raised_from(&project.dir) {
                     Some(file) => format!("{}, raised from {file}", error_line(&text)),
                     None => error_line(&text),
                 },
@@ -421,25 +421,20 @@ async fn on_engine(
             ));
         }
     };
-    let text = format!("{}\n{}", run.output.stdout, run.output.stderr);
-    let outcome = match &run.outcome {
-        ToolOutcome::Succeeded => TrialOutcome::Passed,
-        ToolOutcome::ForeignUrl { url } => TrialOutcome::Foreign(url.clone()),
-        ToolOutcome::MissingModule { module } => TrialOutcome::MissingModule {
-            by: importing_file(&text, &project.dir),
-            module: module.clone(),
-        },
-        // A project's own command writes no records: its traceback is all there is.
-        ToolOutcome::Failed { .. } if missing_module(&text).is_some() => {
+    let outcome = match (&run.outcome, run.module_not_found()) {
+        (ToolOutcome::Succeeded, _) => TrialOutcome::Passed,
+        (ToolOutcome::ForeignUrl { url }, _) => TrialOutcome::Foreign(url.clone()),
+        // A project's own command writes no records: its traceback names the module.
+        (ToolOutcome::MissingModule { .. } | ToolOutcome::Failed { .. }, Some(module)) => {
             TrialOutcome::MissingModule {
-                by: importing_file(&text, &project.dir),
-                module: missing_module(&text).unwrap_or_default(),
+                by: run.importing_file(&project.dir),
+                module,
             }
         }
         _ => TrialOutcome::Failed {
             line: run.failure_line(),
-            dialect: dialect_error(&text),
-            settings: crate::adapters::traceback::missing_settings(&text),
+            dialect: run.dialect_refused(),
+            settings: run.missing_fields(),
             needs_bootstrap: project.bootstrap.is_none()
                 && graph
                     .as_ref()
@@ -552,25 +547,6 @@ impl BaseStop {
             "needs a table no earlier revision creates"
         }
     }
-}
-
-/// Whether a failed upgrade's output is the database's dialect refusing what the migration asks
-/// (SQL it does not accept, a type or an ALTER it cannot do): another engine may accept it.
-pub fn dialect_error(text: &str) -> bool {
-    const MARKERS: [&str; 9] = [
-        "can't render element of type",
-        ": syntax error",
-        "No support for ALTER of constraints in SQLite",
-        "UnsupportedCompilationError",
-        "psycopg2.errors.SyntaxError",
-        "psycopg.errors.SyntaxError",
-        "You have an error in your SQL syntax",
-        "Cannot add a NOT NULL column with default value NULL",
-        "is not supported by this dialect",
-    ];
-    MARKERS.iter().any(|m| text.contains(m))
-        || (text.contains("sqlite3.OperationalError") && text.contains("near \""))
-        || (text.contains("NotImplementedError") && text.contains("SQLite"))
 }
 
 /// The requirements uv.lock pins, when the project has one (beside a pyproject.toml, in a folder
