@@ -1,6 +1,7 @@
 //! One dialect per database family (SQLite, PostgreSQL, MySQL/MariaDB): an engine kind's family,
 //! quoting, server URLs, sqlx connections, version-table SQL. Knows no backend or tool; runs no SQL.
 
+mod catalog;
 mod connect;
 mod engine_kind;
 mod family;

@@ -311,7 +311,6 @@ async fn migrated_elsewhere(
     database: &CellDatabase,
     action: &crate::adapters::Action,
 ) -> Option<String> {
-    use crate::config::EngineKind;
     let table = ctx.config.project.version_table.as_deref()?;
     if !matches!(ctx.tool, crate::adapters::Tool::Alembic(_)) {
         return None;
@@ -325,26 +324,7 @@ async fn migrated_elsewhere(
     if !leaves_table {
         return None;
     }
-    let literal = table.replace('\'', "''");
-    let probe = match cell.database.engine {
-        EngineKind::Sqlite => {
-            format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{literal}'")
-        }
-        // `schema.name`, or a bare name in whichever schema env.py put it.
-        EngineKind::Postgres => match literal.split_once('.') {
-            Some((schema, name)) => format!(
-                "SELECT table_name FROM information_schema.tables \
-                 WHERE table_schema = '{schema}' AND table_name = '{name}'"
-            ),
-            None => format!(
-                "SELECT table_name FROM information_schema.tables WHERE table_name = '{literal}'"
-            ),
-        },
-        EngineKind::Mariadb | EngineKind::Mysql => format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_name = '{literal}' \
-             AND table_schema = DATABASE()"
-        ),
-    };
+    let probe = crate::dialect::Dialect::of(cell.database.engine).table_exists_sql(table);
     match engine.query(database, &probe).await {
         Ok(rows) if rows.is_empty() => Some(format!(
             "the migration tool reported success, but the cell's database has no `{table}` table: \

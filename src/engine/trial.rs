@@ -451,22 +451,10 @@ async fn version_tables(
     engine: &dyn crate::database::Engine,
     database: &crate::database::CellDatabase,
 ) -> Vec<String> {
-    let sql = match engine.spec().engine {
-        EngineKind::Sqlite => {
-            "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND p.name = 'version_num'"
-        }
-        EngineKind::Postgres => {
-            "SELECT table_name FROM information_schema.columns WHERE column_name = 'version_num' \
-             AND table_schema NOT IN ('pg_catalog', 'information_schema')"
-        }
-        EngineKind::Mariadb | EngineKind::Mysql => {
-            "SELECT table_name FROM information_schema.columns WHERE column_name = 'version_num' \
-             AND table_schema = DATABASE()"
-        }
-    };
+    let sql =
+        crate::dialect::Dialect::of(engine.spec().engine).tables_with_column_sql("version_num");
     let mut tables: Vec<String> = engine
-        .query(database, sql)
+        .query(database, &sql)
         .await
         .map(|rows| {
             rows.into_iter()
