@@ -45,11 +45,8 @@ impl Secrets {
 /// The password part of `scheme://user:password@host...`, as written.
 fn password_of(url: &str) -> Option<&str> {
     let rest = &url[url.find("://")? + 3..];
-    let colon = rest
-        .find([':', '/', '?', '@', '#'])
-        .filter(|&i| rest.as_bytes()[i] == b':')?;
-    let at = rest.rfind('@').filter(|&at| at > colon)?;
-    Some(&rest[colon + 1..at]).filter(|p| !p.is_empty())
+    let password = crate::dialect::password_span(rest)?;
+    Some(&rest[password]).filter(|p| !p.is_empty())
 }
 
 /// Every URL of `text` (a `scheme://` run up to white space or a quote) with its password

@@ -14,7 +14,7 @@ pub use connect::{
 };
 pub use engine_kind::EngineKind;
 pub use family::Family;
-pub use redact::redact;
+pub use redact::{password_span, redact};
 pub use server_address::{ServerAddress, UrlError};
 
 /// The SQL dialect of a database: one per family.

@@ -234,13 +234,14 @@ fn read(text: &str) -> Result<(Url, String), UrlError> {
 /// `rest` (the URL after `://`) with a raw password percent-encoded, and that password as
 /// written; `None` when it has no `user:` followed later by an `@`.
 fn encode_raw_password(rest: &str) -> Option<(String, String)> {
-    let colon = rest
-        .find([':', '/', '?', '#', '@'])
-        .filter(|&i| rest.as_bytes()[i] == b':')?;
-    let at = rest.rfind('@').filter(|&at| at > colon)?;
-    let raw = &rest[colon + 1..at];
+    let password = super::password_span(rest)?;
+    let raw = &rest[password.clone()];
     let encoded = utf8_percent_encode(raw, RAW_PASSWORD);
-    let rest = format!("{}:{encoded}{}", &rest[..colon], &rest[at..]);
+    let rest = format!(
+        "{}{encoded}{}",
+        &rest[..password.start],
+        &rest[password.end..]
+    );
     Some((rest, raw.to_string()))
 }
 
