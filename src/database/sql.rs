@@ -56,24 +56,38 @@ pub fn drop_database(family: Family, name: &str) -> String {
     format!("DROP DATABASE IF EXISTS {}", family.dialect().quote(name))
 }
 
+/// Connects to `$target` with `$family`'s driver, evaluates `$body` with the connection bound to
+/// `$conn`, closes the connection whatever `$body` gave, and yields `$body`'s value: the one
+/// connect sequence of every call below.
+macro_rules! on_connection {
+    ($family:expr, $target:expr, |$conn:ident| $body:expr) => {
+        match $family {
+            Family::Postgres => {
+                let mut $conn = connect::<PgConnection>($target).await?;
+                let result = $body;
+                $conn.close().await.ok();
+                result
+            }
+            Family::Mysql => {
+                let mut $conn = connect::<MySqlConnection>($target).await?;
+                let result = $body;
+                $conn.close().await.ok();
+                result
+            }
+        }
+    };
+}
+
 /// Runs `sql` (one or several statements) on `database` of the server.
 pub async fn execute(url: &ServerUrl, database: &str, sql: &str) -> Result<(), SqlError> {
     let target = url.sqlx(database);
     let attempt = async {
-        match url.family() {
-            Family::Postgres => {
-                let mut conn = connect::<PgConnection>(&target).await?;
-                let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
-                conn.close().await.ok();
-                result.map(|_| ())
-            }
-            Family::Mysql => {
-                let mut conn = connect::<MySqlConnection>(&target).await?;
-                let result = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
-                conn.close().await.ok();
-                result.map(|_| ())
-            }
-        }
+        on_connection!(url.family(), &target, |conn| sqlx::raw_sql(AssertSqlSafe(
+            sql
+        ))
+        .execute(&mut conn)
+        .await
+        .map(|_| ()))
     };
     within(CALL_LIMIT, attempt).await
 }
@@ -104,20 +118,12 @@ pub async fn query(
     }
     let target = url.sqlx(database);
     let attempt = async {
-        match url.family() {
-            Family::Postgres => {
-                let mut conn = connect::<PgConnection>(&target).await?;
-                let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
-                conn.close().await.ok();
-                Ok(rows?.iter().map(text).collect())
-            }
-            Family::Mysql => {
-                let mut conn = connect::<MySqlConnection>(&target).await?;
-                let rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut conn).await;
-                conn.close().await.ok();
-                Ok(rows?.iter().map(text).collect())
-            }
-        }
+        on_connection!(url.family(), &target, |conn| sqlx::raw_sql(AssertSqlSafe(
+            sql
+        ))
+        .fetch_all(&mut conn)
+        .await
+        .map(|rows| rows.iter().map(text).collect()))
     };
     within(CALL_LIMIT, attempt).await
 }
@@ -125,25 +131,17 @@ pub async fn query(
 /// The server's version string (`17.2 (Debian 17.2-1)`, `11.8.6-MariaDB-0+deb13u1`).
 pub async fn server_version(url: &ServerUrl) -> Result<String, SqlError> {
     let target = url.sqlx(&url.database);
+    let sql = match url.family() {
+        Family::Postgres => "SHOW server_version",
+        Family::Mysql => "SELECT CAST(VERSION() AS CHAR)",
+    };
     let attempt = async {
-        match url.family() {
-            Family::Postgres => {
-                let mut conn = connect::<PgConnection>(&target).await?;
-                let version: (String,) = sqlx::query_as("SHOW server_version")
-                    .fetch_one(&mut conn)
-                    .await?;
-                conn.close().await.ok();
-                Ok(version.0)
-            }
-            Family::Mysql => {
-                let mut conn = connect::<MySqlConnection>(&target).await?;
-                let version: (String,) = sqlx::query_as("SELECT CAST(VERSION() AS CHAR)")
-                    .fetch_one(&mut conn)
-                    .await?;
-                conn.close().await.ok();
-                Ok(version.0)
-            }
-        }
+        on_connection!(url.family(), &target, |conn| {
+            sqlx::query_as::<_, (String,)>(sql)
+                .fetch_one(&mut conn)
+                .await
+                .map(|version| version.0)
+        })
     };
     within(CONNECT_TIMEOUT, attempt).await
 }
