@@ -129,7 +129,13 @@ impl Worker {
         }
         let mut lines = BufReader::new(child.stdout.take()?).lines();
         let ready = tokio::time::timeout(START_LIMIT, lines.next_line()).await;
-        if !matches!(ready, Ok(Ok(Some(ref line))) if line.contains("\"ready\"")) {
+        // The worker's first message: `{"ready": true}`.
+        let said_ready = match ready {
+            Ok(Ok(Some(line))) => serde_json::from_str::<serde_json::Value>(&line)
+                .is_ok_and(|message| message["ready"] == serde_json::Value::Bool(true)),
+            _ => false,
+        };
+        if !said_ready {
             return None;
         }
         let pending: Pending = Arc::default();
