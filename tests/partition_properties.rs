@@ -199,6 +199,10 @@ proptest! {
         let merged = report::merge(shards).unwrap();
         // Every field the JSON report holds, durations included: a merge keeps a shard's own.
         prop_assert_eq!(report::json::render(&merged), report::json::render(&whole));
+        // And the report itself, field by field, but the run's wall time (the shards' sum).
+        let mut merged = merged;
+        merged.duration = whole.duration;
+        prop_assert_eq!(merged, whole);
     }
 
     #[test]

@@ -33,7 +33,7 @@ impl Verdict {
 }
 
 /// One step as it ran.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StepRecord {
     /// 1-based; the final upgrade to the target is the last.
     pub number: usize,
@@ -48,7 +48,7 @@ pub struct StepRecord {
 }
 
 /// Which runtime ran a cell.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeInfo {
     pub key: String,
     /// `local` or `container`.
@@ -143,7 +143,7 @@ impl RuntimeInfo {
 }
 
 /// The result of one cell.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CellResult {
     /// `member:scenario/database/runtime` (no `member:` outside a workspace member).
     pub id: String,
@@ -186,7 +186,7 @@ impl CellResult {
 }
 
 /// Everything a run produced, cells in matrix order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunReport {
     pub cells: Vec<CellResult>,
     /// The share of the matrix this run covered, when it ran one (`--partition 2/3`).
@@ -209,7 +209,7 @@ pub struct RevisionGraph {
 }
 
 /// How a runtime was prepared.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeSummary {
     pub key: String,
     /// The workspace member whose cells it ran (`None`: the root configuration).
@@ -218,7 +218,7 @@ pub struct RuntimeSummary {
 }
 
 /// A runtime prepared for the run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeReady {
     pub info: RuntimeInfo,
     /// Its environment (or prepared image) came from the cache.

@@ -495,7 +495,10 @@ pub fn installed(venv: &Path) -> Vec<(String, String)> {
 }
 
 pub(crate) fn parse_freeze(text: &str) -> Vec<(String, String)> {
-    text.lines()
+    // Sorted by name as written (pip sorts case-blind), so the list reads back from the JSON
+    // report's map in the same order.
+    let mut packages: Vec<(String, String)> = text
+        .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with(['#', '-']))
         .filter_map(|line| {
@@ -507,7 +510,9 @@ pub(crate) fn parse_freeze(text: &str) -> Vec<(String, String)> {
             (!name.is_empty() && !version.is_empty())
                 .then(|| (name.to_string(), version.to_string()))
         })
-        .collect()
+        .collect();
+    packages.sort();
+    packages
 }
 
 #[cfg(test)]
@@ -706,8 +711,8 @@ mod tests {
         assert_eq!(
             parse_freeze(text),
             [
-                ("alembic", "1.13.3"),
                 ("Mako", "1.3.5"),
+                ("alembic", "1.13.3"),
                 ("app", "file:///src/app"),
                 ("legacy", "1.0-custom"),
             ]
