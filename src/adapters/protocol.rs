@@ -131,9 +131,12 @@ pub enum ToolOutcome {
     MissingModule {
         module: String,
     },
-    /// Any other failure: the exit code (`None`: a signal ended it).
+    /// Any other failure: the exit code (`None`: a signal ended it), the line Python printed
+    /// for the exception it ended with, and the revision it stopped in, when its records say.
     Failed {
         code: Option<i32>,
+        exception: Option<String>,
+        stopped_in: Option<StoppedIn>,
     },
 }
 
@@ -335,7 +338,17 @@ fn outcome(output: &Output, records: &[Record]) -> ToolOutcome {
         }),
         _ => None,
     });
-    cause.unwrap_or(ToolOutcome::Failed { code: output.code })
+    cause.unwrap_or_else(|| ToolOutcome::Failed {
+        code: output.code,
+        exception: records.iter().rev().find_map(|record| match record {
+            Record::Exception { line, .. } => Some(line.clone()),
+            _ => None,
+        }),
+        stopped_in: records.iter().rev().find_map(|record| match record {
+            Record::StoppedIn(stopped) => Some(stopped.clone()),
+            _ => None,
+        }),
+    })
 }
 
 /// A records file for one tool process, in `crate::runtime::records_dir`: made empty, read once the process
@@ -455,6 +468,28 @@ mod tests {
                 module: "app".into()
             }
         );
+        let stopped = StoppedIn {
+            revision: "0003".into(),
+            down_revision: vec!["0002".into()],
+            direction: "upgrade".into(),
+        };
+        let failed = vec![
+            Record::StoppedIn(stopped.clone()),
+            Record::Exception {
+                type_name: "OperationalError".into(),
+                line: "sqlalchemy.exc.OperationalError: no such table: teams".into(),
+                module: None,
+                variable: None,
+            },
+        ];
+        assert_eq!(
+            ToolRun::new(output(Some(1)), failed).outcome,
+            ToolOutcome::Failed {
+                code: Some(1),
+                exception: Some("sqlalchemy.exc.OperationalError: no such table: teams".into()),
+                stopped_in: Some(stopped),
+            }
+        );
         // A record does not make a success a failure, nor a failure a success.
         let driver = vec![Record::NoDriver {
             backend: "postgresql".into(),
@@ -467,7 +502,11 @@ mod tests {
         ));
         assert_eq!(
             ToolRun::plain(output(None)).outcome,
-            ToolOutcome::Failed { code: None }
+            ToolOutcome::Failed {
+                code: None,
+                exception: None,
+                stopped_in: None,
+            }
         );
     }
 }
