@@ -182,26 +182,67 @@ async fn replay(
         settle_check(run, outcome);
         return;
     }
-    let planned = match plan(
+    let Some(planned) = planned_steps(ctx, scenario, run) else {
+        return;
+    };
+    let sessions = (session, ref_session);
+    let Some(ran) = run_steps(ctx, cell, sessions, (engine, database), run, planned).await else {
+        return;
+    };
+    if after_steps(ctx, cell, session, run, &ran).await.is_none() {
+        return;
+    }
+    inspect(ctx, cell, (engine, database), run, &ran).await;
+}
+
+/// What the steps of a cell came to.
+struct Ran {
+    /// The cell has an upgrade to a target (the last step).
+    has_target: bool,
+    /// The revision of that upgrade.
+    target_revision: Option<String>,
+    /// The steps brought the database to its target (with no target: none failed as expected).
+    upgraded: bool,
+    /// A step failed, as the scenario expects.
+    failed_as_expected: bool,
+}
+
+/// The scenario's steps and target for this cell; `None` when they cannot be planned (the cell is
+/// settled as an error).
+fn planned_steps(
+    ctx: &Context,
+    scenario: &crate::config::Scenario,
+    run: &mut CellRun,
+) -> Option<Planned> {
+    let chains: Vec<String> = ctx.chains.iter().map(|c| c.name.clone()).collect();
+    match plan(
         scenario,
         ctx.graph.as_ref(),
         ctx.config.project.bootstrap.as_ref(),
-        &ctx.chains
-            .iter()
-            .map(|c| c.name.clone())
-            .collect::<Vec<_>>(),
+        &chains,
     ) {
-        Ok(planned) => planned,
+        Ok(planned) => Some(planned),
         Err(err) => {
-            return fail(
+            fail(
                 &mut run.result,
                 Verdict::Error,
                 Cause::Infrastructure,
                 CellError::Plan(err.0).to_string(),
             );
+            None
         }
-    };
-    let Planned { steps, target } = planned;
+    }
+}
+
+/// Runs the planned steps, the target upgrade last; `None` when a failed step settled the cell.
+async fn run_steps(
+    ctx: &Context,
+    cell: &Cell,
+    (session, ref_session): (&Session<'_>, Option<&Session<'_>>),
+    (engine, database): (&dyn Engine, &CellDatabase),
+    run: &mut CellRun,
+    Planned { steps, target }: Planned,
+) -> Option<Ran> {
     let has_target = target.is_some();
     let target_revision = target.as_ref().and_then(|step| match &step.action {
         PlannedAction::Tool(Action::Upgrade(revision)) => Some(revision.clone()),
@@ -259,45 +300,74 @@ async fn replay(
                 failed_as_expected = true;
                 break;
             }
-            StepFailure::Settled => return,
+            StepFailure::Settled => return None,
         }
     }
+    if !has_target {
+        upgraded = !failed_as_expected;
+    }
+    Some(Ran {
+        has_target,
+        target_revision,
+        upgraded,
+        failed_as_expected,
+    })
+}
+
+/// A failure the scenario expects and did not see, and the models check of a `models` scenario;
+/// `None` when one of them settled the cell.
+async fn after_steps(
+    ctx: &Context,
+    cell: &Cell,
+    session: &Session<'_>,
+    run: &mut CellRun,
+    ran: &Ran,
+) -> Option<()> {
+    let kind = ctx.config.scenarios[cell.scenario].kind;
     // A models scenario's expected failure is the check's, which comes next.
-    if run.expect.outcome == Outcome::Failure
-        && !failed_as_expected
-        && scenario.kind != Kind::Models
-    {
-        return fail(
+    if run.expect.outcome == Outcome::Failure && !ran.failed_as_expected && kind != Kind::Models {
+        fail(
             &mut run.result,
             Verdict::Failed,
             Cause::ExpectedFailureMissing,
             "the scenario expects a failure, but every step and the upgrade succeeded".into(),
         );
+        return None;
     }
-    if !has_target {
-        upgraded = !failed_as_expected;
-    }
-    if scenario.kind == Kind::Models && upgraded {
+    if kind == Kind::Models && ran.upgraded {
         let outcome = super::checks::models(ctx, cell, session, run).await;
         if matches!(outcome, super::checks::Outcome::Passed(_))
             && run.expect.outcome == Outcome::Failure
         {
-            return fail(
+            fail(
                 &mut run.result,
                 Verdict::Failed,
                 Cause::ExpectedFailureMissing,
                 "the scenario expects a failure, but the models match the schema the migrations build"
                     .into(),
             );
+            return None;
         }
         if settle_check(run, outcome) {
-            return;
+            return None;
         }
     }
+    Some(())
+}
 
+/// Reads the cell's schema, checks it (a database left, the version table at the target, the
+/// scenario's expectations) and renders its snapshot.
+async fn inspect(
+    ctx: &Context,
+    cell: &Cell,
+    (engine, database): (&dyn Engine, &CellDatabase),
+    run: &mut CellRun,
+    ran: &Ran,
+) {
+    let scenario = &ctx.config.scenarios[cell.scenario];
     let version_table = ctx.config.project.version_table.as_deref();
-    if upgraded
-        && has_target
+    if ran.upgraded
+        && ran.has_target
         && let crate::database::Location::SqliteFile(path) = &database.location
         && !path.exists()
     {
@@ -323,13 +393,13 @@ async fn replay(
             );
         }
     };
-    if upgraded
-        && has_target
-        && let Some(why) = not_at_target(ctx, &schema, target_revision.as_deref())
+    if ran.upgraded
+        && ran.has_target
+        && let Some(why) = not_at_target(ctx, &schema, ran.target_revision.as_deref())
     {
         return fail(&mut run.result, Verdict::Failed, Cause::StepFailed, why);
     }
-    if let Err(why) = check(ctx, engine, database, &schema, &run.expect, upgraded).await {
+    if let Err(why) = check(ctx, engine, database, &schema, &run.expect, ran.upgraded).await {
         return fail(&mut run.result, Verdict::Failed, Cause::Expectation, why);
     }
     if run.expect.drift == Some(true)
