@@ -272,35 +272,12 @@ async fn on_engine(
     };
     let session = Session::new(prepared, Some(&database), "init");
     if graph.is_none() {
-        *graph = Some(adapter.graph(&session).await.map_err(|err| {
-            let text = err.to_string();
-            let missing_setting = matches!(
-                err,
-                crate::adapters::AdapterError::Failed {
-                    missing_setting: true,
-                    ..
-                }
-            );
-            let message = match err.module_not_found() {
-                Some(module) => format!(
-                    "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
-                    err.raised_from(&project.dir)
-                        .map(|file| format!(", imported by {file}"))
-                        .unwrap_or_default()
-                ),
-                // Raised in the project's own code (a module that builds an Alembic
-                // configuration of its own, a settings check): where, so the owner knows what to
-                // look at.
-                None => match err.raised_from(&project.dir) {
-                    Some(file) => format!("{}, raised from {file}", error_line(&text)),
-                    None => error_line(&text),
-                },
-            };
-            GraphError {
-                message,
-                missing_setting,
-            }
-        }));
+        *graph = Some(
+            adapter
+                .graph(&session)
+                .await
+                .map_err(|err| graph_error(&err, project)),
+        );
     }
     // A project that waits for a server of its own (a settings module connecting at import) would
     // hold init forever: the trial is stopped, and its process killed, after a while.
@@ -311,95 +288,15 @@ async fn on_engine(
         .unwrap_or(TRIAL_SECONDS);
     // The version tables the chains left, which are not the project's.
     let mut chain_tables: Vec<String> = Vec::new();
-    let upgrade = tokio::time::timeout(std::time::Duration::from_secs(limit), async {
-        // The chains this project's migrations need (`upgrade_first`) go to their heads first:
-        // stamped after a bootstrap, which made their tables, upgraded otherwise.
-        let chain_action = match &project.bootstrap {
-            None => Action::Upgrade("heads".into()),
-            Some(_) => Action::Stamp(vec!["heads".into()]),
-        };
-        let mut chains = Vec::new();
-        for dir in &project.upgrade_first {
-            let chain = project.chain(dir);
-            let ini = match &chain.tool_config {
-                crate::config::ToolConfig::Alembic { ini } => ini.clone(),
-                crate::config::ToolConfig::Command { .. } => None,
-            };
-            chains.push(Alembic::new(
-                &chain.dir,
-                ini.as_deref(),
-                &chain.process_env(),
-                &CacheDir::from_env(),
-            )?);
-        }
-        if project.bootstrap.is_none() && !chains.is_empty() {
-            for chain in &chains {
-                let run = chain.run(&session, &chain_action).await?;
-                if !run.success() {
-                    return Ok(run);
-                }
-            }
-            chain_tables = version_tables(engine, &database).await;
-        }
-        // A project that creates its schema from its models starts from that fresh install.
-        let started = match &project.bootstrap {
-            None => None,
-            Some(Bootstrap::Models { metadata }) => Some(
-                adapter
-                    .run(
-                        &session,
-                        &Action::Bootstrap {
-                            metadata: metadata.clone(),
-                        },
-                    )
-                    .await,
-            ),
-            Some(Bootstrap::Command(argv)) => Some(
-                crate::adapters::run_program(
-                    argv,
-                    &project.dir,
-                    &session,
-                    &project.process_env(),
-                    &[],
-                )
-                .await
-                .map(ToolRun::plain),
-            ),
-        };
-        match started {
-            Some(Ok(output)) if !output.success() => return Ok(output),
-            Some(Err(err)) => return Err(err),
-            Some(Ok(_)) if !chains.is_empty() => {
-                let before = version_tables(engine, &database).await;
-                for chain in &chains {
-                    let run = chain.run(&session, &chain_action).await?;
-                    if !run.success() {
-                        return Ok(run);
-                    }
-                }
-                chain_tables = version_tables(engine, &database).await;
-                chain_tables.retain(|table| !before.contains(table));
-            }
-            Some(Ok(_)) => {}
-            None => {}
-        }
-        match through {
-            Some(through) => crate::adapters::run_program(
-                &through.upgrade,
-                &project.dir,
-                &session,
-                &project.process_env(),
-                std::slice::from_ref(&through.url_env),
-            )
-            .await
-            .map(ToolRun::plain),
-            None => {
-                adapter
-                    .run(&session, &Action::Upgrade("heads".into()))
-                    .await
-            }
-        }
-    })
+    let upgrade = tokio::time::timeout(
+        std::time::Duration::from_secs(limit),
+        upgrade_sequence(
+            (project, adapter, through),
+            &session,
+            (engine, &database),
+            &mut chain_tables,
+        ),
+    )
     .await;
     session.close().await;
     let mut version_tables = version_tables(engine, &database).await;
@@ -421,7 +318,137 @@ async fn on_engine(
             ));
         }
     };
-    let outcome = match (&run.outcome, run.module_not_found()) {
+    let outcome = classify(&run, project, graph);
+    Ok((outcome, version_tables))
+}
+
+/// Why the revision graph did not load, as init says it: a module and who imported it, or the
+/// error's line and the project's file it was raised from.
+fn graph_error(err: &crate::adapters::AdapterError, project: &Project) -> GraphError {
+    let text = err.to_string();
+    let missing_setting = matches!(
+        err,
+        crate::adapters::AdapterError::Failed {
+            missing_setting: true,
+            ..
+        }
+    );
+    let message = match err.module_not_found() {
+        Some(module) => format!(
+            "no module named `{module}`{}\n  help: add the package that provides `{module}` to `packages` in harness.toml (or, for the project's own code, its folder to `pythonpath`)",
+            err.raised_from(&project.dir)
+                .map(|file| format!(", imported by {file}"))
+                .unwrap_or_default()
+        ),
+        // Raised in the project's own code (a module that builds an Alembic
+        // configuration of its own, a settings check): where, so the owner knows what to
+        // look at.
+        None => match err.raised_from(&project.dir) {
+            Some(file) => format!("{}, raised from {file}", error_line(&text)),
+            None => error_line(&text),
+        },
+    };
+    GraphError {
+        message,
+        missing_setting,
+    }
+}
+
+/// A trial's sequence on the cell's database: the chains of `upgrade_first` (upgraded, or stamped
+/// after a bootstrap), the bootstrap, then the upgrade to the heads (through the project's own
+/// command when given). The version tables the chains left go to `chain_tables`.
+async fn upgrade_sequence(
+    (project, adapter, through): (&Project, &Alembic, Option<&Through>),
+    session: &Session<'_>,
+    (engine, database): (&dyn crate::database::Engine, &crate::database::CellDatabase),
+    chain_tables: &mut Vec<String>,
+) -> Result<ToolRun, crate::adapters::AdapterError> {
+    // The chains this project's migrations need (`upgrade_first`) go to their heads first:
+    // stamped after a bootstrap, which made their tables, upgraded otherwise.
+    let chain_action = match &project.bootstrap {
+        None => Action::Upgrade("heads".into()),
+        Some(_) => Action::Stamp(vec!["heads".into()]),
+    };
+    let mut chains = Vec::new();
+    for dir in &project.upgrade_first {
+        let chain = project.chain(dir);
+        let ini = match &chain.tool_config {
+            crate::config::ToolConfig::Alembic { ini } => ini.clone(),
+            crate::config::ToolConfig::Command { .. } => None,
+        };
+        chains.push(Alembic::new(
+            &chain.dir,
+            ini.as_deref(),
+            &chain.process_env(),
+            &CacheDir::from_env(),
+        )?);
+    }
+    if project.bootstrap.is_none() && !chains.is_empty() {
+        for chain in &chains {
+            let run = chain.run(session, &chain_action).await?;
+            if !run.success() {
+                return Ok(run);
+            }
+        }
+        *chain_tables = version_tables(engine, database).await;
+    }
+    // A project that creates its schema from its models starts from that fresh install.
+    let started = match &project.bootstrap {
+        None => None,
+        Some(Bootstrap::Models { metadata }) => Some(
+            adapter
+                .run(
+                    session,
+                    &Action::Bootstrap {
+                        metadata: metadata.clone(),
+                    },
+                )
+                .await,
+        ),
+        Some(Bootstrap::Command(argv)) => Some(
+            crate::adapters::run_program(argv, &project.dir, session, &project.process_env(), &[])
+                .await
+                .map(ToolRun::plain),
+        ),
+    };
+    match started {
+        Some(Ok(output)) if !output.success() => return Ok(output),
+        Some(Err(err)) => return Err(err),
+        Some(Ok(_)) if !chains.is_empty() => {
+            let before = version_tables(engine, database).await;
+            for chain in &chains {
+                let run = chain.run(session, &chain_action).await?;
+                if !run.success() {
+                    return Ok(run);
+                }
+            }
+            *chain_tables = version_tables(engine, database).await;
+            chain_tables.retain(|table| !before.contains(table));
+        }
+        Some(Ok(_)) => {}
+        None => {}
+    }
+    match through {
+        Some(through) => crate::adapters::run_program(
+            &through.upgrade,
+            &project.dir,
+            session,
+            &project.process_env(),
+            std::slice::from_ref(&through.url_env),
+        )
+        .await
+        .map(ToolRun::plain),
+        None => adapter.run(session, &Action::Upgrade("heads".into())).await,
+    }
+}
+
+/// How the trial's last process ended, in init's terms.
+fn classify(
+    run: &ToolRun,
+    project: &Project,
+    graph: &Option<Result<Graph, GraphError>>,
+) -> TrialOutcome {
+    match (&run.outcome, run.module_not_found()) {
         (ToolOutcome::Succeeded, _) => TrialOutcome::Passed,
         (ToolOutcome::ForeignUrl { url }, _) => TrialOutcome::Foreign(url.clone()),
         // A project's own command writes no records: its traceback names the module.
@@ -439,11 +466,10 @@ async fn on_engine(
                 && graph
                     .as_ref()
                     .and_then(|g| g.as_ref().ok())
-                    .and_then(|g| missing_table_at_base(&run, g))
+                    .and_then(|g| missing_table_at_base(run, g))
                     .is_some(),
         },
-    };
-    Ok((outcome, version_tables))
+    }
 }
 
 /// The tables of a trial's database that have a `version_num` column, sorted.
