@@ -264,15 +264,11 @@ async fn run_steps(
             output,
             worker_lost,
         } = execute_with_output(
-            ctx,
-            cell,
-            step_session,
-            engine,
-            database,
+            (ctx, cell, step_session),
+            (engine, database),
             &step.action,
-            step.record,
+            (step.record, step.at_ref),
             &mut run.result,
-            step.at_ref,
         )
         .await;
         if record.ok {

@@ -183,15 +183,11 @@ impl Steps<'_, '_> {
     ) -> Result<(), Outcome> {
         let number = self.run.result.steps.len() + 1;
         let run = execute_with_output(
-            self.ctx,
-            self.cell,
-            session,
-            self.engine,
-            database,
+            (self.ctx, self.cell, session),
+            (self.engine, database),
             &action,
-            record(number, label, None),
+            (record(number, label, None), false),
             &mut self.run.result,
-            false,
         )
         .await;
         let step = run.record;

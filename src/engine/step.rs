@@ -87,18 +87,14 @@ pub(super) struct StepRun {
     pub worker_lost: bool,
 }
 
-/// Runs one step; returns its record and, for processes, their whole output.
-#[allow(clippy::too_many_arguments)]
+/// Runs one step; returns its record and, for processes, their whole output. `at_ref`: the step
+/// runs with the project at the scenario's `from_ref`.
 pub(super) async fn execute_with_output(
-    ctx: &Context,
-    cell: &Cell,
-    session: &Session<'_>,
-    engine: &dyn Engine,
-    database: &CellDatabase,
+    (ctx, cell, session): (&Context, &Cell, &Session<'_>),
+    (engine, database): (&dyn Engine, &CellDatabase),
     action: &PlannedAction,
-    mut record: StepRecord,
+    (mut record, at_ref): (StepRecord, bool),
     result: &mut CellResult,
-    at_ref: bool,
 ) -> StepRun {
     let started = Instant::now();
     let scenario = &ctx.config.scenarios[cell.scenario];
@@ -107,11 +103,10 @@ pub(super) async fn execute_with_output(
         .as_ref()
         .filter(|_| at_ref)
         .and_then(|from| ctx.refs.get(&from.reference));
-    if at_ref && release.is_none() {
+    if let Some(why) = not_at_release(scenario, release, at_ref) {
         record.ok = false;
         record.status = Some("could not run".into());
-        record.output_tail =
-            Some("the project at the scenario's `from_ref` was not prepared".into());
+        record.output_tail = Some(why);
         return StepRun {
             record,
             output: None,
@@ -130,29 +125,6 @@ pub(super) async fn execute_with_output(
         (Some(tree), _) => (&tree.project, &tree.tool),
         (None, _) => (&ctx.config.project, &ctx.tool),
     };
-    if let Some(tree) = release
-        && !tree.project.dir.is_dir()
-    {
-        record.ok = false;
-        record.status = Some("could not run".into());
-        record.output_tail = Some(format!(
-            "the project did not exist yet at `{}`: {} is not in the repository there; point from_ref at a release that has it",
-            scenario
-                .from_ref
-                .as_ref()
-                .map_or("", |from| from.reference.as_str()),
-            tree.project
-                .dir
-                .strip_prefix(&tree.root)
-                .unwrap_or(&tree.project.dir)
-                .display()
-        ));
-        return StepRun {
-            record,
-            output: None,
-            worker_lost: false,
-        };
-    }
     let outcome = match action {
         PlannedAction::Sql(sql) => {
             let outcome = match sql.for_engine(cell.database.engine) {
@@ -203,13 +175,7 @@ pub(super) async fn execute_with_output(
             result.tool_time += output.output.duration;
             if let PlannedAction::Tool(Action::Interrupt { revision, after }) = action {
                 interrupted(&mut record, &output, revision, *after, &project.dir);
-                return StepRun {
-                    record,
-                    output: Some(output),
-                    worker_lost: false,
-                };
-            }
-            if !output.success() {
+            } else if !output.success() {
                 record.ok = false;
                 record.status = Some(output.output.status_text());
                 record.output_tail = Some(crate::adapters::traceback::tool_excerpt(
@@ -230,29 +196,59 @@ pub(super) async fn execute_with_output(
                 worker_lost: false,
             }
         }
-        Err(err) => {
-            let worker_lost = matches!(
-                err,
-                crate::adapters::AdapterError::Runtime(
-                    crate::runtime::RuntimeError::WorkerLost { .. }
-                )
-            );
-            record.ok = false;
-            record.status = Some(
-                if worker_lost {
-                    "stopped with the worker"
-                } else {
-                    "could not run"
-                }
-                .into(),
-            );
-            record.output_tail = Some(ctx.secrets.redact(&err.to_string()));
-            StepRun {
-                record,
-                output: None,
-                worker_lost,
-            }
+        Err(err) => could_not_run(record, &err, ctx),
+    }
+}
+
+/// Why a step that runs with the project at the scenario's `from_ref` cannot: the release was not
+/// prepared, or the project did not exist yet there.
+fn not_at_release(
+    scenario: &crate::config::Scenario,
+    release: Option<&super::refs::RefTree>,
+    at_ref: bool,
+) -> Option<String> {
+    if at_ref && release.is_none() {
+        return Some("the project at the scenario's `from_ref` was not prepared".into());
+    }
+    let tree = release.filter(|tree| !tree.project.dir.is_dir())?;
+    Some(format!(
+        "the project did not exist yet at `{}`: {} is not in the repository there; point from_ref at a release that has it",
+        scenario
+            .from_ref
+            .as_ref()
+            .map_or("", |from| from.reference.as_str()),
+        tree.project
+            .dir
+            .strip_prefix(&tree.root)
+            .unwrap_or(&tree.project.dir)
+            .display()
+    ))
+}
+
+/// A step whose process could not run, or whose warm worker stopped during it.
+fn could_not_run(
+    mut record: StepRecord,
+    err: &crate::adapters::AdapterError,
+    ctx: &Context,
+) -> StepRun {
+    let worker_lost = matches!(
+        err,
+        crate::adapters::AdapterError::Runtime(crate::runtime::RuntimeError::WorkerLost { .. })
+    );
+    record.ok = false;
+    record.status = Some(
+        if worker_lost {
+            "stopped with the worker"
+        } else {
+            "could not run"
         }
+        .into(),
+    );
+    record.output_tail = Some(ctx.secrets.redact(&err.to_string()));
+    StepRun {
+        record,
+        output: None,
+        worker_lost,
     }
 }
 
