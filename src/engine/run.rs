@@ -253,8 +253,7 @@ pub async fn run(
         options,
         progress,
         (tool, chains, refs, services),
-        engines,
-        runtimes,
+        (engines, runtimes),
         &mut warnings,
     )
     .await;
@@ -382,7 +381,8 @@ fn ca_bundle(config: &Config) -> Result<Option<std::path::PathBuf>, RunError> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Loads the revision graph, then runs the cells, at most `options.jobs` at once, with what the
+/// run prepared: the tool, the chains, the releases and the services, the engines and runtimes.
 async fn run_cells(
     config: Arc<Config>,
     cells: Vec<Cell>,
@@ -394,11 +394,13 @@ async fn run_cells(
         std::collections::BTreeMap<String, super::refs::RefTree>,
         crate::service::Services,
     ),
-    engines: super::engines::Engines,
-    runtimes: std::collections::BTreeMap<
-        String,
-        Result<crate::runtime::PreparedRuntime, super::NotPrepared>,
-    >,
+    (engines, runtimes): (
+        super::engines::Engines,
+        std::collections::BTreeMap<
+            String,
+            Result<crate::runtime::PreparedRuntime, super::NotPrepared>,
+        >,
+    ),
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<crate::engine::CellResult>, Option<RevisionGraph>), RunError> {
     let secrets = crate::config::Secrets::of_urls(
