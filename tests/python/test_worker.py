@@ -71,3 +71,37 @@ def test_an_exception_prints_its_traceback_from_the_script_and_module_state_is_f
     assert "worker.py" not in error and "runpy" not in error
     worker.stdin.close()
     assert worker.wait(timeout=30) == 0
+
+
+def test_the_requests_pythonpath_comes_first_and_sys_exit_with_text_is_code_1(tmp_path):
+    package = tmp_path / "lib"
+    package.mkdir()
+    (package / "helper.py").write_text("NAME = 'from the request\\'s PYTHONPATH'\n")
+    script = tmp_path / "uses.py"
+    script.write_text(
+        "import sys\n"
+        "import helper\n"
+        "print(helper.NAME)\n"
+        "sys.exit('stopped with a message')\n"
+    )
+    worker = start()
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(package)}
+    assert ask(worker, 1, script, tmp_path, env) == {"id": 1, "code": 1}
+    assert (tmp_path / "out-1").read_text() == "from the request's PYTHONPATH\n"
+    assert (tmp_path / "err-1").read_text() == "stopped with a message\n"
+    worker.stdin.close()
+    assert worker.wait(timeout=30) == 0
+
+
+def test_a_child_killed_by_a_signal_reports_the_signal_and_the_worker_goes_on(tmp_path):
+    script = tmp_path / "killed.py"
+    script.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    fine = tmp_path / "fine.py"
+    fine.write_text("print('still here')\n")
+    worker = start()
+    env = {"PATH": os.environ["PATH"]}
+    assert ask(worker, 1, script, tmp_path, env) == {"id": 1, "code": -9}
+    assert ask(worker, 2, fine, tmp_path, env) == {"id": 2, "code": 0}
+    assert (tmp_path / "out-2").read_text() == "still here\n"
+    worker.stdin.close()
+    assert worker.wait(timeout=30) == 0
