@@ -61,6 +61,10 @@ impl Alembic {
         let mut env = BTreeMap::new();
         let args: Vec<String> = match action {
             Action::Upgrade(rev) => vec!["upgrade".into(), rev.clone()],
+            Action::TracedUpgrade(rev) => {
+                env.insert("HARNESS_TRACE_LOCKS".into(), "1".into());
+                vec!["upgrade".into(), rev.clone()]
+            }
             Action::Downgrade(rev) => vec!["downgrade".into(), rev.clone()],
             Action::Stamp(revs) => std::iter::once("stamp".to_string())
                 .chain(revs.iter().cloned())

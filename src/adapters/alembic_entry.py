@@ -388,6 +388,8 @@ def run(command, config, ScriptDirectory, command_name, args):
     try:
         if command_name in ("upgrade", "downgrade"):
             RevisionTracker.install()
+            if flag("HARNESS_TRACE_LOCKS", False):
+                LockTracer().install()
         return run_command(command, config, ScriptDirectory, command_name, args)
     except UsageError as error:
         sys.stderr.write("%s\n" % error)
@@ -401,11 +403,154 @@ def run(command, config, ScriptDirectory, command_name, args):
         raise
 
 
+class LockTracer:
+    """On PostgreSQL, what each statement of a migration does to the database it runs on: the
+    locks its transaction holds after the statement that first took them (mode and relation), how
+    long each is then held (until the transaction commits or rolls back), the tables and indexes
+    the statement rewrote (their relfilenode changed), its own duration, and the line of the
+    revision's file that issued it. Written as one "statement" record per statement when the
+    transaction ends. It reads the catalog on the migration's own connection, inside its
+    transaction, and changes nothing: no statement, transaction or commit of its own."""
+
+    RELATIONS = (
+        "SELECT c.oid, c.relfilenode FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p', 'm', 'i') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname NOT LIKE 'pg_toast%'"
+    )
+    LOCKS = (
+        "SELECT l.mode, c.oid, n.nspname, c.relname, c.relkind FROM pg_locks l "
+        "JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE l.pid = pg_backend_pid() AND l.granted "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    )
+    NAMES = (
+        "SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(%s)"
+    )
+
+    def __init__(self):
+        self.statements = []
+        self.held = {}
+        self.before = None
+        self.broken = False
+        # The relations that existed when the transaction's first statement started.
+        self.existing = None
+
+    def install(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "before_cursor_execute", self.before_statement)
+        event.listen(Engine, "after_cursor_execute", self.after_statement)
+        event.listen(Engine, "commit", self.transaction_ended)
+        event.listen(Engine, "rollback", self.transaction_ended)
+
+    def ask(self, cursor, sql, parameters=None):
+        own = cursor.connection.cursor()
+        try:
+            own.execute(sql, parameters) if parameters is not None else own.execute(sql)
+            return own.fetchall()
+        finally:
+            own.close()
+
+    def traced(self, conn):
+        return not self.broken and conn.dialect.name == "postgresql"
+
+    def before_statement(self, conn, cursor, statement, parameters, context, executemany):
+        if not self.traced(conn):
+            return
+        try:
+            relations = dict(self.ask(cursor, self.RELATIONS))
+            if self.existing is None:
+                self.existing = set(relations)
+            self.before = (relations, now())
+        except Exception as error:
+            self.stop(error)
+
+    def after_statement(self, conn, cursor, statement, parameters, context, executemany):
+        if not self.traced(conn) or self.before is None:
+            return
+        relations, started = self.before
+        self.before = None
+        ended = now()
+        try:
+            after = dict(self.ask(cursor, self.RELATIONS))
+            locks = self.ask(cursor, self.LOCKS)
+            rewritten = sorted(oid for oid, node in after.items()
+                               if oid in relations and relations[oid] != node)
+            names = {}
+            if rewritten:
+                for oid, schema, name, kind in self.ask(cursor, self.NAMES, (rewritten,)):
+                    names[oid] = (schema, name, kind)
+        except Exception as error:
+            self.stop(error)
+            return
+        index = len(self.statements)
+        for mode, oid, schema, name, kind in locks:
+            # Taken during this statement: held from its start.
+            self.held.setdefault((oid, mode), (index, started, schema, name, kind))
+        file, line = self.source()
+        self.statements.append({
+            "revision": (RevisionTracker.current or {}).get("revision"),
+            "file": file,
+            "line": line,
+            "sql": " ".join(statement.split())[:500],
+            "ms": round((ended - started) * 1000, 3),
+            "rewrites": [self.relation(oid, *names[oid]) for oid in rewritten if oid in names],
+            "locks": [],
+        })
+
+    def transaction_ended(self, conn):
+        if not self.traced(conn) or not self.statements:
+            self.held = {}
+            self.existing = None
+            return
+        ended = now()
+        for (oid, mode), (index, taken, schema, name, kind) in sorted(self.held.items(), key=lambda item: item[1][0]):
+            lock = self.relation(oid, schema, name, kind)
+            lock.update(mode=mode, held_ms=round((ended - taken) * 1000, 3))
+            self.statements[index]["locks"].append(lock)
+        for statement in self.statements:
+            record("statement", **statement)
+        self.statements = []
+        self.held = {}
+        self.existing = None
+
+    def relation(self, oid, schema, name, kind):
+        return {"relation": name if schema == "public" else "%s.%s" % (schema, name),
+                "index": kind == "i",
+                "existed": self.existing is not None and oid in self.existing}
+
+    def source(self):
+        """The revision file's line that issued the statement: the innermost frame in it."""
+        import traceback
+
+        path = RevisionTracker.path
+        if not path:
+            return None, None
+        for frame in reversed(traceback.extract_stack()):
+            if os.path.abspath(frame.filename) == os.path.abspath(path):
+                return path, frame.lineno
+        return path, None
+
+    def stop(self, error):
+        self.broken = True
+        record("trace_stopped", reason="%s: %s" % (type(error).__name__, error))
+
+
+def now():
+    import time
+
+    return time.monotonic()
+
+
 class RevisionTracker:
     """Remembers the revision whose upgrade() or downgrade() is running, so that a failure names it
     in a "stopped_in" record instead of the harness reading Alembic's log."""
 
     current = None
+    # The running revision's file, for the statements a trace attributes to its lines.
+    path = None
 
     @classmethod
     def install(cls):
@@ -433,6 +578,7 @@ class RevisionTracker:
                 "down_revision": list(down),
                 "direction": "upgrade" if step.is_upgrade else "downgrade",
             }
+            cls.path = getattr(step.revision, "path", None)
             # Kept once the function returns: Alembic records the revision in the version table
             # next, and a failure there (a transaction the revision's own caught error aborted)
             # stops in this revision too. The next revision's step replaces it.

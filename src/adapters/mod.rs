@@ -9,7 +9,7 @@ pub mod traceback;
 
 pub use alembic::Alembic;
 pub use command::{CommandTool, run_program};
-pub use protocol::{ToolOutcome, ToolRun};
+pub use protocol::{ToolOutcome, ToolRun, TracedLock, TracedRelation, TracedStatement};
 
 use std::path::Path;
 
@@ -181,6 +181,10 @@ pub enum Action {
         revision: String,
         after: usize,
     },
+    /// Upgrade to `revision` with every statement traced on PostgreSQL: the locks it takes and how
+    /// long they are held, the relations it rewrites, its duration and source line
+    /// ([`ToolRun::statements`]).
+    TracedUpgrade(String),
     /// A fresh install from the models: the tables of the project's MetaData created (env.py's
     /// `target_metadata`, or the `module:attribute` given), then the version table stamped at the
     /// heads.

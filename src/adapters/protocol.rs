@@ -46,8 +46,52 @@ pub fn install(script: &str) -> String {
     crate::drivers::replace_block(script, BEGIN, END, &python_constants())
 }
 
-/// One record the entry point wrote.
+/// What one statement of a traced upgrade did, as the entry point measured it on PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TracedStatement {
+    /// The revision whose upgrade issued it (Alembic's own statements too, while it ran).
+    pub revision: Option<String>,
+    /// The revision's file and the line of it that issued the statement, when it did.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// The statement, white space squeezed, at most 500 characters.
+    pub sql: String,
+    /// How long the statement itself took.
+    pub ms: f64,
+    /// The tables and indexes it rewrote (their storage changed).
+    #[serde(default)]
+    pub rewrites: Vec<TracedRelation>,
+    /// The locks its transaction first held after it, with how long each was then held.
+    #[serde(default)]
+    pub locks: Vec<TracedLock>,
+}
+
+/// A table or index a statement touched.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TracedRelation {
+    /// `name` in `public`, else `schema.name`.
+    pub relation: String,
+    pub index: bool,
+    /// It existed before the transaction's first statement (not made by the revision itself).
+    #[serde(default)]
+    pub existed: bool,
+}
+
+/// A lock a statement's transaction took.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TracedLock {
+    pub relation: String,
+    pub index: bool,
+    #[serde(default)]
+    pub existed: bool,
+    /// PostgreSQL's name for the mode (`AccessExclusiveLock`, `ShareLock`, ...).
+    pub mode: String,
+    /// From the start of the statement that took it to the end of its transaction.
+    pub held_ms: f64,
+}
+
+/// One record the entry point wrote.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     /// The revision whose upgrade() or downgrade() was running when the process failed.
@@ -71,6 +115,10 @@ pub enum Record {
     Models(ModelsReport),
     /// The revision graph as Alembic loads it.
     Graph(Graph),
+    /// One statement of a traced upgrade ([`crate::adapters::Action::TracedUpgrade`]).
+    Statement(TracedStatement),
+    /// Tracing stopped (the catalog could not be read); the upgrade went on untraced.
+    TraceStopped { reason: String },
     /// The exception the process ended with: its type (`module.Name`), the line Python prints for
     /// it, and the module a `ModuleNotFoundError` names.
     Exception {
@@ -174,6 +222,23 @@ impl ToolRun {
             Record::StoppedIn(stopped) => Some(stopped),
             _ => None,
         })
+    }
+
+    /// The statements a traced upgrade recorded, in order; and why tracing stopped, if it did.
+    pub fn statements(&self) -> (Vec<&TracedStatement>, Option<&str>) {
+        let statements = self
+            .records
+            .iter()
+            .filter_map(|record| match record {
+                Record::Statement(statement) => Some(statement),
+                _ => None,
+            })
+            .collect();
+        let stopped = self.records.iter().find_map(|record| match record {
+            Record::TraceStopped { reason } => Some(reason.as_str()),
+            _ => None,
+        });
+        (statements, stopped)
     }
 
     /// The line Python printed for the exception the process ended with.

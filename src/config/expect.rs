@@ -30,6 +30,43 @@ pub struct Expect {
     /// `Some(true)`: the version table must be behind (or beside) the code's heads, as when an app
     /// ships ahead of its migrations; `Some(false)`: it must be at the heads.
     pub drift: Option<bool>,
+    /// A `locks` scenario's limits.
+    pub locks: LockLimits,
+}
+
+/// What a `locks` scenario allows a revision to do to the tables that existed before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockLimits {
+    /// An ACCESS EXCLUSIVE lock (blocks reads and writes) held longer fails.
+    pub max_exclusive_ms: Option<u64>,
+    /// A lock that blocks writes (SHARE and stronger) held longer fails.
+    pub max_write_block_ms: Option<u64>,
+    /// `rewrites = "forbid"`: a table or index rewritten fails.
+    pub forbid_rewrites: bool,
+    /// Revisions exempt from the limits, each with why.
+    pub allow: Vec<(String, String)>,
+}
+
+impl LockLimits {
+    pub fn is_set(&self) -> bool {
+        *self != LockLimits::default()
+    }
+}
+
+/// `rewrites = "forbid"` or `"allow"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rewrites {
+    Forbid,
+    Allow,
+}
+
+/// One `allow` entry of a `locks` scenario.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawAllow {
+    revision: String,
+    reason: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -139,6 +176,10 @@ pub struct RawExpectFields {
     converges_with: Option<Spanned<StrOrBool>>,
     diverges_from: Option<Spanned<String>>,
     drift: Option<bool>,
+    max_exclusive_ms: Option<u64>,
+    max_write_block_ms: Option<u64>,
+    rewrites: Option<Rewrites>,
+    allow: Option<Vec<RawAllow>>,
     database: Option<Spanned<String>>,
     engine: Option<Spanned<String>>,
     runtime: Option<Spanned<String>>,
@@ -358,6 +399,21 @@ fn apply(
     if let Some(diverges) = fields.diverges_from {
         expect.diverges_from = Some(diverges.into_inner());
         expect.converges_with = None;
+    }
+    if let Some(ms) = fields.max_exclusive_ms {
+        expect.locks.max_exclusive_ms = Some(ms);
+    }
+    if let Some(ms) = fields.max_write_block_ms {
+        expect.locks.max_write_block_ms = Some(ms);
+    }
+    if let Some(rewrites) = fields.rewrites {
+        expect.locks.forbid_rewrites = rewrites == Rewrites::Forbid;
+    }
+    if let Some(allow) = fields.allow {
+        expect.locks.allow = allow
+            .into_iter()
+            .map(|entry| (entry.revision, entry.reason))
+            .collect();
     }
     Ok(())
 }

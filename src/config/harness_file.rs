@@ -1230,6 +1230,13 @@ fn check_scenarios(scenarios: &[scenario::Scenario], tool: ToolKind) -> Result<(
                 );
             }
         }
+        if scenario.kind != Kind::Locks && scenario.expect.base.locks.is_set() {
+            return Err(ConfigError::file(
+                &scenario.file,
+                "`max_exclusive_ms`, `max_write_block_ms`, `rewrites` and `allow` belong to kind = \"locks\"",
+            )
+            .with_help("set kind = \"locks\" in this scenario, or remove those keys from [expect]"));
+        }
         if tool == ToolKind::Alembic && scenario.upgrade_command.is_some() {
             return Err(ConfigError::file(&scenario.file, "`upgrade_command` belongs to projects with tool = \"command\"")
                 .with_help("an Alembic project is always upgraded by Alembic; use `target` to choose the revision"));

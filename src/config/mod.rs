@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use database::{BackendChoice, DatabaseSettings, ImageFlavour, SecretUrl, redact};
 pub use error::{ConfigError, Place};
-pub use expect::{Expect, Expectations, Outcome, Pattern, QueryCheck, Selector};
+pub use expect::{Expect, Expectations, LockLimits, Outcome, Pattern, QueryCheck, Selector};
 pub use requirements::Requirements;
 pub use runtime::{RuntimeBackend, RuntimeSettings};
 pub use scenario::{

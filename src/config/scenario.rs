@@ -94,6 +94,9 @@ pub enum Kind {
     /// For every fork a merge joins: the branches applied in each order end in the same schema.
     #[serde(rename = "fork-order")]
     ForkOrder,
+    /// Upgrade one revision at a time with every statement traced (PostgreSQL): the locks each
+    /// takes and how long, the tables and indexes it rewrites; `[expect]` limits them.
+    Locks,
 }
 
 impl Kind {
@@ -105,6 +108,7 @@ impl Kind {
             Kind::Models => "models",
             Kind::Stairway => "stairway",
             Kind::ForkOrder => "fork-order",
+            Kind::Locks => "locks",
         }
     }
 
@@ -112,7 +116,7 @@ impl Kind {
     pub fn is_check(self) -> bool {
         matches!(
             self,
-            Kind::Stepwise | Kind::Models | Kind::Stairway | Kind::ForkOrder
+            Kind::Stepwise | Kind::Models | Kind::Stairway | Kind::ForkOrder | Kind::Locks
         )
     }
 }

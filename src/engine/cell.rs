@@ -205,6 +205,8 @@ struct Ran {
     upgraded: bool,
     /// A step failed, as the scenario expects.
     failed_as_expected: bool,
+    /// A `locks` cell's traced statements, in order, and why tracing stopped, if it did.
+    traced: (Vec<crate::adapters::TracedStatement>, Option<String>),
 }
 
 /// The scenario's steps and target for this cell; `None` when they cannot be planned (the cell is
@@ -253,6 +255,7 @@ async fn run_steps(
     // command step such as the app's own query) is the failure the scenario reproduces.
     let mut failed_as_expected = false;
     let mut upgraded = false;
+    let mut traced: (Vec<crate::adapters::TracedStatement>, Option<String>) = Default::default();
     for (index, step) in steps.into_iter().chain(target).enumerate() {
         let is_target = has_target && index + 1 == count;
         let step_session = match ref_session {
@@ -271,6 +274,13 @@ async fn run_steps(
             &mut run.result,
         )
         .await;
+        if let Some(output) = &output {
+            let (statements, stopped) = output.statements();
+            traced.0.extend(statements.into_iter().cloned());
+            if traced.1.is_none() {
+                traced.1 = stopped.map(str::to_string);
+            }
+        }
         if record.ok {
             run.result.steps.push(record);
             upgraded |= is_target;
@@ -307,6 +317,7 @@ async fn run_steps(
         target_revision,
         upgraded,
         failed_as_expected,
+        traced,
     })
 }
 
@@ -330,6 +341,9 @@ async fn after_steps(
         );
         return None;
     }
+    if kind == Kind::Locks && ran.upgraded {
+        return locks_verdict(cell, run, ran);
+    }
     if kind == Kind::Models && ran.upgraded {
         let outcome = super::checks::models(ctx, cell, session, run).await;
         if matches!(outcome, super::checks::Outcome::Passed(_))
@@ -348,6 +362,43 @@ async fn after_steps(
             return None;
         }
     }
+    Some(())
+}
+
+/// A `locks` cell: its traced statements against the scenario's limits; a finding fails the
+/// cell, else the cell's detail says what each revision did. `None` when settled as failed.
+fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
+    let (statements, stopped) = &ran.traced;
+    if statements.is_empty() {
+        run.result.detail = Some(match stopped {
+            Some(why) => format!("the trace stopped: {why}; the revisions ran untraced"),
+            None if cell.database.engine != crate::config::EngineKind::Postgres => format!(
+                "locks are traced on PostgreSQL; on {} the revisions ran untraced",
+                cell.database
+            ),
+            None => "no statement was traced".into(),
+        });
+        return Some(());
+    }
+    let found = super::locks::findings(statements, &run.expect.locks);
+    if !found.is_empty() {
+        fail(
+            &mut run.result,
+            Verdict::Failed,
+            Cause::Expectation,
+            format!(
+                "{}:\n  {}",
+                crate::words::plural(found.len(), "lock finding"),
+                found.join("\n  ")
+            ),
+        );
+        return None;
+    }
+    let mut lines = super::locks::summary(statements);
+    if let Some(why) = stopped {
+        lines.push(format!("the trace stopped: {why}"));
+    }
+    run.result.detail = Some(lines.join("; "));
     Some(())
 }
 

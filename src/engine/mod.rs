@@ -7,6 +7,7 @@ mod cell;
 mod checks;
 mod converge;
 mod engines;
+mod locks;
 mod plan;
 mod prepare;
 mod refs;

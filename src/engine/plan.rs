@@ -115,7 +115,7 @@ pub(super) fn plan(
                 push(action, label, at, revision, at_ref)
             });
         }
-        (Kind::Roundtrip | Kind::Models | Kind::Stepwise, _) => {
+        (Kind::Roundtrip | Kind::Models | Kind::Stepwise | Kind::Locks, _) => {
             for (index, name) in chains.iter().enumerate() {
                 let action = chain(index, Action::Upgrade("head".into()));
                 push(action, format!("{name}: upgrade head"), None, None, false);
@@ -148,12 +148,16 @@ pub(super) fn plan(
                 false,
             );
         }
-        Kind::Stepwise => {
+        Kind::Stepwise | Kind::Locks => {
             let graph = graph.ok_or(PlanError(
-                "a stepwise scenario needs the revision graph, which the tool could not load",
+                "a stepwise or locks scenario needs the revision graph, which the tool could not load",
             ))?;
             for revision in graph.upgrade_order() {
-                let action = PlannedAction::Tool(Action::Upgrade(revision.clone()));
+                let action = PlannedAction::Tool(if scenario.kind == Kind::Locks {
+                    Action::TracedUpgrade(revision.clone())
+                } else {
+                    Action::Upgrade(revision.clone())
+                });
                 push(
                     action,
                     format!("upgrade {revision}"),

@@ -312,7 +312,7 @@ async fn migrated_elsewhere(
         return None;
     }
     let leaves_table = match action {
-        Action::Upgrade(rev) => rev != "base",
+        Action::Upgrade(rev) | Action::TracedUpgrade(rev) => rev != "base",
         Action::Stamp(revs) => revs.iter().any(|r| r != "base"),
         Action::Bootstrap { .. } => true,
         Action::Downgrade(_) | Action::Interrupt { .. } => false,

@@ -1,0 +1,335 @@
+//! A `locks` cell's verdict: what each traced statement did to the tables and indexes that existed
+//! before its revision (the locks it took and how long they were held, the rewrites), against the
+//! scenario's limits, each finding with what to do instead.
+
+use crate::adapters::{TracedLock, TracedStatement};
+use crate::config::LockLimits;
+
+/// PostgreSQL's lock modes that block writes: SHARE and stronger.
+const WRITE_BLOCKING: &[&str] = &[
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+
+/// The findings of `statements` against `limits`, one sentence each, in statement order.
+pub fn findings(statements: &[TracedStatement], limits: &LockLimits) -> Vec<String> {
+    let mut found = Vec::new();
+    for statement in statements {
+        let revision = statement.revision.as_deref().unwrap_or("?");
+        if limits
+            .allow
+            .iter()
+            .any(|(allowed, _)| revision.starts_with(allowed.as_str()) && !allowed.is_empty())
+        {
+            continue;
+        }
+        let place = place(statement);
+        if limits.forbid_rewrites {
+            for rewritten in rewrites(statement) {
+                let what = if rewritten.index { "index" } else { "table" };
+                found.push(format!(
+                    "{place}: rewrites {what} {} (`{}`); instead: {}",
+                    rewritten.relation,
+                    short(&statement.sql),
+                    advice(&statement.sql, true)
+                ));
+            }
+        }
+        for lock in strongest_locks(statement) {
+            let limit = if lock.mode == "AccessExclusiveLock" {
+                limits
+                    .max_exclusive_ms
+                    .map(|ms| (ms, "max_exclusive_ms"))
+                    .or(limits
+                        .max_write_block_ms
+                        .map(|ms| (ms, "max_write_block_ms")))
+            } else if WRITE_BLOCKING.contains(&lock.mode.as_str()) {
+                limits
+                    .max_write_block_ms
+                    .map(|ms| (ms, "max_write_block_ms"))
+            } else {
+                None
+            };
+            if let Some((ms, key)) = limit
+                && lock.held_ms > ms as f64
+            {
+                found.push(format!(
+                    "{place}: {} on {} held {} ({key} = {ms}) from `{}`; instead: {}",
+                    mode_name(&lock.mode),
+                    lock.relation,
+                    millis(lock.held_ms),
+                    short(&statement.sql),
+                    advice(&statement.sql, false)
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// One line per revision: its statements' locks on existing relations (strongest first) and
+/// rewrites, `0003: ACCESS EXCLUSIVE on users 12 ms; rewrites users`.
+pub fn summary(statements: &[TracedStatement]) -> Vec<String> {
+    let mut revisions: Vec<(String, Vec<&TracedStatement>)> = Vec::new();
+    // Alembic's own statements before the first revision (the version table) are no revision's.
+    for statement in statements.iter().filter(|s| s.revision.is_some()) {
+        let revision = statement.revision.clone().unwrap_or_default();
+        match revisions.iter_mut().find(|(r, _)| *r == revision) {
+            Some((_, list)) => list.push(statement),
+            None => revisions.push((revision, vec![statement])),
+        }
+    }
+    revisions
+        .into_iter()
+        .map(|(revision, list)| {
+            let mut locks: Vec<&TracedLock> = list
+                .iter()
+                .flat_map(|s| strongest_locks(s))
+                .filter(|l| WRITE_BLOCKING.contains(&l.mode.as_str()))
+                .collect();
+            locks.sort_by(|a, b| {
+                strength(&b.mode)
+                    .cmp(&strength(&a.mode))
+                    .then(b.held_ms.total_cmp(&a.held_ms))
+            });
+            let mut parts: Vec<String> = locks
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} on {} {}",
+                        mode_name(&l.mode),
+                        l.relation,
+                        millis(l.held_ms)
+                    )
+                })
+                .collect();
+            let rewrites: Vec<&str> = list
+                .iter()
+                .flat_map(|s| rewrites(s))
+                .map(|r| r.relation.as_str())
+                .collect();
+            if !rewrites.is_empty() {
+                parts.push(format!("rewrites {}", rewrites.join(", ")));
+            }
+            if parts.is_empty() {
+                parts.push("no lock that blocks writes on an existing table".into());
+            }
+            format!(
+                "{revision}: {} ({} statements, {})",
+                parts.join("; "),
+                list.len(),
+                millis(list.iter().map(|s| s.ms).sum())
+            )
+        })
+        .collect()
+}
+
+/// The relations a statement rewrote that existed before: the tables, or the indexes alone when
+/// it rewrote no table (a table's rewrite rebuilds its indexes too).
+fn rewrites(statement: &TracedStatement) -> Vec<&crate::adapters::TracedRelation> {
+    let existing: Vec<_> = statement.rewrites.iter().filter(|r| r.existed).collect();
+    if existing.iter().any(|r| !r.index) {
+        existing.into_iter().filter(|r| !r.index).collect()
+    } else {
+        existing
+    }
+}
+
+/// A statement's locks on relations that existed before, the strongest per relation: on tables,
+/// or on indexes alone when it locked no table.
+fn strongest_locks(statement: &TracedStatement) -> Vec<&TracedLock> {
+    let existing: Vec<&TracedLock> = statement.locks.iter().filter(|l| l.existed).collect();
+    let tables = existing.iter().any(|l| !l.index);
+    let mut kept: Vec<&TracedLock> = Vec::new();
+    for lock in existing.into_iter().filter(|l| !tables || !l.index) {
+        match kept.iter_mut().find(|k| k.relation == lock.relation) {
+            Some(known) if lock_rank(&lock.mode) > lock_rank(&known.mode) => *known = lock,
+            Some(_) => {}
+            None => kept.push(lock),
+        }
+    }
+    kept
+}
+
+/// PostgreSQL's table lock modes, weakest first.
+fn lock_rank(mode: &str) -> usize {
+    [
+        "AccessShareLock",
+        "RowShareLock",
+        "RowExclusiveLock",
+        "ShareUpdateExclusiveLock",
+        "ShareLock",
+        "ShareRowExclusiveLock",
+        "ExclusiveLock",
+        "AccessExclusiveLock",
+    ]
+    .iter()
+    .position(|m| *m == mode)
+    .unwrap_or_default()
+}
+
+fn strength(mode: &str) -> usize {
+    WRITE_BLOCKING
+        .iter()
+        .position(|m| *m == mode)
+        .unwrap_or_default()
+}
+
+/// `AccessExclusiveLock` → `ACCESS EXCLUSIVE`, as PostgreSQL's documentation names the modes.
+fn mode_name(mode: &str) -> String {
+    let bare = mode.strip_suffix("Lock").unwrap_or(mode);
+    let mut out = String::new();
+    for (i, c) in bare.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+fn place(statement: &TracedStatement) -> String {
+    let revision = statement.revision.as_deref().unwrap_or("?");
+    match (&statement.file, statement.line) {
+        (Some(file), Some(line)) => {
+            let name = std::path::Path::new(file)
+                .file_name()
+                .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+            format!("{revision} ({name}:{line})")
+        }
+        _ => revision.to_string(),
+    }
+}
+
+fn short(sql: &str) -> String {
+    let mut text: String = sql.chars().take(80).collect();
+    if sql.chars().count() > 80 {
+        text.push_str("...");
+    }
+    text
+}
+
+fn millis(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{} ms", ms.round())
+    }
+}
+
+/// What to write instead of `sql`, by what it does.
+fn advice(sql: &str, rewrite: bool) -> &'static str {
+    let upper = sql.to_ascii_uppercase();
+    if upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX") {
+        "CREATE INDEX CONCURRENTLY outside the transaction (op.create_index(..., postgresql_concurrently=True) inside op.get_context().autocommit_block())"
+    } else if upper.contains("FOREIGN KEY") || upper.contains("ADD CONSTRAINT") {
+        "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later revision (it takes a weaker lock)"
+    } else if upper.contains(" TYPE ") && upper.contains("ALTER COLUMN") {
+        "add a new column of the new type, backfill it in batches, then switch to it"
+    } else if upper.contains("ADD COLUMN") && (rewrite || upper.contains("DEFAULT")) {
+        "add the column nullable without a volatile default, then backfill it in batches"
+    } else if upper.starts_with("UPDATE") || upper.starts_with("DELETE") {
+        "update in batches, each in a short transaction of its own"
+    } else {
+        "keep the lock short: set a lock_timeout and split the revision so the lock is not held across other work"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::TracedRelation;
+
+    fn statement(revision: &str, sql: &str, locks: Vec<TracedLock>) -> TracedStatement {
+        TracedStatement {
+            revision: Some(revision.into()),
+            file: Some("/p/migrations/versions/0002_idx.py".into()),
+            line: Some(18),
+            sql: sql.into(),
+            ms: 4.0,
+            rewrites: Vec::new(),
+            locks,
+        }
+    }
+
+    fn lock(relation: &str, mode: &str, held_ms: f64, existed: bool) -> TracedLock {
+        TracedLock {
+            relation: relation.into(),
+            index: false,
+            mode: mode.into(),
+            held_ms,
+            existed,
+        }
+    }
+
+    #[test]
+    fn locks_over_their_limit_on_existing_tables_are_findings_with_advice() {
+        let index = statement(
+            "0002",
+            "CREATE INDEX ix_users_email ON users (email)",
+            vec![lock("users", "ShareLock", 2500.0, true)],
+        );
+        let created = statement(
+            "0003",
+            "CREATE TABLE audit (id INTEGER)",
+            vec![lock("audit", "AccessExclusiveLock", 9000.0, false)],
+        );
+        let limits = LockLimits {
+            max_exclusive_ms: Some(200),
+            max_write_block_ms: Some(2000),
+            ..LockLimits::default()
+        };
+        let found = findings(&[index.clone(), created.clone()], &limits);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "0002 (0002_idx.py:18): SHARE on users held 2.5 s (max_write_block_ms = 2000)"
+            ),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[0].contains("CREATE INDEX CONCURRENTLY"),
+            "{}",
+            found[0]
+        );
+        let allowed = LockLimits {
+            allow: vec![("0002".into(), "maintenance window".into())],
+            ..limits
+        };
+        assert!(findings(&[index, created], &allowed).is_empty());
+    }
+
+    #[test]
+    fn a_rewrite_of_an_existing_table_is_a_finding_when_forbidden() {
+        let mut add = statement(
+            "0004",
+            "ALTER TABLE users ADD COLUMN token TEXT DEFAULT md5(random()::text)",
+            vec![lock("users", "AccessExclusiveLock", 3.0, true)],
+        );
+        add.rewrites.push(TracedRelation {
+            relation: "users".into(),
+            index: false,
+            existed: true,
+        });
+        let forbid = LockLimits {
+            forbid_rewrites: true,
+            ..LockLimits::default()
+        };
+        let found = findings(std::slice::from_ref(&add), &forbid);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("rewrites table users"), "{}", found[0]);
+        assert!(
+            found[0].contains("nullable without a volatile default"),
+            "{}",
+            found[0]
+        );
+        assert!(findings(&[add.clone()], &LockLimits::default()).is_empty());
+        assert_eq!(
+            summary(&[add]),
+            ["0004: ACCESS EXCLUSIVE on users 3 ms; rewrites users (1 statements, 4 ms)"]
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! End to end: the `locks` kind on a real PostgreSQL (a local cluster from this machine's server
+//! binaries) with the project's own Alembic: a plain CREATE INDEX and a rewriting ADD COLUMN on a
+//! populated table are findings that name the revision, its file and line, the table and what to
+//! write instead; the fixed variant of the same shop passes, its rows intact after the traced
+//! upgrades (examples/locks, written from scratch).
+
+mod common;
+
+use common::{copy_dir, harness, repo, run, transcript};
+
+fn variant(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("harness-locks-")
+        .tempdir()
+        .unwrap();
+    copy_dir(&repo().join("examples/locks").join(name), dir.path());
+    dir
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs PostgreSQL server binaries and local Pythons: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
+    let failing = variant("failing");
+    let out = run(harness(failing.path()).arg("run"));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    for said in [
+        "2 lock findings:",
+        "0002 (0002_orders_email_index.py:15): SHARE on orders held",
+        "from `CREATE INDEX ix_orders_email ON orders (email)`; instead: CREATE INDEX CONCURRENTLY",
+        "0003 (0003_orders_token.py:16): rewrites table orders",
+        "instead: add the column nullable without a volatile default, then backfill it in batches",
+    ] {
+        assert!(out.1.contains(said), "{said}\n{}", transcript(&out));
+    }
+    let fixed = variant("fixed");
+    let out = run(harness(fixed.path()).arg("run"));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("0002: no lock that blocks writes on an existing table")
+            && out.1.contains("0003: ACCESS EXCLUSIVE on orders"),
+        "{}",
+        transcript(&out)
+    );
+}
