@@ -35,6 +35,8 @@ pub struct Scenario {
     /// `interrupt = { revision, after_statements }`: after the steps, an upgrade to that revision
     /// is stopped after its Nth SQL statement, as a crash would; the final upgrade is the retry.
     pub interrupt: Option<Interrupt>,
+    /// `rows = N` (kind `locks`): before each revision, every empty table is filled with N rows.
+    pub rows: Option<u64>,
 }
 
 /// Options of the models check (`[models]` in a scenario, or in harness.toml for the built-in).
@@ -143,6 +145,7 @@ impl Scenario {
             models: ModelsOptions::default(),
             from_ref: None,
             interrupt: None,
+            rows: None,
         }
     }
 }
@@ -257,6 +260,7 @@ struct RawScenario {
     models: Option<Spanned<RawModels>>,
     from_ref: Option<Spanned<String>>,
     interrupt: Option<Spanned<RawInterrupt>>,
+    rows: Option<Spanned<u64>>,
 }
 
 /// `[models]`, in a scenario file or in harness.toml.
@@ -415,6 +419,18 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         }
         None => None,
     };
+    if let Some(rows) = &raw.rows
+        && kind != Kind::Locks
+    {
+        return Err(ConfigError::at(
+            file.location(rows.span().start),
+            "`rows` belongs to kind = \"locks\"",
+        )
+        .with_help(
+            "it is how many rows every table holds before each revision of a locks scenario",
+        ));
+    }
+    let rows = raw.rows.map(Spanned::into_inner).filter(|rows| *rows > 0);
     if kind != Kind::Custom && (from_ref.is_some() || interrupt.is_some()) {
         return Err(ConfigError::at(
             file.start(),
@@ -467,6 +483,7 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         models,
         from_ref,
         interrupt,
+        rows,
     })
 }
 
@@ -725,11 +742,33 @@ mod tests {
                 "kind = \"fork-order\"\nfrom_ref = \"v1\"\n",
                 "check.toml:1:1: a `fork-order` scenario takes no `from_ref` or `interrupt`",
             ),
+            (
+                "kind = \"stepwise\"\nrows = 1000\n",
+                "check.toml:2:8: `rows` belongs to kind = \"locks\"",
+            ),
         ];
         for (text, expected) in cases {
             let err = scenario(text).unwrap_err();
             assert!(err.starts_with(expected), "{text}\n{err}");
         }
+    }
+
+    #[test]
+    fn a_locks_scenario_reads_its_rows_and_limits() {
+        let loaded = scenario(
+            "kind = \"locks\"\nrows = 100_000\n[expect]\nrewrites = \"forbid\"\nmax_exclusive_ms = 200\nallow = [{ revision = \"0007\", reason = \"maintenance window\" }]\n",
+        )
+        .unwrap();
+        assert_eq!(loaded.kind, Kind::Locks);
+        assert_eq!(loaded.rows, Some(100_000));
+        let limits = &loaded.expect.base.locks;
+        assert!(limits.forbid_rewrites);
+        assert_eq!(limits.max_exclusive_ms, Some(200));
+        assert_eq!(limits.max_write_block_ms, None);
+        assert_eq!(
+            limits.allow,
+            [("0007".to_string(), "maintenance window".to_string())]
+        );
     }
 
     #[test]

@@ -207,6 +207,8 @@ struct Ran {
     failed_as_expected: bool,
     /// A `locks` cell's traced statements, in order, and why tracing stopped, if it did.
     traced: (Vec<crate::adapters::TracedStatement>, Option<String>),
+    /// A `locks` cell's seeding: the tables left empty, each with why.
+    left_empty: Vec<String>,
 }
 
 /// The scenario's steps and target for this cell; `None` when they cannot be planned (the cell is
@@ -256,7 +258,33 @@ async fn run_steps(
     let mut failed_as_expected = false;
     let mut upgraded = false;
     let mut traced: (Vec<crate::adapters::TracedStatement>, Option<String>) = Default::default();
+    let mut left_empty: Vec<String> = Vec::new();
+    let rows = ctx.config.scenarios[cell.scenario]
+        .rows
+        .filter(|_| cell.database.engine == crate::config::EngineKind::Postgres);
     for (index, step) in steps.into_iter().chain(target).enumerate() {
+        // A locks cell fills every empty table before each revision.
+        if let (Some(rows), PlannedAction::Tool(Action::TracedUpgrade(_))) = (rows, &step.action) {
+            let version_table = ctx.config.project.version_table.as_deref();
+            match super::seed::seed(engine, database, version_table, rows).await {
+                Ok(skipped) => {
+                    for table in skipped {
+                        if !left_empty.contains(&table) {
+                            left_empty.push(table);
+                        }
+                    }
+                }
+                Err(why) => {
+                    fail(
+                        &mut run.result,
+                        Verdict::Error,
+                        Cause::Infrastructure,
+                        format!("cannot fill the tables before {}: {why}", step.record.label),
+                    );
+                    return None;
+                }
+            }
+        }
         let is_target = has_target && index + 1 == count;
         let step_session = match ref_session {
             Some(at_ref) if step.at_ref => at_ref,
@@ -318,6 +346,7 @@ async fn run_steps(
         upgraded,
         failed_as_expected,
         traced,
+        left_empty,
     })
 }
 
@@ -397,6 +426,9 @@ fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
     let mut lines = super::locks::summary(statements);
     if let Some(why) = stopped {
         lines.push(format!("the trace stopped: {why}"));
+    }
+    if !ran.left_empty.is_empty() {
+        lines.push(format!("left empty: {}", ran.left_empty.join(", ")));
     }
     run.result.detail = Some(lines.join("; "));
     Some(())

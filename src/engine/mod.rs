@@ -12,6 +12,7 @@ mod plan;
 mod prepare;
 mod refs;
 mod run;
+mod seed;
 mod seen;
 mod snapshots;
 mod step;

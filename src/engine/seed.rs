@@ -1,0 +1,327 @@
+//! Rows for a `locks` cell (PostgreSQL): before each revision, every table that is still empty is
+//! filled with the scenario's `rows`, generated from the schema itself in one `INSERT ... SELECT
+//! FROM generate_series` per table, parents before the tables that reference them. A table the
+//! generator cannot fill is left empty, with why.
+
+use crate::introspect::Schema;
+use crate::introspect::model::{Column, Table};
+
+/// One table's fill: the statement, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fill {
+    Insert { table: String, sql: String },
+    Skipped { table: String, why: String },
+}
+
+/// The fills of `schema`'s tables in `empty` (names), parents first, `rows` rows each. Foreign
+/// keys to an integer key point at the parent's rows 1..`rows` (a parent filled here, whose
+/// identity or serial key starts at 1).
+pub fn fills(schema: &Schema, empty: &[String], rows: u64) -> Vec<Fill> {
+    let mut order: Vec<&Table> = Vec::new();
+    let mut pending: Vec<&Table> = schema
+        .tables
+        .iter()
+        .filter(|t| empty.contains(&t.name))
+        .collect();
+    // Parents first; a cycle is filled in its listed order.
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|table| {
+            table.foreign_keys.iter().all(|fk| {
+                fk.referenced_table == table.name
+                    || !pending.iter().any(|p| p.name == fk.referenced_table)
+            })
+        });
+        let next = pending.remove(ready.unwrap_or(0));
+        order.push(next);
+    }
+    order
+        .into_iter()
+        .map(|table| match insert(schema, table, rows) {
+            Ok(sql) => Fill::Insert {
+                table: table.name.clone(),
+                sql,
+            },
+            Err(why) => Fill::Skipped {
+                table: table.name.clone(),
+                why,
+            },
+        })
+        .collect()
+}
+
+fn insert(schema: &Schema, table: &Table, rows: u64) -> Result<String, String> {
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for column in &table.columns {
+        if column.generated.is_some() {
+            continue;
+        }
+        let referenced = table
+            .foreign_keys
+            .iter()
+            .find(|fk| fk.columns.len() == 1 && fk.columns[0] == column.name);
+        let value = match referenced {
+            Some(fk) if fk.referenced_table == table.name => {
+                // A tree: every row its own root.
+                if column.nullable {
+                    continue;
+                }
+                format!("g::{}", column.data_type)
+            }
+            Some(_) if !is_integer(&column.data_type) => {
+                if column.nullable {
+                    continue;
+                }
+                return Err(format!(
+                    "`{}` references a key that is not an integer ({}): the generator fills integer keys only",
+                    column.name, column.data_type
+                ));
+            }
+            Some(_) => format!("(((g - 1) % {rows}) + 1)::{}", column.data_type),
+            None if column.default.is_some() => continue,
+            None => match value_of(schema, table, column) {
+                Some(value) => value,
+                None if column.nullable => continue,
+                None => {
+                    return Err(format!(
+                        "`{}` is NOT NULL of a type the generator has no value for ({})",
+                        column.name, column.data_type
+                    ));
+                }
+            },
+        };
+        columns.push(quote(&column.name));
+        values.push(value);
+    }
+    if columns.is_empty() {
+        return Ok(format!(
+            "INSERT INTO {} SELECT FROM generate_series(1, {rows}) g",
+            quote(&table.name)
+        ));
+    }
+    Ok(format!(
+        "INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {rows}) g",
+        quote(&table.name),
+        columns.join(", "),
+        values.join(", ")
+    ))
+}
+
+/// A value for row `g` of a column of this type, distinct per row where the type allows it.
+fn value_of(schema: &Schema, table: &Table, column: &Column) -> Option<String> {
+    let data_type = column.data_type.to_ascii_lowercase();
+    let unique = table
+        .uniques
+        .iter()
+        .any(|u| u.columns.contains(&column.name))
+        || table.primary_key.contains(&column.name);
+    if let Some(values) = schema
+        .enums
+        .iter()
+        .find(|e| e.name == column.data_type || e.name.ends_with(&format!(".{}", column.data_type)))
+        .map(|e| &e.values)
+        .filter(|values| !values.is_empty() && !unique)
+    {
+        return Some(format!(
+            "'{}'::{}",
+            values[0].replace('\'', "''"),
+            column.data_type
+        ));
+    }
+    let text_length = data_type.split_once('(').and_then(|(_, rest)| {
+        rest.trim_end_matches(')')
+            .split(',')
+            .next()?
+            .trim()
+            .parse::<u32>()
+            .ok()
+    });
+    Some(match data_type.as_str() {
+        t if is_integer(t) && t.starts_with("smallint") => "(g % 32767)::smallint".into(),
+        t if is_integer(t) => format!("g::{t}"),
+        t if t.starts_with("numeric") || t.starts_with("decimal") => "(g % 1000)".into(),
+        "real" | "double precision" => "g::double precision".into(),
+        t if t.starts_with("character varying") || t.starts_with("varchar") || t == "text" => {
+            match text_length {
+                Some(n) => format!("left('v' || g, {n})"),
+                None => "'v' || g".into(),
+            }
+        }
+        t if t.starts_with("character") || t.starts_with("char") => match text_length {
+            Some(n) if unique && n < 8 => return None,
+            Some(n) => format!("rpad(left('v' || g, {n}), {n})"),
+            None => "'v'".into(),
+        },
+        "boolean" if !unique => "(g % 2 = 0)".into(),
+        t if t.starts_with("timestamp") => "now() - g * interval '1 second'".into(),
+        "date" if !unique => "current_date - (g % 3650)::int".into(),
+        t if t.starts_with("time") && !unique => "time '12:00'".into(),
+        "uuid" => "md5(g::text)::uuid".into(),
+        "json" | "jsonb" if !unique => format!("'{{}}'::{data_type}"),
+        "bytea" => "decode(md5(g::text), 'hex')".into(),
+        "interval" => "g * interval '1 second'".into(),
+        "inet" | "cidr" if !unique => "'10.0.0.1'::inet".into(),
+        t if t.ends_with("[]") && !unique => format!("'{{}}'::{t}"),
+        _ => return None,
+    })
+}
+
+fn is_integer(data_type: &str) -> bool {
+    let t = data_type.to_ascii_lowercase();
+    t.starts_with("integer") || t.starts_with("bigint") || t.starts_with("smallint")
+}
+
+fn quote(name: &str) -> String {
+    crate::dialect::Dialect::Postgres.quote(name)
+}
+
+/// Fills the cell's empty tables (the version table aside) with `rows` rows each; the tables left
+/// empty, each with why (a value the generator has none for, or the database's refusal).
+pub async fn seed(
+    engine: &dyn crate::database::Engine,
+    database: &crate::database::CellDatabase,
+    version_table: Option<&str>,
+    rows: u64,
+) -> Result<Vec<String>, String> {
+    let schema = crate::introspect::inspect(database, version_table)
+        .await
+        .map_err(|err| err.to_string())?;
+    let names: Vec<&str> = schema
+        .tables
+        .iter()
+        .map(|t| t.name.as_str())
+        .filter(|name| Some(*name) != version_table)
+        .collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let probe = names
+        .iter()
+        .map(|name| {
+            format!(
+                "SELECT '{}' WHERE NOT EXISTS (SELECT 1 FROM {})",
+                name.replace('\'', "''"),
+                quote(name)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let empty: Vec<String> = engine
+        .query(database, &probe)
+        .await
+        .map_err(|err| err.to_string())?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next())
+        .collect();
+    let mut left_empty = Vec::new();
+    for fill in fills(&schema, &empty, rows) {
+        match fill {
+            Fill::Insert { table, sql } => {
+                if let Err(err) = engine.execute(database, &sql).await {
+                    left_empty.push(format!("{table} ({err})"));
+                }
+            }
+            Fill::Skipped { table, why } => left_empty.push(format!("{table} ({why})")),
+        }
+    }
+    Ok(left_empty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::introspect::model::{ForeignKey, UniqueConstraint};
+
+    fn column(name: &str, data_type: &str, nullable: bool, default: Option<&str>) -> Column {
+        Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            nullable,
+            default: default.map(str::to_string),
+            ..Column::default()
+        }
+    }
+
+    #[test]
+    fn parents_first_keys_from_their_sequences_and_values_by_type() {
+        let users = Table {
+            name: "users".into(),
+            columns: vec![
+                column(
+                    "id",
+                    "integer",
+                    false,
+                    Some("nextval('users_id_seq'::regclass)"),
+                ),
+                column("email", "character varying(120)", false, None),
+                column("active", "boolean", true, None),
+            ],
+            primary_key: vec!["id".into()],
+            uniques: vec![UniqueConstraint {
+                name: "uq_users_email".into(),
+                columns: vec!["email".into()],
+            }],
+            ..Table::default()
+        };
+        let orders = Table {
+            name: "orders".into(),
+            columns: vec![
+                column(
+                    "id",
+                    "bigint",
+                    false,
+                    Some("nextval('orders_id_seq'::regclass)"),
+                ),
+                column("user_id", "integer", false, None),
+                column("placed_at", "timestamp with time zone", false, None),
+                column("token", "uuid", true, None),
+            ],
+            foreign_keys: vec![ForeignKey {
+                columns: vec!["user_id".into()],
+                referenced_table: "users".into(),
+                referenced_columns: vec!["id".into()],
+                ..ForeignKey::default()
+            }],
+            ..Table::default()
+        };
+        let schema = Schema {
+            tables: vec![orders, users],
+            ..Schema::default()
+        };
+        let fills = fills(&schema, &["orders".into(), "users".into()], 1000);
+        assert_eq!(
+            fills,
+            [
+                Fill::Insert {
+                    table: "users".into(),
+                    sql: "INSERT INTO \"users\" (\"email\", \"active\") SELECT left('v' || g, 120), (g % 2 = 0) FROM generate_series(1, 1000) g".into()
+                },
+                Fill::Insert {
+                    table: "orders".into(),
+                    sql: "INSERT INTO \"orders\" (\"user_id\", \"placed_at\", \"token\") SELECT (((g - 1) % 1000) + 1)::integer, now() - g * interval '1 second', md5(g::text)::uuid FROM generate_series(1, 1000) g".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_the_generator_cannot_fill_says_why() {
+        let table = Table {
+            name: "shapes".into(),
+            columns: vec![column("outline", "polygon", false, None)],
+            ..Table::default()
+        };
+        let schema = Schema {
+            tables: vec![table],
+            ..Schema::default()
+        };
+        assert_eq!(
+            fills(&schema, &["shapes".into()], 10),
+            [Fill::Skipped {
+                table: "shapes".into(),
+                why: "`outline` is NOT NULL of a type the generator has no value for (polygon)"
+                    .into()
+            }]
+        );
+    }
+}
