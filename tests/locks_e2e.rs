@@ -35,6 +35,20 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     ] {
         assert!(out.1.contains(said), "{said}\n{}", transcript(&out));
     }
+    // The built-in `locks` (10,000 rows, no rewrite, ACCESS EXCLUSIVE at most 200 ms, no write
+    // blocked over 2 s): the rewrite is a finding without a scenario file.
+    std::fs::remove_dir_all(failing.path().join("scenarios")).unwrap();
+    let toml = failing.path().join("harness.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("builtins = [\"locks\"]\n{text}")).unwrap();
+    let out = run(harness(failing.path()).arg("run"));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("0003 (0003_orders_token.py:16): rewrites table orders"),
+        "{}",
+        transcript(&out)
+    );
     let fixed = variant("fixed");
     let out = run(harness(fixed.path()).arg("run"));
     assert_eq!(out.0, 0, "{}", transcript(&out));
@@ -42,6 +56,39 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
         out.1
             .contains("0002: no lock that blocks writes on an existing table")
             && out.1.contains("0003: ACCESS EXCLUSIVE on orders"),
+        "{}",
+        transcript(&out)
+    );
+}
+
+/// The same scenario on PostgreSQL 13 and 17 (containers of the images HARNESS_IMAGE_POSTGRES_13
+/// and _17 name): both cells trace and find the same blocking index and rewrite.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs Docker and PostgreSQL 13 and 17 images: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn the_findings_hold_on_each_postgres_version_of_the_matrix() {
+    let failing = variant("failing");
+    let toml = failing.path().join("harness.toml");
+    let text = std::fs::read_to_string(&toml).unwrap().replace(
+        "databases = [\"postgres:15\"]\n",
+        "databases = [\"postgres:13\", \"postgres:17\"]\n",
+    );
+    let text = text.replace(
+        "[databases.\"postgres:15\"]\nbackend = \"local\"\n",
+        "[databases.\"postgres:13\"]\nbackend = \"container\"\n\n[databases.\"postgres:17\"]\nbackend = \"container\"\n",
+    );
+    std::fs::write(&toml, text).unwrap();
+    let out = run(harness(failing.path()).args(["run", "--jobs", "2"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    for version in ["13", "17"] {
+        let cell = format!("--- locks/postgres-{version}/python-3.12: failed\n  2 lock findings:");
+        assert!(out.1.contains(&cell), "{cell}\n{}", transcript(&out));
+    }
+    assert_eq!(
+        out.1.matches("rewrites table orders").count(),
+        2,
         "{}",
         transcript(&out)
     );

@@ -1138,6 +1138,19 @@ fn add_builtins(
                 scenario.description = "Upgrade one revision at a time (built in).".into();
                 scenario.snapshot.enabled = false;
             }
+            "locks" => {
+                scenario.name = name.to_string();
+                scenario.kind = Kind::Locks;
+                scenario.description = "Each revision traced on a database of 10,000 rows a table: no rewrite, ACCESS EXCLUSIVE at most 200 ms, no write blocked over 2 s (built in).".into();
+                scenario.snapshot.enabled = false;
+                scenario.rows = Some(10_000);
+                scenario.expect.base.locks = crate::config::LockLimits {
+                    max_exclusive_ms: Some(200),
+                    max_write_block_ms: Some(2000),
+                    forbid_rewrites: true,
+                    allow: Vec::new(),
+                };
+            }
             "models" | "stairway" | "fork-order" => {
                 scenario.name = name.to_string();
                 let (kind, description) = match name {
@@ -1162,7 +1175,7 @@ fn add_builtins(
             other => {
                 return Err(
                     ConfigError::at(at, format!("unknown built-in scenario `{other}`")).with_help(
-                        "allowed: fresh, roundtrip, stepwise, models, stairway, fork-order",
+                        "allowed: fresh, roundtrip, stepwise, models, stairway, fork-order, locks",
                     ),
                 );
             }

@@ -256,8 +256,9 @@ fn harness_toml(setup: &ProjectSetup) -> String {
 # Every key is described in the harness documentation (docs/configuration.md).
 {notes}{members}
 # Checks that need no scenario file (docs/scenarios.md#checks): the models match what the migrations
-# build, each downgrade undoes its upgrade, a merge's branches end the same in every order.
-# builtins = ["models", "stairway", "fork-order"]
+# build, each downgrade undoes its upgrade, a merge's branches end the same in every order, and
+# (PostgreSQL) no revision rewrites a table or holds a lock that blocks it for long.
+# builtins = ["models", "stairway", "fork-order", "locks"]
 
 [project]
 {project}
