@@ -299,6 +299,7 @@ fn report_merge_refuses_a_cell_reported_twice() {
         runtime_info: None,
         duration: std::time::Duration::ZERO,
         tool_time: std::time::Duration::ZERO,
+        trace: Vec::new(),
     };
     let report = RunReport {
         cells: vec![cell],

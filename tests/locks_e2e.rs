@@ -24,8 +24,25 @@ fn variant(name: &str) -> tempfile::TempDir {
 )]
 fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     let failing = variant("failing");
-    let out = run(harness(failing.path()).arg("run"));
+    let report = failing.path().join("report.json");
+    let out = run(harness(failing.path()).args([
+        "run",
+        "--report",
+        &format!("json={}", report.display()),
+    ]));
     assert_eq!(out.0, 1, "{}", transcript(&out));
+    // The whole trace is in the JSON report: the index's statement and the lock it took.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let trace = json["cells"][0]["trace"].as_array().unwrap();
+    let index = trace
+        .iter()
+        .find(|s| s["sql"].as_str().unwrap().starts_with("CREATE INDEX"))
+        .unwrap();
+    assert_eq!(index["revision"], "0002");
+    assert_eq!(index["line"], 15);
+    assert_eq!(index["locks"][0]["relation"], "orders");
+    assert_eq!(index["locks"][0]["mode"], "ShareLock");
     for said in [
         "2 lock findings:",
         "0002 (0002_orders_email_index.py:15): SHARE on orders held",

@@ -83,6 +83,7 @@ fn report_of(configs: &[(usize, Vec<Cell>)], partition: Option<Partition>) -> Ru
                 runtime_info: Some(info(&cell.runtime.key())),
                 duration: Duration::from_millis(cell.position as u64),
                 tool_time: Duration::ZERO,
+                trace: Vec::new(),
             }
         }));
         report.graphs.push(RevisionGraph {

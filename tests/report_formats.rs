@@ -69,6 +69,7 @@ fn cell(position: usize, scenario: &str, verdict: Verdict) -> CellResult {
         runtime_info: Some(info()),
         duration: Duration::from_millis(1200 + position as u64 * 100),
         tool_time: Duration::from_millis(900),
+        trace: Vec::new(),
     }
 }
 

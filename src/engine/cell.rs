@@ -45,6 +45,7 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
             runtime_info: None,
             duration: Duration::ZERO,
             tool_time: Duration::ZERO,
+            trace: Vec::new(),
         },
         rendered: None,
         schema: None,
@@ -409,6 +410,7 @@ fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
         });
         return Some(());
     }
+    run.result.trace = statements.iter().map(super::locks::kept).collect();
     let found = super::locks::findings(statements, &run.expect.locks);
     if !found.is_empty() {
         fail(

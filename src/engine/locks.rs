@@ -170,6 +170,29 @@ fn lock_rank(mode: &str) -> usize {
     .unwrap_or_default()
 }
 
+/// A traced statement as the cell's result keeps it: what it did to relations that existed before.
+pub fn kept(statement: &TracedStatement) -> crate::outcome::TracedStatement {
+    crate::outcome::TracedStatement {
+        revision: statement.revision.clone(),
+        file: statement.file.clone(),
+        line: statement.line,
+        sql: statement.sql.clone(),
+        ms: statement.ms,
+        rewrites: rewrites(statement)
+            .into_iter()
+            .map(|r| r.relation.clone())
+            .collect(),
+        locks: strongest_locks(statement)
+            .into_iter()
+            .map(|l| crate::outcome::HeldLock {
+                relation: l.relation.clone(),
+                mode: l.mode.clone(),
+                held_ms: l.held_ms,
+            })
+            .collect(),
+    }
+}
+
 fn strength(mode: &str) -> usize {
     WRITE_BLOCKING
         .iter()

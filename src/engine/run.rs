@@ -147,6 +147,7 @@ fn cell_error(config: &Config, cell: &Cell, why: &str) -> crate::outcome::CellRe
         runtime_info: None,
         duration: std::time::Duration::ZERO,
         tool_time: std::time::Duration::ZERO,
+        trace: Vec::new(),
     }
 }
 

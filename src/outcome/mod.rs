@@ -176,6 +176,32 @@ pub struct CellResult {
     pub duration: Duration,
     /// Time spent inside the migration tool's processes.
     pub tool_time: Duration,
+    /// A `locks` cell's traced statements, in order (empty for other cells).
+    pub trace: Vec<TracedStatement>,
+}
+
+/// One statement a `locks` cell traced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TracedStatement {
+    pub revision: Option<String>,
+    /// The revision's file and the line of it that issued the statement.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub sql: String,
+    pub ms: f64,
+    /// The relations (tables, or indexes alone) that existed before and that it rewrote.
+    pub rewrites: Vec<String>,
+    /// The locks it took on relations that existed before, the strongest per relation.
+    pub locks: Vec<HeldLock>,
+}
+
+/// A lock a traced statement took, and how long it was held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldLock {
+    pub relation: String,
+    /// PostgreSQL's name for the mode (`AccessExclusiveLock`).
+    pub mode: String,
+    pub held_ms: f64,
 }
 
 impl CellResult {

@@ -423,6 +423,7 @@ mod tests {
             runtime_info: None,
             duration: Duration::from_millis(1200),
             tool_time: Duration::ZERO,
+            trace: Vec::new(),
         }
     }
 

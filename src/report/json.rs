@@ -136,6 +136,30 @@ struct Cell {
     interpreter: Option<Interpreter>,
     snapshot: Option<Snapshot>,
     steps: Vec<Step>,
+    /// A `locks` cell's traced statements (absent for other cells).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    trace: Vec<Traced>,
+}
+
+/// One statement of a `locks` cell's trace.
+#[derive(Debug, Serialize, Deserialize)]
+struct Traced {
+    revision: Option<String>,
+    file: Option<String>,
+    line: Option<u32>,
+    sql: String,
+    ms: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    rewrites: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    locks: Vec<Held>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Held {
+    relation: String,
+    mode: String,
+    held_ms: f64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -422,6 +446,27 @@ fn cell_out(cell: &CellResult) -> Cell {
         }),
         snapshot,
         steps: cell.steps.iter().map(step_out).collect(),
+        trace: cell
+            .trace
+            .iter()
+            .map(|t| Traced {
+                revision: t.revision.clone(),
+                file: t.file.clone(),
+                line: t.line,
+                sql: t.sql.clone(),
+                ms: t.ms,
+                rewrites: t.rewrites.clone(),
+                locks: t
+                    .locks
+                    .iter()
+                    .map(|l| Held {
+                        relation: l.relation.clone(),
+                        mode: l.mode.clone(),
+                        held_ms: l.held_ms,
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 
@@ -473,6 +518,27 @@ fn cell_in(cell: Cell) -> Result<CellResult, JsonError> {
         }),
         duration: Duration::from_millis(cell.duration_ms),
         tool_time: Duration::from_millis(cell.tool_ms),
+        trace: cell
+            .trace
+            .into_iter()
+            .map(|t| crate::outcome::TracedStatement {
+                revision: t.revision,
+                file: t.file,
+                line: t.line,
+                sql: t.sql,
+                ms: t.ms,
+                rewrites: t.rewrites,
+                locks: t
+                    .locks
+                    .into_iter()
+                    .map(|l| crate::outcome::HeldLock {
+                        relation: l.relation,
+                        mode: l.mode,
+                        held_ms: l.held_ms,
+                    })
+                    .collect(),
+            })
+            .collect(),
     })
 }
 

@@ -425,6 +425,7 @@ mod tests {
             runtime_info: None,
             duration: std::time::Duration::ZERO,
             tool_time: std::time::Duration::ZERO,
+            trace: Vec::new(),
         }
     }
 
