@@ -25,10 +25,13 @@ fn variant(name: &str) -> tempfile::TempDir {
 fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     let failing = variant("failing");
     let report = failing.path().join("report.json");
+    let summary = failing.path().join("summary.md");
     let out = run(harness(failing.path()).args([
         "run",
         "--report",
         &format!("json={}", report.display()),
+        "--report",
+        &format!("markdown={}", summary.display()),
     ]));
     assert_eq!(out.0, 1, "{}", transcript(&out));
     // The whole trace is in the JSON report: the index's statement and the lock it took.
@@ -43,6 +46,13 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     assert_eq!(index["line"], 15);
     assert_eq!(index["locks"][0]["relation"], "orders");
     assert_eq!(index["locks"][0]["mode"], "ShareLock");
+    // The pull request's summary has a row per statement that blocked writes or rewrote a table.
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("| 0002 | 0002_orders_email_index.py:15 | `CREATE INDEX ix_orders_email ON orders (email)` | SHARE on orders"),
+        "{summary}"
+    );
+    assert!(summary.contains("| orders |"), "{summary}");
     for said in [
         "2 lock findings:",
         "0002 (0002_orders_email_index.py:15): SHARE on orders held",

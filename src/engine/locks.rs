@@ -5,13 +5,7 @@
 use crate::adapters::{TracedLock, TracedStatement};
 use crate::config::LockLimits;
 
-/// PostgreSQL's lock modes that block writes: SHARE and stronger.
-const WRITE_BLOCKING: &[&str] = &[
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-];
+use crate::outcome::{WRITE_BLOCKING_LOCKS as WRITE_BLOCKING, lock_mode_name as mode_name};
 
 /// The findings of `statements` against `limits`, one sentence each, in statement order.
 pub fn findings(statements: &[TracedStatement], limits: &LockLimits) -> Vec<String> {
@@ -198,19 +192,6 @@ fn strength(mode: &str) -> usize {
         .iter()
         .position(|m| *m == mode)
         .unwrap_or_default()
-}
-
-/// `AccessExclusiveLock` → `ACCESS EXCLUSIVE`, as PostgreSQL's documentation names the modes.
-fn mode_name(mode: &str) -> String {
-    let bare = mode.strip_suffix("Lock").unwrap_or(mode);
-    let mut out = String::new();
-    for (i, c) in bare.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push(' ');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
 }
 
 fn place(statement: &TracedStatement) -> String {

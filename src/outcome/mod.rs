@@ -195,6 +195,27 @@ pub struct TracedStatement {
     pub locks: Vec<HeldLock>,
 }
 
+/// PostgreSQL's lock modes that block writes: SHARE and stronger.
+pub const WRITE_BLOCKING_LOCKS: &[&str] = &[
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+
+/// `AccessExclusiveLock` → `ACCESS EXCLUSIVE`, as PostgreSQL's documentation names the modes.
+pub fn lock_mode_name(mode: &str) -> String {
+    let bare = mode.strip_suffix("Lock").unwrap_or(mode);
+    let mut out = String::new();
+    for (i, c) in bare.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
 /// A lock a traced statement took, and how long it was held.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeldLock {

@@ -65,6 +65,7 @@ pub fn render(report: &RunReport) -> String {
             }
         }
     }
+    locks(&mut out, report);
     runtimes(&mut out, report);
     if !report.warnings.is_empty() {
         out.push_str("\n### Warnings\n\n");
@@ -73,6 +74,77 @@ pub fn render(report: &RunReport) -> String {
         }
     }
     out
+}
+
+/// The `locks` cells' statements that blocked writes on an existing table or rewrote one, one
+/// table per cell: what a pull request's reviewer reads before merging.
+fn locks(out: &mut String, report: &RunReport) {
+    let traced: Vec<&CellResult> = report
+        .cells
+        .iter()
+        .filter(|c| !c.trace.is_empty())
+        .collect();
+    if traced.is_empty() {
+        return;
+    }
+    out.push_str("\n### Locks and rewrites\n");
+    for cell in traced {
+        let _ = writeln!(out, "\n#### `{}`: {}\n", cell.id, mark(cell));
+        let rows: Vec<String> = cell
+            .trace
+            .iter()
+            .filter_map(|statement| {
+                let locks: Vec<String> = statement
+                    .locks
+                    .iter()
+                    .filter(|l| crate::outcome::WRITE_BLOCKING_LOCKS.contains(&l.mode.as_str()))
+                    .map(|l| {
+                        format!(
+                            "{} on {} {:.0} ms",
+                            crate::outcome::lock_mode_name(&l.mode),
+                            l.relation,
+                            l.held_ms
+                        )
+                    })
+                    .collect();
+                if locks.is_empty() && statement.rewrites.is_empty() {
+                    return None;
+                }
+                let place = match (&statement.file, statement.line) {
+                    (Some(file), Some(line)) => {
+                        let name = std::path::Path::new(file)
+                            .file_name()
+                            .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+                        format!("{name}:{line}")
+                    }
+                    _ => String::new(),
+                };
+                let mut sql: String = statement.sql.chars().take(60).collect();
+                if statement.sql.chars().count() > 60 {
+                    sql.push_str("...");
+                }
+                Some(format!(
+                    "| {} | {place} | `{}` | {} | {} |",
+                    statement.revision.as_deref().unwrap_or(""),
+                    sql.replace('|', "\\|").replace('`', "'"),
+                    locks.join(", "),
+                    statement.rewrites.join(", ")
+                ))
+            })
+            .collect();
+        if rows.is_empty() {
+            out.push_str(
+                "No revision took a lock that blocks writes on an existing table, or rewrote one.\n",
+            );
+            continue;
+        }
+        out.push_str("| revision | line | statement | locks that block writes | rewrites |\n");
+        out.push_str("|---|---|---|---|---|\n");
+        for row in rows {
+            out.push_str(&row);
+            out.push('\n');
+        }
+    }
 }
 
 fn headline(out: &mut String, report: &RunReport) {
