@@ -54,11 +54,12 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     );
     assert!(summary.contains("| orders |"), "{summary}");
     for said in [
-        "2 lock findings:",
+        "3 lock findings:",
         "0002 (0002_orders_email_index.py:15): SHARE on orders held",
         "from `CREATE INDEX ix_orders_email ON orders (email)`; instead: CREATE INDEX CONCURRENTLY",
         "0003 (0003_orders_token.py:16): rewrites table orders",
         "instead: add the column nullable without a volatile default, then backfill it in batches",
+        "0004 (0004_orders_total_bigint.py:16): rewrites table orders (`ALTER TABLE orders ALTER COLUMN total_cents TYPE BIGINT`); instead: add a new column of the new type, backfill it in batches, then switch to it",
     ] {
         assert!(out.1.contains(said), "{said}\n{}", transcript(&out));
     }
@@ -110,12 +111,12 @@ fn the_findings_hold_on_each_postgres_version_of_the_matrix() {
     let out = run(harness(failing.path()).args(["run", "--jobs", "2"]));
     assert_eq!(out.0, 1, "{}", transcript(&out));
     for version in ["13", "17"] {
-        let cell = format!("--- locks/postgres-{version}/python-3.12: failed\n  2 lock findings:");
+        let cell = format!("--- locks/postgres-{version}/python-3.12: failed\n  3 lock findings:");
         assert!(out.1.contains(&cell), "{cell}\n{}", transcript(&out));
     }
     assert_eq!(
         out.1.matches("rewrites table orders").count(),
-        2,
+        4,
         "{}",
         transcript(&out)
     );
