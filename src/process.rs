@@ -77,6 +77,13 @@ pub async fn run(command: &mut Command) -> std::io::Result<Output> {
     })
 }
 
+/// A TCP port of the loopback interface no one listens on now, for a server this process starts.
+pub fn free_loopback_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?
+        .local_addr()?
+        .port())
+}
+
 /// Finds an executable named `name` on PATH.
 pub fn which(name: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -133,13 +133,9 @@ async fn start(
 
 /// The server program of `kind` on this machine, if PATH has it.
 pub fn local_binary(kind: ServiceKind) -> Option<std::path::PathBuf> {
-    let program = match kind {
+    crate::process::which(match kind {
         ServiceKind::Redis => "redis-server",
-    };
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|candidate| crate::process::is_executable(candidate))
+    })
 }
 
 async fn local(spec: &ServiceSpec) -> Result<(Address, crate::docker::Release), ServiceError> {
@@ -150,7 +146,7 @@ async fn local(spec: &ServiceSpec) -> Result<(Address, crate::docker::Release), 
             "start a Docker engine, or install Redis (Debian: apt-get install redis-server)",
         ));
     };
-    let port = free_port().map_err(|err| {
+    let port = crate::process::free_loopback_port().map_err(|err| {
         ServiceError::new(spec, format!("no free loopback port: {err}"), "free a port")
     })?;
     let mut child = tokio::process::Command::new(&binary)
@@ -168,7 +164,7 @@ async fn local(spec: &ServiceSpec) -> Result<(Address, crate::docker::Release), 
                 "check the Redis installation",
             )
         })?;
-    if let Err(why) = ready(spec.kind, "127.0.0.1", port).await {
+    if let Err(why) = ready("127.0.0.1", port).await {
         let _ = child.start_kill();
         let mut stderr = String::new();
         if let Some(mut pipe) = child.stderr.take() {
@@ -186,7 +182,7 @@ async fn local(spec: &ServiceSpec) -> Result<(Address, crate::docker::Release), 
             "check the Redis installation",
         ));
     }
-    let version = version_of(spec.kind, "127.0.0.1", port).await;
+    let version = version_of("127.0.0.1", port).await;
     let child = Arc::new(Mutex::new(Some(child)));
     let release: crate::docker::Release = Box::new(move || {
         Box::pin(async move {
@@ -258,7 +254,7 @@ async fn in_container(
             ));
         }
     };
-    if let Err(why) = ready(spec.kind, "127.0.0.1", port).await {
+    if let Err(why) = ready("127.0.0.1", port).await {
         let logs = container.logs().await;
         container
             .discard(docker, Duration::from_secs(30))
@@ -273,7 +269,7 @@ async fn in_container(
             "name an image whose redis-server starts (HARNESS_IMAGE_REDIS)",
         ));
     }
-    let version = version_of(spec.kind, "127.0.0.1", port).await;
+    let version = version_of("127.0.0.1", port).await;
     let docker = docker.clone();
     let container = Arc::new(Mutex::new(Some(container)));
     let release: crate::docker::Release = Box::new(move || {
@@ -316,17 +312,12 @@ fn url(kind: ServiceKind, host: &str, port: u16) -> String {
     }
 }
 
-fn free_port() -> std::io::Result<u16> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-    Ok(listener.local_addr()?.port())
-}
-
 /// Waits until the server answers a PING.
-async fn ready(kind: ServiceKind, host: &str, port: u16) -> Result<(), String> {
+async fn ready(host: &str, port: u16) -> Result<(), String> {
     let started = Instant::now();
     let mut last = String::from("no answer");
     while started.elapsed() < READY_LIMIT {
-        match ask(kind, host, port, "PING").await {
+        match ask(host, port, "PING").await {
             Ok(reply) if reply.starts_with("+PONG") => return Ok(()),
             Ok(reply) => last = format!("it answered {}", reply.trim()),
             Err(err) => last = err.to_string(),
@@ -337,8 +328,8 @@ async fn ready(kind: ServiceKind, host: &str, port: u16) -> Result<(), String> {
 }
 
 /// The server's version, from INFO.
-async fn version_of(kind: ServiceKind, host: &str, port: u16) -> Option<String> {
-    let reply = ask(kind, host, port, "INFO server").await.ok()?;
+async fn version_of(host: &str, port: u16) -> Option<String> {
+    let reply = ask(host, port, "INFO server").await.ok()?;
     reply
         .lines()
         .find_map(|line| line.strip_prefix("redis_version:"))
@@ -346,7 +337,7 @@ async fn version_of(kind: ServiceKind, host: &str, port: u16) -> Option<String> 
 }
 
 /// One inline command and the first reply read within a second.
-async fn ask(_kind: ServiceKind, host: &str, port: u16, command: &str) -> std::io::Result<String> {
+async fn ask(host: &str, port: u16, command: &str) -> std::io::Result<String> {
     let exchange = async {
         let mut stream = tokio::net::TcpStream::connect((host, port)).await?;
         stream

@@ -241,12 +241,6 @@ pub fn server_user() -> Option<(u32, u32, String)> {
     )
 }
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?
-        .local_addr()?
-        .port())
-}
-
 /// A cluster that answers, and what the engine says of it.
 pub(super) struct StartedCluster {
     pub cluster: LocalCluster,
@@ -338,7 +332,8 @@ pub(super) async fn start(spec: &DatabaseSpec) -> Result<StartedCluster, Databas
 
     let mut last_error = String::new();
     for _attempt in 0..3 {
-        let port = free_port().map_err(|err| fail(format!("no free loopback port: {err}")))?;
+        let port = crate::process::free_loopback_port()
+            .map_err(|err| fail(format!("no free loopback port: {err}")))?;
         let log_file = std::fs::OpenOptions::new()
             .append(true)
             .open(&log)
