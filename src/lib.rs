@@ -2,16 +2,16 @@
 //! database engines and runtimes, and snapshots the schema each one ends with.
 //! See ARCHITECTURE.md for the module map and the invariants.
 
-pub mod adapters;
+pub(crate) mod adapters;
 pub mod cli;
 pub mod config;
 pub mod database;
-pub mod dialect;
-pub mod discover;
+pub(crate) mod dialect;
+pub(crate) mod discover;
 pub mod docker;
 pub mod drift;
-pub mod drivers;
-pub mod engine;
+pub(crate) mod drivers;
+pub(crate) mod engine;
 pub mod introspect;
 pub mod lint;
 pub mod matrix;
@@ -19,8 +19,8 @@ pub mod outcome;
 pub mod process;
 pub mod report;
 pub mod runtime;
-pub mod scaffold;
-pub mod service;
+pub(crate) mod scaffold;
+pub(crate) mod service;
 pub mod snapshot;
-pub mod stack;
-pub mod words;
+pub(crate) mod stack;
+pub(crate) mod words;

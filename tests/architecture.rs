@@ -365,3 +365,35 @@ fn the_files_of_a_module_name_each_other_without_a_cycle() {
         "{edges:?}"
     );
 }
+
+/// A module of the library is public only when something outside it (the binary, a test, a
+/// benchmark) names it: the rest is `pub(crate)`, so the compiler reports what nothing uses.
+#[test]
+fn only_modules_named_from_outside_the_library_are_public() {
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    let mut outside = String::new();
+    let mut files = Vec::new();
+    for folder in ["tests", "benches", "src/main.rs"] {
+        rust_files(Path::new(folder), &mut files);
+    }
+    for file in &files {
+        outside.push_str(&std::fs::read_to_string(file).unwrap());
+    }
+    let public: Vec<&str> = lib
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub mod "))
+        .map(|name| name.trim_end_matches(';'))
+        .collect();
+    let crate_only = lib.lines().filter(|l| l.starts_with("pub(crate) mod ")).count();
+    assert!(public.len() > 5 && crate_only > 5, "{lib}");
+    // This file names modules in its own rules; it does not make them public.
+    let outside = outside.replace(&std::fs::read_to_string(file!()).unwrap(), "");
+    let unnamed: Vec<&&str> = public
+        .iter()
+        .filter(|name| !outside.contains(&format!("harness::{name}")))
+        .collect();
+    assert!(
+        unnamed.is_empty(),
+        "public modules nothing outside the library names (make them pub(crate)): {unnamed:?}"
+    );
+}

@@ -148,11 +148,6 @@ impl Alembic {
             })
     }
 
-    /// The folder Alembic runs in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The folder holding the entry point (mounted into runtime containers).
     pub fn entry_dir(&self) -> Option<&Path> {
         self.entry.parent()

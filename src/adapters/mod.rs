@@ -111,11 +111,6 @@ impl Tool {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdapterError {
-    #[error("cannot start `{command}`: {source}")]
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
     #[error("`{command}` failed with {status}:\n{tail}")]
     Failed {
         command: String,

@@ -319,17 +319,6 @@ impl ToolRun {
         })
     }
 
-    /// The databases the project's engines were redirected from.
-    pub fn redirected(&self) -> Vec<&str> {
-        self.records
-            .iter()
-            .filter_map(|record| match record {
-                Record::Redirected { url } => Some(url.as_str()),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// What the models check found, when it compared.
     pub fn models(&self) -> Option<&ModelsReport> {
         self.records.iter().rev().find_map(|record| match record {

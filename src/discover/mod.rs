@@ -54,6 +54,7 @@ impl AlembicProject {
     /// The project a configuration names: alembic.ini, the folder Alembic runs in, and optionally
     /// the folder holding env.py (relative to `run_dir`, or absolute), which wins over the file's
     /// script_location.
+    #[cfg(test)]
     pub fn configured(
         ini: &Path,
         run_dir: &Path,

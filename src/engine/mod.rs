@@ -19,7 +19,7 @@ mod step;
 pub mod trial;
 
 pub use refs::tags;
-pub use run::{RunError, run, run_all};
+pub use run::{RunError, run_all};
 
 use crate::outcome::{CellResult, RuntimeSummary};
 

@@ -8,7 +8,7 @@ pub mod junit;
 pub mod markdown;
 mod merge;
 mod terminal;
-pub use crate::words;
+pub(crate) use crate::words;
 
 pub use merge::{MergeError, merge};
 pub use terminal::{engine_line, render, render_with, runtime_line};

@@ -16,16 +16,6 @@ pub enum Target {
     Sqlite,
 }
 
-impl Target {
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::Postgres => "PostgreSQL",
-            Target::Mysql => "MySQL/MariaDB",
-            Target::Sqlite => "SQLite",
-        }
-    }
-}
-
 /// What kind of file said it: a pinned server image weighs more than a driver in a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Source {
@@ -156,11 +146,6 @@ impl TargetEngines {
             .sort_by(|a, b| (a.target, a.source, &a.what).cmp(&(b.target, b.source, &b.what)));
         found.evidence.dedup();
         found
-    }
-
-    /// The families the files name, strongest evidence first within each.
-    pub fn targets(&self) -> BTreeSet<Target> {
-        self.evidence.iter().map(|e| e.target).collect()
     }
 
     /// Whether anything names a server engine.

@@ -16,7 +16,7 @@ use crate::adapters::Graph;
 use crate::discover::{self, AlembicProject, DiscoverError};
 
 pub use app_files::{env_py_version_table, flask_app, member_name, relative_to};
-pub use templates::{ProjectSetup, files, files_in};
+pub use templates::{ProjectSetup, files_in};
 
 /// Why the files cannot be written.
 #[derive(Debug, thiserror::Error)]

@@ -59,12 +59,7 @@ pub struct ProjectSetup {
     pub trial_passed: bool,
 }
 
-/// harness.toml and the starter scenarios for one project.
-pub fn files(setup: &ProjectSetup, revisions: &Revisions) -> Vec<PlannedFile> {
-    files_in("", setup, revisions)
-}
-
-/// The same files in `folder` (a workspace member's folder, relative to the root; `""` for the root).
+/// harness.toml and the starter scenarios for one project, in `folder` (a workspace member's folder, relative to the root; `""` for the root).
 pub fn files_in(folder: &str, setup: &ProjectSetup, revisions: &Revisions) -> Vec<PlannedFile> {
     let at = |name: &str| {
         if folder.is_empty() {

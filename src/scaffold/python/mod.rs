@@ -30,8 +30,8 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-pub use console_scripts::{AlembicWrapper, alembic_wrappers, console_scripts};
-pub use entry_points::{PluginGroup, plugin_group};
+pub use console_scripts::{alembic_wrappers, console_scripts};
+pub use entry_points::plugin_group;
 pub use env_read::{CellPart, EnvRead, is_secret};
 pub use requires_python::RequiresPython;
 pub use service_reads::redis_url_reads;
