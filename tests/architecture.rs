@@ -384,7 +384,10 @@ fn only_modules_named_from_outside_the_library_are_public() {
         .filter_map(|line| line.strip_prefix("pub mod "))
         .map(|name| name.trim_end_matches(';'))
         .collect();
-    let crate_only = lib.lines().filter(|l| l.starts_with("pub(crate) mod ")).count();
+    let crate_only = lib
+        .lines()
+        .filter(|l| l.starts_with("pub(crate) mod "))
+        .count();
     assert!(public.len() > 5 && crate_only > 5, "{lib}");
     // This file names modules in its own rules; it does not make them public.
     let outside = outside.replace(&std::fs::read_to_string(file!()).unwrap(), "");

@@ -9,7 +9,9 @@ pub mod traceback;
 
 pub use alembic::Alembic;
 pub use command::{CommandTool, run_program};
-pub use protocol::{ToolOutcome, ToolRun, TracedLock, TracedRelation, TracedStatement};
+pub use protocol::{
+    RefusedService, ToolOutcome, ToolRun, TracedLock, TracedRelation, TracedStatement,
+};
 
 use std::path::Path;
 

@@ -188,6 +188,15 @@ pub enum ToolOutcome {
     },
 }
 
+/// A server the project could not connect to when it started (not the cell's database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusedService {
+    /// Redis, by its port (6379) or its name in the error.
+    Redis,
+    /// Another service (a message broker, a search server).
+    Other,
+}
+
 /// A tool process: its output, how it ended, and what its records said.
 #[derive(Debug, Clone)]
 pub struct ToolRun {
@@ -257,6 +266,21 @@ impl ToolRun {
 
     /// Whether the database's dialect refused what the migration asked (SQL it does not accept,
     /// a type or an ALTER it cannot do): another engine may accept it.
+    /// The service the project's failure says it could not connect to, when it says so.
+    pub fn refused_service(&self) -> Option<RefusedService> {
+        let line = self.failure_line();
+        if !(line.contains("Connection refused") || line.contains("connecting to")) {
+            return None;
+        }
+        Some(
+            if line.contains("6379") || line.to_ascii_lowercase().contains("redis") {
+                RefusedService::Redis
+            } else {
+                RefusedService::Other
+            },
+        )
+    }
+
     pub fn dialect_refused(&self) -> bool {
         super::traceback::dialect_error(&self.text())
     }
@@ -478,6 +502,30 @@ mod tests {
                 url: "postgresql://x/y".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_refused_connection_names_redis_or_another_service() {
+        let failed = |line: &str| {
+            let exception = Record::Exception {
+                type_name: "ConnectionError".into(),
+                line: line.into(),
+                module: None,
+                variable: None,
+            };
+            ToolRun::new(output(Some(1)), vec![exception]).refused_service()
+        };
+        assert_eq!(
+            failed(
+                "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused."
+            ),
+            Some(RefusedService::Redis)
+        );
+        assert_eq!(
+            failed("kombu.exceptions.OperationalError: [Errno 111] Connection refused"),
+            Some(RefusedService::Other)
+        );
+        assert_eq!(failed("KeyError: 'url'"), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::{ExitStatus, Failure};
 use super::{init_engines, init_retries};
-use crate::adapters::Graph;
+use crate::adapters::{Graph, RefusedService};
 use crate::config::{
     self, DatabaseSpec, EngineKind, ForeignUrls, Project, Requirements, RuntimeSpec,
 };
@@ -414,7 +414,7 @@ async fn plan(
     // trial's upgrade really left is the one to watch.
     let mut version_table = version_table;
     if let Some(ran) = trial.engines.first()
-        && ran.outcome == TrialOutcome::Passed
+        && matches!(ran.outcome, TrialOutcome::Passed)
         && !ran.version_tables.contains(&version_table)
         && let [only] = ran.version_tables.as_slice()
     {
@@ -573,7 +573,7 @@ fn trial_notes(
 ) -> Option<String> {
     let mut problem = None;
     for ran in &trial.engines {
-        if ran.outcome == TrialOutcome::Passed {
+        if matches!(ran.outcome, TrialOutcome::Passed) {
             let what = if project.bootstrap.is_some() {
                 "fresh install from the models, then `alembic upgrade heads`,"
             } else {
@@ -661,13 +661,15 @@ fn trial_notes(
                 first.spec
             ));
         }
-        TrialOutcome::Setup(why) => problem = Some(why.clone()),
+        TrialOutcome::Setup(why) => problem = Some(why.with_help()),
     }
     // A service the project connects to when it starts, other than Redis (a message broker), is
     // not one the harness runs: say so, with the address.
-    if let TrialOutcome::Failed { line, .. } = trial.outcome()
-        && (line.contains("Connection refused") || line.contains("connecting to"))
-        && !(line.contains("6379") || line.to_ascii_lowercase().contains("redis"))
+    if let TrialOutcome::Failed {
+        line,
+        refused: Some(RefusedService::Other),
+        ..
+    } = trial.outcome()
     {
         let text = format!(
             "the project connects to a service when it starts, which the harness does not run ({line}): run one where the cells can reach it and point the project's setting for it at that address under [project.env]"
@@ -873,9 +875,8 @@ pub(super) fn outcome_line(outcome: &TrialOutcome) -> String {
         TrialOutcome::Foreign(url) => format!("the project opened its own engine on {url}"),
         TrialOutcome::MissingModule { module, .. } => format!("no module named `{module}`"),
         TrialOutcome::Failed { line, .. } => line.clone(),
-        TrialOutcome::Setup(why) | TrialOutcome::NoEngine(why) => {
-            why.lines().next().unwrap_or_default().to_string()
-        }
+        TrialOutcome::Setup(why) => why.to_string().lines().next().unwrap_or_default().into(),
+        TrialOutcome::NoEngine(why) => why.lines().next().unwrap_or_default().to_string(),
     }
 }
 

@@ -156,7 +156,7 @@ pub(super) fn settle(wanted: &[Wanted], trials: &[EngineTrial]) -> Settled {
     for (want, trial) in wanted.iter().zip(trials) {
         let entry = trial.spec.to_string();
         if want.only_if_it_passes {
-            if trial.outcome == TrialOutcome::Passed {
+            if matches!(trial.outcome, TrialOutcome::Passed) {
                 settled.databases.push((entry, want.why.clone(), None));
             } else if trial.spec.engine != EngineKind::Sqlite {
                 settled.said.push(format!(
@@ -259,6 +259,7 @@ mod tests {
             dialect: true,
             needs_bootstrap: false,
             settings: Vec::new(),
+            refused: None,
         };
         let settled = settle(
             &wanted,
@@ -312,6 +313,7 @@ mod tests {
             dialect: false,
             needs_bootstrap: false,
             settings: Vec::new(),
+            refused: None,
         };
         let settled = settle(
             &wanted,

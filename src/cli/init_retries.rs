@@ -9,6 +9,7 @@ use super::init::{
     generated_by_build, minor_number, outcome_line, secrets_named, shown_dir,
     submodule_not_imported,
 };
+use crate::adapters::RefusedService;
 use crate::config::{self, DatabaseSpec, ForeignUrls, Project};
 use crate::engine::trial::{self, Trial, TrialOutcome};
 use crate::runtime::Interpreter;
@@ -62,8 +63,7 @@ pub(super) async fn newest_that_runs(
         let last = index + 1 == attempts.len();
         if !last && matches!(attempt.outcome(), TrialOutcome::Setup(_)) {
             let why = attempt
-                .install_failure
-                .as_ref()
+                .install_failure()
                 .map(ToString::to_string)
                 .unwrap_or_else(|| "the environment could not be prepared".into());
             eprintln!(
@@ -190,7 +190,10 @@ pub(super) async fn develop_install(
         } else {
             retry.project.requirements.packages.pop();
             if let TrialOutcome::Setup(why) = again.outcome() {
-                eprintln!("  note: the develop-mode install failed: {why}");
+                eprintln!(
+                    "  note: the develop-mode install failed: {}",
+                    why.with_help()
+                );
             }
         }
     }
@@ -330,7 +333,7 @@ pub(super) async fn chain_first(
         );
         retry.project.upgrade_first = vec![core.to_path_buf()];
         let again = retry.trial().await?;
-        if *again.outcome() == TrialOutcome::Passed {
+        if matches!(again.outcome(), TrialOutcome::Passed) {
             notes.push(format!(
                 "the migrations need {shown}'s schema (an upgrade from an empty database stops with {line}): upgrade_first upgrades that chain to head before this one's, as the project's own upgrade does"
             ));
@@ -366,7 +369,7 @@ pub(super) async fn models_bootstrap(
         );
         retry.project.bootstrap = Some(config::Bootstrap::Models { metadata: None });
         let again = retry.trial().await?;
-        if *again.outcome() == TrialOutcome::Passed {
+        if matches!(again.outcome(), TrialOutcome::Passed) {
             notes.push(format!(
                 "the migrations do not start from an empty database (an upgrade from one stops with {line}): the project creates its schema from its models and stamps it, so bootstrap = \"models\" starts each cell from such a fresh install"
             ));
@@ -394,13 +397,14 @@ pub(super) async fn services_needed(
     (env, notes): (&mut Vec<(String, String, String)>, &mut Vec<String>),
     root: &Path,
 ) -> Result<Vec<(String, Option<&'static str>)>, Failure> {
-    let TrialOutcome::Failed { line, .. } = trial.outcome() else {
+    let TrialOutcome::Failed {
+        line,
+        refused: Some(RefusedService::Redis),
+        ..
+    } = trial.outcome()
+    else {
         return Ok(Vec::new());
     };
-    let refused = line.contains("Connection refused") || line.contains("connecting to");
-    if !refused || !(line.contains("6379") || line.to_ascii_lowercase().contains("redis")) {
-        return Ok(Vec::new());
-    }
     let line = line.clone();
     let reads = python::redis_url_reads(root);
     if reads.is_empty() {
@@ -593,9 +597,10 @@ pub(super) async fn own_command(
                         retry.project.env.remove(home);
                     }
                     let why = match again.outcome() {
-                        TrialOutcome::Failed { line, .. }
-                        | TrialOutcome::Setup(line)
-                        | TrialOutcome::NoEngine(line) => line.clone(),
+                        TrialOutcome::Failed { line, .. } | TrialOutcome::NoEngine(line) => {
+                            line.clone()
+                        }
+                        TrialOutcome::Setup(err) => err.to_string(),
                         TrialOutcome::Foreign(url) => format!("it connected to {url} on its own"),
                         TrialOutcome::MissingModule { module, .. } => {
                             format!("no module named `{module}`")

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::adapters::traceback::error_line;
-use crate::adapters::{Action, Alembic, Graph, ToolOutcome, ToolRun};
+use crate::adapters::{Action, Alembic, Graph, RefusedService, ToolOutcome, ToolRun};
 use crate::config::{self, Bootstrap, DatabaseSpec, EngineKind, Project, RuntimeSpec};
 use crate::runtime::{self, CacheDir, Interpreter, PreparedRuntime, Session};
 
@@ -46,7 +46,7 @@ pub struct GraphError {
 /// overrides).
 pub const TRIAL_SECONDS: u64 = 180;
 /// What a trial upgrade on a scratch database showed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum TrialOutcome {
     Passed,
     /// The project opened an engine on another database (shown redacted).
@@ -65,11 +65,40 @@ pub enum TrialOutcome {
         needs_bootstrap: bool,
         /// Settings fields a pydantic ValidationError said are required and missing.
         settings: Vec<String>,
+        /// A service the project could not connect to when it started.
+        refused: Option<RefusedService>,
     },
     /// The environment could not be prepared.
-    Setup(String),
+    Setup(std::sync::Arc<SetupError>),
     /// No engine of the entry's candidates started: why each did not.
     NoEngine(String),
+}
+
+/// Why the trial's environment could not be prepared: its runtime, or a service the project needs.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Runtime(runtime::RuntimeError),
+    #[error(transparent)]
+    Service(crate::service::ServiceError),
+}
+
+impl SetupError {
+    /// The error, then what to do about it on a `help:` line when there is advice.
+    pub fn with_help(&self) -> String {
+        match self {
+            SetupError::Runtime(err) => err.with_help(),
+            SetupError::Service(err) => err.to_string(),
+        }
+    }
+
+    /// Why the dependencies did not install, when that is what failed.
+    pub fn install_failure(&self) -> Option<&runtime::InstallFailure> {
+        match self {
+            SetupError::Runtime(err) => err.install_failure(),
+            SetupError::Service(_) => None,
+        }
+    }
 }
 
 /// The trial on one `matrix.databases` entry.
@@ -90,8 +119,6 @@ pub struct EngineTrial {
 pub struct Trial {
     pub engines: Vec<EngineTrial>,
     pub python: String,
-    /// Why the dependencies did not install, when the environment could not be prepared.
-    pub install_failure: Option<runtime::InstallFailure>,
     /// The revision graph, or the error line of the tool's failure.
     pub graph: Result<Graph, GraphError>,
 }
@@ -100,6 +127,14 @@ impl Trial {
     /// The outcome on the first engine: the one init reports first.
     pub fn outcome(&self) -> &TrialOutcome {
         &self.engines[0].outcome
+    }
+
+    /// Why the dependencies did not install, when the environment could not be prepared.
+    pub fn install_failure(&self) -> Option<&runtime::InstallFailure> {
+        match self.outcome() {
+            TrialOutcome::Setup(err) => err.install_failure(),
+            _ => None,
+        }
     }
 }
 
@@ -137,36 +172,29 @@ pub async fn trial_through(
         .collect();
     let (requirements, _) =
         crate::engine::prepare::drivers_for(&project.requirements, project.tool, &engines);
-    let all_setup = |why: String, failure: Option<runtime::InstallFailure>| Trial {
-        install_failure: failure,
-        engines: candidates
-            .iter()
-            .filter_map(|c| c.first())
-            .map(|spec| EngineTrial {
-                spec: spec.clone(),
-                version_tables: Vec::new(),
-                skipped: Vec::new(),
-                outcome: TrialOutcome::Setup(why.clone()),
-            })
-            .collect(),
-        python: interpreter.version.clone(),
-        graph: Err(GraphError {
-            message: "the environment could not be prepared".into(),
-            missing_setting: false,
-        }),
+    let all_setup = |why: SetupError| {
+        let why = std::sync::Arc::new(why);
+        Trial {
+            engines: candidates
+                .iter()
+                .filter_map(|c| c.first())
+                .map(|spec| EngineTrial {
+                    spec: spec.clone(),
+                    version_tables: Vec::new(),
+                    skipped: Vec::new(),
+                    outcome: TrialOutcome::Setup(why.clone()),
+                })
+                .collect(),
+            python: interpreter.version.clone(),
+            graph: Err(GraphError {
+                message: "the environment could not be prepared".into(),
+                missing_setting: false,
+            }),
+        }
     };
     let prepared: PreparedRuntime = match runtime::prepare(&spec, &requirements, &cache).await {
         Ok(prepared) => prepared,
-        Err(err) => {
-            let failure = err.install_failure().cloned();
-            return Ok(all_setup(
-                match err.help() {
-                    Some(help) => format!("{err}\n  help: {help}"),
-                    None => err.to_string(),
-                },
-                failure,
-            ));
-        }
+        Err(err) => return Ok(all_setup(SetupError::Runtime(err))),
     };
     let config::ToolConfig::Alembic { ini } = &project.tool_config else {
         return Err(TrialError::NotAlembic);
@@ -179,7 +207,7 @@ pub async fn trial_through(
         Ok(services) => services,
         Err(err) => {
             teardown.shutdown_all().await;
-            return Ok(all_setup(err.to_string(), None));
+            return Ok(all_setup(SetupError::Service(err)));
         }
     };
     let mut graph = None;
@@ -231,7 +259,6 @@ pub async fn trial_through(
     teardown.shutdown_all().await;
     Ok(Trial {
         engines: results,
-        install_failure: None,
         python: prepared.interpreter.version.clone(),
         graph: graph.unwrap_or_else(|| {
             Err(GraphError {
@@ -313,6 +340,7 @@ async fn on_engine(
                     dialect: false,
                     needs_bootstrap: false,
                     settings: Vec::new(),
+                    refused: None,
                 },
                 version_tables,
             ));
@@ -462,6 +490,7 @@ fn classify(
             line: run.failure_line(),
             dialect: run.dialect_refused(),
             settings: run.missing_fields(),
+            refused: run.refused_service(),
             needs_bootstrap: project.bootstrap.is_none()
                 && graph
                     .as_ref()

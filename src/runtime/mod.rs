@@ -110,6 +110,14 @@ impl RuntimeError {
         }
     }
 
+    /// The error, then what to do about it on a `help:` line when there is advice.
+    pub fn with_help(&self) -> String {
+        match self.help() {
+            Some(help) => format!("{self}\n  help: {help}"),
+            None => self.to_string(),
+        }
+    }
+
     pub fn help(&self) -> Option<String> {
         match self {
             RuntimeError::NotFound { runtime, .. } => Some(format!(
