@@ -79,6 +79,14 @@ impl Alembic {
                 }
                 vec!["bootstrap".into()]
             }
+            Action::Probe(options) => {
+                if let Some(metadata) = &options.metadata {
+                    env.insert("HARNESS_MODELS_METADATA".into(), metadata.clone());
+                }
+                let ignored = serde_json::to_string(&options.ignore_tables).unwrap_or_default();
+                env.insert("HARNESS_MODELS_IGNORE_TABLES".into(), ignored);
+                vec!["probe".into()]
+            }
         };
         self.invoke(session, &args, env).await
     }

@@ -1,7 +1,7 @@
 """Entry point the harness runs inside a runtime's environment to drive the project's own Alembic.
 
 Usage: python alembic_entry.py <alembic.ini | -> <command> [revision ...]
-Commands: upgrade REV | downgrade REV | stamp REV... | heads | revisions | models | bootstrap
+Commands: upgrade REV | downgrade REV | stamp REV... | heads | revisions | models | bootstrap | probe
 `-` instead of alembic.ini: the project has none; script_location comes from HARNESS_SCRIPT_LOCATION.
 
 Environment:
@@ -19,7 +19,7 @@ Environment:
                            statement having run
   HARNESS_MODELS_METADATA  models and bootstrap: "package.module:attribute" to compare (or create)
                            instead of env.py's target_metadata
-  HARNESS_MODELS_IGNORE_TABLES            models only: JSON list of table names left out
+  HARNESS_MODELS_IGNORE_TABLES            models and probe: JSON list of table names left out
   HARNESS_MODELS_COMPARE_TYPE             models only: 1 (default) | 0
   HARNESS_MODELS_COMPARE_SERVER_DEFAULT   models only: 1 | 0 (default)
   HARNESS_RECORDS          the file this process appends its records to, for the harness to read:
@@ -31,6 +31,12 @@ to compare. `revisions` writes a "graph" record, `heads` a "heads" record.
 `bootstrap` creates the models' tables (through env.py's connection, or on its own with
 HARNESS_MODELS_METADATA) and stamps the heads: a fresh install of a project that creates its schema
 from its models; EXIT_NO_MODELS: no models.
+`probe` reads and writes every table of the models as the project's code would, inside savepoints
+that are all rolled back: a SELECT of every mapped column, an INSERT of a row built from the model
+(parents first), an UPDATE and a DELETE of it. Its result is a "probe" record {"tables": [...]}, one
+entry a table: what failed and the error's line, or why no row could be built, and how the model and
+the table differ (columns the table lacks, columns it requires that the model does not know, columns
+narrower than the model's). EXIT_NO_MODELS: no models.
 The user's files are not modified: the URL is set on the in-memory Config only.
 """
 import json
@@ -69,12 +75,19 @@ def exception_record(error):
     (the message's first line, so a database error's own words come before its SQL), the module
     a ModuleNotFoundError names, and the environment variable `os.environ[...]` found unset."""
     kind = type(error)
-    name = kind.__name__ if kind.__module__ == "builtins" else "%s.%s" % (kind.__module__, kind.__name__)
-    message = str(error).strip().splitlines()
-    line = "%s: %s" % (name, message[0]) if message else name
+    name, line = error_line(error)
     module = getattr(error, "name", None) if isinstance(error, ImportError) else None
     record("exception", type=name, line=line, module=module if kind.__name__ == "ModuleNotFoundError" else None,
            variable=unset_variable(error))
+
+
+def error_line(error):
+    """The exception's qualified type name, and the line Python prints for it (the message's first
+    line, so a database error's own words come before its SQL)."""
+    kind = type(error)
+    name = kind.__name__ if kind.__module__ == "builtins" else "%s.%s" % (kind.__module__, kind.__name__)
+    message = str(error).strip().splitlines()
+    return name, ("%s: %s" % (name, message[0]) if message else name)
 
 
 def unset_variable(error):
@@ -604,6 +617,8 @@ def run_command(command, config, ScriptDirectory, command_name, args):
         return models(config, ScriptDirectory)
     elif command_name == "bootstrap":
         return bootstrap(command, config, ScriptDirectory)
+    elif command_name == "probe":
+        return probe(config, ScriptDirectory)
     elif command_name == "downgrade":
         command.downgrade(config, args[0])
     elif command_name == "stamp":
@@ -986,20 +1001,17 @@ def models(config, ScriptDirectory):
     if spec and not os.environ.get("HARNESS_DATABASE_URL"):
         raise UsageError("HARNESS_DATABASE_URL is not set: the models have no database to compare with")
     comparison = Comparison()
-    from alembic.runtime.migration import MigrationContext
-    # An Alembic without the dont_mutate option would create the version table on a database that
-    # has none when env.py calls run_migrations(); the comparison itself only reads.
-    original = getattr(MigrationContext, "_ensure_version_table", None)
-    if original is not None:
-        MigrationContext._ensure_version_table = lambda self, *args, **kwargs: None
-    try:
-        if spec:
-            compare_imported(config, settings, comparison, spec)
-        else:
-            compare_through_env(config, ScriptDirectory.from_config(config), settings, comparison)
-    finally:
-        if original is not None:
-            MigrationContext._ensure_version_table = original
+    script = ScriptDirectory.from_config(config)
+
+    def compare(context, metadata, heads):
+        expected = sorted(script.get_heads())
+        if heads is not None and sorted(heads) != expected:
+            sys.stderr.write("harness: the database is at %s, not at the heads %s; the differences "
+                             "include what the remaining migrations would change\n"
+                             % (", ".join(heads) or "no revision", ", ".join(expected)))
+        comparison.compare(context, metadata)
+
+    with_models(config, script, settings, spec, compare)
     if not comparison.runs:
         sys.stderr.write("env.py never called context.run_migrations(), so nothing was compared\n")
         return 1
@@ -1007,8 +1019,30 @@ def models(config, ScriptDirectory):
     return 0
 
 
-def compare_through_env(config, script, settings, comparison):
-    """Runs env.py as `alembic check` does: env.py's own configure() options and target_metadata."""
+def with_models(config, script, settings, spec, use):
+    """Calls use(context, metadata, heads) with the project's models and a MigrationContext on the
+    cell's database: env.py's own (its configure() options and target_metadata, as `alembic check`
+    runs it), or with HARNESS_MODELS_METADATA's metadata, one of our own (heads None). Creates no
+    version table."""
+    from alembic.runtime.migration import MigrationContext
+    # An Alembic without the dont_mutate option would create the version table on a database that
+    # has none when env.py calls run_migrations().
+    original = getattr(MigrationContext, "_ensure_version_table", None)
+    if original is not None:
+        MigrationContext._ensure_version_table = lambda self, *args, **kwargs: None
+    try:
+        if spec:
+            on_own_connection(config, settings, imported_metadata(spec), use)
+        else:
+            through_env(config, script, settings, use)
+    finally:
+        if original is not None:
+            MigrationContext._ensure_version_table = original
+
+
+def through_env(config, script, settings, use):
+    """Runs env.py as `alembic check` does, with use(context, target_metadata, heads) instead of
+    the migrations."""
     from alembic.runtime.environment import EnvironmentContext
     configure = EnvironmentContext.configure
 
@@ -1019,12 +1053,7 @@ def compare_through_env(config, script, settings, comparison):
         metadata = context.opts.get("target_metadata")
         if metadata is None:
             raise NoModels(NO_TARGET_METADATA)
-        expected = sorted(script.get_heads())
-        if sorted(heads) != expected:
-            sys.stderr.write("harness: the database is at %s, not at the heads %s; the differences "
-                             "include what the remaining migrations would change\n"
-                             % (", ".join(heads) or "no revision", ", ".join(expected)))
-        comparison.compare(context, metadata)
+        use(context, metadata, heads)
         return []
 
     EnvironmentContext.configure = merged_configure
@@ -1035,21 +1064,20 @@ def compare_through_env(config, script, settings, comparison):
         EnvironmentContext.configure = configure
 
 
-def compare_imported(config, settings, comparison, spec):
-    """Compares HARNESS_MODELS_METADATA's metadata on a connection of our own, without env.py."""
+def on_own_connection(config, settings, metadata, use):
+    """use(context, metadata, None) on a connection of our own, without env.py; rolled back."""
     import sqlalchemy
     from sqlalchemy.pool import NullPool
     from alembic.runtime.migration import MigrationContext
-    metadata = imported_metadata(spec)
     engine = sqlalchemy.create_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
     try:
         connection = engine.connect()
         try:
             opts = settings.merged({"target_metadata": metadata})
             context = MigrationContext.configure(connection=connection, opts=opts)
-            comparison.compare(context, metadata)
+            use(context, metadata, None)
         finally:
-            connection.close()  # rolls back: the comparison only read
+            connection.close()  # rolls back
     finally:
         engine.dispose()
 
@@ -1084,6 +1112,233 @@ def imported_metadata(spec):
         raise NoModels("[models] metadata = %r names a %s, not a SQLAlchemy MetaData"
                        % (spec, type(value).__name__))
     return value
+
+
+# --- probe: a release's models reading and writing the database (rolling deploys) ----------------
+
+def probe(config, ScriptDirectory):
+    """The `probe` command: exit 0 with a "probe" record whatever the tables allowed."""
+    settings = ModelsSettings.from_environment()
+    spec = os.environ.get("HARNESS_MODELS_METADATA")
+    if spec and not os.environ.get("HARNESS_DATABASE_URL"):
+        raise UsageError("HARNESS_DATABASE_URL is not set: the models have no database to probe")
+    tables = []
+
+    def use(context, metadata, heads):
+        builder = RowBuilder()
+        for each in metadata_list(metadata):
+            for table in each.sorted_tables:
+                if not settings.skips(table.schema, table.name):
+                    tables.append(probe_table(context.connection, table, builder))
+        tables.append(None)
+
+    with_models(config, ScriptDirectory.from_config(config), settings, spec, use)
+    if None not in tables:
+        sys.stderr.write("env.py never called context.run_migrations(), so nothing was probed\n")
+        return 1
+    record("probe", tables=[table for table in tables if table is not None])
+    return 0
+
+
+def probe_table(connection, table, builder):
+    """One table's entry of the probe record; the table is left as it was."""
+    import sqlalchemy
+    found = {"table": qualified(table.schema, table.name), "failed": None, "error": None,
+             "skipped": None}
+    found.update(table_differences(connection, table))
+    savepoint = connection.begin_nested()
+    operation = "select"
+    try:
+        connection.execute(sqlalchemy.select(*table.columns).limit(1)).fetchall()
+        operation = "insert"
+        values, key = builder.insert(connection, table)
+        if key is None:
+            found["skipped"] = "no primary key to update and delete its row by"
+            return found
+        where = sqlalchemy.and_(*[column == value for column, value in key])
+        operation = "update"
+        changed = builder.values(connection, table, parents=False, only=values)
+        if changed:
+            connection.execute(table.update().where(where).values(**changed))
+        operation = "delete"
+        connection.execute(table.delete().where(where))
+    except CannotBuild as why:
+        found["skipped"] = str(why)
+    except Exception as error:
+        found["failed"] = operation
+        found["error"] = error_line(error)[1]
+    finally:
+        savepoint.rollback()
+    return found
+
+
+def table_differences(connection, table):
+    """How the table in the database differs from the model, for the message: the model's columns
+    it lacks, the columns it requires (NOT NULL, no default) that the model does not know, and the
+    string columns it holds narrower than the model declares."""
+    import sqlalchemy
+    inspector = sqlalchemy.inspect(connection)
+    differences = {"missing_table": False, "missing_columns": [], "required_columns": [],
+                   "narrowed": []}
+    try:
+        columns = {c["name"]: c for c in inspector.get_columns(table.name, schema=table.schema)}
+    except sqlalchemy.exc.NoSuchTableError:
+        columns = {}
+    if not columns:  # older SQLAlchemy reflects a missing SQLite table as no columns
+        differences["missing_table"] = True
+        return differences
+    known = set(column.name for column in table.columns)
+    for column in table.columns:
+        there = columns.get(column.name)
+        if there is None:
+            differences["missing_columns"].append(column.name)
+            continue
+        theirs = getattr(there["type"], "length", None)
+        ours = getattr(column.type, "length", None)
+        if isinstance(theirs, int) and isinstance(ours, int) and theirs < ours:
+            differences["narrowed"].append({"column": column.name, "model": ours, "database": theirs})
+    for name, there in sorted(columns.items()):
+        if name not in known and not there.get("nullable", True) and there.get("default") is None \
+                and not there.get("autoincrement") is True and not there.get("computed"):
+            differences["required_columns"].append(name)
+    return differences
+
+
+class CannotBuild(Exception):
+    """The harness cannot build a row for this table; the message says which column and why."""
+
+
+class RowBuilder:
+    """Rows built from a model as its code would insert them: every column without a default gets
+    a value of its type (strings at the model's full length, so a narrower column fails where the
+    engine enforces lengths), a foreign key gets a parent row inserted first, keys the database
+    numbers are left to it."""
+
+    def __init__(self):
+        self.counter = 0
+
+    def insert(self, connection, table):
+        """Inserts a row; its values and its primary key as [(column, value)] (None: no key)."""
+        values = self.values(connection, table, parents=True)
+        result = connection.execute(table.insert().values(**values))
+        columns = list(table.primary_key.columns)
+        if not columns:
+            return values, None
+        inserted = result.inserted_primary_key
+        key = []
+        for index, column in enumerate(columns):
+            value = values.get(column.key)
+            if value is None and inserted is not None and index < len(inserted):
+                value = inserted[index]
+            if value is None:
+                return values, None
+            key.append((column, value))
+        return values, key
+
+    def values(self, connection, table, parents, only=None):
+        values = {}
+        for column in table.columns:
+            if only is not None and (column.key not in only or column.primary_key):
+                continue
+            if column.default is not None or column.server_default is not None \
+                    or getattr(column, "computed", None) is not None:
+                continue
+            if column.primary_key and self.numbered(table, column):
+                continue
+            foreign = list(column.foreign_keys)
+            if foreign:
+                if column.nullable or not parents:
+                    continue
+                values[column.key] = self.parent(connection, table, column, foreign[0])
+                continue
+            value = self.value(column.type)
+            if value is None:
+                if column.nullable:
+                    continue
+                raise CannotBuild("no value of type %s for the required column %s"
+                                  % (column.type, column.name))
+            values[column.key] = value
+        return values
+
+    @staticmethod
+    def numbered(table, column):
+        """The database numbers this key itself (an integer primary key of its own)."""
+        import sqlalchemy.types as types
+        return len(table.primary_key.columns) == 1 and column.autoincrement in (True, "auto") \
+            and isinstance(column.type, types.Integer)
+
+    def parent(self, connection, table, column, foreign):
+        try:
+            target = foreign.column
+        except Exception as error:
+            raise CannotBuild("the foreign key of %s names what the models do not define: %s"
+                              % (column.name, error))
+        if target.table is table:
+            raise CannotBuild("%s is a required key to a row of the same table" % column.name)
+        values, key = self.insert(connection, target.table)
+        if target.key in values:
+            return values[target.key]
+        for each, value in key or []:
+            if each is target:
+                return value
+        raise CannotBuild("no value for %s: the parent row's %s is numbered by the database and "
+                          "not returned" % (column.name, target.name))
+
+    def value(self, type_):
+        """A value of the type, distinct from the previous ones; None when the harness has none."""
+        import datetime
+        import decimal
+        import uuid
+        import sqlalchemy.types as types
+        self.counter += 1
+        n = self.counter
+        if isinstance(type_, types.TypeDecorator):
+            impl = type_.impl
+            return self.value(impl() if isinstance(impl, type) else impl)
+        if isinstance(type_, types.Enum):
+            return type_.enums[0] if type_.enums else None
+        if isinstance(type_, types.Boolean):
+            return n % 2 == 0
+        if isinstance(type_, types.Integer):
+            return n
+        if isinstance(type_, types.Float):
+            return float(n) + 0.5
+        if isinstance(type_, types.Numeric):
+            return decimal.Decimal(n)
+        if isinstance(type_, types.DateTime):
+            return datetime.datetime(2024, 1, 1, 12, 0, n % 60)
+        if isinstance(type_, types.Date):
+            return datetime.date(2024, 1, 1) + datetime.timedelta(days=n)
+        if isinstance(type_, types.Time):
+            return datetime.time(12, 0, n % 60)
+        if isinstance(type_, types.Interval):
+            return datetime.timedelta(seconds=n)
+        if isinstance(type_, types.JSON):
+            return {"harness": n}
+        if type(type_).__name__.upper() == "UUID":
+            return uuid.uuid4() if getattr(type_, "as_uuid", True) else str(uuid.uuid4())
+        if isinstance(type_, types.String):
+            length = type_.length
+            text = "h%d" % n
+            return (("x" * length) + text)[-length:] if length else text
+        if isinstance(type_, (types.LargeBinary, getattr(types, "_Binary", types.LargeBinary))):
+            length = getattr(type_, "length", None)
+            return b"h" * (length or 8)
+        try:
+            python = type_.python_type
+        except Exception:
+            return None
+        if python is uuid.UUID:
+            return uuid.uuid4()
+        if python is str:
+            return "h%d" % n
+        if python is int:
+            return n
+        if python is list:
+            return []
+        if python is dict:
+            return {}
+        return None
 
 
 def bootstrap(command, config, ScriptDirectory):

@@ -10,7 +10,7 @@ pub mod traceback;
 pub use alembic::Alembic;
 pub use command::{CommandTool, run_program};
 pub use protocol::{
-    RefusedService, ToolOutcome, ToolRun, TracedLock, TracedRelation, TracedStatement,
+    ProbedTable, RefusedService, ToolOutcome, ToolRun, TracedLock, TracedRelation, TracedStatement,
 };
 
 use std::path::Path;
@@ -188,6 +188,10 @@ pub enum Action {
     Bootstrap {
         metadata: Option<String>,
     },
+    /// The models' code reads and writes every table (a SELECT of every mapped column, an INSERT
+    /// of a row built from the model, an UPDATE and a DELETE of it), all rolled back
+    /// ([`ToolRun::probed`]); the options say where the models are and which tables to leave out.
+    Probe(crate::config::ModelsOptions),
 }
 
 /// The revision whose upgrade() or downgrade() was running when a tool process failed, as the

@@ -113,6 +113,8 @@ pub enum Record {
     NoModels { message: String },
     /// What the models check found.
     Models(ModelsReport),
+    /// What the models' code could do on each table ([`crate::adapters::Action::Probe`]).
+    Probe { tables: Vec<ProbedTable> },
     /// The revision graph as Alembic loads it.
     Graph(Graph),
     /// One statement of a traced upgrade ([`crate::adapters::Action::TracedUpgrade`]).
@@ -186,6 +188,39 @@ pub enum ToolOutcome {
         exception: Option<String>,
         stopped_in: Option<StoppedIn>,
     },
+}
+
+/// One table of a probe: the models' code reading and writing it, all rolled back.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ProbedTable {
+    /// `table` or `schema.table`.
+    pub table: String,
+    /// The operation that failed: `select`, `insert`, `update` or `delete`.
+    pub failed: Option<String>,
+    /// The exception's line, when one failed.
+    pub error: Option<String>,
+    /// Why no row could be built or written back (the table was probed no further).
+    pub skipped: Option<String>,
+    /// The database has no such table.
+    #[serde(default)]
+    pub missing_table: bool,
+    /// The model's columns the table lacks.
+    #[serde(default)]
+    pub missing_columns: Vec<String>,
+    /// Columns of the table the model does not know that are NOT NULL without a default.
+    #[serde(default)]
+    pub required_columns: Vec<String>,
+    /// String columns the table holds narrower than the model declares.
+    #[serde(default)]
+    pub narrowed: Vec<Narrowed>,
+}
+
+/// A column narrower in the database than in the model.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Narrowed {
+    pub column: String,
+    pub model: i64,
+    pub database: i64,
 }
 
 /// A server the project could not connect to when it started (not the cell's database).
@@ -340,6 +375,14 @@ impl ToolRun {
         });
         said.unwrap_or_else(|| {
             super::traceback::error_line(&format!("{}\n{}", self.output.stdout, self.output.stderr))
+        })
+    }
+
+    /// What a probe found, table by table, when it ran.
+    pub fn probed(&self) -> Option<&[ProbedTable]> {
+        self.records.iter().rev().find_map(|record| match record {
+            Record::Probe { tables } => Some(tables.as_slice()),
+            _ => None,
         })
     }
 

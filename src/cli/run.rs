@@ -59,7 +59,8 @@ pub struct RunArgs {
     pub refresh: bool,
     /// Upgrade from releases: one scenario per git tag matching PATTERN (the newest ones, see
     /// --newest), its starting state built with the project as it was at that tag, then upgraded
-    /// with today's code and compared with `fresh`; only these run unless scenarios are named
+    /// with today's code and compared with `fresh`, and per tag a copy of each `rolling` scenario
+    /// that names no release (`rolling-<tag>`); only these run unless scenarios are named
     #[arg(long, value_name = "PATTERN")]
     pub from_tags: Option<String>,
     /// With --from-tags: how many of the newest matching tags [default: 3]
@@ -89,6 +90,9 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         if scenarios.is_empty() {
             scenarios = generated;
         }
+    }
+    for config in &mut configs {
+        newest_tag_for_rolling(config);
     }
     let query = context::Query {
         scenarios: &scenarios,
@@ -226,6 +230,32 @@ fn tag_scenarios(
                 "--from-tags: the scenario for tag `{tag}` would be named `{name}`, which a scenario already has"
             )));
         }
+        // A rolling scenario that names no release deploys from each tag too.
+        let rolling: Vec<Scenario> = config
+            .scenarios
+            .iter()
+            .filter(|s| s.kind == crate::config::Kind::Rolling && s.from_ref.is_none())
+            .map(|s| {
+                let mut each = s.clone();
+                each.name = format!("{}-{}", s.name, &name["from-".len()..]);
+                each.description = format!("{} From tag {tag} (--from-tags).", s.description);
+                each.from_ref = Some(FromRef {
+                    reference: tag.clone(),
+                    at: at.clone(),
+                });
+                each
+            })
+            .collect();
+        for each in rolling {
+            if config.scenarios.iter().any(|s| s.name == each.name) {
+                return Err(Failure::Usage(format!(
+                    "--from-tags: the rolling scenario for tag `{tag}` would be named `{}`, which a scenario already has",
+                    each.name
+                )));
+            }
+            names.push(each.name.clone());
+            config.scenarios.push(each);
+        }
         let mut scenario = Scenario::builtin_fresh(at.clone());
         scenario.name = name.clone();
         scenario.description = format!(
@@ -243,6 +273,32 @@ fn tag_scenarios(
         config.scenarios.push(Scenario::builtin_fresh(at));
     }
     Ok(names)
+}
+
+/// A `rolling` scenario that names no release deploys from the repository's newest tag; with no
+/// tag it stays without one, and its cells say what to write.
+fn newest_tag_for_rolling(config: &mut Config) {
+    use crate::config::{FromRef, Kind, Location};
+    let defaulted = |s: &crate::config::Scenario| s.kind == Kind::Rolling && s.from_ref.is_none();
+    if !config.scenarios.iter().any(defaulted) {
+        return;
+    }
+    let Some(tag) = engine::tags(&config.project.dir, "*", 1)
+        .ok()
+        .and_then(|tags| tags.into_iter().next())
+    else {
+        return;
+    };
+    for scenario in config.scenarios.iter_mut().filter(|s| defaulted(s)) {
+        scenario.from_ref = Some(FromRef {
+            reference: tag.clone(),
+            at: Location {
+                path: scenario.file.clone(),
+                line: 1,
+                column: 1,
+            },
+        });
+    }
 }
 
 /// The selected cells that did not pass last time; every selected cell, with a note, when none

@@ -1151,6 +1151,14 @@ fn add_builtins(
                     allow: Vec::new(),
                 };
             }
+            "rolling" => {
+                scenario.name = name.to_string();
+                scenario.kind = Kind::Rolling;
+                scenario.description = "A rolling deploy from the newest release tag: its models read and write the upgraded database (built in).".into();
+                scenario.snapshot.enabled = false;
+                scenario.expect.base.converges_with = None;
+                scenario.models = models.clone();
+            }
             "models" | "stairway" | "fork-order" => {
                 scenario.name = name.to_string();
                 let (kind, description) = match name {
@@ -1175,7 +1183,7 @@ fn add_builtins(
             other => {
                 return Err(
                     ConfigError::at(at, format!("unknown built-in scenario `{other}`")).with_help(
-                        "allowed: fresh, roundtrip, stepwise, models, stairway, fork-order, locks",
+                        "allowed: fresh, roundtrip, stepwise, models, stairway, fork-order, locks, rolling",
                     ),
                 );
             }

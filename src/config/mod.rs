@@ -25,8 +25,8 @@ pub use expect::{Expect, Expectations, LockLimits, Outcome, Pattern, QueryCheck,
 pub use requirements::Requirements;
 pub use runtime::{RuntimeBackend, RuntimeSettings};
 pub use scenario::{
-    FromRef, Interrupt, Kind, ModelsOptions, RevRef, Scenario, SnapshotOptions, SqlOrigin, SqlText,
-    Step, StepKind,
+    FromRef, Interrupt, Kind, ModelsOptions, RevRef, RollingOrder, Scenario, SnapshotOptions,
+    SqlOrigin, SqlText, Step, StepKind,
 };
 pub use secrets::Secrets;
 pub use service::{BadBackend, ServiceKind, ServiceSpec, variables as service_variables};

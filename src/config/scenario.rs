@@ -37,6 +37,8 @@ pub struct Scenario {
     pub interrupt: Option<Interrupt>,
     /// `rows = N` (kind `locks`): before each revision, every empty table is filled with N rows.
     pub rows: Option<u64>,
+    /// `order` (kind `rolling`): which code meets which schema.
+    pub order: RollingOrder,
 }
 
 /// Options of the models check (`[models]` in a scenario, or in harness.toml for the built-in).
@@ -99,6 +101,35 @@ pub enum Kind {
     /// Upgrade one revision at a time with every statement traced (PostgreSQL): the locks each
     /// takes and how long, the tables and indexes it rewrites; `[expect]` limits them.
     Locks,
+    /// A rolling deploy between `from_ref` (default: the newest tag) and today: the release's
+    /// models read and write the upgraded database (and, `order = "code-first"`, today's models
+    /// the release's database).
+    Rolling,
+}
+
+/// Which code meets which schema during a rolling deploy (`order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RollingOrder {
+    /// The migration runs first: the release's code keeps serving on the new schema.
+    #[default]
+    MigrateFirst,
+    /// The new code ships first: today's code serves on the release's schema.
+    CodeFirst,
+    /// Both.
+    Both,
+}
+
+impl RollingOrder {
+    /// The release's code is run on the upgraded database.
+    pub fn migrate_first(self) -> bool {
+        matches!(self, RollingOrder::MigrateFirst | RollingOrder::Both)
+    }
+
+    /// Today's code is run on the release's database.
+    pub fn code_first(self) -> bool {
+        matches!(self, RollingOrder::CodeFirst | RollingOrder::Both)
+    }
 }
 
 impl Kind {
@@ -111,6 +142,7 @@ impl Kind {
             Kind::Stairway => "stairway",
             Kind::ForkOrder => "fork-order",
             Kind::Locks => "locks",
+            Kind::Rolling => "rolling",
         }
     }
 
@@ -118,7 +150,12 @@ impl Kind {
     pub fn is_check(self) -> bool {
         matches!(
             self,
-            Kind::Stepwise | Kind::Models | Kind::Stairway | Kind::ForkOrder | Kind::Locks
+            Kind::Stepwise
+                | Kind::Models
+                | Kind::Stairway
+                | Kind::ForkOrder
+                | Kind::Locks
+                | Kind::Rolling
         )
     }
 }
@@ -146,6 +183,7 @@ impl Scenario {
             from_ref: None,
             interrupt: None,
             rows: None,
+            order: RollingOrder::default(),
         }
     }
 }
@@ -261,6 +299,7 @@ struct RawScenario {
     from_ref: Option<Spanned<String>>,
     interrupt: Option<Spanned<RawInterrupt>>,
     rows: Option<Spanned<u64>>,
+    order: Option<Spanned<RollingOrder>>,
 }
 
 /// `[models]`, in a scenario file or in harness.toml.
@@ -376,10 +415,10 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
     };
     let kind = raw.kind.unwrap_or(Kind::Custom);
     let models = match raw.models {
-        Some(models) if kind != Kind::Models => {
+        Some(models) if !matches!(kind, Kind::Models | Kind::Rolling) => {
             return Err(ConfigError::at(
                 file.location(models.span().start),
-                "`[models]` configures the models check: it needs `kind = \"models\"`",
+                "`[models]` configures the models check: it needs `kind = \"models\"` or `kind = \"rolling\"`",
             ));
         }
         Some(models) => models_options(&file, models.into_inner())?,
@@ -431,7 +470,23 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         ));
     }
     let rows = raw.rows.map(Spanned::into_inner).filter(|rows| *rows > 0);
-    if kind != Kind::Custom && (from_ref.is_some() || interrupt.is_some()) {
+    if let Some(order) = &raw.order
+        && kind != Kind::Rolling
+    {
+        return Err(ConfigError::at(
+            file.location(order.span().start),
+            "`order` belongs to kind = \"rolling\"",
+        ));
+    }
+    let order = raw.order.map(Spanned::into_inner).unwrap_or_default();
+    if kind == Kind::Rolling && interrupt.is_some() {
+        return Err(ConfigError::at(
+            file.start(),
+            "a `rolling` scenario takes no `interrupt`",
+        ));
+    }
+    if !matches!(kind, Kind::Custom | Kind::Rolling) && (from_ref.is_some() || interrupt.is_some())
+    {
         return Err(ConfigError::at(
             file.start(),
             format!(
@@ -484,6 +539,7 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         from_ref,
         interrupt,
         rows,
+        order,
     })
 }
 
@@ -696,6 +752,21 @@ mod tests {
     }
 
     #[test]
+    fn a_rolling_scenario_reads_its_order_and_the_models_options() {
+        let rolling = scenario(
+            "kind = \"rolling\"\nfrom_ref = \"v1.0\"\norder = \"both\"\n[models]\nignore_tables = [\"audit\"]\n",
+        )
+        .unwrap();
+        assert_eq!(rolling.order, RollingOrder::Both);
+        assert!(rolling.order.migrate_first() && rolling.order.code_first());
+        assert_eq!(rolling.models.ignore_tables, ["audit"]);
+        assert!(rolling.kind.is_check() && !rolling.snapshot.enabled);
+        let default = scenario("kind = \"rolling\"\nfrom_ref = \"v1.0\"\n").unwrap();
+        assert_eq!(default.order, RollingOrder::MigrateFirst);
+        assert!(!default.order.code_first());
+    }
+
+    #[test]
     fn the_check_kinds_take_no_snapshot_and_converge_with_nothing() {
         for kind in ["models", "stairway", "fork-order"] {
             let loaded = scenario(&format!("kind = \"{kind}\"\n")).unwrap();
@@ -745,6 +816,14 @@ mod tests {
             (
                 "kind = \"stepwise\"\nrows = 1000\n",
                 "check.toml:2:8: `rows` belongs to kind = \"locks\"",
+            ),
+            (
+                "from_ref = \"v1\"\norder = \"code-first\"\n",
+                "check.toml:2:9: `order` belongs to kind = \"rolling\"",
+            ),
+            (
+                "kind = \"rolling\"\nfrom_ref = \"v1\"\norder = \"sideways\"\n",
+                "check.toml:3:9: unknown variant `sideways`, expected one of `migrate-first`, `code-first`, `both`",
             ),
         ];
         for (text, expected) in cases {

@@ -190,7 +190,10 @@ async fn replay(
     let Some(ran) = run_steps(ctx, cell, sessions, (engine, database), run, planned).await else {
         return;
     };
-    if after_steps(ctx, cell, session, run, &ran).await.is_none() {
+    if after_steps(ctx, cell, sessions, (engine, database), run, &ran)
+        .await
+        .is_none()
+    {
         return;
     }
     inspect(ctx, cell, (engine, database), run, &ran).await;
@@ -210,6 +213,8 @@ struct Ran {
     traced: (Vec<crate::adapters::TracedStatement>, Option<String>),
     /// A `locks` cell's seeding: the tables left empty, each with why.
     left_empty: Vec<String>,
+    /// A `rolling` cell's probes before the upgrade.
+    probes: super::rolling::Before,
 }
 
 /// The scenario's steps and target for this cell; `None` when they cannot be planned (the cell is
@@ -260,6 +265,7 @@ async fn run_steps(
     let mut upgraded = false;
     let mut traced: (Vec<crate::adapters::TracedStatement>, Option<String>) = Default::default();
     let mut left_empty: Vec<String> = Vec::new();
+    let mut probes = super::rolling::Before::default();
     let rows = ctx.config.scenarios[cell.scenario]
         .rows
         .filter(|_| cell.database.engine == crate::config::EngineKind::Postgres);
@@ -303,6 +309,14 @@ async fn run_steps(
             &mut run.result,
         )
         .await;
+        if let Some(tables) = output.as_ref().and_then(|output| output.probed()) {
+            let tables = Some(tables.to_vec());
+            if step.at_ref {
+                probes.release = tables;
+            } else {
+                probes.today = tables;
+            }
+        }
         if let Some(output) = &output {
             let (statements, stopped) = output.statements();
             traced.0.extend(statements.into_iter().cloned());
@@ -348,6 +362,7 @@ async fn run_steps(
         failed_as_expected,
         traced,
         left_empty,
+        probes,
     })
 }
 
@@ -356,10 +371,12 @@ async fn run_steps(
 async fn after_steps(
     ctx: &Context,
     cell: &Cell,
-    session: &Session<'_>,
+    sessions: (&Session<'_>, Option<&Session<'_>>),
+    (engine, database): (&dyn Engine, &CellDatabase),
     run: &mut CellRun,
     ran: &Ran,
 ) -> Option<()> {
+    let session = sessions.0;
     let kind = ctx.config.scenarios[cell.scenario].kind;
     // A models scenario's expected failure is the check's, which comes next.
     if run.expect.outcome == Outcome::Failure && !ran.failed_as_expected && kind != Kind::Models {
@@ -370,6 +387,20 @@ async fn after_steps(
             "the scenario expects a failure, but every step and the upgrade succeeded".into(),
         );
         return None;
+    }
+    if kind == Kind::Rolling && ran.upgraded {
+        let outcome = super::rolling::after_upgrade(
+            ctx,
+            cell,
+            sessions,
+            (engine, database),
+            run,
+            &ran.probes,
+        )
+        .await;
+        if settle_check(run, outcome) {
+            return None;
+        }
     }
     if kind == Kind::Locks && ran.upgraded {
         return locks_verdict(cell, run, ran);

@@ -11,6 +11,7 @@ mod locks;
 mod plan;
 mod prepare;
 mod refs;
+mod rolling;
 mod run;
 mod seed;
 mod seen;

@@ -74,9 +74,14 @@ pub(super) fn plan(
         }),
         Bootstrap::Command(argv) => PlannedAction::Command(argv.clone()),
     };
+    if scenario.kind == Kind::Rolling && from.is_none() {
+        return Err(PlanError(
+            "a rolling scenario needs the release it deploys from: the repository has no tag to default to (a shallow CI clone has none: fetch the tags, e.g. `fetch-depth: 0`); write `from_ref = \"<tag>\"` in the scenario, or run with --from-tags",
+        ));
+    }
     let release_at = from.map(|from| from.at.clone());
     match (scenario.kind, bootstrap) {
-        (Kind::Custom | Kind::Models, Some(bootstrap)) => {
+        (Kind::Custom | Kind::Models | Kind::Rolling, Some(bootstrap)) => {
             let label = at_release(bootstrap.label());
             push(
                 bootstrap_step(bootstrap),
@@ -94,7 +99,7 @@ pub(super) fn plan(
                 push(action, label, at, revision, at_ref)
             });
         }
-        (Kind::Custom, None) => {
+        (Kind::Custom | Kind::Rolling, None) => {
             for (index, name) in chains.iter().enumerate() {
                 let target = if at_ref { "heads" } else { "head" };
                 let action = chain(index, Action::Upgrade(target.into()));
@@ -123,6 +128,19 @@ pub(super) fn plan(
         }
         // Their cells run their own sequence (see `checks`), which brings the chains to head first.
         (Kind::Stairway | Kind::ForkOrder, _) => {}
+    }
+    // A rolling deploy's code on its own schema first: what it does there is what the schema it
+    // meets later is judged against (see `rolling`).
+    if let (Kind::Rolling, Some(from)) = (scenario.kind, from) {
+        let probe = || PlannedAction::Tool(Action::Probe(scenario.models.clone()));
+        if scenario.order.migrate_first() {
+            let label = format!("the models of {} on its own schema", from.reference);
+            push(probe(), label, None, None, true);
+        }
+        if scenario.order.code_first() {
+            let label = format!("today's models on the schema of {}", from.reference);
+            push(probe(), label, None, None, false);
+        }
     }
     // Under from_ref, today's chains are upgraded before the project's own target.
     if at_ref {
@@ -303,6 +321,49 @@ mod tests {
                 ("shop/migration: upgrade heads at v1.0", true),
                 ("upgrade heads at v1.0", true),
                 ("shop/migration: upgrade head", false),
+                ("upgrade head (target)", false),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_rolling_deploy_probes_each_code_on_its_own_schema_before_the_upgrade() {
+        let at = Location {
+            path: "scenarios/rolling.toml".into(),
+            line: 1,
+            column: 1,
+        };
+        let mut scenario = Scenario::builtin_fresh(at.clone());
+        scenario.kind = Kind::Rolling;
+        scenario.order = crate::config::RollingOrder::Both;
+        scenario.from_ref = Some(FromRef {
+            reference: "v1.0".into(),
+            at,
+        });
+        let planned = plan(&scenario, None, None, &[]).unwrap();
+        let owned = |steps: &[(&str, bool)]| -> Vec<(String, bool)> {
+            steps.iter().map(|(l, r)| (l.to_string(), *r)).collect()
+        };
+        assert_eq!(
+            labels(&planned),
+            owned(&[
+                ("upgrade heads at v1.0", true),
+                ("the models of v1.0 on its own schema", true),
+                ("today's models on the schema of v1.0", false),
+                ("upgrade head (target)", false),
+            ])
+        );
+        scenario.order = crate::config::RollingOrder::MigrateFirst;
+        let models = Bootstrap::Models { metadata: None };
+        let planned = plan(&scenario, None, Some(&models), &[]).unwrap();
+        assert_eq!(
+            labels(&planned),
+            owned(&[
+                (
+                    "bootstrap from the models (create_all, stamp heads) at v1.0",
+                    true
+                ),
+                ("the models of v1.0 on its own schema", true),
                 ("upgrade head (target)", false),
             ])
         );

@@ -315,7 +315,7 @@ async fn migrated_elsewhere(
         Action::Upgrade(rev) | Action::TracedUpgrade(rev) => rev != "base",
         Action::Stamp(revs) => revs.iter().any(|r| r != "base"),
         Action::Bootstrap { .. } => true,
-        Action::Downgrade(_) | Action::Interrupt { .. } => false,
+        Action::Downgrade(_) | Action::Interrupt { .. } | Action::Probe(_) => false,
     };
     if !leaves_table {
         return None;

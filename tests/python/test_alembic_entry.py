@@ -204,3 +204,54 @@ def test_a_failure_recording_a_revision_stops_in_that_revision(entry, project):
          "direction": "upgrade"},
     ]
     assert "alembic_version" in done.records[-1]["line"]
+
+
+def test_a_probe_writes_a_row_of_every_type_and_leaves_nothing_behind(entry, project, tmp_path):
+    (tmp_path / "probe_models.py").write_text(
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\n"
+        "sa.Table('teams', metadata, sa.Column('id', sa.Integer, primary_key=True),\n"
+        "         sa.Column('name', sa.String(10), nullable=False, unique=True))\n"
+        "sa.Table('players', metadata, sa.Column('id', sa.Integer, primary_key=True),\n"
+        "         sa.Column('team_id', sa.Integer, sa.ForeignKey('teams.id'), nullable=False),\n"
+        "         sa.Column('kind', sa.Enum('keeper', 'striker', name='kind'), nullable=False),\n"
+        "         sa.Column('joined', sa.DateTime, nullable=False), sa.Column('score', sa.Numeric(8, 2)),\n"
+        "         sa.Column('active', sa.Boolean, nullable=False), sa.Column('data', sa.JSON),\n"
+        "         sa.Column('born', sa.Date), sa.Column('created', sa.DateTime, server_default=sa.func.now()))\n"
+        "sa.Table('legacy', metadata, sa.Column('id', sa.Integer, primary_key=True))\n"
+        "sa.Table('audit', metadata, sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    project.add("0001", None, "\n".join([
+        "op.create_table('teams', sa.Column('id', sa.Integer, primary_key=True),",
+        "    sa.Column('name', sa.String(10), nullable=False, unique=True), sa.Column('rank', sa.Integer, nullable=False))",
+        "op.create_table('players', sa.Column('id', sa.Integer, primary_key=True),",
+        "    sa.Column('team_id', sa.Integer, sa.ForeignKey('teams.id'), nullable=False),",
+        "    sa.Column('kind', sa.String(10), nullable=False), sa.Column('joined', sa.DateTime, nullable=False),",
+        "    sa.Column('score', sa.Numeric(8, 2)), sa.Column('active', sa.Boolean, nullable=False),",
+        "    sa.Column('data', sa.JSON), sa.Column('born', sa.Date), sa.Column('created', sa.DateTime))",
+    ]))
+    assert project.run("upgrade", "head").returncode == 0
+    done = project.run("probe", HARNESS_MODELS_METADATA="probe_models:metadata", PYTHONPATH=str(tmp_path),
+                       HARNESS_MODELS_IGNORE_TABLES='["audit"]')
+    assert done.returncode == 0, done.stderr
+    tables = {t["table"]: t for t in done.records[-1]["tables"]}
+    assert sorted(tables) == ["legacy", "players", "teams"]
+    # teams requires a rank the model does not know: its INSERT fails, and so does players',
+    # whose parent row is a team.
+    assert tables["teams"]["failed"] == "insert"
+    assert tables["teams"]["required_columns"] == ["rank"]
+    assert "NOT NULL constraint failed: teams.rank" in tables["teams"]["error"]
+    assert tables["players"]["failed"] == "insert"
+    assert tables["legacy"]["missing_table"] and tables["legacy"]["failed"] == "select"
+    engine = create_engine("sqlite:///%s" % project.database)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("select count(*) from teams").scalar() == 0
+    # Without the required column, every type gets a value and the row goes in, out and away.
+    project.add("0002", "0001", "with op.batch_alter_table('teams') as batch:\n    batch.drop_column('rank')")
+    assert project.run("upgrade", "head").returncode == 0
+    done = project.run("probe", HARNESS_MODELS_METADATA="probe_models:metadata", PYTHONPATH=str(tmp_path))
+    tables = {t["table"]: t for t in done.records[-1]["tables"]}
+    assert tables["teams"]["failed"] is None and tables["teams"]["skipped"] is None, tables["teams"]
+    assert tables["players"]["failed"] is None, tables["players"]
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("select count(*) from players").scalar() == 0
+        assert connection.exec_driver_sql("select count(*) from teams").scalar() == 0
