@@ -1392,7 +1392,14 @@ def create_through_env(config, script):
 if __name__ == "__main__":
     try:
         code = main(sys.argv)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit as error:
+        # main() returns its own codes: an exit inside it is the project's (an app whose start-up
+        # runs its own migrations and exits when they fail, with its log silenced).
+        if error.code not in (None, 0):
+            record("exception", type="SystemExit", module=None, variable=None,
+                   line="SystemExit: the project's code exited with %r while it loaded or ran" % (error.code,))
+        raise
+    except KeyboardInterrupt:
         raise
     except BaseException as error:
         exception_record(error)

@@ -74,7 +74,20 @@ pub(super) async fn after_upgrade(
         .await
         {
             Ok(after) => after,
-            Err(outcome) => return outcome,
+            // It ran on its own schema, before the upgrade: the upgraded one stops it.
+            Err(why) if order == Order::MigrateFirst => {
+                return Outcome::Failed {
+                    detail: format!(
+                        "a rolling deploy from {reference} breaks it: {reference}'s code ran on its own schema but fails on the upgraded one before it reaches a table ({why}); an instance of {reference} that starts during the deploy would fail the same way (an app that runs its own migrations when it loads does not know today's revisions)"
+                    ),
+                    diff: None,
+                };
+            }
+            Err(why) => {
+                return Outcome::Error(format!(
+                    "today's models could not be probed on their own schema: {why}"
+                ));
+            }
         };
         let (baseline, probed) = match order {
             Order::MigrateFirst => (before.release.as_deref(), Some(after.as_slice())),
@@ -127,7 +140,7 @@ pub(super) async fn after_upgrade(
     }
 }
 
-/// Runs one probe step and records it; its tables, or the outcome that stops the check.
+/// Runs one probe step and records it; its tables, or why it did not run.
 async fn probe(
     ctx: &Context,
     cell: &Cell,
@@ -136,7 +149,7 @@ async fn probe(
     run: &mut CellRun,
     label: String,
     at_ref: bool,
-) -> Result<Vec<ProbedTable>, Outcome> {
+) -> Result<Vec<ProbedTable>, String> {
     let scenario = &ctx.config.scenarios[cell.scenario];
     let started = Instant::now();
     let step = record(run.result.steps.len() + 1, label, None);
@@ -157,15 +170,17 @@ async fn probe(
         .map(<[ProbedTable]>::to_vec);
     let why = match (&tables, record.ok) {
         (Some(_), true) => None,
-        _ => Some(super::step::failed_step_detail(&record)),
+        _ => Some(match output.as_ref().map(|o| o.failure_line()) {
+            Some(line) if !line.is_empty() => {
+                format!("{}: {line}", super::step::failed_step_detail(&record))
+            }
+            _ => super::step::failed_step_detail(&record),
+        }),
     };
     run.result.steps.push(record);
     match (tables, why) {
         (Some(tables), None) => Ok(tables),
-        (_, why) => Err(Outcome::Error(format!(
-            "the probe could not run: {}",
-            why.unwrap_or_default()
-        ))),
+        (_, why) => Err(why.unwrap_or_default()),
     }
 }
 
