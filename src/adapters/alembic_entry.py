@@ -374,7 +374,10 @@ def main(argv):
                 raise
             with app.app_context():
                 return run(command, config, ScriptDirectory, command_name, args)
-    app = flask_app(script_dir)
+    # A probe of models named by HARNESS_MODELS_METADATA reads them without the app: an app that
+    # runs its own migrations when it loads would stop before any table is read.
+    models_alone = command_name == "probe" and os.environ.get("HARNESS_MODELS_METADATA")
+    app = None if models_alone else flask_app(script_dir)
     if app is not None:
         with app.app_context():
             return run(command, config, ScriptDirectory, command_name, args)
@@ -1262,10 +1265,11 @@ class RowBuilder:
 
     @staticmethod
     def numbered(table, column):
-        """The database numbers this key itself (an integer primary key of its own)."""
+        """The database numbers this key itself (an integer primary key of its own, not a parent's
+        as a joined-inheritance child table's is)."""
         import sqlalchemy.types as types
         return len(table.primary_key.columns) == 1 and column.autoincrement in (True, "auto") \
-            and isinstance(column.type, types.Integer)
+            and isinstance(column.type, types.Integer) and not column.foreign_keys
 
     def parent(self, connection, table, column, foreign):
         try:

@@ -114,7 +114,7 @@ pub(super) async fn after_upgrade(
         String::new()
     } else {
         format!(
-            "; {} not exercised, the row the harness builds fails on its own schema too:\n  - {}",
+            "\n{} not exercised (what the probe does fails on the code's own schema too, so it says nothing of the deploy):\n  - {}",
             words::plural(unjudged.len(), "table"),
             unjudged.join("\n  - ")
         )
@@ -216,20 +216,20 @@ fn not_exercised(table: &ProbedTable) -> Option<String> {
     }
     table.failed.as_ref().map(|operation| {
         format!(
-            "{} {operation}: {}",
-            operation_verb(operation),
+            "its {} fails: {}",
+            operation_text(operation),
             table.error.as_deref().unwrap_or("it failed")
         )
     })
 }
 
-fn operation_verb(operation: &str) -> &'static str {
+fn operation_text(operation: &str) -> &'static str {
     match operation {
-        "select" => "SELECT of the mapped columns, as",
-        "insert" => "INSERT of a row built from the model, as",
-        "update" => "UPDATE of that row, as",
-        "delete" => "DELETE of that row, as",
-        _ => "the probe's",
+        "select" => "SELECT of the mapped columns",
+        "insert" => "INSERT of a row built from the model",
+        "update" => "UPDATE of that row",
+        "delete" => "DELETE of that row",
+        _ => "probe",
     }
 }
 
@@ -330,7 +330,9 @@ mod tests {
         assert_eq!(broken, ["users"]);
         let unjudged: Vec<&str> = judged.unjudged.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(unjudged, ["events", "tags"]);
-        assert!(judged.unjudged[0].1.contains("NOT NULL constraint failed"));
+        assert!(judged.unjudged[0].1.starts_with(
+            "its INSERT of a row built from the model fails: IntegrityError: NOT NULL constraint failed"
+        ));
     }
 
     #[test]

@@ -255,3 +255,25 @@ def test_a_probe_writes_a_row_of_every_type_and_leaves_nothing_behind(entry, pro
     with engine.connect() as connection:
         assert connection.exec_driver_sql("select count(*) from players").scalar() == 0
         assert connection.exec_driver_sql("select count(*) from teams").scalar() == 0
+
+
+def test_a_child_table_keyed_by_its_parent_gets_the_parent_row_first(project, tmp_path):
+    (tmp_path / "child_models.py").write_text(
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\n"
+        "sa.Table('submissions', metadata, sa.Column('id', sa.Integer, primary_key=True),\n"
+        "         sa.Column('type', sa.String(32), nullable=False))\n"
+        "sa.Table('solves', metadata,\n"
+        "         sa.Column('id', sa.Integer, sa.ForeignKey('submissions.id'), primary_key=True),\n"
+        "         sa.Column('points', sa.Integer, nullable=False))\n"
+    )
+    project.add("0001", None, "\n".join([
+        "op.create_table('submissions', sa.Column('id', sa.Integer, primary_key=True),",
+        "    sa.Column('type', sa.String(32), nullable=False))",
+        "op.create_table('solves', sa.Column('id', sa.Integer, sa.ForeignKey('submissions.id'), primary_key=True),",
+        "    sa.Column('points', sa.Integer, nullable=False))",
+    ]))
+    assert project.run("upgrade", "head").returncode == 0
+    done = project.run("probe", HARNESS_MODELS_METADATA="child_models:metadata", PYTHONPATH=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    tables = {t["table"]: t for t in done.records[-1]["tables"]}
+    assert tables["solves"]["failed"] is None and tables["solves"]["skipped"] is None, tables["solves"]
