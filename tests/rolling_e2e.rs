@@ -28,14 +28,15 @@ fn released_then(today: &str) -> tempfile::TempDir {
     dir
 }
 
-fn on_postgres(dir: &Path) {
+/// The project's matrix moved to one server engine, with the backend the test names.
+fn on_engine(dir: &Path, database: &str, backend: &str) {
     let path = dir.join("harness.toml");
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("databases = [\"sqlite\"]", "databases = [\"postgres:15\"]")
-        + "\n[databases.\"postgres:15\"]\nbackend = \"local\"\n";
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "databases = [\"sqlite\"]",
+        &format!("databases = [\"{database}\"]"),
+    ) + &format!("\n[databases.\"{database}\"]\nbackend = \"{backend}\"\n");
     std::fs::write(path, text).unwrap();
-    git(dir, &["commit", "-q", "-am", "on PostgreSQL"]);
+    git(dir, &["commit", "-q", "-am", "on a server engine"]);
 }
 
 #[test]
@@ -110,26 +111,55 @@ fn a_rename_a_required_column_and_a_renamed_table_break_the_release_and_their_ex
     ignore = "needs PostgreSQL server binaries and a local Python: cargo test --features engine-tests (scripts/test runs it)"
 )]
 fn on_postgres_a_narrowed_column_and_a_required_one_fail_the_releases_insert() {
+    narrowed_and_required("postgres:15", "local");
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs a Docker engine with a MariaDB image and a local Python: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn on_mariadb_a_narrowed_column_and_a_required_one_fail_the_releases_insert() {
+    narrowed_and_required("mariadb:11", "container");
+}
+
+/// Today narrows users.email and adds a required column after the fixed expansion: the SELECT
+/// works, the release's INSERT is refused, on an engine that enforces lengths.
+fn narrowed_and_required(database: &str, backend: &str) {
     let dir = released_then("fixed");
-    on_postgres(dir.path());
-    // Today also narrows email and requires a column without a default.
-    let narrowing = "\"\"\"users: email narrowed, nickname required\n\nRevision ID: 0003\nRevises: 0002\n\"\"\"\nimport sqlalchemy as sa\nfrom alembic import op\n\nrevision = \"0003\"\ndown_revision = \"0002\"\n\n\ndef upgrade():\n    op.alter_column(\"users\", \"email\", type_=sa.String(20), existing_type=sa.String(100))\n    op.add_column(\"users\", sa.Column(\"nickname\", sa.String(20), nullable=False))\n\n\ndef downgrade():\n    op.drop_column(\"users\", \"nickname\")\n";
-    std::fs::write(
-        dir.path()
-            .join("migrations/versions/0003_users_narrowed.py"),
-        narrowing,
-    )
-    .unwrap();
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "narrow"]);
-    let out = run(harness(dir.path()).args(["run", "rolling"]));
+    on_engine(dir.path(), database, backend);
+    let revision = |number: &str, body: &str| {
+        let down = format!("{:04}", number.parse::<u32>().unwrap() - 1);
+        format!(
+            "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = \"{number}\"\ndown_revision = \"{down}\"\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n"
+        )
+    };
+    let commit = |name: &str, text: String| {
+        std::fs::write(dir.path().join("migrations/versions").join(name), text).unwrap();
+        git(dir.path(), &["add", "-A"]);
+        git(dir.path(), &["commit", "-q", "-m", name]);
+        run(harness(dir.path()).args(["run", "rolling"]))
+    };
+    // email narrowed from 100 to 20 characters: the columns are all there, so the release's
+    // SELECT works; its INSERT of a 100-character address is refused.
+    let out = commit(
+        "0003_email_narrowed.py",
+        revision(
+            "0003",
+            "op.alter_column(\"users\", \"email\", type_=sa.String(20), existing_type=sa.String(100))",
+        ),
+    );
     assert_eq!(out.0, 1, "{}", transcript(&out));
+    let too_long = if database.starts_with("postgres") {
+        "value too long for type character varying(20)"
+    } else {
+        "Data too long for column 'email'"
+    };
     for said in [
         "a rolling deploy from v1.0 breaks 2 tables:",
-        // The SELECT works: the columns are all there. The release's INSERT is refused.
         "users: v1.0's code on the upgraded schema: INSERT fails: sqlalchemy.exc.",
-        "users.nickname is NOT NULL without a default, and v1.0's code does not write it",
-        "users.email holds 20 characters where the models write up to 100",
+        too_long,
+        "users.email holds 20 characters where the models write up to 100: narrow it once no instance of v1.0 runs",
         // notes' row needs a user first, which the release cannot write any more.
         "notes: v1.0's code on the upgraded schema: INSERT fails",
     ] {
@@ -139,11 +169,29 @@ fn on_postgres_a_narrowed_column_and_a_required_one_fail_the_releases_insert() {
             transcript(&out)
         );
     }
-    // The same release against the expansion alone passes on PostgreSQL too.
-    git(
-        dir.path(),
-        &["rm", "-q", "migrations/versions/0003_users_narrowed.py"],
+    // Then a column required without a default.
+    let out = commit(
+        "0004_nickname_required.py",
+        revision(
+            "0004",
+            "op.add_column(\"users\", sa.Column(\"nickname\", sa.String(20), nullable=False))",
+        ),
     );
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains(
+            "users.nickname is NOT NULL without a default, and v1.0's code does not write it"
+        ),
+        "{}",
+        transcript(&out)
+    );
+    // The expansion alone passes there too.
+    for file in ["0003_email_narrowed.py", "0004_nickname_required.py"] {
+        git(
+            dir.path(),
+            &["rm", "-q", &format!("migrations/versions/{file}")],
+        );
+    }
     git(dir.path(), &["commit", "-q", "-m", "expansion only"]);
     let out = run(harness(dir.path()).args(["run", "rolling"]));
     assert_eq!(out.0, 0, "{}", transcript(&out));
