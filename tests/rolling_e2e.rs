@@ -62,6 +62,9 @@ fn a_rename_a_required_column_and_a_renamed_table_break_the_release_and_their_ex
         "users.age is NOT NULL without a default, and v1.0's code does not write it",
         "notes: v1.0's code on the upgraded schema: SELECT fails",
         "the table is gone (renamed or dropped) while v1.0's models map it",
+        // The revision that changed each, from the statements of today's upgrade.
+        "changed by 0002 (0002_users_reshaped.py:",
+        "changed by 0003 (0003_notes_renamed.py:13)",
         // Code first: today's models on the release's schema.
         "users: today's code on the schema of v1.0: SELECT fails",
         "today's models map full_name, age, which users does not have at v1.0",

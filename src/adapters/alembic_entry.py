@@ -420,7 +420,8 @@ def run(command, config, ScriptDirectory, command_name, args):
 
 
 class LockTracer:
-    """On PostgreSQL, what each statement of a migration does to the database it runs on: the
+    """Each statement of a migration, with its revision, file and line, on every engine; on
+    PostgreSQL also what it does to the database it runs on: the
     locks its transaction holds after the statement that first took them (mode and relation), how
     long each is then held (until the transaction commits or rolls back), the tables and indexes
     the statement rewrote (their relfilenode changed), its own duration, and the line of the
@@ -473,6 +474,11 @@ class LockTracer:
         return not self.broken and conn.dialect.name == "postgresql"
 
     def before_statement(self, conn, cursor, statement, parameters, context, executemany):
+        if not self.broken and not self.traced(conn):
+            # Another engine: the statement and its revision only, written at once (its DDL
+            # commits on its own).
+            self.before = ({}, now())
+            return
         if not self.traced(conn):
             return
         try:
@@ -484,11 +490,18 @@ class LockTracer:
             self.stop(error)
 
     def after_statement(self, conn, cursor, statement, parameters, context, executemany):
-        if not self.traced(conn) or self.before is None:
+        if self.before is None:
             return
         relations, started = self.before
         self.before = None
         ended = now()
+        if not self.traced(conn):
+            if not self.broken:
+                file, line = self.source()
+                record("statement", revision=(RevisionTracker.current or {}).get("revision"),
+                       file=file, line=line, sql=" ".join(statement.split())[:500],
+                       ms=round((ended - started) * 1000, 3), rewrites=[], locks=[])
+            return
         try:
             after = dict(self.ask(cursor, self.RELATIONS))
             locks = self.ask(cursor, self.LOCKS)

@@ -178,7 +178,8 @@ pub enum Action {
         revision: String,
         after: usize,
     },
-    /// Upgrade to `revision` with every statement traced on PostgreSQL: the locks it takes and how
+    /// Upgrade to `revision` with every statement recorded (its revision, file and line, on every
+    /// engine), and on PostgreSQL traced: the locks it takes and how
     /// long they are held, the relations it rewrites, its duration and source line
     /// ([`ToolRun::statements`]).
     TracedUpgrade(String),

@@ -255,7 +255,9 @@ async fn run_steps(
 ) -> Option<Ran> {
     let has_target = target.is_some();
     let target_revision = target.as_ref().and_then(|step| match &step.action {
-        PlannedAction::Tool(Action::Upgrade(revision)) => Some(revision.clone()),
+        PlannedAction::Tool(Action::Upgrade(revision) | Action::TracedUpgrade(revision)) => {
+            Some(revision.clone())
+        }
         _ => None,
     });
     let count = steps.len() + usize::from(has_target);
@@ -395,7 +397,7 @@ async fn after_steps(
             sessions,
             (engine, database),
             run,
-            &ran.probes,
+            (&ran.probes, &ran.traced.0),
         )
         .await;
         if settle_check(run, outcome) {
@@ -430,7 +432,8 @@ async fn after_steps(
 /// cell, else the cell's detail says what each revision did. `None` when settled as failed.
 fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
     let (statements, stopped) = &ran.traced;
-    if statements.is_empty() {
+    // Other engines record their statements, but no lock or rewrite.
+    if statements.is_empty() || cell.database.engine != crate::config::EngineKind::Postgres {
         run.result.detail = Some(match stopped {
             Some(why) => format!("the trace stopped: {why}; the revisions ran untraced"),
             None if cell.database.engine != crate::config::EngineKind::Postgres => format!(

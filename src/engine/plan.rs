@@ -214,8 +214,15 @@ pub(super) fn plan(
     let number = steps.len() + 1;
     let target = &scenario.target;
     let at = (target.value != "head" || target.at.line != 1).then(|| target.at.clone());
+    // A rolling deploy's upgrade records its statements: a finding names the revision that
+    // changed the table.
+    let upgrade = if scenario.kind == Kind::Rolling {
+        Action::TracedUpgrade(target.value.clone())
+    } else {
+        Action::Upgrade(target.value.clone())
+    };
     let target = PlannedStep {
-        action: PlannedAction::Tool(Action::Upgrade(target.value.clone())),
+        action: PlannedAction::Tool(upgrade),
         record: record(number, format!("upgrade {} (target)", target.value), at),
         revision: None,
         at_ref: false,

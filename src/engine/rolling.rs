@@ -10,7 +10,7 @@ use super::checks::Outcome;
 use super::plan::{PlannedAction, record};
 use super::prepare::Context;
 use super::step::{CellRun, StepRun, execute_with_output};
-use crate::adapters::{Action, ProbedTable};
+use crate::adapters::{Action, ProbedTable, TracedStatement};
 use crate::database::{CellDatabase, Engine};
 use crate::matrix::Cell;
 use crate::runtime::Session;
@@ -39,7 +39,7 @@ pub(super) async fn after_upgrade(
     (session, ref_session): (&Session<'_>, Option<&Session<'_>>),
     (engine, database): (&dyn Engine, &CellDatabase),
     run: &mut CellRun,
-    before: &Before,
+    (before, statements): (&Before, &[TracedStatement]),
 ) -> Outcome {
     let scenario = &ctx.config.scenarios[cell.scenario];
     let Some(from) = &scenario.from_ref else {
@@ -101,7 +101,12 @@ pub(super) async fn after_upgrade(
         tables = tables.max(probed.len());
         let judged = judge(baseline, probed);
         for table in judged.broken {
-            findings.push(finding(order, reference, table));
+            findings.push(finding(
+                order,
+                reference,
+                table,
+                changed_by(table, statements),
+            ));
         }
         for (table, why) in judged.unjudged {
             let line = format!("{table}: {why}");
@@ -233,8 +238,54 @@ fn operation_text(operation: &str) -> &'static str {
     }
 }
 
-/// One broken table: what failed, why, and how to split the migration.
-fn finding(order: Order, reference: &str, table: &ProbedTable) -> String {
+/// The first statement of today's upgrade that names the table and, when the table is still
+/// there, one of the columns that differ: the revision that changed it, with its file and line.
+fn changed_by(table: &ProbedTable, statements: &[TracedStatement]) -> Option<String> {
+    let name = table.table.rsplit('.').next().unwrap_or(&table.table);
+    let columns: Vec<&str> = table
+        .missing_columns
+        .iter()
+        .chain(&table.required_columns)
+        .map(String::as_str)
+        .chain(table.narrowed.iter().map(|n| n.column.as_str()))
+        .collect();
+    let statement = statements.iter().find(|statement| {
+        statement.revision.is_some()
+            && names(&statement.sql, name)
+            && (table.missing_table
+                || columns.is_empty()
+                || columns.iter().any(|c| names(&statement.sql, c)))
+    })?;
+    let revision = statement.revision.as_deref()?;
+    let place = match (&statement.file, statement.line) {
+        (Some(file), Some(line)) => {
+            let file = std::path::Path::new(file)
+                .file_name()
+                .map_or_else(|| file.clone(), |f| f.to_string_lossy().into_owned());
+            format!(" ({file}:{line})")
+        }
+        _ => String::new(),
+    };
+    Some(format!("{revision}{place}"))
+}
+
+/// Whether `sql` names `identifier` as a whole word (quoted or not).
+fn names(sql: &str, identifier: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.match_indices(identifier).any(|(at, _)| {
+        let before = sql[..at].chars().next_back();
+        let after = sql[at + identifier.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+/// One broken table: what failed, why, which revision changed it, and how to split the migration.
+fn finding(
+    order: Order,
+    reference: &str,
+    table: &ProbedTable,
+    changed_by: Option<String>,
+) -> String {
     let name = &table.table;
     let operation = table.failed.as_deref().unwrap_or("probe").to_uppercase();
     let code = match order {
@@ -245,6 +296,9 @@ fn finding(order: Order, reference: &str, table: &ProbedTable) -> String {
         "  - {name}: {code}: {operation} fails: {}",
         table.error.as_deref().unwrap_or("it failed")
     );
+    if let Some(revision) = changed_by {
+        text.push_str(&format!("\n      changed by {revision}"));
+    }
     let mut why = |line: String| text.push_str(&format!("\n      {line}"));
     let later = match order {
         Order::MigrateFirst => format!("once no instance of {reference} runs"),
@@ -336,16 +390,65 @@ mod tests {
     }
 
     #[test]
+    fn the_revision_that_changed_a_table_is_its_first_statement_naming_it() {
+        let statement = |revision: &str, sql: &str, line: u32| TracedStatement {
+            revision: Some(revision.into()),
+            file: Some(format!("/x/versions/{revision}_change.py")),
+            line: Some(line),
+            sql: sql.into(),
+            ms: 0.1,
+            rewrites: Vec::new(),
+            locks: Vec::new(),
+        };
+        let statements = [
+            statement("0002", "CREATE TABLE users_archive (id INTEGER)", 10),
+            statement(
+                "0002",
+                "ALTER TABLE users ADD COLUMN nickname VARCHAR(20)",
+                11,
+            ),
+            statement(
+                "0003",
+                "ALTER TABLE \"users\" RENAME COLUMN name TO full_name",
+                15,
+            ),
+            statement("0004", "ALTER TABLE notes RENAME TO memos", 9),
+        ];
+        let mut users = table("users", Some("select"), None);
+        users.missing_columns = vec!["name".into()];
+        assert_eq!(
+            changed_by(&users, &statements).as_deref(),
+            Some("0003 (0003_change.py:15)")
+        );
+        let mut notes = table("notes", Some("select"), None);
+        notes.missing_table = true;
+        assert_eq!(
+            changed_by(&notes, &statements).as_deref(),
+            Some("0004 (0004_change.py:9)")
+        );
+        assert_eq!(
+            changed_by(&table("tags", Some("insert"), None), &statements),
+            None
+        );
+    }
+
+    #[test]
     fn a_finding_says_how_to_split_the_migration_in_either_order() {
         let mut users = table("users", Some("select"), None);
         users.missing_columns = vec!["name".into()];
         users.required_columns = vec!["age".into()];
-        let first = finding(Order::MigrateFirst, "v1.0", &users);
+        let first = finding(
+            Order::MigrateFirst,
+            "v1.0",
+            &users,
+            Some("0002 (0002_users.py:14)".into()),
+        );
+        assert!(first.contains("\n      changed by 0002 (0002_users.py:14)\n"));
         assert!(first.contains("users: v1.0's code on the upgraded schema: SELECT fails"));
         assert!(first.contains("users no longer has name, which v1.0's models map"));
         assert!(first.contains("drop the old one once no instance of v1.0 runs"));
         assert!(first.contains("users.age is NOT NULL without a default"));
-        let code_first = finding(Order::CodeFirst, "v1.0", &users);
+        let code_first = finding(Order::CodeFirst, "v1.0", &users, None);
         assert!(code_first.contains("today's code on the schema of v1.0"));
         assert!(code_first.contains("ships before the code that uses it"));
     }
