@@ -121,3 +121,108 @@ fn the_findings_hold_on_each_postgres_version_of_the_matrix() {
         transcript(&out)
     );
 }
+
+/// A small shop of three revisions written here: 0002 changes a column's type (a table copy on
+/// MariaDB, a batch rebuild on SQLite), 0003 adds a nullable column (in place on both).
+fn rebuilt_shop(database: &str, backend: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("harness-locks-")
+        .tempdir()
+        .unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("migrations/versions")).unwrap();
+    std::fs::copy(
+        repo().join("examples/locks/failing/migrations/env.py"),
+        root.join("migrations/env.py"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("alembic.ini"),
+        "[alembic]\nscript_location = migrations\nsqlalchemy.url = sqlite:///shop.db\n",
+    )
+    .unwrap();
+    let backend = backend
+        .map(|b| format!("\n[databases.\"{database}\"]\nbackend = \"{b}\"\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        root.join("harness.toml"),
+        format!(
+            "builtins = [\"locks\"]\n\n[project]\ntool = \"alembic\"\npackages = [\"alembic==1.13.3\", \"SQLAlchemy==2.0.36\", \"PyMySQL==1.1.1\"]\n\n[matrix]\ndatabases = [\"{database}\"]\nruntimes = [\"python:3.12\"]\n{backend}\n[runtime]\nbackend = \"local\"\n"
+        ),
+    )
+    .unwrap();
+    let revisions = [
+        (
+            "0001",
+            "None",
+            "op.create_table(\"orders\", sa.Column(\"id\", sa.Integer, primary_key=True), sa.Column(\"total\", sa.Integer))\n    op.create_index(\"ix_orders_total\", \"orders\", [\"total\"])",
+        ),
+        (
+            "0002",
+            "\"0001\"",
+            "with op.batch_alter_table(\"orders\") as batch:\n        batch.alter_column(\"total\", type_=sa.BigInteger, existing_type=sa.Integer)",
+        ),
+        (
+            "0003",
+            "\"0002\"",
+            "op.add_column(\"orders\", sa.Column(\"note\", sa.String(50)))",
+        ),
+    ];
+    for (revision, down, body) in revisions {
+        std::fs::write(
+            root.join(format!("migrations/versions/{revision}_orders.py")),
+            format!(
+                "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = \"{revision}\"\ndown_revision = {down}\n\n\ndef upgrade():\n    {body}\n"
+            ),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// On SQLite and MariaDB no lock is read, but a rebuilt table is found by its storage (SQLite's
+/// root page, InnoDB's table id): the type change rebuilds `orders`, the nullable column does not.
+fn rebuild_is_found(database: &str, backend: Option<&str>, advice: &str) {
+    let shop = rebuilt_shop(database, backend);
+    let out = run(harness(shop.path()).args(["run", "locks"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    for said in [
+        "1 lock finding:",
+        "0002 (0002_orders.py:",
+        "rewrites table orders",
+        advice,
+    ] {
+        assert!(
+            out.1.contains(said),
+            "missing {said:?}:\n{}",
+            transcript(&out)
+        );
+    }
+    assert!(!out.1.contains("0003 (0003"), "{}", transcript(&out));
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs a local Python 3.12 and the package index: cargo test --features host-tests (scripts/test runs it)"
+)]
+fn a_batch_rebuild_on_sqlite_is_a_rewrite() {
+    rebuild_is_found(
+        "sqlite",
+        None,
+        "instead: SQLite rebuilds the table to alter it",
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs a Docker engine with a MariaDB image and a local Python: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_table_copy_on_mariadb_is_a_rewrite() {
+    rebuild_is_found(
+        "mariadb:11",
+        Some("container"),
+        "instead: MariaDB copied the table",
+    );
+}

@@ -445,6 +445,15 @@ class LockTracer:
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY(%s)"
     )
 
+    # Elsewhere, a table's storage: SQLite's root page, InnoDB's table id (a rebuild, SQLite's
+    # batch copy or MariaDB's ALGORITHM=COPY, gives it new storage). No lock is read there.
+    STORAGE = {
+        "sqlite": "SELECT name, rootpage, type, tbl_name FROM sqlite_master "
+                  "WHERE type IN ('table', 'index') AND rootpage > 0",
+        "mysql": "SELECT SUBSTRING_INDEX(NAME, '/', -1), TABLE_ID, 'table', SUBSTRING_INDEX(NAME, '/', -1) "
+                 "FROM information_schema.INNODB_SYS_TABLES WHERE NAME LIKE CONCAT(DATABASE(), '/%')",
+    }
+
     def __init__(self):
         self.statements = []
         self.held = {}
@@ -452,6 +461,10 @@ class LockTracer:
         self.broken = False
         # The relations that existed when the transaction's first statement started.
         self.existing = None
+        # Elsewhere: the storage before the running revision's first statement, the relations
+        # already said rewritten, and whether the storage could be read.
+        self.baseline = (None, {}, set())
+        self.storage_broken = False
 
     def install(self):
         from sqlalchemy import event
@@ -475,8 +488,11 @@ class LockTracer:
 
     def before_statement(self, conn, cursor, statement, parameters, context, executemany):
         if not self.broken and not self.traced(conn):
-            # Another engine: the statement and its revision only, written at once (its DDL
-            # commits on its own).
+            # Another engine: the statement, its revision and the tables it rebuilt, written at
+            # once (its DDL commits on its own).
+            revision = (RevisionTracker.current or {}).get("revision")
+            if self.baseline[0] != revision:
+                self.baseline = (revision, self.storage(conn, cursor), set())
             self.before = ({}, now())
             return
         if not self.traced(conn):
@@ -498,9 +514,20 @@ class LockTracer:
         if not self.traced(conn):
             if not self.broken:
                 file, line = self.source()
+                _, before, said = self.baseline
+                after = self.storage(conn, cursor)
+                rebuilt = sorted(name for name, (node, kind, table) in after.items()
+                                 if name in before and before[name][0] != node and name not in said)
+                # An index rebuilt with its table is the table's rewrite, said once.
+                rebuilt = [name for name in rebuilt
+                           if after[name][1] != "index" or after[name][2] not in said]
+                said.update(name for name, (node, kind, table) in after.items()
+                            if name in before and before[name][0] != node)
+                rewrites = [{"relation": name, "index": after[name][1] == "index", "existed": True}
+                            for name in rebuilt]
                 record("statement", revision=(RevisionTracker.current or {}).get("revision"),
                        file=file, line=line, sql=" ".join(statement.split())[:500],
-                       ms=round((ended - started) * 1000, 3), rewrites=[], locks=[])
+                       ms=round((ended - started) * 1000, 3), rewrites=rewrites, locks=[])
             return
         try:
             after = dict(self.ask(cursor, self.RELATIONS))
@@ -544,6 +571,21 @@ class LockTracer:
         self.statements = []
         self.held = {}
         self.existing = None
+
+    def storage(self, conn, cursor):
+        """{name: (storage, "table" | "index", its table)} of the cell's database on SQLite and
+        MariaDB; {}
+        once it cannot be read (said once, in a "trace_stopped" record)."""
+        query = self.STORAGE.get("mysql" if conn.dialect.name == "mariadb" else conn.dialect.name)
+        if query is None or self.storage_broken:
+            return {}
+        try:
+            return dict((name, (node, kind, table)) for name, node, kind, table
+                        in self.ask(cursor, query) if not name.startswith("sqlite_"))
+        except Exception as error:
+            self.storage_broken = True
+            record("trace_stopped", reason="%s: %s" % (type(error).__name__, error))
+            return {}
 
     def relation(self, oid, schema, name, kind):
         return {"relation": name if schema == "public" else "%s.%s" % (schema, name),

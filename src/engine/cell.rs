@@ -432,20 +432,23 @@ async fn after_steps(
 /// cell, else the cell's detail says what each revision did. `None` when settled as failed.
 fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
     let (statements, stopped) = &ran.traced;
-    // Other engines record their statements, but no lock or rewrite.
-    if statements.is_empty() || cell.database.engine != crate::config::EngineKind::Postgres {
+    let engine = cell.database.engine;
+    // Other engines record their statements and rewrites, but no lock.
+    let only_rewrites = (engine != crate::config::EngineKind::Postgres).then(|| {
+        format!(
+            "locks are read on PostgreSQL only; on {} each statement's table rewrites are",
+            cell.database
+        )
+    });
+    if statements.is_empty() {
         run.result.detail = Some(match stopped {
             Some(why) => format!("the trace stopped: {why}; the revisions ran untraced"),
-            None if cell.database.engine != crate::config::EngineKind::Postgres => format!(
-                "locks are traced on PostgreSQL; on {} the revisions ran untraced",
-                cell.database
-            ),
             None => "no statement was traced".into(),
         });
         return Some(());
     }
     run.result.trace = statements.iter().map(super::locks::kept).collect();
-    let found = super::locks::findings(statements, &run.expect.locks);
+    let found = super::locks::findings(statements, &run.expect.locks, engine);
     if !found.is_empty() {
         fail(
             &mut run.result,
@@ -460,6 +463,9 @@ fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
         return None;
     }
     let mut lines = super::locks::summary(statements);
+    if let Some(note) = only_rewrites {
+        lines.insert(0, note);
+    }
     if let Some(why) = stopped {
         lines.push(format!("the trace stopped: {why}"));
     }

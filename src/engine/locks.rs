@@ -3,12 +3,17 @@
 //! scenario's limits, each finding with what to do instead.
 
 use crate::adapters::{TracedLock, TracedStatement};
-use crate::config::LockLimits;
+use crate::config::{EngineKind, LockLimits};
 
 use crate::outcome::{WRITE_BLOCKING_LOCKS as WRITE_BLOCKING, lock_mode_name as mode_name};
 
-/// The findings of `statements` against `limits`, one sentence each, in statement order.
-pub fn findings(statements: &[TracedStatement], limits: &LockLimits) -> Vec<String> {
+/// The findings of `statements` against `limits`, one sentence each, in statement order; on
+/// SQLite and MariaDB, rewrites only (no lock is read there).
+pub fn findings(
+    statements: &[TracedStatement],
+    limits: &LockLimits,
+    engine: EngineKind,
+) -> Vec<String> {
     let mut found = Vec::new();
     for statement in statements {
         let revision = statement.revision.as_deref().unwrap_or("?");
@@ -27,7 +32,7 @@ pub fn findings(statements: &[TracedStatement], limits: &LockLimits) -> Vec<Stri
                     "{place}: rewrites {what} {} (`{}`); instead: {}",
                     rewritten.relation,
                     short(&statement.sql),
-                    advice(&statement.sql, true)
+                    rewrite_advice(&statement.sql, engine)
                 ));
             }
         }
@@ -223,6 +228,19 @@ fn millis(ms: f64) -> String {
     }
 }
 
+/// What to write instead of `sql`, which rewrote a table on `engine`.
+fn rewrite_advice(sql: &str, engine: EngineKind) -> &'static str {
+    match engine {
+        EngineKind::Sqlite => {
+            "SQLite rebuilds the table to alter it (Alembic's batch mode copies every row while the database's write lock is held): where the change is only a new nullable column, op.add_column() adds it in place"
+        }
+        EngineKind::Mariadb => {
+            "MariaDB copied the table (every row, writes blocked): ask for ALGORITHM=INSTANT or INPLACE (op.execute(\"ALTER TABLE ... , ALGORITHM=INPLACE, LOCK=NONE\")) so the server refuses what it cannot do in place, or split the change into steps it can"
+        }
+        _ => advice(sql, true),
+    }
+}
+
 /// What to write instead of `sql`, by what it does.
 fn advice(sql: &str, rewrite: bool) -> &'static str {
     let upper = sql.to_ascii_uppercase();
@@ -285,7 +303,11 @@ mod tests {
             max_write_block_ms: Some(2000),
             ..LockLimits::default()
         };
-        let found = findings(&[index.clone(), created.clone()], &limits);
+        let found = findings(
+            &[index.clone(), created.clone()],
+            &limits,
+            EngineKind::Postgres,
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].starts_with(
@@ -303,7 +325,7 @@ mod tests {
             allow: vec![("0002".into(), "maintenance window".into())],
             ..limits
         };
-        assert!(findings(&[index, created], &allowed).is_empty());
+        assert!(findings(&[index, created], &allowed, EngineKind::Postgres).is_empty());
     }
 
     #[test]
@@ -322,7 +344,7 @@ mod tests {
             forbid_rewrites: true,
             ..LockLimits::default()
         };
-        let found = findings(std::slice::from_ref(&add), &forbid);
+        let found = findings(std::slice::from_ref(&add), &forbid, EngineKind::Postgres);
         assert_eq!(found.len(), 1);
         assert!(found[0].contains("rewrites table users"), "{}", found[0]);
         assert!(
@@ -330,7 +352,7 @@ mod tests {
             "{}",
             found[0]
         );
-        assert!(findings(&[add.clone()], &LockLimits::default()).is_empty());
+        assert!(findings(&[add.clone()], &LockLimits::default(), EngineKind::Postgres).is_empty());
         assert_eq!(
             summary(&[add]),
             ["0004: ACCESS EXCLUSIVE on users 3 ms; rewrites users (1 statements, 4 ms)"]

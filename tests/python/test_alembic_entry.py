@@ -277,3 +277,24 @@ def test_a_child_table_keyed_by_its_parent_gets_the_parent_row_first(project, tm
     assert done.returncode == 0, done.stderr
     tables = {t["table"]: t for t in done.records[-1]["tables"]}
     assert tables["solves"]["failed"] is None and tables["solves"]["skipped"] is None, tables["solves"]
+
+
+def test_a_traced_upgrade_on_sqlite_records_each_statement_and_a_batch_rebuild(project):
+    project.add("0001", None, "op.create_table('orders', sa.Column('id', sa.Integer, primary_key=True), "
+                              "sa.Column('total', sa.Integer))")
+    project.add("0002", "0001", "\n".join([
+        "with op.batch_alter_table('orders') as batch:",
+        "    batch.alter_column('total', type_=sa.BigInteger, existing_type=sa.Integer)",
+        "op.add_column('orders', sa.Column('note', sa.String(20)))",
+    ]))
+    done = project.run("upgrade", "head", HARNESS_TRACE_LOCKS="1")
+    assert done.returncode == 0, done.stderr
+    statements = [r for r in done.records if r["kind"] == "statement"]
+    assert {s["revision"] for s in statements} >= {"0001", "0002"}
+    rebuilt = [s for s in statements if s["rewrites"]]
+    assert len(rebuilt) == 1, rebuilt
+    assert rebuilt[0]["revision"] == "0002"
+    assert rebuilt[0]["rewrites"] == [{"relation": "orders", "index": False, "existed": True}]
+    assert rebuilt[0]["sql"].startswith("ALTER TABLE _alembic_tmp_orders RENAME TO orders")
+    assert rebuilt[0]["line"] == 12  # the `with` block, which runs the batch when it ends
+    assert all(s["locks"] == [] for s in statements)
