@@ -436,7 +436,7 @@ fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
     // Other engines record their statements and rewrites, but no lock.
     let only_rewrites = (engine != crate::config::EngineKind::Postgres).then(|| {
         format!(
-            "locks are read on PostgreSQL only; on {} each statement's table rewrites are",
+            "locks are read on PostgreSQL only: on {}, table rewrites alone",
             cell.database
         )
     });
