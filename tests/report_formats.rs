@@ -280,3 +280,50 @@ fn runtimes_that_disagree_name_the_packages_that_differ() {
         "{text}"
     );
 }
+
+/// A runtime that never ran (its interpreter is missing) does not make the others disagree: two
+/// runtimes that changed the snapshot alike are not a disagreement, and no package list is shown.
+#[test]
+fn a_runtime_that_never_ran_is_not_a_disagreement() {
+    let mut old = info();
+    old.key = "python:3.10".into();
+    old.packages = vec![("tomli".into(), "2.5.0".into())];
+    let new = info();
+    let mut changed_old = cell(0, "fresh", Verdict::SnapshotChanged);
+    changed_old.id = "fresh/sqlite/python-3.10".into();
+    changed_old.runtime = "python-3.10".into();
+    changed_old.runtime_info = Some(old.clone());
+    let mut changed_new = cell(1, "fresh", Verdict::SnapshotChanged);
+    changed_new.runtime_info = Some(new.clone());
+    let mut missing = cell(2, "fresh", Verdict::Error);
+    missing.id = "fresh/sqlite/python-3.14".into();
+    missing.runtime = "python-3.14".into();
+    missing.runtime_info = None;
+    missing.detail = Some("runtime python:3.14 is not available: no interpreter".into());
+    let report = RunReport {
+        cells: vec![changed_old, changed_new, missing],
+        partition: None,
+        runtimes: [old, new]
+            .into_iter()
+            .map(|info| RuntimeSummary {
+                key: info.key.clone(),
+                member: None,
+                outcome: Ok(harness::outcome::RuntimeReady {
+                    info,
+                    reused: true,
+                    setup_time: Duration::from_millis(10),
+                }),
+            })
+            .collect(),
+        warnings: vec![],
+        duration: Duration::from_millis(100),
+        graphs: vec![],
+    };
+    let text = report::render(&report);
+    assert!(!text.contains("runtimes disagree"), "{text}");
+    assert!(!text.contains("packages that differ"), "{text}");
+    assert!(
+        text.contains("runtime python:3.14 is not available"),
+        "{text}"
+    );
+}

@@ -75,7 +75,10 @@ fn outcome(cell: &CellResult) -> &'static str {
 pub fn divergence(report: &RunReport) -> String {
     // Groups never mix workspace members whose scenarios share a name.
     let mut groups: Vec<(String, &str, Vec<&CellResult>)> = Vec::new();
-    for cell in &report.cells {
+    // A cell whose runtime never ran (an interpreter that is missing, an environment that did not
+    // install) says nothing of how that runtime ends the scenario: its error is reported on its own.
+    let ran = |cell: &&CellResult| !(cell.verdict == Verdict::Error && cell.runtime_info.is_none());
+    for cell in report.cells.iter().filter(ran) {
         let scenario = match &cell.member {
             Some(member) => format!("{member}:{}", cell.scenario),
             None => cell.scenario.clone(),
