@@ -853,6 +853,22 @@ fn fail_fast_stops_starting_cells_after_the_first_failure() {
         "{}",
         out.1
     );
+    // --last-failed then runs the failed cell and the two that never ran.
+    let again = run(project.harness().args(["run", "--last-failed"]));
+    assert!(
+        again
+            .2
+            .contains("--last-failed: running the 3 cells that did not pass last time"),
+        "{}",
+        transcript(&again)
+    );
+    for cell in [
+        "aaa-broken/sqlite/python-3.12",
+        "fresh/sqlite/python-3.12",
+        "partial/sqlite/python-3.12",
+    ] {
+        assert!(again.1.contains(cell), "{cell}:\n{}", transcript(&again));
+    }
 }
 
 /// An upgrade command that exits 0 but does nothing used to pass with `(no tables)`. It fails now:
