@@ -836,10 +836,30 @@ fn fail_fast_stops_starting_cells_after_the_first_failure() {
         "scenarios/aaa-broken.toml",
         "[[steps]]\nsql = \"INSERT INTO nowhere VALUES (1)\"\n\n[expect]\nconverges_with = false\n\n[snapshot]\nenabled = false\n",
     );
-    let out = run(project
-        .harness()
-        .args(["run", "--quiet", "--jobs", "1", "--fail-fast"]));
+    let report = project.path().join("report.json");
+    let out = run(project.harness().args([
+        "run",
+        "--quiet",
+        "--jobs",
+        "1",
+        "--fail-fast",
+        "--report",
+        &format!("json={}", report.display()),
+    ]));
     assert_eq!(out.0, 1, "{}", transcript(&out));
+    // The summaries count the cells that never ran; the JSON report names them.
+    assert!(
+        out.1
+            .contains("1 cell: 0 passed, 1 failed, 0 snapshot changed, 0 errors; 2 not run"),
+        "{}",
+        transcript(&out)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(
+        json["not_run"],
+        serde_json::json!(["fresh/sqlite/python-3.12", "partial/sqlite/python-3.12"])
+    );
     assert!(
         out.1.contains("aaa-broken/sqlite/python-3.12  failed"),
         "{}",

@@ -135,6 +135,7 @@ pub fn sample() -> RunReport {
             ],
             heads: vec!["0002".into()],
         }],
+        not_run: vec![],
     }
 }
 
@@ -271,6 +272,7 @@ fn runtimes_that_disagree_name_the_packages_that_differ() {
         warnings: vec![],
         duration: Duration::from_millis(100),
         graphs: vec![],
+        not_run: vec![],
     };
     let text = report::render(&report);
     assert!(
@@ -318,6 +320,7 @@ fn a_runtime_that_never_ran_is_not_a_disagreement() {
         warnings: vec![],
         duration: Duration::from_millis(100),
         graphs: vec![],
+        not_run: vec![],
     };
     let text = report::render(&report);
     assert!(!text.contains("runtimes disagree"), "{text}");

@@ -72,8 +72,10 @@ pub async fn run_all(
     let started = Instant::now();
     let mut all = RunReport::default();
     let mut skipped: Vec<String> = Vec::new();
+    let mut selected: Vec<String> = Vec::new();
     let workspace = plans.len() > 1;
     for (config, cells) in plans {
+        selected.extend(cells.iter().filter(|c| !c.hidden).map(|c| c.id.clone()));
         let failed = all
             .cells
             .iter()
@@ -122,6 +124,10 @@ pub async fn run_all(
             words::list_cut(&skipped, 8)
         ));
     }
+    all.not_run = selected
+        .into_iter()
+        .filter(|id| !all.cells.iter().any(|cell| &cell.id == id))
+        .collect();
     all.duration = started.elapsed();
     Ok(all)
 }
@@ -267,6 +273,7 @@ pub async fn run(
         warnings,
         duration: started.elapsed(),
         graphs: graph.into_iter().collect(),
+        not_run: Vec::new(),
     })
 }
 

@@ -243,6 +243,9 @@ pub struct RunReport {
     pub duration: Duration,
     /// The revision graph of each configuration the run covered (one per workspace member).
     pub graphs: Vec<RevisionGraph>,
+    /// The ids of the selected cells that never ran (`--fail-fast` started no cell after a
+    /// failure), in matrix order.
+    pub not_run: Vec<String>,
 }
 
 /// A configuration's revision graph as its migration tool loaded it.

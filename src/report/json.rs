@@ -52,6 +52,9 @@ struct Report {
     /// The revision graph of each configuration (absent in older reports).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     graphs: Vec<Graph>,
+    /// The selected cells that never ran (absent when every one did).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    not_run: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -269,6 +272,7 @@ pub fn render(report: &RunReport) -> String {
         runtimes: report.runtimes.iter().map(runtime_out).collect(),
         cells: report.cells.iter().map(cell_out).collect(),
         graphs: report.graphs.iter().map(graph_out).collect(),
+        not_run: report.not_run.clone(),
     };
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
     text.push('\n');
@@ -321,6 +325,7 @@ pub fn parse(text: &str) -> Result<RunReport, JsonError> {
         warnings: report.warnings,
         duration: Duration::from_millis(report.duration_ms),
         graphs: report.graphs.into_iter().map(graph_in).collect(),
+        not_run: report.not_run,
     })
 }
 

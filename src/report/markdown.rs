@@ -156,9 +156,14 @@ fn headline(out: &mut String, report: &RunReport) {
         "passed"
     };
     let _ = writeln!(out, "## harness: {verdict}\n");
+    let not_run = if report.not_run.is_empty() {
+        String::new()
+    } else {
+        format!("; {} not run", report.not_run.len())
+    };
     let _ = writeln!(
         out,
-        "{} cells: {} passed, {} failed, {} snapshot changed, {} errors.\n",
+        "{} cells: {} passed, {} failed, {} snapshot changed, {} errors{not_run}.\n",
         report.cells.len(),
         report.count(Verdict::Passed),
         report.count(Verdict::Failed),

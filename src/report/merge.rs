@@ -71,6 +71,11 @@ pub fn merge(reports: Vec<(String, RunReport)>) -> Result<RunReport, MergeError>
                 merged.graphs.push(graph);
             }
         }
+        for id in report.not_run {
+            if !merged.not_run.contains(&id) {
+                merged.not_run.push(id);
+            }
+        }
         // Jobs run side by side: the merged run took as long as its longest job.
         merged.duration = merged.duration.max(report.duration);
     }

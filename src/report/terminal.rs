@@ -307,8 +307,13 @@ fn summary(report: &RunReport) -> String {
     })
     .collect::<Vec<_>>()
     .join(", ");
+    let not_run = if report.not_run.is_empty() {
+        String::new()
+    } else {
+        format!("; {} not run", report.not_run.len())
+    };
     format!(
-        "{}: {counts}  {}\n",
+        "{}: {counts}{not_run}  {}\n",
         words::plural(report.cells.len(), "cell"),
         seconds(report.duration)
     )
