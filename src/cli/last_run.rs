@@ -31,14 +31,9 @@ pub fn failed(cache: &CacheDir, config: &Path) -> Option<BTreeSet<String>> {
     )
 }
 
-/// Updates the record with `report`; a `selected` cell the report lacks never ran (`--fail-fast`
-/// stopped before it) and is kept to run next time. Returns a warning when it cannot be written.
-pub fn record(
-    cache: &CacheDir,
-    config: &Path,
-    report: &RunReport,
-    selected: &[String],
-) -> Option<String> {
+/// Updates the record with `report`; a cell that never ran (`--fail-fast` stopped before it) is
+/// kept to run next time. Returns a warning when it cannot be written.
+pub fn record(cache: &CacheDir, config: &Path, report: &RunReport) -> Option<String> {
     let mut ids = failed(cache, config).unwrap_or_default();
     for cell in &report.cells {
         if cell.verdict == Verdict::Passed {
@@ -47,11 +42,7 @@ pub fn record(
             ids.insert(cell.id.clone());
         }
     }
-    for id in selected {
-        if !report.cells.iter().any(|cell| &cell.id == id) {
-            ids.insert(id.clone());
-        }
-    }
+    ids.extend(report.not_run.iter().cloned());
     let path = file(cache, config);
     let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
     let written = path

@@ -114,11 +114,6 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
             (selection.config, cells)
         })
         .collect();
-    // The cells selected, to record the ones that never ran (--fail-fast) for --last-failed.
-    let selected: Vec<String> = plans
-        .iter()
-        .flat_map(|(_, cells)| cells.iter().filter(|c| !c.hidden).map(|c| c.id.clone()))
-        .collect();
     let jobs = match args.jobs {
         Some(0) => return Err(Failure::Usage("--jobs must be at least 1".into())),
         Some(jobs) => jobs,
@@ -189,7 +184,7 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
         );
     }
     let _ = std::io::stdout().flush();
-    if let Some(warning) = super::last_run::record(&cache, &root_file, &report, &selected) {
+    if let Some(warning) = super::last_run::record(&cache, &root_file, &report) {
         eprintln!("warning: {warning}");
     }
     outputs::write_reports(&report, &args.report)?;
