@@ -221,4 +221,28 @@ fn an_ini_inside_the_package_it_names_is_found() {
         .expect("harness runs");
     let (code, stdout, stderr) = text(&output);
     assert_eq!((code, stdout.as_str()), (0, "current\n"), "{stderr}");
+    // A deploy guard keeps the URL out of argv: DATABASE_URL (or HARNESS_DATABASE_URL) serves.
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("drift")
+        .env_remove("HARNESS_DATABASE_URL")
+        .env("DATABASE_URL", url(&db))
+        .current_dir(root)
+        .output()
+        .expect("harness runs");
+    let (code, stdout, stderr) = text(&output);
+    assert_eq!((code, stdout.as_str()), (0, "current\n"), "{stderr}");
+    let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .arg("drift")
+        .env_remove("HARNESS_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .current_dir(root)
+        .output()
+        .expect("harness runs");
+    let (code, _, stderr) = text(&output);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr
+            .contains("no database to check: give --database-url URL, or set HARNESS_DATABASE_URL"),
+        "{stderr}"
+    );
 }

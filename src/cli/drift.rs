@@ -23,9 +23,10 @@ pub struct DriftArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     /// The database to check, as a SQLAlchemy URL (sqlite:///file.db, postgresql://..., mysql://...);
-    /// passwords are never printed
+    /// passwords are never printed. Without it: HARNESS_DATABASE_URL, else DATABASE_URL (so a
+    /// deploy guard keeps credentials out of the process list)
     #[arg(long, value_name = "URL")]
-    pub database_url: String,
+    pub database_url: Option<String>,
     /// The version table [default: project.version_table of harness.toml, else alembic_version]
     #[arg(long, value_name = "NAME")]
     pub version_table: Option<String>,
@@ -37,6 +38,23 @@ pub struct DriftArgs {
     pub interval: u64,
 }
 
+/// The URL to check: the flag's, else HARNESS_DATABASE_URL's, else DATABASE_URL's.
+fn database_url(
+    flag: Option<String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<String, Failure> {
+    flag.or_else(|| {
+        ["HARNESS_DATABASE_URL", "DATABASE_URL"]
+            .into_iter()
+            .find_map(|name| env(name).filter(|value| !value.trim().is_empty()))
+    })
+    .ok_or_else(|| {
+        Failure::Usage(
+            "no database to check: give --database-url URL, or set HARNESS_DATABASE_URL (or DATABASE_URL) in the environment, which keeps the credentials out of the process list".into(),
+        )
+    })
+}
+
 /// One look at the database.
 enum Outcome {
     Compared(Drift),
@@ -45,8 +63,8 @@ enum Outcome {
 }
 
 pub(super) fn execute(global: &GlobalArgs, args: DriftArgs) -> Result<ExitStatus, Failure> {
-    let url =
-        DatabaseUrl::parse(&args.database_url).map_err(|err| Failure::Usage(err.to_string()))?;
+    let given = database_url(args.database_url.clone(), |name| std::env::var(name).ok())?;
+    let url = DatabaseUrl::parse(&given).map_err(|err| Failure::Usage(err.to_string()))?;
     let (report, configured_table) = analyze(global, &args.project, None)?;
     warn_if_errors(&report);
     let table = args
@@ -139,5 +157,37 @@ fn describe(outcome: &Outcome, table: &str) -> String {
         Outcome::Compared(drift) => drift.line(),
         Outcome::NoTable => format!("no version table {table} yet"),
         Outcome::Failed(err) => err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_comes_from_the_flag_then_the_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let both = env(&[
+            ("HARNESS_DATABASE_URL", "sqlite:///harness.db"),
+            ("DATABASE_URL", "sqlite:///app.db"),
+        ]);
+        assert_eq!(
+            database_url(Some("sqlite:///flag.db".into()), &both).unwrap(),
+            "sqlite:///flag.db"
+        );
+        assert_eq!(database_url(None, &both).unwrap(), "sqlite:///harness.db");
+        let app = env(&[
+            ("HARNESS_DATABASE_URL", " "),
+            ("DATABASE_URL", "sqlite:///app.db"),
+        ]);
+        assert_eq!(database_url(None, app).unwrap(), "sqlite:///app.db");
+        let err = database_url(None, env(&[])).unwrap_err().to_string();
+        assert!(err.contains("no database to check"), "{err}");
     }
 }
