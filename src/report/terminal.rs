@@ -38,9 +38,22 @@ pub fn render_with(report: &RunReport, palette: Palette) -> String {
             None => groups.push((key, vec![cell])),
         }
     }
+    // A diff already shown for another group (fresh, partial and roundtrip often end the same) is
+    // named, not repeated.
+    let mut shown: Vec<(String, &str)> = Vec::new();
     for (_, cells) in groups {
         out.push('\n');
-        out.push_str(&details(cells[0], palette));
+        let body = cells[0].diff.as_deref().map(diff_body);
+        let earlier = body
+            .as_ref()
+            .and_then(|body| shown.iter().find(|(seen, _)| seen == body))
+            .map(|(_, id)| *id);
+        out.push_str(&details_with(cells[0], palette, earlier));
+        if let Some(body) = body
+            && earlier.is_none()
+        {
+            shown.push((body, cells[0].id.as_str()));
+        }
         if cells.len() > 1 {
             let others: Vec<&str> = cells[1..].iter().map(|c| c.id.as_str()).collect();
             let _ = writeln!(
@@ -172,7 +185,16 @@ fn painted_line(cell: &CellResult, width: usize, palette: Palette) -> String {
     line
 }
 
-fn details(cell: &CellResult, palette: Palette) -> String {
+/// A diff without its `---`/`+++` lines, which name the two sides (a scenario, a snapshot file).
+fn diff_body(diff: &str) -> String {
+    diff.lines()
+        .filter(|line| !line.starts_with("--- ") && !line.starts_with("+++ "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// With `same_diff_as`, a cell above that showed the same diff, the diff is named, not repeated.
+fn details_with(cell: &CellResult, palette: Palette, same_diff_as: Option<&str>) -> String {
     let mut out = format!(
         "--- {}: {}\n",
         cell.id,
@@ -207,7 +229,9 @@ fn details(cell: &CellResult, palette: Palette) -> String {
             }
         }
     }
-    if let Some(diff) = &cell.diff {
+    if let (Some(_), Some(other)) = (&cell.diff, same_diff_as) {
+        let _ = writeln!(out, "  diff: the same as {other}'s above");
+    } else if let Some(diff) = &cell.diff {
         let _ = writeln!(out, "  diff:");
         for line in diff.lines() {
             let _ = writeln!(out, "    {}", palette.diff_line(line));
@@ -456,5 +480,39 @@ mod tests {
             Some("upgrade head\nKeyError: 'APP_DB'\n"),
         );
         assert_ne!(cause_key(&a), cause_key(&other));
+    }
+
+    #[test]
+    fn a_diff_shown_for_one_scenario_is_named_for_the_next() {
+        let diff = "  table teams\n-   column city VARCHAR(100)\n";
+        let mut cells = Vec::new();
+        for scenario in ["fresh", "partial", "roundtrip"] {
+            let mut cell = failed("python-3.12", "the snapshot changed", None);
+            cell.id = format!("{scenario}/sqlite/python-3.12");
+            cell.scenario = scenario.into();
+            cell.verdict = Verdict::SnapshotChanged;
+            cell.detail = Some(format!("snapshots/{scenario}/sqlite.snap changed"));
+            cell.diff = Some(format!(
+                "--- snapshots/{scenario}/sqlite.snap\n+++ {scenario}\n{diff}"
+            ));
+            cells.push(cell);
+        }
+        cells[2].diff = Some("  table teams\n+   column founded INTEGER\n".into());
+        let report = RunReport {
+            cells,
+            ..RunReport::default()
+        };
+        let text = render_with(&report, Palette::new(false));
+        assert_eq!(
+            text.matches("column city VARCHAR(100)").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.contains("--- partial/sqlite/python-3.12: snapshot changed")
+                && text.contains("  diff: the same as fresh/sqlite/python-3.12's above"),
+            "{text}"
+        );
+        assert!(text.contains("+   column founded INTEGER"), "{text}");
     }
 }
