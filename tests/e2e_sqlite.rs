@@ -1134,3 +1134,49 @@ fn a_version_table_in_a_schema_of_its_own_is_found_or_named() {
     let out = run(project.harness().args(["run", "--quiet"]));
     assert_eq!(out.0, 0, "{}", transcript(&out));
 }
+
+/// A misspelt database, scenario, revision or table gets a "did you mean" with the name it
+/// most likely meant.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs a local Python 3.12 and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn a_misspelt_name_gets_the_one_it_most_likely_meant() {
+    let project = Project::league(&["python:3.12"]);
+    let out = run(project.harness().args(["run", "--database", "sqlit"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(
+        out.2
+            .contains("help: --database `sqlit`: did you mean `sqlite`?"),
+        "{}",
+        transcript(&out)
+    );
+    let out = run(project.harness().args(["run", "fresj"]));
+    assert!(
+        out.2.contains("help: did you mean `fresh`?"),
+        "{}",
+        transcript(&out)
+    );
+    project.write("scenarios/typo.toml", "[[steps]]\nupgrade = \"001\"\n");
+    let out = run(project.harness().args(["run", "typo"]));
+    assert_eq!(out.0, 2, "{}", transcript(&out));
+    assert!(
+        out.2.contains("unknown revision `001`") && out.2.contains("help: did you mean `0001`?"),
+        "{}",
+        transcript(&out)
+    );
+    project.write(
+        "scenarios/typo.toml",
+        "[[steps]]\nupgrade = \"0001\"\n\n[expect]\nrows = { tems = 0 }\nconverges_with = false\n",
+    );
+    let out = run(project.harness().args(["run", "typo"]));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1.contains(
+            "expected 0 rows in `tems`, but the table does not exist (did you mean `teams`?)"
+        ),
+        "{}",
+        transcript(&out)
+    );
+}

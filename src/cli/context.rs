@@ -65,8 +65,11 @@ pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Sele
                 .collect();
             known.sort_unstable();
             known.dedup();
+            let meant = crate::words::closest(name, known.iter().copied())
+                .map(|m| format!("did you mean `{m}`? "))
+                .unwrap_or_default();
             return Err(Failure::Usage(format!(
-                "unknown scenario `{name}`\n  help: scenarios in this project: {}",
+                "unknown scenario `{name}`\n  help: {meant}scenarios in this project: {}",
                 known.join(", ")
             )));
         }
@@ -94,6 +97,38 @@ pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Sele
             "no cell has the id `{unknown}`\n  help: `harness list` prints every cell id"
         )));
     }
+    // What a misspelt --database or scenario was most likely meant to be.
+    let mut known_databases: Vec<String> = Vec::new();
+    let mut known_scenarios: Vec<String> = Vec::new();
+    for (config, cells) in &configs {
+        for cell in cells {
+            for name in [
+                cell.database.to_string(),
+                cell.database.engine.name().to_string(),
+            ] {
+                if !known_databases.contains(&name) {
+                    known_databases.push(name);
+                }
+            }
+        }
+        for scenario in &config.scenarios {
+            if !known_scenarios.contains(&scenario.name) {
+                known_scenarios.push(scenario.name.clone());
+            }
+        }
+    }
+    let guess = |given: &[String], known: &[String], flag: &str| {
+        given
+            .iter()
+            .filter(|g| !known.contains(g))
+            .find_map(|g| {
+                crate::words::closest(g, known.iter().map(String::as_str))
+                    .map(|m| format!("\n  help: {flag} `{g}`: did you mean `{m}`?"))
+            })
+            .unwrap_or_default()
+    };
+    let did_you_mean = guess(query.databases, &known_databases, "--database")
+        + &guess(query.scenarios, &known_scenarios, "scenario");
     let filter = Filter::new(query.filters.to_vec());
     let mut selections = Vec::new();
     for (config, all) in configs {
@@ -122,9 +157,9 @@ pub(super) fn select(configs: Vec<Config>, query: &Query<'_>) -> Result<Vec<Sele
         }
     }
     if selections.is_empty() {
-        return Err(Failure::Usage(
-            "no cell matches the scenarios and filters given\n  help: `harness list` prints every cell id".into(),
-        ));
+        return Err(Failure::Usage(format!(
+            "no cell matches the scenarios and filters given{did_you_mean}\n  help: `harness list` prints every cell id"
+        )));
     }
     Ok(selections)
 }

@@ -320,6 +320,24 @@ pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
         let at = err
             .span()
             .map_or_else(|| file.start(), |span| file.location(span.start));
-        ConfigError::at(at, err.message().trim_end().to_string())
+        let message = err.message().trim_end().to_string();
+        let help = unknown_key_help(&message);
+        let error = ConfigError::at(at, message);
+        match help {
+            Some(help) => error.with_help(help),
+            None => error,
+        }
     })
+}
+
+/// "did you mean `query`?" for serde's "unknown field `qurey`, expected one of `sql`, `query`..."
+/// (and the same for an unknown variant).
+fn unknown_key_help(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (given, allowed) = rest.split_once('`')?;
+    let allowed = allowed.split_once("expected ")?.1;
+    let names: Vec<&str> = allowed.split('`').skip(1).step_by(2).collect();
+    crate::words::closest(given, names).map(|name| format!("did you mean `{name}`?"))
 }

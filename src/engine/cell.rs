@@ -913,8 +913,12 @@ async fn check(
     }
     for (table, want) in &expect.rows {
         if !has(table) {
+            let tables = schema.tables.iter().map(|t| t.name.as_str());
+            let meant = crate::words::closest(table, tables)
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
             return Err(format!(
-                "expected {want} rows in `{table}`, but the table does not exist"
+                "expected {want} rows in `{table}`, but the table does not exist{meant}"
             ));
         }
         let sql = format!("SELECT COUNT(*) FROM {}", engine.quote_identifier(table));

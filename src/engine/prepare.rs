@@ -497,7 +497,12 @@ pub(super) fn check_revisions(
         refs.extend(versions.iter());
         for rev in refs {
             graph.check(&rev.value).map_err(|err| {
-                ConfigError::at(rev.at.clone(), err.to_string()).with_help(graph.known())
+                let ids = graph.revisions.iter().map(|r| r.revision.as_str());
+                let help = match crate::words::closest(&rev.value, ids) {
+                    Some(meant) => format!("did you mean `{meant}`? {}", graph.known()),
+                    None => graph.known(),
+                };
+                ConfigError::at(rev.at.clone(), err.to_string()).with_help(help)
             })?;
         }
     }
