@@ -178,10 +178,10 @@ mod tests {
             ("DATABASE_URL", "sqlite:///app.db"),
         ]);
         assert_eq!(
-            database_url(Some("sqlite:///flag.db".into()), &both).unwrap(),
+            database_url(Some("sqlite:///flag.db".into()), both).unwrap(),
             "sqlite:///flag.db"
         );
-        assert_eq!(database_url(None, &both).unwrap(), "sqlite:///harness.db");
+        assert_eq!(database_url(None, both).unwrap(), "sqlite:///harness.db");
         let app = env(&[
             ("HARNESS_DATABASE_URL", " "),
             ("DATABASE_URL", "sqlite:///app.db"),
