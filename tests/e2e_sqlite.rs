@@ -1180,3 +1180,45 @@ fn a_misspelt_name_gets_the_one_it_most_likely_meant() {
         transcript(&out)
     );
 }
+
+/// A PostgreSQL cell whose requirements install no driver: the harness adds one and says so before
+/// any cell runs; with `add_drivers = false` under [runtime] it adds none and the cell fails
+/// naming the package to add.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs PostgreSQL server binaries and a local Python: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_missing_driver_is_added_and_said_first_or_refused_when_asked() {
+    let project = Project::league(&["python:3.12"]);
+    let toml = project
+        .read("harness.toml")
+        .replace("databases = [\"sqlite\"]", "databases = [\"postgres:15\"]")
+        + "\n[databases.\"postgres:15\"]\nbackend = \"local\"\n\n[runtime]\nbackend = \"local\"\n";
+    project.write("harness.toml", &toml);
+    let out = run(project.harness().args(["run", "fresh"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let note =
+        "note: the project's requirements install no PostgreSQL driver: psycopg2-binary is added";
+    let at = out
+        .2
+        .find(note)
+        .unwrap_or_else(|| panic!("{}", transcript(&out)));
+    let runtime = out.2.find("runtime python:3.12:").unwrap();
+    assert!(
+        at < runtime,
+        "the note comes before the runtime's line:\n{}",
+        out.2
+    );
+    project.write(
+        "harness.toml",
+        &toml.replace(
+            "[runtime]\nbackend = \"local\"\n",
+            "[runtime]\nbackend = \"local\"\nadd_drivers = false\n",
+        ),
+    );
+    let out = run(project.harness().args(["run", "fresh"]));
+    assert_ne!(out.0, 0, "{}", transcript(&out));
+    assert!(!out.2.contains(note), "{}", transcript(&out));
+    assert!(out.1.contains("psycopg2-binary"), "{}", transcript(&out));
+}

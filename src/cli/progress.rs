@@ -174,6 +174,10 @@ impl Progress for Display {
         }
     }
 
+    fn note(&self, text: &str) {
+        self.say(format!("note: {text}"));
+    }
+
     fn runtime_ready(&self, summary: &RuntimeSummary) {
         self.update(|counts| counts.done(&format!("runtime {}", summary.key)));
         self.say(report::runtime_line(summary));

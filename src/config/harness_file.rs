@@ -194,6 +194,7 @@ struct RawRuntimeSection {
     #[serde(default)]
     backend: RuntimeBackend,
     ca_bundle: Option<Spanned<String>>,
+    add_drivers: Option<bool>,
 }
 
 fn dot() -> Spanned<String> {
@@ -585,6 +586,7 @@ pub(super) fn parse(file: &SourceFile) -> Result<Config, ConfigError> {
         runtime: RuntimeSettings {
             backend: raw.runtime.backend,
             ca_bundle,
+            keep_drivers_out: raw.runtime.add_drivers == Some(false),
         },
         scenarios,
         scenarios_dir: root.join(scenarios_path),

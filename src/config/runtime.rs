@@ -46,6 +46,9 @@ pub struct RuntimeSettings {
     /// A CA bundle on this machine to mount into runtime containers, with pip, uv and requests
     /// pointed at it (for networks behind a TLS-intercepting proxy). Off when `None`.
     pub ca_bundle: Option<PathBuf>,
+    /// `add_drivers = false`: a server engine whose driver the requirements lack is not given one;
+    /// its cells fail naming the package to add. By default the harness adds it and says so.
+    pub keep_drivers_out: bool,
 }
 
 #[cfg(test)]

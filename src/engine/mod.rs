@@ -63,6 +63,8 @@ pub struct EngineSummary {
 pub trait Progress: Send + Sync {
     /// A runtime's preparation starts (finding the interpreter, the environment or image).
     fn runtime_preparing(&self, _key: &str) {}
+    /// Something the run decided for the user before anything starts (a driver it added).
+    fn note(&self, _text: &str) {}
     /// A runtime's preparation enters `phase` (resolving, installing N packages, reusing what
     /// the cache holds); told between [`Progress::runtime_preparing`] and
     /// [`Progress::runtime_ready`], possibly more than once with the same phase.

@@ -94,6 +94,9 @@ pub(super) enum RuntimePlan {
 /// The project's requirements, plus a database driver for each server engine of the cells whose
 /// driver they do not install (psycopg2-binary, PyMySQL), with a warning naming what was added.
 pub(super) fn with_drivers(config: &Config, cells: &[Cell]) -> (Requirements, Vec<String>) {
+    if config.runtime.keep_drivers_out {
+        return (config.project.requirements.clone(), Vec::new());
+    }
     let engines: Vec<EngineKind> = cells.iter().map(|c| c.database.engine).collect();
     drivers_for(&config.project.requirements, config.project.tool, &engines)
 }
@@ -120,7 +123,7 @@ pub fn drivers_for(
         {
             requirements.packages.push(package.to_string());
             warnings.push(format!(
-                "the project's requirements install no {engine} driver: {package} is added to the cached environments (list a driver in the requirements to choose another)"
+                "the project's requirements install no {engine} driver: {package} is added to the cached environments (list a driver in the requirements to choose another, or set `add_drivers = false` under [runtime] to have the cells fail instead)"
             ));
         }
     };

@@ -188,6 +188,9 @@ pub async fn run(
         }
     };
     let (requirements, driver_warnings) = prepare::with_drivers(&config, &cells);
+    for warning in &driver_warnings {
+        progress.note(warning);
+    }
     warnings.extend(driver_warnings);
     // What is about to be prepared and started is announced first, in matrix order, so the
     // progress lines come in the same order every time.
@@ -240,7 +243,11 @@ pub async fn run(
         }
         let engines: Vec<crate::config::EngineKind> =
             ref_cells.iter().map(|c| c.database.engine).collect();
-        let (theirs, _) = prepare::drivers_for(theirs, config.project.tool, &engines);
+        let (theirs, _) = if config.runtime.keep_drivers_out {
+            (theirs.clone(), Vec::new())
+        } else {
+            prepare::drivers_for(theirs, config.project.tool, &engines)
+        };
         let named = AtRef {
             inner: progress.as_ref(),
             reference,
