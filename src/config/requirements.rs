@@ -16,6 +16,34 @@ pub struct Requirements {
 }
 
 impl Requirements {
+    /// Where `package` is named: `requirements.txt:3` (relative to harness.toml's folder), or
+    /// `packages` in harness.toml; `None` when neither names it (a dependency of a dependency).
+    pub fn where_named(&self, package: &str) -> Option<String> {
+        let normal = |name: &str| name.trim().to_ascii_lowercase().replace(['_', '.'], "-");
+        let wanted = normal(package);
+        let names = |spec: &str| {
+            let name: String = spec
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .collect();
+            normal(&name) == wanted
+        };
+        for file in &self.files {
+            let Ok(text) = std::fs::read_to_string(file) else {
+                continue;
+            };
+            if let Some(line) = text.lines().position(names) {
+                let shown = file.strip_prefix(&self.dir).unwrap_or(file);
+                return Some(format!("{}:{}", shown.display(), line + 1));
+            }
+        }
+        self.packages
+            .iter()
+            .any(|spec| names(spec))
+            .then(|| "`packages` in harness.toml".to_string())
+    }
+
     /// A file a develop-mode install (`-e path` in `packages`) writes into the checkout, which the
     /// checkout lacks: its build's version file (`[tool.setuptools_scm] version_file` or
     /// `write_to`, hatch-vcs's `version-file`, versioningit's `[tool.versioningit.write]` `file`
@@ -271,5 +299,27 @@ mod tests {
         let a = Requirements::packages(vec!["-e .".into()], "/a");
         let b = Requirements::packages(vec!["-e .".into()], "/b");
         assert_ne!(a.key_text().unwrap(), b.key_text().unwrap());
+    }
+
+    #[test]
+    fn a_package_is_found_at_its_line_or_in_packages() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("requirements.txt");
+        std::fs::write(&file, "# pinned\nalembic==1.13.3\nSQLAlchemy_Utilz==9.9\n").unwrap();
+        let requirements = Requirements {
+            files: vec![file],
+            packages: vec!["psycopg2-binary>=2.9".into()],
+            dir: dir.path().to_path_buf(),
+        };
+        assert_eq!(
+            requirements.where_named("sqlalchemy-utilz").as_deref(),
+            Some("requirements.txt:3")
+        );
+        assert_eq!(
+            requirements.where_named("psycopg2_binary").as_deref(),
+            Some("`packages` in harness.toml")
+        );
+        assert_eq!(requirements.where_named("greenlet"), None);
+        assert_eq!(requirements.where_named("alembic-utils"), None);
     }
 }

@@ -81,6 +81,16 @@ impl InstallFailure {
         InstallFailure::Other
     }
 
+    /// The package it names, when it names one.
+    pub fn package(&self) -> Option<&str> {
+        match self {
+            InstallFailure::MissingHeader { package, .. }
+            | InstallFailure::NoVersionForPython { package }
+            | InstallFailure::NotInIndex { package } => package.as_deref(),
+            InstallFailure::Other => None,
+        }
+    }
+
     /// What to do about it.
     pub fn help(&self) -> String {
         match self {

@@ -57,6 +57,8 @@ pub enum RuntimeError {
         tail: String,
         /// Why, read from the installer's whole output.
         failure: Box<InstallFailure>,
+        /// Where the requirements name the package that failed (`requirements.txt:3`).
+        named_at: Option<Box<str>>,
     },
     #[error("{runtime}: {what}")]
     Container {
@@ -102,6 +104,34 @@ fn last_lines(text: &str, count: usize) -> Vec<String> {
 }
 
 impl RuntimeError {
+    /// The same error, saying where `requirements` name the package that failed to install.
+    fn located_in(self, requirements: &Requirements) -> Self {
+        match self {
+            RuntimeError::Setup {
+                runtime,
+                command,
+                status,
+                tail,
+                failure,
+                named_at: None,
+            } => {
+                let named_at = failure
+                    .package()
+                    .and_then(|package| requirements.where_named(package))
+                    .map(String::into_boxed_str);
+                RuntimeError::Setup {
+                    runtime,
+                    command,
+                    status,
+                    tail,
+                    failure,
+                    named_at,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Why the dependencies did not install, when that is what failed.
     pub fn install_failure(&self) -> Option<&InstallFailure> {
         match self {
@@ -123,7 +153,12 @@ impl RuntimeError {
             RuntimeError::NotFound { runtime, .. } => Some(format!(
                 "install that Python (pyenv, uv or your package manager), set `[runtimes.\"{runtime}\"] interpreter = \"/path/to/python\"` in harness.toml, or remove it from matrix.runtimes"
             )),
-            RuntimeError::Setup { failure, .. } => Some(failure.help()),
+            RuntimeError::Setup {
+                failure, named_at, ..
+            } => Some(match named_at {
+                Some(at) => format!("{} (it is named at {at})", failure.help()),
+                None => failure.help(),
+            }),
             RuntimeError::Container { help, .. } => Some(help.clone()),
             RuntimeError::Io { .. } => None,
             RuntimeError::WorkerLost { .. } => Some(
@@ -228,8 +263,9 @@ pub async fn prepare_refreshing(
     let started = std::time::Instant::now();
     phases.tell(Phase::FindingInterpreter);
     let interpreter = find_interpreter(spec).await?;
-    let (venv, reused) =
-        prepare_venv(spec, &interpreter, requirements, cache, refresh, phases).await?;
+    let (venv, reused) = prepare_venv(spec, &interpreter, requirements, cache, refresh, phases)
+        .await
+        .map_err(|err| err.located_in(requirements))?;
     let packages = installed(&venv);
     Ok(PreparedRuntime {
         spec: spec.clone(),
@@ -256,7 +292,8 @@ pub async fn prepare_container(
     let base = RuntimeImage::configured(spec, |name| std::env::var(name).ok());
     let (deps, reused) =
         container::prepare_image(spec, &base, requirements, &options, cache, refresh, phases)
-            .await?;
+            .await
+            .map_err(|err| err.located_in(requirements))?;
     Ok(PreparedRuntime {
         spec: spec.clone(),
         interpreter: deps.interpreter.clone(),

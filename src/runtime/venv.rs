@@ -371,12 +371,14 @@ async fn build(
                     status,
                     tail,
                     failure,
+                    named_at,
                 } => RuntimeError::Setup {
                     runtime,
                     command,
                     status,
                     tail: format!("{tail}\n(built with python -m venv and pip: {why})"),
                     failure,
+                    named_at,
                 },
                 other => other,
             })
@@ -417,15 +419,31 @@ async fn step(
     if out.success() {
         Ok(())
     } else {
+        // The environment being built is a scratch folder removed after the failure: its path
+        // would only send the reader to a folder that is gone.
+        let scratch = std::iter::once(program.to_string_lossy().into_owned())
+            .chain(args.iter().cloned())
+            .find_map(|arg| {
+                let at = arg.find("/.building-")?;
+                let end = arg[at + 1..]
+                    .find("/venv")
+                    .map(|i| at + 1 + i + "/venv".len())?;
+                Some(arg[..end].to_string())
+            });
+        let scrub = |text: String| match &scratch {
+            Some(folder) => text.replace(folder.as_str(), "<the new environment>"),
+            None => text,
+        };
         Err(RuntimeError::Setup {
             runtime: spec.key(),
-            command,
+            command: scrub(command),
             status: out.status_text(),
-            tail: out.tail(15),
+            tail: scrub(out.tail(15)),
             failure: Box::new(super::InstallFailure::of(&format!(
                 "{}\n{}",
                 out.stdout, out.stderr
             ))),
+            named_at: None,
         })
     }
 }

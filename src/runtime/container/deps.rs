@@ -364,6 +364,7 @@ impl Preparing<'_> {
                         "{}\n{}",
                         out.stdout, out.stderr
                     ))),
+                    named_at: None,
                 });
             }
         }
