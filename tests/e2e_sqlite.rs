@@ -1222,3 +1222,33 @@ fn a_missing_driver_is_added_and_said_first_or_refused_when_asked() {
     assert!(!out.2.contains(note), "{}", transcript(&out));
     assert!(out.1.contains("psycopg2-binary"), "{}", transcript(&out));
 }
+
+/// A requirement the index does not have: one error for every cell of the runtime, the help says
+/// where the requirements name it, and no scratch folder that is gone is quoted.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs a local Python 3.12 and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn a_requirement_the_index_lacks_is_named_where_it_is_written() {
+    let project = Project::league(&["python:3.12"]);
+    project.write(
+        "league/requirements.txt",
+        "alembic==1.13.3\nSQLAlchemy==2.0.36\nsqlalchemy-utilz==9.9\n",
+    );
+    let out = run(project.harness().args(["run", "--refresh"]));
+    assert_eq!(out.0, 3, "{}", transcript(&out));
+    assert!(
+        out.1.contains(
+            "help: the package index has no package `sqlalchemy-utilz`: check the name in the requirements (it is named at league/requirements.txt:3)"
+        ),
+        "{}",
+        transcript(&out)
+    );
+    assert!(!out.1.contains(".building-"), "{}", transcript(&out));
+    assert!(
+        out.1.contains("the same on 1 more cell"),
+        "{}",
+        transcript(&out)
+    );
+}
