@@ -22,6 +22,7 @@ mod progress;
 mod report;
 mod review;
 mod run;
+mod snapshots;
 
 use std::path::PathBuf;
 
@@ -77,6 +78,9 @@ pub enum Command {
     /// Show the diff of each pending .snap.new; on a terminal, accept, reject or skip them one by
     /// one
     Review,
+    /// List the snapshot files, and those no scenario of the matrix produces any more
+    /// (--unreferenced; --delete removes them)
+    Snapshots(snapshots::SnapshotsArgs),
     /// Find the Alembic projects below this folder, the engines they target, what they install and
     /// which Pythons install it, try an upgrade on each engine, and write harness.toml and starter
     /// scenarios
@@ -128,6 +132,7 @@ fn execute(cli: Cli) -> Result<ExitStatus, Failure> {
         Command::List(args) => list::execute(&cli.global, args),
         Command::Matrix(args) => matrix::execute(&cli.global, args),
         Command::Report(args) => report::execute(args),
+        Command::Snapshots(args) => snapshots::execute(&cli.global, args),
         Command::Accept(args) => accept::accept(&cli.global, args),
         Command::Reject(args) => accept::reject(&cli.global, args),
         Command::Review => review::execute(&cli.global),

@@ -194,7 +194,7 @@ pub(super) fn execute(global: &GlobalArgs, args: RunArgs) -> Result<ExitStatus, 
 
 /// Adds one scenario per tag matching `pattern` (newest first, at most `newest`) to `config`:
 /// built at the tag, upgraded with today's code, converging with `fresh`. Returns their names.
-fn tag_scenarios(
+pub(super) fn tag_scenarios(
     config: &mut Config,
     pattern: &str,
     newest: usize,
