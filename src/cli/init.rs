@@ -132,7 +132,7 @@ pub(super) fn execute(args: InitArgs) -> Result<ExitStatus, Failure> {
     for (_, setup, revisions) in &setups {
         if revisions.heads.len() > 1 {
             println!(
-                "the revision graph of {} has several heads ({}): `harness run` stops before any cell until they are merged (`alembic merge heads`) or a scenario sets target = \"heads\" on purpose; `harness lint` shows the fork",
+                "the revision graph of {} has several heads ({}): the cells of every scenario that upgrades to `head` fail until they are merged (`alembic merge heads`) or a scenario sets target = \"heads\" on purpose; `harness lint` shows the fork",
                 setup.path,
                 revisions.heads.join(", ")
             );

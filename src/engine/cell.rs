@@ -58,6 +58,15 @@ pub(super) async fn run_cell(ctx: &Context, cell: &Cell) -> CellRun {
             .and_then(|from| ctx.refs.get(&from.reference))
             .and_then(|tree| tree.changes.clone()),
     };
+    let forked = ctx
+        .forked
+        .iter()
+        .find(|(scenario, _)| *scenario == cell.scenario);
+    if let Some((_, why)) = forked {
+        fail(&mut run.result, Verdict::Failed, Cause::Check, why.clone());
+        run.result.duration = started.elapsed();
+        return run;
+    }
     match setup(ctx, cell) {
         Err(err) => {
             fail(

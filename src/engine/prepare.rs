@@ -34,6 +34,9 @@ pub(super) struct Context {
     pub refs: BTreeMap<String, super::refs::RefTree>,
     /// The run's services, handed to every cell's processes.
     pub services: crate::service::Services,
+    /// Scenarios that upgrade to `head` on a graph of several heads, with what to do: their cells
+    /// fail with it, and the rest of the run goes on.
+    pub forked: Vec<(usize, String)>,
 }
 
 /// A project whose chain runs before this one's (`upgrade_first`).
@@ -439,12 +442,14 @@ pub(super) fn graph_stop(config: &Config, cells: &[Cell], loaded: &LoadedGraph) 
     Some(message)
 }
 
-/// Every revision a selected scenario names must exist in the graph.
+/// Every revision a selected scenario names must exist in the graph. Returns the scenarios that
+/// upgrade to `head` on a graph of several heads, each with its message (Alembic would refuse).
 pub(super) fn check_revisions(
     config: &Config,
     cells: &[Cell],
     graph: &Graph,
-) -> Result<(), ConfigError> {
+) -> Result<Vec<(usize, String)>, ConfigError> {
+    let mut forked = Vec::new();
     let mut seen = Vec::new();
     for cell in cells {
         if seen.contains(&cell.scenario) {
@@ -480,21 +485,20 @@ pub(super) fn check_revisions(
             && !expects_failure
             && let Some(rev) = refs.iter().find(|rev| rev.value == "head")
         {
-            return Err(ConfigError::at(
-                    rev.at.clone(),
-                    format!(
-                        "scenario `{}` upgrades to `head`, but the revision graph has {} heads: {}",
-                        scenario.name,
-                        graph.heads.len(),
-                        graph.heads.join(", ")
-                    ),
-                )
-                .with_help(
-                    "Alembic refuses `upgrade head` on a forked graph (\"Multiple head revisions are present\"). \
-                     Merge the branches (`alembic merge heads`), or set `target = \"heads\"` in the scenario \
-                     to upgrade every branch on purpose, or expect the failure with `fails_with`; \
-                     `harness lint` shows the fork",
-                ));
+            let written = if rev.at.line > 1 || rev.at.column > 1 {
+                format!(" ({}:{})", rev.at.path.display(), rev.at.line)
+            } else {
+                String::new()
+            };
+            forked.push((
+                cell.scenario,
+                format!(
+                    "the revision graph has {} heads ({}), and this scenario upgrades to `head`{written}, which Alembic refuses (\"Multiple head revisions are present\"): merge the branches (`alembic merge heads`), or set `target = \"heads\"` to upgrade every branch on purpose; `harness lint` shows the fork",
+                    graph.heads.len(),
+                    graph.heads.join(", ")
+                ),
+            ));
+            continue;
         }
         let versions = scenario.expect.version_refs();
         refs.extend(versions.iter());
@@ -509,7 +513,7 @@ pub(super) fn check_revisions(
             })?;
         }
     }
-    Ok(())
+    Ok(forked)
 }
 
 #[cfg(test)]

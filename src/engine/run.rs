@@ -434,8 +434,9 @@ async fn run_cells(
     let reported = graph
         .as_ref()
         .map(|graph| revision_graph(config.label.clone(), graph));
+    let mut forked = Vec::new();
     if let Some(graph) = &graph {
-        prepare::check_revisions(&config, &cells, graph)?;
+        forked = prepare::check_revisions(&config, &cells, graph)?;
         for (reference, tree) in refs.iter_mut() {
             tree.changes = super::refs::changes(graph, &config.project.dir, tree, reference);
         }
@@ -450,6 +451,7 @@ async fn run_cells(
         secrets,
         refs,
         services,
+        forked,
     });
 
     let limit = Arc::new(Semaphore::new(options.jobs.max(1)));
