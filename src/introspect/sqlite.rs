@@ -49,9 +49,11 @@ async fn read_schema(
             "table" if Some(name.as_str()) == version_table => {
                 schema.version_table = Some(read_version_table(conn, &name).await?);
             }
-            "table" => schema
-                .tables
-                .push(read_table(conn, &name, &index_sql).await?),
+            "table" => {
+                let mut table = read_table(conn, &name, &index_sql).await?;
+                name_constraints(&mut table, &sql);
+                schema.tables.push(table);
+            }
             "view" => schema.views.push(View {
                 name,
                 definition: sql.trim().to_string(),
@@ -162,6 +164,140 @@ async fn read_indexes(
     Ok(indexes)
 }
 
+/// The names a table's own SQL gives its constraints (`CONSTRAINT uq_books_isbn UNIQUE (isbn)`,
+/// `CONSTRAINT fk_books_author FOREIGN KEY (author_id) ...`), which SQLite's catalog does not keep:
+/// a UNIQUE constraint's index is `sqlite_autoindex_<table>_N` there and a foreign key has no name.
+fn name_constraints(table: &mut Table, sql: &str) {
+    for (name, kind, columns) in named_constraints(sql) {
+        match kind {
+            ConstraintKind::Unique => {
+                if let Some(index) = table.indexes.iter_mut().find(|index| {
+                    index.unique
+                        && index.name.starts_with("sqlite_autoindex_")
+                        && index.columns == columns
+                }) {
+                    index.name = name;
+                }
+            }
+            ConstraintKind::ForeignKey => {
+                if let Some(key) = table
+                    .foreign_keys
+                    .iter_mut()
+                    .find(|key| key.name.is_none() && key.columns == columns)
+                {
+                    key.name = Some(name);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ConstraintKind {
+    Unique,
+    ForeignKey,
+}
+
+/// `(name, kind, columns)` of each named UNIQUE or FOREIGN KEY constraint in a CREATE TABLE
+/// statement.
+fn named_constraints(sql: &str) -> Vec<(String, ConstraintKind, Vec<String>)> {
+    let tokens = tokens(sql);
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < tokens.len() {
+        if !tokens[at].eq_ignore_ascii_case("constraint") || at + 2 >= tokens.len() {
+            at += 1;
+            continue;
+        }
+        let name = unquote(&tokens[at + 1]);
+        let kind = match tokens[at + 2].to_ascii_uppercase().as_str() {
+            "UNIQUE" => Some((ConstraintKind::Unique, at + 3)),
+            "FOREIGN"
+                if tokens
+                    .get(at + 3)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("key")) =>
+            {
+                Some((ConstraintKind::ForeignKey, at + 4))
+            }
+            _ => None,
+        };
+        let Some((kind, open)) = kind else {
+            at += 2;
+            continue;
+        };
+        if tokens.get(open).map(String::as_str) != Some("(") {
+            at = open;
+            continue;
+        }
+        let mut columns = Vec::new();
+        let mut next = open + 1;
+        while let Some(token) = tokens.get(next) {
+            next += 1;
+            match token.as_str() {
+                ")" => break,
+                "," => {}
+                _ => columns.push(unquote(token)),
+            }
+        }
+        found.push((name, kind, columns));
+        at = next;
+    }
+    found
+}
+
+/// Words, quoted identifiers and punctuation of SQL text.
+fn tokens(sql: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let close = match c {
+            '"' => Some('"'),
+            '`' => Some('`'),
+            '[' => Some(']'),
+            '\'' => Some('\''),
+            _ => None,
+        };
+        if let Some(close) = close {
+            let mut token = c.to_string();
+            for next in chars.by_ref() {
+                token.push(next);
+                if next == close {
+                    break;
+                }
+            }
+            tokens.push(token);
+        } else if c.is_alphanumeric() || c == '_' {
+            let mut token = c.to_string();
+            while let Some(&next) = chars.peek() {
+                if !(next.is_alphanumeric() || next == '_' || next == '$') {
+                    break;
+                }
+                token.push(next);
+                chars.next();
+            }
+            tokens.push(token);
+        } else {
+            tokens.push(c.to_string());
+        }
+    }
+    tokens
+}
+
+/// An identifier without its quotes.
+fn unquote(token: &str) -> String {
+    let quoted = ['"', '`', '[', '\'']
+        .iter()
+        .any(|q| token.starts_with(*q) && token.len() >= 2);
+    if quoted {
+        token[1..token.len() - 1].to_string()
+    } else {
+        token.to_string()
+    }
+}
+
 /// The WHERE clause of a `CREATE INDEX ... WHERE ...` statement.
 fn partial_predicate(sql: &str) -> Option<String> {
     let upper = sql.to_ascii_uppercase();
@@ -228,4 +364,34 @@ async fn read_version_table(
         columns,
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_unique_and_foreign_key_constraints_are_read_from_the_table_sql() {
+        let sql = "CREATE TABLE books (\n\tid INTEGER NOT NULL, \n\tisbn VARCHAR(13), \n\tauthor_id INTEGER, \"shelf code\" TEXT, \n\tPRIMARY KEY (id), \n\tCONSTRAINT uq_books_isbn UNIQUE (isbn), \n\tCONSTRAINT \"fk_books_author\" FOREIGN KEY(author_id) REFERENCES authors (id), \n\tCONSTRAINT ck_x CHECK (id > 0), \n\tCONSTRAINT [uq shelf] UNIQUE (\"shelf code\", isbn)\n)";
+        assert_eq!(
+            named_constraints(sql),
+            vec![
+                (
+                    "uq_books_isbn".into(),
+                    ConstraintKind::Unique,
+                    vec!["isbn".into()]
+                ),
+                (
+                    "fk_books_author".into(),
+                    ConstraintKind::ForeignKey,
+                    vec!["author_id".into()]
+                ),
+                (
+                    "uq shelf".into(),
+                    ConstraintKind::Unique,
+                    vec!["shelf code".into(), "isbn".into()]
+                ),
+            ]
+        );
+    }
 }
