@@ -218,3 +218,27 @@ fn two_projects_are_each_linted_from_the_root() {
     assert!(one.starts_with("exit: 0\n"), "{one}");
     assert!(Path::new(&repo.path("services/users/migrations/env.py")).is_file());
 }
+
+#[test]
+fn run_without_harness_toml_names_the_projects_below_and_init() {
+    let repo = Repo::new();
+    repo.file(
+        "services/billing/alembic.ini",
+        "[alembic]\nscript_location = migrations\n",
+    )
+    .scripts("services/billing/migrations", ENV_PY);
+    let out = repo.harness("", &["run"]);
+    assert!(
+        out.contains("no harness.toml in this folder")
+            && out.contains(
+                "help: Alembic project below this folder: services/billing/alembic.ini; `harness init` writes harness.toml for it"
+            ),
+        "{out}"
+    );
+    let empty = Repo::new();
+    let out = empty.harness("", &["run"]);
+    assert!(
+        out.contains("help: run from the project's root, pass --config FILE or -C DIR"),
+        "{out}"
+    );
+}

@@ -23,7 +23,7 @@ pub(super) fn load(global: &GlobalArgs) -> Result<Vec<Config>, Failure> {
             .and_then(|here| discover::find_upward(&here, config::DEFAULT_FILE));
         let Some(found) = above else {
             return Err(ConfigError::file(&path, "no harness.toml in this folder")
-                .with_help("run from the project's root, pass --config FILE or -C DIR")
+                .with_help(no_config_help())
                 .into());
         };
         if let Some(dir) = found.parent() {
@@ -33,6 +33,30 @@ pub(super) fn load(global: &GlobalArgs) -> Result<Vec<Config>, Failure> {
         }
     }
     Ok(Config::load_workspace(&path)?)
+}
+
+/// What to do without a harness.toml: the Alembic projects below this folder, when there are any,
+/// are named, with `harness init` to write one.
+fn no_config_help() -> String {
+    let here = std::env::current_dir().unwrap_or_default();
+    let projects = discover::find_projects(&here).unwrap_or_default();
+    if projects.is_empty() {
+        return "run from the project's root, pass --config FILE or -C DIR".into();
+    }
+    let shown: Vec<String> = projects
+        .iter()
+        .map(|p| discover::relative(&here, p.origin()))
+        .collect();
+    format!(
+        "Alembic {} below this folder: {}; `harness init` writes harness.toml for {}, or run from a project's root, pass --config FILE or -C DIR",
+        if shown.len() == 1 {
+            "project"
+        } else {
+            "projects"
+        },
+        crate::words::list_cut(&shown, 6),
+        if shown.len() == 1 { "it" } else { "them" },
+    )
 }
 
 /// Which cells a command works on.
