@@ -58,7 +58,7 @@ fn a_rename_a_required_column_and_a_renamed_table_break_the_release_and_their_ex
     for said in [
         "a rolling deploy from v1.0 breaks 2 tables:",
         "users: v1.0's code on the upgraded schema: SELECT fails: sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such column: users.name",
-        "users no longer has name, which v1.0's models map (renamed or dropped): add the new column beside the old one",
+        "users no longer has name, bio, which v1.0's models map (renamed or dropped): add the new column beside the old one",
         "users.age is NOT NULL without a default, and v1.0's code does not write it",
         "notes: v1.0's code on the upgraded schema: SELECT fails",
         "the table is gone (renamed or dropped) while v1.0's models map it",

@@ -11,6 +11,7 @@ users = sa.Table(
     sa.Column("name", sa.String(50), nullable=False),
     sa.Column("full_name", sa.String(50)),
     sa.Column("email", sa.String(100)),
+    sa.Column("bio", sa.Text),
     sa.Column("age", sa.Integer, nullable=False, server_default="0"),
 )
 

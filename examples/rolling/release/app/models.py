@@ -9,6 +9,7 @@ users = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(50), nullable=False),
     sa.Column("email", sa.String(100)),
+    sa.Column("bio", sa.Text),
 )
 
 notes = sa.Table(

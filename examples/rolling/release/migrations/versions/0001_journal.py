@@ -16,6 +16,7 @@ def upgrade():
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("name", sa.String(50), nullable=False),
         sa.Column("email", sa.String(100)),
+        sa.Column("bio", sa.Text),
     )
     op.create_table(
         "notes",
