@@ -930,7 +930,9 @@ def rendered(upgrade_ops, context):
 
 
 def describe(diff, dialect):
-    """One readable line for one autogenerate difference; an unknown kind is shown as its repr.
+    """One line for one autogenerate difference, said as what the migrations create and what the
+    models have (autogenerate's own code, which would make them agree, comes with the report); an
+    unknown kind is shown as its repr.
 
     >>> import sqlalchemy as sa
     >>> from sqlalchemy.dialects import sqlite
@@ -938,51 +940,62 @@ def describe(diff, dialect):
     >>> items = sa.Table("items", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
     ...                  sa.Column("name", sa.String(50)), sa.Column("owner_id", sa.Integer))
     >>> describe(("add_column", None, "items", sa.Column("notes", sa.String(200))), d)
-    'add_column items.notes (VARCHAR(200), nullable)'
+    'the models have column items.notes (VARCHAR(200), nullable); the migrations do not create it'
     >>> describe(("remove_table", sa.Table("legacy", sa.MetaData(), schema="old")), d)
-    'remove_table old.legacy'
+    'the migrations create table old.legacy; the models have no such table'
     >>> describe(("add_index", sa.Index("ix_items_name", items.c.name, unique=True)), d)
-    'add_index ix_items_name on items (name) unique'
+    'the models have index ix_items_name on items (name) unique; the migrations do not create it'
     >>> describe(("modify_type", None, "items", "price", {}, sa.Integer(), sa.Numeric(10, 2)), d)
-    'modify_type items.price: INTEGER -> NUMERIC(10, 2)'
+    'items.price is INTEGER in the migrations, NUMERIC(10, 2) in the models'
     >>> describe(("modify_nullable", None, "items", "name", {}, True, False), d)
-    'modify_nullable items.name: nullable -> not null'
+    'items.name is nullable in the migrations, not null in the models'
     >>> describe(("modify_default", None, "items", "name", {}, None, sa.DefaultClause("x")), d)
-    "modify_default items.name: none -> 'x'"
+    "items.name defaults to none in the migrations, to 'x' in the models"
     >>> fk = sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name="fk_owner")
     >>> items.append_constraint(fk)
     >>> describe(("add_fk", fk), d)
-    'add_fk fk_owner on items (owner_id) -> users (id)'
+    'the models have foreign key fk_owner on items (owner_id) -> users (id); the migrations do not create it'
     >>> describe(("something_new", 1), d)
     "('something_new', 1)"
     """
     kind = diff[0] if isinstance(diff, tuple) and diff else None
+    what = None
     try:
         if kind in ("add_table", "remove_table"):
-            return "%s %s" % (kind, qualified(diff[1].schema, diff[1].name))
-        if kind in ("add_column", "remove_column"):
+            what = "table %s" % qualified(diff[1].schema, diff[1].name)
+        elif kind in ("add_column", "remove_column"):
             _, schema, table, column = diff
-            return "%s %s.%s (%s)" % (kind, qualified(schema, table), column.name,
-                                      column_text(column, dialect))
-        if kind in ("add_index", "remove_index"):
+            what = "column %s.%s (%s)" % (qualified(schema, table), column.name,
+                                          column_text(column, dialect))
+        elif kind in ("add_index", "remove_index"):
             index = diff[1]
             columns = getattr(index, "expressions", None) or list(index.columns)
-            return "%s %s on %s (%s)%s" % (
-                kind, name_text(index.name), table_text(index.table),
+            what = "index %s on %s (%s)%s" % (
+                name_text(index.name), table_text(index.table),
                 ", ".join(expression_text(column, dialect) for column in columns),
                 " unique" if index.unique else "")
-        if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
-            return "%s %s" % (kind, constraint_text(diff[1], dialect))
-        if kind in ("add_table_comment", "remove_table_comment"):
-            return "%s %s: %r" % (kind, table_text(diff[1]), diff[1].comment)
-        if kind is not None and kind.startswith("modify_") and len(diff) == 7:
+        elif kind in ("add_constraint", "remove_constraint"):
+            what = "constraint %s" % constraint_text(diff[1], dialect)
+        elif kind in ("add_fk", "remove_fk"):
+            what = "foreign key %s" % constraint_text(diff[1], dialect)
+        elif kind in ("add_table_comment", "remove_table_comment"):
+            what = "the comment %r on %s" % (diff[1].comment, table_text(diff[1]))
+        elif kind is not None and kind.startswith("modify_") and len(diff) == 7:
             _, schema, table, column, _, old, new = diff
             show = {"modify_type": lambda value: type_text(value, dialect),
                     "modify_nullable": lambda value: "nullable" if value else "not null",
                     "modify_default": default_text}.get(kind, repr)
-            return "%s %s.%s: %s -> %s" % (kind, qualified(schema, table), column, show(old), show(new))
+            verb = "defaults to" if kind == "modify_default" else "is"
+            later = "to " if kind == "modify_default" else ""
+            return "%s.%s %s %s in the migrations, %s%s in the models" % (
+                qualified(schema, table), column, verb, show(old), later, show(new))
     except Exception:  # a shape this Alembic version builds differently: the repr still says it
-        pass
+        what = None
+    if what is not None and kind.startswith("add_"):
+        return "the models have %s; the migrations do not create it" % what
+    if what is not None and kind.startswith("remove_"):
+        noun = what.split(" ")[0] if kind != "remove_table_comment" else "comment"
+        return "the migrations create %s; the models have no such %s" % (what, noun)
     return repr(diff)
 
 
