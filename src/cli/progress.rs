@@ -267,9 +267,20 @@ fn bar(cells: usize, counts: Arc<Mutex<Counts>>) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .with_key(
             "live",
-            move |_: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+            move |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
                 if let Ok(counts) = counts.lock() {
-                    let _ = out.write_str(&counts.line());
+                    // What precedes it: spinner, `3/10 cells`, the bar and the elapsed time.
+                    let before = format!(
+                        "x {}/{} cells {} {:>7} ",
+                        state.pos(),
+                        state.len().unwrap_or(0),
+                        " ".repeat(24),
+                        ""
+                    )
+                    .chars()
+                    .count();
+                    let room = terminal_columns().map(|columns| columns.saturating_sub(before + 1));
+                    let _ = out.write_str(&fit(&counts.line(), room));
                 }
             },
         )
@@ -281,6 +292,25 @@ fn bar(cells: usize, counts: Arc<Mutex<Counts>>) -> ProgressBar {
     .with_style(style);
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+/// `line` cut to `room` characters (an ellipsis marks the cut), so the live line never wraps.
+fn fit(line: &str, room: Option<usize>) -> String {
+    match room {
+        Some(room) if line.chars().count() > room => {
+            let kept: String = line.chars().take(room.saturating_sub(1)).collect();
+            format!("{kept}…")
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// The width of the terminal stderr writes to, when it is one.
+fn terminal_columns() -> Option<usize> {
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ fills the winsize it is given and reads nothing else.
+    let asked = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (asked == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
 /// Colour on stderr (the live display's own stream), as everywhere: NO_COLOR and CLICOLOR_FORCE.
@@ -295,6 +325,17 @@ fn dumb_terminal() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_live_line_is_cut_to_the_room_it_has() {
+        assert_eq!(
+            fit("running fresh/sqlite/python-3.12 3s", Some(12)),
+            "running fre…"
+        );
+        assert_eq!(fit("3 passed, 0 failed", Some(40)), "3 passed, 0 failed");
+        assert_eq!(fit("3 passed, 0 failed", None), "3 passed, 0 failed");
+        assert_eq!(fit("abc", Some(0)), "…");
+    }
 
     #[test]
     fn the_live_line_names_what_is_prepared_then_the_running_cells() {
