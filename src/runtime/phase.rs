@@ -39,6 +39,8 @@ pub enum Phase {
     Committing,
     /// The versions of what is installed are read (a prepared image that has no record of them).
     ReadingVersions,
+    /// uv itself is installed into the cache (once per machine; it is downloaded).
+    InstallingUv,
 }
 
 /// What the cache held.
@@ -83,6 +85,9 @@ impl std::fmt::Display for Phase {
             Phase::StartingContainer { image } => write!(f, "starting a container of {image}"),
             Phase::Committing => f.write_str("committing the prepared image"),
             Phase::ReadingVersions => f.write_str("reading the installed package versions"),
+            Phase::InstallingUv => {
+                f.write_str("installing uv into the cache (once for this machine)")
+            }
         }
     }
 }

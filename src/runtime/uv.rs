@@ -113,6 +113,11 @@ impl UvLookup {
         })
     }
 
+    /// Whether [`UvLookup::find`] will install uv (none is there and uv is not switched off).
+    pub fn will_install(&self, cache: &CacheDir) -> bool {
+        !self.disabled && matches!(self.existing(cache), Ok(None))
+    }
+
     /// A uv that is already there (`HARNESS_UV`, PATH, the cache); never installs one.
     pub fn existing(&self, cache: &CacheDir) -> Result<Option<Uv>, RuntimeError> {
         if self.disabled {
@@ -556,13 +561,22 @@ mod tests {
         lookup.explicit = None;
         let found = lookup.existing(&cache).unwrap().unwrap();
         assert_eq!((found.path, found.source), (on_path, UvSource::Path));
+        assert!(!lookup.will_install(&cache));
         lookup.path = None;
         assert_eq!(
             lookup.existing(&cache).unwrap(),
             None,
             "a cached uv without its ready marker is not used"
         );
+        assert!(
+            lookup.will_install(&cache),
+            "the live view says uv is installed"
+        );
+        lookup.disabled = true;
+        assert!(!lookup.will_install(&cache));
+        lookup.disabled = false;
         std::fs::write(cached_dir(&cache).join(READY), "uv 0.0.0\n").unwrap();
+        assert!(!lookup.will_install(&cache));
         let found = lookup.existing(&cache).unwrap().unwrap();
         assert_eq!((found.path, found.source), (cached_uv, UvSource::Cache));
 

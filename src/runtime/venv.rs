@@ -122,6 +122,9 @@ pub async fn prepare_venv_refreshing(
         venvs.display()
     )))?;
     remove_stale_scratch(&venvs);
+    if lookup.will_install(cache) {
+        phases.tell(Phase::InstallingUv);
+    }
     let installer = lookup.find(cache, &interpreter.path).await?;
     let scratch = tempfile::Builder::new()
         .prefix(&format!(".building-{key}-"))
