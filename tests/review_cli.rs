@@ -282,8 +282,9 @@ fn review_on_a_terminal_walks_the_pending_snapshots_one_by_one() {
         .env_remove("CLICOLOR_FORCE")
         .arg("review");
     let mut session = pty::Session::spawn(command);
-    // Sorted: fresh/sqlite, partial/postgres-17, partial/sqlite. One answer is not understood.
-    for (questions, answer) in [(1, "x\n"), (2, "a\n"), (3, "r\n"), (4, "s\n")] {
+    // Sorted: fresh/sqlite, partial/postgres-17, partial/sqlite. One key is not understood. A
+    // key answers on its own: no Enter.
+    for (questions, answer) in [(1, "x"), (2, "a"), (3, "r"), (4, "s")] {
         session.expect(PROMPT, questions);
         session.send(answer);
     }
@@ -322,7 +323,7 @@ fn review_on_a_terminal_has_no_colour_with_no_color_and_quit_leaves_everything()
         .arg("review");
     let mut session = pty::Session::spawn(command);
     session.expect(PROMPT, 1);
-    session.send("q\n");
+    session.send("q");
     let (code, raw) = session.finish();
     assert_eq!(code, Some(0), "{raw}");
     assert!(!raw.contains('\x1b'), "{raw:?}");

@@ -1,7 +1,7 @@
 //! `harness review`: on a terminal, walks the pending `.snap.new` files one by one (the diff, then
 //! accept, reject, skip or quit); otherwise prints every diff and changes nothing.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use super::accept::{self, Pending};
@@ -70,6 +70,8 @@ fn list(pending: &[Pending], palette: Palette) -> Result<ExitStatus, Failure> {
 /// quits (what is left stays pending).
 fn walk(pending: &[Pending], palette: Palette) -> Result<ExitStatus, Failure> {
     let mut tally = Tally::default();
+    // One key answers: the terminal hands each key over as it is pressed, without echo.
+    let _keys = SingleKeys::on();
     let mut input = std::io::stdin().lock();
     for (index, one) in pending.iter().enumerate() {
         let state = if snapshot::accepted_path(&one.file).exists() {
@@ -119,8 +121,43 @@ fn walk(pending: &[Pending], palette: Palette) -> Result<ExitStatus, Failure> {
     Ok(ExitStatus::Success)
 }
 
-/// Asks until the answer is one of the four; the end of input is `quit`.
-fn ask(input: &mut impl BufRead, palette: Palette) -> Result<Answer, Failure> {
+/// The terminal's line mode and echo switched off while it lives, so one key answers; restored
+/// when it is dropped (also when the review ends early on an error).
+struct SingleKeys {
+    saved: Option<libc::termios>,
+}
+
+impl SingleKeys {
+    fn on() -> Self {
+        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: tcgetattr fills the termios it is given; a failure leaves the terminal as it is.
+        if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut saved) } != 0 {
+            return Self { saved: None };
+        }
+        let mut keys = saved;
+        keys.c_lflag &= !(libc::ICANON | libc::ECHO);
+        keys.c_cc[libc::VMIN] = 1;
+        keys.c_cc[libc::VTIME] = 0;
+        // SAFETY: the termios was read from this terminal and only its line-mode flags changed.
+        let set = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &keys) };
+        Self {
+            saved: (set == 0).then_some(saved),
+        }
+    }
+}
+
+impl Drop for SingleKeys {
+    fn drop(&mut self) {
+        if let Some(saved) = &self.saved {
+            // SAFETY: restores the settings read in `on`.
+            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved) };
+        }
+    }
+}
+
+/// Asks until a key is one of the four (Enter and spaces are ignored); the end of input is `quit`.
+/// The key is echoed after the question.
+fn ask(input: &mut impl Read, palette: Palette) -> Result<Answer, Failure> {
     loop {
         print!(
             "{} accept · {} reject · {} skip · {} quit > ",
@@ -132,15 +169,22 @@ fn ask(input: &mut impl BufRead, palette: Palette) -> Result<Answer, Failure> {
         std::io::stdout()
             .flush()
             .map_err(|err| Failure::Environment(format!("cannot write the question: {err}")))?;
-        let mut line = String::new();
-        let read = input
-            .read_line(&mut line)
-            .map_err(|err| Failure::Environment(format!("cannot read the answer: {err}")))?;
-        if read == 0 {
-            println!();
-            return Ok(Answer::Quit);
-        }
-        match Answer::parse(&line) {
+        let key = loop {
+            let mut byte = [0u8; 1];
+            let read = input
+                .read(&mut byte)
+                .map_err(|err| Failure::Environment(format!("cannot read the answer: {err}")))?;
+            if read == 0 {
+                println!();
+                return Ok(Answer::Quit);
+            }
+            let key = char::from(byte[0]);
+            if !key.is_whitespace() {
+                break key;
+            }
+        };
+        println!("{key}");
+        match Answer::parse(&key.to_string()) {
             Some(answer) => return Ok(answer),
             None => println!("answer a, r, s or q"),
         }
