@@ -232,6 +232,27 @@ fn reports_of_another_schema_version_are_refused() {
     assert!(err.contains("not valid JSON"), "{err}");
 }
 
+/// A report of `cells` whose runtimes `infos` were prepared (from the cache, 10 ms each).
+fn with_runtimes(cells: Vec<CellResult>, infos: [RuntimeInfo; 2]) -> RunReport {
+    RunReport {
+        cells,
+        duration: Duration::from_millis(100),
+        runtimes: infos
+            .into_iter()
+            .map(|info| RuntimeSummary {
+                key: info.key.clone(),
+                member: None,
+                outcome: Ok(harness::outcome::RuntimeReady {
+                    info,
+                    reused: true,
+                    setup_time: Duration::from_millis(10),
+                }),
+            })
+            .collect(),
+        ..RunReport::default()
+    }
+}
+
 /// When runtimes end a cell differently, the packages their environments hold differently are
 /// named beside the disagreement.
 #[test]
@@ -254,26 +275,7 @@ fn runtimes_that_disagree_name_the_packages_that_differ() {
     failed.runtime = "python-3.10".into();
     failed.runtime_info = Some(old.clone());
     let passed = cell(1, "fresh", Verdict::Passed);
-    let report = RunReport {
-        cells: vec![failed, passed],
-        partition: None,
-        runtimes: [old, new]
-            .into_iter()
-            .map(|info| RuntimeSummary {
-                key: info.key.clone(),
-                member: None,
-                outcome: Ok(harness::outcome::RuntimeReady {
-                    info,
-                    reused: true,
-                    setup_time: Duration::from_millis(10),
-                }),
-            })
-            .collect(),
-        warnings: vec![],
-        duration: Duration::from_millis(100),
-        graphs: vec![],
-        not_run: vec![],
-    };
+    let report = with_runtimes(vec![failed, passed], [old, new]);
     let text = report::render(&report);
     assert!(
         text.contains(
@@ -302,26 +304,7 @@ fn a_runtime_that_never_ran_is_not_a_disagreement() {
     missing.runtime = "python-3.14".into();
     missing.runtime_info = None;
     missing.detail = Some("runtime python:3.14 is not available: no interpreter".into());
-    let report = RunReport {
-        cells: vec![changed_old, changed_new, missing],
-        partition: None,
-        runtimes: [old, new]
-            .into_iter()
-            .map(|info| RuntimeSummary {
-                key: info.key.clone(),
-                member: None,
-                outcome: Ok(harness::outcome::RuntimeReady {
-                    info,
-                    reused: true,
-                    setup_time: Duration::from_millis(10),
-                }),
-            })
-            .collect(),
-        warnings: vec![],
-        duration: Duration::from_millis(100),
-        graphs: vec![],
-        not_run: vec![],
-    };
+    let report = with_runtimes(vec![changed_old, changed_new, missing], [old, new]);
     let text = report::render(&report);
     assert!(!text.contains("runtimes disagree"), "{text}");
     assert!(!text.contains("packages that differ"), "{text}");

@@ -97,11 +97,21 @@ pub(super) enum RuntimePlan {
 /// The project's requirements, plus a database driver for each server engine of the cells whose
 /// driver they do not install (psycopg2-binary, PyMySQL), with a warning naming what was added.
 pub(super) fn with_drivers(config: &Config, cells: &[Cell]) -> (Requirements, Vec<String>) {
+    configured_drivers(config, &config.project.requirements, cells)
+}
+
+/// `requirements` with drivers for `cells`' engines, as the configuration asks: added, or none
+/// with `[runtime] add_drivers = false`.
+pub(super) fn configured_drivers(
+    config: &Config,
+    requirements: &Requirements,
+    cells: &[Cell],
+) -> (Requirements, Vec<String>) {
     if config.runtime.keep_drivers_out {
-        return (config.project.requirements.clone(), Vec::new());
+        return (requirements.clone(), Vec::new());
     }
     let engines: Vec<EngineKind> = cells.iter().map(|c| c.database.engine).collect();
-    drivers_for(&config.project.requirements, config.project.tool, &engines)
+    drivers_for(requirements, config.project.tool, &engines)
 }
 
 /// `requirements` plus a driver for each engine of `engines` they install none for (with a

@@ -241,13 +241,7 @@ pub async fn run(
         if ref_cells.is_empty() {
             continue;
         }
-        let engines: Vec<crate::config::EngineKind> =
-            ref_cells.iter().map(|c| c.database.engine).collect();
-        let (theirs, _) = if config.runtime.keep_drivers_out {
-            (theirs.clone(), Vec::new())
-        } else {
-            prepare::drivers_for(theirs, config.project.tool, &engines)
-        };
+        let (theirs, _) = prepare::configured_drivers(&config, theirs, &ref_cells);
         let named = AtRef {
             inner: progress.as_ref(),
             reference,
