@@ -400,3 +400,42 @@ fn only_modules_named_from_outside_the_library_are_public() {
         "public modules nothing outside the library names (make them pub(crate)): {unnamed:?}"
     );
 }
+
+/// Errors stay typed across module boundaries: no function another module can call (`pub`,
+/// `pub(crate)`, `pub(super)`) returns `Result<_, String>`. Private helpers may, inside one file.
+#[test]
+fn no_function_other_modules_call_returns_a_string_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut broken = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let lines: Vec<&str> = code.lines().collect();
+        for (number, line) in lines.iter().enumerate() {
+            let line = line.trim_start();
+            if !(line.starts_with("pub ") || line.starts_with("pub(")) || !line.contains("fn ") {
+                continue;
+            }
+            // The signature runs to the line that opens the body (or ends a trait's declaration).
+            let mut signature = String::new();
+            for next in &lines[number..] {
+                signature.push_str(next.trim());
+                if next.contains('{') || next.trim_end().ends_with(';') {
+                    break;
+                }
+            }
+            let returns = signature.split("->").nth(1).unwrap_or_default();
+            let returns: String = returns.chars().filter(|c| !c.is_whitespace()).collect();
+            if returns.starts_with("Result<") && returns.contains(",String>") {
+                broken.push(format!(
+                    "{}:{}: returns a String error",
+                    file.strip_prefix(root).unwrap().display(),
+                    number + 1
+                ));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

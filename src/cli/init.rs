@@ -312,7 +312,7 @@ async fn plan(
     let wanted = if args.databases.is_empty() {
         init_engines::wanted(&targets)
     } else {
-        init_engines::given(&args.databases).map_err(Failure::Usage)?
+        init_engines::given(&args.databases).map_err(|err| Failure::Usage(err.to_string()))?
     };
     for want in &wanted {
         if !want.embedded_default && !want.only_if_it_passes {
@@ -590,17 +590,20 @@ fn trial_notes(
         if want.only_if_it_passes {
             continue;
         }
-        if let TrialOutcome::Failed { line, .. } | TrialOutcome::NoEngine(line) = &ran.outcome {
-            let line = line.lines().next().unwrap_or_default();
-            eprintln!(
-                "  note: the trial upgrade on an empty {} database failed: {line}",
-                ran.spec
-            );
-            notes.push(format!(
-                "a trial upgrade on an empty {} database failed: {line}",
-                ran.spec
-            ));
-        }
+        let line = match &ran.outcome {
+            TrialOutcome::Failed { line, .. } => line.clone(),
+            TrialOutcome::NoEngine(why) => why.to_string(),
+            _ => continue,
+        };
+        let line = line.lines().next().unwrap_or_default();
+        eprintln!(
+            "  note: the trial upgrade on an empty {} database failed: {line}",
+            ran.spec
+        );
+        notes.push(format!(
+            "a trial upgrade on an empty {} database failed: {line}",
+            ran.spec
+        ));
     }
     let first = &trial.engines[0];
     match &first.outcome {
@@ -876,7 +879,7 @@ pub(super) fn outcome_line(outcome: &TrialOutcome) -> String {
         TrialOutcome::MissingModule { module, .. } => format!("no module named `{module}`"),
         TrialOutcome::Failed { line, .. } => line.clone(),
         TrialOutcome::Setup(why) => why.to_string().lines().next().unwrap_or_default().into(),
-        TrialOutcome::NoEngine(why) => why.lines().next().unwrap_or_default().to_string(),
+        TrialOutcome::NoEngine(why) => why.to_string().lines().next().unwrap_or_default().into(),
     }
 }
 

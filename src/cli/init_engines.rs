@@ -63,13 +63,23 @@ pub(super) fn wanted(targets: &TargetEngines) -> Vec<Wanted> {
     wanted
 }
 
+/// A `--database` entry that is not one.
+#[derive(Debug, thiserror::Error)]
+#[error("--database {entry}: {why}")]
+pub(super) struct BadEntry {
+    entry: String,
+    why: crate::config::SpecError,
+}
+
 /// The entries `--database` gives, tried as they are.
-pub(super) fn given(entries: &[String]) -> Result<Vec<Wanted>, String> {
+pub(super) fn given(entries: &[String]) -> Result<Vec<Wanted>, BadEntry> {
     entries
         .iter()
         .map(|text| {
-            let spec =
-                DatabaseSpec::parse(text).map_err(|why| format!("--database {text}: {why}"))?;
+            let spec = DatabaseSpec::parse(text).map_err(|why| BadEntry {
+                entry: text.clone(),
+                why,
+            })?;
             Ok(Wanted {
                 specs: vec![spec],
                 why: "given with --database".into(),
@@ -182,23 +192,23 @@ pub(super) fn settle(wanted: &[Wanted], trials: &[EngineTrial]) -> Settled {
             continue;
         }
         let mut why = want.why.clone();
-        if !trial.skipped.is_empty() && trial.skipped[0].0 == entry {
+        if !trial.skipped.is_empty() && trial.skipped[0].entry == entry {
             settled.notes.push(format!(
                 "{entry} could not be started from its image here ({}): it runs from this machine's server binaries (backend = \"local\"); drop that line where the image can be pulled",
-                first_line(&trial.skipped[0].1)
+                first_line(&trial.skipped[0].error.to_string())
             ));
         } else if !trial.skipped.is_empty() {
-            let wanted_entry = &trial.skipped[0].0;
+            let wanted_entry = &trial.skipped[0].entry;
             settled.notes.push(format!(
                 "{wanted_entry} could not be started here ({}): {entry} is the nearest that could; write {wanted_entry} where it starts (a CI runner that pulls images)",
-                first_line(&trial.skipped[0].1)
+                first_line(&trial.skipped[0].error.to_string())
             ));
             why = format!("{why} ({wanted_entry} could not be started here)");
         }
         if let TrialOutcome::NoEngine(reason) = &trial.outcome {
             settled.said.push(format!(
                 "{entry} could not be started, so init could not try the upgrade on it: {}\n  help: start a Docker engine, or install PostgreSQL's server binaries (Debian: postgresql), then `harness run`",
-                first_line(reason)
+                first_line(&reason.to_string())
             ));
             settled.notes.push(format!(
                 "{entry} was not tried: it could not be started when init ran"
@@ -345,7 +355,12 @@ mod tests {
         };
         let wanted = wanted(&targets);
         let mut ran = trial("postgres:15", TrialOutcome::Passed);
-        ran.skipped = vec![("postgres:16".into(), "no such image".into())];
+        ran.skipped = vec![crate::engine::trial::Unstarted {
+            entry: "postgres:16".into(),
+            error: std::sync::Arc::new(crate::database::DatabaseError::Unsupported(
+                "postgres:16".into(),
+            )),
+        }];
         let settled = settle(&wanted[..1], &[ran]);
         assert_eq!(settled.databases[0].0, "postgres:15");
         assert!(settled.notes[0].contains("postgres:16 could not be started here"));

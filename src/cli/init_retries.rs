@@ -597,9 +597,8 @@ pub(super) async fn own_command(
                         retry.project.env.remove(home);
                     }
                     let why = match again.outcome() {
-                        TrialOutcome::Failed { line, .. } | TrialOutcome::NoEngine(line) => {
-                            line.clone()
-                        }
+                        TrialOutcome::Failed { line, .. } => line.clone(),
+                        TrialOutcome::NoEngine(why) => why.to_string(),
                         TrialOutcome::Setup(err) => err.to_string(),
                         TrialOutcome::Foreign(url) => format!("it connected to {url} on its own"),
                         TrialOutcome::MissingModule { module, .. } => {

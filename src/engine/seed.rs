@@ -175,6 +175,15 @@ fn quote(name: &str) -> String {
     crate::dialect::Dialect::Postgres.quote(name)
 }
 
+/// Why the tables could not be filled at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Inspect(#[from] crate::introspect::IntrospectError),
+    #[error(transparent)]
+    Query(#[from] crate::database::DatabaseError),
+}
+
 /// Fills the cell's empty tables (the version table aside) with `rows` rows each; the tables left
 /// empty, each with why (a value the generator has none for, or the database's refusal).
 pub async fn seed(
@@ -182,10 +191,8 @@ pub async fn seed(
     database: &crate::database::CellDatabase,
     version_table: Option<&str>,
     rows: u64,
-) -> Result<Vec<String>, String> {
-    let schema = crate::introspect::inspect(database, version_table)
-        .await
-        .map_err(|err| err.to_string())?;
+) -> Result<Vec<String>, SeedError> {
+    let schema = crate::introspect::inspect(database, version_table).await?;
     let names: Vec<&str> = schema
         .tables
         .iter()
@@ -208,8 +215,7 @@ pub async fn seed(
         .join(" UNION ALL ");
     let empty: Vec<String> = engine
         .query(database, &probe)
-        .await
-        .map_err(|err| err.to_string())?
+        .await?
         .into_iter()
         .filter_map(|row| row.into_iter().next())
         .collect();

@@ -71,7 +71,37 @@ pub enum TrialOutcome {
     /// The environment could not be prepared.
     Setup(std::sync::Arc<SetupError>),
     /// No engine of the entry's candidates started: why each did not.
-    NoEngine(String),
+    NoEngine(NotStarted),
+}
+
+/// A `matrix.databases` candidate that did not start, and why.
+#[derive(Debug, Clone)]
+pub struct Unstarted {
+    pub entry: String,
+    pub error: std::sync::Arc<crate::database::DatabaseError>,
+}
+
+/// Every candidate of an entry, none of which started (or the one that started but could not make
+/// a database).
+#[derive(Debug, Clone)]
+pub struct NotStarted(pub Vec<Unstarted>);
+
+impl std::fmt::Display for NotStarted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, unstarted) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            // A start error names its entry already.
+            let why = unstarted.error.to_string();
+            if why.starts_with(&unstarted.entry) {
+                f.write_str(&why)?;
+            } else {
+                write!(f, "{}: {why}", unstarted.entry)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why the trial's environment could not be prepared: its runtime, or a service the project needs.
@@ -110,7 +140,7 @@ pub struct EngineTrial {
     /// really uses (it may name one in code).
     pub version_tables: Vec<String>,
     /// Candidates tried before it that did not start, with why.
-    pub skipped: Vec<(String, String)>,
+    pub skipped: Vec<Unstarted>,
     pub outcome: TrialOutcome,
 }
 
@@ -221,20 +251,18 @@ pub async fn trial_through(
                     started = Some((spec.clone(), engine));
                     break;
                 }
-                Err(err) => skipped.push((spec.to_string(), err.to_string())),
+                Err(err) => skipped.push(Unstarted {
+                    entry: spec.to_string(),
+                    error: std::sync::Arc::new(err),
+                }),
             }
         }
         let Some((spec, engine)) = started else {
-            let why = skipped
-                .iter()
-                .map(|(entry, why)| format!("{entry}: {why}"))
-                .collect::<Vec<_>>()
-                .join("; ");
             results.push(EngineTrial {
                 spec: specs[0].clone(),
                 version_tables: Vec::new(),
                 skipped: Vec::new(),
-                outcome: TrialOutcome::NoEngine(why),
+                outcome: TrialOutcome::NoEngine(NotStarted(skipped)),
             });
             continue;
         };
@@ -295,7 +323,16 @@ async fn on_engine(
 ) -> Result<(TrialOutcome, Vec<String>), TrialError> {
     let database = match engine.create().await {
         Ok(database) => database.with_services(services),
-        Err(err) => return Ok((TrialOutcome::NoEngine(err.to_string()), Vec::new())),
+        Err(err) => {
+            let unstarted = Unstarted {
+                entry: engine.spec().to_string(),
+                error: std::sync::Arc::new(err),
+            };
+            return Ok((
+                TrialOutcome::NoEngine(NotStarted(vec![unstarted])),
+                Vec::new(),
+            ));
+        }
     };
     let session = Session::new(prepared, Some(&database), "init");
     if graph.is_none() {

@@ -15,8 +15,8 @@ pub struct Pipfile {
 }
 
 impl Pipfile {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let document: Table = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        let document: Table = toml::from_str(text)?;
         let mut pipfile = Self::default();
         if let Some(packages) = document.get("packages").and_then(Value::as_table) {
             pipfile.packages = pipfile.specifiers(packages);

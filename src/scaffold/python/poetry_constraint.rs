@@ -1,6 +1,15 @@
 //! Poetry's version constraints (`^1.2.3`, `~1.2`, `*`, `1.2.3`, `>= 1.2, < 2`) written as the PEP 440
 //! specifiers pip understands. Text in, text out.
 
+/// A constraint with no PEP 440 form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConstraintError {
+    #[error("`{0}` is a union of constraints, which a PEP 440 specifier cannot express")]
+    Union(String),
+    #[error("`{constraint}`: {why}")]
+    Unreadable { constraint: String, why: String },
+}
+
 /// The operators a constraint part may start with, longest first.
 const OPERATORS: &[&str] = &["===", "~=", "==", "!=", ">=", "<=", ">", "<", "^", "~"];
 
@@ -9,15 +18,16 @@ const OPERATORS: &[&str] = &["===", "~=", "==", "!=", ">=", "<=", ">", "<", "^",
 /// `^1.2.3` is `>=1.2.3,<2`, `^0.4` is `>=0.4,<0.5`, `~1.2` is `>=1.2,<1.3`, a bare `1.2.3` is
 /// `==1.2.3`; parts may be joined with commas or spaces. A union (`||`) has no PEP 440 form and is
 /// an error, as is a caret or tilde on something that is not a version.
-pub fn to_pep440(constraint: &str) -> Result<String, String> {
+pub fn to_pep440(constraint: &str) -> Result<String, ConstraintError> {
     if constraint.contains("||") || constraint.contains('|') {
-        return Err(format!(
-            "`{constraint}` is a union of constraints, which a PEP 440 specifier cannot express"
-        ));
+        return Err(ConstraintError::Union(constraint.to_string()));
     }
     let mut specifiers = Vec::new();
     for part in parts(constraint) {
-        specifiers.extend(convert(&part).map_err(|why| format!("`{constraint}`: {why}"))?);
+        specifiers.extend(convert(&part).map_err(|why| ConstraintError::Unreadable {
+            constraint: constraint.to_string(),
+            why,
+        })?);
     }
     Ok(specifiers.join(","))
 }
@@ -141,8 +151,16 @@ mod tests {
 
     #[test]
     fn unions_and_nonsense_are_errors() {
-        assert!(to_pep440("^1.2 || ^2.0").unwrap_err().contains("union"));
-        assert!(to_pep440("^latest").unwrap_err().contains("not a version"));
+        assert!(matches!(
+            to_pep440("^1.2 || ^2.0"),
+            Err(ConstraintError::Union(_))
+        ));
+        assert!(
+            to_pep440("^latest")
+                .unwrap_err()
+                .to_string()
+                .contains("not a version")
+        );
         assert!(to_pep440("main").is_err());
     }
 }

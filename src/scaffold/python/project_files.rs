@@ -92,14 +92,19 @@ impl ProjectFiles {
         }
     }
 
-    fn read_toml<T>(&mut self, name: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+    fn read_toml<T>(
+        &mut self,
+        name: &str,
+        parse: fn(&str) -> Result<T, toml::de::Error>,
+    ) -> Option<T> {
         let text = self.text(name)?;
         match parse(&text) {
             Ok(parsed) => Some(parsed),
             Err(e) => {
                 self.notes.push(format!(
-                    "{} is not valid TOML and was not read: {e}",
-                    self.path(name)
+                    "{} is not valid TOML and was not read: {}",
+                    self.path(name),
+                    e.to_string().trim()
                 ));
                 None
             }

@@ -41,8 +41,8 @@ pub struct Pyproject {
 
 impl Pyproject {
     /// Reads the text of a pyproject.toml; the error is TOML's, with its line and column.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let document: Table = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        let document: Table = toml::from_str(text)?;
         let mut pyproject = Self::default();
         if let Some(project) = table(&document, &["project"]) {
             pyproject.read_project(project);
@@ -481,6 +481,6 @@ lint = ["ruff", "-e file:///${PROJECT_ROOT}/tools"]
     #[test]
     fn broken_toml_names_the_line() {
         let err = Pyproject::parse("[project]\nname = \n").unwrap_err();
-        assert!(err.contains("line 2"), "{err}");
+        assert!(err.to_string().contains("line 2"), "{err}");
     }
 }

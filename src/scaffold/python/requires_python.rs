@@ -29,8 +29,8 @@ pub enum RequiresPythonError {
     #[error("`{part}` in requires-python `{whole}`: `===` (arbitrary equality) is not supported")]
     ArbitraryEquality { part: String, whole: String },
     /// Poetry's `^`/`~` constraint that does not translate.
-    #[error("{0}")]
-    Poetry(String),
+    #[error(transparent)]
+    Poetry(#[from] poetry_constraint::ConstraintError),
 }
 
 impl RequiresPython {
@@ -42,8 +42,7 @@ impl RequiresPython {
             let is_poetry =
                 part.starts_with('^') || (part.starts_with('~') && !part.starts_with("~="));
             if is_poetry {
-                let converted =
-                    poetry_constraint::to_pep440(part).map_err(RequiresPythonError::Poetry)?;
+                let converted = poetry_constraint::to_pep440(part)?;
                 for converted_part in converted.split(',') {
                     clauses.push(clause(converted_part, text)?);
                 }
