@@ -9,6 +9,19 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
+/// `100000` → `100,000`: a count a reader takes in at a glance.
+pub fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// The first `max` items joined with ", ", then "and N more" for the rest.
 pub fn list_cut<S: AsRef<str>>(items: &[S], max: usize) -> String {
     let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
@@ -72,6 +85,15 @@ fn distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(100_000), "100,000");
+        assert_eq!(super::thousands(12_345_678), "12,345,678");
+    }
+
     use super::*;
 
     #[test]

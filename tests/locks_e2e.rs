@@ -46,23 +46,47 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     assert_eq!(index["line"], 15);
     assert_eq!(index["locks"][0]["relation"], "orders");
     assert_eq!(index["locks"][0]["mode"], "ShareLock");
+    // The rows orders held when 0002 began: the seeding's 20,000.
+    assert_eq!(index["rows"]["orders"], 20000);
     // The pull request's summary has a row per statement that blocked writes or rewrote a table.
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(
         summary.contains("| 0002 | 0002_orders_email_index.py:15 | `CREATE INDEX ix_orders_email ON orders (email)` | SHARE on orders"),
         "{summary}"
     );
-    assert!(summary.contains("| orders |"), "{summary}");
+    assert!(summary.contains("| orders at 20,000 rows |"), "{summary}");
     for said in [
         "3 lock findings:",
         "0002 (0002_orders_email_index.py:15): SHARE on orders held",
+        " at 20,000 rows (max_write_block_ms = 0) from `CREATE INDEX ix_orders_email ON orders (email)`",
         "from `CREATE INDEX ix_orders_email ON orders (email)`; instead: CREATE INDEX CONCURRENTLY",
         "0003 (0003_orders_token.py:16): rewrites table orders",
         "instead: add the column nullable without a volatile default, then backfill it in batches",
-        "0004 (0004_orders_total_bigint.py:16): rewrites table orders (`ALTER TABLE orders ALTER COLUMN total_cents TYPE BIGINT`); instead: add a new column of the new type, backfill it in batches, then switch to it",
+        "0004 (0004_orders_total_bigint.py:16): rewrites table orders at 20,000 rows (`ALTER TABLE orders ALTER COLUMN total_cents TYPE BIGINT`); instead: add a new column of the new type, backfill it in batches, then switch to it",
     ] {
         assert!(out.1.contains(said), "{said}\n{}", transcript(&out));
     }
+    // Sizes from a production catalog (`rows_from`) take precedence over `rows`.
+    let scenario = failing.path().join("scenarios/locks.toml");
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    std::fs::write(
+        &scenario,
+        text.replace("rows = 20000", "rows = 20000\nrows_from = \"stats.json\""),
+    )
+    .unwrap();
+    std::fs::write(
+        failing.path().join("scenarios/stats.json"),
+        r#"{"public.orders": 3000.0, "never_analyzed": -1}"#,
+    )
+    .unwrap();
+    let out = run(harness(failing.path()).arg("run"));
+    assert_eq!(out.0, 1, "{}", transcript(&out));
+    assert!(
+        out.1
+            .contains("rewrites table orders at 3,000 rows (`ALTER TABLE orders ADD COLUMN token"),
+        "{}",
+        transcript(&out)
+    );
     // The built-in `locks` (10,000 rows, no rewrite, ACCESS EXCLUSIVE at most 200 ms, no write
     // blocked over 2 s): the rewrite is a finding without a scenario file.
     std::fs::remove_dir_all(failing.path().join("scenarios")).unwrap();

@@ -15,6 +15,7 @@ mod secrets;
 mod service;
 mod source;
 mod spec;
+mod table_sizes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

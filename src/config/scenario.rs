@@ -37,6 +37,9 @@ pub struct Scenario {
     pub interrupt: Option<Interrupt>,
     /// `rows = N` (kind `locks`): before each revision, every empty table is filled with N rows.
     pub rows: Option<u64>,
+    /// `rows_from = "stats.json"` (kind `locks`): the rows of each table named there, which take
+    /// precedence over `rows`.
+    pub table_rows: std::collections::BTreeMap<String, u64>,
     /// `order` (kind `rolling`): which code meets which schema.
     pub order: RollingOrder,
 }
@@ -183,6 +186,7 @@ impl Scenario {
             from_ref: None,
             interrupt: None,
             rows: None,
+            table_rows: Default::default(),
             order: RollingOrder::default(),
         }
     }
@@ -299,6 +303,7 @@ struct RawScenario {
     from_ref: Option<Spanned<String>>,
     interrupt: Option<Spanned<RawInterrupt>>,
     rows: Option<Spanned<u64>>,
+    rows_from: Option<Spanned<String>>,
     order: Option<Spanned<RollingOrder>>,
 }
 
@@ -470,6 +475,34 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         ));
     }
     let rows = raw.rows.map(Spanned::into_inner).filter(|rows| *rows > 0);
+    let table_rows = match &raw.rows_from {
+        Some(from) if kind != Kind::Locks => {
+            return Err(ConfigError::at(
+                file.location(from.span().start),
+                "`rows_from` belongs to kind = \"locks\"",
+            ));
+        }
+        Some(from) => {
+            // A path relative to the scenario file's folder.
+            let folder = path.parent().unwrap_or(Path::new("."));
+            super::table_sizes::load(&folder.join(from.get_ref())).map_err(|err| {
+                // An error inside the file points into it; one about the file, at this line.
+                let super::Place::File(stats) = &err.at else {
+                    return err;
+                };
+                let at = file.location(from.span().start);
+                let error = ConfigError::at(
+                    at,
+                    format!("`rows_from`: {}: {}", stats.display(), err.message),
+                );
+                match err.help {
+                    Some(help) => error.with_help(help),
+                    None => error,
+                }
+            })?
+        }
+        None => Default::default(),
+    };
     if let Some(order) = &raw.order
         && kind != Kind::Rolling
     {
@@ -539,6 +572,7 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
         from_ref,
         interrupt,
         rows,
+        table_rows,
         order,
     })
 }
@@ -847,6 +881,33 @@ mod tests {
         assert_eq!(
             limits.allow,
             [("0007".to_string(), "maintenance window".to_string())]
+        );
+    }
+
+    #[test]
+    fn rows_from_reads_sizes_beside_the_scenario_and_says_where_it_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locks.toml");
+        std::fs::write(
+            dir.path().join("stats.json"),
+            r#"{"public.orders": 2500000}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            &path,
+            "kind = \"locks\"\nrows = 1000\nrows_from = \"stats.json\"\n",
+        )
+        .unwrap();
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.table_rows.get("orders"), Some(&2_500_000));
+        assert_eq!(loaded.rows, Some(1000));
+        std::fs::write(&path, "kind = \"locks\"\nrows_from = \"missing.json\"\n").unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.contains("locks.toml:2:13: `rows_from`:"), "{err}");
+        assert!(err.contains("missing.json: cannot read the file"), "{err}");
+        assert_eq!(
+            scenario("kind = \"stepwise\"\nrows_from = \"stats.json\"\n").unwrap_err(),
+            "check.toml:2:13: `rows_from` belongs to kind = \"locks\""
         );
     }
 

@@ -220,6 +220,8 @@ struct Ran {
     failed_as_expected: bool,
     /// A `locks` cell's traced statements, in order, and why tracing stopped, if it did.
     traced: (Vec<crate::adapters::TracedStatement>, Option<String>),
+    /// The rows each table held when the revision of the statement at the same index began.
+    traced_rows: Vec<super::locks::TableRows>,
     /// A `locks` cell's seeding: the tables left empty, each with why.
     left_empty: Vec<String>,
     /// A `rolling` cell's probes before the upgrade.
@@ -276,21 +278,33 @@ async fn run_steps(
     let mut upgraded = false;
     let mut traced: (Vec<crate::adapters::TracedStatement>, Option<String>) = Default::default();
     let mut left_empty: Vec<String> = Vec::new();
+    let mut traced_rows = Vec::new();
+    let mut table_rows = super::locks::TableRows::default();
     let mut probes = super::rolling::Before::default();
-    let rows = ctx.config.scenarios[cell.scenario]
-        .rows
-        .filter(|_| cell.database.engine == crate::config::EngineKind::Postgres);
+    // A locks cell fills tables on PostgreSQL: each with its size from `rows_from`, else `rows`.
+    let scenario = &ctx.config.scenarios[cell.scenario];
+    let seeds = (scenario.rows.is_some() || !scenario.table_rows.is_empty())
+        && cell.database.engine == crate::config::EngineKind::Postgres;
+    let size = |table: &str| {
+        scenario
+            .table_rows
+            .get(table)
+            .copied()
+            .or(scenario.rows)
+            .unwrap_or_default()
+    };
     for (index, step) in steps.into_iter().chain(target).enumerate() {
         // A locks cell fills every empty table before each revision.
-        if let (Some(rows), PlannedAction::Tool(Action::TracedUpgrade(_))) = (rows, &step.action) {
+        if seeds && matches!(step.action, PlannedAction::Tool(Action::TracedUpgrade(_))) {
             let version_table = ctx.config.project.version_table.as_deref();
-            match super::seed::seed(engine, database, version_table, rows).await {
-                Ok(skipped) => {
-                    for table in skipped {
+            match super::seed::seed(engine, database, version_table, &size).await {
+                Ok(seeded) => {
+                    for table in seeded.left_empty {
                         if !left_empty.contains(&table) {
                             left_empty.push(table);
                         }
                     }
+                    table_rows = std::sync::Arc::new(seeded.rows);
                 }
                 Err(why) => {
                     fail(
@@ -330,6 +344,7 @@ async fn run_steps(
         }
         if let Some(output) = &output {
             let (statements, stopped) = output.statements();
+            traced_rows.extend(std::iter::repeat_n(table_rows.clone(), statements.len()));
             traced.0.extend(statements.into_iter().cloned());
             if traced.1.is_none() {
                 traced.1 = stopped.map(str::to_string);
@@ -372,6 +387,7 @@ async fn run_steps(
         upgraded,
         failed_as_expected,
         traced,
+        traced_rows,
         left_empty,
         probes,
     })
@@ -456,8 +472,13 @@ fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
         });
         return Some(());
     }
-    run.result.trace = statements.iter().map(super::locks::kept).collect();
-    let found = super::locks::findings(statements, &run.expect.locks, engine);
+    let rows = &ran.traced_rows;
+    run.result.trace = statements
+        .iter()
+        .zip(rows)
+        .map(|(statement, rows)| super::locks::kept(statement, rows))
+        .collect();
+    let found = super::locks::findings(statements, rows, &run.expect.locks, engine);
     if !found.is_empty() {
         fail(
             &mut run.result,
@@ -471,7 +492,7 @@ fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
         );
         return None;
     }
-    let mut lines = super::locks::summary(statements);
+    let mut lines = super::locks::summary(statements, rows);
     if let Some(note) = only_rewrites {
         lines.insert(0, note);
     }

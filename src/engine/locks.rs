@@ -7,15 +7,34 @@ use crate::config::{EngineKind, LockLimits};
 
 use crate::outcome::{WRITE_BLOCKING_LOCKS as WRITE_BLOCKING, lock_mode_name as mode_name};
 
+/// The rows each table held when a revision began (counted after the seeding, before it ran).
+pub type TableRows = std::sync::Arc<std::collections::BTreeMap<String, u64>>;
+
+/// ` at 20,000 rows` when the count of `relation` is known, else nothing.
+fn at_rows(rows: Option<&TableRows>, relation: &str) -> String {
+    rows.and_then(|rows| rows.get(relation))
+        .map(|count| {
+            if *count == 1 {
+                " at 1 row".to_string()
+            } else {
+                format!(" at {} rows", crate::words::thousands(*count))
+            }
+        })
+        .unwrap_or_default()
+}
+
 /// The findings of `statements` against `limits`, one sentence each, in statement order; on
-/// SQLite and MariaDB, rewrites only (no lock is read there).
+/// SQLite and MariaDB, rewrites only (no lock is read there). `rows` holds, for the statement at
+/// the same index, the rows each table held when its revision began (it may be shorter).
 pub fn findings(
     statements: &[TracedStatement],
+    rows: &[TableRows],
     limits: &LockLimits,
     engine: EngineKind,
 ) -> Vec<String> {
     let mut found = Vec::new();
-    for statement in statements {
+    for (index, statement) in statements.iter().enumerate() {
+        let rows = rows.get(index);
         let revision = statement.revision.as_deref().unwrap_or("?");
         if limits
             .allow
@@ -29,8 +48,9 @@ pub fn findings(
             for rewritten in rewrites(statement) {
                 let what = if rewritten.index { "index" } else { "table" };
                 found.push(format!(
-                    "{place}: rewrites {what} {} (`{}`); instead: {}",
+                    "{place}: rewrites {what} {}{} (`{}`); instead: {}",
                     rewritten.relation,
+                    at_rows(rows, &rewritten.relation),
                     short(&statement.sql),
                     rewrite_advice(&statement.sql, engine)
                 ));
@@ -55,10 +75,11 @@ pub fn findings(
                 && lock.held_ms > ms as f64
             {
                 found.push(format!(
-                    "{place}: {} on {} held {} ({key} = {ms}) from `{}`; instead: {}",
+                    "{place}: {} on {} held {}{} ({key} = {ms}) from `{}`; instead: {}",
                     mode_name(&lock.mode),
                     lock.relation,
                     millis(lock.held_ms),
+                    at_rows(rows, &lock.relation),
                     short(&statement.sql),
                     advice(&statement.sql, false)
                 ));
@@ -69,20 +90,22 @@ pub fn findings(
 }
 
 /// One line per revision: its statements' locks on existing relations (strongest first) and
-/// rewrites, `0003: ACCESS EXCLUSIVE on users 12 ms; rewrites users`.
-pub fn summary(statements: &[TracedStatement]) -> Vec<String> {
-    let mut revisions: Vec<(String, Vec<&TracedStatement>)> = Vec::new();
+/// rewrites, `0003: ACCESS EXCLUSIVE on users 12 ms at 20,000 rows; rewrites users at 20,000 rows`.
+pub fn summary(statements: &[TracedStatement], rows: &[TableRows]) -> Vec<String> {
+    let mut revisions: Vec<(String, Option<&TableRows>, Vec<&TracedStatement>)> = Vec::new();
     // Alembic's own statements before the first revision (the version table) are no revision's.
-    for statement in statements.iter().filter(|s| s.revision.is_some()) {
-        let revision = statement.revision.clone().unwrap_or_default();
-        match revisions.iter_mut().find(|(r, _)| *r == revision) {
-            Some((_, list)) => list.push(statement),
-            None => revisions.push((revision, vec![statement])),
+    for (index, statement) in statements.iter().enumerate() {
+        let Some(revision) = statement.revision.clone() else {
+            continue;
+        };
+        match revisions.iter_mut().find(|(r, _, _)| *r == revision) {
+            Some((_, _, list)) => list.push(statement),
+            None => revisions.push((revision, rows.get(index), vec![statement])),
         }
     }
     revisions
         .into_iter()
-        .map(|(revision, list)| {
+        .map(|(revision, rows, list)| {
             let mut locks: Vec<&TracedLock> = list
                 .iter()
                 .flat_map(|s| strongest_locks(s))
@@ -97,17 +120,18 @@ pub fn summary(statements: &[TracedStatement]) -> Vec<String> {
                 .iter()
                 .map(|l| {
                     format!(
-                        "{} on {} {}",
+                        "{} on {} {}{}",
                         mode_name(&l.mode),
                         l.relation,
-                        millis(l.held_ms)
+                        millis(l.held_ms),
+                        at_rows(rows, &l.relation)
                     )
                 })
                 .collect();
-            let rewrites: Vec<&str> = list
+            let rewrites: Vec<String> = list
                 .iter()
                 .flat_map(|s| rewrites(s))
-                .map(|r| r.relation.as_str())
+                .map(|r| format!("{}{}", r.relation, at_rows(rows, &r.relation)))
                 .collect();
             if !rewrites.is_empty() {
                 parts.push(format!("rewrites {}", rewrites.join(", ")));
@@ -169,9 +193,18 @@ fn lock_rank(mode: &str) -> usize {
     .unwrap_or_default()
 }
 
-/// A traced statement as the cell's result keeps it: what it did to relations that existed before.
-pub fn kept(statement: &TracedStatement) -> crate::outcome::TracedStatement {
+/// A traced statement as the cell's result keeps it: what it did to relations that existed before,
+/// and the rows those held when its revision began.
+pub fn kept(statement: &TracedStatement, rows: &TableRows) -> crate::outcome::TracedStatement {
+    let touched = rewrites(statement)
+        .into_iter()
+        .map(|r| &r.relation)
+        .chain(strongest_locks(statement).into_iter().map(|l| &l.relation));
+    let rows = touched
+        .filter_map(|relation| Some((relation.clone(), *rows.get(relation)?)))
+        .collect();
     crate::outcome::TracedStatement {
+        rows,
         revision: statement.revision.clone(),
         file: statement.file.clone(),
         line: statement.line,
@@ -303,15 +336,17 @@ mod tests {
             max_write_block_ms: Some(2000),
             ..LockLimits::default()
         };
+        let rows = TableRows::new([("users".to_string(), 100_000)].into());
         let found = findings(
             &[index.clone(), created.clone()],
+            &[rows.clone(), rows],
             &limits,
             EngineKind::Postgres,
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0].starts_with(
-                "0002 (0002_idx.py:18): SHARE on users held 2.5 s (max_write_block_ms = 2000)"
+                "0002 (0002_idx.py:18): SHARE on users held 2.5 s at 100,000 rows (max_write_block_ms = 2000)"
             ),
             "{}",
             found[0]
@@ -325,7 +360,7 @@ mod tests {
             allow: vec![("0002".into(), "maintenance window".into())],
             ..limits
         };
-        assert!(findings(&[index, created], &allowed, EngineKind::Postgres).is_empty());
+        assert!(findings(&[index, created], &[], &allowed, EngineKind::Postgres).is_empty());
     }
 
     #[test]
@@ -344,18 +379,37 @@ mod tests {
             forbid_rewrites: true,
             ..LockLimits::default()
         };
-        let found = findings(std::slice::from_ref(&add), &forbid, EngineKind::Postgres);
+        let found = findings(
+            std::slice::from_ref(&add),
+            &[],
+            &forbid,
+            EngineKind::Postgres,
+        );
         assert_eq!(found.len(), 1);
-        assert!(found[0].contains("rewrites table users"), "{}", found[0]);
+        assert!(found[0].contains("rewrites table users (`"), "{}", found[0]);
         assert!(
             found[0].contains("nullable without a volatile default"),
             "{}",
             found[0]
         );
-        assert!(findings(&[add.clone()], &LockLimits::default(), EngineKind::Postgres).is_empty());
-        assert_eq!(
-            summary(&[add]),
-            ["0004: ACCESS EXCLUSIVE on users 3 ms; rewrites users (1 statements, 4 ms)"]
+        assert!(
+            findings(
+                &[add.clone()],
+                &[],
+                &LockLimits::default(),
+                EngineKind::Postgres
+            )
+            .is_empty()
         );
+        let rows = TableRows::new([("users".to_string(), 1)].into());
+        assert_eq!(
+            summary(&[add.clone()], &[rows.clone()]),
+            [
+                "0004: ACCESS EXCLUSIVE on users 3 ms at 1 row; rewrites users at 1 row (1 statements, 4 ms)"
+            ]
+        );
+        let kept = kept(&add, &rows);
+        assert_eq!(kept.rows.get("users"), Some(&1));
+        assert_eq!(kept.rewrites, ["users"]);
     }
 }

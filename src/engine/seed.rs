@@ -3,6 +3,8 @@
 //! FROM generate_series` per table, parents before the tables that reference them. A table the
 //! generator cannot fill is left empty, with why.
 
+use std::collections::BTreeMap;
+
 use crate::introspect::Schema;
 use crate::introspect::model::{Column, Table};
 
@@ -13,10 +15,10 @@ pub enum Fill {
     Skipped { table: String, why: String },
 }
 
-/// The fills of `schema`'s tables in `empty` (names), parents first, `rows` rows each. Foreign
-/// keys to an integer key point at the parent's rows 1..`rows` (a parent filled here, whose
-/// identity or serial key starts at 1).
-pub fn fills(schema: &Schema, empty: &[String], rows: u64) -> Vec<Fill> {
+/// The fills of `schema`'s tables in `empty` (names), parents first, each with the rows `sizes`
+/// gives it (the rows every table will hold). Foreign keys to an integer key point at the
+/// parent's rows 1..its size (a parent filled here, whose identity or serial key starts at 1).
+pub fn fills(schema: &Schema, empty: &[String], sizes: &BTreeMap<String, u64>) -> Vec<Fill> {
     let mut order: Vec<&Table> = Vec::new();
     let mut pending: Vec<&Table> = schema
         .tables
@@ -36,7 +38,7 @@ pub fn fills(schema: &Schema, empty: &[String], rows: u64) -> Vec<Fill> {
     }
     order
         .into_iter()
-        .map(|table| match insert(schema, table, rows) {
+        .map(|table| match insert(schema, table, sizes) {
             Ok(sql) => Fill::Insert {
                 table: table.name.clone(),
                 sql,
@@ -49,7 +51,8 @@ pub fn fills(schema: &Schema, empty: &[String], rows: u64) -> Vec<Fill> {
         .collect()
 }
 
-fn insert(schema: &Schema, table: &Table, rows: u64) -> Result<String, String> {
+fn insert(schema: &Schema, table: &Table, sizes: &BTreeMap<String, u64>) -> Result<String, String> {
+    let rows = sizes.get(&table.name).copied().unwrap_or_default();
     let mut columns = Vec::new();
     let mut values = Vec::new();
     for column in &table.columns {
@@ -77,7 +80,19 @@ fn insert(schema: &Schema, table: &Table, rows: u64) -> Result<String, String> {
                     column.name, column.data_type
                 ));
             }
-            Some(_) => format!("(((g - 1) % {rows}) + 1)::{}", column.data_type),
+            Some(fk) => {
+                let parent = sizes.get(&fk.referenced_table).copied().unwrap_or_default();
+                if parent == 0 {
+                    if column.nullable {
+                        continue;
+                    }
+                    return Err(format!(
+                        "`{}` references {}, which holds no row",
+                        column.name, fk.referenced_table
+                    ));
+                }
+                format!("(((g - 1) % {parent}) + 1)::{}", column.data_type)
+            }
             None if column.default.is_some() => continue,
             None => match value_of(schema, table, column) {
                 Some(value) => value,
@@ -184,14 +199,22 @@ pub enum SeedError {
     Query(#[from] crate::database::DatabaseError),
 }
 
-/// Fills the cell's empty tables (the version table aside) with `rows` rows each; the tables left
-/// empty, each with why (a value the generator has none for, or the database's refusal).
+/// What a fill before one revision left: the tables left empty, each with why (a value the
+/// generator has none for, or the database's refusal), and the rows every table then held.
+#[derive(Debug, Default)]
+pub struct Seeded {
+    pub left_empty: Vec<String>,
+    pub rows: std::collections::BTreeMap<String, u64>,
+}
+
+/// Fills the cell's empty tables (the version table aside): each with the rows `size` gives it
+/// (none when 0).
 pub async fn seed(
     engine: &dyn crate::database::Engine,
     database: &crate::database::CellDatabase,
     version_table: Option<&str>,
-    rows: u64,
-) -> Result<Vec<String>, SeedError> {
+    size: &(dyn Fn(&str) -> u64 + Sync),
+) -> Result<Seeded, SeedError> {
     let schema = crate::introspect::inspect(database, version_table).await?;
     let names: Vec<&str> = schema
         .tables
@@ -200,37 +223,51 @@ pub async fn seed(
         .filter(|name| Some(*name) != version_table)
         .collect();
     if names.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Seeded::default());
     }
+    // Every table's rows, counted in one statement: the empty ones are filled, and a finding says
+    // how many rows the table it names held.
     let probe = names
         .iter()
         .map(|name| {
             format!(
-                "SELECT '{}' WHERE NOT EXISTS (SELECT 1 FROM {})",
+                "SELECT '{}', count(*) FROM {}",
                 name.replace('\'', "''"),
                 quote(name)
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let empty: Vec<String> = engine
-        .query(database, &probe)
-        .await?
-        .into_iter()
-        .filter_map(|row| row.into_iter().next())
-        .collect();
-    let mut left_empty = Vec::new();
-    for fill in fills(&schema, &empty, rows) {
-        match fill {
-            Fill::Insert { table, sql } => {
-                if let Err(err) = engine.execute(database, &sql).await {
-                    left_empty.push(format!("{table} ({err})"));
-                }
-            }
-            Fill::Skipped { table, why } => left_empty.push(format!("{table} ({why})")),
+    let mut seeded = Seeded::default();
+    for row in engine.query(database, &probe).await? {
+        if let [name, count] = row.as_slice() {
+            seeded
+                .rows
+                .insert(name.clone(), count.parse().unwrap_or_default());
         }
     }
-    Ok(left_empty)
+    // What every table will hold: its rows, or those it is to be filled with.
+    let mut sizes = seeded.rows.clone();
+    let mut empty = Vec::new();
+    for (name, count) in sizes.iter_mut() {
+        if *count == 0 && size(name) > 0 {
+            *count = size(name);
+            empty.push(name.clone());
+        }
+    }
+    for fill in fills(&schema, &empty, &sizes) {
+        match fill {
+            Fill::Insert { table, sql } => match engine.execute(database, &sql).await {
+                Ok(()) => {
+                    let rows = sizes[&table];
+                    seeded.rows.insert(table, rows);
+                }
+                Err(err) => seeded.left_empty.push(format!("{table} ({err})")),
+            },
+            Fill::Skipped { table, why } => seeded.left_empty.push(format!("{table} ({why})")),
+        }
+    }
+    Ok(seeded)
 }
 
 #[cfg(test)]
@@ -294,17 +331,19 @@ mod tests {
             tables: vec![orders, users],
             ..Schema::default()
         };
-        let fills = fills(&schema, &["orders".into(), "users".into()], 1000);
+        // Sizes per table (`rows_from`): the orders' keys point at the 50 users there are.
+        let sizes = BTreeMap::from([("users".to_string(), 50), ("orders".to_string(), 1000)]);
+        let fills = fills(&schema, &["orders".into(), "users".into()], &sizes);
         assert_eq!(
             fills,
             [
                 Fill::Insert {
                     table: "users".into(),
-                    sql: "INSERT INTO \"users\" (\"email\", \"active\") SELECT left('v' || g, 120), (g % 2 = 0) FROM generate_series(1, 1000) g".into()
+                    sql: "INSERT INTO \"users\" (\"email\", \"active\") SELECT left('v' || g, 120), (g % 2 = 0) FROM generate_series(1, 50) g".into()
                 },
                 Fill::Insert {
                     table: "orders".into(),
-                    sql: "INSERT INTO \"orders\" (\"user_id\", \"placed_at\", \"token\") SELECT (((g - 1) % 1000) + 1)::integer, now() - g * interval '1 second', md5(g::text)::uuid FROM generate_series(1, 1000) g".into()
+                    sql: "INSERT INTO \"orders\" (\"user_id\", \"placed_at\", \"token\") SELECT (((g - 1) % 50) + 1)::integer, now() - g * interval '1 second', md5(g::text)::uuid FROM generate_series(1, 1000) g".into()
                 },
             ]
         );
@@ -322,7 +361,11 @@ mod tests {
             ..Schema::default()
         };
         assert_eq!(
-            fills(&schema, &["shapes".into()], 10),
+            fills(
+                &schema,
+                &["shapes".into()],
+                &BTreeMap::from([("shapes".to_string(), 10)])
+            ),
             [Fill::Skipped {
                 table: "shapes".into(),
                 why: "`outline` is NOT NULL of a type the generator has no value for (polygon)"

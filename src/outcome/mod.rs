@@ -193,6 +193,9 @@ pub struct TracedStatement {
     pub rewrites: Vec<String>,
     /// The locks it took on relations that existed before, the strongest per relation.
     pub locks: Vec<HeldLock>,
+    /// The rows each relation it rewrote or locked held when its revision began (PostgreSQL,
+    /// where a `locks` cell counts them).
+    pub rows: std::collections::BTreeMap<String, u64>,
 }
 
 /// PostgreSQL's lock modes that block writes: SHARE and stronger.

@@ -156,6 +156,9 @@ struct Traced {
     rewrites: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     locks: Vec<Held>,
+    /// The rows each relation above held when the statement's revision began.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    rows: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -461,6 +464,7 @@ fn cell_out(cell: &CellResult) -> Cell {
                 sql: t.sql.clone(),
                 ms: t.ms,
                 rewrites: t.rewrites.clone(),
+                rows: t.rows.clone(),
                 locks: t
                     .locks
                     .iter()
@@ -533,6 +537,7 @@ fn cell_in(cell: Cell) -> Result<CellResult, JsonError> {
                 sql: t.sql,
                 ms: t.ms,
                 rewrites: t.rewrites,
+                rows: t.rows,
                 locks: t
                     .locks
                     .into_iter()

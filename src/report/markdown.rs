@@ -76,6 +76,15 @@ pub fn render(report: &RunReport) -> String {
     out
 }
 
+/// ` at 20,000 rows` when the trace counted `relation`'s rows.
+fn at_rows(statement: &crate::outcome::TracedStatement, relation: &str) -> String {
+    match statement.rows.get(relation) {
+        Some(1) => " at 1 row".into(),
+        Some(count) => format!(" at {} rows", crate::words::thousands(*count)),
+        None => String::new(),
+    }
+}
+
 /// The `locks` cells' statements that blocked writes on an existing table or rewrote one, one
 /// table per cell: what a pull request's reviewer reads before merging.
 fn locks(out: &mut String, report: &RunReport) {
@@ -100,12 +109,18 @@ fn locks(out: &mut String, report: &RunReport) {
                     .filter(|l| crate::outcome::WRITE_BLOCKING_LOCKS.contains(&l.mode.as_str()))
                     .map(|l| {
                         format!(
-                            "{} on {} {:.0} ms",
+                            "{} on {} {:.0} ms{}",
                             crate::outcome::lock_mode_name(&l.mode),
                             l.relation,
-                            l.held_ms
+                            l.held_ms,
+                            at_rows(statement, &l.relation)
                         )
                     })
+                    .collect();
+                let rewrites: Vec<String> = statement
+                    .rewrites
+                    .iter()
+                    .map(|r| format!("{r}{}", at_rows(statement, r)))
                     .collect();
                 if locks.is_empty() && statement.rewrites.is_empty() {
                     return None;
@@ -128,7 +143,7 @@ fn locks(out: &mut String, report: &RunReport) {
                     statement.revision.as_deref().unwrap_or(""),
                     sql.replace('|', "\\|").replace('`', "'"),
                     locks.join(", "),
-                    statement.rewrites.join(", ")
+                    rewrites.join(", ")
                 ))
             })
             .collect();
