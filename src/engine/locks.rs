@@ -403,7 +403,7 @@ mod tests {
         );
         let rows = TableRows::new([("users".to_string(), 1)].into());
         assert_eq!(
-            summary(&[add.clone()], &[rows.clone()]),
+            summary(&[add.clone()], std::slice::from_ref(&rows)),
             [
                 "0004: ACCESS EXCLUSIVE on users 3 ms at 1 row; rewrites users at 1 row (1 statements, 4 ms)"
             ]
