@@ -26,12 +26,15 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     let failing = variant("failing");
     let report = failing.path().join("report.json");
     let summary = failing.path().join("summary.md");
+    let page = failing.path().join("report.html");
     let out = run(harness(failing.path()).args([
         "run",
         "--report",
         &format!("json={}", report.display()),
         "--report",
         &format!("markdown={}", summary.display()),
+        "--report",
+        &format!("html={}", page.display()),
     ]));
     assert_eq!(out.0, 1, "{}", transcript(&out));
     // The whole trace is in the JSON report: the index's statement and the lock it took.
@@ -48,6 +51,13 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     assert_eq!(index["locks"][0]["mode"], "ShareLock");
     // The rows orders held when 0002 began: the seeding's 20,000.
     assert_eq!(index["rows"]["orders"], 20000);
+    // The HTML report draws each revision's locks: 0002's SHARE on orders blocks writes.
+    let page = std::fs::read_to_string(&page).unwrap();
+    assert!(page.contains("<h2>Lock timeline</h2>"), "{page}");
+    assert!(
+        page.contains("<g class=\"write-blocking\"><title>SHARE on orders held"),
+        "{page}"
+    );
     // The pull request's summary has a row per statement that blocked writes or rewrote a table.
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(

@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::runtime_line;
 
 mod graph;
+mod timeline;
 use crate::outcome::{CellKey, CellResult, RunReport, Verdict};
 
 /// The page. No timestamps: the same results give the same bytes, durations aside.
@@ -27,6 +28,7 @@ pub fn render(report: &RunReport) -> String {
     grid(&mut out, report);
     diffs(&mut out, report);
     failures(&mut out, report);
+    timeline::timelines(&mut out, report);
     graph::graphs(&mut out, report);
     if !report.warnings.is_empty() {
         out.push_str("<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n");
@@ -396,6 +398,14 @@ svg.graph { display: block; margin: .4rem 0; }
 .graph text { font: 12.5px ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; fill: #1f2328; }
 .graph .head text { font-weight: 600; }
 .graph .note { fill: #59636e; font-weight: 400; }
+svg.timeline { display: block; margin: .2rem 0 .6rem; }
+.timeline text { font: 12px ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; fill: #1f2328; }
+.timeline .revision { font-weight: 600; }
+.timeline .ms { fill: #59636e; }
+.access-exclusive rect, .swatch.access-exclusive { fill: #cf222e; background: #cf222e; }
+.write-blocking rect, .swatch.write-blocking { fill: #d4a72c; background: #d4a72c; }
+.weak rect, .swatch.weak { fill: #8c959f; background: #8c959f; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; vertical-align: middle; margin: 0 .25rem 0 .6rem; }
 ";
 
 #[cfg(test)]
