@@ -273,12 +273,14 @@ fn a_batch_rebuild_on_sqlite_is_a_rewrite() {
 #[test]
 #[cfg_attr(
     not(feature = "engine-tests"),
-    ignore = "needs a Docker engine with a MariaDB image and a local Python: cargo test --features engine-tests (scripts/test runs it)"
+    ignore = "needs a Docker engine with MariaDB 10 and 11 images and a local Python: cargo test --features engine-tests (scripts/test runs it)"
 )]
 fn a_table_copy_on_mariadb_is_a_rewrite() {
-    rebuild_is_found(
-        "mariadb:11",
-        Some("container"),
-        "instead: MariaDB copied the table",
-    );
+    for version in ["mariadb:10", "mariadb:11"] {
+        rebuild_is_found(
+            version,
+            Some("container"),
+            "instead: MariaDB copied the table",
+        );
+    }
 }
