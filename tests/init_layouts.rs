@@ -1239,3 +1239,60 @@ fn a_base_revision_that_swallows_its_error_gets_a_fresh_install_from_the_models(
     assert_eq!(out.0, 0, "{toml}\n{}", transcript(&out));
     assert!(out.1.contains("fresh/postgres-17/"), "{}", out.1);
 }
+
+/// An app that upgrades its own database to head when it loads (`flask_migrate.upgrade()` in its
+/// factory, as apps that "migrate on start" do): the harness skips that upgrade while it runs a
+/// step, so a scenario that stops at the first revision stays there, and a `locks` cell traces
+/// each revision as it runs.
+#[test]
+#[cfg_attr(
+    not(feature = "host-tests"),
+    ignore = "needs local Python interpreters (3.10, 3.12) and the package index: cargo test --features host-tests (scripts/test installs it and runs it)"
+)]
+fn an_app_that_migrates_itself_when_it_loads_leaves_the_steps_to_the_harness() {
+    let dir = layout("flask-app");
+    let root = dir.path();
+    replace_in(
+        &root.join("notes/__init__.py"),
+        "    from notes import models  # noqa: F401  (registers the tables)\n",
+        "    from notes import models  # noqa: F401  (registers the tables)\n    from flask_migrate import upgrade\n    with app.app_context():\n        upgrade()  # the app migrates its database when it starts\n",
+    );
+    let out = init(root);
+    assert_eq!(out.0, 0, "init\n{}", transcript(&out));
+    std::fs::create_dir_all(root.join("scenarios")).unwrap();
+    std::fs::write(
+        root.join("scenarios/first-only.toml"),
+        "target = \"1f0c3a9d2b71\"\n[expect]\nversion = [\"1f0c3a9d2b71\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("scenarios/locks.toml"),
+        "kind = \"locks\"\n[expect]\nrewrites = \"allow\"\n",
+    )
+    .unwrap();
+    let out = run(harness(root).env_remove("HARNESS_RUNTIME_BACKEND").args([
+        "run",
+        "first-only",
+        "locks",
+        "--database",
+        "sqlite",
+        "--report",
+        &format!("json={}", root.join("report.json").display()),
+    ]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let cells = common::report_cells(&root.join("report.json"));
+    let locks = cells
+        .iter()
+        .find(|c| c["scenario"] == "locks")
+        .expect("a locks cell");
+    let revisions: Vec<&str> = locks["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["revision"].as_str())
+        .collect();
+    assert!(
+        revisions.contains(&"1f0c3a9d2b71") && revisions.contains(&"7e44b1c0a9d3"),
+        "{locks}"
+    );
+}

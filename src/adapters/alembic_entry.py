@@ -377,11 +377,49 @@ def main(argv):
     # A probe of models named by HARNESS_MODELS_METADATA reads them without the app: an app that
     # runs its own migrations when it loads would stop before any table is read.
     models_alone = command_name == "probe" and os.environ.get("HARNESS_MODELS_METADATA")
-    app = None if models_alone else flask_app(script_dir)
+    # The harness drives the database: an upgrade the app runs on itself as it loads is skipped.
+    app = None if models_alone else app_without_its_migrations(script_dir)
     if app is not None:
         with app.app_context():
             return run(command, config, ScriptDirectory, command_name, args)
     return run(command, config, ScriptDirectory, command_name, args)
+
+
+def app_without_its_migrations(script_dir):
+    """The Flask app, loaded with the upgrades and downgrades it runs on itself as it loads (an
+    app that migrates its database when it starts) skipped, each said in an "app_command_skipped"
+    record: the harness runs the revisions, one at a time where the scenario says so, and the
+    database is where the step left it. An app that does not load without them is loaded again
+    as it is, said in an "app_migrates_itself" record with the error it gave without them."""
+    from alembic import command
+
+    originals = dict((name, getattr(command, name)) for name in ("upgrade", "downgrade"))
+    skipped = []
+
+    def skipping(name):
+        def skip(config, revision, *args, **kwargs):
+            skipped.append((name, str(revision)))
+        return skip
+
+    for name in originals:
+        setattr(command, name, skipping(name))
+    try:
+        app = flask_app(script_dir)
+    except Exception as error:
+        if not skipped:
+            raise
+        app = None
+        lines = str(error).strip().splitlines()
+        needed = "%s: %s" % (type(error).__name__, lines[0] if lines else "")
+    finally:
+        for name, original in originals.items():
+            setattr(command, name, original)
+    if app is None and skipped:
+        record("app_migrates_itself", command=skipped[0][0], revision=skipped[0][1], without=needed)
+        return flask_app(script_dir)
+    for name, revision in skipped:
+        record("app_command_skipped", command=name, revision=revision)
+    return app
 
 
 def graph_app(script_dir):

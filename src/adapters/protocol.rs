@@ -121,6 +121,13 @@ pub enum Record {
     Statement(TracedStatement),
     /// Tracing stopped (the catalog could not be read); the upgrade went on untraced.
     TraceStopped { reason: String },
+    /// The app runs `command` (an upgrade) on its own database when it loads and would not load
+    /// without it (`without`: the error it gave then), so it ran.
+    AppMigratesItself {
+        command: String,
+        revision: String,
+        without: String,
+    },
     /// The exception the process ended with: its type (`module.Name`), the line Python prints for
     /// it, and the module a `ModuleNotFoundError` names.
     Exception {
@@ -283,6 +290,21 @@ impl ToolRun {
             _ => None,
         });
         (statements, stopped)
+    }
+
+    /// The app migrated its own database as it loaded (it would not load without that): the
+    /// command and revision it ran, and the error it gave without them.
+    pub fn app_migrated_itself(&self) -> Option<String> {
+        self.records.iter().find_map(|record| match record {
+            Record::AppMigratesItself {
+                command,
+                revision,
+                without,
+            } => Some(format!(
+                "the app runs `{command} {revision}` on its own database when it loads, and does not load without it ({without})"
+            )),
+            _ => None,
+        })
     }
 
     /// The line Python printed for the exception the process ended with.

@@ -71,6 +71,18 @@ pub enum DatabaseError {
 }
 
 impl DatabaseError {
+    /// What the server itself said, without the harness's context: for a reader who already
+    /// knows which database and statement it was.
+    pub fn server_message(&self) -> Option<String> {
+        match self {
+            DatabaseError::Sql {
+                source: sql::SqlError::Sql(sqlx::Error::Database(error)),
+                ..
+            } => Some(error.message().to_string()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn start(
         spec: &DatabaseSpec,
         message: impl Into<String>,

@@ -226,6 +226,8 @@ struct Ran {
     left_empty: Vec<String>,
     /// A `rolling` cell's probes before the upgrade.
     probes: super::rolling::Before,
+    /// The app migrated its own database as it loaded, with why it was not skipped.
+    app_migrated_itself: Option<String>,
 }
 
 /// The scenario's steps and target for this cell; `None` when they cannot be planned (the cell is
@@ -279,6 +281,7 @@ async fn run_steps(
     let mut traced: (Vec<crate::adapters::TracedStatement>, Option<String>) = Default::default();
     let mut left_empty: Vec<String> = Vec::new();
     let mut traced_rows = Vec::new();
+    let mut app_migrated_itself = None;
     let mut table_rows = super::locks::TableRows::default();
     let mut probes = super::rolling::Before::default();
     // A locks cell fills tables on PostgreSQL: each with its size from `rows_from`, else `rows`.
@@ -343,6 +346,9 @@ async fn run_steps(
             }
         }
         if let Some(output) = &output {
+            if app_migrated_itself.is_none() {
+                app_migrated_itself = output.app_migrated_itself();
+            }
             let (statements, stopped) = output.statements();
             traced_rows.extend(std::iter::repeat_n(table_rows.clone(), statements.len()));
             traced.0.extend(statements.into_iter().cloned());
@@ -390,6 +396,7 @@ async fn run_steps(
         traced_rows,
         left_empty,
         probes,
+        app_migrated_itself,
     })
 }
 
@@ -465,12 +472,30 @@ fn locks_verdict(cell: &Cell, run: &mut CellRun, ran: &Ran) -> Option<()> {
             cell.database
         )
     });
-    if statements.is_empty() {
-        run.result.detail = Some(match stopped {
-            Some(why) => format!("the trace stopped: {why}; the revisions ran untraced"),
-            None => "no statement was traced".into(),
-        });
+    if let (true, Some(why)) = (statements.is_empty(), stopped) {
+        run.result.detail = Some(format!(
+            "the trace stopped: {why}; the revisions ran untraced"
+        ));
         return Some(());
+    }
+    // No revision's upgrade ran in this cell: there is nothing to judge, which must not pass.
+    if stopped.is_none() && statements.iter().all(|s| s.revision.is_none()) {
+        let why = ran.app_migrated_itself.clone().unwrap_or_else(|| {
+            "an app that creates its schema itself when env.py loads it does so before the step"
+                .into()
+        });
+        fail(
+            &mut run.result,
+            Verdict::Error,
+            Cause::Infrastructure,
+            format!(
+                "nothing was measured: no revision's upgrade ran in this cell, each step found \
+                 the database already at its revision: {why}\n  help: set what stops the app \
+                 from setting up its database under [project.env], so that the steps run the \
+                 revisions one at a time"
+            ),
+        );
+        return None;
     }
     let rows = &ran.traced_rows;
     run.result.trace = statements

@@ -18,14 +18,23 @@ pub enum Fill {
 /// The fills of `schema`'s tables in `empty` (names), parents first, each with the rows `sizes`
 /// gives it (the rows every table will hold). Foreign keys to an integer key point at the
 /// parent's rows 1..its size (a parent filled here, whose identity or serial key starts at 1).
-pub fn fills(schema: &Schema, empty: &[String], sizes: &BTreeMap<String, u64>) -> Vec<Fill> {
+#[cfg(test)]
+fn fills(schema: &Schema, empty: &[String], sizes: &BTreeMap<String, u64>) -> Vec<Fill> {
+    parents_first(schema, empty)
+        .into_iter()
+        .map(|table| fill(schema, table, sizes))
+        .collect()
+}
+
+/// The tables of `schema` named in `empty`, each after the tables it references (a cycle in its
+/// listed order).
+fn parents_first<'a>(schema: &'a Schema, empty: &[String]) -> Vec<&'a Table> {
     let mut order: Vec<&Table> = Vec::new();
     let mut pending: Vec<&Table> = schema
         .tables
         .iter()
         .filter(|t| empty.contains(&t.name))
         .collect();
-    // Parents first; a cycle is filled in its listed order.
     while !pending.is_empty() {
         let ready = pending.iter().position(|table| {
             table.foreign_keys.iter().all(|fk| {
@@ -37,18 +46,19 @@ pub fn fills(schema: &Schema, empty: &[String], sizes: &BTreeMap<String, u64>) -
         order.push(next);
     }
     order
-        .into_iter()
-        .map(|table| match insert(schema, table, sizes) {
-            Ok(sql) => Fill::Insert {
-                table: table.name.clone(),
-                sql,
-            },
-            Err(why) => Fill::Skipped {
-                table: table.name.clone(),
-                why,
-            },
-        })
-        .collect()
+}
+
+fn fill(schema: &Schema, table: &Table, sizes: &BTreeMap<String, u64>) -> Fill {
+    match insert(schema, table, sizes) {
+        Ok(sql) => Fill::Insert {
+            table: table.name.clone(),
+            sql,
+        },
+        Err(why) => Fill::Skipped {
+            table: table.name.clone(),
+            why,
+        },
+    }
 }
 
 fn insert(schema: &Schema, table: &Table, sizes: &BTreeMap<String, u64>) -> Result<String, String> {
@@ -255,17 +265,21 @@ pub async fn seed(
             empty.push(name.clone());
         }
     }
-    for fill in fills(&schema, &empty, &sizes) {
-        match fill {
-            Fill::Insert { table, sql } => match engine.execute(database, &sql).await {
+    // One table at a time, parents first: a parent left empty leaves its children's keys nothing
+    // to point at, which they then say.
+    for table in parents_first(&schema, &empty) {
+        let why = match fill(&schema, table, &sizes) {
+            Fill::Insert { sql, .. } => match engine.execute(database, &sql).await {
                 Ok(()) => {
-                    let rows = sizes[&table];
-                    seeded.rows.insert(table, rows);
+                    seeded.rows.insert(table.name.clone(), sizes[&table.name]);
+                    continue;
                 }
-                Err(err) => seeded.left_empty.push(format!("{table} ({err})")),
+                Err(err) => err.server_message().unwrap_or_else(|| err.to_string()),
             },
-            Fill::Skipped { table, why } => seeded.left_empty.push(format!("{table} ({why})")),
-        }
+            Fill::Skipped { why, .. } => why,
+        };
+        sizes.insert(table.name.clone(), 0);
+        seeded.left_empty.push(format!("{} ({why})", table.name));
     }
     Ok(seeded)
 }

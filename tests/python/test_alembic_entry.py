@@ -298,3 +298,40 @@ def test_a_traced_upgrade_on_sqlite_records_each_statement_and_a_batch_rebuild(p
     assert rebuilt[0]["sql"].startswith("ALTER TABLE _alembic_tmp_orders RENAME TO orders")
     assert rebuilt[0]["line"] == 12  # the `with` block, which runs the batch when it ends
     assert all(s["locks"] == [] for s in statements)
+
+
+def test_an_app_that_migrates_itself_as_it_loads_has_that_upgrade_skipped(entry, monkeypatch):
+    from alembic import command
+
+    original = command.upgrade
+    said = []
+    monkeypatch.setattr(entry, "record", lambda kind, **fields: said.append((kind, fields)))
+
+    def app_that_upgrades(script_dir):
+        # A real upgrade with no configuration would raise: skipped, it returns None.
+        assert command.upgrade(None, "head") is None
+        return "the app"
+
+    monkeypatch.setattr(entry, "flask_app", app_that_upgrades)
+    assert entry.app_without_its_migrations("migrations") == "the app"
+    assert said == [("app_command_skipped", {"command": "upgrade", "revision": "head"})]
+    assert command.upgrade is original
+
+    # An app that does not load once its upgrade is skipped is loaded again, as it is.
+    calls = []
+
+    def app_that_needs_its_tables(script_dir):
+        calls.append(command.upgrade is original)
+        if command.upgrade is not original:
+            command.upgrade(None, "head")
+            raise RuntimeError("no such table: settings")
+        return "the app, migrated by itself"
+
+    said.clear()
+    monkeypatch.setattr(entry, "flask_app", app_that_needs_its_tables)
+    assert entry.app_without_its_migrations("migrations") == "the app, migrated by itself"
+    assert calls == [False, True]
+    assert said == [("app_migrates_itself", {
+        "command": "upgrade", "revision": "head",
+        "without": "RuntimeError: no such table: settings"})]
+    assert command.upgrade is original
