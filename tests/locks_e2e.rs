@@ -123,6 +123,43 @@ fn a_blocking_index_and_a_table_rewrite_fail_and_their_fixes_pass() {
     );
 }
 
+/// Tracing changes nothing: the schema a traced `locks` upgrade leaves (its snapshot kept with
+/// `[snapshot] enabled = true`) is byte for byte the one an untraced `fresh` upgrade leaves, and
+/// the rows seeded before 0002 are all there (`[expect] rows` of the fixed variant).
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs PostgreSQL server binaries and local Pythons: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn a_traced_upgrade_leaves_the_schema_an_untraced_one_leaves() {
+    let fixed = variant("fixed");
+    let scenario = fixed.path().join("scenarios/locks.toml");
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    std::fs::write(&scenario, format!("{text}\n[snapshot]\nenabled = true\n")).unwrap();
+    std::fs::write(
+        fixed.path().join("scenarios/fresh.toml"),
+        "description = \"an empty database upgraded to head, untraced\"\n",
+    )
+    .unwrap();
+    let out = run(harness(fixed.path()).args(["run", "locks", "fresh", "--accept"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    let body = |scenario: &str| {
+        let path = fixed
+            .path()
+            .join(format!("snapshots/{scenario}/postgres-15.snap"));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("{}: {err}\n{}", path.display(), transcript(&out)));
+        // After the header, which names the scenario.
+        text.splitn(3, "---\n")
+            .nth(2)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let traced = body("locks");
+    assert!(traced.contains("table orders"), "{traced}");
+    assert_eq!(traced, body("fresh"));
+}
+
 /// The same scenario on PostgreSQL 13 and 17 (containers of the images HARNESS_IMAGE_POSTGRES_13
 /// and _17 name): both cells trace and find the same blocking index and rewrite.
 #[test]

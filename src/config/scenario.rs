@@ -360,8 +360,8 @@ enum OneOrMany {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSnapshot {
-    #[serde(default = "yes")]
-    enabled: bool,
+    /// Unset: a snapshot for every kind that is not a check.
+    enabled: Option<Spanned<bool>>,
     #[serde(default = "yes")]
     version_table: bool,
 }
@@ -369,7 +369,7 @@ struct RawSnapshot {
 impl Default for RawSnapshot {
     fn default() -> Self {
         Self {
-            enabled: true,
+            enabled: None,
             version_table: true,
         }
     }
@@ -554,8 +554,24 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ConfigError> {
     let default_converges =
         (name != "fresh" && !kind.is_check() && !is_fresh_install).then_some("fresh");
     let expect = expect::convert(&file, raw.expect, default_converges)?;
+    // A check takes no snapshot; a `locks` cell, which ends at its target like a fresh install,
+    // may keep one of the schema its traced upgrade left (`[snapshot] enabled = true`).
+    let enabled = match raw.snapshot.enabled {
+        None => !kind.is_check(),
+        Some(enabled) if *enabled.get_ref() && kind.is_check() && kind != Kind::Locks => {
+            return Err(ConfigError::at(
+                file.location(enabled.span().start),
+                format!(
+                    "kind = \"{}\" takes no snapshot: it checks the migrations themselves",
+                    kind.name()
+                ),
+            )
+            .with_help("drop `enabled = true`; a `locks` scenario may keep one"));
+        }
+        Some(enabled) => enabled.into_inner(),
+    };
     let snapshot = SnapshotOptions {
-        enabled: raw.snapshot.enabled && !kind.is_check(),
+        enabled,
         version_table: raw.snapshot.version_table,
     };
     Ok(Scenario {
@@ -798,6 +814,17 @@ mod tests {
         let default = scenario("kind = \"rolling\"\nfrom_ref = \"v1.0\"\n").unwrap();
         assert_eq!(default.order, RollingOrder::MigrateFirst);
         assert!(!default.order.code_first());
+    }
+
+    #[test]
+    fn a_locks_scenario_may_keep_a_snapshot_and_no_other_check_may() {
+        let locks = scenario("kind = \"locks\"\n[snapshot]\nenabled = true\n").unwrap();
+        assert!(locks.snapshot.enabled);
+        assert!(!scenario("kind = \"locks\"\n").unwrap().snapshot.enabled);
+        assert_eq!(
+            scenario("kind = \"stairway\"\n[snapshot]\nenabled = true\n").unwrap_err(),
+            "check.toml:3:11: kind = \"stairway\" takes no snapshot: it checks the migrations themselves\n  help: drop `enabled = true`; a `locks` scenario may keep one"
+        );
     }
 
     #[test]
