@@ -21,6 +21,14 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 say "uv: $(uv --version)"
 
+# The wheel's test installs it with pip into a `python3 -m venv` environment (Debian splits ensurepip
+# into python3-venv).
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    [ "$(id -u)" -eq 0 ] || { echo "python3's venv module is missing: apt-get install python3-venv" >&2; exit 1; }
+    say "installing python3-venv"
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+fi
+
 for version in 3.10 3.12; do
     if find_python "$version"; then
         say "python $version: found"

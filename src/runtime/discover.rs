@@ -91,6 +91,110 @@ pub async fn find_interpreter(spec: &RuntimeSpec) -> Result<Interpreter, Runtime
     })
 }
 
+/// [`find_interpreter`], remembered in `cache`: the interpreter found for the same spec, with the
+/// same search environment (PATH, PYENV_ROOT, UV_PYTHON_*), on an earlier run is used again while
+/// its executable is unchanged (size and modification time), without running `uv python find` or
+/// the interpreter itself. With `look_again` (`--refresh`) it is looked for as if nothing were
+/// remembered. An interpreter named in harness.toml is only probed.
+pub async fn find_interpreter_remembered(
+    spec: &RuntimeSpec,
+    cache: &crate::runtime::CacheDir,
+    look_again: bool,
+) -> Result<Interpreter, RuntimeError> {
+    if spec.interpreter.is_some() {
+        return find_interpreter(spec).await;
+    }
+    let file = remembered_file(cache, spec);
+    if !look_again && let Some(found) = recall(&file, spec) {
+        return Ok(found);
+    }
+    let found = find_interpreter(spec).await?;
+    remember(&file, &found);
+    Ok(found)
+}
+
+/// `interpreters/python-3.12_<digest of the search environment>`.
+fn remembered_file(cache: &crate::runtime::CacheDir, spec: &RuntimeSpec) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for name in ["PATH", "PYENV_ROOT", "PYENV_VERSION", "HOME"] {
+        hash.update(name.as_bytes());
+        hash.update(
+            std::env::var_os(name)
+                .unwrap_or_default()
+                .as_encoded_bytes(),
+        );
+        hash.update([0]);
+    }
+    let mut uv: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| name.starts_with("UV_PYTHON"))
+        .collect();
+    uv.sort();
+    for (name, value) in uv {
+        hash.update(format!("{name}={value}\0").as_bytes());
+    }
+    let digest: String = hash
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    cache
+        .root()
+        .join("interpreters")
+        .join(format!("python-{}_{digest}", spec.version))
+}
+
+/// What identifies an executable's file as unchanged: its size and modification time.
+fn stamp(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!("{} {}", meta.len(), modified.as_nanos()))
+}
+
+fn recall(file: &Path, spec: &RuntimeSpec) -> Option<Interpreter> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut lines = text.lines();
+    let (path, version, source, stamped) =
+        (lines.next()?, lines.next()?, lines.next()?, lines.next()?);
+    let path = PathBuf::from(path);
+    let source = ["harness.toml", "uv", "pyenv", "PATH"]
+        .into_iter()
+        .find(|known| *known == source)?;
+    (version_matches(version, &spec.version) && stamp(&path)? == stamped).then(|| Interpreter {
+        path,
+        version: version.to_string(),
+        source,
+    })
+}
+
+/// Written to a scratch file, then renamed: a concurrent run reads the whole of it or nothing.
+fn remember(file: &Path, found: &Interpreter) {
+    let Some(stamped) = stamp(&found.path) else {
+        return;
+    };
+    let Some(folder) = file.parent() else {
+        return;
+    };
+    let text = format!(
+        "{}\n{}\n{}\n{stamped}\n",
+        found.path.display(),
+        found.version,
+        found.source
+    );
+    let scratch = folder.join(format!(".{}.tmp", std::process::id()));
+    let written = std::fs::create_dir_all(folder)
+        .and_then(|()| std::fs::write(&scratch, text))
+        .and_then(|()| std::fs::rename(&scratch, file));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&scratch);
+    }
+}
+
 fn verified(
     found: &Path,
     (version, executable): (String, PathBuf),
@@ -185,6 +289,34 @@ fn pyenv_candidate(root: &Path, spec: &RuntimeSpec) -> Option<PathBuf> {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[test]
+    fn a_remembered_interpreter_is_used_while_its_file_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = crate::runtime::CacheDir::new(dir.path().join("cache"));
+        let executable = dir.path().join("python3.12");
+        std::fs::write(&executable, "an interpreter").unwrap();
+        let spec = RuntimeSpec::parse("python:3.12").unwrap();
+        let file = remembered_file(&cache, &spec);
+        assert_eq!(recall(&file, &spec), None, "nothing remembered yet");
+        let found = Interpreter {
+            path: executable.clone(),
+            version: "3.12.1".into(),
+            source: "pyenv",
+        };
+        remember(&file, &found);
+        assert_eq!(recall(&file, &spec), Some(found.clone()));
+        // Another spec's file, and a wrong version, are not this one.
+        let other = RuntimeSpec::parse("python:3.10").unwrap();
+        assert_ne!(remembered_file(&cache, &other), file);
+        assert_eq!(recall(&file, &other), None);
+        // An interpreter replaced (another size) or removed is looked for again.
+        std::fs::write(&executable, "another interpreter, longer").unwrap();
+        assert_eq!(recall(&file, &spec), None);
+        remember(&file, &found);
+        std::fs::remove_file(&executable).unwrap();
+        assert_eq!(recall(&file, &spec), None);
+    }
 
     #[rstest]
     #[case("3.12.1", "3.12", true)]

@@ -262,7 +262,7 @@ pub async fn prepare_refreshing(
 ) -> Result<PreparedRuntime, RuntimeError> {
     let started = std::time::Instant::now();
     phases.tell(Phase::FindingInterpreter);
-    let interpreter = find_interpreter(spec).await?;
+    let interpreter = discover::find_interpreter_remembered(spec, cache, refresh.is_on()).await?;
     let (venv, reused) = prepare_venv(spec, &interpreter, requirements, cache, refresh, phases)
         .await
         .map_err(|err| err.located_in(requirements))?;
