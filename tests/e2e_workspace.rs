@@ -253,3 +253,39 @@ fn a_member_whose_graph_cannot_load_errs_its_cells_and_the_others_still_run() {
     );
     assert!(out.1.contains("2 passed"), "the root's cells: {}", out.1);
 }
+
+/// The root and its member both run on `postgres:15` (local server binaries): the engine the
+/// root started serves the member too, started once for the run, each cell in its own database.
+#[test]
+#[cfg_attr(
+    not(feature = "engine-tests"),
+    ignore = "needs PostgreSQL server binaries and local Pythons: cargo test --features engine-tests (scripts/test runs it)"
+)]
+fn members_share_the_engines_an_earlier_member_started() {
+    let project = workspace();
+    let on_postgres = |text: String| {
+        text.replace(
+            "databases = [\"sqlite\"]",
+            "databases = [\"sqlite\", \"postgres:15\"]",
+        ) + "\n[databases.\"postgres:15\"]\nbackend = \"local\"\n"
+    };
+    for file in ["harness.toml", "billing/harness.toml"] {
+        let text = on_postgres(project.read(file));
+        project.write(file, &text);
+    }
+    let out = run(project.harness().args(["run", "--accept"]));
+    assert_eq!(out.0, 0, "{}", transcript(&out));
+    assert!(out.1.contains("8 cells: 8 passed"), "{}", transcript(&out));
+    assert_eq!(
+        out.2.matches("starting engine postgres:15").count(),
+        1,
+        "{}",
+        transcript(&out)
+    );
+    assert_eq!(
+        out.2.matches("engine postgres:15: ").count(),
+        1,
+        "{}",
+        transcript(&out)
+    );
+}

@@ -18,6 +18,33 @@ pub(super) type Generation = usize;
 /// An engine as started, or why it could not start (shared by every cell that asks).
 pub(super) type Started = Result<Arc<dyn Engine>, Arc<database::DatabaseError>>;
 
+/// The engines a workspace run's members started, for the members after them: one engine per
+/// database entry (and runtime network) for the whole run instead of one per member. Shut down
+/// with the rest of the run's teardown when the last member is done.
+#[derive(Default)]
+pub(super) struct SharedEngines {
+    started: Mutex<Vec<SharedEngine>>,
+}
+
+/// An engine by its database id and the runtime network it was started on.
+type SharedEngine = (String, Option<String>, Arc<dyn Engine>);
+
+impl SharedEngines {
+    /// The engine an earlier member started for `spec` on `network`.
+    pub fn get(&self, spec: &DatabaseSpec, network: Option<&str>) -> Option<Arc<dyn Engine>> {
+        let started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        started
+            .iter()
+            .find(|(id, on, _)| *id == spec.id() && on.as_deref() == network)
+            .map(|(_, _, engine)| engine.clone())
+    }
+
+    pub fn add(&self, spec: &DatabaseSpec, network: Option<&str>, engine: Arc<dyn Engine>) {
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        started.push((spec.id(), network.map(str::to_string), engine));
+    }
+}
+
 /// Why an engine that stopped answering was not started again.
 #[derive(Debug, Clone, thiserror::Error)]
 pub(super) enum NoRestart {

@@ -314,6 +314,7 @@ pub(super) async fn engines(
     teardown: &Arc<Teardown>,
     network: Option<String>,
     progress: &dyn Progress,
+    shared: Option<&super::engines::SharedEngines>,
 ) -> Engines {
     let mut specs: Vec<crate::config::DatabaseSpec> = Vec::new();
     for cell in cells {
@@ -321,8 +322,17 @@ pub(super) async fn engines(
             specs.push(cell.database.clone());
         }
     }
-    let mut tasks = tokio::task::JoinSet::new();
+    // An engine an earlier workspace member started is used again, not started anew.
+    let mut done = Vec::new();
+    let mut to_start = Vec::new();
     for (index, spec) in specs.into_iter().enumerate() {
+        match shared.and_then(|shared| shared.get(&spec, network.as_deref())) {
+            Some(engine) => done.push((index, spec, Ok(engine))),
+            None => to_start.push((index, spec)),
+        }
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, spec) in to_start {
         let teardown = teardown.clone();
         let network = network.clone();
         tasks.spawn(async move {
@@ -333,7 +343,6 @@ pub(super) async fn engines(
             (index, spec, result.map_err(Arc::new))
         });
     }
-    let mut done = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         if let Ok((index, spec, result)) = joined {
             let summary = EngineSummary {
@@ -341,6 +350,9 @@ pub(super) async fn engines(
                 outcome: result.as_ref().map(|e| e.info()).map_err(Arc::clone),
             };
             progress.engine_ready(&summary);
+            if let (Some(shared), Ok(engine)) = (shared, &result) {
+                shared.add(&spec, network.as_deref(), engine.clone());
+            }
             done.push((index, spec, result));
         }
     }

@@ -74,6 +74,9 @@ pub async fn run_all(
     let mut skipped: Vec<String> = Vec::new();
     let mut selected: Vec<String> = Vec::new();
     let workspace = plans.len() > 1;
+    // A workspace's members use the engines the members before them started; everything started
+    // is shut down once, after the last member.
+    let shared = workspace.then(super::engines::SharedEngines::default);
     for (config, cells) in plans {
         selected.extend(cells.iter().filter(|c| !c.hidden).map(|c| c.id.clone()));
         let failed = all
@@ -87,7 +90,16 @@ pub async fn run_all(
         // In a workspace, a member whose revision graph cannot load gives its cells that error
         // and the others still run; alone, it stops the run (exit 2).
         let member_cells = if workspace { cells.clone() } else { Vec::new() };
-        let report = match run(config.clone(), cells, options, cache, progress.clone()).await {
+        let ran = run(
+            config.clone(),
+            cells,
+            options,
+            cache,
+            progress.clone(),
+            shared.as_ref(),
+        )
+        .await;
+        let report = match ran {
             Ok(report) => report,
             Err(RunError::Graph(why)) if workspace => {
                 let cells = member_cells
@@ -100,7 +112,12 @@ pub async fn run_all(
                     ..RunReport::default()
                 }
             }
-            Err(err) => return Err(err),
+            Err(err) => {
+                if shared.is_some() {
+                    options.teardown.shutdown_all().await;
+                }
+                return Err(err);
+            }
         };
         all.cells.extend(report.cells);
         all.runtimes
@@ -116,6 +133,9 @@ pub async fn run_all(
             .unwrap_or_default();
         all.warnings
             .extend(report.warnings.into_iter().map(|w| format!("{label}{w}")));
+    }
+    if shared.is_some() {
+        all.warnings.extend(options.teardown.shutdown_all().await);
     }
     if !skipped.is_empty() {
         all.warnings.push(format!(
@@ -157,13 +177,15 @@ fn cell_error(config: &Config, cell: &Cell, why: &str) -> crate::outcome::CellRe
     }
 }
 
-/// Runs `cells` of `config`.
-pub async fn run(
+/// Runs `cells` of `config`; with `shared` (a workspace member), on the engines earlier members
+/// started where they match, leaving what it started running for the members after it.
+async fn run(
     config: Arc<Config>,
     cells: Vec<Cell>,
     options: &RunOptions,
     cache: &CacheDir,
     progress: Arc<dyn Progress>,
+    shared: Option<&super::engines::SharedEngines>,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let project = &config.project;
@@ -183,7 +205,9 @@ pub async fn run(
     {
         Ok(services) => services,
         Err(err) => {
-            options.teardown.shutdown_all().await;
+            if shared.is_none() {
+                options.teardown.shutdown_all().await;
+            }
             return Err(err.into());
         }
     };
@@ -204,14 +228,25 @@ pub async fn run(
     }
     for cell in &cells {
         let name = cell.database.to_string();
-        if cell.database.engine != crate::config::EngineKind::Sqlite && !announced.contains(&name) {
+        let running =
+            shared.is_some_and(|shared| shared.get(&cell.database, network.as_deref()).is_some());
+        if cell.database.engine != crate::config::EngineKind::Sqlite
+            && !announced.contains(&name)
+            && !running
+        {
             progress.engine_starting(&name);
             announced.push(name);
         }
     }
     // Engines start while the runtimes are prepared.
     let (engines, (runtimes, runtime_summaries)) = tokio::join!(
-        prepare::engines(&cells, &options.teardown, network, progress.as_ref()),
+        prepare::engines(
+            &cells,
+            &options.teardown,
+            network,
+            progress.as_ref(),
+            shared
+        ),
         prepare::runtimes(
             &requirements,
             &cells,
@@ -265,7 +300,9 @@ pub async fn run(
         &mut warnings,
     )
     .await;
-    warnings.extend(options.teardown.shutdown_all().await);
+    if shared.is_none() {
+        warnings.extend(options.teardown.shutdown_all().await);
+    }
     let (cells, graph) = outcome?;
     Ok(RunReport {
         partition: None,
