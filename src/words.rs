@@ -22,6 +22,15 @@ pub fn thousands(count: u64) -> String {
     out
 }
 
+/// ` at 1 row`, ` at 20,000 rows`: how many rows a table held, after what was done to it.
+pub fn at_rows(count: u64) -> String {
+    if count == 1 {
+        " at 1 row".into()
+    } else {
+        format!(" at {} rows", thousands(count))
+    }
+}
+
 /// The first `max` items joined with ", ", then "and N more" for the rest.
 pub fn list_cut<S: AsRef<str>>(items: &[S], max: usize) -> String {
     let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Project, repo, run, transcript};
+use common::{Project, as_a_user, repo, run, transcript};
 
 /// The wheel, built once per test from this build's binary.
 fn wheel(out: &Path) -> PathBuf {
@@ -24,18 +24,6 @@ fn wheel(out: &Path) -> PathBuf {
         "{name}"
     );
     path
-}
-
-/// A command started with the environment a user's shell has: no CI, local interpreters.
-fn user(program: &Path, dir: &Path) -> Command {
-    let mut command = Command::new(program);
-    command
-        .current_dir(dir)
-        .env("HARNESS_RUNTIME_BACKEND", "local")
-        .env_remove("CI")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1");
-    command
 }
 
 #[test]
@@ -55,7 +43,7 @@ fn the_wheel_installs_with_pip_and_uv_and_runs_from_pytest() {
         .arg(&wheel));
     assert_eq!(installed.0, 0, "{}", transcript(&installed));
     let harness = venv.join("bin/harness");
-    let version = run(user(&harness, scratch.path()).arg("--version"));
+    let version = run(as_a_user(&harness, scratch.path()).arg("--version"));
     assert_eq!(version.0, 0, "{}", transcript(&version));
     assert!(version.1.starts_with("harness 0."), "{}", version.1);
     // uv tool install gives the same command in a tool environment of its own.
@@ -66,16 +54,16 @@ fn the_wheel_installs_with_pip_and_uv_and_runs_from_pytest() {
         .env("UV_TOOL_DIR", &tools)
         .env("UV_TOOL_BIN_DIR", tools.join("bin")));
     assert_eq!(uv_installed.0, 0, "{}", transcript(&uv_installed));
-    let from_uv = run(user(&tools.join("bin/harness"), scratch.path()).arg("--version"));
+    let from_uv = run(as_a_user(&tools.join("bin/harness"), scratch.path()).arg("--version"));
     assert_eq!(from_uv.1, version.1, "{}", transcript(&from_uv));
     // `harness run` from the wheel's binary on an example.
     let project = Project::league(&["python:3.12"]);
-    let ran = run(user(&harness, project.path()).arg("run"));
+    let ran = run(as_a_user(&harness, project.path()).arg("run"));
     assert_eq!(ran.0, 0, "{}", transcript(&ran));
     assert!(ran.1.contains("2 cells: 2 passed"), "{}", transcript(&ran));
     // pytest: a cell per item, selected with -k like any test; the plugin runs what is selected.
     let pytest = |args: &[&str]| {
-        run(user(&venv.join("bin/python"), project.path())
+        run(as_a_user(&venv.join("bin/python"), project.path())
             .args(["-m", "pytest", "-p", "no:cacheprovider", "--harness", "-v"])
             .args(args))
     };
@@ -143,7 +131,7 @@ fn the_actions_steps_install_the_wheel_and_run_a_shard() {
     // The run step, in the project, with the harness the install step put on PATH: shard 1 of 2.
     let project = Project::league(&["python:3.12"]);
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let shard = run(user(Path::new("bash"), project.path())
+    let shard = run(as_a_user(Path::new("bash"), project.path())
         .arg(repo().join("scripts/action/run.sh"))
         .env("PATH", path)
         .env("INPUT_ARGS", "--partition 1/2")

@@ -13,13 +13,7 @@ pub type TableRows = std::sync::Arc<std::collections::BTreeMap<String, u64>>;
 /// ` at 20,000 rows` when the count of `relation` is known, else nothing.
 fn at_rows(rows: Option<&TableRows>, relation: &str) -> String {
     rows.and_then(|rows| rows.get(relation))
-        .map(|count| {
-            if *count == 1 {
-                " at 1 row".to_string()
-            } else {
-                format!(" at {} rows", crate::words::thousands(*count))
-            }
-        })
+        .map(|count| crate::words::at_rows(*count))
         .unwrap_or_default()
 }
 

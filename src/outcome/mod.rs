@@ -198,6 +198,16 @@ pub struct TracedStatement {
     pub rows: std::collections::BTreeMap<String, u64>,
 }
 
+impl TracedStatement {
+    /// ` at 20,000 rows` when `relation`'s rows were counted, else nothing.
+    pub fn at_rows(&self, relation: &str) -> String {
+        self.rows
+            .get(relation)
+            .map(|count| crate::words::at_rows(*count))
+            .unwrap_or_default()
+    }
+}
+
 /// PostgreSQL's lock modes that block writes: SHARE and stronger.
 pub const WRITE_BLOCKING_LOCKS: &[&str] = &[
     "ShareLock",
@@ -290,6 +300,11 @@ pub struct RuntimeNotReady {
 }
 
 impl RunReport {
+    /// The `locks` cells that traced statements, in order.
+    pub fn traced_cells(&self) -> Vec<&CellResult> {
+        self.cells.iter().filter(|c| !c.trace.is_empty()).collect()
+    }
+
     pub fn count(&self, verdict: Verdict) -> usize {
         self.cells
             .iter()

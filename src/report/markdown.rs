@@ -76,23 +76,10 @@ pub fn render(report: &RunReport) -> String {
     out
 }
 
-/// ` at 20,000 rows` when the trace counted `relation`'s rows.
-fn at_rows(statement: &crate::outcome::TracedStatement, relation: &str) -> String {
-    match statement.rows.get(relation) {
-        Some(1) => " at 1 row".into(),
-        Some(count) => format!(" at {} rows", crate::words::thousands(*count)),
-        None => String::new(),
-    }
-}
-
 /// The `locks` cells' statements that blocked writes on an existing table or rewrote one, one
 /// table per cell: what a pull request's reviewer reads before merging.
 fn locks(out: &mut String, report: &RunReport) {
-    let traced: Vec<&CellResult> = report
-        .cells
-        .iter()
-        .filter(|c| !c.trace.is_empty())
-        .collect();
+    let traced = report.traced_cells();
     if traced.is_empty() {
         return;
     }
@@ -113,14 +100,14 @@ fn locks(out: &mut String, report: &RunReport) {
                             crate::outcome::lock_mode_name(&l.mode),
                             l.relation,
                             l.held_ms,
-                            at_rows(statement, &l.relation)
+                            statement.at_rows(&l.relation)
                         )
                     })
                     .collect();
                 let rewrites: Vec<String> = statement
                     .rewrites
                     .iter()
-                    .map(|r| format!("{r}{}", at_rows(statement, r)))
+                    .map(|r| format!("{r}{}", statement.at_rows(r)))
                     .collect();
                 if locks.is_empty() && statement.rewrites.is_empty() {
                     return None;

@@ -53,7 +53,13 @@ pub fn repo() -> PathBuf {
 /// The harness binary, started in `dir`, with CI and the GitHub Actions summary file unset (tests
 /// set them where they mean it), on local interpreters (the runtime tests ask for containers).
 pub fn harness(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_harness"));
+    as_a_user(Path::new(env!("CARGO_BIN_EXE_harness")), dir)
+}
+
+/// `program` started in `dir` with the environment [`harness`] gives the harness binary (a
+/// user's shell: no CI, local interpreters, no colour): for a harness installed elsewhere.
+pub fn as_a_user(program: &Path, dir: &Path) -> Command {
+    let mut command = Command::new(program);
     command
         .current_dir(dir)
         .env("HARNESS_RUNTIME_BACKEND", "local")

@@ -5,16 +5,12 @@
 use std::fmt::Write;
 
 use super::escape;
-use crate::outcome::{CellResult, RunReport, TracedStatement, lock_mode_name};
+use crate::outcome::{RunReport, TracedStatement, lock_mode_name};
 
 /// One section with a heading per `locks` cell and an SVG per revision that took a lock or
 /// rewrote a table; nothing when no cell traced.
 pub(super) fn timelines(out: &mut String, report: &RunReport) {
-    let traced: Vec<&CellResult> = report
-        .cells
-        .iter()
-        .filter(|c| !c.trace.is_empty())
-        .collect();
+    let traced = report.traced_cells();
     if traced.is_empty() {
         return;
     }
@@ -95,11 +91,7 @@ fn revision_svg(out: &mut String, revision: &str, statements: &[&TracedStatement
         let start = ((total - lock.held_ms) / total * WIDTH).max(0.0);
         let width = (lock.held_ms / total * WIDTH).max(1.5);
         let mode = lock_mode_name(&lock.mode);
-        let rows = statement
-            .rows
-            .get(&lock.relation)
-            .map(|n| format!(" at {} rows", crate::words::thousands(*n)))
-            .unwrap_or_default();
+        let rows = statement.at_rows(&lock.relation);
         let _ = writeln!(
             out,
             "<g class=\"{}\"><title>{mode} on {} held {:.0} ms{rows} from {}</title>\
