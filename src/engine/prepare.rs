@@ -239,6 +239,14 @@ pub(super) async fn runtimes(
             };
             // A full disk under the cache explains most failures of a preparation; the
             // installers' messages seldom say so.
+            // Its warm worker starts importing the tool now, while engines and the other
+            // runtimes are still being prepared, not when its first step asks for it.
+            if let Ok(prepared) = &result
+                && let runtime::Backend::Local(env) = &prepared.backend
+            {
+                let env = env.clone();
+                tokio::spawn(async move { env.warm().await });
+            }
             let result = result.map_err(|err| NotPrepared::of(&err, cache.disk_full()));
             (index, spec.key(), result)
         });

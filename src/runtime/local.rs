@@ -31,6 +31,46 @@ impl LocalEnv {
         }
     }
 
+    /// PATH with the environment's bin first, and what every tool process of it gets set over
+    /// the harness's own environment, in this order (a later one wins).
+    fn environment(&self) -> (std::ffi::OsString, Vec<(String, Option<String>)>) {
+        let bin = self.venv.join("bin");
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let joined = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+            .unwrap_or(path);
+        let overrides = vec![
+            ("PATH".into(), Some(joined.to_string_lossy().into_owned())),
+            (
+                "VIRTUAL_ENV".into(),
+                Some(self.venv.to_string_lossy().into_owned()),
+            ),
+            ("PYTHONDONTWRITEBYTECODE".into(), Some("1".into())),
+            ("PYTHONUNBUFFERED".into(), Some("1".into())),
+            ("HARNESS_DATABASE_URL".into(), None),
+        ];
+        (joined, overrides)
+    }
+
+    /// Starts the warm worker (its imports of Alembic, SQLAlchemy and the drivers) now, so the
+    /// runtime's first tool process does not wait for them; nothing when it runs already or is
+    /// turned off.
+    pub async fn warm(&self) {
+        let (joined, overrides) = self.environment();
+        if joined.to_str().is_none() {
+            return;
+        }
+        let Some(env) = worker_env(&overrides) else {
+            return;
+        };
+        if worker::enabled() {
+            let cache = CacheDir::from_env();
+            let _ = self
+                .worker
+                .get_or_init(|| Worker::start(&self.python, &env, &cache))
+                .await;
+        }
+    }
+
     pub async fn run(
         &self,
         invocation: &Invocation,
@@ -47,22 +87,8 @@ impl LocalEnv {
             }
             Program::Named(name) => PathBuf::from(name),
         };
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let joined =
-            std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))
-                .unwrap_or(path);
+        let (joined, mut overrides) = self.environment();
         let cell = database.map(CellDatabase::env).unwrap_or_default();
-        // Set over the harness's own environment, in this order (a later one wins).
-        let mut overrides: Vec<(String, Option<String>)> = vec![
-            ("PATH".into(), Some(joined.to_string_lossy().into_owned())),
-            (
-                "VIRTUAL_ENV".into(),
-                Some(self.venv.to_string_lossy().into_owned()),
-            ),
-            ("PYTHONDONTWRITEBYTECODE".into(), Some("1".into())),
-            ("PYTHONUNBUFFERED".into(), Some("1".into())),
-            ("HARNESS_DATABASE_URL".into(), None),
-        ];
         overrides.extend(
             invocation
                 .expanded_env(&cell)
@@ -127,16 +153,7 @@ impl LocalEnv {
         if !worker::enabled() {
             return None;
         }
-        let mut env: Vec<(String, String)> = Vec::new();
-        for (name, value) in std::env::vars_os() {
-            env.push((name.into_string().ok()?, value.into_string().ok()?));
-        }
-        for (name, value) in overrides {
-            env.retain(|(n, _)| n != name);
-            if let Some(value) = value {
-                env.push((name.clone(), value.clone()));
-            }
-        }
+        let env = worker_env(overrides)?;
         let cache = CacheDir::from_env();
         let worker = self
             .worker
@@ -156,4 +173,20 @@ impl LocalEnv {
                 .await,
         )
     }
+}
+
+/// The harness's environment with `overrides` applied, as a worker job takes it; `None` when a
+/// value is not UTF-8 (the step then runs as a process of its own).
+fn worker_env(overrides: &[(String, Option<String>)]) -> Option<Vec<(String, String)>> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        env.push((name.into_string().ok()?, value.into_string().ok()?));
+    }
+    for (name, value) in overrides {
+        env.retain(|(n, _)| n != name);
+        if let Some(value) = value {
+            env.push((name.clone(), value.clone()));
+        }
+    }
+    Some(env)
 }
