@@ -334,12 +334,33 @@ pub(super) async fn engines(
     let mut done = Vec::new();
     let mut to_start = Vec::new();
     for (index, spec) in specs.into_iter().enumerate() {
-        match shared.and_then(|shared| shared.get(&spec, network.as_deref())) {
+        // (SQLite has no server to share: each member "starts" its own, which costs nothing.)
+        let server = spec.engine != crate::config::EngineKind::Sqlite;
+        match shared
+            .filter(|_| server)
+            .and_then(|shared| shared.get(&spec, network.as_deref()))
+        {
             Some(engine) => done.push((index, spec, Ok(engine))),
             None => to_start.push((index, spec)),
         }
     }
     let mut tasks = tokio::task::JoinSet::new();
+    // SQLite has nothing to start: it is ready at once, before anything else is told, so the
+    // progress lines come in the same order every time.
+    let (sqlite, to_start): (Vec<_>, Vec<_>) = to_start
+        .into_iter()
+        .partition(|(_, spec)| spec.engine == crate::config::EngineKind::Sqlite);
+    for (index, spec) in sqlite {
+        let result = database::start(&spec, network.as_deref())
+            .await
+            .map_err(Arc::new);
+        let summary = EngineSummary {
+            database: spec.to_string(),
+            outcome: result.as_ref().map(|e| e.info()).map_err(Arc::clone),
+        };
+        progress.engine_ready(&summary);
+        done.push((index, spec, result));
+    }
     for (index, spec) in to_start {
         let teardown = teardown.clone();
         let network = network.clone();
